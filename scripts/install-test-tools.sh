@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs the outside tools the integration tests use to check csfkit's output as a user
+# would: poppler-utils (pdftotext, pdffonts, pdfinfo) and qpdf for PDFs, LibreOffice to write
+# real .ods and .xls files. Tests that need a tool that is missing fail with a clear message.
+set -euo pipefail
+need=()
+command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
+command -v qpdf >/dev/null 2>&1 || need+=(qpdf)
+command -v soffice >/dev/null 2>&1 || need+=(libreoffice-calc-nogui)
+if ((${#need[@]})); then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  else
+    echo "install-test-tools: missing ${need[*]}; run as root or install them" >&2
+    exit 1
+  fi
+fi

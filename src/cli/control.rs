@@ -1,0 +1,283 @@
+//! `csfkit controls` (listing) and `csfkit control ID` (one control in full).
+
+use std::collections::BTreeMap;
+use std::io::Write;
+
+use crate::catalogue::{ControlDetail, ControlFilter, Resolution};
+use crate::cli::Ctx;
+use crate::embedded::DEFAULT_FRAMEWORK;
+use crate::error::{Error, Result};
+use crate::ids;
+use crate::output::{Format, Listing, OutputArgs};
+
+/// Arguments of `csfkit controls`.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  csfkit controls\n  csfkit controls --function PR --format csv\n  \
+csfkit controls --category gv.oc\n  csfkit controls --search encrypt\n  \
+csfkit controls --framework nist-csf-1.1\n\n\
+CSV/JSON columns: id, function, category, text (the official text, exactly as published)."
+)]
+pub struct ListArgs {
+    /// Framework to list (see `csfkit frameworks`).
+    #[arg(long, default_value = DEFAULT_FRAMEWORK)]
+    pub framework: String,
+    /// Only this function, e.g. GV.
+    #[arg(long)]
+    pub function: Option<String>,
+    /// Only this category, e.g. GV.OC.
+    #[arg(long)]
+    pub category: Option<String>,
+    /// Only controls whose ID, text, category or function name, or implementation examples contain TEXT (any case).
+    #[arg(long, value_name = "TEXT")]
+    pub search: Option<String>,
+    #[command(flatten)]
+    out: OutputArgs,
+}
+
+/// Arguments of `csfkit control`.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  csfkit control GV.OC-01\n  csfkit control gv.oc-1\n  \
+csfkit control PR.AC-1            a CSF 1.1 ID: shows its CSF 2.0 successors\n  \
+csfkit control PR.AA --format json\n  csfkit control ID.AM-1 --framework nist-csf-1.1"
+)]
+pub struct ShowArgs {
+    /// The control ID (any case, padding optional; CSF 1.1 IDs are resolved to CSF 2.0).
+    pub id: String,
+    /// Framework to look in.
+    #[arg(long, default_value = DEFAULT_FRAMEWORK)]
+    pub framework: String,
+    /// Output format (table is the readable layout).
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+fn level_filter(
+    resolver: &crate::catalogue::Resolver,
+    input: Option<&str>,
+    want: ids::Level,
+    what: &str,
+) -> Result<Option<String>> {
+    let Some(input) = input else { return Ok(None) };
+    let parsed = ids::parse(input).map_err(|e| Error::Usage(format!("--{what} `{input}`: {e}")))?;
+    if parsed.level() != want {
+        return Err(Error::Usage(format!(
+            "--{what} `{input}`: expected a {what} such as `{}`",
+            if want == ids::Level::Function {
+                "GV"
+            } else {
+                "GV.OC"
+            }
+        )));
+    }
+    match resolver.resolve(input).map_err(Error::Data)? {
+        Resolution::Active(id) => Ok(Some(id)),
+        Resolution::Legacy { old, successors } => Err(Error::Data(format!(
+            "--{what} `{old}` is a CSF 1.1 {what}; in {} it became {}",
+            resolver.framework(),
+            successors.join(", ")
+        ))),
+    }
+}
+
+/// Runs `csfkit controls`.
+pub fn list(ctx: &Ctx, args: &ListArgs) -> Result<u8> {
+    let cat = ctx.open()?;
+    let resolver = cat.resolver(&args.framework)?;
+    let filter = ControlFilter {
+        framework: args.framework.clone(),
+        function: level_filter(
+            &resolver,
+            args.function.as_deref(),
+            ids::Level::Function,
+            "function",
+        )?,
+        category: level_filter(
+            &resolver,
+            args.category.as_deref(),
+            ids::Level::Category,
+            "category",
+        )?,
+        search: args.search.clone(),
+    };
+    let rows = cat.controls(&filter)?;
+    let mut l = Listing::new(&["id", "function", "category", "text"]);
+    for r in rows {
+        l.push(vec![r.id, r.function, r.category, r.text]);
+    }
+    if l.rows.is_empty() {
+        ctx.msg.note("no controls match");
+    }
+    l.print(args.out.format)?;
+    Ok(0)
+}
+
+/// Runs `csfkit control`.
+pub fn show(ctx: &Ctx, args: &ShowArgs) -> Result<u8> {
+    let cat = ctx.open()?;
+    let resolver = cat.resolver(&args.framework)?;
+    let resolution = resolver.resolve(&args.id).map_err(Error::Data)?;
+    let detail = match &resolution {
+        Resolution::Active(id) => cat.control_detail(&args.framework, id)?,
+        Resolution::Legacy { old, successors } => {
+            ctx.msg.note(format!(
+                "`{old}` is a CSF 1.1 identifier; its CSF 2.0 successor{}: {}",
+                if successors.len() == 1 { " is" } else { "s are" },
+                successors.join(", ")
+            ));
+            match cat.control_detail("nist-csf-1.1", old)? {
+                Some(d) => Some(d),
+                None => cat.control_detail(
+                    &args.framework,
+                    &ids::parse(old).map(|p| p.csf2()).unwrap_or_default(),
+                )?,
+            }
+            .map(|mut d| {
+                if d.successors.is_empty() {
+                    d.successors = successors
+                        .iter()
+                        .map(|s| crate::catalogue::Linked {
+                            id: s.clone(),
+                            relation: String::new(),
+                            text: None,
+                        })
+                        .collect();
+                }
+                d
+            })
+        }
+    };
+    let Some(detail) = detail else {
+        return Err(Error::Data(format!("`{}` is not in {}", args.id, args.framework)));
+    };
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    match args.format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut out, &detail_json(&detail))?;
+            writeln!(out)?;
+        }
+        Format::Csv => write_csv(&mut out, &detail)?,
+        Format::Table => write_text(&mut out, &detail)?,
+    }
+    out.flush()?;
+    Ok(0)
+}
+
+fn detail_json(d: &ControlDetail) -> serde_json::Value {
+    use serde_json::json;
+    let pair = |p: &Option<(String, String)>| p.as_ref().map(|(id, t)| json!({"id": id, "name": t}));
+    let mut refs: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (s, r) in &d.references {
+        refs.entry(s.as_str()).or_default().push(r.as_str());
+    }
+    json!({
+        "framework": d.framework,
+        "id": d.id,
+        "level": d.level,
+        "text": d.text,
+        "withdrawn": d.withdrawn,
+        "function": pair(&d.function),
+        "category": pair(&d.category),
+        "examples": d.examples.iter().map(|(l, t)| json!({"label": l, "text": t})).collect::<Vec<_>>(),
+        "references": d.references.iter().map(|(s, r)| json!({"source": s, "ref": r})).collect::<Vec<_>>(),
+        "predecessors": d.predecessors,
+        "successors": d.successors,
+    })
+}
+
+fn write_csv(out: &mut dyn Write, d: &ControlDetail) -> Result<()> {
+    // One row per fact, so the whole record fits a spreadsheet: field, value.
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(["field", "value"])?;
+    w.write_record(["framework", &d.framework])?;
+    w.write_record(["id", &d.id])?;
+    w.write_record(["level", &d.level])?;
+    w.write_record(["text", &d.text])?;
+    if let Some((id, _)) = &d.function {
+        w.write_record(["function", id])?;
+    }
+    if let Some((id, _)) = &d.category {
+        w.write_record(["category", id])?;
+    }
+    for (l, t) in &d.examples {
+        w.write_record(["example", &format!("{l}: {t}")])?;
+    }
+    for (s, r) in &d.references {
+        w.write_record(["reference", &format!("{s}: {r}")])?;
+    }
+    for p in &d.predecessors {
+        w.write_record(["csf_1_1_predecessor", &p.id])?;
+    }
+    for s in &d.successors {
+        w.write_record(["csf_2_0_successor", &s.id])?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+fn write_text(out: &mut dyn Write, d: &ControlDetail) -> Result<()> {
+    writeln!(out, "{}  ({})", d.id, d.framework_title)?;
+    writeln!(out)?;
+    if let Some((id, name)) = &d.function {
+        writeln!(out, "Function   {id}  {name}")?;
+    }
+    if let Some((id, name)) = &d.category {
+        writeln!(out, "Category   {id}  {name}")?;
+    }
+    if let Some(w) = &d.withdrawn {
+        writeln!(out, "Withdrawn  {w}")?;
+    }
+    writeln!(out)?;
+    if !d.text.is_empty() {
+        writeln!(out, "{}", d.text)?;
+        writeln!(out)?;
+    }
+    if !d.examples.is_empty() {
+        writeln!(out, "Implementation examples")?;
+        for (l, t) in &d.examples {
+            writeln!(out, "  {l}: {t}")?;
+        }
+        writeln!(out)?;
+    }
+    if !d.references.is_empty() {
+        let mut by_source: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for (s, r) in &d.references {
+            by_source.entry(s.as_str()).or_default().push(r.as_str());
+        }
+        writeln!(out, "Informative references ({})", d.references.len())?;
+        for (s, rs) in by_source {
+            writeln!(out, "  {s}: {}", rs.join("; "))?;
+        }
+        writeln!(out)?;
+    }
+    let linked = |out: &mut dyn Write, title: &str, items: &[crate::catalogue::Linked]| -> Result<()> {
+        if items.is_empty() {
+            return Ok(());
+        }
+        writeln!(out, "{title}")?;
+        for i in items {
+            // `reference` is the plain crosswalk line; only withdrawals are worth a tag.
+            let tags: Vec<&str> = i
+                .relation
+                .split(", ")
+                .filter(|r| !r.is_empty() && *r != "reference")
+                .collect();
+            let rel = if tags.is_empty() {
+                String::new()
+            } else {
+                format!(" [{}]", tags.join(", ").replace('_', " "))
+            };
+            match &i.text {
+                Some(t) => writeln!(out, "  {}{rel}  {t}", i.id)?,
+                None => writeln!(out, "  {}{rel}", i.id)?,
+            }
+        }
+        writeln!(out)?;
+        Ok(())
+    };
+    linked(out, "CSF 1.1 predecessors", &d.predecessors)?;
+    linked(out, "CSF 2.0 successors", &d.successors)?;
+    Ok(())
+}

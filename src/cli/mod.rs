@@ -1,0 +1,160 @@
+//! The command line: argument types, help text, and dispatch to one module per subcommand.
+//!
+//! This module chooses what to run and talks to people; it holds no SQL (that is
+//! `catalogue`) and parses no files (that is `framework`, `import`).
+
+mod completions;
+mod control;
+mod frameworks;
+mod init;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::catalogue::Catalogue;
+use crate::error::Result;
+use crate::output::Messages;
+
+/// Exit codes, shown in `--help` and README.
+pub const EXIT_CODES_HELP: &str = "\
+Exit codes:
+  0   success
+  1   failure not listed below (also a failed verification or check)
+  2   usage error
+  65  bad input data (nothing was changed)
+  66  input file missing or unreadable
+  73  output cannot be created
+  74  I/O error
+  75  catalogue busy (locked by another writer past the timeout)";
+
+const TOP_HELP: &str = "\
+Examples:
+  csfkit controls --function PR               list the Protect subcategories
+  csfkit control gv.oc-1                      one control in full (IDs are forgiving)
+  csfkit control PR.AC-1                      a CSF 1.1 ID shows its CSF 2.0 successors
+  csfkit controls --format csv > csf.csv      the catalogue for a spreadsheet
+  csfkit framework import csf2.xlsx           load a newer NIST export
+
+The catalogue is a SQLite file (--db, CSFKIT_DB, default ./csfkit.db), created on first use
+with the embedded NIST CSF 2.0 and 1.1 catalogues.
+
+Exit codes:
+  0   success
+  1   failure not listed below (also a failed verification or check)
+  2   usage error
+  65  bad input data (nothing was changed)
+  66  input file missing or unreadable
+  73  output cannot be created
+  74  I/O error
+  75  catalogue busy (locked by another writer past the timeout)";
+
+/// csfkit: the NIST Cybersecurity Framework catalogue, shared-responsibility ownership,
+/// evidence and audit-ready exports, for compliance officers.
+#[derive(Debug, Parser)]
+#[command(name = "csfkit", version, about, after_help = TOP_HELP, max_term_width = 100)]
+pub struct Cli {
+    /// Options every command takes.
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// The command to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, Clone, clap::Args)]
+pub struct GlobalArgs {
+    /// The catalogue file (created on first use).
+    #[arg(
+        long,
+        global = true,
+        env = "CSFKIT_DB",
+        default_value = "csfkit.db",
+        value_name = "PATH"
+    )]
+    pub db: PathBuf,
+    /// Print nothing on stderr but errors.
+    #[arg(long, short = 'q', global = true)]
+    pub quiet: bool,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create the catalogue and load the embedded frameworks (safe to run again).
+    Init(init::Args),
+    /// List the loaded frameworks with version, source and counts.
+    Frameworks(frameworks::ListArgs),
+    /// Import or compare framework catalogues.
+    #[command(subcommand)]
+    Framework(frameworks::FrameworkCommand),
+    /// List subcategories with their function and category.
+    Controls(control::ListArgs),
+    /// Show one control in full: text, examples, references, CSF 1.1/2.0 links.
+    Control(control::ShowArgs),
+    /// Print a shell completion script.
+    Completions(completions::Args),
+}
+
+/// What every command gets: the global options and the message sink.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    /// Global options.
+    pub global: GlobalArgs,
+    /// Messages on stderr.
+    pub msg: Messages,
+}
+
+impl Ctx {
+    /// Opens the catalogue, creating it on first use, and says so on stderr.
+    pub fn open(&self) -> Result<Catalogue> {
+        let (cat, report) = Catalogue::open(&self.global.db)?;
+        if report.created {
+            self.msg.note(format!(
+                "created catalogue `{}` with {}",
+                self.global.db.display(),
+                report.loaded.join(", ")
+            ));
+        } else if !report.loaded.is_empty() {
+            self.msg.note(format!(
+                "updated the embedded data in `{}`: {}",
+                self.global.db.display(),
+                report.loaded.join(", ")
+            ));
+        }
+        Ok(cat)
+    }
+}
+
+/// Runs a parsed command line.
+pub fn dispatch(cli: Cli) -> Result<u8> {
+    let ctx = Ctx {
+        msg: Messages::new(cli.global.quiet),
+        global: cli.global,
+    };
+    match cli.command {
+        Command::Init(a) => init::run(&ctx, &a),
+        Command::Frameworks(a) => frameworks::list(&ctx, &a),
+        Command::Framework(c) => frameworks::run(&ctx, c),
+        Command::Controls(a) => control::list(&ctx, &a),
+        Command::Control(a) => control::show(&ctx, &a),
+        Command::Completions(a) => completions::run(&a),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn help_documents_exit_codes() {
+        assert!(TOP_HELP.ends_with(EXIT_CODES_HELP));
+    }
+}

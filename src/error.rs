@@ -1,0 +1,298 @@
+//! The one error type of csfkit, and the exit-code contract.
+//!
+//! Every failure a user can meet is a variant here, carrying the context its message needs
+//! (path, sheet, row, column). Messages are written once, in `Display`; only `lib::run` prints
+//! them. Exit codes follow sysexits where one fits:
+//!
+//! | code | meaning |
+//! |------|---------|
+//! | 0  | success |
+//! | 1  | failure not listed below (also a failed verification or check) |
+//! | 2  | usage error (bad flag or argument) |
+//! | 65 | bad input data; nothing was changed |
+//! | 66 | input file missing or unreadable |
+//! | 73 | output cannot be created |
+//! | 74 | I/O error |
+//! | 75 | catalogue busy (locked by another writer past the timeout) |
+
+use std::fmt;
+use std::io;
+use std::path::PathBuf;
+
+/// Success.
+pub const EXIT_OK: u8 = 0;
+/// A failure not listed below, also a failed verification or check.
+pub const EXIT_FAILURE: u8 = 1;
+/// Usage error.
+pub const EXIT_USAGE: u8 = 2;
+/// Bad input data; nothing was changed.
+pub const EXIT_DATA: u8 = 65;
+/// Input file missing or unreadable.
+pub const EXIT_NO_INPUT: u8 = 66;
+/// Output cannot be created.
+pub const EXIT_CANT_CREATE: u8 = 73;
+/// I/O error.
+pub const EXIT_IO: u8 = 74;
+/// Catalogue busy.
+pub const EXIT_BUSY: u8 = 75;
+
+/// Shorthand used across the crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Where in an input file a problem sits, as the user sees it (rows and columns 1-based,
+/// the header row counted as in the spreadsheet).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Location {
+    /// The file as the user named it.
+    pub file: String,
+    /// Worksheet name, for spreadsheets.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sheet: Option<String>,
+    /// Row number as shown by a spreadsheet program (1-based).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub row: Option<usize>,
+    /// Column header (or letter when there is no header).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<String>,
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file)?;
+        if let Some(sheet) = &self.sheet {
+            write!(f, ", sheet `{sheet}`")?;
+        }
+        if let Some(row) = self.row {
+            write!(f, ", row {row}")?;
+        }
+        if let Some(column) = &self.column {
+            write!(f, ", column `{column}`")?;
+        }
+        Ok(())
+    }
+}
+
+/// One problem found while validating input, reported together with all the others.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Problem {
+    /// Where it is.
+    pub location: Location,
+    /// The offending value, as read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    /// What is wrong and what was expected, lower-case, ready to print after the location.
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: ", self.location)?;
+        if let Some(v) = &self.value {
+            write!(f, "`{v}`: ")?;
+        }
+        write!(f, "{}", self.message)
+    }
+}
+
+/// Every error csfkit reports.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A usage error found after clap parsing (conflicting values, bad option value).
+    #[error("{0}")]
+    Usage(String),
+
+    /// Bad input data in a single place (an unknown control ID, a malformed value).
+    #[error("{0}")]
+    Data(String),
+
+    /// Several problems in an input file; nothing was written.
+    #[error("{file}: {count} problem{s} found, nothing was changed:\n{list}",
+        count = problems.len(),
+        s = if problems.len() == 1 { "" } else { "s" },
+        list = problems.iter().map(|p| format!("  {p}")).collect::<Vec<_>>().join("\n"))]
+    Invalid {
+        /// The input file.
+        file: String,
+        /// Every problem found.
+        problems: Vec<Problem>,
+    },
+
+    /// An input file that does not exist or cannot be read.
+    #[error("cannot read `{}`: {source}", path.display())]
+    InputMissing {
+        /// The path as given.
+        path: PathBuf,
+        /// The OS error.
+        source: io::Error,
+    },
+
+    /// An output that cannot be created.
+    #[error("cannot create `{}`: {reason}", path.display())]
+    CantCreate {
+        /// The output path.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+
+    /// An I/O error while reading or writing.
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done.
+        context: String,
+        /// The OS error.
+        source: io::Error,
+    },
+
+    /// The catalogue is locked by another writer.
+    #[error("catalogue busy: `{}` is locked by another csfkit process or program; try again when it has finished (waited {waited_ms} ms)", path.display())]
+    Busy {
+        /// The catalogue file.
+        path: PathBuf,
+        /// How long we waited.
+        waited_ms: u64,
+    },
+
+    /// The file named by `--db` is not a csfkit catalogue.
+    #[error("`{}` is not a csfkit catalogue ({reason}); it was left untouched. Point --db (or CSFKIT_DB) at a csfkit catalogue, or at a path that does not exist yet to create one", path.display())]
+    NotCatalogue {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// The catalogue was written by a newer csfkit.
+    #[error("catalogue `{}` has schema version {found}, but this csfkit (v{version}) knows only up to {supported}; it was written by a newer csfkit and was left untouched. Upgrade csfkit to use it", path.display(), version = env!("CARGO_PKG_VERSION"))]
+    CatalogueTooNew {
+        /// The file.
+        path: PathBuf,
+        /// Its `user_version`.
+        found: i64,
+        /// The newest this binary knows.
+        supported: i64,
+    },
+
+    /// A database error that is not the user's fault.
+    #[error("catalogue error while {context}: {source}")]
+    Sqlite {
+        /// What was being done.
+        context: String,
+        /// The SQLite error.
+        source: rusqlite::Error,
+    },
+
+    /// A check or verification that failed; the message says what.
+    #[error("{0}")]
+    Failed(String),
+}
+
+impl Error {
+    /// The process exit code for this error.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::Usage(_) => EXIT_USAGE,
+            Error::Data(_)
+            | Error::Invalid { .. }
+            | Error::NotCatalogue { .. }
+            | Error::CatalogueTooNew { .. } => EXIT_DATA,
+            Error::InputMissing { .. } => EXIT_NO_INPUT,
+            Error::CantCreate { .. } => EXIT_CANT_CREATE,
+            Error::Io { .. } => EXIT_IO,
+            Error::Busy { .. } => EXIT_BUSY,
+            Error::Sqlite { .. } | Error::Failed(_) => EXIT_FAILURE,
+        }
+    }
+
+    /// True when the error is a closed pipe on stdout (`csfkit ... | head`), which is not a failure.
+    pub fn is_broken_pipe(&self) -> bool {
+        match self {
+            Error::Io { source, .. } => source.kind() == io::ErrorKind::BrokenPipe,
+            _ => false,
+        }
+    }
+
+    /// Wraps an I/O error with what was being done.
+    pub fn io(context: impl Into<String>, source: io::Error) -> Self {
+        Error::Io {
+            context: context.into(),
+            source,
+        }
+    }
+
+    /// Wraps a SQLite error with what was being done.
+    pub fn sqlite(context: impl Into<String>, source: rusqlite::Error) -> Self {
+        Error::Sqlite {
+            context: context.into(),
+            source,
+        }
+    }
+}
+
+impl From<csv::Error> for Error {
+    fn from(err: csv::Error) -> Self {
+        // Keep I/O errors as I/O errors so that a closed pipe is still recognised.
+        if err.is_io_error() {
+            if let csv::ErrorKind::Io(e) = err.into_kind() {
+                return Error::io("writing output", e);
+            }
+            return Error::Failed("csv I/O error".into());
+        }
+        Error::Data(format!("csv error: {err}"))
+    }
+}
+
+impl From<io::Error> for Error {
+    fn from(err: io::Error) -> Self {
+        Error::io("writing output", err)
+    }
+}
+
+impl From<serde_json::Error> for Error {
+    fn from(err: serde_json::Error) -> Self {
+        if err.is_io() {
+            let kind = err.io_error_kind().unwrap_or(io::ErrorKind::Other);
+            return Error::io("writing output", io::Error::new(kind, err.to_string()));
+        }
+        Error::Failed(format!("json error: {err}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn broken_pipe_is_recognised_through_csv() {
+        let e = csv::Error::from(io::Error::new(io::ErrorKind::BrokenPipe, "pipe"));
+        assert!(Error::from(e).is_broken_pipe());
+    }
+
+    #[test]
+    fn location_prints_what_is_known() {
+        let loc = Location {
+            file: "e.xlsx".into(),
+            sheet: Some("Evidence".into()),
+            row: Some(4),
+            column: Some("Control ID".into()),
+        };
+        assert_eq!(
+            loc.to_string(),
+            "e.xlsx, sheet `Evidence`, row 4, column `Control ID`"
+        );
+    }
+
+    #[test]
+    fn exit_codes_follow_the_contract() {
+        assert_eq!(Error::Usage(String::new()).exit_code(), 2);
+        assert_eq!(Error::Data(String::new()).exit_code(), 65);
+        assert_eq!(
+            Error::Busy {
+                path: "x".into(),
+                waited_ms: 1
+            }
+            .exit_code(),
+            75
+        );
+    }
+}

@@ -1,0 +1,5 @@
+//! The `csfkit` binary: everything is in the library.
+
+fn main() -> std::process::ExitCode {
+    csfkit::run(std::env::args_os())
+}

@@ -1,0 +1,79 @@
+//! Help, completions and documentation: every command has help with examples and is named in
+//! the README; exit codes are documented in both places.
+
+use crate::util::{Workdir, repo};
+
+const COMMANDS: &[&[&str]] = &[
+    &["init"],
+    &["frameworks"],
+    &["framework", "import"],
+    &["framework", "diff"],
+    &["controls"],
+    &["control"],
+    &["completions"],
+];
+
+#[test]
+fn every_command_has_help_with_examples_and_is_in_the_readme() {
+    let w = Workdir::new();
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    for cmd in COMMANDS {
+        let mut args: Vec<&str> = cmd.to_vec();
+        args.push("--help");
+        let run = w.run(&args).ok();
+        assert!(run.stdout.contains("Examples:"), "{cmd:?} help lacks examples");
+        let name = format!("csfkit {}", cmd.join(" "));
+        assert!(readme.contains(&name), "README does not mention `{name}`");
+    }
+}
+
+#[test]
+fn exit_codes_are_documented_in_help_and_readme() {
+    let w = Workdir::new();
+    let help = w.run(&["--help"]).ok().stdout;
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    for code in ["65", "66", "73", "74", "75"] {
+        assert!(
+            help.contains(&format!("  {code}  ")),
+            "help lacks exit code {code}"
+        );
+        assert!(
+            readme.contains(&format!("| {code} ")),
+            "README lacks exit code {code}"
+        );
+    }
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let w = Workdir::new();
+    w.run(&["controls", "--format", "xml"]).code(2);
+    w.run(&["no-such-command"]).code(2);
+}
+
+#[test]
+fn completions_are_generated() {
+    let w = Workdir::new();
+    w.run(&["completions", "bash"]).ok().stdout_has("csfkit");
+    w.run(&["completions", "zsh"]).ok().stdout_has("#compdef csfkit");
+}
+
+#[test]
+fn readme_quick_start_has_exactly_two_commands() {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let start = readme.find("```").expect("a code block");
+    let rest = &readme[start + 3..];
+    let body = &rest[rest.find('\n').unwrap() + 1..];
+    let block = &body[..body.find("```").unwrap()];
+    let commands: Vec<&str> = block
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+        .collect();
+    assert_eq!(commands.len(), 2, "{commands:?}");
+    assert!(commands[1].contains("cargo test"));
+    let ci = std::fs::read_to_string(repo().join(".ci/run")).unwrap();
+    assert!(
+        ci.contains(commands[1].trim()),
+        ".ci/run must run the README's test command"
+    );
+}

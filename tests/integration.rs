@@ -1,0 +1,14 @@
+//! The one integration-test binary: every test runs the real `csfkit` executable on files in
+//! its own temporary directory.
+
+// The Workdir helper that runs the binary once per assertion.
+mod util;
+
+// The catalogue: creation, refusal of foreign or newer files, locking, permissions.
+mod cli_catalogue;
+// Frameworks: exact NIST text, CSF 1.1, the crosswalk, import and diff.
+mod cli_frameworks;
+// Control IDs: forgiving input, lookalikes, suggestions.
+mod cli_ids;
+// Help, completions and documentation.
+mod docs;

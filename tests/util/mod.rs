@@ -1,0 +1,177 @@
+//! `Workdir`: a temporary directory with its own catalogue and a command builder for the real
+//! binary. Each helper runs the command exactly once and checks status, stdout and stderr from
+//! that one run.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::Command;
+
+/// The repository root.
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `../shared/reference/<rel>` beside the repository (present in CI and on developer machines).
+pub fn reference(rel: &str) -> PathBuf {
+    let p = repo().join("../shared/reference").join(rel);
+    assert!(
+        p.exists(),
+        "reference file {} is missing: tests need ../shared beside the repo",
+        p.display()
+    );
+    p
+}
+
+/// A temporary working directory with a catalogue path.
+pub struct Workdir {
+    dir: tempfile::TempDir,
+}
+
+/// The result of one run.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    fn from(out: Output) -> Self {
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "status: {}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+
+    /// Asserts exit 0 and returns self.
+    #[track_caller]
+    pub fn ok(self) -> Self {
+        assert_eq!(self.code, 0, "expected success\n{}", self.describe());
+        self
+    }
+
+    /// Asserts the exit code and returns self.
+    #[track_caller]
+    pub fn code(self, code: i32) -> Self {
+        assert_eq!(self.code, code, "expected exit {code}\n{}", self.describe());
+        self
+    }
+
+    /// Asserts stderr contains `needle`.
+    #[track_caller]
+    pub fn stderr_has(self, needle: &str) -> Self {
+        assert!(
+            self.stderr.contains(needle),
+            "stderr lacks {needle:?}\n{}",
+            self.describe()
+        );
+        self
+    }
+
+    /// Asserts stdout contains `needle`.
+    #[track_caller]
+    pub fn stdout_has(self, needle: &str) -> Self {
+        assert!(
+            self.stdout.contains(needle),
+            "stdout lacks {needle:?}\n{}",
+            self.describe()
+        );
+        self
+    }
+
+    /// Parses stdout as CSV with a header into rows of (header -> value) pairs.
+    pub fn csv(&self) -> Vec<Vec<(String, String)>> {
+        let mut rdr = csv::Reader::from_reader(self.stdout.as_bytes());
+        let headers = rdr.headers().expect("csv header").clone();
+        rdr.records()
+            .map(|r| {
+                let r = r.expect("csv record");
+                headers
+                    .iter()
+                    .zip(r.iter())
+                    .map(|(h, v)| (h.to_string(), v.to_string()))
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// Parses stdout as JSON.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON: {e}\n{}", self.describe()))
+    }
+}
+
+/// The value of `col` in a CSV row.
+pub fn field<'a>(row: &'a [(String, String)], col: &str) -> &'a str {
+    row.iter()
+        .find(|(h, _)| h == col)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or_else(|| panic!("no column {col}"))
+}
+
+impl Workdir {
+    pub fn new() -> Self {
+        Workdir {
+            dir: tempfile::tempdir().expect("tempdir"),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The catalogue used by `cmd`.
+    pub fn db(&self) -> PathBuf {
+        self.dir.path().join("csfkit.db")
+    }
+
+    /// Writes a file into the work directory and returns its path.
+    pub fn write(&self, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
+        let p = self.dir.path().join(name);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).unwrap();
+        }
+        std::fs::write(&p, contents).unwrap();
+        p
+    }
+
+    /// A command for the real binary, run in the work directory against its catalogue.
+    pub fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(assert_cmd::cargo::cargo_bin!("csfkit"));
+        c.current_dir(self.dir.path())
+            .env("CSFKIT_DB", self.db())
+            .env("NO_COLOR", "1")
+            .env_remove("CSFKIT_BUSY_TIMEOUT_MS")
+            .args(args);
+        c
+    }
+
+    /// Runs the binary once with `args`.
+    pub fn run(&self, args: &[&str]) -> Run {
+        Run::from(self.cmd(args).output().expect("run csfkit"))
+    }
+
+    /// Runs a prepared command once.
+    pub fn run_cmd(&self, mut cmd: Command) -> Run {
+        Run::from(cmd.output().expect("run csfkit"))
+    }
+}
+
+/// SHA-256 of a file, hex.
+pub fn sha256_file(p: &Path) -> String {
+    use sha2::{Digest, Sha256};
+    let bytes = std::fs::read(p).unwrap();
+    Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
