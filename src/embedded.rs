@@ -43,6 +43,33 @@ pub const FRAMEWORKS: &[EmbeddedFramework] = &[
     },
 ];
 
+/// A provider responsibility matrix shipped in `mappings/` (csfkit layout).
+pub struct EmbeddedMatrix {
+    /// Provider identifier.
+    pub provider: &'static str,
+    /// File name.
+    pub file: &'static str,
+    /// The file's bytes.
+    pub bytes: &'static [u8],
+}
+
+/// `mappings/providers.csv`: provider, name, services, source, source_title.
+pub const PROVIDERS_CSV: &[u8] = include_bytes!("../mappings/providers.csv");
+
+/// The shipped matrices.
+pub const MATRICES: &[EmbeddedMatrix] = &[
+    EmbeddedMatrix {
+        provider: "datacrunch",
+        file: "datacrunch.csv",
+        bytes: include_bytes!("../mappings/datacrunch.csv"),
+    },
+    EmbeddedMatrix {
+        provider: "digitalocean",
+        file: "digitalocean.csv",
+        bytes: include_bytes!("../mappings/digitalocean.csv"),
+    },
+];
+
 /// The framework every command uses unless told otherwise.
 pub const DEFAULT_FRAMEWORK: &str = "nist-csf-2.0";
 
@@ -55,6 +82,12 @@ pub fn digest() -> String {
         h.update(f.file.as_bytes());
         h.update((f.bytes.len() as u64).to_le_bytes());
         h.update(f.bytes);
+    }
+    h.update(PROVIDERS_CSV);
+    for m in MATRICES {
+        h.update(m.file.as_bytes());
+        h.update((m.bytes.len() as u64).to_le_bytes());
+        h.update(m.bytes);
     }
     hex(&h.finalize())
 }

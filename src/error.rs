@@ -94,6 +94,19 @@ impl fmt::Display for Problem {
     }
 }
 
+/// The problems of an [`Error::Invalid`], one per line; past 100 the rest are counted.
+fn problem_list(problems: &[Problem]) -> String {
+    const SHOWN: usize = 100;
+    let mut out: Vec<String> = problems.iter().take(SHOWN).map(|p| format!("  {p}")).collect();
+    if problems.len() > SHOWN {
+        out.push(format!(
+            "  ... and {} more (the import's --errors-out FILE writes every rejected row with its reasons)",
+            problems.len() - SHOWN
+        ));
+    }
+    out.join("\n")
+}
+
 /// Every error csfkit reports.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -109,7 +122,7 @@ pub enum Error {
     #[error("{file}: {count} problem{s} found, nothing was changed:\n{list}",
         count = problems.len(),
         s = if problems.len() == 1 { "" } else { "s" },
-        list = problems.iter().map(|p| format!("  {p}")).collect::<Vec<_>>().join("\n"))]
+        list = problem_list(problems))]
     Invalid {
         /// The input file.
         file: String,

@@ -12,13 +12,21 @@
 //! - [`output`]: table/CSV/JSON listings and stderr messages;
 //! - [`error`]: the error type and the exit-code contract.
 
+pub mod assessment;
 pub mod catalogue;
 pub mod cli;
+pub mod coverage;
 pub mod embedded;
 pub mod error;
+pub mod evidence;
 pub mod framework;
 pub mod ids;
+pub mod mapping;
+pub mod matrix;
 pub mod output;
+pub mod package;
+pub mod sheets;
+pub mod workbook;
 
 use std::ffi::OsString;
 use std::process::ExitCode;

@@ -10,6 +10,18 @@ const COMMANDS: &[&[&str]] = &[
     &["framework", "diff"],
     &["controls"],
     &["control"],
+    &["providers"],
+    &["mapping", "import"],
+    &["mapping", "export"],
+    &["scope", "set"],
+    &["scope", "show"],
+    &["matrix"],
+    &["ownership", "set"],
+    &["ownership", "reset"],
+    &["ownership", "history"],
+    &["assess"],
+    &["assess", "history"],
+    &["assess", "import"],
     &["completions"],
 ];
 

@@ -10,5 +10,9 @@ mod cli_catalogue;
 mod cli_frameworks;
 // Control IDs: forgiving input, lookalikes, suggestions.
 mod cli_ids;
+// Shared responsibility: matrices, scope, overrides, mapping import/export.
+mod cli_responsibility;
+// Assessment records: status, N/A justification, history, import.
+mod cli_assess;
 // Help, completions and documentation.
 mod docs;

@@ -524,3 +524,39 @@ impl Catalogue {
         Ok(out)
     }
 }
+
+impl Catalogue {
+    /// Every active subcategory of a framework (document order) with its references of one
+    /// source (e.g. `SP 800-53 Rev 5.2.0`), possibly none.
+    pub fn references_by_source(
+        &self,
+        framework_id: &str,
+        source: &str,
+    ) -> Result<Vec<(String, Vec<String>)>> {
+        let mut st = self
+            .conn
+            .prepare(
+                "SELECT e.id, r.ref FROM element e
+                 LEFT JOIN reference r ON r.framework_id = e.framework_id AND r.element_id = e.id AND r.source = ?2
+                 WHERE e.framework_id = ?1 AND e.level = 'subcategory' AND e.withdrawn IS NULL
+                 ORDER BY e.seq, r.seq",
+            )
+            .map_err(|e| self.err("reading references", e))?;
+        let rows = st
+            .query_map([framework_id, source], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?))
+            })
+            .map_err(|e| self.err("reading references", e))?;
+        let mut out: Vec<(String, Vec<String>)> = Vec::new();
+        for row in rows {
+            let (id, r) = row.map_err(|e| self.err("reading references", e))?;
+            if out.last().is_none_or(|(last, _)| *last != id) {
+                out.push((id, Vec::new()));
+            }
+            if let (Some(r), Some(last)) = (r, out.last_mut()) {
+                last.1.push(r);
+            }
+        }
+        Ok(out)
+    }
+}

@@ -72,4 +72,135 @@ CREATE TABLE successor (
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX successor_by_new ON successor(framework_id, new_id);
 ",
+    // 2: shared responsibility: providers, their matrices, per-cell overrides (append-only
+    // history) and the assessment scope.
+    r"
+-- A provider's responsibility matrix: shipped (embedded) or imported by the user.
+CREATE TABLE provider (
+    id            TEXT PRIMARY KEY,
+    name          TEXT NOT NULL,
+    services      TEXT NOT NULL,
+    source        TEXT NOT NULL,
+    source_sha256 TEXT NOT NULL,
+    layout        TEXT NOT NULL,
+    origin        TEXT NOT NULL CHECK (origin IN ('embedded', 'imported')),
+    loaded_at     TEXT NOT NULL
+) STRICT;
+
+-- One cell per CSF 2.0 subcategory and service model.
+CREATE TABLE responsibility (
+    provider_id             TEXT NOT NULL REFERENCES provider(id) ON DELETE CASCADE,
+    control_id              TEXT NOT NULL,
+    service                 TEXT NOT NULL CHECK (service IN ('bare-metal', 'iaas', 'paas', 'saas', 'model')),
+    ownership               TEXT NOT NULL CHECK (ownership IN ('inherited', 'shared', 'customer', 'undetermined')),
+    basis                   TEXT NOT NULL,
+    citation                TEXT NOT NULL,
+    provider_responsibility TEXT NOT NULL,
+    customer_responsibility TEXT NOT NULL,
+    seq                     INTEGER NOT NULL,
+    PRIMARY KEY (provider_id, control_id, service)
+) STRICT, WITHOUT ROWID;
+
+-- Every ownership change made in this catalogue, never updated or deleted. The newest row
+-- for a (provider, control, service) is in force; owner NULL means back to the matrix value.
+CREATE TABLE ownership_override (
+    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+    provider_id TEXT NOT NULL,
+    control_id  TEXT NOT NULL,
+    service     TEXT NOT NULL CHECK (service IN ('bare-metal', 'iaas', 'paas', 'saas', 'model')),
+    owner       TEXT CHECK (owner IN ('inherited', 'shared', 'customer')),
+    previous    TEXT NOT NULL,
+    reason      TEXT NOT NULL CHECK (length(trim(reason)) > 0),
+    changed_by  TEXT NOT NULL,
+    changed_at  TEXT NOT NULL
+) STRICT;
+CREATE INDEX ownership_override_cell ON ownership_override(provider_id, control_id, service);
+CREATE TRIGGER ownership_override_no_update BEFORE UPDATE ON ownership_override
+BEGIN SELECT RAISE(ABORT, 'ownership history is append-only'); END;
+CREATE TRIGGER ownership_override_no_delete BEFORE DELETE ON ownership_override
+BEGIN SELECT RAISE(ABORT, 'ownership history is append-only'); END;
+
+-- What is being assessed: one row.
+CREATE TABLE scope (
+    id          INTEGER PRIMARY KEY CHECK (id = 1),
+    system      TEXT NOT NULL,
+    provider_id TEXT NOT NULL,
+    services    TEXT NOT NULL,
+    set_by      TEXT NOT NULL,
+    set_at      TEXT NOT NULL
+) STRICT;
+",
+    // 3: assessment records: implementation status per control (optionally per service model),
+    // append-only.
+    r"
+CREATE TABLE assessment (
+    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+    control_id  TEXT NOT NULL,
+    service     TEXT CHECK (service IS NULL OR service IN ('bare-metal', 'iaas', 'paas', 'saas', 'model')),
+    status      TEXT NOT NULL CHECK (status IN ('implemented', 'partial', 'planned', 'alternative', 'not-applicable')),
+    note        TEXT NOT NULL,
+    system      TEXT NOT NULL,
+    assessed_by TEXT NOT NULL,
+    assessed_at TEXT NOT NULL,
+    source      TEXT NOT NULL,
+    CHECK (status <> 'not-applicable' OR length(trim(note)) > 0)
+) STRICT;
+CREATE INDEX assessment_control ON assessment(control_id, service);
+CREATE TRIGGER assessment_no_update BEFORE UPDATE ON assessment
+BEGIN SELECT RAISE(ABORT, 'assessment history is append-only'); END;
+CREATE TRIGGER assessment_no_delete BEFORE DELETE ON assessment
+BEGIN SELECT RAISE(ABORT, 'assessment history is append-only'); END;
+",
+    // 4: evidence: import batches (chain of custody of the source file) and evidence rows, both
+    // append-only. Rows are keyed by a content hash; the importer keeps the set in memory.
+    r"
+CREATE TABLE evidence_batch (
+    id            INTEGER PRIMARY KEY,
+    source_file   TEXT NOT NULL,
+    source_path   TEXT NOT NULL,
+    source_sha256 TEXT NOT NULL,
+    source_size   INTEGER NOT NULL,
+    format        TEXT NOT NULL,
+    sheet         TEXT NOT NULL,
+    header_row    INTEGER NOT NULL,
+    columns       TEXT NOT NULL,
+    collector     TEXT NOT NULL,
+    imported_at   TEXT NOT NULL,
+    rows_read     INTEGER NOT NULL,
+    rows_imported INTEGER NOT NULL,
+    rows_already  INTEGER NOT NULL,
+    rows_rejected INTEGER NOT NULL,
+    evidence_root TEXT NOT NULL
+) STRICT;
+CREATE TABLE evidence (
+    id             INTEGER PRIMARY KEY,
+    batch_id       INTEGER NOT NULL REFERENCES evidence_batch(id) DEFERRABLE INITIALLY DEFERRED,
+    source_sheet   TEXT NOT NULL,
+    source_row     INTEGER NOT NULL,
+    control_id     TEXT NOT NULL,
+    title          TEXT NOT NULL,
+    description    TEXT NOT NULL,
+    evidence_type  TEXT NOT NULL,
+    owner          TEXT NOT NULL,
+    collected_on   TEXT,
+    valid_until    TEXT,
+    location       TEXT NOT NULL,
+    location_kind  TEXT NOT NULL CHECK (location_kind IN ('none', 'url', 'file', 'missing')),
+    file_sha256    TEXT,
+    file_size      INTEGER,
+    source_system  TEXT NOT NULL,
+    extras         TEXT NOT NULL,
+    content_hash   BLOB NOT NULL
+) STRICT;
+CREATE INDEX evidence_control ON evidence(control_id);
+CREATE INDEX evidence_batch_rows ON evidence(batch_id);
+CREATE TRIGGER evidence_no_update BEFORE UPDATE ON evidence
+BEGIN SELECT RAISE(ABORT, 'evidence is append-only'); END;
+CREATE TRIGGER evidence_no_delete BEFORE DELETE ON evidence
+BEGIN SELECT RAISE(ABORT, 'evidence is append-only'); END;
+CREATE TRIGGER evidence_batch_no_update BEFORE UPDATE ON evidence_batch
+BEGIN SELECT RAISE(ABORT, 'import batches are append-only'); END;
+CREATE TRIGGER evidence_batch_no_delete BEFORE DELETE ON evidence_batch
+BEGIN SELECT RAISE(ABORT, 'import batches are append-only'); END;
+",
 ];

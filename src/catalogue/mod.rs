@@ -7,9 +7,12 @@
 //! failed command leaves the catalogue as it was, and a writer that cannot get the lock within
 //! the busy timeout becomes [`Error::Busy`] (exit 75).
 
+mod assessment;
+pub mod evidence;
 mod frameworks;
 mod migrations;
 mod resolver;
+mod responsibility;
 
 use std::fs::OpenOptions;
 use std::io::Read;
@@ -18,9 +21,11 @@ use std::time::Duration;
 
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, Transaction, TransactionBehavior};
 
+pub use assessment::{AssessmentRow, NewAssessment, summary as assessment_summary};
 pub use frameworks::{ControlDetail, ControlFilter, ControlRow, FrameworkRow, Linked, ReplaceSummary};
 pub use migrations::MIGRATIONS;
 pub use resolver::{Resolution, Resolver};
+pub use responsibility::{OverrideRow, ProviderMeta, ProviderRow, Scope};
 
 use crate::embedded;
 use crate::error::{Error, Result};
@@ -252,25 +257,22 @@ impl Catalogue {
             let data = crate::framework::parse(f.file, f.bytes, &f.options())?;
             parsed.push(data);
         }
-        self.write("loading the embedded frameworks", |tx| {
+        let matrices = embedded_matrices(&parsed)?;
+        self.write("loading the embedded data", |tx| {
             let mut loaded = Vec::new();
             for data in &parsed {
-                let current: Option<(String, String)> = tx
-                    .query_row(
-                        "SELECT origin, source_sha256 FROM framework WHERE id = ?1",
-                        [&data.id],
-                        |r| Ok((r.get(0)?, r.get(1)?)),
-                    )
-                    .optional()
-                    .map_err(|e| Error::sqlite("reading frameworks", e))?;
+                let current = origin_and_sha(tx, "framework", &data.id)?;
                 // Refresh what we loaded ourselves; never overwrite a user's import.
-                let load = match &current {
-                    None => true,
-                    Some((origin, sha)) => origin == "embedded" && *sha != data.source_sha256,
-                };
-                if load {
+                if needs_load(current, &data.source_sha256) {
                     frameworks::store(tx, data, "embedded")?;
                     loaded.push(data.id.clone());
+                }
+            }
+            for (meta, cells) in &matrices {
+                let current = origin_and_sha(tx, "provider", &meta.id)?;
+                if needs_load(current, &meta.source_sha256) {
+                    responsibility::store_provider(tx, meta, cells, "embedded")?;
+                    loaded.push(format!("{} matrix", meta.id));
                 }
             }
             tx.execute(
@@ -282,6 +284,77 @@ impl Catalogue {
             Ok(loaded)
         })
     }
+}
+
+fn origin_and_sha(tx: &Transaction<'_>, table: &str, id: &str) -> Result<Option<(String, String)>> {
+    tx.query_row(
+        &format!("SELECT origin, source_sha256 FROM {table} WHERE id = ?1"),
+        [id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
+    .optional()
+    .map_err(|e| Error::sqlite("reading the catalogue", e))
+}
+
+fn needs_load(current: Option<(String, String)>, sha: &str) -> bool {
+    match current {
+        None => true,
+        Some((origin, old)) => origin == "embedded" && old != sha,
+    }
+}
+
+/// Parses the shipped matrices; their control IDs must be exact CSF 2.0 subcategories.
+fn embedded_matrices(
+    frameworks: &[crate::framework::FrameworkData],
+) -> Result<Vec<(ProviderMeta, Vec<crate::mapping::Cell>)>> {
+    use crate::mapping::{Service, parse_csfkit, parse_services};
+    let broken = |m: String| {
+        Error::Failed(format!(
+            "the embedded provider data is broken (a csfkit bug): {m}"
+        ))
+    };
+    let csf2: std::collections::HashSet<&str> = frameworks
+        .iter()
+        .find(|f| f.id == embedded::DEFAULT_FRAMEWORK)
+        .map(|f| {
+            f.active(crate::ids::Level::Subcategory)
+                .map(|e| e.id.as_str())
+                .collect()
+        })
+        .unwrap_or_default();
+    let resolve = |s: &str| {
+        if csf2.contains(s) {
+            Ok(s.to_string())
+        } else {
+            Err(format!("`{s}` is not a CSF 2.0 subcategory"))
+        }
+    };
+    let providers = crate::sheets::read_csv("providers.csv", embedded::PROVIDERS_CSV.to_vec())?;
+    let mut out = Vec::new();
+    for m in embedded::MATRICES {
+        let row = providers
+            .rows
+            .iter()
+            .find(|(_, r)| r.first().map(String::as_str) == Some(m.provider))
+            .ok_or_else(|| broken(format!("{} is not in providers.csv", m.provider)))?;
+        let field = |i: usize| row.1.get(i).cloned().unwrap_or_default();
+        let table = crate::sheets::read_csv(m.file, m.bytes.to_vec())?;
+        let cells = parse_csfkit(&table, &resolve)
+            .map_err(|p| broken(p.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")))?;
+        let services: Vec<Service> = parse_services(&field(2)).map_err(broken)?;
+        out.push((
+            ProviderMeta {
+                id: m.provider.to_string(),
+                name: field(1),
+                services,
+                source: field(3),
+                source_sha256: crate::framework::sha256_hex(m.bytes),
+                layout: "csfkit".into(),
+            },
+            cells,
+        ));
+    }
+    Ok(out)
 }
 
 /// Refuses a file whose first bytes are not the SQLite header, without writing to it.

@@ -43,6 +43,11 @@ impl Resolver {
         &self.subcategories
     }
 
+    /// True when `s` is an active subcategory spelled exactly as the catalogue spells it.
+    pub fn is_subcategory(&self, s: &str) -> bool {
+        s.contains('-') && self.active.contains(s)
+    }
+
     /// The framework this resolver answers for.
     pub fn framework(&self) -> &str {
         &self.framework

@@ -3,10 +3,17 @@
 //! This module chooses what to run and talks to people; it holds no SQL (that is
 //! `catalogue`) and parses no files (that is `framework`, `import`).
 
+mod assess;
 mod completions;
 mod control;
+mod evidence;
 mod frameworks;
 mod init;
+mod mapping;
+mod matrix;
+mod ownership;
+mod scope;
+mod template;
 
 use std::path::PathBuf;
 
@@ -93,6 +100,27 @@ pub enum Command {
     Controls(control::ListArgs),
     /// Show one control in full: text, examples, references, CSF 1.1/2.0 links.
     Control(control::ShowArgs),
+    /// List the providers whose responsibility matrices are loaded.
+    Providers(mapping::ProvidersArgs),
+    /// Import or export a provider's responsibility matrix.
+    #[command(subcommand)]
+    Mapping(mapping::MappingCommand),
+    /// Record or show what is being assessed: system, provider, service models.
+    #[command(subcommand)]
+    Scope(scope::ScopeCommand),
+    /// Every control's ownership per service model, effective ownership and responsibilities.
+    Matrix(matrix::Args),
+    /// Override a control's ownership with a recorded reason; show the history.
+    #[command(subcommand)]
+    Ownership(ownership::OwnershipCommand),
+    /// Record a control's implementation status; `assess history`, `assess import FILE`.
+    Assess(assess::Args),
+    /// Import evidence from spreadsheets; list it, show one row, list import batches.
+    #[command(subcommand)]
+    Evidence(evidence::EvidenceCommand),
+    /// Write an import template (evidence tracker as xlsx or csv).
+    #[command(subcommand)]
+    Template(template::TemplateCommand),
     /// Print a shell completion script.
     Completions(completions::Args),
 }
@@ -127,6 +155,28 @@ impl Ctx {
     }
 }
 
+/// Who is acting: `--by` if given, else the OS user, else `unknown`.
+pub fn whoami(by: Option<&str>) -> String {
+    if let Some(b) = by.map(str::trim).filter(|b| !b.is_empty()) {
+        return b.to_string();
+    }
+    ["USER", "USERNAME", "LOGNAME"]
+        .iter()
+        .find_map(|k| std::env::var(k).ok().filter(|v| !v.trim().is_empty()))
+        .or_else(|| {
+            // No login variables (cron, containers): ask the system.
+            std::process::Command::new("id")
+                .arg("-un")
+                .output()
+                .ok()
+                .filter(|o| o.status.success())
+                .and_then(|o| String::from_utf8(o.stdout).ok())
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+        })
+        .unwrap_or_else(|| "unknown".to_string())
+}
+
 /// Runs a parsed command line.
 pub fn dispatch(cli: Cli) -> Result<u8> {
     let ctx = Ctx {
@@ -139,6 +189,14 @@ pub fn dispatch(cli: Cli) -> Result<u8> {
         Command::Framework(c) => frameworks::run(&ctx, c),
         Command::Controls(a) => control::list(&ctx, &a),
         Command::Control(a) => control::show(&ctx, &a),
+        Command::Providers(a) => mapping::providers(&ctx, &a),
+        Command::Mapping(c) => mapping::run(&ctx, &c),
+        Command::Scope(c) => scope::run(&ctx, &c),
+        Command::Matrix(a) => matrix::run(&ctx, &a),
+        Command::Ownership(c) => ownership::run(&ctx, &c),
+        Command::Assess(a) => assess::run(&ctx, &a),
+        Command::Evidence(c) => evidence::run(&ctx, &c),
+        Command::Template(c) => template::run(&ctx, &c),
         Command::Completions(a) => completions::run(&a),
     }
 }

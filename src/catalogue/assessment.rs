@@ -1,0 +1,134 @@
+//! The assessment table: implementation status records, append-only, newest in force.
+
+use std::collections::HashMap;
+
+use rusqlite::params;
+use serde::Serialize;
+
+use super::{Catalogue, now_utc};
+use crate::assessment::Status;
+use crate::error::{Error, Result};
+use crate::mapping::Service;
+
+/// One assessment record.
+#[derive(Debug, Clone, Serialize)]
+pub struct AssessmentRow {
+    /// Order of records.
+    pub seq: i64,
+    /// Control.
+    pub control_id: String,
+    /// Service model, when the status is for one only.
+    pub service: Option<String>,
+    /// Status.
+    pub status: String,
+    /// Note (the justification for not-applicable).
+    pub note: String,
+    /// System in scope when recorded.
+    pub system: String,
+    /// Who.
+    pub by: String,
+    /// When (UTC).
+    pub at: String,
+    /// `cli` or `import <file> (<sha256>)`.
+    pub source: String,
+}
+
+/// A status to record.
+#[derive(Debug, Clone)]
+pub struct NewAssessment {
+    /// Control.
+    pub control_id: String,
+    /// Service model, if only one.
+    pub service: Option<Service>,
+    /// Status.
+    pub status: Status,
+    /// Note.
+    pub note: String,
+    /// Who.
+    pub by: String,
+}
+
+impl Catalogue {
+    /// Appends assessment records in one transaction.
+    pub fn record_assessments(&mut self, system: &str, source: &str, rows: &[NewAssessment]) -> Result<()> {
+        self.write("recording the assessment", |tx| {
+            let mut st = tx
+                .prepare(
+                    "INSERT INTO assessment(control_id, service, status, note, system, assessed_by, assessed_at, source)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                )
+                .map_err(|e| Error::sqlite("recording the assessment", e))?;
+            let at = now_utc();
+            for r in rows {
+                st.execute(params![
+                    r.control_id,
+                    r.service.map(Service::as_str),
+                    r.status.as_str(),
+                    r.note,
+                    system,
+                    r.by,
+                    at,
+                    source
+                ])
+                .map_err(|e| Error::sqlite("recording the assessment", e))?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Every record, oldest first, optionally for one control.
+    pub fn assessment_history(&self, control: Option<&str>) -> Result<Vec<AssessmentRow>> {
+        let mut st = self
+            .conn()
+            .prepare(
+                "SELECT seq, control_id, service, status, note, system, assessed_by, assessed_at, source
+                 FROM assessment WHERE (?1 IS NULL OR control_id = ?1) ORDER BY seq",
+            )
+            .map_err(|e| self.err("reading assessments", e))?;
+        let rows = st
+            .query_map(params![control], |r| {
+                Ok(AssessmentRow {
+                    seq: r.get(0)?,
+                    control_id: r.get(1)?,
+                    service: r.get(2)?,
+                    status: r.get(3)?,
+                    note: r.get(4)?,
+                    system: r.get(5)?,
+                    by: r.get(6)?,
+                    at: r.get(7)?,
+                    source: r.get(8)?,
+                })
+            })
+            .map_err(|e| self.err("reading assessments", e))?;
+        rows.collect::<Result<_, _>>()
+            .map_err(|e| self.err("reading assessments", e))
+    }
+
+    /// The records in force: the newest per (control, service), keyed by control.
+    pub fn current_assessments(&self) -> Result<HashMap<String, Vec<AssessmentRow>>> {
+        let mut latest: HashMap<(String, Option<String>), AssessmentRow> = HashMap::new();
+        for r in self.assessment_history(None)? {
+            latest.insert((r.control_id.clone(), r.service.clone()), r);
+        }
+        let mut out: HashMap<String, Vec<AssessmentRow>> = HashMap::new();
+        for ((c, _), r) in latest {
+            out.entry(c).or_default().push(r);
+        }
+        for v in out.values_mut() {
+            v.sort_by(|a, b| a.service.cmp(&b.service));
+        }
+        Ok(out)
+    }
+}
+
+/// A control's status for display: the whole-control record, with per-service records after it
+/// (`implemented; model: planned`).
+pub fn summary(rows: &[AssessmentRow]) -> String {
+    rows.iter()
+        .map(|r| match &r.service {
+            None => r.status.clone(),
+            Some(s) => format!("{s}: {}", r.status),
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}

@@ -1,0 +1,243 @@
+//! The evidence tables: import batches and evidence rows (both append-only), written by the
+//! importer inside one transaction and read by the listings, `status` and the export.
+
+use std::collections::HashSet;
+
+use rusqlite::{OptionalExtension, Transaction, params};
+use serde::Serialize;
+
+use super::Catalogue;
+use crate::coverage::EvidenceItem;
+use crate::error::{Error, Result};
+use crate::evidence::NewEvidence;
+
+/// One import batch: where a set of rows came from.
+#[derive(Debug, Clone, Serialize)]
+pub struct Batch {
+    /// Batch number.
+    pub id: i64,
+    /// File name as given.
+    pub source_file: String,
+    /// Absolute path at import.
+    pub source_path: String,
+    /// SHA-256 of the file.
+    pub source_sha256: String,
+    /// Size in bytes.
+    pub source_size: i64,
+    /// Format read.
+    pub format: String,
+    /// Sheet read (empty for CSV).
+    pub sheet: String,
+    /// Header row number.
+    pub header_row: i64,
+    /// Column -> field mapping used (JSON).
+    pub columns: String,
+    /// Who imported.
+    pub collector: String,
+    /// When (UTC, RFC 3339).
+    pub imported_at: String,
+    /// Data rows read.
+    pub rows_read: i64,
+    /// Evidence rows added.
+    pub rows_imported: i64,
+    /// Rows already in the catalogue (same content).
+    pub rows_already: i64,
+    /// Rows rejected (with --skip-invalid).
+    pub rows_rejected: i64,
+    /// Evidence root used for file locations.
+    pub evidence_root: String,
+}
+
+/// Which evidence to list.
+#[derive(Debug, Clone, Default)]
+pub struct EvidenceFilter {
+    /// One control.
+    pub control: Option<String>,
+    /// One batch.
+    pub batch: Option<i64>,
+}
+
+/// The content hashes already stored, for idempotent imports.
+pub fn existing_hashes(tx: &rusqlite::Connection) -> Result<HashSet<[u8; 32]>> {
+    let mut stmt = tx
+        .prepare("SELECT content_hash FROM evidence")
+        .map_err(|e| Error::sqlite("reading evidence hashes", e))?;
+    let rows = stmt
+        .query_map([], |r| r.get::<_, Vec<u8>>(0))
+        .map_err(|e| Error::sqlite("reading evidence hashes", e))?;
+    let mut out = HashSet::new();
+    for r in rows {
+        let v = r.map_err(|e| Error::sqlite("reading evidence hashes", e))?;
+        if let Ok(h) = <[u8; 32]>::try_from(v.as_slice()) {
+            out.insert(h);
+        }
+    }
+    Ok(out)
+}
+
+/// The number the next batch gets.
+pub fn next_batch_id(tx: &Transaction<'_>) -> Result<i64> {
+    tx.query_row("SELECT coalesce(max(id), 0) + 1 FROM evidence_batch", [], |r| {
+        r.get(0)
+    })
+    .map_err(|e| Error::sqlite("numbering the import batch", e))
+}
+
+/// Inserts evidence rows of batch `batch` from sheet `sheet`.
+pub fn insert_evidence(tx: &Transaction<'_>, batch: i64, sheet: &str, rows: &[NewEvidence]) -> Result<()> {
+    let mut stmt = tx
+        .prepare_cached(
+            "INSERT INTO evidence (batch_id, source_sheet, source_row, control_id, title, description,
+                evidence_type, owner, collected_on, valid_until, location, location_kind, file_sha256,
+                file_size, source_system, extras, content_hash)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+        )
+        .map_err(|e| Error::sqlite("storing evidence", e))?;
+    for r in rows {
+        let v = &r.values;
+        stmt.execute(params![
+            batch,
+            sheet,
+            r.row as i64,
+            v[0],
+            v[1],
+            v[2],
+            v[3],
+            v[4],
+            r.collected_on.map(|d| d.to_string()),
+            r.valid_until.map(|d| d.to_string()),
+            v[7],
+            r.location_kind.as_str(),
+            r.file.as_ref().map(|f| f.0.as_str()),
+            r.file.as_ref().map(|f| f.1 as i64),
+            v[8],
+            r.extras,
+            &r.content_hash[..],
+        ])
+        .map_err(|e| Error::sqlite("storing evidence", e))?;
+    }
+    Ok(())
+}
+
+/// Records a batch (after its rows, in the same transaction).
+pub fn insert_batch(tx: &Transaction<'_>, b: &Batch) -> Result<()> {
+    tx.execute(
+        "INSERT INTO evidence_batch (id, source_file, source_path, source_sha256, source_size, format, sheet,
+            header_row, columns, collector, imported_at, rows_read, rows_imported, rows_already, rows_rejected,
+            evidence_root)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+        params![
+            b.id,
+            b.source_file,
+            b.source_path,
+            b.source_sha256,
+            b.source_size,
+            b.format,
+            b.sheet,
+            b.header_row,
+            b.columns,
+            b.collector,
+            b.imported_at,
+            b.rows_read,
+            b.rows_imported,
+            b.rows_already,
+            b.rows_rejected,
+            b.evidence_root
+        ],
+    )
+    .map_err(|e| Error::sqlite("recording the import batch", e))?;
+    Ok(())
+}
+
+const ITEM_SQL: &str = "SELECT e.id, e.control_id, e.title, e.description, e.evidence_type, e.owner,
+        e.collected_on, e.valid_until, e.location, e.location_kind, e.file_sha256, e.file_size,
+        e.source_system, e.extras, b.source_file, b.source_sha256, e.source_sheet, e.source_row, e.batch_id
+    FROM evidence e JOIN evidence_batch b ON b.id = e.batch_id";
+
+fn item(r: &rusqlite::Row<'_>) -> rusqlite::Result<EvidenceItem> {
+    let date = |s: Option<String>| s.and_then(|s| chrono::NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok());
+    Ok(EvidenceItem {
+        id: r.get(0)?,
+        control_id: r.get(1)?,
+        title: r.get(2)?,
+        description: r.get(3)?,
+        evidence_type: r.get(4)?,
+        owner: r.get(5)?,
+        collected_on: date(r.get(6)?),
+        valid_until: date(r.get(7)?),
+        location: r.get(8)?,
+        location_kind: r.get(9)?,
+        file_sha256: r.get(10)?,
+        file_size: r.get(11)?,
+        source_system: r.get(12)?,
+        extras: r.get(13)?,
+        source_file: r.get(14)?,
+        source_sha256: r.get(15)?,
+        source_sheet: r.get(16)?,
+        source_row: r.get(17)?,
+        batch_id: r.get(18)?,
+    })
+}
+
+impl Catalogue {
+    /// Evidence rows, oldest first.
+    pub fn evidence(&self, filter: &EvidenceFilter) -> Result<Vec<EvidenceItem>> {
+        let sql = format!(
+            "{ITEM_SQL} WHERE (?1 IS NULL OR e.control_id = ?1) AND (?2 IS NULL OR e.batch_id = ?2) ORDER BY e.id"
+        );
+        let mut stmt = self
+            .conn()
+            .prepare(&sql)
+            .map_err(|e| self.err("listing evidence", e))?;
+        let rows = stmt
+            .query_map(params![filter.control, filter.batch], item)
+            .map_err(|e| self.err("listing evidence", e))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| self.err("listing evidence", e))
+    }
+
+    /// One evidence row.
+    pub fn evidence_item(&self, id: i64) -> Result<Option<EvidenceItem>> {
+        let sql = format!("{ITEM_SQL} WHERE e.id = ?1");
+        self.conn()
+            .query_row(&sql, [id], item)
+            .optional()
+            .map_err(|e| self.err("reading evidence", e))
+    }
+
+    /// Import batches, oldest first.
+    pub fn batches(&self) -> Result<Vec<Batch>> {
+        let mut stmt = self
+            .conn()
+            .prepare(
+                "SELECT id, source_file, source_path, source_sha256, source_size, format, sheet, header_row,
+                    columns, collector, imported_at, rows_read, rows_imported, rows_already, rows_rejected,
+                    evidence_root FROM evidence_batch ORDER BY id",
+            )
+            .map_err(|e| self.err("listing import batches", e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(Batch {
+                    id: r.get(0)?,
+                    source_file: r.get(1)?,
+                    source_path: r.get(2)?,
+                    source_sha256: r.get(3)?,
+                    source_size: r.get(4)?,
+                    format: r.get(5)?,
+                    sheet: r.get(6)?,
+                    header_row: r.get(7)?,
+                    columns: r.get(8)?,
+                    collector: r.get(9)?,
+                    imported_at: r.get(10)?,
+                    rows_read: r.get(11)?,
+                    rows_imported: r.get(12)?,
+                    rows_already: r.get(13)?,
+                    rows_rejected: r.get(14)?,
+                    evidence_root: r.get(15)?,
+                })
+            })
+            .map_err(|e| self.err("listing import batches", e))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| self.err("listing import batches", e))
+    }
+}

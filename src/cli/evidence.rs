@@ -1,0 +1,835 @@
+//! `csfkit evidence import|list|show|batches`: take evidence trackers in as they are, validated
+//! row by row, with the chain of custody of every row; list what is there.
+
+use std::collections::{HashMap, HashSet};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+
+use chrono::NaiveDate;
+use clap::Subcommand;
+
+use crate::catalogue::evidence::{self as store, Batch, EvidenceFilter};
+use crate::cli::{Ctx, whoami};
+use crate::coverage::{Freshness, freshness};
+use crate::embedded::DEFAULT_FRAMEWORK;
+use crate::error::{Error, Problem, Result};
+use crate::evidence::{ERRORS_COLUMN, FIELDS, HeaderMap, NewEvidence, Validator, Warning};
+use crate::output::{Listing, OutputArgs};
+use crate::workbook::{self, Cell, Format, Limits};
+
+const IMPORT_HELP: &str = "Examples:
+  csfkit evidence import tracker.xlsx
+  csfkit evidence import tracker.xlsx --sheet \"Q3 evidence\" --dry-run
+  csfkit evidence import export.csv --map \"Ref=control_id\" --map \"Artefact=title\"
+  csfkit evidence import tracker.ods --date-format %d/%m/%Y --evidence-root /srv/evidence
+  csfkit evidence import tracker.xlsx --skip-invalid --errors-out rejected.csv
+
+Formats (decided by content): xlsx, xlsm, xlsb, xls, ods, CSV/TSV (UTF-8; `,` `;` tab or `|`).
+The header row is found among the first 30 rows by its names, ignoring case, spaces and
+punctuation: Control ID / Control / CSF ID / Subcategory / Requirement -> control_id;
+Evidence / Evidence Title / Title / Name / Artifact -> title; Description / Details / Notes;
+Type / Evidence Type; Owner / Collected By / Collector; Date Collected / Collection Date /
+Collected; Valid Until / Expires / Expiry / Expiration Date / Review By; Location / Link / URL /
+Path / File; Source / System / Source System. Other columns are kept as extra attributes.
+
+Dates: date cells (1900 and 1904 systems), YYYY-MM-DD text, other text with --date-format
+(chrono syntax: %d/%m/%Y, %m/%d/%Y, %d.%m.%Y). Ambiguous or impossible dates are refused.
+
+If any row is invalid nothing is imported (exit 65) and every problem is reported with its
+row and column; --skip-invalid imports the valid rows. Re-importing the same rows adds nothing.
+Local file locations are hashed (SHA-256) if they are inside --evidence-root (default: the
+spreadsheet's folder); URLs are recorded, never fetched.";
+
+/// `csfkit evidence ...`
+#[derive(Debug, Subcommand)]
+pub enum EvidenceCommand {
+    /// Import evidence rows from a spreadsheet or CSV, validated row by row.
+    #[command(after_help = IMPORT_HELP)]
+    Import(ImportArgs),
+    /// List evidence rows.
+    #[command(
+        after_help = "Examples:\n  csfkit evidence list --control PR.AA-01\n  csfkit evidence list --expired --format csv > expired.csv\n  csfkit evidence list --stale 365\n  csfkit evidence list --batch 3 --format json\n\n\
+CSV/JSON columns: id, control_id, title, evidence_type, owner, collected_on, valid_until, freshness,\n\
+location, location_kind, file_sha256, source_file, source_sheet, source_row, batch."
+    )]
+    List(ListArgs),
+    /// Show one evidence row in full, with where it came from.
+    Show(ShowArgs),
+    /// List import batches: source file, SHA-256, sheet, who, when, counts.
+    Batches(BatchesArgs),
+}
+
+/// Arguments of `csfkit evidence import`.
+#[derive(Debug, clap::Args)]
+pub struct ImportArgs {
+    /// The spreadsheet (xlsx, xlsm, xlsb, xls, ods) or CSV/TSV file.
+    pub file: PathBuf,
+    /// Sheet to read (default: the first).
+    #[arg(long)]
+    pub sheet: Option<String>,
+    /// Row number of the header (default: found by its names among the first 30 rows).
+    #[arg(long, value_name = "N")]
+    pub header_row: Option<usize>,
+    /// Map a column to a field, e.g. `--map "Ref=control_id"` (repeatable).
+    #[arg(long = "map", value_name = "HEADER=FIELD")]
+    pub map: Vec<String>,
+    /// How text dates are written, in chrono syntax (e.g. %d/%m/%Y).
+    #[arg(long, value_name = "FMT")]
+    pub date_format: Option<String>,
+    /// Folder that local evidence paths are relative to and must stay inside (default: the
+    /// spreadsheet's folder).
+    #[arg(long, value_name = "DIR")]
+    pub evidence_root: Option<PathBuf>,
+    /// Who collected the evidence, recorded with the batch (default: the OS user).
+    #[arg(long, value_name = "NAME")]
+    pub collector: Option<String>,
+    /// Import the valid rows and report the others.
+    #[arg(long)]
+    pub skip_invalid: bool,
+    /// Refuse CSF 1.1 IDs instead of mapping them to CSF 2.0 with a warning.
+    #[arg(long)]
+    pub strict: bool,
+    /// Validate and report; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Write the rejected rows with their reasons to this CSV, to fix and import again.
+    #[arg(long, value_name = "FILE")]
+    pub errors_out: Option<PathBuf>,
+}
+
+/// Arguments of `csfkit evidence list`.
+#[derive(Debug, clap::Args)]
+pub struct ListArgs {
+    /// Only this control.
+    #[arg(long)]
+    control: Option<String>,
+    /// Only evidence past its valid-until date.
+    #[arg(long)]
+    expired: bool,
+    /// Only evidence collected more than DAYS days ago.
+    #[arg(long, value_name = "DAYS")]
+    stale: Option<i64>,
+    /// Only rows of this import batch.
+    #[arg(long, value_name = "N")]
+    batch: Option<i64>,
+    /// Judge freshness at this date (default: today, or CSFKIT_TODAY).
+    #[arg(long, value_name = "DATE")]
+    as_of: Option<NaiveDate>,
+    #[command(flatten)]
+    out: OutputArgs,
+}
+
+/// Arguments of `csfkit evidence show`.
+#[derive(Debug, clap::Args)]
+pub struct ShowArgs {
+    /// Evidence ID (from `evidence list`).
+    id: i64,
+    #[command(flatten)]
+    out: OutputArgs,
+}
+
+/// Arguments of `csfkit evidence batches`.
+#[derive(Debug, clap::Args)]
+pub struct BatchesArgs {
+    #[command(flatten)]
+    out: OutputArgs,
+}
+
+/// Runs `csfkit evidence ...`.
+pub fn run(ctx: &Ctx, cmd: &EvidenceCommand) -> Result<u8> {
+    match cmd {
+        EvidenceCommand::Import(a) => import(ctx, a),
+        EvidenceCommand::List(a) => list(ctx, a),
+        EvidenceCommand::Show(a) => show(ctx, a),
+        EvidenceCommand::Batches(a) => batches(ctx, a),
+    }
+}
+
+/// The date "today" for freshness: `CSFKIT_TODAY` (YYYY-MM-DD) if set, else the local date.
+pub fn today() -> Result<NaiveDate> {
+    match std::env::var("CSFKIT_TODAY") {
+        Ok(s) if !s.trim().is_empty() => NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+            .map_err(|_| Error::Usage(format!("CSFKIT_TODAY=`{s}` is not a YYYY-MM-DD date"))),
+        _ => Ok(chrono::Local::now().date_naive()),
+    }
+}
+
+enum Event {
+    Sheet(Option<String>),
+    Rows(Vec<(usize, Vec<Cell>)>),
+}
+
+/// What a run of the import loop found.
+#[derive(Default)]
+struct Outcome {
+    header: Option<HeaderMap>,
+    rows_read: usize,
+    imported: usize,
+    already: usize,
+    accepted: usize,
+    rejected_rows: Vec<(usize, Vec<String>, Vec<String>)>,
+    problems: Vec<Problem>,
+    warnings: Vec<Warning>,
+    sheet: Option<String>,
+}
+
+fn import(ctx: &Ctx, args: &ImportArgs) -> Result<u8> {
+    let file = args.file.display().to_string();
+    let bytes = std::fs::read(&args.file).map_err(|e| Error::InputMissing {
+        path: args.file.clone(),
+        source: e,
+    })?;
+    let format = workbook::sniff(&file, &args.file, &bytes).map_err(Error::Data)?;
+    let sha256 = crate::framework::sha256_hex(&bytes);
+    let size = bytes.len() as u64;
+    parse_maps(&args.map)?;
+    let root_given = match &args.evidence_root {
+        Some(r) => r.clone(),
+        None => args
+            .file
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from(".")),
+    };
+    let root = std::fs::canonicalize(&root_given).map_err(|e| Error::InputMissing {
+        path: root_given.clone(),
+        source: e,
+    })?;
+    let mut cat = ctx.open()?;
+    let resolver = cat.resolver(DEFAULT_FRAMEWORK)?;
+
+    // The reader runs on its own thread: parsing overlaps validation and storage, and a panic
+    // inside a parser ends that thread only.
+    let (tx_rows, rx_rows) = mpsc::sync_channel::<Event>(16);
+    let reader_file = file.clone();
+    let sheet = args.sheet.clone();
+    let limits = Limits::for_size(size);
+    let bytes = std::sync::Arc::new(bytes);
+    let reader_bytes = bytes.clone();
+    install_quiet_panic_hook();
+    let reader = std::thread::Builder::new()
+        .name(READER_THREAD.into())
+        .spawn(move || -> std::result::Result<(), String> {
+            let mut chunk = Vec::with_capacity(1024);
+            let tx = tx_rows;
+            let mut sent_sheet = false;
+            let info = workbook::read(
+                &reader_file,
+                &reader_bytes,
+                format,
+                sheet.as_deref(),
+                &limits,
+                &mut |sheet_name| {
+                    sent_sheet = true;
+                    let _ = tx.send(Event::Sheet(sheet_name.map(str::to_string)));
+                },
+                &mut |n, cells| {
+                    chunk.push((n, cells));
+                    if chunk.len() >= 1024 && tx.send(Event::Rows(std::mem::take(&mut chunk))).is_err() {
+                        return Ok(false);
+                    }
+                    Ok(true)
+                },
+            )?;
+            if !sent_sheet {
+                let _ = tx.send(Event::Sheet(info.sheet));
+            }
+            if !chunk.is_empty() {
+                let _ = tx.send(Event::Rows(chunk));
+            }
+            Ok(())
+        })
+        .map_err(|e| Error::Failed(format!("cannot start the reader thread: {e}")))?;
+
+    let progress = progress_bar(ctx);
+    let validator = Validator {
+        file: file.clone(),
+        sheet: None,
+        resolver: &resolver,
+        header: HeaderMap {
+            row: 0,
+            headers: Vec::new(),
+            columns: [None; 9],
+            extras: Vec::new(),
+        },
+        date_format: args.date_format.clone(),
+        strict: args.strict,
+        root: root.clone(),
+        file_cache: HashMap::new(),
+        seen: HashMap::new(),
+    };
+    let collector = whoami(args.collector.as_deref());
+    let mut rolled_back: Option<Outcome> = None;
+    let result = if !args.dry_run {
+        cat.write("importing evidence", |tx| {
+            let existing = store::existing_hashes(tx)?;
+            let batch_id = store::next_batch_id(tx)?;
+            let out = consume(
+                args,
+                &rx_rows,
+                validator,
+                &existing,
+                Some((tx, batch_id)),
+                &progress,
+            )?;
+            let out = finish_reader(&file, reader, out)?;
+            if !out.problems.is_empty() && !args.skip_invalid {
+                // Atomic: returning an error rolls the transaction back.
+                rolled_back = Some(out);
+                return Err(Error::Failed("rolled back".into()));
+            }
+            let header = out.header.as_ref();
+            let batch = Batch {
+                id: batch_id,
+                source_file: args
+                    .file
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| file.clone()),
+                source_path: std::fs::canonicalize(&args.file)
+                    .unwrap_or_else(|_| args.file.clone())
+                    .display()
+                    .to_string(),
+                source_sha256: sha256.clone(),
+                source_size: size as i64,
+                format: format_name(format).into(),
+                sheet: out.sheet.clone().unwrap_or_default(),
+                header_row: header.map_or(0, |h| h.row as i64),
+                columns: header.map(columns_json).unwrap_or_default(),
+                collector: collector.clone(),
+                imported_at: crate::catalogue::now_utc(),
+                rows_read: out.rows_read as i64,
+                rows_imported: out.imported as i64,
+                rows_already: out.already as i64,
+                rows_rejected: out.rejected_rows.len() as i64,
+                evidence_root: root.display().to_string(),
+            };
+            store::insert_batch(tx, &batch)?;
+            Ok((out, Some(batch_id)))
+        })
+    } else {
+        let existing = store::existing_hashes(cat.conn())?;
+        consume(args, &rx_rows, validator, &existing, None, &progress)
+            .and_then(|out| finish_reader(&file, reader, out))
+            .map(|out| (out, None))
+    };
+    progress.finish_and_clear();
+    let (out, batch_id) = match (result, rolled_back) {
+        (_, Some(out)) => (out, None),
+        (r, None) => r?,
+    };
+    let sheet_note = out
+        .sheet
+        .as_ref()
+        .map(|s| format!(", sheet `{s}`"))
+        .unwrap_or_default();
+    if let Some(h) = &out.header {
+        ctx.msg
+            .note(format!("{file}{sheet_note}: header on row {}", h.row));
+        for line in h.describe() {
+            ctx.msg.note(format!("  {line}"));
+        }
+    }
+    report_warnings(ctx, &out.warnings);
+    if let Some(path) = &args.errors_out {
+        write_errors(path, out.header.as_ref(), &out.rejected_rows)?;
+        ctx.msg.note(format!(
+            "wrote {} rejected row(s) to {}",
+            out.rejected_rows.len(),
+            path.display()
+        ));
+    }
+    if !out.problems.is_empty() && !args.skip_invalid {
+        return Err(Error::Invalid {
+            file,
+            problems: out.problems,
+        });
+    }
+    if !out.problems.is_empty() {
+        for p in out.problems.iter().take(100) {
+            ctx.msg.warn(format!("skipped: {p}"));
+        }
+        if out.problems.len() > 100 {
+            ctx.msg
+                .warn(format!("... and {} more problems", out.problems.len() - 100));
+        }
+    }
+    let summary = format!(
+        "{} data rows read: {} new evidence rows, {} already in the catalogue (same content), {} rejected",
+        out.rows_read,
+        out.imported,
+        out.already,
+        out.rejected_rows.len()
+    );
+    match batch_id {
+        Some(b) => ctx.msg.note(format!("batch {b}: {summary} (SHA-256 {sha256})")),
+        None => ctx.msg.note(format!("dry run, nothing written: {summary}")),
+    }
+    if out.imported == 0 && out.already > 0 && out.problems.is_empty() {
+        ctx.msg.note("every row was already imported: nothing added");
+    }
+    Ok(0)
+}
+
+const READER_THREAD: &str = "csfkit-reader";
+
+/// Keeps a parser panic on the reader thread from printing a backtrace: it is reported as an
+/// error naming the file instead. Panics elsewhere still print as usual.
+fn install_quiet_panic_hook() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if std::thread::current().name() != Some(READER_THREAD) {
+            default(info);
+        }
+    }));
+}
+
+fn finish_reader(
+    file: &str,
+    reader: std::thread::JoinHandle<std::result::Result<(), String>>,
+    out: Outcome,
+) -> Result<Outcome> {
+    match reader.join() {
+        Ok(Ok(())) => Ok(out),
+        Ok(Err(m)) => Err(Error::Data(m)),
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default();
+            Err(Error::Data(format!(
+                "{file}: the spreadsheet reader failed on this file ({what}); it is probably damaged — open it in a spreadsheet program and save a new copy"
+            )))
+        }
+    }
+}
+
+fn format_name(f: Format) -> &'static str {
+    match f {
+        Format::Xlsx => "xlsx",
+        Format::Xlsb => "xlsb",
+        Format::Xls => "xls",
+        Format::Ods => "ods",
+        Format::Csv => "csv",
+    }
+}
+
+fn columns_json(h: &HeaderMap) -> String {
+    let mut m = serde_json::Map::new();
+    for (f, c) in h.columns.iter().enumerate() {
+        if let Some(c) = c {
+            m.insert(h.headers[*c].clone(), serde_json::Value::from(FIELDS[f]));
+        }
+    }
+    for (_, name) in &h.extras {
+        m.insert(name.clone(), serde_json::Value::from("extra"));
+    }
+    serde_json::Value::Object(m).to_string()
+}
+
+fn parse_maps(maps: &[String]) -> Result<Vec<(String, String)>> {
+    maps.iter()
+        .map(|m| {
+            m.rsplit_once('=')
+                .map(|(h, f)| (h.trim().to_string(), f.trim().to_string()))
+                .filter(|(h, f)| !h.is_empty() && !f.is_empty())
+                .ok_or_else(|| {
+                    Error::Usage(format!(
+                        "--map `{m}`: expected HEADER=FIELD, e.g. --map \"Ref=control_id\""
+                    ))
+                })
+        })
+        .collect()
+}
+
+fn progress_bar(ctx: &Ctx) -> indicatif::ProgressBar {
+    if ctx.msg.is_quiet() || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let pb = indicatif::ProgressBar::new_spinner();
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{spinner} {pos} rows read ({per_sec}) {elapsed}")
+    {
+        pb.set_style(style);
+    }
+    pb.enable_steady_tick(std::time::Duration::from_millis(120));
+    pb
+}
+
+/// The import loop: header detection, validation, storage (when `store_in` is given).
+fn consume(
+    args: &ImportArgs,
+    rx: &mpsc::Receiver<Event>,
+    mut v: Validator<'_>,
+    existing: &HashSet<[u8; 32]>,
+    store_in: Option<(&rusqlite::Transaction<'_>, i64)>,
+    progress: &indicatif::ProgressBar,
+) -> Result<Outcome> {
+    let mut out = Outcome::default();
+    let mut before_header: Vec<(usize, Vec<Cell>)> = Vec::new();
+    let mut pending: Vec<NewEvidence> = Vec::new();
+    let mut storing = true;
+    let sheet_label = |s: &Option<String>| s.as_ref().map(|s| format!(" sheet `{s}`")).unwrap_or_default();
+    for event in rx.iter() {
+        let rows = match event {
+            Event::Sheet(s) => {
+                out.sheet = s.clone();
+                v.sheet = s;
+                continue;
+            }
+            Event::Rows(r) => r,
+        };
+        progress.inc(rows.len() as u64);
+        for (n, cells) in rows {
+            if out.header.is_none() {
+                let is_header = match args.header_row {
+                    Some(h) => n == h,
+                    None => HeaderMap::score(&cells).0,
+                };
+                if is_header {
+                    let h = HeaderMap::build(n, &cells, &parse_maps(&args.map)?)
+                        .map_err(|m| Error::Data(format!("{}{}: {m}", v.file, sheet_label(&out.sheet))))?;
+                    v.header = h.clone();
+                    out.header = Some(h);
+                    continue;
+                }
+                match args.header_row {
+                    Some(h) if n > h => {
+                        return Err(Error::Data(format!(
+                            "{}{}: row {h} (--header-row) is empty",
+                            v.file,
+                            sheet_label(&out.sheet)
+                        )));
+                    }
+                    None if before_header.len() >= 30 => {
+                        return Err(no_header(&v.file, &out.sheet, &before_header));
+                    }
+                    _ => {}
+                }
+                before_header.push((n, cells));
+                continue;
+            }
+            out.rows_read += 1;
+            let (accepted, warnings, problems) = v.row(n, &cells);
+            out.warnings.extend(warnings);
+            if !problems.is_empty() {
+                let texts: Vec<String> = cells.iter().map(Cell::text).collect();
+                let reasons = problems
+                    .iter()
+                    .map(|p| match &p.location.column {
+                        Some(c) => format!("{c}: {}", p.message),
+                        None => p.message.clone(),
+                    })
+                    .collect();
+                out.rejected_rows.push((n, texts, reasons));
+                out.problems.extend(problems);
+                if !args.skip_invalid {
+                    // Keep validating to report everything, but store no more.
+                    storing = false;
+                    pending.clear();
+                }
+                continue;
+            }
+            for e in accepted {
+                out.accepted += 1;
+                if existing.contains(&e.content_hash) {
+                    out.already += 1;
+                    continue;
+                }
+                out.imported += 1;
+                if storing && store_in.is_some() {
+                    pending.push(e);
+                }
+            }
+            if pending.len() >= 4096 {
+                if let Some((tx, batch)) = store_in {
+                    store::insert_evidence(tx, batch, out.sheet.as_deref().unwrap_or(""), &pending)?;
+                }
+                pending.clear();
+            }
+        }
+    }
+    if out.header.is_none() {
+        return match args.header_row {
+            Some(h) => Err(Error::Data(format!(
+                "{}{}: row {h} (--header-row) is empty or beyond the last row",
+                v.file,
+                sheet_label(&out.sheet)
+            ))),
+            None if before_header.is_empty() => Err(Error::Data(format!(
+                "{}{}: no rows at all; expected a header row and evidence rows",
+                v.file,
+                sheet_label(&out.sheet)
+            ))),
+            None => Err(no_header(&v.file, &out.sheet, &before_header)),
+        };
+    }
+    if storing && !pending.is_empty() {
+        if let Some((tx, batch)) = store_in {
+            store::insert_evidence(tx, batch, out.sheet.as_deref().unwrap_or(""), &pending)?;
+        }
+    }
+    Ok(out)
+}
+
+fn no_header(file: &str, sheet: &Option<String>, rows: &[(usize, Vec<Cell>)]) -> Error {
+    let first = rows
+        .iter()
+        .take(3)
+        .map(|(n, c)| {
+            format!(
+                "row {n}: {}",
+                c.iter()
+                    .map(Cell::text)
+                    .filter(|t| !t.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(" | ")
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    Error::Data(format!(
+        "{file}{}: no header row found in the first {} rows; expected a column naming the control (Control ID, Control, CSF ID, Subcategory, Requirement) and one naming the evidence (Title, Evidence, Name, Artifact). First rows: {first}. Use --header-row N and --map \"HEADER=field\"{}",
+        sheet
+            .as_ref()
+            .map(|s| format!(", sheet `{s}`"))
+            .unwrap_or_default(),
+        rows.len(),
+        if sheet.is_some() {
+            ", or --sheet NAME for another sheet"
+        } else {
+            ""
+        }
+    ))
+}
+
+fn report_warnings(ctx: &Ctx, warnings: &[Warning]) {
+    // Group identical messages (a 1.1 ID used on many rows) to keep the report readable.
+    for w in warnings.iter().take(20) {
+        ctx.msg.warn(format!("{}: {}", w.location, w.message));
+    }
+    if warnings.len() > 20 {
+        ctx.msg
+            .warn(format!("... and {} more warnings", warnings.len() - 20));
+    }
+}
+
+fn write_errors(
+    path: &Path,
+    header: Option<&HeaderMap>,
+    rows: &[(usize, Vec<String>, Vec<String>)],
+) -> Result<()> {
+    let f = std::fs::File::create(path).map_err(|e| Error::CantCreate {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })?;
+    let mut w = csv::WriterBuilder::new()
+        .flexible(true)
+        .from_writer(std::io::BufWriter::new(f));
+    let mut head: Vec<String> = header.map(|h| h.headers.clone()).unwrap_or_default();
+    let width = rows
+        .iter()
+        .map(|r| r.1.len())
+        .chain([head.len()])
+        .max()
+        .unwrap_or(0);
+    head.resize(width, String::new());
+    head.push(ERRORS_COLUMN.to_string());
+    head.push("csfkit_source_row".to_string());
+    w.write_record(&head)?;
+    for (n, cells, reasons) in rows {
+        let mut rec = cells.clone();
+        rec.resize(width, String::new());
+        rec.push(reasons.join("; "));
+        rec.push(n.to_string());
+        w.write_record(&rec)?;
+    }
+    w.flush()
+        .map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
+    Ok(())
+}
+
+fn list(ctx: &Ctx, args: &ListArgs) -> Result<u8> {
+    let cat = ctx.open()?;
+    let control = match &args.control {
+        Some(id) => Some(cat.resolver(DEFAULT_FRAMEWORK)?.resolve_one(id)?.0),
+        None => None,
+    };
+    let as_of = match args.as_of {
+        Some(d) => d,
+        None => today()?,
+    };
+    let items = cat.evidence(&EvidenceFilter {
+        control,
+        batch: args.batch,
+    })?;
+    let mut l = Listing::new(&[
+        "id",
+        "control_id",
+        "title",
+        "evidence_type",
+        "owner",
+        "collected_on",
+        "valid_until",
+        "freshness",
+        "location",
+        "location_kind",
+        "file_sha256",
+        "source_file",
+        "source_sheet",
+        "source_row",
+        "batch",
+    ])
+    .numeric(&["id", "source_row", "batch"])
+    .hide_in_table(&[
+        "evidence_type",
+        "location_kind",
+        "file_sha256",
+        "source_sheet",
+        "source_file",
+    ]);
+    let stale_days = args.stale.unwrap_or(i64::MAX / 4);
+    for e in items {
+        let fresh = freshness(&e, as_of, args.stale.unwrap_or(365));
+        if args.expired && fresh != Freshness::Expired {
+            continue;
+        }
+        if args.stale.is_some() && e.collected_on.is_some_and(|c| (as_of - c).num_days() <= stale_days) {
+            continue;
+        }
+        l.push(vec![
+            e.id.to_string(),
+            e.control_id,
+            e.title,
+            e.evidence_type,
+            e.owner,
+            e.collected_on.map(|d| d.to_string()).unwrap_or_default(),
+            e.valid_until.map(|d| d.to_string()).unwrap_or_default(),
+            fresh.as_str().to_string(),
+            e.location,
+            e.location_kind,
+            e.file_sha256.unwrap_or_default(),
+            e.source_file,
+            e.source_sheet,
+            e.source_row.to_string(),
+            e.batch_id.to_string(),
+        ]);
+    }
+    if l.rows.is_empty() {
+        ctx.msg.note("no evidence matches");
+    }
+    l.print(args.out.format)?;
+    Ok(0)
+}
+
+fn show(ctx: &Ctx, args: &ShowArgs) -> Result<u8> {
+    let cat = ctx.open()?;
+    let Some(e) = cat.evidence_item(args.id)? else {
+        return Err(Error::Data(format!(
+            "no evidence with ID {}; `csfkit evidence list` shows the IDs",
+            args.id
+        )));
+    };
+    let batch = cat.batches()?.into_iter().find(|b| b.id == e.batch_id);
+    let mut l = Listing::new(&["field", "value"]);
+    let mut kv = |k: &str, v: String| l.push(vec![k.to_string(), v]);
+    kv("id", e.id.to_string());
+    kv("control_id", e.control_id.clone());
+    kv("title", e.title.clone());
+    kv("description", e.description.clone());
+    kv("evidence_type", e.evidence_type.clone());
+    kv("owner", e.owner.clone());
+    kv(
+        "collected_on",
+        e.collected_on.map(|d| d.to_string()).unwrap_or_default(),
+    );
+    kv(
+        "valid_until",
+        e.valid_until.map(|d| d.to_string()).unwrap_or_default(),
+    );
+    kv("location", e.location.clone());
+    kv("location_kind", e.location_kind.clone());
+    kv("file_sha256", e.file_sha256.clone().unwrap_or_default());
+    kv(
+        "file_size",
+        e.file_size.map(|s| s.to_string()).unwrap_or_default(),
+    );
+    kv("source_system", e.source_system.clone());
+    kv("extras", e.extras.clone());
+    kv("source_file", e.source_file.clone());
+    kv("source_sha256", e.source_sha256.clone());
+    kv("source_sheet", e.source_sheet.clone());
+    kv("source_row", e.source_row.to_string());
+    kv("batch", e.batch_id.to_string());
+    if let Some(b) = batch {
+        kv("imported_by", b.collector);
+        kv("imported_at", b.imported_at);
+    }
+    l.print(args.out.format)?;
+    Ok(0)
+}
+
+fn batches(ctx: &Ctx, args: &BatchesArgs) -> Result<u8> {
+    let cat = ctx.open()?;
+    let mut l = Listing::new(&[
+        "batch",
+        "source_file",
+        "source_sha256",
+        "source_size",
+        "format",
+        "sheet",
+        "header_row",
+        "collector",
+        "imported_at",
+        "rows_read",
+        "imported",
+        "already",
+        "rejected",
+        "source_path",
+        "evidence_root",
+    ])
+    .numeric(&[
+        "batch",
+        "source_size",
+        "header_row",
+        "rows_read",
+        "imported",
+        "already",
+        "rejected",
+    ])
+    .hide_in_table(&[
+        "source_size",
+        "format",
+        "header_row",
+        "source_path",
+        "evidence_root",
+    ]);
+    for b in cat.batches()? {
+        l.push(vec![
+            b.id.to_string(),
+            b.source_file,
+            b.source_sha256,
+            b.source_size.to_string(),
+            b.format,
+            b.sheet,
+            b.header_row.to_string(),
+            b.collector,
+            b.imported_at,
+            b.rows_read.to_string(),
+            b.rows_imported.to_string(),
+            b.rows_already.to_string(),
+            b.rows_rejected.to_string(),
+            b.source_path,
+            b.evidence_root,
+        ]);
+    }
+    if l.rows.is_empty() {
+        ctx.msg
+            .note("no import batch yet; `csfkit evidence import FILE` adds one");
+    }
+    l.print(args.out.format)?;
+    Ok(0)
+}

@@ -1,0 +1,162 @@
+//! `csfkit scope set|show`: what is being assessed (system, provider, service models), and the
+//! `--provider/--services` options other commands take instead of the scope.
+
+use clap::Subcommand;
+
+use crate::catalogue::{Catalogue, ProviderRow};
+use crate::cli::{Ctx, whoami};
+use crate::error::{Error, Result};
+use crate::mapping::{Service, join_services, parse_services};
+use crate::output::{Listing, OutputArgs};
+
+/// `csfkit scope ...`
+#[derive(Debug, Subcommand)]
+pub enum ScopeCommand {
+    /// Record the system being assessed, its provider and the service models it uses.
+    #[command(
+        after_help = "Examples:\n  csfkit scope set --system \"Payments API\" --provider datacrunch --services iaas,model\n  \
+csfkit scope set --system Portal --provider digitalocean --services paas,saas --by \"J. Doe\"\n\n\
+Service models: bare-metal, iaas, paas, saas, model. When several are in use, a control's\n\
+effective ownership is the common value if all agree, else shared."
+    )]
+    Set(SetArgs),
+    /// Show the recorded scope.
+    #[command(
+        after_help = "Examples:\n  csfkit scope show\n  csfkit scope show --format json\n\n\
+CSV/JSON columns: system, provider, services, set_by, set_at."
+    )]
+    Show(ShowArgs),
+}
+
+/// Arguments of `csfkit scope set`.
+#[derive(Debug, clap::Args)]
+pub struct SetArgs {
+    /// Name of the system being assessed.
+    #[arg(long)]
+    pub system: String,
+    /// Provider (see `csfkit providers`).
+    #[arg(long)]
+    pub provider: String,
+    /// Service models in use, comma-separated (e.g. iaas,model).
+    #[arg(long)]
+    pub services: String,
+    /// Who sets it (default: the OS user).
+    #[arg(long)]
+    pub by: Option<String>,
+}
+
+/// Arguments of `csfkit scope show`.
+#[derive(Debug, clap::Args)]
+pub struct ShowArgs {
+    #[command(flatten)]
+    out: OutputArgs,
+}
+
+/// `--provider`/`--services` for commands that need a scope.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ScopeArgs {
+    /// Provider to use instead of the scope's (see `csfkit providers`).
+    #[arg(long)]
+    pub provider: Option<String>,
+    /// Service models to use instead of the scope's, comma-separated (default with --provider:
+    /// all the provider covers).
+    #[arg(long)]
+    pub services: Option<String>,
+}
+
+/// A resolved scope.
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    /// System name, when it comes from the recorded scope.
+    pub system: Option<String>,
+    /// The provider.
+    pub provider: ProviderRow,
+    /// Service models.
+    pub services: Vec<Service>,
+}
+
+impl ScopeArgs {
+    /// The options if given, else the recorded scope, else a usage error saying what to do.
+    pub fn resolve(&self, cat: &Catalogue) -> Result<Resolved> {
+        let scope = cat.scope()?;
+        let (system, provider_id) = match (&self.provider, &scope) {
+            (Some(p), _) => (None, p.clone()),
+            (None, Some(s)) => (Some(s.system.clone()), s.provider.clone()),
+            (None, None) => {
+                return Err(Error::Usage(
+                    "no scope: pass --provider (and --services), or record one with \
+                     `csfkit scope set --system NAME --provider P --services iaas`"
+                        .into(),
+                ));
+            }
+        };
+        let provider = cat.provider(&provider_id)?;
+        let services = match (&self.services, &self.provider, &scope) {
+            (Some(s), _, _) => parse_services(s).map_err(Error::Usage)?,
+            (None, Some(_), _) => provider.services.clone(),
+            (None, None, Some(s)) => s.services.clone(),
+            (None, None, None) => provider.services.clone(),
+        };
+        Ok(Resolved {
+            system,
+            provider,
+            services,
+        })
+    }
+}
+
+/// Runs `csfkit scope ...`.
+pub fn run(ctx: &Ctx, cmd: &ScopeCommand) -> Result<u8> {
+    match cmd {
+        ScopeCommand::Set(a) => set(ctx, a),
+        ScopeCommand::Show(a) => show(ctx, a),
+    }
+}
+
+fn set(ctx: &Ctx, args: &SetArgs) -> Result<u8> {
+    let mut cat = ctx.open()?;
+    let system = args.system.trim();
+    if system.is_empty() {
+        return Err(Error::Usage(
+            "--system must name the system being assessed".into(),
+        ));
+    }
+    let provider = cat.provider(&args.provider)?;
+    let services = parse_services(&args.services).map_err(Error::Usage)?;
+    for s in &services {
+        if !provider.services.contains(s) {
+            return Err(Error::Data(format!(
+                "provider `{}` has no `{s}` matrix; it covers {}",
+                provider.id,
+                join_services(&provider.services)
+            )));
+        }
+    }
+    cat.set_scope(system, &provider.id, &services, &whoami(args.by.as_deref()))?;
+    ctx.msg.note(format!(
+        "scope: `{system}` on {} ({})",
+        provider.name,
+        join_services(&services)
+    ));
+    Ok(0)
+}
+
+fn show(ctx: &Ctx, args: &ShowArgs) -> Result<u8> {
+    let cat = ctx.open()?;
+    let Some(s) = cat.scope()? else {
+        return Err(Error::Failed(
+            "no scope recorded; set one with `csfkit scope set --system NAME --provider P --services iaas`"
+                .into(),
+        ));
+    };
+    let mut l = Listing::new(&["system", "provider", "services", "set_by", "set_at"]);
+    l.push(vec![
+        s.system,
+        s.provider,
+        join_services(&s.services),
+        s.set_by,
+        s.set_at,
+    ]);
+    l.print(args.out.format)?;
+    Ok(0)
+}

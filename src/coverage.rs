@@ -1,0 +1,343 @@
+//! Evidence coverage of a scope at a date: which customer and shared controls have current
+//! evidence, only expired or stale evidence, or none, and which are gaps.
+//!
+//! Pure computation over a [`Matrix`] and evidence items; `csfkit status` prints it and the
+//! export renders it. Nothing here reads the clock: the as-of date comes from the caller.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use crate::assessment::Status;
+use crate::mapping::Ownership;
+use crate::matrix::{Matrix, MatrixRow};
+
+/// One evidence row as the reports need it.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct EvidenceItem {
+    /// Evidence ID in the catalogue.
+    pub id: i64,
+    /// CSF 2.0 subcategory it supports.
+    pub control_id: String,
+    /// Title.
+    pub title: String,
+    /// Description.
+    pub description: String,
+    /// Type (policy, screenshot, log, ...).
+    pub evidence_type: String,
+    /// Owner.
+    pub owner: String,
+    /// Date collected.
+    pub collected_on: Option<NaiveDate>,
+    /// Valid until.
+    pub valid_until: Option<NaiveDate>,
+    /// File path or URL.
+    pub location: String,
+    /// `none`, `url`, `file` (hashed) or `missing`.
+    pub location_kind: String,
+    /// SHA-256 of the evidence file recorded at import, when it is a local file.
+    pub file_sha256: Option<String>,
+    /// Size of that file.
+    pub file_size: Option<i64>,
+    /// System the evidence came from.
+    pub source_system: String,
+    /// Extra attributes from unknown columns (JSON object, empty when none).
+    pub extras: String,
+    /// Spreadsheet the row came from.
+    pub source_file: String,
+    /// Its SHA-256.
+    pub source_sha256: String,
+    /// Sheet.
+    pub source_sheet: String,
+    /// Row number in the sheet.
+    pub source_row: i64,
+    /// Import batch.
+    pub batch_id: i64,
+}
+
+/// How current one evidence item is at the as-of date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Freshness {
+    /// Within its validity and not older than the stale limit.
+    Current,
+    /// Past its valid-until date.
+    Expired,
+    /// Collected longer ago than the stale limit.
+    Stale,
+}
+
+impl Freshness {
+    /// Lower-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Freshness::Current => "current",
+            Freshness::Expired => "expired",
+            Freshness::Stale => "stale",
+        }
+    }
+}
+
+/// Freshness of an item at `as_of`: expired if `valid_until` is before it, stale if collected
+/// more than `stale_days` before it, else current. Undated evidence counts as current only if
+/// it has a validity date in the future; with no date at all it is stale (an assessor cannot
+/// tell how old it is).
+pub fn freshness(item: &EvidenceItem, as_of: NaiveDate, stale_days: i64) -> Freshness {
+    if item.valid_until.is_some_and(|v| v < as_of) {
+        return Freshness::Expired;
+    }
+    match item.collected_on {
+        Some(c) if (as_of - c).num_days() > stale_days => Freshness::Stale,
+        Some(_) => Freshness::Current,
+        None if item.valid_until.is_some() => Freshness::Current,
+        None => Freshness::Stale,
+    }
+}
+
+/// Evidence state of one control.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EvidenceState {
+    /// At least one current item.
+    Current,
+    /// Items, but all expired or stale.
+    OnlyOutdated,
+    /// No evidence.
+    None,
+}
+
+impl EvidenceState {
+    /// Lower-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EvidenceState::Current => "current",
+            EvidenceState::OnlyOutdated => "expired-or-stale",
+            EvidenceState::None => "none",
+        }
+    }
+}
+
+/// One control with its evidence state and gap reasons.
+#[derive(Debug, Clone, Serialize)]
+pub struct ControlCoverage {
+    /// Index into the matrix rows.
+    pub row: usize,
+    /// Evidence items for the control.
+    pub evidence: usize,
+    /// Current items.
+    pub current: usize,
+    /// Expired items.
+    pub expired: usize,
+    /// Stale items.
+    pub stale: usize,
+    /// The state.
+    pub state: EvidenceState,
+    /// Why the control is a gap (empty when it is not one).
+    pub gaps: Vec<String>,
+}
+
+/// Coverage of a whole scope.
+#[derive(Debug, Clone, Serialize)]
+pub struct Coverage {
+    /// The date everything is judged at.
+    pub as_of: NaiveDate,
+    /// Evidence older than this many days is stale.
+    pub stale_days: i64,
+    /// The matrix.
+    pub matrix: Matrix,
+    /// One entry per matrix row, same order.
+    pub controls: Vec<ControlCoverage>,
+    /// Every evidence item of the scope's controls, sorted by control then ID.
+    pub evidence: Vec<EvidenceItem>,
+}
+
+/// Does the customer have to evidence this control?
+pub fn needs_customer_evidence(row: &MatrixRow) -> bool {
+    matches!(
+        row.effective,
+        Ownership::Customer | Ownership::Shared | Ownership::Undetermined
+    )
+}
+
+fn statuses(row: &MatrixRow) -> Vec<Status> {
+    row.assessments
+        .iter()
+        .filter_map(|a| a.status.parse().ok())
+        .collect()
+}
+
+impl Coverage {
+    /// Computes coverage of `matrix` with `evidence` at `as_of`.
+    pub fn build(
+        matrix: Matrix,
+        mut evidence: Vec<EvidenceItem>,
+        as_of: NaiveDate,
+        stale_days: i64,
+    ) -> Coverage {
+        evidence.sort_by(|a, b| a.control_id.cmp(&b.control_id).then(a.id.cmp(&b.id)));
+        let mut controls = Vec::with_capacity(matrix.rows.len());
+        for (i, row) in matrix.rows.iter().enumerate() {
+            let start = evidence.partition_point(|e| e.control_id < row.control_id);
+            let items = evidence[start..]
+                .iter()
+                .take_while(|e| e.control_id == row.control_id);
+            let (mut n, mut current, mut expired, mut stale) = (0, 0, 0, 0);
+            for e in items {
+                n += 1;
+                match freshness(e, as_of, stale_days) {
+                    Freshness::Current => current += 1,
+                    Freshness::Expired => expired += 1,
+                    Freshness::Stale => stale += 1,
+                }
+            }
+            let state = if current > 0 {
+                EvidenceState::Current
+            } else if n > 0 {
+                EvidenceState::OnlyOutdated
+            } else {
+                EvidenceState::None
+            };
+            let mut gaps = Vec::new();
+            let st = statuses(row);
+            let not_applicable = !st.is_empty() && st.iter().all(|s| *s == Status::NotApplicable);
+            if needs_customer_evidence(row) && !not_applicable {
+                match state {
+                    EvidenceState::Current => {}
+                    EvidenceState::OnlyOutdated => gaps.push("only expired or stale evidence".to_string()),
+                    EvidenceState::None => gaps.push("no evidence".to_string()),
+                }
+                if row.effective == Ownership::Undetermined {
+                    gaps.push("ownership undetermined".to_string());
+                }
+                if st.is_empty() {
+                    gaps.push("not assessed".to_string());
+                } else if !st.iter().all(|s| s.is_done()) {
+                    gaps.push(format!("not implemented ({})", row.status()));
+                }
+            }
+            controls.push(ControlCoverage {
+                row: i,
+                evidence: n,
+                current,
+                expired,
+                stale,
+                state,
+                gaps,
+            });
+        }
+        Coverage {
+            as_of,
+            stale_days,
+            matrix,
+            controls,
+            evidence,
+        }
+    }
+
+    /// Controls that are gaps.
+    pub fn gaps(&self) -> impl Iterator<Item = (&MatrixRow, &ControlCoverage)> {
+        self.controls
+            .iter()
+            .filter(|c| !c.gaps.is_empty())
+            .map(|c| (&self.matrix.rows[c.row], c))
+    }
+
+    /// Counts of controls per function and effective ownership, functions in catalogue order.
+    pub fn by_function(&self) -> Vec<(String, [usize; 4])> {
+        let mut out: Vec<(String, [usize; 4])> = Vec::new();
+        for r in &self.matrix.rows {
+            if out.last().is_none_or(|(f, _)| *f != r.function) {
+                out.push((r.function.clone(), [0; 4]));
+            }
+            let k = match r.effective {
+                Ownership::Inherited => 0,
+                Ownership::Shared => 1,
+                Ownership::Customer => 2,
+                Ownership::Undetermined => 3,
+            };
+            if let Some(last) = out.last_mut() {
+                last.1[k] += 1;
+            }
+        }
+        out
+    }
+
+    /// Evidence coverage of customer and shared controls per function:
+    /// [current, only expired or stale, none].
+    pub fn evidence_by_function(&self) -> Vec<(String, [usize; 3])> {
+        let mut out: Vec<(String, [usize; 3])> = Vec::new();
+        for c in &self.controls {
+            let r = &self.matrix.rows[c.row];
+            if out.last().is_none_or(|(f, _)| *f != r.function) {
+                out.push((r.function.clone(), [0; 3]));
+            }
+            if !needs_customer_evidence(r) {
+                continue;
+            }
+            let k = match c.state {
+                EvidenceState::Current => 0,
+                EvidenceState::OnlyOutdated => 1,
+                EvidenceState::None => 2,
+            };
+            if let Some(last) = out.last_mut() {
+                last.1[k] += 1;
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(collected: Option<&str>, valid: Option<&str>) -> EvidenceItem {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        EvidenceItem {
+            id: 1,
+            control_id: "GV.OC-01".into(),
+            title: String::new(),
+            description: String::new(),
+            evidence_type: String::new(),
+            owner: String::new(),
+            collected_on: collected.map(d),
+            valid_until: valid.map(d),
+            location: String::new(),
+            location_kind: "none".into(),
+            file_sha256: None,
+            file_size: None,
+            source_system: String::new(),
+            extras: String::new(),
+            source_file: String::new(),
+            source_sha256: String::new(),
+            source_sheet: String::new(),
+            source_row: 2,
+            batch_id: 1,
+        }
+    }
+
+    #[test]
+    fn freshness_at_a_date() {
+        let as_of = NaiveDate::from_ymd_opt(2026, 6, 30).unwrap();
+        assert_eq!(
+            freshness(&item(Some("2026-06-01"), None), as_of, 365),
+            Freshness::Current
+        );
+        assert_eq!(
+            freshness(&item(Some("2026-06-01"), Some("2026-06-29")), as_of, 365),
+            Freshness::Expired
+        );
+        assert_eq!(
+            freshness(&item(Some("2026-06-01"), Some("2026-06-30")), as_of, 365),
+            Freshness::Current
+        );
+        assert_eq!(
+            freshness(&item(Some("2025-06-29"), None), as_of, 365),
+            Freshness::Stale
+        );
+        assert_eq!(freshness(&item(None, None), as_of, 365), Freshness::Stale);
+        assert_eq!(
+            freshness(&item(None, Some("2027-01-01")), as_of, 365),
+            Freshness::Current
+        );
+    }
+}

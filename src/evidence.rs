@@ -1,0 +1,832 @@
+//! Evidence rows: the fields, finding the header row and mapping columns to fields, validating
+//! each row (all problems at once), the evidence-file path rules, and the content hash that makes
+//! re-imports idempotent.
+//!
+//! Nothing here writes the catalogue; `catalogue::evidence` stores what this module accepts.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Component, Path, PathBuf};
+
+use chrono::NaiveDate;
+use sha2::{Digest, Sha256};
+
+use crate::catalogue::{Resolution, Resolver};
+use crate::error::{Location, Problem};
+use crate::mapping::header_key;
+use crate::workbook::{Cell, column_letters};
+
+/// The fields of an evidence row, in template order.
+pub const FIELDS: [&str; 9] = [
+    "control_id",
+    "title",
+    "description",
+    "evidence_type",
+    "owner",
+    "collected_on",
+    "valid_until",
+    "location",
+    "source_system",
+];
+
+/// Field indexes.
+const CONTROL: usize = 0;
+const TITLE: usize = 1;
+const COLLECTED: usize = 5;
+const VALID: usize = 6;
+const LOCATION: usize = 7;
+
+/// Header names (compared ignoring case, spaces and punctuation) that map to each field.
+const SYNONYMS: [&[&str]; 9] = [
+    &[
+        "controlid",
+        "control",
+        "csfid",
+        "csfcontrol",
+        "subcategory",
+        "subcategoryid",
+        "requirement",
+        "requirementid",
+        "csf20id",
+        "csfsubcategory",
+    ],
+    &[
+        "title",
+        "evidence",
+        "evidencetitle",
+        "evidencename",
+        "name",
+        "artifact",
+        "artifactname",
+        "document",
+    ],
+    &[
+        "description",
+        "details",
+        "notes",
+        "note",
+        "comments",
+        "comment",
+        "evidencedescription",
+    ],
+    &["evidencetype", "type", "artifacttype", "kind"],
+    &[
+        "owner",
+        "collectedby",
+        "collector",
+        "evidenceowner",
+        "responsible",
+    ],
+    &[
+        "collectedon",
+        "datecollected",
+        "collectiondate",
+        "collected",
+        "date",
+        "collectedat",
+        "evidencedate",
+    ],
+    &[
+        "validuntil",
+        "expires",
+        "expiry",
+        "expirydate",
+        "expirationdate",
+        "expiration",
+        "reviewby",
+        "validto",
+        "nextreview",
+    ],
+    &[
+        "location",
+        "link",
+        "url",
+        "path",
+        "file",
+        "filepath",
+        "evidencelocation",
+        "evidencelink",
+    ],
+    &["sourcesystem", "source", "system", "tool"],
+];
+
+/// The column `--errors-out` adds; ignored when the file is imported again.
+pub const ERRORS_COLUMN: &str = "csfkit_errors";
+
+/// The field a header names, if any.
+pub fn field_for(header: &str) -> Option<usize> {
+    let k = header_key(header);
+    if k.is_empty() {
+        return None;
+    }
+    FIELDS
+        .iter()
+        .position(|f| header_key(f) == k)
+        .or_else(|| SYNONYMS.iter().position(|syn| syn.contains(&k.as_str())))
+}
+
+/// How the columns of the header row map to fields.
+#[derive(Debug, Clone)]
+pub struct HeaderMap {
+    /// The header row's number as the user sees it.
+    pub row: usize,
+    /// Header text per column.
+    pub headers: Vec<String>,
+    /// Column of each field.
+    pub columns: [Option<usize>; 9],
+    /// Columns kept as extra attributes: (column, name).
+    pub extras: Vec<(usize, String)>,
+}
+
+impl HeaderMap {
+    /// Builds the map for a header row, applying `--map HEADER=field` overrides. Errors name
+    /// what is missing.
+    pub fn build(row: usize, cells: &[Cell], overrides: &[(String, String)]) -> Result<HeaderMap, String> {
+        let headers: Vec<String> = cells.iter().map(|c| c.text().trim().to_string()).collect();
+        let mut columns = [None; 9];
+        let mut taken = vec![false; headers.len()];
+        for (header, field) in overrides {
+            let f = FIELDS.iter().position(|x| x == field).ok_or_else(|| {
+                format!(
+                    "--map {header}={field}: `{field}` is not a field; expected one of {}",
+                    FIELDS.join(", ")
+                )
+            })?;
+            let c = headers
+                .iter()
+                .position(|h| h == header)
+                .or_else(|| headers.iter().position(|h| header_key(h) == header_key(header)))
+                .ok_or_else(|| {
+                    format!(
+                        "--map {header}={field}: no column `{header}` in the header row (row {row}); the columns are: {}",
+                        headers.iter().filter(|h| !h.is_empty()).cloned().collect::<Vec<_>>().join(", ")
+                    )
+                })?;
+            columns[f] = Some(c);
+            taken[c] = true;
+        }
+        for (c, h) in headers.iter().enumerate() {
+            if taken[c] {
+                continue;
+            }
+            if let Some(f) = field_for(h) {
+                if columns[f].is_none() {
+                    columns[f] = Some(c);
+                    taken[c] = true;
+                }
+            }
+        }
+        let mut extras = Vec::new();
+        for (c, h) in headers.iter().enumerate() {
+            if !taken[c] && !h.is_empty() && h != ERRORS_COLUMN {
+                extras.push((c, h.clone()));
+            }
+        }
+        let missing: Vec<&str> = [CONTROL, TITLE]
+            .iter()
+            .filter(|f| columns[**f].is_none())
+            .map(|f| FIELDS[*f])
+            .collect();
+        if !missing.is_empty() {
+            return Err(format!(
+                "row {row}: no column for {} (headers found: {}); name the column (Control ID, Evidence Title, ...) or map it with --map \"HEADER=field\"",
+                missing.join(" and "),
+                headers
+                    .iter()
+                    .filter(|h| !h.is_empty())
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        Ok(HeaderMap {
+            row,
+            headers,
+            columns,
+            extras,
+        })
+    }
+
+    /// How many cells of `cells` name a field: the header-row score.
+    pub fn score(cells: &[Cell]) -> (bool, usize) {
+        let fields: Vec<usize> = cells.iter().filter_map(|c| field_for(&c.text())).collect();
+        let key = fields.contains(&CONTROL) && fields.contains(&TITLE);
+        (key, fields.len())
+    }
+
+    /// Lines describing the mapping, for the import report.
+    pub fn describe(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for (f, c) in self.columns.iter().enumerate() {
+            if let Some(c) = c {
+                out.push(format!(
+                    "column {} `{}` -> {}",
+                    column_letters(*c),
+                    self.headers[*c],
+                    FIELDS[f]
+                ));
+            }
+        }
+        for (c, h) in &self.extras {
+            out.push(format!(
+                "column {} `{h}` -> kept as an extra attribute",
+                column_letters(*c)
+            ));
+        }
+        out
+    }
+
+    fn header_of(&self, field: usize) -> Option<String> {
+        self.columns[field].map(|c| self.headers[c].clone())
+    }
+}
+
+/// Where a row's `location` points.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LocationKind {
+    /// No location given.
+    None,
+    /// A URL, recorded as written and never fetched.
+    Url,
+    /// A regular file inside the evidence root, hashed.
+    File,
+    /// A path inside the root where no file is (flagged).
+    Missing,
+}
+
+impl LocationKind {
+    /// Stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LocationKind::None => "none",
+            LocationKind::Url => "url",
+            LocationKind::File => "file",
+            LocationKind::Missing => "missing",
+        }
+    }
+}
+
+/// One valid evidence row, ready to store.
+#[derive(Debug, Clone)]
+pub struct NewEvidence {
+    /// Row number in the sheet.
+    pub row: usize,
+    /// Field values (trimmed text; dates as ISO).
+    pub values: [String; 9],
+    /// Collected date.
+    pub collected_on: Option<NaiveDate>,
+    /// Valid-until date.
+    pub valid_until: Option<NaiveDate>,
+    /// What the location is.
+    pub location_kind: LocationKind,
+    /// SHA-256 (hex) and size of the evidence file, for `File`.
+    pub file: Option<(String, u64)>,
+    /// Extra attributes (header -> text), as JSON.
+    pub extras: String,
+    /// SHA-256 over the content: the idempotence key.
+    pub content_hash: [u8; 32],
+}
+
+/// Settings of one import that validation needs.
+pub struct Validator<'a> {
+    /// File name for messages.
+    pub file: String,
+    /// Sheet, for messages.
+    pub sheet: Option<String>,
+    /// Control IDs.
+    pub resolver: &'a Resolver,
+    /// Header mapping.
+    pub header: HeaderMap,
+    /// `--date-format`.
+    pub date_format: Option<String>,
+    /// `--strict`: CSF 1.1 IDs are errors.
+    pub strict: bool,
+    /// The evidence root, canonical.
+    pub root: PathBuf,
+    /// File hashes already computed (path -> hash, size).
+    pub file_cache: HashMap<PathBuf, Option<(String, u64)>>,
+    /// Content hash -> first row, for duplicates inside the file.
+    pub seen: HashMap<[u8; 32], usize>,
+}
+
+/// A warning about an accepted row.
+#[derive(Debug, Clone)]
+pub struct Warning {
+    /// Where.
+    pub location: Location,
+    /// What.
+    pub message: String,
+}
+
+impl Validator<'_> {
+    fn loc(&self, row: usize, field: Option<usize>) -> Location {
+        Location {
+            file: self.file.clone(),
+            sheet: self.sheet.clone(),
+            row: Some(row),
+            column: field.and_then(|f| self.header.header_of(f)),
+        }
+    }
+
+    /// Validates one data row. Returns the evidence (one per CSF 2.0 successor when a CSF 1.1
+    /// ID maps to several), its warnings, and its problems (empty when the row is valid).
+    pub fn row(&mut self, row: usize, cells: &[Cell]) -> (Vec<NewEvidence>, Vec<Warning>, Vec<Problem>) {
+        let mut problems = Vec::new();
+        let mut warnings = Vec::new();
+        let cell = |f: usize| {
+            self.header.columns[f]
+                .and_then(|c| cells.get(c))
+                .unwrap_or(&Cell::Empty)
+        };
+        let mut values: [String; 9] = Default::default();
+        for (f, v) in values.iter_mut().enumerate() {
+            match cell(f) {
+                Cell::Error(e) => problems.push(Problem {
+                    location: self.loc(row, Some(f)),
+                    value: Some(e.clone()),
+                    message: format!("the cell holds the formula error {e}; expected a value (fix the formula or paste values)"),
+                }),
+                c => *v = c.text().trim().to_string(),
+            }
+        }
+        for (f, what) in [
+            (CONTROL, "a CSF 2.0 control ID such as GV.OC-01"),
+            (TITLE, "a title for the evidence"),
+        ] {
+            if values[f].is_empty() && !matches!(cell(f), Cell::Error(_)) {
+                problems.push(Problem {
+                    location: self.loc(row, Some(f)),
+                    value: Some(String::new()),
+                    message: format!("{} is required and empty; expected {what}", FIELDS[f]),
+                });
+            }
+        }
+        // Control IDs: exact spelling fast, everything else through the resolver.
+        let mut controls = Vec::new();
+        if !values[CONTROL].is_empty() {
+            let input = values[CONTROL].clone();
+            if self.resolver.is_subcategory(&input) {
+                controls.push(input);
+            } else {
+                match self.resolver.resolve(&input) {
+                    Ok(Resolution::Active(id)) if id.contains('-') => controls.push(id),
+                    Ok(Resolution::Active(id)) => problems.push(Problem {
+                        location: self.loc(row, Some(CONTROL)),
+                        value: Some(input),
+                        message: format!(
+                            "`{id}` is a function or category; evidence attaches to a subcategory such as {}",
+                            self.resolver
+                                .subcategories()
+                                .iter()
+                                .find(|s| s.starts_with(id.as_str()))
+                                .cloned()
+                                .unwrap_or_else(|| "GV.OC-01".into())
+                        ),
+                    }),
+                    Ok(Resolution::Legacy { old, successors }) => {
+                        if self.strict {
+                            problems.push(Problem {
+                                location: self.loc(row, Some(CONTROL)),
+                                value: Some(input),
+                                message: format!(
+                                    "`{old}` is a CSF 1.1 ID (refused by --strict); use its CSF 2.0 successor{}: {}",
+                                    if successors.len() > 1 { "s" } else { "" },
+                                    successors.join(", ")
+                                ),
+                            });
+                        } else {
+                            warnings.push(Warning {
+                                location: self.loc(row, Some(CONTROL)),
+                                message: format!(
+                                    "CSF 1.1 `{old}` recorded against CSF 2.0 {}",
+                                    successors.join(", ")
+                                ),
+                            });
+                            controls.extend(successors);
+                        }
+                    }
+                    Err(m) => problems.push(Problem {
+                        location: self.loc(row, Some(CONTROL)),
+                        value: Some(input),
+                        message: m,
+                    }),
+                }
+            }
+        }
+        let collected = self.date(row, COLLECTED, cell(COLLECTED), &mut problems);
+        let valid = self.date(row, VALID, cell(VALID), &mut problems);
+        if let (Some(c), Some(v)) = (collected, valid) {
+            if v < c {
+                problems.push(Problem {
+                    location: self.loc(row, Some(VALID)),
+                    value: Some(v.to_string()),
+                    message: format!(
+                        "valid_until {v} is before collected_on {c}; expected a date on or after it"
+                    ),
+                });
+            }
+        }
+        if let Some(d) = collected {
+            values[COLLECTED] = d.to_string();
+        }
+        if let Some(d) = valid {
+            values[VALID] = d.to_string();
+        }
+        let (kind, file) = match self.location(&values[LOCATION]) {
+            Ok((kind, file)) => (kind, file),
+            Err(m) => {
+                problems.push(Problem {
+                    location: self.loc(row, Some(LOCATION)),
+                    value: Some(values[LOCATION].clone()),
+                    message: m,
+                });
+                (LocationKind::None, None)
+            }
+        };
+        if kind == LocationKind::Missing {
+            warnings.push(Warning {
+                location: self.loc(row, Some(LOCATION)),
+                message: format!(
+                    "evidence file `{}` not found under {}; recorded as missing",
+                    values[LOCATION],
+                    self.root.display()
+                ),
+            });
+        }
+        let mut extras = BTreeMap::new();
+        for (c, name) in &self.header.extras {
+            if let Some(v) = cells.get(*c) {
+                if !v.is_blank() {
+                    extras.insert(name.clone(), v.text());
+                }
+            }
+        }
+        // Values in columns without a header are kept too, under their column letter.
+        for (c, v) in cells.iter().enumerate() {
+            let named = self.header.headers.get(c).is_some_and(|h| !h.is_empty());
+            if !named && !v.is_blank() {
+                extras.insert(format!("column {}", column_letters(c)), v.text());
+            }
+        }
+        if !problems.is_empty() {
+            return (Vec::new(), warnings, problems);
+        }
+        let extras = if extras.is_empty() {
+            String::new()
+        } else {
+            serde_json::to_string(&extras).unwrap_or_default()
+        };
+        let mut out = Vec::new();
+        for control in controls {
+            let mut values = values.clone();
+            values[CONTROL] = control;
+            let content_hash = content_hash(&values, &extras, file.as_ref().map(|f| f.0.as_str()));
+            if let Some(first) = self.seen.get(&content_hash) {
+                problems.push(Problem {
+                    location: self.loc(row, None),
+                    value: None,
+                    message: format!(
+                        "duplicate of row {first} (same control and content); remove one of them"
+                    ),
+                });
+                continue;
+            }
+            self.seen.insert(content_hash, row);
+            out.push(NewEvidence {
+                row,
+                values,
+                collected_on: collected,
+                valid_until: valid,
+                location_kind: kind,
+                file: file.clone(),
+                extras: extras.clone(),
+                content_hash,
+            });
+        }
+        if !problems.is_empty() {
+            return (Vec::new(), warnings, problems);
+        }
+        (out, warnings, problems)
+    }
+
+    fn date(&self, row: usize, field: usize, cell: &Cell, problems: &mut Vec<Problem>) -> Option<NaiveDate> {
+        let bad = |problems: &mut Vec<Problem>, value: String, message: String| {
+            problems.push(Problem {
+                location: self.loc(row, Some(field)),
+                value: Some(value),
+                message,
+            });
+        };
+        match cell {
+            Cell::Empty | Cell::Error(_) => None,
+            Cell::Date(Some(d)) => Some(d.date()),
+            Cell::Date(None) => {
+                bad(
+                    problems,
+                    String::new(),
+                    "the date cell is out of range; expected a date".into(),
+                );
+                None
+            }
+            Cell::Number(n) => {
+                bad(
+                    problems,
+                    cell.text(),
+                    format!(
+                        "{} is a plain number, not a date; format the cell as a date in the spreadsheet or write it as YYYY-MM-DD",
+                        cell.text()
+                    ),
+                );
+                let _ = n;
+                None
+            }
+            Cell::Bool(_) => {
+                bad(problems, cell.text(), "expected a date, found TRUE/FALSE".into());
+                None
+            }
+            Cell::DateIso(s) | Cell::Text(s) => match parse_date(s.trim(), self.date_format.as_deref()) {
+                Ok(d) => d,
+                Err(m) => {
+                    bad(problems, s.trim().to_string(), m);
+                    None
+                }
+            },
+        }
+    }
+
+    /// Applies the path rules to a location.
+    fn location(&mut self, loc: &str) -> Result<(LocationKind, Option<(String, u64)>), String> {
+        if loc.is_empty() {
+            return Ok((LocationKind::None, None));
+        }
+        let lower = loc.to_ascii_lowercase();
+        if lower.starts_with("file:") {
+            return Err(
+                "file:// URLs are not accepted; give the path relative to the evidence root (--evidence-root)".into(),
+            );
+        }
+        if is_url(loc) {
+            return Ok((LocationKind::Url, None));
+        }
+        let bytes = loc.as_bytes();
+        let windows_abs = bytes.len() >= 3
+            && bytes[0].is_ascii_alphabetic()
+            && bytes[1] == b':'
+            && matches!(bytes[2], b'\\' | b'/');
+        if windows_abs || loc.starts_with("\\\\") {
+            return Err(format!(
+                "`{loc}` is an absolute Windows path; copy the file under the evidence root ({}) and give its path relative to it",
+                self.root.display()
+            ));
+        }
+        let rel = if std::path::MAIN_SEPARATOR == '/' {
+            loc.replace('\\', "/")
+        } else {
+            loc.to_string()
+        };
+        let path = Path::new(&rel);
+        let joined = if path.is_absolute() {
+            path.to_path_buf()
+        } else {
+            self.root.join(path)
+        };
+        // Lexically first: `..` may not climb out of the root.
+        let lexical = normalise(&joined);
+        if !lexical.starts_with(&self.root) {
+            return Err(format!(
+                "`{loc}` is outside the evidence root {}; evidence files must be inside it (set --evidence-root)",
+                self.root.display()
+            ));
+        }
+        if let Some(cached) = self.file_cache.get(&lexical) {
+            return Ok(match cached {
+                Some(f) => (LocationKind::File, Some(f.clone())),
+                None => (LocationKind::Missing, None),
+            });
+        }
+        let result = match std::fs::canonicalize(&lexical) {
+            Err(_) => None,
+            Ok(real) => {
+                if !real.starts_with(&self.root) {
+                    return Err(format!(
+                        "`{loc}` resolves (through a symbolic link) to {}, outside the evidence root {}",
+                        real.display(),
+                        self.root.display()
+                    ));
+                }
+                let meta = std::fs::metadata(&real).map_err(|e| format!("`{loc}`: {e}"))?;
+                if !meta.is_file() {
+                    return Err(format!(
+                        "`{loc}` is a folder, not a file; name the evidence file itself"
+                    ));
+                }
+                let hash = hash_file(&real).map_err(|e| format!("`{loc}`: cannot read the file: {e}"))?;
+                Some((hash, meta.len()))
+            }
+        };
+        self.file_cache.insert(lexical, result.clone());
+        Ok(match result {
+            Some(f) => (LocationKind::File, Some(f)),
+            None => (LocationKind::Missing, None),
+        })
+    }
+}
+
+/// True for `scheme://...` and `mailto:` style locations.
+pub fn is_url(s: &str) -> bool {
+    match s.split_once("://") {
+        Some((scheme, _)) => {
+            scheme.len() > 1
+                && scheme.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+        }
+        None => s.to_ascii_lowercase().starts_with("mailto:"),
+    }
+}
+
+/// Removes `.` and resolves `..` without touching the file system.
+fn normalise(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// SHA-256 (hex) of a file, streamed.
+pub fn hash_file(path: &Path) -> std::io::Result<String> {
+    let mut f = std::fs::File::open(path)?;
+    let mut h = Sha256::new();
+    std::io::copy(&mut f, &mut h)?;
+    Ok(crate::framework::hex(&h.finalize()))
+}
+
+/// The idempotence key: SHA-256 over the field values, the extras and the evidence file's hash.
+pub fn content_hash(values: &[String; 9], extras: &str, file_sha: Option<&str>) -> [u8; 32] {
+    let mut h = Sha256::new();
+    for v in values {
+        h.update(v.as_bytes());
+        h.update([0x1f]);
+    }
+    h.update(extras.as_bytes());
+    h.update([0x1f]);
+    h.update(file_sha.unwrap_or("").as_bytes());
+    h.finalize().into()
+}
+
+/// Parses a date typed as text: ISO 8601 (`2025-03-01`, with or without a time), or with
+/// `format` (chrono syntax, e.g. `%d/%m/%Y`). Other text is refused with a reason: an
+/// impossible date, an ambiguous day/month order, or simply an unknown form.
+pub fn parse_date(s: &str, format: Option<&str>) -> Result<Option<NaiveDate>, String> {
+    if s.is_empty() {
+        return Ok(None);
+    }
+    if let Some(f) = format {
+        if let Ok(d) = NaiveDate::parse_from_str(s, f) {
+            return Ok(Some(d));
+        }
+        if let Ok(d) = chrono::NaiveDateTime::parse_from_str(s, f) {
+            return Ok(Some(d.date()));
+        }
+    }
+    let iso = s.get(..10).unwrap_or(s);
+    let iso_shape = iso.len() == 10
+        && iso.as_bytes().iter().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                *b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
+    if iso_shape && (s.len() == 10 || matches!(s.as_bytes()[10], b'T' | b' ')) {
+        return match NaiveDate::parse_from_str(iso, "%Y-%m-%d") {
+            Ok(d) => Ok(Some(d)),
+            Err(_) => Err(format!(
+                "`{s}` is not a real date (no such day); expected a valid YYYY-MM-DD date"
+            )),
+        };
+    }
+    // d/m/y or m/d/y with `/`, `.` or `-`.
+    let parts: Vec<&str> = s.split(['/', '.', '-']).map(str::trim).collect();
+    let fix = |f: &str| match format {
+        Some(given) => format!("it does not match --date-format {given}"),
+        None => format!("give --date-format {f} or write it as YYYY-MM-DD"),
+    };
+    if parts.len() == 3
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+    {
+        let n: Vec<u32> = parts.iter().map(|p| p.parse().unwrap_or(0)).collect();
+        let sep = s.chars().find(|c| matches!(c, '/' | '.' | '-')).unwrap_or('/');
+        if parts[2].len() == 4 {
+            let y = n[2] as i32;
+            let dm = NaiveDate::from_ymd_opt(y, n[1], n[0]);
+            let md = NaiveDate::from_ymd_opt(y, n[0], n[1]);
+            return Err(match (dm, md) {
+                (None, None) => {
+                    format!("`{s}` is not a real date under either day/month order; expected a valid date")
+                }
+                (Some(a), Some(b)) if a != b => format!(
+                    "`{s}` is ambiguous: {} or {}; {}",
+                    a.format("%-d %B %Y"),
+                    b.format("%-d %B %Y"),
+                    fix(&format!("%d{sep}%m{sep}%Y"))
+                ),
+                (Some(_), _) => format!("`{s}` is not an ISO date; {}", fix(&format!("%d{sep}%m{sep}%Y"))),
+                (None, Some(_)) => format!("`{s}` is not an ISO date; {}", fix(&format!("%m{sep}%d{sep}%Y"))),
+            });
+        }
+    }
+    Err(match format {
+        Some(f) => format!("`{s}` does not match --date-format {f} and is not YYYY-MM-DD"),
+        None => format!(
+            "`{s}` is not a date csfkit can read; expected YYYY-MM-DD, a date cell, or give --date-format"
+        ),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn dates_iso_formatted_ambiguous_and_impossible() {
+        assert_eq!(parse_date("2025-03-04", None).unwrap(), Some(d("2025-03-04")));
+        assert_eq!(
+            parse_date("2025-03-04T10:00:00Z", None).unwrap(),
+            Some(d("2025-03-04"))
+        );
+        assert!(
+            parse_date("2025-02-30", None)
+                .unwrap_err()
+                .contains("not a real date")
+        );
+        let e = parse_date("03/04/2025", None).unwrap_err();
+        assert!(
+            e.contains("ambiguous") && e.contains("3 April 2025") && e.contains("4 March 2025"),
+            "{e}"
+        );
+        assert!(
+            parse_date("31/02/2025", None)
+                .unwrap_err()
+                .contains("not a real date")
+        );
+        assert!(
+            parse_date("31/02/2025", Some("%d/%m/%Y"))
+                .unwrap_err()
+                .contains("not a real date")
+        );
+        assert_eq!(
+            parse_date("03/04/2025", Some("%d/%m/%Y")).unwrap(),
+            Some(d("2025-04-03"))
+        );
+        assert!(
+            parse_date("25/12/2025", None)
+                .unwrap_err()
+                .contains("--date-format %d/%m/%Y")
+        );
+        assert!(parse_date("next week", None).is_err());
+    }
+
+    #[test]
+    fn headers_map_by_synonym_and_override() {
+        let cells: Vec<Cell> = ["CSF ID", "Artifact", "Expiration Date", "Link", "Reviewer", ""]
+            .iter()
+            .map(|s| Cell::Text(s.to_string()))
+            .collect();
+        let h = HeaderMap::build(3, &cells, &[]).unwrap();
+        assert_eq!(h.columns[CONTROL], Some(0));
+        assert_eq!(h.columns[TITLE], Some(1));
+        assert_eq!(h.columns[VALID], Some(2));
+        assert_eq!(h.columns[LOCATION], Some(3));
+        assert_eq!(h.extras, vec![(4, "Reviewer".to_string())]);
+        let h = HeaderMap::build(3, &cells, &[("Reviewer".into(), "owner".into())]).unwrap();
+        assert_eq!(h.columns[4], Some(4));
+        assert!(
+            HeaderMap::build(3, &cells[1..], &[])
+                .unwrap_err()
+                .contains("control_id")
+        );
+        assert!(HeaderMap::build(3, &cells, &[("Nope".into(), "owner".into())]).is_err());
+    }
+
+    #[test]
+    fn urls_are_told_from_paths() {
+        assert!(is_url("https://example.com/x"));
+        assert!(is_url("s3://bucket/key"));
+        assert!(!is_url("policies/x.pdf"));
+        assert!(!is_url("C:\\x.pdf"));
+    }
+}

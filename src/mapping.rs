@@ -1,0 +1,603 @@
+//! Shared responsibility as data: service models, ownership values, responsibility matrices in
+//! the csfkit layout, and the projection of FedRAMP CRM and CSA CCM answers onto CSF 2.0.
+//!
+//! This module reads and writes matrix *files* and does the reasoning that turns a provider's
+//! answers into ownership; it never touches the catalogue. Which subcategory references which
+//! SP 800-53 or CCM control comes in as plain maps from the caller.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fmt;
+use std::str::FromStr;
+
+use serde::Serialize;
+
+use crate::error::{Location, Problem};
+
+/// A cloud service model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum Service {
+    /// Physical servers and bare-metal clusters.
+    BareMetal,
+    /// Virtual machine instances, storage.
+    Iaas,
+    /// Serverless containers.
+    Paas,
+    /// Cloud dashboard, billing, IAM.
+    Saas,
+    /// Managed model endpoints.
+    Model,
+}
+
+impl Service {
+    /// Every service model, in the order matrices list them.
+    pub const ALL: [Service; 5] = [
+        Service::BareMetal,
+        Service::Iaas,
+        Service::Paas,
+        Service::Saas,
+        Service::Model,
+    ];
+
+    /// The identifier used in files and on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Service::BareMetal => "bare-metal",
+            Service::Iaas => "iaas",
+            Service::Paas => "paas",
+            Service::Saas => "saas",
+            Service::Model => "model",
+        }
+    }
+}
+
+impl fmt::Display for Service {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Service {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let k: String = s
+            .trim()
+            .to_ascii_lowercase()
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .collect();
+        Ok(match k.as_str() {
+            "baremetal" | "bms" | "baremetalasaservice" => Service::BareMetal,
+            "iaas" | "infrastructureasaservice" => Service::Iaas,
+            "paas" | "platformasaservice" => Service::Paas,
+            "saas" | "softwareasaservice" => Service::Saas,
+            "model" | "models" | "modelendpoints" | "managedmodelendpoints" => Service::Model,
+            _ => {
+                return Err(format!(
+                    "`{}` is not a service model; expected one of bare-metal, iaas, paas, saas, model",
+                    s.trim()
+                ));
+            }
+        })
+    }
+}
+
+/// Parses `iaas,model` into service models in canonical order, without duplicates.
+pub fn parse_services(s: &str) -> Result<Vec<Service>, String> {
+    let mut set = BTreeSet::new();
+    for part in s.split([',', ';', ' ']).filter(|p| !p.trim().is_empty()) {
+        set.insert(part.parse::<Service>()?);
+    }
+    if set.is_empty() {
+        return Err("no service model given; expected e.g. `iaas` or `iaas,model`".into());
+    }
+    Ok(set.into_iter().collect())
+}
+
+/// Joins service models as `iaas,model`.
+pub fn join_services(s: &[Service]) -> String {
+    s.iter().map(|x| x.as_str()).collect::<Vec<_>>().join(",")
+}
+
+/// Who owns a control for one service model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum Ownership {
+    /// Inherited from the provider.
+    Inherited,
+    /// Both sides have duties.
+    Shared,
+    /// The customer's alone.
+    Customer,
+    /// Not answered by the source (imported matrices only); reported, never guessed.
+    Undetermined,
+}
+
+impl Ownership {
+    /// The identifier used in files and on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Ownership::Inherited => "inherited",
+            Ownership::Shared => "shared",
+            Ownership::Customer => "customer",
+            Ownership::Undetermined => "undetermined",
+        }
+    }
+
+    /// The effective ownership across several service models: the common value if all agree,
+    /// else `shared`; an unanswered cell makes the whole undetermined (never guessed).
+    pub fn effective(values: &[Ownership]) -> Ownership {
+        if values.is_empty() || values.contains(&Ownership::Undetermined) {
+            return Ownership::Undetermined;
+        }
+        if values.iter().all(|v| *v == values[0]) {
+            values[0]
+        } else {
+            Ownership::Shared
+        }
+    }
+}
+
+impl fmt::Display for Ownership {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Ownership {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Ok(match s.trim().to_ascii_lowercase().as_str() {
+            "inherited" => Ownership::Inherited,
+            "shared" => Ownership::Shared,
+            "customer" => Ownership::Customer,
+            "undetermined" => Ownership::Undetermined,
+            _ => {
+                return Err(format!(
+                    "`{}` is not an ownership value; expected inherited, shared or customer",
+                    s.trim()
+                ));
+            }
+        })
+    }
+}
+
+/// One cell of a responsibility matrix: a control for one service model.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Cell {
+    /// CSF 2.0 subcategory.
+    pub control_id: String,
+    /// Service model.
+    pub service: Service,
+    /// Who owns it.
+    pub ownership: Ownership,
+    /// `stated` (a provider's sentence says it; see citation) or `derived` (the general rule).
+    pub basis: String,
+    /// The provider's words (for `stated`) or the source trace (for imported matrices).
+    pub citation: String,
+    /// What the provider does.
+    pub provider_responsibility: String,
+    /// What the customer does.
+    pub customer_responsibility: String,
+}
+
+/// The csfkit matrix layout's header, in order.
+pub const CSFKIT_HEADER: [&str; 7] = [
+    "control_id",
+    "service_model",
+    "ownership",
+    "basis",
+    "citation",
+    "provider_responsibility",
+    "customer_responsibility",
+];
+
+/// Allowed `basis` values.
+pub const BASES: [&str; 2] = ["stated", "derived"];
+
+/// Writes cells in the csfkit layout (UTF-8, LF, RFC 4180), as shipped in `mappings/`.
+pub fn write_csfkit(cells: &[Cell], out: &mut dyn std::io::Write) -> Result<(), csv::Error> {
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(out);
+    w.write_record(CSFKIT_HEADER)?;
+    for c in cells {
+        w.write_record([
+            c.control_id.as_str(),
+            c.service.as_str(),
+            c.ownership.as_str(),
+            c.basis.as_str(),
+            c.citation.as_str(),
+            c.provider_responsibility.as_str(),
+            c.customer_responsibility.as_str(),
+        ])?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+/// A table read from a file: rows of text cells with the row number a user sees.
+#[derive(Debug, Clone, Default)]
+pub struct RawTable {
+    /// File name for messages.
+    pub file: String,
+    /// Sheet name, for spreadsheets.
+    pub sheet: Option<String>,
+    /// (row number as shown by a spreadsheet program, cells).
+    pub rows: Vec<(usize, Vec<String>)>,
+}
+
+impl RawTable {
+    fn loc(&self, row: usize, column: Option<&str>) -> Location {
+        Location {
+            file: self.file.clone(),
+            sheet: self.sheet.clone(),
+            row: Some(row),
+            column: column.map(str::to_string),
+        }
+    }
+
+    /// The first row (within the first 30) that contains all `names` (compared ignoring case,
+    /// spaces and punctuation), with each name's column index.
+    pub fn find_header(&self, names: &[&str]) -> Option<(usize, Vec<usize>)> {
+        for (i, (_, cells)) in self.rows.iter().enumerate().take(30) {
+            let keys: Vec<String> = cells.iter().map(|c| header_key(c)).collect();
+            let found: Option<Vec<usize>> = names
+                .iter()
+                .map(|n| keys.iter().position(|k| *k == header_key(n)))
+                .collect();
+            if let Some(cols) = found {
+                return Some((i, cols));
+            }
+        }
+        None
+    }
+}
+
+/// A header compared ignoring case, spaces and punctuation.
+pub fn header_key(s: &str) -> String {
+    s.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Parses a matrix in the csfkit layout. `resolve` maps an input ID to the catalogue spelling
+/// or explains why not. All problems are collected.
+pub fn parse_csfkit(
+    table: &RawTable,
+    resolve: &dyn Fn(&str) -> Result<String, String>,
+) -> Result<Vec<Cell>, Vec<Problem>> {
+    let Some((h, cols)) = table.find_header(&CSFKIT_HEADER) else {
+        return Err(vec![Problem {
+            location: Location {
+                file: table.file.clone(),
+                sheet: table.sheet.clone(),
+                row: None,
+                column: None,
+            },
+            value: None,
+            message: format!(
+                "no header row with the csfkit matrix columns: {}",
+                CSFKIT_HEADER.join(", ")
+            ),
+        }]);
+    };
+    let mut problems = Vec::new();
+    let mut cells = Vec::new();
+    let mut seen: HashMap<(String, Service), usize> = HashMap::new();
+    for (row_no, row) in &table.rows[h + 1..] {
+        let get = |i: usize| row.get(cols[i]).map(|s| s.trim()).unwrap_or("");
+        if (0..CSFKIT_HEADER.len()).all(|i| get(i).is_empty()) {
+            continue;
+        }
+        let mut bad = |col: usize, value: &str, message: String| {
+            problems.push(Problem {
+                location: table.loc(*row_no, Some(CSFKIT_HEADER[col])),
+                value: Some(value.to_string()),
+                message,
+            });
+        };
+        let control = match resolve(get(0)) {
+            Ok(c) => Some(c),
+            Err(m) => {
+                bad(0, get(0), m);
+                None
+            }
+        };
+        let service = get(1).parse::<Service>().map_err(|m| bad(1, get(1), m)).ok();
+        let ownership = match get(2).parse::<Ownership>() {
+            Ok(Ownership::Undetermined) | Err(_) => {
+                bad(2, get(2), "expected inherited, shared or customer".into());
+                None
+            }
+            Ok(o) => Some(o),
+        };
+        let basis = get(3).to_ascii_lowercase();
+        if !BASES.contains(&basis.as_str()) {
+            bad(
+                3,
+                get(3),
+                "expected `stated` (cite the provider's words) or `derived`".into(),
+            );
+        } else if basis == "stated" && get(4).is_empty() {
+            bad(
+                4,
+                "",
+                "a `stated` basis needs a citation: the provider's words".into(),
+            );
+        }
+        if let (Some(c), Some(s), Some(o)) = (control, service, ownership) {
+            if let Some(first) = seen.insert((c.clone(), s), *row_no) {
+                bad(0, get(0), format!("{c} / {s} is already given on row {first}"));
+                continue;
+            }
+            // Keep the cell text exactly as written (only the key fields are normalised),
+            // so export -> import round-trips byte for byte.
+            let raw = |i: usize| row.get(cols[i]).cloned().unwrap_or_default();
+            cells.push(Cell {
+                control_id: c,
+                service: s,
+                ownership: o,
+                basis,
+                citation: raw(4),
+                provider_responsibility: raw(5),
+                customer_responsibility: raw(6),
+            });
+        }
+    }
+    if problems.is_empty() {
+        Ok(cells)
+    } else {
+        Err(problems)
+    }
+}
+
+/// A provider's answer for one SP 800-53 or CCM control.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Answer {
+    /// Fully inherited / CSP-owned.
+    Yes,
+    /// Partly / shared.
+    Partial,
+    /// Not inherited / customer-owned.
+    No,
+}
+
+impl Answer {
+    /// Combines answered parts: all Yes -> Yes, all No -> No, else Partial.
+    pub fn combine(parts: &[Answer]) -> Option<Answer> {
+        let first = *parts.first()?;
+        if parts.iter().all(|p| *p == first) {
+            Some(first)
+        } else {
+            Some(Answer::Partial)
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Answer::Yes => "Yes",
+            Answer::Partial => "Partial",
+            Answer::No => "No",
+        }
+    }
+}
+
+/// Normalises an SP 800-53 control identifier to its control or enhancement, dropping
+/// statement parts: `AC-2(a)` -> `AC-2`, `AC-02(01)(a)` -> `AC-2(1)`, `ac-2 (1)` -> `AC-2(1)`.
+pub fn sp800_53_key(s: &str) -> Option<String> {
+    let t: String = s
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_ascii_uppercase();
+    let (family, rest) = t.split_once('-')?;
+    if family.len() != 2 || !family.bytes().all(|b| b.is_ascii_uppercase()) {
+        return None;
+    }
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    if digits.is_empty() {
+        return None;
+    }
+    let number: u32 = digits.parse().ok()?;
+    let mut key = format!("{family}-{number}");
+    let after = &rest[digits.len()..];
+    if let Some(inner) = after.strip_prefix('(') {
+        let e: String = inner.chars().take_while(char::is_ascii_digit).collect();
+        if !e.is_empty() && inner[e.len()..].starts_with(')') {
+            key.push_str(&format!("({})", e.parse::<u32>().ok()?));
+        }
+    }
+    Some(key)
+}
+
+/// Normalises a CCM control ID (`bcr-01` -> `BCR-01`, `A&A-1` -> `A&A-01`).
+pub fn ccm_key(s: &str) -> Option<String> {
+    let t = s.trim().to_ascii_uppercase();
+    let (domain, num) = t.rsplit_once('-')?;
+    let n: u32 = num.trim().parse().ok()?;
+    if domain.is_empty() {
+        return None;
+    }
+    Some(format!("{}-{n:02}", domain.trim()))
+}
+
+/// The answers of one source, by control key, with the text that came with them.
+#[derive(Debug, Clone, Default)]
+pub struct Answers {
+    /// Answered parts of each control key (blank answers are left out).
+    pub parts: BTreeMap<String, Vec<Answer>>,
+    /// Responsibility texts per control key, in file order.
+    pub texts: BTreeMap<String, Vec<String>>,
+    /// Every control key seen, answered or not.
+    pub seen: BTreeSet<String>,
+}
+
+/// Projects answers onto subcategories. `refs` maps each CSF 2.0 subcategory (in catalogue
+/// order) to the control keys it references. A subcategory is `inherited` if every answered
+/// referenced control is Yes, `customer` if every one is No, `shared` otherwise, and
+/// `undetermined` if none is answered.
+pub fn project(
+    refs: &[(String, Vec<String>)],
+    answers: &Answers,
+    service: Service,
+    source: &str,
+) -> Vec<Cell> {
+    let mut out = Vec::new();
+    for (control, keys) in refs {
+        let mut answered: Vec<(String, Answer)> = Vec::new();
+        let mut texts: Vec<String> = Vec::new();
+        for k in keys {
+            if let Some(a) = answers.parts.get(k).and_then(|p| Answer::combine(p)) {
+                answered.push((k.clone(), a));
+            }
+            if let Some(t) = answers.texts.get(k) {
+                for x in t {
+                    let line = format!("{k}: {x}");
+                    if !texts.contains(&line) {
+                        texts.push(line);
+                    }
+                }
+            }
+        }
+        let ownership = if answered.is_empty() {
+            Ownership::Undetermined
+        } else if answered.iter().all(|(_, a)| *a == Answer::Yes) {
+            Ownership::Inherited
+        } else if answered.iter().all(|(_, a)| *a == Answer::No) {
+            Ownership::Customer
+        } else {
+            Ownership::Shared
+        };
+        let trace = if answered.is_empty() {
+            format!(
+                "{source}: none of the {} referenced controls is answered ({})",
+                keys.len(),
+                keys.join(", ")
+            )
+        } else {
+            format!(
+                "{source}: {}",
+                answered
+                    .iter()
+                    .map(|(k, a)| format!("{k} {}", a.label()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        let provider = match ownership {
+            Ownership::Inherited => {
+                "The provider implements every referenced control for the customer.".to_string()
+            }
+            Ownership::Customer => {
+                "The provider offers no inheritance for the referenced controls.".to_string()
+            }
+            Ownership::Shared => {
+                "The provider implements part of the referenced controls; see the citation.".to_string()
+            }
+            Ownership::Undetermined => "Not stated by the source.".to_string(),
+        };
+        out.push(Cell {
+            control_id: control.clone(),
+            service,
+            ownership,
+            basis: "stated".into(),
+            citation: trace,
+            provider_responsibility: provider,
+            customer_responsibility: texts.join(" | "),
+        });
+    }
+    out
+}
+
+/// Reads a FedRAMP CRM answer (`Yes`, `Partial`, `No`, blank).
+pub fn fedramp_answer(s: &str) -> Result<Option<Answer>, String> {
+    match header_key(s).as_str() {
+        "" => Ok(None),
+        "yes" | "y" => Ok(Some(Answer::Yes)),
+        "partial" | "partially" => Ok(Some(Answer::Partial)),
+        "no" | "n" => Ok(Some(Answer::No)),
+        _ => Err("expected Yes, Partial, No or blank".into()),
+    }
+}
+
+/// Reads a CCM ownership value. `Third-party outsourced` counts as the customer's: the
+/// customer has to manage that third party, nothing is inherited from the CSP.
+pub fn ccm_answer(s: &str) -> Result<Option<Answer>, String> {
+    match header_key(s).as_str() {
+        "" | "na" | "notapplicable" => Ok(None),
+        "cspowned" | "cloudserviceproviderowned" => Ok(Some(Answer::Yes)),
+        "cscowned" | "cloudservicecustomerowned" | "thirdpartyoutsourced" => Ok(Some(Answer::No)),
+        "shared" | "sharedcspandcsc" => Ok(Some(Answer::Partial)),
+        _ => {
+            Err("expected CSP-Owned, CSC-Owned, Shared (or the long forms, or Third-party outsourced)".into())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn effective_ownership_is_the_common_value_else_shared() {
+        use Ownership::*;
+        assert_eq!(Ownership::effective(&[Customer, Customer]), Customer);
+        assert_eq!(Ownership::effective(&[Inherited, Customer]), Shared);
+        assert_eq!(Ownership::effective(&[Inherited]), Inherited);
+        assert_eq!(Ownership::effective(&[Inherited, Undetermined]), Undetermined);
+    }
+
+    #[test]
+    fn services_parse_in_canonical_order() {
+        assert_eq!(
+            parse_services("model, IaaS,iaas").unwrap(),
+            vec![Service::Iaas, Service::Model]
+        );
+        assert!(parse_services("cloud").is_err());
+        assert_eq!("Bare Metal".parse::<Service>(), Ok(Service::BareMetal));
+    }
+
+    #[test]
+    fn sp800_53_ids_normalise_to_control_or_enhancement() {
+        assert_eq!(sp800_53_key("AC-2(a)").as_deref(), Some("AC-2"));
+        assert_eq!(sp800_53_key("AC-02").as_deref(), Some("AC-2"));
+        assert_eq!(sp800_53_key("AC-2(1)").as_deref(), Some("AC-2(1)"));
+        assert_eq!(sp800_53_key("ac-02 (01)(a)").as_deref(), Some("AC-2(1)"));
+        assert_eq!(sp800_53_key("CM-07(02)").as_deref(), Some("CM-7(2)"));
+        assert_eq!(sp800_53_key("Control ID"), None);
+        assert_eq!(ccm_key("bcr-1").as_deref(), Some("BCR-01"));
+        assert_eq!(ccm_key("A&A-02").as_deref(), Some("A&A-02"));
+    }
+
+    #[test]
+    fn projection_follows_the_rule() {
+        let refs = vec![
+            ("A".to_string(), vec!["AC-2".to_string(), "AC-3".to_string()]),
+            ("B".to_string(), vec!["AC-2".to_string()]),
+            ("C".to_string(), vec!["PE-3".to_string()]),
+            ("D".to_string(), vec!["AC-3".to_string(), "PE-3".to_string()]),
+            ("E".to_string(), vec!["SI-4".to_string()]),
+        ];
+        let mut a = Answers::default();
+        a.parts.insert("AC-2".into(), vec![Answer::No, Answer::No]);
+        a.parts.insert("AC-3".into(), vec![Answer::Yes, Answer::No]);
+        a.parts.insert("PE-3".into(), vec![Answer::Yes]);
+        let cells = project(&refs, &a, Service::Iaas, "CRM");
+        let o: Vec<Ownership> = cells.iter().map(|c| c.ownership).collect();
+        use Ownership::*;
+        assert_eq!(o, vec![Shared, Customer, Inherited, Shared, Undetermined]);
+        assert_eq!(cells[0].citation, "CRM: AC-2 No, AC-3 Partial");
+    }
+
+    #[test]
+    fn answers_read_both_vocabularies() {
+        assert_eq!(fedramp_answer(" yes "), Ok(Some(Answer::Yes)));
+        assert_eq!(fedramp_answer(""), Ok(None));
+        assert!(fedramp_answer("maybe").is_err());
+        assert_eq!(ccm_answer("Cloud service provider-owned"), Ok(Some(Answer::Yes)));
+        assert_eq!(ccm_answer("Shared CSP and CSC"), Ok(Some(Answer::Partial)));
+        assert_eq!(ccm_answer("CSC-Owned"), Ok(Some(Answer::No)));
+    }
+}

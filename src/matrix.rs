@@ -1,0 +1,177 @@
+//! The control matrix of a scope: every CSF 2.0 subcategory with its ownership per service
+//! model (overrides applied), the effective ownership, and the responsibility texts.
+//!
+//! Built from catalogue queries, independent of any output format; `csfkit matrix` prints it
+//! and the export renders it.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use crate::catalogue::{AssessmentRow, Catalogue, ControlFilter, OverrideRow, ProviderRow};
+use crate::embedded::DEFAULT_FRAMEWORK;
+use crate::error::{Error, Result};
+use crate::mapping::{Ownership, Service};
+
+/// One service model's cell in a matrix row.
+#[derive(Debug, Clone, Serialize)]
+pub struct ServiceCell {
+    /// Service model.
+    pub service: Service,
+    /// Ownership in force (override applied).
+    pub ownership: Ownership,
+    /// The matrix value before any override.
+    pub matrix: Ownership,
+    /// `stated` or `derived` (for the matrix value).
+    pub basis: String,
+    /// Provider's words or source trace.
+    pub citation: String,
+    /// What the provider does.
+    pub provider_responsibility: String,
+    /// What the customer does.
+    pub customer_responsibility: String,
+    /// The override in force, if any.
+    pub r#override: Option<OverrideRow>,
+}
+
+/// One control of the matrix.
+#[derive(Debug, Clone, Serialize)]
+pub struct MatrixRow {
+    /// CSF 2.0 subcategory ID.
+    pub control_id: String,
+    /// Its official text.
+    pub title: String,
+    /// Function code.
+    pub function: String,
+    /// Category ID.
+    pub category: String,
+    /// One cell per service model in scope, in canonical order.
+    pub cells: Vec<ServiceCell>,
+    /// Common value if all service models agree, else shared.
+    pub effective: Ownership,
+    /// Implementation status records in force (whole control first, then per service model).
+    pub assessments: Vec<AssessmentRow>,
+}
+
+impl MatrixRow {
+    /// The implementation status as shown: the records in force, or `provider-attested` for an
+    /// inherited control nobody assessed, or empty.
+    pub fn status(&self) -> String {
+        if self.assessments.is_empty() {
+            if self.effective == Ownership::Inherited {
+                return "provider-attested".into();
+            }
+            return String::new();
+        }
+        crate::catalogue::assessment_summary(&self.assessments)
+    }
+
+    /// The notes of the records in force (N/A justifications among them).
+    pub fn status_note(&self) -> String {
+        self.assessments
+            .iter()
+            .filter(|a| !a.note.is_empty())
+            .map(|a| match &a.service {
+                Some(s) => format!("[{s}] {}", a.note),
+                None => a.note.clone(),
+            })
+            .collect::<Vec<_>>()
+            .join(" | ")
+    }
+
+    /// True when any cell is overridden.
+    pub fn overridden(&self) -> bool {
+        self.cells.iter().any(|c| c.r#override.is_some())
+    }
+
+    /// Joins a per-cell text: one text when all cells agree, else `[iaas] ... | [model] ...`.
+    pub fn joined(&self, f: impl Fn(&ServiceCell) -> &str) -> String {
+        let texts: Vec<&str> = self.cells.iter().map(&f).collect();
+        if texts.windows(2).all(|w| w[0] == w[1]) {
+            return texts.first().copied().unwrap_or("").to_string();
+        }
+        self.cells
+            .iter()
+            .map(|c| format!("[{}] {}", c.service, f(c)))
+            .collect::<Vec<_>>()
+            .join(" | ")
+    }
+}
+
+/// A matrix for one provider and a set of service models.
+#[derive(Debug, Clone, Serialize)]
+pub struct Matrix {
+    /// The provider.
+    pub provider: ProviderRow,
+    /// Service models in scope.
+    pub services: Vec<Service>,
+    /// One row per active CSF 2.0 subcategory, in catalogue order.
+    pub rows: Vec<MatrixRow>,
+}
+
+/// Builds the matrix for `provider` and `services` (which must be offered by the provider).
+pub fn build(cat: &Catalogue, provider: &ProviderRow, services: &[Service]) -> Result<Matrix> {
+    for s in services {
+        if !provider.services.contains(s) {
+            return Err(Error::Data(format!(
+                "provider `{}` has no `{s}` matrix; it covers {}",
+                provider.id,
+                crate::mapping::join_services(&provider.services)
+            )));
+        }
+    }
+    let controls = cat.controls(&ControlFilter {
+        framework: DEFAULT_FRAMEWORK.to_string(),
+        ..ControlFilter::default()
+    })?;
+    let mut by_cell: HashMap<(String, Service), crate::mapping::Cell> = cat
+        .cells(&provider.id, services)?
+        .into_iter()
+        .map(|c| ((c.control_id.clone(), c.service), c))
+        .collect();
+    let mut overrides = cat.current_overrides(&provider.id)?;
+    let mut assessments = cat.current_assessments()?;
+    let mut rows = Vec::with_capacity(controls.len());
+    for c in controls {
+        let mut cells = Vec::with_capacity(services.len());
+        for s in services {
+            let key = (c.id.clone(), *s);
+            let base = by_cell.remove(&key);
+            let ov = overrides.remove(&key);
+            let matrix = base.as_ref().map_or(Ownership::Undetermined, |b| b.ownership);
+            let ownership = ov
+                .as_ref()
+                .and_then(|o| o.owner.as_deref())
+                .and_then(|o| o.parse().ok())
+                .unwrap_or(matrix);
+            let text =
+                |f: fn(&crate::mapping::Cell) -> &String| base.as_ref().map(f).cloned().unwrap_or_default();
+            cells.push(ServiceCell {
+                service: *s,
+                ownership,
+                matrix,
+                basis: text(|b| &b.basis),
+                citation: text(|b| &b.citation),
+                provider_responsibility: text(|b| &b.provider_responsibility),
+                customer_responsibility: text(|b| &b.customer_responsibility),
+                r#override: ov,
+            });
+        }
+        let values: Vec<Ownership> = cells.iter().map(|c| c.ownership).collect();
+        let assessed = assessments.remove(&c.id).unwrap_or_default();
+        rows.push(MatrixRow {
+            control_id: c.id,
+            title: c.text,
+            function: c.function,
+            category: c.category,
+            effective: Ownership::effective(&values),
+            assessments: assessed,
+            cells,
+        });
+    }
+    Ok(Matrix {
+        provider: provider.clone(),
+        services: services.to_vec(),
+        rows,
+    })
+}

@@ -1,0 +1,691 @@
+//! Reading evidence spreadsheets as they really are: the format decided from the content, hostile
+//! containers refused before any parser sees them, and rows streamed with typed cells and the row
+//! numbers a user sees.
+//!
+//! Formats: xlsx / xlsm / xlsb (streamed cell by cell), xls and ods (whole sheet, calamine has no
+//! streaming reader for them), CSV and TSV (delimiter detected among `, ; \t |`, BOM removed).
+//! Everything here is defensive: declared and actual inflated sizes of a zip container are checked
+//! first, rows, columns and cell lengths are capped, and the caller runs [`read`] on a thread of
+//! its own so that a panic inside a parser becomes an error naming the file.
+
+use std::io::{Cursor, Read};
+use std::path::Path;
+
+use calamine::{Data, DataRef, Reader};
+use chrono::NaiveDateTime;
+
+/// A cell, typed as the file stores it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    /// Nothing in it.
+    Empty,
+    /// Text.
+    Text(String),
+    /// A number that is not formatted as a date.
+    Number(f64),
+    /// A boolean.
+    Bool(bool),
+    /// A real date cell (an Excel serial in either date system, already converted).
+    Date(Option<NaiveDateTime>),
+    /// An ISO 8601 date or date-time string stored as a date (ods).
+    DateIso(String),
+    /// A formula error such as `#N/A` or `#REF!`.
+    Error(String),
+}
+
+impl Cell {
+    /// Text of the cell as a person would read it (dates as ISO).
+    pub fn text(&self) -> String {
+        match self {
+            Cell::Empty => String::new(),
+            Cell::Text(s) | Cell::DateIso(s) | Cell::Error(s) => s.clone(),
+            Cell::Number(f) => number_text(*f),
+            Cell::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_string(),
+            Cell::Date(Some(d)) => {
+                if d.time() == chrono::NaiveTime::MIN {
+                    d.format("%Y-%m-%d").to_string()
+                } else {
+                    d.format("%Y-%m-%dT%H:%M:%S").to_string()
+                }
+            }
+            Cell::Date(None) => "(date out of range)".to_string(),
+        }
+    }
+
+    /// True for an empty cell or one holding only white space.
+    pub fn is_blank(&self) -> bool {
+        match self {
+            Cell::Empty => true,
+            Cell::Text(s) => s.trim().is_empty(),
+            _ => false,
+        }
+    }
+
+    fn from_data(d: &Data) -> Cell {
+        match d {
+            Data::Empty => Cell::Empty,
+            Data::String(s) => Cell::Text(s.clone()),
+            Data::Float(f) => Cell::Number(*f),
+            Data::Int(i) => Cell::Number(*i as f64),
+            Data::Bool(b) => Cell::Bool(*b),
+            Data::DateTime(d) => Cell::Date(d.as_datetime()),
+            Data::DateTimeIso(s) => Cell::DateIso(s.clone()),
+            Data::DurationIso(s) => Cell::Text(s.clone()),
+            Data::Error(e) => Cell::Error(format!("{e}")),
+        }
+    }
+
+    fn from_ref(d: DataRef<'_>) -> Cell {
+        match d {
+            DataRef::Empty => Cell::Empty,
+            DataRef::String(s) => Cell::Text(s),
+            DataRef::SharedString(s) => Cell::Text(s.to_string()),
+            DataRef::Float(f) => Cell::Number(f),
+            DataRef::Int(i) => Cell::Number(i as f64),
+            DataRef::Bool(b) => Cell::Bool(b),
+            DataRef::DateTime(d) => Cell::Date(d.as_datetime()),
+            DataRef::DateTimeIso(s) => Cell::DateIso(s),
+            DataRef::DurationIso(s) => Cell::Text(s),
+            DataRef::Error(e) => Cell::Error(format!("{e}")),
+        }
+    }
+}
+
+fn number_text(f: f64) -> String {
+    if f.fract() == 0.0 && f.abs() < 1e15 {
+        format!("{}", f as i64)
+    } else {
+        format!("{f}")
+    }
+}
+
+/// The container formats csfkit reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Office Open XML workbook (xlsx, xlsm).
+    Xlsx,
+    /// Excel binary workbook.
+    Xlsb,
+    /// Excel 97-2003 workbook.
+    Xls,
+    /// OpenDocument spreadsheet.
+    Ods,
+    /// Delimited text.
+    Csv,
+}
+
+impl Format {
+    /// Name for messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Xlsx => "an Excel workbook (xlsx)",
+            Format::Xlsb => "an Excel binary workbook (xlsb)",
+            Format::Xls => "an Excel 97-2003 workbook (xls)",
+            Format::Ods => "an OpenDocument spreadsheet (ods)",
+            Format::Csv => "CSV text",
+        }
+    }
+
+    fn from_extension(path: &Path) -> Option<Format> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        Some(match ext.as_str() {
+            "xlsx" | "xlsm" | "xltx" | "xltm" => Format::Xlsx,
+            "xlsb" => Format::Xlsb,
+            "xls" | "xla" => Format::Xls,
+            "ods" => Format::Ods,
+            "csv" | "tsv" | "txt" => Format::Csv,
+            _ => return None,
+        })
+    }
+}
+
+/// Caps that keep a hostile or broken file from taking the machine down.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Data rows read from one sheet.
+    pub max_rows: usize,
+    /// Columns (the highest column index with a value).
+    pub max_cols: usize,
+    /// Characters in one cell (Excel's own limit is 32,767).
+    pub max_cell_chars: usize,
+    /// Bytes a zip container may inflate to, in total.
+    pub max_inflated: u64,
+}
+
+impl Limits {
+    /// The defaults for a file of `size` bytes: 2 million rows, 1,024 columns, 32,767
+    /// characters per cell, and a container that inflates to at most 100 times its size
+    /// (at least 64 MiB, at most 4 GiB).
+    pub fn for_size(size: u64) -> Limits {
+        Limits {
+            max_rows: 2_000_000,
+            max_cols: 1024,
+            max_cell_chars: 32_767,
+            max_inflated: size.saturating_mul(100).clamp(64 << 20, 4 << 30),
+        }
+    }
+}
+
+/// Decides the format from the content, refusing what csfkit cannot or must not read. The
+/// message names the file and says what it holds and what was expected.
+pub fn sniff(file: &str, path: &Path, bytes: &[u8]) -> Result<Format, String> {
+    if bytes.is_empty() {
+        return Err(format!(
+            "{file}: the file is empty (0 bytes); expected a spreadsheet (xlsx, xlsb, xls, ods) or CSV with a header row"
+        ));
+    }
+    let by_ext = Format::from_extension(path);
+    let found = if bytes.starts_with(b"PK\x03\x04") {
+        zip_format(file, bytes)?
+    } else if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
+        if contains(bytes, &utf16("EncryptedPackage")) || contains(bytes, &utf16("EncryptionInfo")) {
+            return Err(format!(
+                "{file}: the workbook is encrypted (password protected); remove the password in your spreadsheet program (File > Info > Protect Workbook) and save a copy"
+            ));
+        }
+        Format::Xls
+    } else if bytes.starts_with(b"PK") || bytes.starts_with(&[0xD0, 0xCF]) {
+        return Err(format!(
+            "{file}: the file is truncated or damaged (its container header is incomplete)"
+        ));
+    } else {
+        let head = &bytes[..bytes.len().min(8192)];
+        let text_like = std::str::from_utf8(head).is_ok()
+            || std::str::from_utf8(&head[..head.len().saturating_sub(3)]).is_ok();
+        if head.contains(&0) || !text_like {
+            return Err(format!(
+                "{file}: not a spreadsheet and not UTF-8 text; expected xlsx, xlsb, xls, ods or CSV (save CSV as UTF-8)"
+            ));
+        }
+        Format::Csv
+    };
+    if let Some(ext) = by_ext {
+        let same = ext == found
+            || matches!(
+                (ext, found),
+                (Format::Xlsx | Format::Xlsb, Format::Xlsx | Format::Xlsb)
+            );
+        if !same {
+            let ext_name = path.extension().and_then(|e| e.to_str()).unwrap_or_default();
+            return Err(format!(
+                "{file}: the name ends in .{ext_name} but the file holds {}; rename it to match its content (for example .{}) or save it again in the right format",
+                found.name(),
+                match found {
+                    Format::Xlsx => "xlsx",
+                    Format::Xlsb => "xlsb",
+                    Format::Xls => "xls",
+                    Format::Ods => "ods",
+                    Format::Csv => "csv",
+                }
+            ));
+        }
+    }
+    Ok(found)
+}
+
+fn utf16(s: &str) -> Vec<u8> {
+    s.encode_utf16().flat_map(u16::to_le_bytes).collect()
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+/// Which spreadsheet a zip container holds, from its entry names.
+fn zip_format(file: &str, bytes: &[u8]) -> Result<Format, String> {
+    let archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| {
+        format!("{file}: the file is truncated or damaged (not a readable zip container: {e})")
+    })?;
+    let names: Vec<String> = archive
+        .file_names()
+        .filter_map(|n| n.ok().map(|n| n.into_owned()))
+        .collect();
+    let has = |n: &str| names.iter().any(|x| x == n);
+    if has("xl/workbook.xml") {
+        Ok(Format::Xlsx)
+    } else if has("xl/workbook.bin") {
+        Ok(Format::Xlsb)
+    } else if has("content.xml") && has("mimetype") {
+        Ok(Format::Ods)
+    } else {
+        Err(format!(
+            "{file}: a zip archive that is not a spreadsheet (no xl/workbook.xml, xl/workbook.bin or content.xml); expected xlsx, xlsb or ods"
+        ))
+    }
+}
+
+/// Checks a zip container before any parser opens it: the sizes its entries declare, then the
+/// sizes they really inflate to (a lying header is caught too), against `limits.max_inflated`.
+pub fn check_container(file: &str, bytes: &[u8], limits: &Limits) -> Result<(), String> {
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| {
+        format!("{file}: the file is truncated or damaged (not a readable zip container: {e})")
+    })?;
+    let cap = limits.max_inflated;
+    let mut declared: u64 = 0;
+    for i in 0..archive.len() {
+        let entry = archive
+            .by_index_raw(i)
+            .map_err(|e| format!("{file}: damaged zip entry {i}: {e}"))?;
+        if entry.encrypted() {
+            return Err(format!(
+                "{file}: the workbook is encrypted (password protected); save an unprotected copy"
+            ));
+        }
+        declared = declared.saturating_add(entry.size());
+    }
+    if declared > cap {
+        return Err(bomb(file, bytes.len() as u64, declared, cap));
+    }
+    let mut actual: u64 = 0;
+    let mut buf = vec![0u8; 64 * 1024];
+    for i in 0..archive.len() {
+        let mut entry = archive
+            .by_index(i)
+            .map_err(|e| format!("{file}: the file is truncated or damaged (zip entry {i}: {e})"))?;
+        let name = entry.name().map(|n| n.into_owned()).unwrap_or_default();
+        let declared_size = entry.size();
+        let mut seen: u64 = 0;
+        loop {
+            let n = match entry.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) => {
+                    return Err(format!(
+                        "{file}: the file is truncated or damaged (zip entry `{name}`: {e})"
+                    ));
+                }
+            };
+            seen += n as u64;
+            if seen > declared_size {
+                return Err(format!(
+                    "{file}: zip entry `{name}` inflates beyond the {declared_size} bytes it declares; refusing a file that lies about its size"
+                ));
+            }
+            if actual + seen > cap {
+                return Err(bomb(file, bytes.len() as u64, actual + seen, cap));
+            }
+        }
+        actual += seen;
+    }
+    Ok(())
+}
+
+fn bomb(file: &str, size: u64, inflated: u64, cap: u64) -> String {
+    format!(
+        "{file}: the {size}-byte file inflates to more than {} MiB (at least {inflated} bytes, limit {cap}); this looks like a zip bomb and was not opened",
+        cap >> 20
+    )
+}
+
+/// What [`read`] found.
+#[derive(Debug, Clone, Default)]
+pub struct SheetInfo {
+    /// The sheet read (None for CSV).
+    pub sheet: Option<String>,
+    /// The sheets the workbook has.
+    pub sheets: Vec<String>,
+}
+
+/// Streams the rows of one sheet to `on_row` as (row number as the user sees it, cells, with
+/// column 0 = column A). Empty rows are skipped. `on_row` returns false to stop early.
+/// `on_sheet` hears the sheet chosen (`sheet`, or the first) before any row.
+pub fn read(
+    file: &str,
+    bytes: &[u8],
+    format: Format,
+    sheet: Option<&str>,
+    limits: &Limits,
+    on_sheet: &mut dyn FnMut(Option<&str>),
+    on_row: &mut dyn FnMut(usize, Vec<Cell>) -> Result<bool, String>,
+) -> Result<SheetInfo, String> {
+    if format == Format::Csv {
+        on_sheet(None);
+        read_csv(file, bytes, limits, on_row)?;
+        return Ok(SheetInfo::default());
+    }
+    if format != Format::Xls {
+        check_container(file, bytes, limits)?;
+    }
+    let password = |e: &dyn std::fmt::Display| {
+        let m = e.to_string();
+        if m.to_ascii_lowercase().contains("password") || m.to_ascii_lowercase().contains("encrypt") {
+            format!("{file}: the workbook is encrypted (password protected); save an unprotected copy")
+        } else {
+            format!("{file}: cannot read {}: {m}", format.name())
+        }
+    };
+    let choose = |names: &[String]| -> Result<String, String> {
+        match sheet {
+            None => names
+                .first()
+                .cloned()
+                .ok_or_else(|| format!("{file}: the workbook has no sheets")),
+            Some(want) => names
+                .iter()
+                .find(|n| n.as_str() == want)
+                .or_else(|| names.iter().find(|n| n.eq_ignore_ascii_case(want)))
+                .cloned()
+                .ok_or_else(|| {
+                    format!(
+                        "{file}: no sheet named `{want}`; the workbook has: {}",
+                        names
+                            .iter()
+                            .map(|n| format!("`{n}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                }),
+        }
+    };
+    let mut row_buf = RowAssembler::new(file, limits);
+    match format {
+        Format::Xlsx => {
+            let mut wb: calamine::Xlsx<_> =
+                calamine::Xlsx::new(Cursor::new(bytes)).map_err(|e| password(&e))?;
+            let names = wb.sheet_names();
+            let name = choose(&names)?;
+            on_sheet(Some(&name));
+            let mut cells = wb.worksheet_cells_reader(&name).map_err(|e| password(&e))?;
+            while let Some(c) = cells
+                .next_cell()
+                .map_err(|e| format!("{file}, sheet `{name}`: {e}"))?
+            {
+                let (r, col) = c.get_position();
+                let v = Cell::from_ref(c.get_value().clone());
+                if !row_buf.push(r, col, v, on_row)? {
+                    break;
+                }
+            }
+            row_buf.finish(on_row)?;
+            Ok(SheetInfo {
+                sheet: Some(name),
+                sheets: names,
+            })
+        }
+        Format::Xlsb => {
+            let mut wb: calamine::Xlsb<_> =
+                calamine::Xlsb::new(Cursor::new(bytes)).map_err(|e| password(&e))?;
+            let names = wb.sheet_names();
+            let name = choose(&names)?;
+            on_sheet(Some(&name));
+            let mut cells = wb.worksheet_cells_reader(&name).map_err(|e| password(&e))?;
+            while let Some(c) = cells
+                .next_cell()
+                .map_err(|e| format!("{file}, sheet `{name}`: {e}"))?
+            {
+                let (r, col) = c.get_position();
+                let v = Cell::from_ref(c.get_value().clone());
+                if !row_buf.push(r, col, v, on_row)? {
+                    break;
+                }
+            }
+            row_buf.finish(on_row)?;
+            Ok(SheetInfo {
+                sheet: Some(name),
+                sheets: names,
+            })
+        }
+        Format::Xls | Format::Ods => {
+            let mut wb =
+                calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| password(&e))?;
+            let names = wb.sheet_names();
+            let name = choose(&names)?;
+            on_sheet(Some(&name));
+            let range = wb
+                .worksheet_range(&name)
+                .map_err(|e| format!("{file}, sheet `{name}`: {}", password(&e)))?;
+            let (r0, c0) = range.start().unwrap_or((0, 0));
+            'rows: for (i, row) in range.rows().enumerate() {
+                for (j, d) in row.iter().enumerate() {
+                    if matches!(d, Data::Empty) {
+                        continue;
+                    }
+                    if !row_buf.push(r0 + i as u32, c0 + j as u32, Cell::from_data(d), on_row)? {
+                        break 'rows;
+                    }
+                }
+            }
+            row_buf.finish(on_row)?;
+            Ok(SheetInfo {
+                sheet: Some(name),
+                sheets: names,
+            })
+        }
+        Format::Csv => unreachable!("handled above"),
+    }
+}
+
+/// Gathers streamed cells into rows, enforcing the caps.
+struct RowAssembler<'a> {
+    file: &'a str,
+    limits: &'a Limits,
+    row: Option<u32>,
+    cells: Vec<Cell>,
+    rows: usize,
+    stopped: bool,
+}
+
+impl<'a> RowAssembler<'a> {
+    fn new(file: &'a str, limits: &'a Limits) -> Self {
+        RowAssembler {
+            file,
+            limits,
+            row: None,
+            cells: Vec::new(),
+            rows: 0,
+            stopped: false,
+        }
+    }
+
+    fn push(
+        &mut self,
+        r: u32,
+        c: u32,
+        v: Cell,
+        on_row: &mut dyn FnMut(usize, Vec<Cell>) -> Result<bool, String>,
+    ) -> Result<bool, String> {
+        if v.is_blank() {
+            return Ok(true);
+        }
+        if self.row != Some(r) {
+            if !self.flush(on_row)? {
+                return Ok(false);
+            }
+            self.row = Some(r);
+        }
+        let c = c as usize;
+        if c >= self.limits.max_cols {
+            return Err(format!(
+                "{}: row {} has a value in column {} ; more than {} columns is not an evidence tracker (limit)",
+                self.file,
+                r + 1,
+                column_letters(c),
+                self.limits.max_cols
+            ));
+        }
+        if self.cells.len() <= c {
+            self.cells.resize(c + 1, Cell::Empty);
+        }
+        self.cells[c] = v;
+        Ok(true)
+    }
+
+    fn flush(
+        &mut self,
+        on_row: &mut dyn FnMut(usize, Vec<Cell>) -> Result<bool, String>,
+    ) -> Result<bool, String> {
+        if self.stopped {
+            return Ok(false);
+        }
+        if let Some(r) = self.row.take() {
+            self.rows += 1;
+            if self.rows > self.limits.max_rows {
+                return Err(format!(
+                    "{}: more than {} rows; split the file",
+                    self.file, self.limits.max_rows
+                ));
+            }
+            let cells = std::mem::take(&mut self.cells);
+            if !on_row(r as usize + 1, cells)? {
+                self.stopped = true;
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    fn finish(
+        &mut self,
+        on_row: &mut dyn FnMut(usize, Vec<Cell>) -> Result<bool, String>,
+    ) -> Result<(), String> {
+        self.flush(on_row).map(|_| ())
+    }
+}
+
+/// Spreadsheet column letters for a 0-based index (0 -> A, 27 -> AB).
+pub fn column_letters(mut c: usize) -> String {
+    let mut s = Vec::new();
+    loop {
+        s.push(b'A' + (c % 26) as u8);
+        if c < 26 {
+            break;
+        }
+        c = c / 26 - 1;
+    }
+    s.reverse();
+    String::from_utf8(s).unwrap_or_default()
+}
+
+/// Reads delimited text: BOM removed, delimiter among `, ; \t |` (the one the first line uses
+/// most), quoted newlines allowed, row numbers = the line each record starts on.
+fn read_csv(
+    file: &str,
+    bytes: &[u8],
+    limits: &Limits,
+    on_row: &mut dyn FnMut(usize, Vec<Cell>) -> Result<bool, String>,
+) -> Result<(), String> {
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        format!(
+            "{file}: not valid UTF-8 text at byte {}; save the CSV as UTF-8 (in Excel: CSV UTF-8)",
+            e.valid_up_to()
+        )
+    })?;
+    let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
+    let first_line = text.lines().next().unwrap_or("");
+    let delimiter = [b',', b';', b'\t', b'|']
+        .into_iter()
+        .max_by_key(|d| first_line.bytes().filter(|b| b == d).count())
+        .unwrap_or(b',');
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(text.as_bytes());
+    let bytes = text.as_bytes();
+    // Line numbers counted from byte offsets: the csv crate's own lag after CRLF.
+    let mut line = 1usize;
+    let mut scanned = 0usize;
+    let mut rows = 0usize;
+    let mut rec = csv::StringRecord::new();
+    loop {
+        match rdr.read_record(&mut rec) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => return Err(format!("{file}: {e}")),
+        }
+        let mut start = rec.position().map_or(0, |p| p.byte() as usize);
+        while matches!(bytes.get(start), Some(b'\r' | b'\n')) {
+            start += 1;
+        }
+        if start > scanned {
+            line += bytes[scanned..start].iter().filter(|b| **b == b'\n').count();
+            scanned = start;
+        }
+        if rec.iter().all(|f| f.trim().is_empty()) {
+            continue;
+        }
+        rows += 1;
+        if rows > limits.max_rows {
+            return Err(format!(
+                "{file}: more than {} rows; split the file",
+                limits.max_rows
+            ));
+        }
+        if rec.len() > limits.max_cols && rec.iter().skip(limits.max_cols).any(|f| !f.trim().is_empty()) {
+            return Err(format!(
+                "{file}: line {line} has more than {} fields; is the delimiter right?",
+                limits.max_cols
+            ));
+        }
+        let cells = rec
+            .iter()
+            .map(|f| {
+                if f.is_empty() {
+                    Cell::Empty
+                } else {
+                    Cell::Text(f.to_string())
+                }
+            })
+            .collect();
+        if !on_row(line, cells)? {
+            break;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows(bytes: &[u8]) -> Vec<(usize, Vec<String>)> {
+        let mut out = Vec::new();
+        read(
+            "x.csv",
+            bytes,
+            Format::Csv,
+            None,
+            &Limits::for_size(bytes.len() as u64),
+            &mut |_| {},
+            &mut |n, cells| {
+                out.push((n, cells.iter().map(Cell::text).collect()));
+                Ok(true)
+            },
+        )
+        .unwrap();
+        out
+    }
+
+    #[test]
+    fn csv_rows_carry_the_line_a_user_sees() {
+        let r = rows(b"\xEF\xBB\xBFa;b\r\nc;d\r\n\"e\nf\";g\r\n\r\nh;i\r\n");
+        let lines: Vec<usize> = r.iter().map(|(l, _)| *l).collect();
+        assert_eq!(lines, vec![1, 2, 3, 6]);
+        assert_eq!(r[2].1, vec!["e\nf", "g"]);
+    }
+
+    #[test]
+    fn formats_are_decided_by_content() {
+        let p = Path::new("evidence.xlsx");
+        let e = sniff("evidence.xlsx", p, b"control_id,title\nGV.OC-01,x\n").unwrap_err();
+        assert!(e.contains("holds CSV text"), "{e}");
+        assert!(sniff("e.xlsx", p, b"").unwrap_err().contains("empty"));
+        assert!(
+            sniff("e.xlsx", p, b"PK\x03\x04garbage")
+                .unwrap_err()
+                .contains("truncated")
+        );
+        assert_eq!(sniff("e.csv", Path::new("e.csv"), b"a,b\n").unwrap(), Format::Csv);
+        assert_eq!(sniff("e", Path::new("e"), b"a,b\n").unwrap(), Format::Csv);
+    }
+
+    #[test]
+    fn column_letters_follow_spreadsheets() {
+        assert_eq!(column_letters(0), "A");
+        assert_eq!(column_letters(25), "Z");
+        assert_eq!(column_letters(26), "AA");
+        assert_eq!(column_letters(27), "AB");
+        assert_eq!(column_letters(701), "ZZ");
+        assert_eq!(column_letters(702), "AAA");
+    }
+}
