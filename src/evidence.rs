@@ -345,6 +345,14 @@ impl Validator<'_> {
                     value: Some(e.clone()),
                     message: format!("the cell holds the formula error {e}; expected a value (fix the formula or paste values)"),
                 }),
+                Cell::Text(t) if is_error_literal(t) => problems.push(Problem {
+                    location: self.loc(row, Some(f)),
+                    value: Some(t.trim().to_string()),
+                    message: format!(
+                        "the cell holds the spreadsheet error {}; expected a value (fix the formula or paste values)",
+                        t.trim()
+                    ),
+                }),
                 c => *v = c.text().trim().to_string(),
             }
         }
@@ -352,7 +360,12 @@ impl Validator<'_> {
             (CONTROL, "a CSF 2.0 control ID such as GV.OC-01"),
             (TITLE, "a title for the evidence"),
         ] {
-            if values[f].is_empty() && !matches!(cell(f), Cell::Error(_)) {
+            let error_cell = match cell(f) {
+                Cell::Error(_) => true,
+                Cell::Text(t) => is_error_literal(t),
+                _ => false,
+            };
+            if values[f].is_empty() && !error_cell {
                 problems.push(Problem {
                     location: self.loc(row, Some(f)),
                     value: Some(String::new()),
@@ -629,6 +642,23 @@ impl Validator<'_> {
             None => (LocationKind::Missing, None),
         })
     }
+}
+
+/// A spreadsheet error as a CSV export writes it (`#N/A`, `#REF!`, ...).
+fn is_error_literal(t: &str) -> bool {
+    matches!(
+        t.trim(),
+        "#N/A"
+            | "#REF!"
+            | "#VALUE!"
+            | "#DIV/0!"
+            | "#NAME?"
+            | "#NUM!"
+            | "#NULL!"
+            | "#SPILL!"
+            | "#CALC!"
+            | "#GETTING_DATA"
+    )
 }
 
 /// True for `scheme://...` and `mailto:` style locations.

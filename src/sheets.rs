@@ -71,11 +71,7 @@ pub fn read_csv(file: &str, bytes: Vec<u8>) -> Result<RawTable> {
     let text = String::from_utf8(bytes)
         .map_err(|_| Error::Data(format!("{file}: not a spreadsheet and not UTF-8 text")))?;
     let text = text.strip_prefix('\u{FEFF}').unwrap_or(&text);
-    let first_line = text.lines().next().unwrap_or("");
-    let delimiter = [b',', b';', b'\t', b'|']
-        .into_iter()
-        .max_by_key(|d| first_line.bytes().filter(|b| b == d).count())
-        .unwrap_or(b',');
+    let delimiter = crate::workbook::detect_delimiter(text);
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)

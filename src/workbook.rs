@@ -556,6 +556,21 @@ pub fn column_letters(mut c: usize) -> String {
     String::from_utf8(s).unwrap_or_default()
 }
 
+/// The delimiter of delimited text: among `,` `;` tab `|`, the one a line of the first 30 uses
+/// most (title rows above the header have none); `,` when there is none.
+pub fn detect_delimiter(text: &str) -> u8 {
+    let mut best = (0usize, b',');
+    for line in text.lines().take(30) {
+        for d in [b',', b';', b'\t', b'|'] {
+            let n = line.bytes().filter(|b| *b == d).count();
+            if n > best.0 {
+                best = (n, d);
+            }
+        }
+    }
+    best.1
+}
+
 /// Reads delimited text: BOM removed, delimiter among `, ; \t |` (the one the first line uses
 /// most), quoted newlines allowed, row numbers = the line each record starts on.
 fn read_csv(
@@ -571,11 +586,7 @@ fn read_csv(
         )
     })?;
     let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
-    let first_line = text.lines().next().unwrap_or("");
-    let delimiter = [b',', b';', b'\t', b'|']
-        .into_iter()
-        .max_by_key(|d| first_line.bytes().filter(|b| b == d).count())
-        .unwrap_or(b',');
+    let delimiter = detect_delimiter(text);
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)

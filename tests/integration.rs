@@ -14,5 +14,7 @@ mod cli_ids;
 mod cli_responsibility;
 // Assessment records: status, N/A justification, history, import.
 mod cli_assess;
+// Evidence import: real spreadsheets, validation, atomicity, path rules, hostile files.
+mod cli_evidence;
 // Help, completions and documentation.
 mod docs;

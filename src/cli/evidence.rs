@@ -273,8 +273,8 @@ fn import(ctx: &Ctx, args: &ImportArgs) -> Result<u8> {
                 &existing,
                 Some((tx, batch_id)),
                 &progress,
-            )?;
-            let out = finish_reader(&file, reader, out)?;
+            );
+            let out = finish_reader(&file, reader, rx_rows, out)?;
             if !out.problems.is_empty() && !args.skip_invalid {
                 // Atomic: returning an error rolls the transaction back.
                 rolled_back = Some(out);
@@ -311,9 +311,8 @@ fn import(ctx: &Ctx, args: &ImportArgs) -> Result<u8> {
         })
     } else {
         let existing = store::existing_hashes(cat.conn())?;
-        consume(args, &rx_rows, validator, &existing, None, &progress)
-            .and_then(|out| finish_reader(&file, reader, out))
-            .map(|out| (out, None))
+        let out = consume(args, &rx_rows, validator, &existing, None, &progress);
+        finish_reader(&file, reader, rx_rows, out).map(|out| (out, None))
     };
     progress.finish_and_clear();
     let (out, batch_id) = match (result, rolled_back) {
@@ -386,13 +385,18 @@ fn install_quiet_panic_hook() {
     }));
 }
 
+/// Waits for the reader; its failure (a damaged or hostile file) wins over what the import
+/// loop concluded from the rows it got.
 fn finish_reader(
     file: &str,
     reader: std::thread::JoinHandle<std::result::Result<(), String>>,
-    out: Outcome,
+    rx: mpsc::Receiver<Event>,
+    out: Result<Outcome>,
 ) -> Result<Outcome> {
+    // Dropping the receiver lets a reader blocked on a full channel stop.
+    drop(rx);
     match reader.join() {
-        Ok(Ok(())) => Ok(out),
+        Ok(Ok(())) => out,
         Ok(Err(m)) => Err(Error::Data(m)),
         Err(panic) => {
             let what = panic
@@ -697,7 +701,10 @@ fn list(ctx: &Ctx, args: &ListArgs) -> Result<u8> {
         if args.expired && fresh != Freshness::Expired {
             continue;
         }
-        if args.stale.is_some() && e.collected_on.is_some_and(|c| (as_of - c).num_days() <= stale_days) {
+        if args.stale.is_some()
+            && e.collected_on
+                .is_some_and(|c| (as_of - c).num_days() <= stale_days)
+        {
             continue;
         }
         l.push(vec![
