@@ -25,6 +25,8 @@ pub mod mapping;
 pub mod matrix;
 pub mod output;
 pub mod package;
+pub mod pdf;
+pub mod report;
 pub mod sheets;
 pub mod workbook;
 

@@ -22,6 +22,14 @@ const COMMANDS: &[&[&str]] = &[
     &["assess"],
     &["assess", "history"],
     &["assess", "import"],
+    &["evidence", "import"],
+    &["evidence", "list"],
+    &["evidence", "show"],
+    &["evidence", "batches"],
+    &["template", "evidence"],
+    &["export"],
+    &["status"],
+    &["verify"],
     &["completions"],
 ];
 

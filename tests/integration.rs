@@ -16,5 +16,7 @@ mod cli_responsibility;
 mod cli_assess;
 // Evidence import: real spreadsheets, validation, atomicity, path rules, hostile files.
 mod cli_evidence;
+// The audit package: PDF, CSVs, manifest and verify, determinism, status.
+mod cli_export;
 // Help, completions and documentation.
 mod docs;

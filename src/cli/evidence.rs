@@ -55,8 +55,18 @@ location, location_kind, file_sha256, source_file, source_sheet, source_row, bat
     )]
     List(ListArgs),
     /// Show one evidence row in full, with where it came from.
+    #[command(
+        after_help = "Examples:\n  csfkit evidence show 42\n  csfkit evidence show 42 --format json\n\n\
+Shows every field, the extra attributes, the evidence file's SHA-256, and the chain of custody:\n\
+source file and its SHA-256, sheet, row, import batch, who imported it and when."
+    )]
     Show(ShowArgs),
     /// List import batches: source file, SHA-256, sheet, who, when, counts.
+    #[command(
+        after_help = "Examples:\n  csfkit evidence batches\n  csfkit evidence batches --format csv > batches.csv\n\n\
+CSV/JSON columns: batch, source_file, source_sha256, source_size, format, sheet, header_row,\n\
+collector, imported_at, rows_read, imported, already, rejected, source_path, evidence_root."
+    )]
     Batches(BatchesArgs),
 }
 

@@ -7,6 +7,7 @@ mod assess;
 mod completions;
 mod control;
 mod evidence;
+mod export;
 mod frameworks;
 mod init;
 mod mapping;
@@ -121,6 +122,12 @@ pub enum Command {
     /// Write an import template (evidence tracker as xlsx or csv).
     #[command(subcommand)]
     Template(template::TemplateCommand),
+    /// Write the audit package: PDF report, CSV matrix, evidence index, gaps, hash manifest.
+    Export(export::ExportArgs),
+    /// Evidence coverage of the scope in the terminal; `--fail-on-gaps` for pipelines.
+    Status(export::StatusArgs),
+    /// Check every file of an audit package against its manifest (exit 1 if any differs).
+    Verify(export::VerifyArgs),
     /// Print a shell completion script.
     Completions(completions::Args),
 }
@@ -197,6 +204,9 @@ pub fn dispatch(cli: Cli) -> Result<u8> {
         Command::Assess(a) => assess::run(&ctx, &a),
         Command::Evidence(c) => evidence::run(&ctx, &c),
         Command::Template(c) => template::run(&ctx, &c),
+        Command::Export(a) => export::export(&ctx, &a),
+        Command::Status(a) => export::status(&ctx, &a),
+        Command::Verify(a) => export::verify(&ctx, &a),
         Command::Completions(a) => completions::run(&a),
     }
 }

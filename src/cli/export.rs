@@ -1,0 +1,666 @@
+//! `csfkit export`, `csfkit status` and `csfkit verify`: the audit package (PDF report, CSV
+//! control matrix, evidence index, gaps, evidence files, hash manifest), the same coverage in the
+//! terminal, and the check an assessor runs on a package.
+
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use sha2::{Digest, Sha256};
+
+use crate::catalogue::Catalogue;
+use crate::catalogue::evidence::EvidenceFilter;
+use crate::cli::Ctx;
+use crate::cli::evidence::today;
+use crate::cli::scope::{Resolved, ScopeArgs};
+use crate::coverage::{Coverage, freshness, needs_customer_evidence};
+use crate::error::{Error, Result};
+use crate::framework::hex;
+use crate::mapping::Service;
+use crate::output::{Listing, OutputArgs};
+use crate::package::{self, Manifest, Staging, csv_bytes};
+
+/// Columns of `control-matrix.csv` (stable; documented in README).
+pub const MATRIX_COLUMNS: [&str; 23] = [
+    "control_id",
+    "title",
+    "function",
+    "category",
+    "bare_metal",
+    "iaas",
+    "paas",
+    "saas",
+    "model",
+    "effective",
+    "overridden",
+    "override_reason",
+    "status",
+    "status_note",
+    "evidence_count",
+    "evidence_current",
+    "evidence_state",
+    "gap",
+    "gap_reasons",
+    "basis",
+    "provider_responsibility",
+    "customer_responsibility",
+    "citation",
+];
+
+/// Columns of `evidence-index.csv`.
+pub const EVIDENCE_COLUMNS: [&str; 21] = [
+    "evidence_id",
+    "control_id",
+    "title",
+    "description",
+    "evidence_type",
+    "owner",
+    "collected_on",
+    "valid_until",
+    "freshness",
+    "location",
+    "location_kind",
+    "file_sha256",
+    "file_size",
+    "source_system",
+    "extras",
+    "source_file",
+    "source_sha256",
+    "source_sheet",
+    "source_row",
+    "batch",
+    "packaged_file",
+];
+
+/// Columns of `gaps.csv`.
+pub const GAP_COLUMNS: [&str; 7] = [
+    "control_id",
+    "title",
+    "effective",
+    "status",
+    "evidence_state",
+    "evidence_count",
+    "reasons",
+];
+
+const EXPORT_HELP: &str = "Examples:
+  csfkit export --provider datacrunch --services iaas,model --out audit-2026
+  csfkit export --out audit.zip --zip --as-of 2026-12-31 --organization \"Acme GmbH\"
+  csfkit export --out pkg --formats csv --bom            CSVs only, with a BOM for Excel
+  csfkit export --out pkg --include-files --force        evidence files too, re-hashed
+
+The package: report.pdf, control-matrix.csv, evidence-index.csv, gaps.csv, manifest.json (every
+file with its SHA-256), and with --include-files the evidence files under evidence/. The same
+catalogue and --as-of give byte-identical files. `csfkit verify PATH` checks a package.
+CSV cells that a spreadsheet would run as a formula are prefixed with ' (not with --raw-csv).";
+
+/// Arguments of `csfkit export`.
+#[derive(Debug, clap::Args)]
+#[command(after_help = EXPORT_HELP)]
+pub struct ExportArgs {
+    /// The package folder (or zip file with --zip) to create.
+    #[arg(long, value_name = "PATH")]
+    out: PathBuf,
+    /// Write one zip file instead of a folder.
+    #[arg(long)]
+    zip: bool,
+    #[command(flatten)]
+    scope: ScopeArgs,
+    /// Judge evidence freshness at this date, also the package's date (default: today, or
+    /// CSFKIT_TODAY).
+    #[arg(long, value_name = "DATE")]
+    as_of: Option<NaiveDate>,
+    /// Evidence collected more than this many days before the as-of date is stale.
+    #[arg(long, value_name = "DAYS", default_value_t = 365)]
+    stale_days: i64,
+    /// Organisation named on the cover and as the PDF author.
+    #[arg(long, value_name = "NAME", default_value = "")]
+    organization: String,
+    /// Report title (cover and running header).
+    #[arg(long, value_name = "TEXT")]
+    title: Option<String>,
+    /// Copy the evidence files into the package, re-hashed against the import.
+    #[arg(long)]
+    include_files: bool,
+    /// Which documents to write: pdf, csv (comma-separated).
+    #[arg(long, value_name = "LIST", default_value = "pdf,csv")]
+    formats: String,
+    /// Replace an existing --out.
+    #[arg(long)]
+    force: bool,
+    /// Paper size of the PDF.
+    #[arg(long, value_enum, default_value_t = PaperArg::A4)]
+    paper: PaperArg,
+    /// Write CSV cells exactly (no ' before cells starting with = + - @).
+    #[arg(long)]
+    raw_csv: bool,
+    /// Start the CSV files with a UTF-8 BOM (for Excel).
+    #[arg(long)]
+    bom: bool,
+}
+
+/// Paper sizes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PaperArg {
+    /// 210 × 297 mm.
+    A4,
+    /// 8.5 × 11 in.
+    Letter,
+}
+
+/// Arguments of `csfkit status`.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  csfkit status --provider datacrunch --services iaas\n  csfkit status --fail-on-gaps        exit 1 when a customer or shared control lacks current evidence\n  csfkit status --format json\n\n\
+Columns: function, controls, inherited, shared, customer, undetermined, evidence_current,\n\
+evidence_outdated, evidence_none, gaps (per function, then a total row)."
+)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    scope: ScopeArgs,
+    /// Judge freshness at this date (default: today, or CSFKIT_TODAY).
+    #[arg(long, value_name = "DATE")]
+    as_of: Option<NaiveDate>,
+    /// Evidence collected more than this many days before is stale.
+    #[arg(long, value_name = "DAYS", default_value_t = 365)]
+    stale_days: i64,
+    /// Exit 1 when any customer or shared control is a gap.
+    #[arg(long)]
+    fail_on_gaps: bool,
+    #[command(flatten)]
+    out: OutputArgs,
+}
+
+/// Arguments of `csfkit verify`.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  csfkit verify audit-2026\n  csfkit verify audit.zip\n\n\
+Exit 0 when every file matches manifest.json; 1 naming each missing, extra or altered file."
+)]
+pub struct VerifyArgs {
+    /// The package folder or zip.
+    path: PathBuf,
+}
+
+fn coverage(cat: &Catalogue, scope: &Resolved, as_of: NaiveDate, stale_days: i64) -> Result<Coverage> {
+    if stale_days < 0 {
+        return Err(Error::Usage(format!(
+            "--stale-days {stale_days}: expected 0 or more"
+        )));
+    }
+    let m = crate::matrix::build(cat, &scope.provider, &scope.services)?;
+    let evidence = cat.evidence(&EvidenceFilter::default())?;
+    Ok(Coverage::build(m, evidence, as_of, stale_days))
+}
+
+/// Digest over the content the package reflects: frameworks and matrix sources, every matrix
+/// row (ownership, overrides, statuses) and every evidence item. Load times are left out.
+fn digest(cat: &Catalogue, cov: &Coverage) -> Result<String> {
+    let mut h = Sha256::new();
+    for f in cat.frameworks()? {
+        h.update(format!("framework\x1f{}\x1f{}\x1f{}\n", f.id, f.version, f.source_sha256).as_bytes());
+    }
+    h.update(
+        format!(
+            "provider\x1f{}\x1f{}\x1f{}\n",
+            cov.matrix.provider.id, cov.matrix.provider.source_sha256, cov.matrix.provider.cells
+        )
+        .as_bytes(),
+    );
+    for r in &cov.matrix.rows {
+        h.update(serde_json::to_vec(&(
+            &r.control_id,
+            &r.cells,
+            &r.effective,
+            &r.assessments,
+        ))?);
+        h.update(b"\n");
+    }
+    for e in &cov.evidence {
+        h.update(serde_json::to_vec(e)?);
+        h.update(b"\n");
+    }
+    Ok(hex(&h.finalize()))
+}
+
+fn service_index(s: Service) -> usize {
+    Service::ALL.iter().position(|x| *x == s).unwrap_or(0)
+}
+
+/// Runs `csfkit export`.
+pub fn export(ctx: &Ctx, args: &ExportArgs) -> Result<u8> {
+    let mut want_pdf = false;
+    let mut want_csv = false;
+    for f in args.formats.split(',').map(|s| s.trim().to_ascii_lowercase()) {
+        match f.as_str() {
+            "pdf" => want_pdf = true,
+            "csv" => want_csv = true,
+            "" => {}
+            other => {
+                return Err(Error::Usage(format!(
+                    "--formats: `{other}` is not a format; expected pdf, csv or pdf,csv"
+                )));
+            }
+        }
+    }
+    if !want_pdf && !want_csv {
+        return Err(Error::Usage("--formats: name at least one of pdf, csv".into()));
+    }
+    let as_of = match args.as_of {
+        Some(d) => d,
+        None => today()?,
+    };
+    let cat = ctx.open()?;
+    let scope = args.scope.resolve(&cat)?;
+    let cov = coverage(&cat, &scope, as_of, args.stale_days)?;
+    let digest = digest(&cat, &cov)?;
+    let mut staging = Staging::new(&args.out, args.zip, args.force)?;
+    let mut warnings = Vec::new();
+
+    // Evidence files first: their check results go into the index.
+    let mut packaged: Vec<String> = vec![String::new(); cov.evidence.len()];
+    if args.include_files {
+        let roots: std::collections::HashMap<i64, String> = cat
+            .batches()?
+            .into_iter()
+            .map(|b| (b.id, b.evidence_root))
+            .collect();
+        for (i, e) in cov.evidence.iter().enumerate() {
+            if e.location_kind != "file" {
+                continue;
+            }
+            let Some(root) = roots.get(&e.batch_id) else {
+                continue;
+            };
+            let src = Path::new(root).join(e.location.replace('\\', "/"));
+            let name = Path::new(&e.location)
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "file".into());
+            let rel = format!("evidence/{}-{}", e.id, name);
+            match package::hash_file(&src) {
+                Err(err) => {
+                    warnings.push(format!(
+                        "evidence {} ({}): file {} cannot be read now ({err}); not included",
+                        e.id,
+                        e.control_id,
+                        src.display()
+                    ));
+                    packaged[i] = "missing at export".into();
+                }
+                Ok((sha, _)) if Some(&sha) != e.file_sha256.as_ref() => {
+                    warnings.push(format!(
+                        "evidence {} ({}): file {} changed since import (SHA-256 {} recorded, {} now); not included",
+                        e.id,
+                        e.control_id,
+                        src.display(),
+                        e.file_sha256.as_deref().unwrap_or("-"),
+                        sha
+                    ));
+                    packaged[i] = format!("changed since import (now {sha}); not included");
+                }
+                Ok(_) => {
+                    let (sha, _) = staging.add_copy(&rel, &src)?;
+                    if Some(&sha) != e.file_sha256.as_ref() {
+                        warnings.push(format!("evidence {}: file changed while it was copied", e.id));
+                        packaged[i] = "changed while copied".into();
+                    } else {
+                        packaged[i] = rel;
+                    }
+                }
+            }
+        }
+    }
+
+    let title = args.title.clone().unwrap_or_else(|| {
+        format!(
+            "NIST CSF 2.0 audit package — {}{}",
+            scope.system.clone().map(|s| format!("{s}, ")).unwrap_or_default(),
+            cov.matrix.provider.name
+        )
+    });
+    let frameworks: Vec<String> = cat
+        .frameworks()?
+        .into_iter()
+        .filter(|f| f.id == crate::embedded::DEFAULT_FRAMEWORK)
+        .map(|f| {
+            format!(
+                "{} {} ({}, SHA-256 {})",
+                f.name,
+                f.version,
+                f.source,
+                f.source_sha256.get(..16).unwrap_or(&f.source_sha256)
+            )
+        })
+        .collect();
+
+    if want_csv {
+        staging.add_bytes("control-matrix.csv", &matrix_csv(&cov, args.raw_csv, args.bom)?)?;
+        staging.add_bytes(
+            "evidence-index.csv",
+            &evidence_csv(&cov, &packaged, args.raw_csv, args.bom)?,
+        )?;
+        staging.add_bytes("gaps.csv", &gaps_csv(&cov, args.raw_csv, args.bom)?)?;
+    }
+    let mut pages = 0;
+    if want_pdf {
+        let cover = crate::report::Cover {
+            title: title.clone(),
+            organization: args.organization.clone(),
+            system: scope.system.clone().unwrap_or_default(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            frameworks,
+            digest: digest.clone(),
+            paper: match args.paper {
+                PaperArg::A4 => crate::pdf::Paper::A4,
+                PaperArg::Letter => crate::pdf::Paper::Letter,
+            },
+        };
+        let doc = crate::report::document(&cov, &cover);
+        let rendered =
+            crate::pdf::render(&doc).map_err(|e| Error::Failed(format!("rendering the PDF: {e}")))?;
+        if !rendered.missing_chars.is_empty() {
+            let list: Vec<String> = rendered
+                .missing_chars
+                .iter()
+                .map(|c| format!("{c} (U+{:04X})", *c as u32))
+                .collect();
+            warnings.push(format!(
+                "report.pdf: the embedded font (DejaVu Sans) cannot show {}; they appear as ? in the PDF and exactly in the CSV files",
+                list.join(", ")
+            ));
+        }
+        pages = rendered.pages;
+        staging.add_bytes("report.pdf", &rendered.bytes)?;
+    }
+
+    let formats: Vec<&str> = [want_pdf.then_some("pdf"), want_csv.then_some("csv")]
+        .into_iter()
+        .flatten()
+        .collect();
+    let manifest = Manifest {
+        format: "csfkit-audit-package".into(),
+        format_version: 1,
+        csfkit_version: env!("CARGO_PKG_VERSION").into(),
+        parameters: serde_json::json!({
+            "as_of": as_of.to_string(),
+            "stale_days": args.stale_days,
+            "provider": cov.matrix.provider.id,
+            "services": cov.matrix.services.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
+            "system": scope.system,
+            "organization": args.organization,
+            "title": title,
+            "formats": formats,
+            "include_files": args.include_files,
+            "paper": match args.paper { PaperArg::A4 => "a4", PaperArg::Letter => "letter" },
+            "raw_csv": args.raw_csv,
+            "bom": args.bom,
+            "zip": args.zip,
+        }),
+        catalogue_digest: digest,
+        sources: serde_json::json!({
+            "frameworks": cat.frameworks()?.iter().map(|f| serde_json::json!({
+                "id": f.id, "version": f.version, "source": f.source, "sha256": f.source_sha256
+            })).collect::<Vec<_>>(),
+            "matrix": {
+                "provider": cov.matrix.provider.id,
+                "source": cov.matrix.provider.source,
+                "sha256": cov.matrix.provider.source_sha256,
+            },
+            "evidence_batches": cat.batches()?.iter().map(|b| serde_json::json!({
+                "batch": b.id, "file": b.source_file, "sha256": b.source_sha256, "imported_at": b.imported_at
+            })).collect::<Vec<_>>(),
+        }),
+        warnings: warnings.clone(),
+        files: staging.files(),
+    };
+    let manifest_sha = hex(&Sha256::digest(
+        [
+            serde_json::to_vec_pretty(&manifest)
+                .unwrap_or_default()
+                .as_slice(),
+            b"\n",
+        ]
+        .concat(),
+    ));
+    let files = manifest.files.len() + 1;
+    staging.finish(&manifest, as_of)?;
+    for w in &warnings {
+        ctx.msg.warn(w);
+    }
+    let gaps = cov.gaps().count();
+    ctx.msg.note(format!(
+        "wrote {} ({} files{}): {} controls, {} evidence items, {gaps} gaps, as of {as_of}",
+        args.out.display(),
+        files,
+        if want_pdf {
+            format!(", report.pdf {pages} pages")
+        } else {
+            String::new()
+        },
+        cov.matrix.rows.len(),
+        cov.evidence.len()
+    ));
+    ctx.msg.note(format!(
+        "manifest.json SHA-256 {manifest_sha}; check the package with `csfkit verify {}`",
+        args.out.display()
+    ));
+    Ok(0)
+}
+
+fn matrix_csv(cov: &Coverage, raw: bool, bom: bool) -> Result<Vec<u8>> {
+    let rows: Vec<Vec<String>> = cov
+        .matrix
+        .rows
+        .iter()
+        .zip(&cov.controls)
+        .map(|(r, c)| {
+            let mut per = vec![String::new(); 5];
+            for cell in &r.cells {
+                per[service_index(cell.service)] = cell.ownership.to_string();
+            }
+            let overrides: Vec<&crate::catalogue::OverrideRow> =
+                r.cells.iter().filter_map(|c| c.r#override.as_ref()).collect();
+            let mut row = vec![
+                r.control_id.clone(),
+                r.title.clone(),
+                r.function.clone(),
+                r.category.clone(),
+            ];
+            row.extend(per);
+            row.extend([
+                r.effective.to_string(),
+                overrides
+                    .iter()
+                    .map(|o| o.service.as_str())
+                    .collect::<Vec<_>>()
+                    .join(","),
+                overrides
+                    .iter()
+                    .map(|o| format!("[{}] {} (by {}, {})", o.service, o.reason, o.by, o.at))
+                    .collect::<Vec<_>>()
+                    .join(" | "),
+                r.status(),
+                r.status_note(),
+                c.evidence.to_string(),
+                c.current.to_string(),
+                if needs_customer_evidence(r) || c.evidence > 0 {
+                    c.state.as_str().to_string()
+                } else {
+                    "provider-attested".into()
+                },
+                if c.gaps.is_empty() { "no" } else { "yes" }.to_string(),
+                c.gaps.join("; "),
+                r.joined(|x| &x.basis),
+                r.joined(|x| &x.provider_responsibility),
+                r.joined(|x| &x.customer_responsibility),
+                r.joined(|x| &x.citation),
+            ]);
+            row
+        })
+        .collect();
+    csv_bytes(&MATRIX_COLUMNS, &rows, raw, bom)
+}
+
+fn evidence_csv(cov: &Coverage, packaged: &[String], raw: bool, bom: bool) -> Result<Vec<u8>> {
+    let rows: Vec<Vec<String>> = cov
+        .evidence
+        .iter()
+        .zip(packaged)
+        .map(|(e, p)| {
+            vec![
+                e.id.to_string(),
+                e.control_id.clone(),
+                e.title.clone(),
+                e.description.clone(),
+                e.evidence_type.clone(),
+                e.owner.clone(),
+                e.collected_on.map(|d| d.to_string()).unwrap_or_default(),
+                e.valid_until.map(|d| d.to_string()).unwrap_or_default(),
+                freshness(e, cov.as_of, cov.stale_days).as_str().to_string(),
+                e.location.clone(),
+                e.location_kind.clone(),
+                e.file_sha256.clone().unwrap_or_default(),
+                e.file_size.map(|s| s.to_string()).unwrap_or_default(),
+                e.source_system.clone(),
+                e.extras.clone(),
+                e.source_file.clone(),
+                e.source_sha256.clone(),
+                e.source_sheet.clone(),
+                e.source_row.to_string(),
+                e.batch_id.to_string(),
+                p.clone(),
+            ]
+        })
+        .collect();
+    csv_bytes(&EVIDENCE_COLUMNS, &rows, raw, bom)
+}
+
+fn gaps_csv(cov: &Coverage, raw: bool, bom: bool) -> Result<Vec<u8>> {
+    let rows: Vec<Vec<String>> = cov
+        .gaps()
+        .map(|(r, c)| {
+            vec![
+                r.control_id.clone(),
+                r.title.clone(),
+                r.effective.to_string(),
+                r.status(),
+                c.state.as_str().to_string(),
+                c.evidence.to_string(),
+                c.gaps.join("; "),
+            ]
+        })
+        .collect();
+    csv_bytes(&GAP_COLUMNS, &rows, raw, bom)
+}
+
+/// Runs `csfkit status`.
+pub fn status(ctx: &Ctx, args: &StatusArgs) -> Result<u8> {
+    let as_of = match args.as_of {
+        Some(d) => d,
+        None => today()?,
+    };
+    let cat = ctx.open()?;
+    let scope = args.scope.resolve(&cat)?;
+    let cov = coverage(&cat, &scope, as_of, args.stale_days)?;
+    let mut l = Listing::new(&[
+        "function",
+        "controls",
+        "inherited",
+        "shared",
+        "customer",
+        "undetermined",
+        "evidence_current",
+        "evidence_outdated",
+        "evidence_none",
+        "gaps",
+    ])
+    .numeric(&[
+        "controls",
+        "inherited",
+        "shared",
+        "customer",
+        "undetermined",
+        "evidence_current",
+        "evidence_outdated",
+        "evidence_none",
+        "gaps",
+    ]);
+    let own = cov.by_function();
+    let ev = cov.evidence_by_function();
+    let mut total = [0usize; 9];
+    for ((f, o), (_, e)) in own.iter().zip(&ev) {
+        let gaps = cov.gaps().filter(|(r, _)| &r.function == f).count();
+        let vals = [o.iter().sum(), o[0], o[1], o[2], o[3], e[0], e[1], e[2], gaps];
+        for (t, v) in total.iter_mut().zip(vals) {
+            *t += v;
+        }
+        let mut row = vec![f.clone()];
+        row.extend(vals.iter().map(|v| v.to_string()));
+        l.push(row);
+    }
+    let mut row = vec!["total".to_string()];
+    row.extend(total.iter().map(|v| v.to_string()));
+    l.push(row);
+    l.print(args.out.format)?;
+    let gaps = total[8];
+    ctx.msg.note(format!(
+        "{} ({}), as of {as_of}: {gaps} gap{} among {} customer and shared controls; inherited controls are provider-attested",
+        cov.matrix.provider.id,
+        crate::mapping::join_services(&cov.matrix.services),
+        if gaps == 1 { "" } else { "s" },
+        total[2] + total[3] + total[4]
+    ));
+    if args.fail_on_gaps && gaps > 0 {
+        for (r, c) in cov.gaps().take(20) {
+            ctx.msg.warn(format!(
+                "gap: {} ({}): {}",
+                r.control_id,
+                r.effective,
+                c.gaps.join("; ")
+            ));
+        }
+        if gaps > 20 {
+            ctx.msg.warn(format!(
+                "... and {} more gaps (csfkit export writes gaps.csv)",
+                gaps - 20
+            ));
+        }
+        return Ok(1);
+    }
+    Ok(0)
+}
+
+/// Runs `csfkit verify`.
+pub fn verify(ctx: &Ctx, args: &VerifyArgs) -> Result<u8> {
+    let v = package::verify(&args.path)?;
+    for p in &v.missing {
+        ctx.msg.error(format!(
+            "missing: {p} (listed in manifest.json, not in the package)"
+        ));
+    }
+    for p in &v.extra {
+        ctx.msg
+            .error(format!("extra: {p} (in the package, not in manifest.json)"));
+    }
+    for (p, want, got) in &v.altered {
+        ctx.msg
+            .error(format!("altered: {p} (SHA-256 {want} expected, {got} found)"));
+    }
+    if v.passed() {
+        let m = v.manifest.as_ref();
+        ctx.msg.note(format!(
+            "{}: all {} files match manifest.json (csfkit {}, as of {})",
+            args.path.display(),
+            v.ok,
+            m.map(|m| m.csfkit_version.as_str()).unwrap_or("?"),
+            m.and_then(|m| m.parameters.get("as_of"))
+                .and_then(|d| d.as_str())
+                .unwrap_or("?")
+        ));
+        println!("OK {}", args.path.display());
+        Ok(0)
+    } else {
+        println!("FAILED {}", args.path.display());
+        Ok(1)
+    }
+}

@@ -1,0 +1,314 @@
+//! The audit report as a [`pdf::Document`]: cover, summary with chart, control matrix, gaps and
+//! the evidence appendix, built from a [`Coverage`]. Layout and fonts are `pdf`'s business.
+
+use crate::coverage::{Coverage, freshness, needs_customer_evidence};
+use crate::mapping::{Ownership, Service};
+use crate::pdf::{Align, BarChart, Block, Column, Document, Paper, Table};
+
+/// What the cover page says besides the coverage itself.
+#[derive(Debug, Clone)]
+pub struct Cover {
+    /// Report title (also the running header).
+    pub title: String,
+    /// Organisation.
+    pub organization: String,
+    /// System in scope (may be empty).
+    pub system: String,
+    /// csfkit version.
+    pub version: String,
+    /// Framework versions, e.g. `NIST CSF 2.0 (csf2.xlsx, sha256 ab12…)`.
+    pub frameworks: Vec<String>,
+    /// Digest over the catalogue content.
+    pub digest: String,
+    /// Paper size.
+    pub paper: Paper,
+}
+
+fn col(header: &str, width: f32) -> Column {
+    Column {
+        header: header.to_string(),
+        width,
+        align: Align::Left,
+    }
+}
+
+fn num(header: &str, width: f32) -> Column {
+    Column {
+        header: header.to_string(),
+        width,
+        align: Align::Right,
+    }
+}
+
+fn short(o: Ownership) -> &'static str {
+    match o {
+        Ownership::Inherited => "inherited",
+        Ownership::Shared => "shared",
+        Ownership::Customer => "customer",
+        Ownership::Undetermined => "undetermined",
+    }
+}
+
+fn service_label(s: Service) -> &'static str {
+    match s {
+        Service::BareMetal => "Bare metal",
+        Service::Iaas => "IaaS",
+        Service::Paas => "PaaS",
+        Service::Saas => "SaaS",
+        Service::Model => "Model",
+    }
+}
+
+/// Builds the report document.
+pub fn document(cov: &Coverage, cover: &Cover) -> Document {
+    let m = &cov.matrix;
+    let services: Vec<&str> = m.services.iter().map(|s| service_label(*s)).collect();
+    let mut blocks = vec![
+        Block::Title(cover.title.clone()),
+        Block::KeyValues(vec![
+            ("Organisation".into(), cover.organization.clone()),
+            (
+                "System".into(),
+                if cover.system.is_empty() { "(no scope recorded)".into() } else { cover.system.clone() },
+            ),
+            ("Provider".into(), format!("{} ({})", m.provider.name, m.provider.id)),
+            ("Service models".into(), services.join(", ")),
+            ("As of".into(), cov.as_of.to_string()),
+            ("Evidence is stale after".into(), format!("{} days", cov.stale_days)),
+            ("Framework".into(), cover.frameworks.join("; ")),
+            ("Responsibility matrix".into(), format!("{} ({})", m.provider.name, m.provider.source)),
+            ("Catalogue digest".into(), format!("SHA-256 {}", cover.digest)),
+            ("Produced by".into(), format!("csfkit {}", cover.version)),
+        ]),
+        Block::Paragraph(
+            "Ownership says who must carry out each NIST CSF 2.0 subcategory for the service models in scope: \
+             inherited (the provider does it and attests to it), shared (both sides have a part) or customer \
+             (the customer alone). Inherited controls are provider-attested and kept apart from customer \
+             coverage. Every file of this package is listed with its SHA-256 in manifest.json; \
+             `csfkit verify` checks them."
+                .into(),
+        ),
+        Block::PageBreak,
+        Block::Heading("Summary: controls per function and effective ownership".into()),
+    ];
+    let by_fn = cov.by_function();
+    let mut rows: Vec<Vec<String>> = by_fn
+        .iter()
+        .map(|(f, c)| {
+            vec![
+                f.clone(),
+                c[0].to_string(),
+                c[1].to_string(),
+                c[2].to_string(),
+                c[3].to_string(),
+                c.iter().sum::<usize>().to_string(),
+            ]
+        })
+        .collect();
+    let total = |k: usize| by_fn.iter().map(|(_, c)| c[k]).sum::<usize>();
+    rows.push(vec![
+        "Total".into(),
+        total(0).to_string(),
+        total(1).to_string(),
+        total(2).to_string(),
+        total(3).to_string(),
+        m.rows.len().to_string(),
+    ]);
+    blocks.push(Block::Table(Table {
+        columns: vec![
+            col("Function", 2.0),
+            num("Inherited", 1.0),
+            num("Shared", 1.0),
+            num("Customer", 1.0),
+            num("Undetermined", 1.2),
+            num("Total", 1.0),
+        ],
+        rows,
+        font_size: 9.0,
+    }));
+    let ev = cov.evidence_by_function();
+    blocks.push(Block::Heading(
+        "Evidence coverage of customer and shared controls".into(),
+    ));
+    blocks.push(Block::BarChart(BarChart {
+        caption: format!(
+            "Controls the customer must evidence, per function, at {}",
+            cov.as_of
+        ),
+        series: vec![
+            ("current evidence".into(), [46, 139, 87]),
+            ("only expired or stale".into(), [230, 159, 0]),
+            ("no evidence".into(), [200, 55, 55]),
+        ],
+        bars: ev
+            .iter()
+            .map(|(f, c)| (f.clone(), c.iter().map(|n| *n as u64).collect()))
+            .collect(),
+    }));
+    let mut rows: Vec<Vec<String>> = ev
+        .iter()
+        .map(|(f, c)| vec![f.clone(), c[0].to_string(), c[1].to_string(), c[2].to_string()])
+        .collect();
+    let t = |k: usize| ev.iter().map(|(_, c)| c[k]).sum::<usize>();
+    rows.push(vec![
+        "Total".into(),
+        t(0).to_string(),
+        t(1).to_string(),
+        t(2).to_string(),
+    ]);
+    blocks.push(Block::Table(Table {
+        columns: vec![
+            col("Function", 2.0),
+            num("Current evidence", 1.3),
+            num("Only expired or stale", 1.5),
+            num("No evidence", 1.2),
+        ],
+        rows,
+        font_size: 9.0,
+    }));
+    let gaps = cov.gaps().count();
+    blocks.push(Block::Paragraph(format!(
+        "{gaps} of {} controls are gaps (customer or shared, without current evidence or not implemented); \
+         {} evidence items in total.",
+        m.rows.len(),
+        cov.evidence.len()
+    )));
+
+    // The matrix.
+    blocks.push(Block::PageBreak);
+    blocks.push(Block::Heading("Control matrix".into()));
+    blocks.push(Block::Paragraph(
+        "Ownership per service model and effective (the common value, else shared). * marks a cell \
+         overridden for this catalogue, with its reason in control-matrix.csv."
+            .into(),
+    ));
+    let mut columns = vec![col("ID", 1.3), col("Subcategory", 5.0)];
+    for s in &m.services {
+        columns.push(col(service_label(*s), 1.3));
+    }
+    columns.extend([
+        col("Effective", 1.3),
+        col("Status", 1.6),
+        num("Evidence", 1.4),
+        col("Freshness", 1.4),
+    ]);
+    let rows = m
+        .rows
+        .iter()
+        .zip(&cov.controls)
+        .map(|(r, c)| {
+            let mut row = vec![r.control_id.clone(), r.title.clone()];
+            for cell in &r.cells {
+                let star = if cell.r#override.is_some() { "*" } else { "" };
+                row.push(format!("{}{star}", short(cell.ownership)));
+            }
+            row.push(short(r.effective).into());
+            row.push(r.status());
+            row.push(c.evidence.to_string());
+            row.push(if needs_customer_evidence(r) || c.evidence > 0 {
+                c.state.as_str().to_string()
+            } else {
+                "provider-attested".to_string()
+            });
+            row
+        })
+        .collect();
+    blocks.push(Block::Table(Table {
+        columns,
+        rows,
+        font_size: 7.0,
+    }));
+
+    // Gaps.
+    blocks.push(Block::PageBreak);
+    blocks.push(Block::Heading("Gaps".into()));
+    let gap_rows: Vec<Vec<String>> = cov
+        .gaps()
+        .map(|(r, c)| {
+            vec![
+                r.control_id.clone(),
+                r.title.clone(),
+                short(r.effective).into(),
+                c.gaps.join("; "),
+            ]
+        })
+        .collect();
+    if gap_rows.is_empty() {
+        blocks.push(Block::Paragraph(
+            "No gaps: every customer and shared control has current evidence and is implemented.".into(),
+        ));
+    } else {
+        blocks.push(Block::Table(Table {
+            columns: vec![
+                col("ID", 1.2),
+                col("Subcategory", 5.0),
+                col("Ownership", 1.3),
+                col("Why", 3.0),
+            ],
+            rows: gap_rows,
+            font_size: 7.5,
+        }));
+    }
+
+    // Evidence appendix.
+    blocks.push(Block::PageBreak);
+    blocks.push(Block::Heading("Evidence appendix".into()));
+    if cov.evidence.is_empty() {
+        blocks.push(Block::Paragraph("No evidence has been imported.".into()));
+    } else {
+        let rows = cov
+            .evidence
+            .iter()
+            .map(|e| {
+                vec![
+                    e.id.to_string(),
+                    e.control_id.clone(),
+                    e.title.clone(),
+                    e.collected_on.map(|d| d.to_string()).unwrap_or_default(),
+                    e.valid_until.map(|d| d.to_string()).unwrap_or_default(),
+                    freshness(e, cov.as_of, cov.stale_days).as_str().to_string(),
+                    e.owner.clone(),
+                    e.location.clone(),
+                    e.file_sha256
+                        .as_deref()
+                        .map(|h| h.get(..12).unwrap_or(h).to_string())
+                        .unwrap_or_default(),
+                    format!(
+                        "{} #{} ({} row {})",
+                        e.source_file, e.batch_id, e.source_sheet, e.source_row
+                    )
+                    .replace(" ( row", " (row"),
+                ]
+            })
+            .collect();
+        blocks.push(Block::Table(Table {
+            columns: vec![
+                num("ID", 0.8),
+                col("Control", 1.2),
+                col("Title", 3.0),
+                col("Collected", 1.3),
+                col("Valid until", 1.3),
+                col("Fresh", 1.0),
+                col("Owner", 1.4),
+                col("Location", 2.6),
+                col("SHA-256", 1.5),
+                col("Source batch", 2.4),
+            ],
+            rows,
+            font_size: 6.5,
+        }));
+    }
+    Document {
+        title: cover.title.clone(),
+        author: cover.organization.clone(),
+        subject: format!(
+            "NIST CSF 2.0 shared responsibility and evidence, {} ({}), as of {}",
+            m.provider.name,
+            services.join(", "),
+            cov.as_of
+        ),
+        created: cov.as_of,
+        paper: cover.paper,
+        blocks,
+    }
+}
