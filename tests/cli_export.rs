@@ -285,6 +285,7 @@ fn status_shows_coverage_and_fails_on_gaps_for_pipelines() {
     let total = rows.iter().find(|r| field(r, "function") == "total").unwrap();
     assert_eq!(field(total, "controls"), "106");
     assert_eq!(field(total, "evidence_current"), "2");
+    assert_eq!(field(total, "implemented"), "1", "PR.AA-01 is implemented");
     let mut c = w.cmd(&["status", "--fail-on-gaps"]);
     c.env("CSFKIT_TODAY", "2026-11-24");
     w.run_cmd(c).code(1).stderr_has("gap: ");

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
 
+use crate::assessment::Status;
 use crate::catalogue::Catalogue;
 use crate::catalogue::evidence::EvidenceFilter;
 use crate::cli::Ctx;
@@ -152,7 +153,8 @@ pub enum PaperArg {
 #[command(
     after_help = "Examples:\n  csfkit status --provider datacrunch --services iaas\n  csfkit status --fail-on-gaps        exit 1 when a customer or shared control lacks current evidence\n  csfkit status --format json\n\n\
 Columns: function, controls, inherited, shared, customer, undetermined, evidence_current,\n\
-evidence_outdated, evidence_none, gaps (per function, then a total row)."
+evidence_outdated, evidence_none, implemented, not_implemented, not_applicable, not_assessed\n\
+(implementation status of the customer and shared controls), gaps (per function, then a total)."
 )]
 pub struct StatusArgs {
     #[command(flatten)]
@@ -572,6 +574,10 @@ pub fn status(ctx: &Ctx, args: &StatusArgs) -> Result<u8> {
         "evidence_current",
         "evidence_outdated",
         "evidence_none",
+        "implemented",
+        "not_implemented",
+        "not_applicable",
+        "not_assessed",
         "gaps",
     ])
     .numeric(&[
@@ -583,14 +589,57 @@ pub fn status(ctx: &Ctx, args: &StatusArgs) -> Result<u8> {
         "evidence_current",
         "evidence_outdated",
         "evidence_none",
+        "implemented",
+        "not_implemented",
+        "not_applicable",
+        "not_assessed",
         "gaps",
     ]);
     let own = cov.by_function();
     let ev = cov.evidence_by_function();
-    let mut total = [0usize; 9];
+    let mut total = [0usize; 13];
     for ((f, o), (_, e)) in own.iter().zip(&ev) {
         let gaps = cov.gaps().filter(|(r, _)| &r.function == f).count();
-        let vals = [o.iter().sum(), o[0], o[1], o[2], o[3], e[0], e[1], e[2], gaps];
+        // Implementation status of the controls the customer must carry (inherited ones are
+        // provider-attested and not counted here).
+        let mut st = [0usize; 4];
+        for r in cov
+            .matrix
+            .rows
+            .iter()
+            .filter(|r| &r.function == f && needs_customer_evidence(r))
+        {
+            let statuses: Vec<Status> = r
+                .assessments
+                .iter()
+                .filter_map(|a| a.status.parse().ok())
+                .collect();
+            let k = if statuses.is_empty() {
+                3
+            } else if statuses.iter().all(|s| *s == Status::NotApplicable) {
+                2
+            } else if statuses.iter().all(|s| s.is_done()) {
+                0
+            } else {
+                1
+            };
+            st[k] += 1;
+        }
+        let vals = [
+            o.iter().sum(),
+            o[0],
+            o[1],
+            o[2],
+            o[3],
+            e[0],
+            e[1],
+            e[2],
+            st[0],
+            st[1],
+            st[2],
+            st[3],
+            gaps,
+        ];
         for (t, v) in total.iter_mut().zip(vals) {
             *t += v;
         }
@@ -602,7 +651,7 @@ pub fn status(ctx: &Ctx, args: &StatusArgs) -> Result<u8> {
     row.extend(total.iter().map(|v| v.to_string()));
     l.push(row);
     l.print(args.out.format)?;
-    let gaps = total[8];
+    let gaps = total[12];
     ctx.msg.note(format!(
         "{} ({}), as of {as_of}: {gaps} gap{} among {} customer and shared controls; inherited controls are provider-attested",
         cov.matrix.provider.id,
