@@ -110,6 +110,41 @@ impl PageOps {
         });
     }
 
+    /// Draws several pieces of cleaned text on one baseline as a single `TJ`: each part is
+    /// (x, measured width, text), left to right; the gaps become kerning offsets. For a wide
+    /// table this is one operation per line instead of two per cell, which roughly quarters the
+    /// operation count and the memory printpdf needs.
+    fn text_run(&mut self, face: Face, size: f32, y: f32, parts: &[(f32, f32, &str)], c: [f32; 3]) {
+        let mut parts = parts.iter().filter(|p| !p.2.is_empty());
+        let Some(&(x0, w0, s0)) = parts.next() else {
+            return;
+        };
+        if !self.in_text {
+            self.ops.push(Op::StartTextSection);
+            self.in_text = true;
+        }
+        if self.font != Some((face, size)) {
+            self.ops.push(Op::SetFont {
+                font: PdfFontHandle::External(face.font_id()),
+                size: Pt(size),
+            });
+            self.font = Some((face, size));
+        }
+        self.set_fill(c);
+        self.ops.push(Op::SetTextMatrix {
+            matrix: TextMatrix::Translate(Pt(x0), Pt(y)),
+        });
+        let mut items = vec![TextItem::Text(s0.to_string())];
+        let mut pen = x0 + w0;
+        for &(x, w, s) in parts {
+            // TJ numbers are thousandths of an em, subtracted from the pen position.
+            items.push(TextItem::Offset(-(x - pen) * 1000.0 / size));
+            items.push(TextItem::Text(s.to_string()));
+            pen = x + w;
+        }
+        self.ops.push(Op::ShowText { items });
+    }
+
     fn end_text(&mut self) {
         if self.in_text {
             self.ops.push(Op::EndTextSection);
@@ -481,18 +516,23 @@ impl<'f> Layout<'f> {
     /// Draws lines `from..to` of each cell, the first at the current `y`.
     fn draw_cells(&mut self, plan: &TablePlan, face: Face, cells: &[Cell], from: usize, to: usize) {
         let base = self.baseline(face, plan.size, plan.leading);
-        for cell in cells {
-            for (k, line) in cell.lines.iter().enumerate().take(to).skip(from) {
-                let y = self.y - plan.pad_y - (k - from) as f32 * plan.leading - base;
+        let last = cells.iter().map(|c| c.lines.len()).max().unwrap_or(0).min(to);
+        let mut parts = Vec::with_capacity(cells.len());
+        for k in from..last {
+            let y = self.y - plan.pad_y - (k - from) as f32 * plan.leading - base;
+            parts.clear();
+            for cell in cells {
+                let Some(line) = cell.lines.get(k).filter(|l| !l.is_empty()) else {
+                    continue;
+                };
+                let w = self.fonts.width(face, line, plan.size);
                 let x = match cell.align {
                     Align::Left => cell.x + plan.pad_x,
-                    Align::Right => {
-                        let w = self.fonts.width(face, line, plan.size);
-                        cell.x + cell.width - plan.pad_x - w
-                    }
+                    Align::Right => cell.x + cell.width - plan.pad_x - w,
                 };
-                self.page.text(face, plan.size, x, y, line, BLACK);
+                parts.push((x, w, line.as_str()));
             }
+            self.page.text_run(face, plan.size, y, &parts, BLACK);
         }
     }
 
@@ -744,5 +784,125 @@ impl<'f> Layout<'f> {
             *ops = page.finish();
         }
         pages
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Column, Table};
+    use super::*;
+    use crate::pdf::text::parsed_faces;
+
+    fn lay_out(blocks: &[Block]) -> Vec<Vec<String>> {
+        let mut fonts = Fonts::new(parsed_faces().expect("fonts"));
+        let mut layout = Layout::new(&mut fonts, 595.28, 841.89);
+        layout.blocks(blocks);
+        layout
+            .finish("Running title")
+            .iter()
+            .map(|ops| {
+                ops.iter()
+                    .filter_map(|op| match op {
+                        Op::ShowText { items } => Some(items),
+                        _ => None,
+                    })
+                    .flatten()
+                    .filter_map(|item| match item {
+                        TextItem::Text(s) => Some(s.clone()),
+                        _ => None,
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    fn page_of(pages: &[Vec<String>], text: &str) -> Option<usize> {
+        pages.iter().position(|p| p.iter().any(|t| t == text))
+    }
+
+    fn table(rows: Vec<Vec<String>>) -> Block {
+        Block::Table(Table {
+            columns: vec![
+                Column {
+                    header: "Hdr".into(),
+                    width: 1.0,
+                    align: Align::Left,
+                },
+                Column {
+                    header: "Other".into(),
+                    width: 1.0,
+                    align: Align::Right,
+                },
+            ],
+            rows,
+            font_size: 8.0,
+        })
+    }
+
+    #[test]
+    fn heading_stays_with_the_next_block() {
+        for filler in 40..75 {
+            let pages = lay_out(&[
+                Block::Paragraph(vec!["line"; filler].join("\n")),
+                Block::Heading("Keep me".into()),
+                table(vec![vec!["r0".into(), "1".into()]]),
+                Block::Heading("Keep me too".into()),
+                Block::Paragraph("first words".into()),
+            ]);
+            assert_eq!(page_of(&pages, "Keep me"), page_of(&pages, "r0"), "{filler}");
+            assert_eq!(
+                page_of(&pages, "Keep me too"),
+                page_of(&pages, "first words"),
+                "{filler}"
+            );
+        }
+    }
+
+    #[test]
+    fn header_repeats_and_rows_stay_whole() {
+        let rows = (0..400)
+            .map(|i| vec![format!("a{i}\nb\nz{i}"), i.to_string()])
+            .collect();
+        let pages = lay_out(&[Block::Title("Cover".into()), table(rows)]);
+        assert!(pages.len() > 3);
+        for (n, page) in pages.iter().enumerate() {
+            assert!(page.iter().any(|t| t == "Hdr"), "header on page {}", n + 1);
+            let footer = format!("Page {} of {}", n + 1, pages.len());
+            assert!(page.contains(&footer));
+            assert_eq!(page.iter().any(|t| t == "Running title"), n > 0);
+        }
+        for i in 0..400 {
+            let first = page_of(&pages, &format!("a{i}"));
+            assert!(first.is_some());
+            assert_eq!(first, page_of(&pages, &format!("z{i}")), "row {i} split");
+        }
+    }
+
+    #[test]
+    fn a_row_taller_than_a_page_splits() {
+        let tall = (0..300).map(|i| format!("t{i}")).collect::<Vec<_>>().join("\n");
+        let pages = lay_out(&[table(vec![vec![tall, "x".into()], vec!["after".into()]])]);
+        assert!(pages.len() >= 3);
+        assert_eq!(page_of(&pages, "t0"), Some(0));
+        let last = page_of(&pages, "t299").expect("last line drawn");
+        assert!(last >= 2);
+        for page in &pages {
+            assert!(page.iter().any(|t| t == "Hdr"));
+        }
+        assert!(page_of(&pages, "after").expect("next row") >= last);
+    }
+
+    #[test]
+    fn page_break_does_not_leave_blank_pages() {
+        let pages = lay_out(&[
+            Block::PageBreak,
+            Block::Paragraph("one".into()),
+            Block::PageBreak,
+            Block::PageBreak,
+            Block::Paragraph("two".into()),
+            Block::PageBreak,
+        ]);
+        assert_eq!(pages.len(), 2);
+        assert_eq!(page_of(&pages, "two"), Some(1));
     }
 }

@@ -187,9 +187,17 @@ pub fn render(doc: &Document) -> Result<Rendered, String> {
     drop(pdf);
     // printpdf fills the trailer /ID from its process-global counter; a hash of the content
     // keeps the file reproducible (ISO 32000-1 14.4 only asks that it identify the file).
-    let id = document_id(doc);
-    let id = lopdf::Object::String(id.into_bytes(), lopdf::StringFormat::Literal);
+    let id = lopdf::Object::String(document_id(doc).to_vec(), lopdf::StringFormat::Hexadecimal);
     lo.trailer.set("ID", lopdf::Object::Array(vec![id.clone(), id]));
+    // printpdf always writes `/GTS_PDFXVersion ()`, which makes readers report a PDF/X
+    // conformance this file does not claim; drop it and the other empty entries.
+    if let Ok(info) = lo.trailer.get(b"Info").and_then(lopdf::Object::as_reference) {
+        if let Ok(dict) = lo.get_dictionary_mut(info) {
+            dict.remove(b"GTS_PDFXVersion");
+            dict.remove(b"Identifier");
+            dict.remove(b"Keywords");
+        }
+    }
     lo.compress();
     let mut bytes = Vec::new();
     lo.save_to(&mut bytes)
@@ -208,8 +216,8 @@ fn timestamp(date: chrono::NaiveDate) -> Result<printpdf::OffsetDateTime, String
         .map_err(|e| format!("cannot use `{date}` as the PDF date: {e}"))
 }
 
-/// 32 hex digits identifying the document's content (two FNV-1a 64 hashes).
-fn document_id(doc: &Document) -> String {
+/// 16 bytes identifying the document's content (two FNV-1a 64 hashes).
+fn document_id(doc: &Document) -> [u8; 16] {
     struct Fnv(u64, u64);
     impl Fnv {
         fn bytes(&mut self, b: &[u8]) {
@@ -283,7 +291,10 @@ fn document_id(doc: &Document) -> String {
             Block::PageBreak => h.str("|"),
         }
     }
-    format!("{:016x}{:016x}", h.0, h.1)
+    let mut id = [0; 16];
+    id[..8].copy_from_slice(&h.0.to_be_bytes());
+    id[8..].copy_from_slice(&h.1.to_be_bytes());
+    id
 }
 
 #[cfg(test)]
