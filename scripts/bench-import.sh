@@ -36,7 +36,7 @@ for n in "${rows[@]}"; do
     setup=":"
     floor=$(median3 $B/examples/bench_floor "$f")
     floor_rss=$(awk '{printf "%.0f", $1/1024}' "$work/rss")
-    setup="rm -f $work/c.db*"
+    setup="rm -f $work/c.db*; CSFKIT_DB=$work/c.db $B/csfkit --quiet init"
     csf=$(median3 env CSFKIT_DB="$work/c.db" $B/csfkit --quiet evidence import "$f" --evidence-root "$work")
     rss=$(awk '{printf "%.0f", $1/1024}' "$work/rss")
     if [ "$n" -le "$PANDAS_MAX" ] && python3 -c 'import pandas, openpyxl' 2>/dev/null; then
