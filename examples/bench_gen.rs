@@ -32,17 +32,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
         }
     }
-    let header = [
-        "control_id",
-        "title",
-        "description",
-        "evidence_type",
-        "owner",
-        "collected_on",
-        "valid_until",
-        "location",
-        "source_system",
-    ];
+    let header = csfkit::evidence::FIELDS;
     let types = ["policy", "log", "screenshot", "report", "ticket"];
     if out.ends_with(".csv") {
         let mut w = csv::Writer::from_path(out)?;

@@ -632,8 +632,11 @@ impl Validator<'_> {
                         "`{loc}` is a folder, not a file; name the evidence file itself"
                     ));
                 }
-                let hash = hash_file(&real).map_err(|e| format!("`{loc}`: cannot read the file: {e}"))?;
-                Some((hash, meta.len()))
+                // Size as hashed, not as listed: the two agree unless the file is being written.
+                Some(
+                    crate::package::hash_file(&real)
+                        .map_err(|e| format!("`{loc}`: cannot read the file: {e}"))?,
+                )
             }
         };
         self.file_cache.insert(lexical, result.clone());
@@ -688,14 +691,6 @@ fn normalise(p: &Path) -> PathBuf {
         }
     }
     out
-}
-
-/// SHA-256 (hex) of a file, streamed.
-pub fn hash_file(path: &Path) -> std::io::Result<String> {
-    let mut f = std::fs::File::open(path)?;
-    let mut h = Sha256::new();
-    std::io::copy(&mut f, &mut h)?;
-    Ok(crate::framework::hex(&h.finalize()))
 }
 
 /// The idempotence key: SHA-256 over the field values, the extras and the evidence file's hash.

@@ -176,36 +176,14 @@ impl Staging {
     pub fn add_bytes(&mut self, rel: &str, bytes: &[u8]) -> Result<()> {
         let p = self.target(rel)?;
         fs::write(&p, bytes).map_err(|e| Error::io(format!("writing `{}`", p.display()), e))?;
-        self.files.insert(
-            rel.to_string(),
-            ManifestFile {
-                path: rel.to_string(),
-                size: bytes.len() as u64,
-                sha256: hex(&Sha256::digest(bytes)),
-            },
-        );
+        self.record(rel, hex(&Sha256::digest(bytes)), bytes.len() as u64);
         Ok(())
     }
 
-    /// Adds a file written by `f` (streamed to disk), then hashes it.
-    pub fn add_with<T>(&mut self, rel: &str, f: impl FnOnce(&mut dyn Write) -> Result<T>) -> Result<T> {
-        let p = self.target(rel)?;
-        let file = fs::File::create(&p).map_err(|e| Error::io(format!("writing `{}`", p.display()), e))?;
-        let mut w = io::BufWriter::new(file);
-        let value = f(&mut w)?;
-        w.flush()
-            .map_err(|e| Error::io(format!("writing `{}`", p.display()), e))?;
-        drop(w);
-        let (sha256, size) = hash_file(&p).map_err(|e| Error::io(format!("reading `{}`", p.display()), e))?;
-        self.files.insert(
-            rel.to_string(),
-            ManifestFile {
-                path: rel.to_string(),
-                size,
-                sha256,
-            },
-        );
-        Ok(value)
+    fn record(&mut self, rel: &str, sha256: String, size: u64) {
+        let path = rel.to_string();
+        self.files
+            .insert(path.clone(), ManifestFile { path, size, sha256 });
     }
 
     /// Copies a file into the package and returns its SHA-256 and size as copied.
@@ -213,14 +191,7 @@ impl Staging {
         let p = self.target(rel)?;
         fs::copy(src, &p).map_err(|e| Error::io(format!("copying `{}`", src.display()), e))?;
         let (sha256, size) = hash_file(&p).map_err(|e| Error::io(format!("reading `{}`", p.display()), e))?;
-        self.files.insert(
-            rel.to_string(),
-            ManifestFile {
-                path: rel.to_string(),
-                size,
-                sha256: sha256.clone(),
-            },
-        );
+        self.record(rel, sha256.clone(), size);
         Ok((sha256, size))
     }
 

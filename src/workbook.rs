@@ -126,6 +126,17 @@ impl Format {
         }
     }
 
+    /// The usual file extension, also the name stored with an import batch.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Xlsx => "xlsx",
+            Format::Xlsb => "xlsb",
+            Format::Xls => "xls",
+            Format::Ods => "ods",
+            Format::Csv => "csv",
+        }
+    }
+
     fn from_extension(path: &Path) -> Option<Format> {
         let ext = path.extension()?.to_str()?.to_ascii_lowercase();
         Some(match ext.as_str() {
@@ -210,13 +221,7 @@ pub fn sniff(file: &str, path: &Path, bytes: &[u8]) -> Result<Format, String> {
             return Err(format!(
                 "{file}: the name ends in .{ext_name} but the file holds {}; rename it to match its content (for example .{}) or save it again in the right format",
                 found.name(),
-                match found {
-                    Format::Xlsx => "xlsx",
-                    Format::Xlsb => "xlsb",
-                    Format::Xls => "xls",
-                    Format::Ods => "ods",
-                    Format::Csv => "csv",
-                }
+                found.extension()
             ));
         }
     }
@@ -257,6 +262,9 @@ fn zip_format(file: &str, bytes: &[u8]) -> Result<Format, String> {
 /// Checks a zip container before any parser opens it: the sizes its entries declare, then the
 /// sizes they really inflate to (a lying header is caught too), against `limits.max_inflated`.
 pub fn check_container(file: &str, bytes: &[u8], limits: &Limits) -> Result<(), String> {
+    if !bytes.starts_with(b"PK\x03\x04") {
+        return Ok(());
+    }
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| {
         format!("{file}: the file is truncated or damaged (not a readable zip container: {e})")
     })?;
@@ -289,6 +297,10 @@ pub fn check_container(file: &str, bytes: &[u8], limits: &Limits) -> Result<(), 
             let n = match entry.read(&mut buf) {
                 Ok(0) => break,
                 Ok(n) => n,
+                // The zip reader stops an entry at its declared size itself.
+                Err(e) if e.to_string().contains("declared") => {
+                    return Err(lying(file, &name, declared_size));
+                }
                 Err(e) => {
                     return Err(format!(
                         "{file}: the file is truncated or damaged (zip entry `{name}`: {e})"
@@ -297,9 +309,7 @@ pub fn check_container(file: &str, bytes: &[u8], limits: &Limits) -> Result<(), 
             };
             seen += n as u64;
             if seen > declared_size {
-                return Err(format!(
-                    "{file}: zip entry `{name}` inflates beyond the {declared_size} bytes it declares; refusing a file that lies about its size"
-                ));
+                return Err(lying(file, &name, declared_size));
             }
             if actual + seen > cap {
                 return Err(bomb(file, bytes.len() as u64, actual + seen, cap));
@@ -308,6 +318,12 @@ pub fn check_container(file: &str, bytes: &[u8], limits: &Limits) -> Result<(), 
         actual += seen;
     }
     Ok(())
+}
+
+fn lying(file: &str, name: &str, declared: u64) -> String {
+    format!(
+        "{file}: zip entry `{name}` inflates beyond the {declared} bytes it declares; refusing a file that lies about its size"
+    )
 }
 
 fn bomb(file: &str, size: u64, inflated: u64, cap: u64) -> String {
@@ -326,7 +342,8 @@ pub struct SheetInfo {
     pub sheets: Vec<String>,
 }
 
-/// Streams the rows of one sheet to `on_row` as (row number as the user sees it, cells, with
+/// Streams the rows of one sheet to `on_row` (call [`check_container`] first for a zip-based
+/// format: this function trusts the container) as (row number as the user sees it, cells, with
 /// column 0 = column A). Empty rows are skipped. `on_row` returns false to stop early.
 /// `on_sheet` hears the sheet chosen (`sheet`, or the first) before any row.
 pub fn read(
@@ -342,9 +359,6 @@ pub fn read(
         on_sheet(None);
         read_csv(file, bytes, limits, on_row)?;
         return Ok(SheetInfo::default());
-    }
-    if format != Format::Xls {
-        check_container(file, bytes, limits)?;
     }
     let password = |e: &dyn std::fmt::Display| {
         let m = e.to_string();
@@ -378,7 +392,8 @@ pub fn read(
         }
     };
     let mut row_buf = RowAssembler::new(file, limits);
-    match format {
+    let sheet_error = |name: &str, e: &dyn std::fmt::Display| format!("{file}, sheet `{name}`: {e}");
+    let (name, names) = match format {
         Format::Xlsx => {
             let mut wb: calamine::Xlsx<_> =
                 calamine::Xlsx::new(Cursor::new(bytes)).map_err(|e| password(&e))?;
@@ -386,21 +401,13 @@ pub fn read(
             let name = choose(&names)?;
             on_sheet(Some(&name));
             let mut cells = wb.worksheet_cells_reader(&name).map_err(|e| password(&e))?;
-            while let Some(c) = cells
-                .next_cell()
-                .map_err(|e| format!("{file}, sheet `{name}`: {e}"))?
-            {
-                let (r, col) = c.get_position();
-                let v = Cell::from_ref(c.get_value().clone());
-                if !row_buf.push(r, col, v, on_row)? {
-                    break;
-                }
-            }
-            row_buf.finish(on_row)?;
-            Ok(SheetInfo {
-                sheet: Some(name),
-                sheets: names,
-            })
+            row_buf.stream(on_row, &mut || {
+                Ok(cells.next_cell().map_err(|e| sheet_error(&name, &e))?.map(|c| {
+                    let (r, col) = c.get_position();
+                    (r, col, Cell::from_ref(c.get_value().clone()))
+                }))
+            })?;
+            (name, names)
         }
         Format::Xlsb => {
             let mut wb: calamine::Xlsb<_> =
@@ -409,21 +416,13 @@ pub fn read(
             let name = choose(&names)?;
             on_sheet(Some(&name));
             let mut cells = wb.worksheet_cells_reader(&name).map_err(|e| password(&e))?;
-            while let Some(c) = cells
-                .next_cell()
-                .map_err(|e| format!("{file}, sheet `{name}`: {e}"))?
-            {
-                let (r, col) = c.get_position();
-                let v = Cell::from_ref(c.get_value().clone());
-                if !row_buf.push(r, col, v, on_row)? {
-                    break;
-                }
-            }
-            row_buf.finish(on_row)?;
-            Ok(SheetInfo {
-                sheet: Some(name),
-                sheets: names,
-            })
+            row_buf.stream(on_row, &mut || {
+                Ok(cells.next_cell().map_err(|e| sheet_error(&name, &e))?.map(|c| {
+                    let (r, col) = c.get_position();
+                    (r, col, Cell::from_ref(c.get_value().clone()))
+                }))
+            })?;
+            (name, names)
         }
         Format::Xls | Format::Ods => {
             let mut wb =
@@ -431,28 +430,32 @@ pub fn read(
             let names = wb.sheet_names();
             let name = choose(&names)?;
             on_sheet(Some(&name));
-            let range = wb
-                .worksheet_range(&name)
-                .map_err(|e| format!("{file}, sheet `{name}`: {}", password(&e)))?;
+            let range = wb.worksheet_range(&name).map_err(|e| sheet_error(&name, &e))?;
             let (r0, c0) = range.start().unwrap_or((0, 0));
-            'rows: for (i, row) in range.rows().enumerate() {
-                for (j, d) in row.iter().enumerate() {
-                    if matches!(d, Data::Empty) {
-                        continue;
-                    }
-                    if !row_buf.push(r0 + i as u32, c0 + j as u32, Cell::from_data(d), on_row)? {
-                        break 'rows;
-                    }
-                }
-            }
-            row_buf.finish(on_row)?;
-            Ok(SheetInfo {
-                sheet: Some(name),
-                sheets: names,
-            })
+            let mut cells = range.cells().filter(|(_, _, d)| !matches!(d, Data::Empty));
+            row_buf.stream(on_row, &mut || {
+                Ok(cells
+                    .next()
+                    .map(|(i, j, d)| (r0 + i as u32, c0 + j as u32, Cell::from_data(d))))
+            })?;
+            (name, names)
         }
         Format::Csv => unreachable!("handled above"),
+    };
+    Ok(SheetInfo {
+        sheet: Some(name),
+        sheets: names,
+    })
+}
+
+/// The sheet names of a workbook (empty for CSV).
+pub fn sheet_names(file: &str, bytes: &[u8], format: Format) -> Result<Vec<String>, String> {
+    if format == Format::Csv {
+        return Ok(Vec::new());
     }
+    let wb = calamine::open_workbook_auto_from_rs(Cursor::new(bytes))
+        .map_err(|e| format!("{file}: cannot read {}: {e}", format.name()))?;
+    Ok(wb.sheet_names())
 }
 
 /// Gathers streamed cells into rows, enforcing the caps.
@@ -534,10 +537,18 @@ impl<'a> RowAssembler<'a> {
         Ok(true)
     }
 
-    fn finish(
+    /// Feeds every cell `next` yields (row, column, value; in document order) and flushes
+    /// the last row.
+    fn stream(
         &mut self,
         on_row: &mut dyn FnMut(usize, Vec<Cell>) -> Result<bool, String>,
+        next: &mut dyn FnMut() -> Result<Option<(u32, u32, Cell)>, String>,
     ) -> Result<(), String> {
+        while let Some((r, c, v)) = next()? {
+            if !self.push(r, c, v, on_row)? {
+                return Ok(());
+            }
+        }
         self.flush(on_row).map(|_| ())
     }
 }

@@ -475,6 +475,36 @@ fn zip_bomb(path: &Path, size: usize) {
     z.finish().unwrap();
 }
 
+/// A zip whose sheet entry declares 1,000 bytes in both headers but inflates to 8 MiB.
+fn lying_zip(path: &Path) {
+    let mut buf = std::io::Cursor::new(Vec::new());
+    {
+        let mut z = zip::ZipWriter::new(&mut buf);
+        let opt =
+            zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+        z.start_file("xl/workbook.xml", opt).unwrap();
+        z.write_all(b"<workbook/>").unwrap();
+        z.start_file("xl/worksheets/sheet1.xml", opt).unwrap();
+        z.write_all(&vec![b' '; 8 << 20]).unwrap();
+        z.finish().unwrap();
+    }
+    let mut bytes = buf.into_inner();
+    let name = b"xl/worksheets/sheet1.xml";
+    let positions: Vec<usize> = bytes
+        .windows(name.len())
+        .enumerate()
+        .filter(|(_, w)| w == name)
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(positions.len(), 2, "one local and one central header");
+    // Uncompressed size: offset 22 of the local header (30 bytes before the name), offset 24 of
+    // the central header (46 bytes before the name).
+    for (pos, at) in [(positions[0], 30 - 22), (positions[1], 46 - 24)] {
+        bytes[pos - at..pos - at + 4].copy_from_slice(&1000u32.to_le_bytes());
+    }
+    std::fs::write(path, bytes).unwrap();
+}
+
 #[test]
 fn hostile_and_broken_files_are_refused_and_the_catalogue_is_untouched() {
     let w = Workdir::new();
@@ -492,12 +522,14 @@ fn hostile_and_broken_files_are_refused_and_the_catalogue_is_untouched() {
         .and_then(|mut f| std::io::Read::read_to_end(&mut f, &mut good))
         .unwrap();
     w.write("truncated.xlsx", &good[..good.len() / 2]);
+    lying_zip(&w.path().join("lying.xlsx"));
     w.write("empty.xlsx", b"");
     w.write("named.xlsx", "control_id,title\nGV.OC-01,x\n");
     w.write("binary.csv", [0u8, 159, 146, 150, 0, 1, 2]);
     for (file, needle) in [
         ("bomb.xlsx", "looks like a zip bomb"),
         ("truncated.xlsx", "truncated or damaged"),
+        ("lying.xlsx", "lies about its size"),
         ("empty.xlsx", "the file is empty"),
         ("named.xlsx", "the name ends in .xlsx but the file holds CSV text"),
         ("binary.csv", "not a spreadsheet and not UTF-8 text"),
@@ -602,4 +634,47 @@ fn the_template_has_the_header_instructions_and_a_control_drop_down_and_imports_
     w.run(&["evidence", "import", "tpl.csv"])
         .ok()
         .stderr_has("1 new evidence rows");
+}
+
+#[test]
+fn date_cells_of_the_1904_date_system_read_as_the_same_dates() {
+    // rust_xlsxwriter writes the 1900 system only: write serials for 1904 and switch the
+    // workbook's date system the way Excel for Mac stores it (`<workbookPr date1904="1">`).
+    let w = Workdir::new();
+    let plain = w.path().join("plain.xlsx");
+    let mut wb = Workbook::new();
+    let date = Format::new().set_num_format("yyyy-mm-dd");
+    let ws = wb.add_worksheet();
+    ws.write_string(0, 0, "control_id").unwrap();
+    ws.write_string(0, 1, "title").unwrap();
+    ws.write_string(0, 2, "collected_on").unwrap();
+    ws.write_string(1, 0, "PR.AA-01").unwrap();
+    ws.write_string(1, 1, "Mac workbook").unwrap();
+    // 2026-01-05 is serial 46027 in the 1900 system and 46027 - 1462 in the 1904 system.
+    ws.write_number_with_format(1, 2, 46027.0 - 1462.0, &date)
+        .unwrap();
+    wb.save(&plain).unwrap();
+    let mut src = zip::ZipArchive::new(std::fs::File::open(&plain).unwrap()).unwrap();
+    let out = std::fs::File::create(w.path().join("mac.xlsx")).unwrap();
+    let mut z = zip::ZipWriter::new(out);
+    for i in 0..src.len() {
+        let mut entry = src.by_index(i).unwrap();
+        let name = entry.name().unwrap().to_string();
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut entry, &mut bytes).unwrap();
+        if name == "xl/workbook.xml" {
+            let xml = String::from_utf8(bytes).unwrap();
+            assert!(xml.contains("<workbookPr"), "{xml}");
+            bytes = xml
+                .replacen("<workbookPr", "<workbookPr date1904=\"1\"", 1)
+                .into_bytes();
+        }
+        z.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        z.write_all(&bytes).unwrap();
+    }
+    z.finish().unwrap();
+    w.run(&["evidence", "import", "mac.xlsx"]).ok();
+    let rows = w.run(&["evidence", "list", "--format", "csv"]).ok().csv();
+    assert_eq!(field(&rows[0], "collected_on"), "2026-01-05");
 }

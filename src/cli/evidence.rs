@@ -16,7 +16,7 @@ use crate::embedded::DEFAULT_FRAMEWORK;
 use crate::error::{Error, Problem, Result};
 use crate::evidence::{ERRORS_COLUMN, FIELDS, HeaderMap, NewEvidence, Validator, Warning};
 use crate::output::{Listing, OutputArgs};
-use crate::workbook::{self, Cell, Format, Limits};
+use crate::workbook::{self, Cell, Limits};
 
 const IMPORT_HELP: &str = "Examples:
   csfkit evidence import tracker.xlsx
@@ -177,7 +177,6 @@ struct Outcome {
     rows_read: usize,
     imported: usize,
     already: usize,
-    accepted: usize,
     rejected_rows: Vec<(usize, Vec<String>, Vec<String>)>,
     problems: Vec<Problem>,
     warnings: Vec<Warning>,
@@ -193,7 +192,7 @@ fn import(ctx: &Ctx, args: &ImportArgs) -> Result<u8> {
     let format = workbook::sniff(&file, &args.file, &bytes).map_err(Error::Data)?;
     let sha256 = crate::framework::sha256_hex(&bytes);
     let size = bytes.len() as u64;
-    parse_maps(&args.map)?;
+    let overrides = parse_maps(&args.map)?;
     let root_given = match &args.evidence_root {
         Some(r) => r.clone(),
         None => args
@@ -225,6 +224,7 @@ fn import(ctx: &Ctx, args: &ImportArgs) -> Result<u8> {
             let mut chunk = Vec::with_capacity(1024);
             let tx = tx_rows;
             let mut sent_sheet = false;
+            workbook::check_container(&reader_file, &reader_bytes, &limits)?;
             let info = workbook::read(
                 &reader_file,
                 &reader_bytes,
@@ -254,16 +254,11 @@ fn import(ctx: &Ctx, args: &ImportArgs) -> Result<u8> {
         .map_err(|e| Error::Failed(format!("cannot start the reader thread: {e}")))?;
 
     let progress = progress_bar(ctx);
-    let validator = Validator {
+    let make = |header: HeaderMap, sheet: Option<String>| Validator {
         file: file.clone(),
-        sheet: None,
+        sheet,
         resolver: &resolver,
-        header: HeaderMap {
-            row: 0,
-            headers: Vec::new(),
-            columns: [None; 9],
-            extras: Vec::new(),
-        },
+        header,
         date_format: args.date_format.clone(),
         strict: args.strict,
         root: root.clone(),
@@ -278,8 +273,9 @@ fn import(ctx: &Ctx, args: &ImportArgs) -> Result<u8> {
             let batch_id = store::next_batch_id(tx)?;
             let out = consume(
                 args,
+                &overrides,
                 &rx_rows,
-                validator,
+                &make,
                 &existing,
                 Some((tx, batch_id)),
                 &progress,
@@ -304,7 +300,7 @@ fn import(ctx: &Ctx, args: &ImportArgs) -> Result<u8> {
                     .to_string(),
                 source_sha256: sha256.clone(),
                 source_size: size as i64,
-                format: format_name(format).into(),
+                format: format.extension().into(),
                 sheet: out.sheet.clone().unwrap_or_default(),
                 header_row: header.map_or(0, |h| h.row as i64),
                 columns: header.map(columns_json).unwrap_or_default(),
@@ -321,7 +317,7 @@ fn import(ctx: &Ctx, args: &ImportArgs) -> Result<u8> {
         })
     } else {
         let existing = store::existing_hashes(cat.conn())?;
-        let out = consume(args, &rx_rows, validator, &existing, None, &progress);
+        let out = consume(args, &overrides, &rx_rows, &make, &existing, None, &progress);
         finish_reader(&file, reader, rx_rows, out).map(|out| (out, None))
     };
     progress.finish_and_clear();
@@ -421,16 +417,6 @@ fn finish_reader(
     }
 }
 
-fn format_name(f: Format) -> &'static str {
-    match f {
-        Format::Xlsx => "xlsx",
-        Format::Xlsb => "xlsb",
-        Format::Xls => "xls",
-        Format::Ods => "ods",
-        Format::Csv => "csv",
-    }
-}
-
 fn columns_json(h: &HeaderMap) -> String {
     let mut m = serde_json::Map::new();
     for (f, c) in h.columns.iter().enumerate() {
@@ -474,15 +460,19 @@ fn progress_bar(ctx: &Ctx) -> indicatif::ProgressBar {
 }
 
 /// The import loop: header detection, validation, storage (when `store_in` is given).
-fn consume(
+fn consume<'r>(
     args: &ImportArgs,
+    overrides: &[(String, String)],
     rx: &mpsc::Receiver<Event>,
-    mut v: Validator<'_>,
+    make: &dyn Fn(HeaderMap, Option<String>) -> Validator<'r>,
     existing: &HashSet<[u8; 32]>,
     store_in: Option<(&rusqlite::Transaction<'_>, i64)>,
     progress: &indicatif::ProgressBar,
 ) -> Result<Outcome> {
+    let file = &args.file.display().to_string();
     let mut out = Outcome::default();
+    // Built once the header row is known.
+    let mut validator: Option<Validator<'r>> = None;
     let mut before_header: Vec<(usize, Vec<Cell>)> = Vec::new();
     let mut pending: Vec<NewEvidence> = Vec::new();
     let mut storing = true;
@@ -490,42 +480,39 @@ fn consume(
     for event in rx.iter() {
         let rows = match event {
             Event::Sheet(s) => {
-                out.sheet = s.clone();
-                v.sheet = s;
+                out.sheet = s;
                 continue;
             }
             Event::Rows(r) => r,
         };
         progress.inc(rows.len() as u64);
         for (n, cells) in rows {
-            if out.header.is_none() {
+            let Some(v) = validator.as_mut() else {
                 let is_header = match args.header_row {
                     Some(h) => n == h,
                     None => HeaderMap::score(&cells).0,
                 };
                 if is_header {
-                    let h = HeaderMap::build(n, &cells, &parse_maps(&args.map)?)
-                        .map_err(|m| Error::Data(format!("{}{}: {m}", v.file, sheet_label(&out.sheet))))?;
-                    v.header = h.clone();
-                    out.header = Some(h);
+                    let h = HeaderMap::build(n, &cells, overrides)
+                        .map_err(|m| Error::Data(format!("{file}{}: {m}", sheet_label(&out.sheet))))?;
+                    validator = Some(make(h, out.sheet.clone()));
                     continue;
                 }
                 match args.header_row {
                     Some(h) if n > h => {
                         return Err(Error::Data(format!(
-                            "{}{}: row {h} (--header-row) is empty",
-                            v.file,
+                            "{file}{}: row {h} (--header-row) is empty",
                             sheet_label(&out.sheet)
                         )));
                     }
                     None if before_header.len() >= 30 => {
-                        return Err(no_header(&v.file, &out.sheet, &before_header));
+                        return Err(no_header(file, &out.sheet, &before_header));
                     }
                     _ => {}
                 }
                 before_header.push((n, cells));
                 continue;
-            }
+            };
             out.rows_read += 1;
             let (accepted, warnings, problems) = v.row(n, &cells);
             out.warnings.extend(warnings);
@@ -548,7 +535,6 @@ fn consume(
                 continue;
             }
             for e in accepted {
-                out.accepted += 1;
                 if existing.contains(&e.content_hash) {
                     out.already += 1;
                     continue;
@@ -566,21 +552,20 @@ fn consume(
             }
         }
     }
-    if out.header.is_none() {
+    let Some(v) = validator else {
         return match args.header_row {
             Some(h) => Err(Error::Data(format!(
-                "{}{}: row {h} (--header-row) is empty or beyond the last row",
-                v.file,
+                "{file}{}: row {h} (--header-row) is empty or beyond the last row",
                 sheet_label(&out.sheet)
             ))),
             None if before_header.is_empty() => Err(Error::Data(format!(
-                "{}{}: no rows at all; expected a header row and evidence rows",
-                v.file,
+                "{file}{}: no rows at all; expected a header row and evidence rows",
                 sheet_label(&out.sheet)
             ))),
-            None => Err(no_header(&v.file, &out.sheet, &before_header)),
+            None => Err(no_header(file, &out.sheet, &before_header)),
         };
-    }
+    };
+    out.header = Some(v.header);
     if storing && !pending.is_empty() {
         if let Some((tx, batch)) = store_in {
             store::insert_evidence(tx, batch, out.sheet.as_deref().unwrap_or(""), &pending)?;
@@ -705,15 +690,15 @@ fn list(ctx: &Ctx, args: &ListArgs) -> Result<u8> {
         "source_sheet",
         "source_file",
     ]);
-    let stale_days = args.stale.unwrap_or(i64::MAX / 4);
     for e in items {
         let fresh = freshness(&e, as_of, args.stale.unwrap_or(365));
         if args.expired && fresh != Freshness::Expired {
             continue;
         }
-        if args.stale.is_some()
-            && e.collected_on
-                .is_some_and(|c| (as_of - c).num_days() <= stale_days)
+        // --stale: collected more than DAYS ago (undated evidence counts as stale).
+        if args
+            .stale
+            .is_some_and(|days| e.collected_on.is_some_and(|c| (as_of - c).num_days() <= days))
         {
             continue;
         }

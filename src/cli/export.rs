@@ -72,6 +72,24 @@ pub const EVIDENCE_COLUMNS: [&str; 21] = [
     "packaged_file",
 ];
 
+/// Columns of `csfkit status` (all but the first are counts).
+const STATUS_COLUMNS: [&str; 14] = [
+    "function",
+    "controls",
+    "inherited",
+    "shared",
+    "customer",
+    "undetermined",
+    "evidence_current",
+    "evidence_outdated",
+    "evidence_none",
+    "implemented",
+    "not_implemented",
+    "not_applicable",
+    "not_assessed",
+    "gaps",
+];
+
 /// Columns of `gaps.csv`.
 pub const GAP_COLUMNS: [&str; 7] = [
     "control_id",
@@ -564,37 +582,7 @@ pub fn status(ctx: &Ctx, args: &StatusArgs) -> Result<u8> {
     let cat = ctx.open()?;
     let scope = args.scope.resolve(&cat)?;
     let cov = coverage(&cat, &scope, as_of, args.stale_days)?;
-    let mut l = Listing::new(&[
-        "function",
-        "controls",
-        "inherited",
-        "shared",
-        "customer",
-        "undetermined",
-        "evidence_current",
-        "evidence_outdated",
-        "evidence_none",
-        "implemented",
-        "not_implemented",
-        "not_applicable",
-        "not_assessed",
-        "gaps",
-    ])
-    .numeric(&[
-        "controls",
-        "inherited",
-        "shared",
-        "customer",
-        "undetermined",
-        "evidence_current",
-        "evidence_outdated",
-        "evidence_none",
-        "implemented",
-        "not_implemented",
-        "not_applicable",
-        "not_assessed",
-        "gaps",
-    ]);
+    let mut l = Listing::new(&STATUS_COLUMNS).numeric(&STATUS_COLUMNS[1..]);
     let own = cov.by_function();
     let ev = cov.evidence_by_function();
     let mut total = [0usize; 13];

@@ -174,3 +174,14 @@ fn xlsx(controls: &[(String, String)]) -> std::result::Result<Vec<u8>, rust_xlsx
     }
     wb.save_to_buffer()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_template_header_is_the_evidence_fields() {
+        let header: Vec<&str> = EVIDENCE_CSV.trim_end().split(',').collect();
+        assert_eq!(header, crate::evidence::FIELDS);
+    }
+}
