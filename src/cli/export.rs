@@ -8,8 +8,8 @@ use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
 
 use crate::assessment::Status;
-use crate::catalogue::Catalogue;
 use crate::catalogue::evidence::EvidenceFilter;
+use crate::catalogue::{Catalogue, FrameworkRow};
 use crate::cli::Ctx;
 use crate::cli::evidence::today;
 use crate::cli::scope::{Resolved, ScopeArgs};
@@ -214,9 +214,9 @@ fn coverage(cat: &Catalogue, scope: &Resolved, as_of: NaiveDate, stale_days: i64
 
 /// Digest over the content the package reflects: frameworks and matrix sources, every matrix
 /// row (ownership, overrides, statuses) and every evidence item. Load times are left out.
-fn digest(cat: &Catalogue, cov: &Coverage) -> Result<String> {
+fn digest(frameworks: &[FrameworkRow], cov: &Coverage) -> Result<String> {
     let mut h = Sha256::new();
-    for f in cat.frameworks()? {
+    for f in frameworks {
         h.update(format!("framework\x1f{}\x1f{}\x1f{}\n", f.id, f.version, f.source_sha256).as_bytes());
     }
     h.update(
@@ -272,18 +272,17 @@ pub fn export(ctx: &Ctx, args: &ExportArgs) -> Result<u8> {
     let cat = ctx.open()?;
     let scope = args.scope.resolve(&cat)?;
     let cov = coverage(&cat, &scope, as_of, args.stale_days)?;
-    let digest = digest(&cat, &cov)?;
+    let frameworks_loaded = cat.frameworks()?;
+    let batches = cat.batches()?;
+    let digest = digest(&frameworks_loaded, &cov)?;
     let mut staging = Staging::new(&args.out, args.zip, args.force)?;
     let mut warnings = Vec::new();
 
     // Evidence files first: their check results go into the index.
     let mut packaged: Vec<String> = vec![String::new(); cov.evidence.len()];
     if args.include_files {
-        let roots: std::collections::HashMap<i64, String> = cat
-            .batches()?
-            .into_iter()
-            .map(|b| (b.id, b.evidence_root))
-            .collect();
+        let roots: std::collections::HashMap<i64, &str> =
+            batches.iter().map(|b| (b.id, b.evidence_root.as_str())).collect();
         for (i, e) in cov.evidence.iter().enumerate() {
             if e.location_kind != "file" {
                 continue;
@@ -338,9 +337,8 @@ pub fn export(ctx: &Ctx, args: &ExportArgs) -> Result<u8> {
             cov.matrix.provider.name
         )
     });
-    let frameworks: Vec<String> = cat
-        .frameworks()?
-        .into_iter()
+    let frameworks: Vec<String> = frameworks_loaded
+        .iter()
         .filter(|f| f.id == crate::embedded::DEFAULT_FRAMEWORK)
         .map(|f| {
             format!(
@@ -418,7 +416,7 @@ pub fn export(ctx: &Ctx, args: &ExportArgs) -> Result<u8> {
         }),
         catalogue_digest: digest,
         sources: serde_json::json!({
-            "frameworks": cat.frameworks()?.iter().map(|f| serde_json::json!({
+            "frameworks": frameworks_loaded.iter().map(|f| serde_json::json!({
                 "id": f.id, "version": f.version, "source": f.source, "sha256": f.source_sha256
             })).collect::<Vec<_>>(),
             "matrix": {
@@ -426,7 +424,7 @@ pub fn export(ctx: &Ctx, args: &ExportArgs) -> Result<u8> {
                 "source": cov.matrix.provider.source,
                 "sha256": cov.matrix.provider.source_sha256,
             },
-            "evidence_batches": cat.batches()?.iter().map(|b| serde_json::json!({
+            "evidence_batches": batches.iter().map(|b| serde_json::json!({
                 "batch": b.id, "file": b.source_file, "sha256": b.source_sha256, "imported_at": b.imported_at
             })).collect::<Vec<_>>(),
         }),

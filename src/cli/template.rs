@@ -61,21 +61,14 @@ fn evidence(ctx: &Ctx, args: &EvidenceArgs) -> Result<u8> {
         "csv" => EVIDENCE_CSV.as_bytes().to_vec(),
         "xlsx" => {
             let cat = ctx.open()?;
-            let ids = cat.resolver(DEFAULT_FRAMEWORK)?.subcategories().to_vec();
-            let titles = cat.controls(&crate::catalogue::ControlFilter {
-                framework: DEFAULT_FRAMEWORK.into(),
-                ..Default::default()
-            })?;
-            let rows: Vec<(String, String)> = ids
-                .iter()
-                .map(|id| {
-                    let text = titles
-                        .iter()
-                        .find(|c| &c.id == id)
-                        .map(|c| c.text.clone())
-                        .unwrap_or_default();
-                    (id.clone(), text)
-                })
+            // Subcategories in catalogue order.
+            let rows: Vec<(String, String)> = cat
+                .controls(&crate::catalogue::ControlFilter {
+                    framework: DEFAULT_FRAMEWORK.into(),
+                    ..Default::default()
+                })?
+                .into_iter()
+                .map(|c| (c.id, c.text))
                 .collect();
             xlsx(&rows).map_err(|e| Error::Failed(format!("building the xlsx template: {e}")))?
         }
