@@ -272,10 +272,6 @@ pub struct NewEvidence {
     pub row: usize,
     /// Field values (trimmed text; dates as ISO).
     pub values: [String; 9],
-    /// Collected date.
-    pub collected_on: Option<NaiveDate>,
-    /// Valid-until date.
-    pub valid_until: Option<NaiveDate>,
     /// What the location is.
     pub location_kind: LocationKind,
     /// SHA-256 (hex) and size of the evidence file, for `File`.
@@ -353,7 +349,8 @@ impl Validator<'_> {
                         t.trim()
                     ),
                 }),
-                c => *v = c.text().trim().to_string(),
+                Cell::Text(t) => *v = t.trim().to_string(),
+                c => *v = c.text(),
             }
         }
         for (f, what) in [
@@ -488,12 +485,19 @@ impl Validator<'_> {
         } else {
             serde_json::to_string(&extras).unwrap_or_default()
         };
-        let mut out = Vec::new();
-        for control in controls {
-            let mut values = values.clone();
+        let mut out = Vec::with_capacity(controls.len());
+        let last = controls.len().saturating_sub(1);
+        for (i, control) in controls.into_iter().enumerate() {
+            // One control per row is the rule; a CSF 1.1 ID with several successors the exception.
+            let mut values = if i == last {
+                std::mem::take(&mut values)
+            } else {
+                values.clone()
+            };
             values[CONTROL] = control;
             let content_hash = content_hash(&values, &extras, file.as_ref().map(|f| f.0.as_str()));
-            if let Some(first) = self.seen.get(&content_hash) {
+            let first = *self.seen.entry(content_hash).or_insert(row);
+            if first != row {
                 problems.push(Problem {
                     location: self.loc(row, None),
                     value: None,
@@ -503,12 +507,9 @@ impl Validator<'_> {
                 });
                 continue;
             }
-            self.seen.insert(content_hash, row);
             out.push(NewEvidence {
                 row,
                 values,
-                collected_on: collected,
-                valid_until: valid,
                 location_kind: kind,
                 file: file.clone(),
                 extras: extras.clone(),

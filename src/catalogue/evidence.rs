@@ -104,8 +104,9 @@ pub fn insert_evidence(tx: &Transaction<'_>, batch: i64, sheet: &str, rows: &[Ne
             v[2],
             v[3],
             v[4],
-            r.collected_on.map(|d| d.to_string()),
-            r.valid_until.map(|d| d.to_string()),
+            // The dates as validated, already written YYYY-MM-DD.
+            Some(v[5].as_str()).filter(|d| !d.is_empty()),
+            Some(v[6].as_str()).filter(|d| !d.is_empty()),
             v[7],
             r.location_kind.as_str(),
             r.file.as_ref().map(|f| f.0.as_str()),

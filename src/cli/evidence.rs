@@ -274,13 +274,13 @@ fn import(ctx: &Ctx, args: &ImportArgs) -> Result<u8> {
             let out = consume(
                 args,
                 &overrides,
-                &rx_rows,
+                rx_rows,
                 &make,
                 &existing,
                 Some((tx, batch_id)),
                 &progress,
             );
-            let out = finish_reader(&file, reader, rx_rows, out)?;
+            let out = finish_reader(&file, reader, out)?;
             if !out.problems.is_empty() && !args.skip_invalid {
                 // Atomic: returning an error rolls the transaction back.
                 rolled_back = Some(out);
@@ -317,8 +317,8 @@ fn import(ctx: &Ctx, args: &ImportArgs) -> Result<u8> {
         })
     } else {
         let existing = store::existing_hashes(cat.conn())?;
-        let out = consume(args, &overrides, &rx_rows, &make, &existing, None, &progress);
-        finish_reader(&file, reader, rx_rows, out).map(|out| (out, None))
+        let out = consume(args, &overrides, rx_rows, &make, &existing, None, &progress);
+        finish_reader(&file, reader, out).map(|out| (out, None))
     };
     progress.finish_and_clear();
     let (out, batch_id) = match (result, rolled_back) {
@@ -396,11 +396,9 @@ fn install_quiet_panic_hook() {
 fn finish_reader(
     file: &str,
     reader: std::thread::JoinHandle<std::result::Result<(), String>>,
-    rx: mpsc::Receiver<Event>,
     out: Result<Outcome>,
 ) -> Result<Outcome> {
-    // Dropping the receiver lets a reader blocked on a full channel stop.
-    drop(rx);
+    // `consume` has dropped the receiver, so a reader blocked on a full channel has stopped.
     match reader.join() {
         Ok(Ok(())) => out,
         Ok(Err(m)) => Err(Error::Data(m)),
@@ -459,15 +457,67 @@ fn progress_bar(ctx: &Ctx) -> indicatif::ProgressBar {
     pb
 }
 
-/// The import loop: header detection, validation, storage (when `store_in` is given).
+/// The import: rows from the reader thread are validated on a second thread (header
+/// detection, checks, hashes) while this thread stores them (when `store_in` is given), so
+/// parsing, validation and SQLite work overlap.
 fn consume<'r>(
     args: &ImportArgs,
     overrides: &[(String, String)],
-    rx: &mpsc::Receiver<Event>,
-    make: &dyn Fn(HeaderMap, Option<String>) -> Validator<'r>,
+    rx: mpsc::Receiver<Event>,
+    make: &(dyn Fn(HeaderMap, Option<String>) -> Validator<'r> + Sync),
     existing: &HashSet<[u8; 32]>,
     store_in: Option<(&rusqlite::Transaction<'_>, i64)>,
     progress: &indicatif::ProgressBar,
+) -> Result<Outcome> {
+    std::thread::scope(|scope| {
+        let (valid_tx, valid_rx) = mpsc::sync_channel::<(Option<String>, Vec<NewEvidence>)>(16);
+        let validating = std::thread::Builder::new()
+            .name("csfkit-validator".into())
+            .spawn_scoped(scope, move || {
+                validate(args, overrides, rx, make, progress, valid_tx)
+            })
+            .map_err(|e| Error::Failed(format!("cannot start the validation thread: {e}")))?;
+        let (mut imported, mut already) = (0, 0);
+        let mut stored = Ok(());
+        for (sheet, rows) in valid_rx.iter() {
+            let mut fresh = Vec::with_capacity(rows.len());
+            for e in rows {
+                if existing.contains(&e.content_hash) {
+                    already += 1;
+                } else {
+                    imported += 1;
+                    fresh.push(e);
+                }
+            }
+            if let Some((tx, batch)) = store_in {
+                stored = store::insert_evidence(tx, batch, sheet.as_deref().unwrap_or(""), &fresh);
+                if stored.is_err() {
+                    break;
+                }
+            }
+        }
+        // Dropping the receiver stops a validator still sending after a storage error.
+        drop(valid_rx);
+        let mut out = validating
+            .join()
+            .map_err(|_| Error::Failed("the validation thread failed (a bug: please report it)".into()))??;
+        stored?;
+        out.imported = imported;
+        out.already = already;
+        Ok(out)
+    })
+}
+
+/// Header detection and row validation. Valid rows go to `sink` in chunks, until the first
+/// invalid row when the import is all-or-nothing (nothing will be stored then, but every row
+/// is still checked so that every problem is reported).
+fn validate<'r>(
+    args: &ImportArgs,
+    overrides: &[(String, String)],
+    rx: mpsc::Receiver<Event>,
+    make: &(dyn Fn(HeaderMap, Option<String>) -> Validator<'r> + Sync),
+    progress: &indicatif::ProgressBar,
+    sink: mpsc::SyncSender<(Option<String>, Vec<NewEvidence>)>,
 ) -> Result<Outcome> {
     let file = &args.file.display().to_string();
     let mut out = Outcome::default();
@@ -475,7 +525,7 @@ fn consume<'r>(
     let mut validator: Option<Validator<'r>> = None;
     let mut before_header: Vec<(usize, Vec<Cell>)> = Vec::new();
     let mut pending: Vec<NewEvidence> = Vec::new();
-    let mut storing = true;
+    let mut sending = true;
     let sheet_label = |s: &Option<String>| s.as_ref().map(|s| format!(" sheet `{s}`")).unwrap_or_default();
     for event in rx.iter() {
         let rows = match event {
@@ -516,7 +566,11 @@ fn consume<'r>(
             out.rows_read += 1;
             let (accepted, warnings, problems) = v.row(n, &cells);
             out.warnings.extend(warnings);
-            if !problems.is_empty() {
+            if problems.is_empty() {
+                if sending {
+                    pending.extend(accepted);
+                }
+            } else {
                 let texts: Vec<String> = cells.iter().map(Cell::text).collect();
                 let reasons = problems
                     .iter()
@@ -528,27 +582,17 @@ fn consume<'r>(
                 out.rejected_rows.push((n, texts, reasons));
                 out.problems.extend(problems);
                 if !args.skip_invalid {
-                    // Keep validating to report everything, but store no more.
-                    storing = false;
+                    sending = false;
                     pending.clear();
                 }
-                continue;
             }
-            for e in accepted {
-                if existing.contains(&e.content_hash) {
-                    out.already += 1;
-                    continue;
-                }
-                out.imported += 1;
-                if storing && store_in.is_some() {
-                    pending.push(e);
-                }
-            }
-            if pending.len() >= 4096 {
-                if let Some((tx, batch)) = store_in {
-                    store::insert_evidence(tx, batch, out.sheet.as_deref().unwrap_or(""), &pending)?;
-                }
-                pending.clear();
+            if pending.len() >= 4096
+                && sink
+                    .send((out.sheet.clone(), std::mem::take(&mut pending)))
+                    .is_err()
+            {
+                // The storing side stopped (a storage error): it reports why.
+                return Ok(out);
             }
         }
     }
@@ -566,10 +610,8 @@ fn consume<'r>(
         };
     };
     out.header = Some(v.header);
-    if storing && !pending.is_empty() {
-        if let Some((tx, batch)) = store_in {
-            store::insert_evidence(tx, batch, out.sheet.as_deref().unwrap_or(""), &pending)?;
-        }
+    if !pending.is_empty() {
+        let _ = sink.send((out.sheet.clone(), pending));
     }
     Ok(out)
 }
