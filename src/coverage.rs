@@ -146,8 +146,8 @@ pub struct Coverage {
     pub matrix: Matrix,
     /// One entry per matrix row, same order.
     pub controls: Vec<ControlCoverage>,
-    /// Every evidence item of the scope's controls, sorted by control then ID.
-    pub evidence: Vec<EvidenceItem>,
+    /// Number of evidence items counted (also those of controls outside the matrix).
+    pub evidence_items: usize,
 }
 
 /// Does the customer have to evidence this control?
@@ -165,30 +165,63 @@ fn statuses(row: &MatrixRow) -> Vec<Status> {
         .collect()
 }
 
-impl Coverage {
-    /// Computes coverage of `matrix` with `evidence` at `as_of`.
-    pub fn build(
-        matrix: Matrix,
-        mut evidence: Vec<EvidenceItem>,
-        as_of: NaiveDate,
-        stale_days: i64,
-    ) -> Coverage {
-        evidence.sort_by(|a, b| a.control_id.cmp(&b.control_id).then(a.id.cmp(&b.id)));
-        let mut controls = Vec::with_capacity(matrix.rows.len());
-        for (i, row) in matrix.rows.iter().enumerate() {
-            let start = evidence.partition_point(|e| e.control_id < row.control_id);
-            let items = evidence[start..]
-                .iter()
-                .take_while(|e| e.control_id == row.control_id);
-            let (mut n, mut current, mut expired, mut stale) = (0, 0, 0, 0);
-            for e in items {
-                n += 1;
-                match freshness(e, as_of, stale_days) {
-                    Freshness::Current => current += 1,
-                    Freshness::Expired => expired += 1,
-                    Freshness::Stale => stale += 1,
-                }
-            }
+/// Builds a [`Coverage`] from evidence items fed one at a time (e.g. straight from a database
+/// query), so the items themselves are never held: only a tally per control.
+pub struct CoverageBuilder {
+    matrix: Matrix,
+    as_of: NaiveDate,
+    stale_days: i64,
+    index: std::collections::HashMap<String, usize>,
+    /// Per matrix row: items, current, expired, stale.
+    tallies: Vec<[usize; 4]>,
+    items: usize,
+}
+
+impl CoverageBuilder {
+    /// Starts counting evidence for `matrix` at `as_of`.
+    pub fn new(matrix: Matrix, as_of: NaiveDate, stale_days: i64) -> Self {
+        let index = matrix
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.control_id.clone(), i))
+            .collect();
+        let tallies = vec![[0; 4]; matrix.rows.len()];
+        CoverageBuilder {
+            matrix,
+            as_of,
+            stale_days,
+            index,
+            tallies,
+            items: 0,
+        }
+    }
+
+    /// The matrix being covered.
+    pub fn matrix(&self) -> &Matrix {
+        &self.matrix
+    }
+
+    /// Counts one evidence item.
+    pub fn add(&mut self, e: &EvidenceItem) {
+        self.items += 1;
+        let Some(&i) = self.index.get(&e.control_id) else {
+            return;
+        };
+        let t = &mut self.tallies[i];
+        t[0] += 1;
+        match freshness(e, self.as_of, self.stale_days) {
+            Freshness::Current => t[1] += 1,
+            Freshness::Expired => t[2] += 1,
+            Freshness::Stale => t[3] += 1,
+        }
+    }
+
+    /// Judges every control.
+    pub fn finish(self) -> Coverage {
+        let mut controls = Vec::with_capacity(self.matrix.rows.len());
+        for (i, (row, t)) in self.matrix.rows.iter().zip(&self.tallies).enumerate() {
+            let [n, current, expired, stale] = *t;
             let state = if current > 0 {
                 EvidenceState::Current
             } else if n > 0 {
@@ -225,12 +258,28 @@ impl Coverage {
             });
         }
         Coverage {
-            as_of,
-            stale_days,
-            matrix,
+            as_of: self.as_of,
+            stale_days: self.stale_days,
+            matrix: self.matrix,
             controls,
-            evidence,
+            evidence_items: self.items,
         }
+    }
+}
+
+impl Coverage {
+    /// Computes coverage of `matrix` with `evidence` at `as_of`.
+    pub fn build<'a>(
+        matrix: Matrix,
+        evidence: impl IntoIterator<Item = &'a EvidenceItem>,
+        as_of: NaiveDate,
+        stale_days: i64,
+    ) -> Coverage {
+        let mut b = CoverageBuilder::new(matrix, as_of, stale_days);
+        for e in evidence {
+            b.add(e);
+        }
+        b.finish()
     }
 
     /// Controls that are gaps.

@@ -36,28 +36,76 @@ pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// CSV bytes (RFC 4180: CRLF line ends, header row), neutralised unless `raw`, with a
-/// UTF-8 BOM when `bom`.
-pub fn csv_bytes(header: &[&str], rows: &[Vec<String>], raw: bool, bom: bool) -> Result<Vec<u8>> {
-    let mut out = Vec::new();
-    if bom {
-        out.extend_from_slice(b"\xEF\xBB\xBF");
-    }
-    {
+/// A CSV file written row by row (RFC 4180: CRLF line ends, header row), neutralised unless
+/// `raw`, with a UTF-8 BOM when `bom`.
+pub struct CsvOut<W: Write> {
+    w: csv::Writer<W>,
+    raw: bool,
+}
+
+impl<W: Write> CsvOut<W> {
+    /// Starts the file: BOM (when asked) and header row.
+    pub fn new(mut out: W, header: &[&str], raw: bool, bom: bool) -> Result<Self> {
+        if bom {
+            out.write_all(b"\xEF\xBB\xBF")
+                .map_err(|e| Error::io("writing a CSV file", e))?;
+        }
         let mut w = csv::WriterBuilder::new()
             .terminator(csv::Terminator::CRLF)
-            .from_writer(&mut out);
+            .from_writer(out);
         w.write_record(header)?;
-        for r in rows {
-            if raw {
-                w.write_record(r)?;
-            } else {
-                w.write_record(r.iter().map(|c| neutralise(c).into_owned()))?;
-            }
-        }
-        w.flush()?;
+        Ok(CsvOut { w, raw })
     }
-    Ok(out)
+
+    /// Writes one row.
+    pub fn row<S: AsRef<str>>(&mut self, cells: &[S]) -> Result<()> {
+        if self.raw {
+            self.w.write_record(cells.iter().map(AsRef::as_ref))?;
+        } else {
+            self.w
+                .write_record(cells.iter().map(|c| neutralise(c.as_ref()).into_owned()))?;
+        }
+        Ok(())
+    }
+
+    /// Flushes and hands back the output.
+    pub fn finish(self) -> Result<W> {
+        self.w
+            .into_inner()
+            .map_err(|e| Error::io("writing a CSV file", io::Error::other(e.to_string())))
+    }
+}
+
+/// CSV bytes of a small table (see [`CsvOut`]).
+pub fn csv_bytes(header: &[&str], rows: &[Vec<String>], raw: bool, bom: bool) -> Result<Vec<u8>> {
+    let mut out = CsvOut::new(Vec::new(), header, raw, bom)?;
+    for r in rows {
+        out.row(r)?;
+    }
+    out.finish()
+}
+
+/// A file of a package being written in pieces; its SHA-256 and size are taken as it is written.
+/// Hand it back to [`Staging::close`].
+pub struct StagedFile {
+    rel: String,
+    path: PathBuf,
+    out: io::BufWriter<fs::File>,
+    hash: Sha256,
+    size: u64,
+}
+
+impl Write for StagedFile {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.out.write(buf)?;
+        self.hash.update(&buf[..n]);
+        self.size += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
 }
 
 /// One file of a package as listed in the manifest.
@@ -170,6 +218,31 @@ impl Staging {
             })?;
         }
         Ok(p)
+    }
+
+    /// Creates a file to be written in pieces (a report or an index of any length).
+    pub fn create(&self, rel: &str) -> Result<StagedFile> {
+        let path = self.target(rel)?;
+        let f = fs::File::create(&path).map_err(|e| Error::CantCreate {
+            path: path.clone(),
+            reason: e.to_string(),
+        })?;
+        Ok(StagedFile {
+            rel: rel.to_string(),
+            path,
+            out: io::BufWriter::with_capacity(1 << 16, f),
+            hash: Sha256::new(),
+            size: 0,
+        })
+    }
+
+    /// Finishes a file from [`Staging::create`] and records it for the manifest.
+    pub fn close(&mut self, mut file: StagedFile) -> Result<()> {
+        file.out
+            .flush()
+            .map_err(|e| Error::io(format!("writing `{}`", file.path.display()), e))?;
+        self.record(&file.rel, hex(&file.hash.finalize()), file.size);
+        Ok(())
     }
 
     /// Adds a file from bytes.

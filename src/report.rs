@@ -1,9 +1,13 @@
-//! The audit report as a [`pdf::Document`]: cover, summary with chart, control matrix, gaps and
-//! the evidence appendix, built from a [`Coverage`]. Layout and fonts are `pdf`'s business.
+//! The audit report: cover, summary with chart, control matrix, gaps and the evidence appendix,
+//! built from a [`Coverage`] and written through a streaming [`pdf::Writer`]: the appendix rows
+//! are fed one at a time (straight from the catalogue), so a report of 100,000 evidence items
+//! needs no more memory than one of ten. Layout and fonts are `pdf`'s business.
 
-use crate::coverage::{Coverage, freshness, needs_customer_evidence};
+use std::io::Write;
+
+use crate::coverage::{Coverage, EvidenceItem, freshness, needs_customer_evidence};
 use crate::mapping::{Ownership, Service};
-use crate::pdf::{Align, BarChart, Block, Column, Document, Paper, Table};
+use crate::pdf::{Align, BarChart, Block, Column, Finished, Meta, Paper, Table, Writer};
 
 /// What the cover page says besides the coverage itself.
 #[derive(Debug, Clone)]
@@ -59,8 +63,25 @@ fn service_label(s: Service) -> &'static str {
     }
 }
 
-/// Builds the report document.
-pub fn document(cov: &Coverage, cover: &Cover) -> Document {
+/// Title, author, subject and date of the PDF.
+fn meta(cov: &Coverage, cover: &Cover) -> Meta {
+    let services: Vec<&str> = cov.matrix.services.iter().map(|s| service_label(*s)).collect();
+    Meta {
+        title: cover.title.clone(),
+        author: cover.organization.clone(),
+        subject: format!(
+            "NIST CSF 2.0 shared responsibility and evidence, {} ({}), as of {}",
+            cov.matrix.provider.name,
+            services.join(", "),
+            cov.as_of
+        ),
+        created: cov.as_of,
+        paper: cover.paper,
+    }
+}
+
+/// Everything before the evidence appendix: cover, summary, matrix and gaps.
+fn front(cov: &Coverage, cover: &Cover) -> Vec<Block> {
     let m = &cov.matrix;
     let services: Vec<&str> = m.services.iter().map(|s| service_label(*s)).collect();
     let mut blocks = vec![
@@ -171,7 +192,7 @@ pub fn document(cov: &Coverage, cover: &Cover) -> Document {
         "{gaps} of {} controls are gaps (customer or shared, without current evidence or not implemented); \
          {} evidence items in total.",
         m.rows.len(),
-        cov.evidence.len()
+        cov.evidence_items
     )));
 
     // The matrix.
@@ -250,65 +271,87 @@ pub fn document(cov: &Coverage, cover: &Cover) -> Document {
         }));
     }
 
-    // Evidence appendix.
     blocks.push(Block::PageBreak);
-    blocks.push(Block::Heading("Evidence appendix".into()));
-    if cov.evidence.is_empty() {
-        blocks.push(Block::Paragraph("No evidence has been imported.".into()));
-    } else {
-        let rows = cov
-            .evidence
-            .iter()
-            .map(|e| {
-                vec![
-                    e.id.to_string(),
-                    e.control_id.clone(),
-                    e.title.clone(),
-                    e.collected_on.map(|d| d.to_string()).unwrap_or_default(),
-                    e.valid_until.map(|d| d.to_string()).unwrap_or_default(),
-                    freshness(e, cov.as_of, cov.stale_days).as_str().to_string(),
-                    e.owner.clone(),
-                    e.location.clone(),
-                    e.file_sha256
-                        .as_deref()
-                        .map(|h| h.get(..12).unwrap_or(h).to_string())
-                        .unwrap_or_default(),
-                    format!(
-                        "{} #{} ({} row {})",
-                        e.source_file, e.batch_id, e.source_sheet, e.source_row
-                    )
-                    .replace(" ( row", " (row"),
-                ]
-            })
-            .collect();
-        blocks.push(Block::Table(Table {
-            columns: vec![
-                num("ID", 0.8),
-                col("Control", 1.2),
-                col("Title", 3.0),
-                col("Collected", 1.3),
-                col("Valid until", 1.3),
-                col("Fresh", 1.0),
-                col("Owner", 1.4),
-                col("Location", 2.6),
-                col("SHA-256", 1.5),
-                col("Source batch", 2.4),
-            ],
-            rows,
-            font_size: 6.5,
-        }));
+    blocks
+}
+
+fn appendix_columns() -> Vec<Column> {
+    vec![
+        num("ID", 0.8),
+        col("Control", 1.2),
+        col("Title", 2.8),
+        // Wide enough for a whole ISO date at 6.5 pt on A4.
+        col("Collected", 1.45),
+        col("Valid until", 1.45),
+        col("Fresh", 1.0),
+        col("Owner", 1.4),
+        col("Location", 2.5),
+        col("SHA-256", 1.5),
+        col("Source batch", 2.4),
+    ]
+}
+
+fn appendix_row(e: &EvidenceItem, cov: &Coverage) -> Vec<String> {
+    vec![
+        e.id.to_string(),
+        e.control_id.clone(),
+        e.title.clone(),
+        e.collected_on.map(|d| d.to_string()).unwrap_or_default(),
+        e.valid_until.map(|d| d.to_string()).unwrap_or_default(),
+        freshness(e, cov.as_of, cov.stale_days).as_str().to_string(),
+        e.owner.clone(),
+        e.location.clone(),
+        e.file_sha256
+            .as_deref()
+            .map(|h| h.get(..12).unwrap_or(h).to_string())
+            .unwrap_or_default(),
+        format!(
+            "{} #{} ({} row {})",
+            e.source_file, e.batch_id, e.source_sheet, e.source_row
+        )
+        .replace(" ( row", " (row"),
+    ]
+}
+
+/// The report being written: [`Report::start`] writes everything up to the evidence appendix,
+/// [`Report::evidence`] adds one appendix row, [`Report::finish`] completes the file.
+pub struct Report<'c, W: Write> {
+    w: Writer<W>,
+    cov: &'c Coverage,
+}
+
+impl<'c, W: Write> Report<'c, W> {
+    /// Writes the cover, summary, matrix and gaps, and opens the evidence appendix.
+    ///
+    /// # Errors
+    /// If the output cannot be written.
+    pub fn start(out: W, cov: &'c Coverage, cover: &Cover) -> Result<Self, String> {
+        let mut w = Writer::new(out, &meta(cov, cover))?;
+        w.blocks(&front(cov, cover))?;
+        if cov.evidence_items == 0 {
+            w.blocks(&[
+                Block::Heading("Evidence appendix".into()),
+                Block::Paragraph("No evidence has been imported.".into()),
+            ])?;
+        } else {
+            w.table_begin(Some("Evidence appendix"), &appendix_columns(), 6.5)?;
+        }
+        Ok(Report { w, cov })
     }
-    Document {
-        title: cover.title.clone(),
-        author: cover.organization.clone(),
-        subject: format!(
-            "NIST CSF 2.0 shared responsibility and evidence, {} ({}), as of {}",
-            m.provider.name,
-            services.join(", "),
-            cov.as_of
-        ),
-        created: cov.as_of,
-        paper: cover.paper,
-        blocks,
+
+    /// Adds one evidence item to the appendix (in the order they should appear).
+    ///
+    /// # Errors
+    /// If the output cannot be written.
+    pub fn evidence(&mut self, e: &EvidenceItem) -> Result<(), String> {
+        self.w.table_row(&appendix_row(e, self.cov))
+    }
+
+    /// Finishes the PDF.
+    ///
+    /// # Errors
+    /// If the output cannot be written.
+    pub fn finish(self) -> Result<Finished<W>, String> {
+        self.w.finish()
     }
 }

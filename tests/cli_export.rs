@@ -99,6 +99,18 @@ fn the_pdf_reads_back_with_every_control_the_fonts_embedded_and_page_numbers() {
         assert!(text.contains(word), "the PDF lacks {word} of the evidence title");
     }
     assert!(text.contains("Acme GmbH") && text.contains("Payments"));
+    // Dates in the appendix are never broken over two lines.
+    let mut index = csv::Reader::from_path(w.path().join("pkg/evidence-index.csv")).unwrap();
+    let head = index.headers().unwrap().clone();
+    let mut dates = 0;
+    for r in index.records().map(Result::unwrap) {
+        for col in ["collected_on", "valid_until"] {
+            let d = &r[head.iter().position(|h| h == col).unwrap()];
+            assert!(d.is_empty() || text.contains(d), "the PDF breaks the date {d}");
+            dates += usize::from(!d.is_empty());
+        }
+    }
+    assert!(dates > 0);
     let info = tool("pdfinfo", &[p]);
     let pages: usize = info
         .lines()

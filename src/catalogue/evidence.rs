@@ -197,6 +197,22 @@ impl Catalogue {
             .map_err(|e| self.err("listing evidence", e))
     }
 
+    /// Every evidence item, by control then ID, handed to `f` one at a time: nothing is
+    /// collected, so memory does not grow with the number of items. An error from `f` stops
+    /// the scan and is returned.
+    pub fn each_evidence(&self, mut f: impl FnMut(EvidenceItem) -> Result<()>) -> Result<()> {
+        let sql = format!("{ITEM_SQL} ORDER BY e.control_id, e.id");
+        let mut stmt = self
+            .conn()
+            .prepare(&sql)
+            .map_err(|e| self.err("reading evidence", e))?;
+        let mut rows = stmt.query([]).map_err(|e| self.err("reading evidence", e))?;
+        while let Some(r) = rows.next().map_err(|e| self.err("reading evidence", e))? {
+            f(item(r).map_err(|e| self.err("reading evidence", e))?)?;
+        }
+        Ok(())
+    }
+
     /// One evidence row.
     pub fn evidence_item(&self, id: i64) -> Result<Option<EvidenceItem>> {
         let sql = format!("{ITEM_SQL} WHERE e.id = ?1");

@@ -8,15 +8,15 @@ use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
 
 use crate::assessment::Status;
-use crate::catalogue::evidence::EvidenceFilter;
 use crate::catalogue::{Catalogue, FrameworkRow};
 use crate::cli::Ctx;
 use crate::cli::evidence::today;
 use crate::cli::scope::{Resolved, ScopeArgs};
-use crate::coverage::{Coverage, freshness, needs_customer_evidence};
+use crate::coverage::{Coverage, CoverageBuilder, EvidenceItem, freshness, needs_customer_evidence};
 use crate::error::{Error, Result};
 use crate::framework::hex;
 use crate::mapping::Service;
+use crate::matrix::Matrix;
 use crate::output::{Listing, OutputArgs};
 use crate::package::{self, Manifest, Staging, csv_bytes};
 
@@ -201,45 +201,119 @@ pub struct VerifyArgs {
     path: PathBuf,
 }
 
-fn coverage(cat: &Catalogue, scope: &Resolved, as_of: NaiveDate, stale_days: i64) -> Result<Coverage> {
+fn check_stale_days(stale_days: i64) -> Result<()> {
     if stale_days < 0 {
         return Err(Error::Usage(format!(
             "--stale-days {stale_days}: expected 0 or more"
         )));
     }
+    Ok(())
+}
+
+/// Coverage of the scope, counting evidence as it streams from the catalogue.
+fn coverage(cat: &Catalogue, scope: &Resolved, as_of: NaiveDate, stale_days: i64) -> Result<Coverage> {
+    check_stale_days(stale_days)?;
     let m = crate::matrix::build(cat, &scope.provider, &scope.services)?;
-    let evidence = cat.evidence(&EvidenceFilter::default())?;
-    Ok(Coverage::build(m, evidence, as_of, stale_days))
+    let mut b = CoverageBuilder::new(m, as_of, stale_days);
+    cat.each_evidence(|e| {
+        b.add(&e);
+        Ok(())
+    })?;
+    Ok(b.finish())
 }
 
 /// Digest over the content the package reflects: frameworks and matrix sources, every matrix
-/// row (ownership, overrides, statuses) and every evidence item. Load times are left out.
-fn digest(frameworks: &[FrameworkRow], cov: &Coverage) -> Result<String> {
-    let mut h = Sha256::new();
-    for f in frameworks {
-        h.update(format!("framework\x1f{}\x1f{}\x1f{}\n", f.id, f.version, f.source_sha256).as_bytes());
+/// row (ownership, overrides, statuses) and every evidence item, fed one at a time. Load
+/// times are left out.
+struct CatalogueDigest(Sha256);
+
+impl CatalogueDigest {
+    fn new(frameworks: &[FrameworkRow], m: &Matrix) -> Result<Self> {
+        let mut h = Sha256::new();
+        for f in frameworks {
+            h.update(format!("framework\x1f{}\x1f{}\x1f{}\n", f.id, f.version, f.source_sha256).as_bytes());
+        }
+        h.update(
+            format!(
+                "provider\x1f{}\x1f{}\x1f{}\n",
+                m.provider.id, m.provider.source_sha256, m.provider.cells
+            )
+            .as_bytes(),
+        );
+        for r in &m.rows {
+            h.update(serde_json::to_vec(&(
+                &r.control_id,
+                &r.cells,
+                &r.effective,
+                &r.assessments,
+            ))?);
+            h.update(b"\n");
+        }
+        Ok(CatalogueDigest(h))
     }
-    h.update(
-        format!(
-            "provider\x1f{}\x1f{}\x1f{}\n",
-            cov.matrix.provider.id, cov.matrix.provider.source_sha256, cov.matrix.provider.cells
-        )
-        .as_bytes(),
-    );
-    for r in &cov.matrix.rows {
-        h.update(serde_json::to_vec(&(
-            &r.control_id,
-            &r.cells,
-            &r.effective,
-            &r.assessments,
-        ))?);
-        h.update(b"\n");
+
+    fn add(&mut self, e: &EvidenceItem) -> Result<()> {
+        self.0.update(serde_json::to_vec(e)?);
+        self.0.update(b"\n");
+        Ok(())
     }
-    for e in &cov.evidence {
-        h.update(serde_json::to_vec(e)?);
-        h.update(b"\n");
+
+    fn finish(self) -> String {
+        hex(&self.0.finalize())
     }
-    Ok(hex(&h.finalize()))
+}
+
+/// Copies one evidence file into the package when it still has the hash recorded at import;
+/// returns what `evidence-index.csv` says in its `packaged_as` column.
+fn package_file(
+    staging: &mut Staging,
+    roots: &std::collections::HashMap<i64, String>,
+    e: &EvidenceItem,
+    warnings: &mut Vec<String>,
+) -> Result<String> {
+    if e.location_kind != "file" {
+        return Ok(String::new());
+    }
+    let Some(root) = roots.get(&e.batch_id) else {
+        return Ok(String::new());
+    };
+    let src = Path::new(root).join(e.location.replace('\\', "/"));
+    let name = Path::new(&e.location)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "file".into());
+    let rel = format!("evidence/{}-{}", e.id, name);
+    Ok(match package::hash_file(&src) {
+        Err(err) => {
+            warnings.push(format!(
+                "evidence {} ({}): file {} cannot be read now ({err}); not included",
+                e.id,
+                e.control_id,
+                src.display()
+            ));
+            "missing at export".into()
+        }
+        Ok((sha, _)) if Some(&sha) != e.file_sha256.as_ref() => {
+            warnings.push(format!(
+                "evidence {} ({}): file {} changed since import (SHA-256 {} recorded, {} now); not included",
+                e.id,
+                e.control_id,
+                src.display(),
+                e.file_sha256.as_deref().unwrap_or("-"),
+                sha
+            ));
+            format!("changed since import (now {sha}); not included")
+        }
+        Ok(_) => {
+            let (sha, _) = staging.add_copy(&rel, &src)?;
+            if Some(&sha) != e.file_sha256.as_ref() {
+                warnings.push(format!("evidence {}: file changed while it was copied", e.id));
+                "changed while copied".into()
+            } else {
+                rel
+            }
+        }
+    })
 }
 
 fn service_index(s: Service) -> usize {
@@ -271,62 +345,53 @@ pub fn export(ctx: &Ctx, args: &ExportArgs) -> Result<u8> {
     };
     let cat = ctx.open()?;
     let scope = args.scope.resolve(&cat)?;
-    let cov = coverage(&cat, &scope, as_of, args.stale_days)?;
+    check_stale_days(args.stale_days)?;
     let frameworks_loaded = cat.frameworks()?;
     let batches = cat.batches()?;
-    let digest = digest(&frameworks_loaded, &cov)?;
+
+    // First pass over the evidence: coverage and the catalogue digest (the cover shows it).
+    // Every pass streams from the catalogue, so memory does not grow with the evidence.
+    let m = crate::matrix::build(&cat, &scope.provider, &scope.services)?;
+    let mut dig = CatalogueDigest::new(&frameworks_loaded, &m)?;
+    let mut builder = CoverageBuilder::new(m, as_of, args.stale_days);
+    cat.each_evidence(|e| {
+        dig.add(&e)?;
+        builder.add(&e);
+        Ok(())
+    })?;
+    let cov = builder.finish();
+    let digest = dig.finish();
     let mut staging = Staging::new(&args.out, args.zip, args.force)?;
     let mut warnings = Vec::new();
 
-    // Evidence files first: their check results go into the index.
-    let mut packaged: Vec<String> = vec![String::new(); cov.evidence.len()];
-    if args.include_files {
-        let roots: std::collections::HashMap<i64, &str> =
-            batches.iter().map(|b| (b.id, b.evidence_root.as_str())).collect();
-        for (i, e) in cov.evidence.iter().enumerate() {
-            if e.location_kind != "file" {
-                continue;
-            }
-            let Some(root) = roots.get(&e.batch_id) else {
-                continue;
+    // Second pass: evidence files (re-hashed, copied) and the evidence index that names them.
+    if want_csv || args.include_files {
+        let roots: std::collections::HashMap<i64, String> =
+            batches.iter().map(|b| (b.id, b.evidence_root.clone())).collect();
+        let mut index = if want_csv {
+            let f = staging.create("evidence-index.csv")?;
+            Some(package::CsvOut::new(
+                f,
+                &EVIDENCE_COLUMNS,
+                args.raw_csv,
+                args.bom,
+            )?)
+        } else {
+            None
+        };
+        cat.each_evidence(|e| {
+            let packaged = if args.include_files {
+                package_file(&mut staging, &roots, &e, &mut warnings)?
+            } else {
+                String::new()
             };
-            let src = Path::new(root).join(e.location.replace('\\', "/"));
-            let name = Path::new(&e.location)
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_else(|| "file".into());
-            let rel = format!("evidence/{}-{}", e.id, name);
-            match package::hash_file(&src) {
-                Err(err) => {
-                    warnings.push(format!(
-                        "evidence {} ({}): file {} cannot be read now ({err}); not included",
-                        e.id,
-                        e.control_id,
-                        src.display()
-                    ));
-                    packaged[i] = "missing at export".into();
-                }
-                Ok((sha, _)) if Some(&sha) != e.file_sha256.as_ref() => {
-                    warnings.push(format!(
-                        "evidence {} ({}): file {} changed since import (SHA-256 {} recorded, {} now); not included",
-                        e.id,
-                        e.control_id,
-                        src.display(),
-                        e.file_sha256.as_deref().unwrap_or("-"),
-                        sha
-                    ));
-                    packaged[i] = format!("changed since import (now {sha}); not included");
-                }
-                Ok(_) => {
-                    let (sha, _) = staging.add_copy(&rel, &src)?;
-                    if Some(&sha) != e.file_sha256.as_ref() {
-                        warnings.push(format!("evidence {}: file changed while it was copied", e.id));
-                        packaged[i] = "changed while copied".into();
-                    } else {
-                        packaged[i] = rel;
-                    }
-                }
+            if let Some(index) = index.as_mut() {
+                index.row(&evidence_row(&cov, &e, packaged))?;
             }
+            Ok(())
+        })?;
+        if let Some(index) = index {
+            staging.close(index.finish()?)?;
         }
     }
 
@@ -353,10 +418,6 @@ pub fn export(ctx: &Ctx, args: &ExportArgs) -> Result<u8> {
 
     if want_csv {
         staging.add_bytes("control-matrix.csv", &matrix_csv(&cov, args.raw_csv, args.bom)?)?;
-        staging.add_bytes(
-            "evidence-index.csv",
-            &evidence_csv(&cov, &packaged, args.raw_csv, args.bom)?,
-        )?;
         staging.add_bytes("gaps.csv", &gaps_csv(&cov, args.raw_csv, args.bom)?)?;
     }
     let mut pages = 0;
@@ -373,11 +434,14 @@ pub fn export(ctx: &Ctx, args: &ExportArgs) -> Result<u8> {
                 PaperArg::Letter => crate::pdf::Paper::Letter,
             },
         };
-        let doc = crate::report::document(&cov, &cover);
-        let rendered =
-            crate::pdf::render(&doc).map_err(|e| Error::Failed(format!("rendering the PDF: {e}")))?;
-        if !rendered.missing_chars.is_empty() {
-            let list: Vec<String> = rendered
+        // Third pass: the report, its appendix fed row by row.
+        let failed = |e: String| Error::Failed(format!("writing report.pdf: {e}"));
+        let file = staging.create("report.pdf")?;
+        let mut report = crate::report::Report::start(file, &cov, &cover).map_err(failed)?;
+        cat.each_evidence(|e| report.evidence(&e).map_err(failed))?;
+        let done = report.finish().map_err(failed)?;
+        if !done.missing_chars.is_empty() {
+            let list: Vec<String> = done
                 .missing_chars
                 .iter()
                 .map(|c| format!("{c} (U+{:04X})", *c as u32))
@@ -387,8 +451,8 @@ pub fn export(ctx: &Ctx, args: &ExportArgs) -> Result<u8> {
                 list.join(", ")
             ));
         }
-        pages = rendered.pages;
-        staging.add_bytes("report.pdf", &rendered.bytes)?;
+        pages = done.pages;
+        staging.close(done.out)?;
     }
 
     let formats: Vec<&str> = [want_pdf.then_some("pdf"), want_csv.then_some("csv")]
@@ -456,7 +520,7 @@ pub fn export(ctx: &Ctx, args: &ExportArgs) -> Result<u8> {
             String::new()
         },
         cov.matrix.rows.len(),
-        cov.evidence.len()
+        cov.evidence_items
     ));
     ctx.msg.note(format!(
         "manifest.json SHA-256 {manifest_sha}; check the package with `csfkit verify {}`",
@@ -519,38 +583,31 @@ fn matrix_csv(cov: &Coverage, raw: bool, bom: bool) -> Result<Vec<u8>> {
     csv_bytes(&MATRIX_COLUMNS, &rows, raw, bom)
 }
 
-fn evidence_csv(cov: &Coverage, packaged: &[String], raw: bool, bom: bool) -> Result<Vec<u8>> {
-    let rows: Vec<Vec<String>> = cov
-        .evidence
-        .iter()
-        .zip(packaged)
-        .map(|(e, p)| {
-            vec![
-                e.id.to_string(),
-                e.control_id.clone(),
-                e.title.clone(),
-                e.description.clone(),
-                e.evidence_type.clone(),
-                e.owner.clone(),
-                e.collected_on.map(|d| d.to_string()).unwrap_or_default(),
-                e.valid_until.map(|d| d.to_string()).unwrap_or_default(),
-                freshness(e, cov.as_of, cov.stale_days).as_str().to_string(),
-                e.location.clone(),
-                e.location_kind.clone(),
-                e.file_sha256.clone().unwrap_or_default(),
-                e.file_size.map(|s| s.to_string()).unwrap_or_default(),
-                e.source_system.clone(),
-                e.extras.clone(),
-                e.source_file.clone(),
-                e.source_sha256.clone(),
-                e.source_sheet.clone(),
-                e.source_row.to_string(),
-                e.batch_id.to_string(),
-                p.clone(),
-            ]
-        })
-        .collect();
-    csv_bytes(&EVIDENCE_COLUMNS, &rows, raw, bom)
+/// One row of `evidence-index.csv`.
+fn evidence_row(cov: &Coverage, e: &EvidenceItem, packaged: String) -> Vec<String> {
+    vec![
+        e.id.to_string(),
+        e.control_id.clone(),
+        e.title.clone(),
+        e.description.clone(),
+        e.evidence_type.clone(),
+        e.owner.clone(),
+        e.collected_on.map(|d| d.to_string()).unwrap_or_default(),
+        e.valid_until.map(|d| d.to_string()).unwrap_or_default(),
+        freshness(e, cov.as_of, cov.stale_days).as_str().to_string(),
+        e.location.clone(),
+        e.location_kind.clone(),
+        e.file_sha256.clone().unwrap_or_default(),
+        e.file_size.map(|s| s.to_string()).unwrap_or_default(),
+        e.source_system.clone(),
+        e.extras.clone(),
+        e.source_file.clone(),
+        e.source_sha256.clone(),
+        e.source_sheet.clone(),
+        e.source_row.to_string(),
+        e.batch_id.to_string(),
+        packaged,
+    ]
 }
 
 fn gaps_csv(cov: &Coverage, raw: bool, bom: bool) -> Result<Vec<u8>> {

@@ -4,12 +4,8 @@
 //! Coordinates are PDF points from the bottom-left corner. `y` is the top of the free space on
 //! the current page and moves down as blocks are placed.
 
-use printpdf::{
-    Color, Line, LinePoint, Op, PaintMode, PdfFontHandle, Point, Pt, Rect, Rgb, TextItem, TextMatrix,
-};
-
 use super::text::{Face, Fonts};
-use super::{Align, BarChart, Block, Table};
+use super::{Align, BarChart, Block, Column, Table};
 
 /// Left, right and bottom margin; also the top margin of the cover page.
 const MARGIN: f32 = 40.0;
@@ -27,6 +23,8 @@ const RULE: [f32; 3] = [0.72, 0.72, 0.72];
 const HEADER_FILL: [f32; 3] = [0.88, 0.90, 0.93];
 
 const BODY_SIZE: f32 = 10.0;
+/// Running header and footer text size.
+const HEADER_SIZE: f32 = 8.0;
 const BODY_LEADING: f32 = 13.5;
 
 /// Converts a 0–255 colour to the 0–1 floats PDF wants.
@@ -38,15 +36,6 @@ fn rgb(c: [u8; 3]) -> [f32; 3] {
     ]
 }
 
-fn color(c: [f32; 3]) -> Color {
-    Color::Rgb(Rgb {
-        r: c[0],
-        g: c[1],
-        b: c[2],
-        icc_profile: None,
-    })
-}
-
 /// A font size from the caller, made usable (NaN, zero, negative and absurd values are clamped).
 fn sane_size(size: f32, default: f32) -> f32 {
     if size.is_finite() && size > 0.0 {
@@ -56,143 +45,193 @@ fn sane_size(size: f32, default: f32) -> f32 {
     }
 }
 
-/// The operations of one page, tracking text-object, font and colour state so that repeated
-/// settings are not emitted again (a 100,000-row table otherwise doubles its operation count).
-struct PageOps {
-    ops: Vec<Op>,
+/// The content stream of one page, tracking text-object, font and colour state so that
+/// repeated settings are not emitted again (a 100,000-row table otherwise doubles its size).
+pub(crate) struct PageOps {
+    pub(crate) buf: Vec<u8>,
     in_text: bool,
     font: Option<(Face, f32)>,
     fill: Option<[f32; 3]>,
     stroke: Option<([f32; 3], f32)>,
+    scratch: Vec<u8>,
+    /// Every piece of text shown, for the layout tests.
+    #[cfg(test)]
+    pub(crate) texts: Vec<String>,
 }
 
+/// Appends a number with at most two decimals (PDF wants no exponent; NaN draws at 0).
+fn num(out: &mut Vec<u8>, v: f32) {
+    let v = if v.is_finite() { v } else { 0.0 };
+    let hundredths = (f64::from(v) * 100.0).round() as i64;
+    if hundredths < 0 {
+        out.push(b'-');
+    }
+    let a = hundredths.unsigned_abs();
+    out.extend_from_slice((a / 100).to_string().as_bytes());
+    let frac = a % 100;
+    if frac != 0 {
+        out.push(b'.');
+        out.push(b'0' + (frac / 10) as u8);
+        if frac % 10 != 0 {
+            out.push(b'0' + (frac % 10) as u8);
+        }
+    }
+}
+
+fn nums(out: &mut Vec<u8>, vs: &[f32], op: &[u8]) {
+    for v in vs {
+        num(out, *v);
+        out.push(b' ');
+    }
+    out.extend_from_slice(op);
+    out.push(b'\n');
+}
+
+const HEX: &[u8; 16] = b"0123456789ABCDEF";
+
 impl PageOps {
-    fn new(ops: Vec<Op>) -> Self {
+    pub(crate) fn new() -> Self {
         PageOps {
-            ops,
+            buf: Vec::with_capacity(16 * 1024),
             in_text: false,
             font: None,
             fill: None,
             stroke: None,
+            scratch: Vec::new(),
+            #[cfg(test)]
+            texts: Vec::new(),
         }
     }
 
     fn set_fill(&mut self, c: [f32; 3]) {
         if self.fill != Some(c) {
-            self.ops.push(Op::SetFillColor { col: color(c) });
+            nums(&mut self.buf, &c, b"rg");
             self.fill = Some(c);
         }
     }
 
-    /// Draws one line of cleaned text with its baseline starting at (`x`, `y`).
-    fn text(&mut self, face: Face, size: f32, x: f32, y: f32, s: &str, c: [f32; 3]) {
-        if s.is_empty() {
-            return;
-        }
+    fn begin_text(&mut self, face: Face, size: f32, c: [f32; 3]) {
         if !self.in_text {
-            self.ops.push(Op::StartTextSection);
+            self.buf.extend_from_slice(b"BT\n");
             self.in_text = true;
         }
         if self.font != Some((face, size)) {
-            self.ops.push(Op::SetFont {
-                font: PdfFontHandle::External(face.font_id()),
-                size: Pt(size),
-            });
+            self.buf.push(b'/');
+            self.buf.extend_from_slice(face.id().as_bytes());
+            self.buf.push(b' ');
+            nums(&mut self.buf, &[size], b"Tf");
             self.font = Some((face, size));
         }
         self.set_fill(c);
+    }
+
+    /// Appends `s` as a hex string of glyph ids.
+    fn glyphs(&mut self, fonts: &mut Fonts, face: Face, s: &str) {
+        #[cfg(test)]
+        self.texts.push(s.to_string());
+        self.scratch.clear();
+        fonts.metrics(face).encode(s, &mut self.scratch);
+        self.buf.push(b'<');
+        for b in &self.scratch {
+            self.buf.push(HEX[usize::from(b >> 4)]);
+            self.buf.push(HEX[usize::from(b & 15)]);
+        }
+        self.buf.push(b'>');
+    }
+
+    /// Draws one line of cleaned text with its baseline starting at (`x`, `y`).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn text(
+        &mut self,
+        fonts: &mut Fonts,
+        face: Face,
+        size: f32,
+        x: f32,
+        y: f32,
+        s: &str,
+        c: [f32; 3],
+    ) {
+        if s.is_empty() {
+            return;
+        }
+        self.begin_text(face, size, c);
         // Absolute positioning (`Tm`), never the relative `Td` cursor.
-        self.ops.push(Op::SetTextMatrix {
-            matrix: TextMatrix::Translate(Pt(x), Pt(y)),
-        });
-        self.ops.push(Op::ShowText {
-            items: vec![TextItem::Text(s.to_string())],
-        });
+        nums(&mut self.buf, &[1.0, 0.0, 0.0, 1.0, x, y], b"Tm");
+        self.glyphs(fonts, face, s);
+        self.buf.extend_from_slice(b" Tj\n");
     }
 
     /// Draws several pieces of cleaned text on one baseline as a single `TJ`: each part is
     /// (x, measured width, text), left to right; the gaps become kerning offsets. For a wide
-    /// table this is one operation per line instead of two per cell, which roughly quarters the
-    /// operation count and the memory printpdf needs.
-    fn text_run(&mut self, face: Face, size: f32, y: f32, parts: &[(f32, f32, &str)], c: [f32; 3]) {
+    /// table this is one operation per line instead of two per cell.
+    pub(crate) fn text_run(
+        &mut self,
+        fonts: &mut Fonts,
+        face: Face,
+        size: f32,
+        y: f32,
+        parts: &[(f32, f32, &str)],
+        c: [f32; 3],
+    ) {
         let mut parts = parts.iter().filter(|p| !p.2.is_empty());
         let Some(&(x0, w0, s0)) = parts.next() else {
             return;
         };
-        if !self.in_text {
-            self.ops.push(Op::StartTextSection);
-            self.in_text = true;
-        }
-        if self.font != Some((face, size)) {
-            self.ops.push(Op::SetFont {
-                font: PdfFontHandle::External(face.font_id()),
-                size: Pt(size),
-            });
-            self.font = Some((face, size));
-        }
-        self.set_fill(c);
-        self.ops.push(Op::SetTextMatrix {
-            matrix: TextMatrix::Translate(Pt(x0), Pt(y)),
-        });
-        let mut items = vec![TextItem::Text(s0.to_string())];
+        self.begin_text(face, size, c);
+        nums(&mut self.buf, &[1.0, 0.0, 0.0, 1.0, x0, y], b"Tm");
+        self.buf.push(b'[');
+        self.glyphs(fonts, face, s0);
         let mut pen = x0 + w0;
         for &(x, w, s) in parts {
             // TJ numbers are thousandths of an em, subtracted from the pen position.
-            items.push(TextItem::Offset(-(x - pen) * 1000.0 / size));
-            items.push(TextItem::Text(s.to_string()));
+            self.buf.push(b' ');
+            num(&mut self.buf, -(x - pen) * 1000.0 / size);
+            self.buf.push(b' ');
+            self.glyphs(fonts, face, s);
             pen = x + w;
         }
-        self.ops.push(Op::ShowText { items });
+        self.buf.extend_from_slice(b"] TJ\n");
     }
 
     fn end_text(&mut self) {
         if self.in_text {
-            self.ops.push(Op::EndTextSection);
+            self.buf.extend_from_slice(b"ET\n");
             self.in_text = false;
         }
     }
 
-    fn rect(&mut self, x: f32, y: f32, w: f32, h: f32, c: [f32; 3]) {
+    pub(crate) fn rect(&mut self, x: f32, y: f32, w: f32, h: f32, c: [f32; 3]) {
         if !(w > 0.0 && h > 0.0) {
             return;
         }
         self.end_text();
         self.set_fill(c);
-        self.ops.push(Op::DrawRectangle {
-            rectangle: Rect {
-                x: Pt(x),
-                y: Pt(y),
-                width: Pt(w),
-                height: Pt(h),
-                mode: Some(PaintMode::Fill),
-                winding_order: None,
-            },
-        });
+        nums(&mut self.buf, &[x, y, w, h], b"re f");
     }
 
-    fn hline(&mut self, x1: f32, x2: f32, y: f32, thickness: f32, c: [f32; 3]) {
+    pub(crate) fn hline(&mut self, x1: f32, x2: f32, y: f32, thickness: f32, c: [f32; 3]) {
         self.end_text();
         if self.stroke != Some((c, thickness)) {
-            self.ops.push(Op::SetOutlineColor { col: color(c) });
-            self.ops.push(Op::SetOutlineThickness { pt: Pt(thickness) });
+            nums(&mut self.buf, &c, b"RG");
+            nums(&mut self.buf, &[thickness], b"w");
             self.stroke = Some((c, thickness));
         }
-        let point = |x: f32| LinePoint {
-            p: Point { x: Pt(x), y: Pt(y) },
-            bezier: false,
-        };
-        self.ops.push(Op::DrawLine {
-            line: Line {
-                points: vec![point(x1), point(x2)],
-                is_closed: false,
-            },
-        });
+        nums(&mut self.buf, &[x1, y], b"m");
+        nums(&mut self.buf, &[x2, y], b"l S");
     }
 
-    fn finish(mut self) -> Vec<Op> {
+    pub(crate) fn finish(mut self) -> Self {
         self.end_text();
-        self.ops
+        self
     }
+}
+
+/// Where finished pages go: the PDF file, or a list in the layout tests.
+pub(crate) trait Sink {
+    /// Page `index` (0-based) is complete except for its footer.
+    fn page(&mut self, index: usize, page: PageOps) -> Result<(), String>;
+    /// The footer of page `index`, drawn once the page count is known.
+    fn footer(&mut self, index: usize, footer: PageOps) -> Result<(), String>;
 }
 
 /// One table or key-value cell, already wrapped.
@@ -225,29 +264,54 @@ fn rows_height(cells: &[Cell], leading: f32, pad_y: f32) -> f32 {
     n as f32 * leading + 2.0 * pad_y
 }
 
-/// Lays out a document's blocks into pages of operations.
-pub(crate) struct Layout<'f> {
-    fonts: &'f mut Fonts,
+/// Lays out blocks into pages and hands each finished page to the sink, so nothing but the
+/// current page is held in memory.
+pub(crate) struct Layout<S: Sink> {
+    pub(crate) fonts: Fonts,
+    sink: S,
+    /// The first error of the sink; later pages are laid out but not written.
+    error: Option<String>,
     width: f32,
     height: f32,
-    pages: Vec<Vec<Op>>,
+    /// Running header text, cleaned and shortened to the line.
+    header: String,
     page: PageOps,
+    /// Pages handed to the sink so far.
+    pages: usize,
     y: f32,
     /// Nothing has been drawn on the current page yet.
     fresh: bool,
+    /// The table whose rows are being added, if any.
+    open_table: Option<TablePlan>,
 }
 
-impl<'f> Layout<'f> {
-    pub(crate) fn new(fonts: &'f mut Fonts, width: f32, height: f32) -> Self {
+impl<S: Sink> Layout<S> {
+    pub(crate) fn new(mut fonts: Fonts, sink: S, width: f32, height: f32, title: &str) -> Self {
+        let clean = fonts.clean(Face::Regular, title).into_owned();
+        let header = fonts.ellipsize(
+            Face::Regular,
+            &clean,
+            HEADER_SIZE,
+            (width - 2.0 * MARGIN).max(1.0),
+        );
         Layout {
             fonts,
+            sink,
+            error: None,
             width,
             height,
-            pages: Vec::new(),
-            page: PageOps::new(Vec::new()),
+            header,
+            page: PageOps::new(),
+            pages: 0,
             y: height - MARGIN,
             fresh: true,
+            open_table: None,
         }
+    }
+
+    /// The first error of the sink, if any.
+    pub(crate) fn error(&self) -> Option<&str> {
+        self.error.as_deref()
     }
 
     fn left(&self) -> f32 {
@@ -267,9 +331,33 @@ impl<'f> Layout<'f> {
         self.y - MARGIN
     }
 
+    /// Adds the running header (not on the cover) and hands the page to the sink.
+    fn emit_page(&mut self) {
+        let mut page = std::mem::replace(&mut self.page, PageOps::new());
+        if self.pages > 0 {
+            let (left, right) = (self.left(), self.left() + self.content_width());
+            let y = self.height - HEADER_BASELINE;
+            page.text(
+                &mut self.fonts,
+                Face::Regular,
+                HEADER_SIZE,
+                left,
+                y,
+                &self.header,
+                GREY_TEXT,
+            );
+            page.hline(left, right, self.height - HEADER_RULE, 0.5, RULE);
+        }
+        if self.error.is_none() {
+            if let Err(e) = self.sink.page(self.pages, page.finish()) {
+                self.error = Some(e);
+            }
+        }
+        self.pages += 1;
+    }
+
     fn new_page(&mut self) {
-        let page = std::mem::replace(&mut self.page, PageOps::new(Vec::new()));
-        self.pages.push(page.finish());
+        self.emit_page();
         self.y = self.height - CONTENT_TOP;
         self.fresh = true;
     }
@@ -301,7 +389,8 @@ impl<'f> Layout<'f> {
         for line in lines {
             self.ensure(leading);
             let x = self.left();
-            self.page.text(face, size, x, self.y - base, line, c);
+            self.page
+                .text(&mut self.fonts, face, size, x, self.y - base, line, c);
             self.y -= leading;
             self.fresh = false;
         }
@@ -342,7 +431,7 @@ impl<'f> Layout<'f> {
         self.y -= 16.0;
     }
 
-    fn heading(&mut self, s: &str, next: Option<&Block>) {
+    pub(crate) fn heading(&mut self, s: &str, next: Option<&Block>) {
         let (size, leading) = (13.0, 17.0);
         let lines = self.wrap_block(Face::Bold, size, s);
         self.gap(10.0);
@@ -362,7 +451,7 @@ impl<'f> Layout<'f> {
             Block::Paragraph(_) => 2.0 * BODY_LEADING,
             Block::KeyValues(kv) if kv.is_empty() => 0.0,
             Block::KeyValues(_) => 14.0,
-            Block::Table(t) => match self.plan_table(t) {
+            Block::Table(t) => match self.plan_table(&t.columns, t.font_size) {
                 None => 0.0,
                 Some(plan) => {
                     let first = t.rows.first().map_or(0.0, |row| {
@@ -419,7 +508,8 @@ impl<'f> Layout<'f> {
                 for (face, x, lines) in &cells {
                     if let Some(line) = lines.get(i) {
                         let base = self.baseline(*face, size, leading);
-                        self.page.text(*face, size, *x, self.y - base, line, BLACK);
+                        self.page
+                            .text(&mut self.fonts, *face, size, *x, self.y - base, line, BLACK);
                     }
                 }
                 self.y -= leading;
@@ -431,16 +521,15 @@ impl<'f> Layout<'f> {
     }
 
     /// Column geometry and the wrapped header; `None` for a table without columns.
-    fn plan_table(&mut self, t: &Table) -> Option<TablePlan> {
-        if t.columns.is_empty() {
+    fn plan_table(&mut self, spec: &[Column], font_size: f32) -> Option<TablePlan> {
+        if spec.is_empty() {
             return None;
         }
-        let size = sane_size(t.font_size, 9.0);
+        let size = sane_size(font_size, 9.0);
         let leading = size * 1.25;
         let (pad_x, pad_y) = ((size * 0.4).min(4.0), (size * 0.25).min(3.0));
         let total = self.content_width();
-        let weights: Vec<f32> = t
-            .columns
+        let weights: Vec<f32> = spec
             .iter()
             .map(|c| {
                 if c.width.is_finite() && c.width > 0.0 {
@@ -460,8 +549,8 @@ impl<'f> Layout<'f> {
         };
         let sum: f32 = weights.iter().sum();
         let mut x = self.left();
-        let mut columns = Vec::with_capacity(weights.len());
-        for (w, col) in weights.iter().zip(&t.columns) {
+        let mut columns: Vec<(f32, f32, Align)> = Vec::with_capacity(weights.len());
+        for (w, col) in weights.iter().zip(spec) {
             let width = total * w / sum;
             columns.push((x, width, col.align));
             x += width;
@@ -470,7 +559,7 @@ impl<'f> Layout<'f> {
         let max_header_lines = ((self.capacity() / 3.0 - 2.0 * pad_y) / leading).max(1.0) as usize;
         let header = columns
             .iter()
-            .zip(&t.columns)
+            .zip(spec)
             .map(|(&(x, width, align), col)| {
                 let clean = self.fonts.clean(Face::Bold, &col.header).into_owned();
                 let mut lines = self.fonts.wrap(Face::Bold, &clean, size, width - 2.0 * pad_x);
@@ -532,7 +621,8 @@ impl<'f> Layout<'f> {
                 };
                 parts.push((x, w, line.as_str()));
             }
-            self.page.text_run(face, plan.size, y, &parts, BLACK);
+            self.page
+                .text_run(&mut self.fonts, face, plan.size, y, &parts, BLACK);
         }
     }
 
@@ -551,65 +641,94 @@ impl<'f> Layout<'f> {
     }
 
     fn table(&mut self, t: &Table) {
-        let Some(plan) = self.plan_table(t) else {
+        let first = t.rows.first().map(Vec::as_slice);
+        self.table_begin(&t.columns, t.font_size, first);
+        for row in &t.rows {
+            self.table_row(row);
+        }
+        self.table_end();
+    }
+
+    /// Starts a table whose rows follow with [`Layout::table_row`]: draws its header, on a new
+    /// page unless the header and the first row (`first`, when known; else one line) fit.
+    pub(crate) fn table_begin(&mut self, columns: &[Column], font_size: f32, first: Option<&[String]>) {
+        self.table_end();
+        let Some(plan) = self.plan_table(columns, font_size) else {
             return;
         };
         self.gap(4.0);
-        let first = match t.rows.first() {
+        let first = match first {
             Some(row) => {
                 let cells = self.row_cells(&plan, row);
                 rows_height(&cells, plan.leading, plan.pad_y)
             }
-            None => 0.0,
+            None => plan.leading + 2.0 * plan.pad_y,
         };
         self.ensure((plan.header_height() + first).min(self.capacity()));
         self.draw_table_header(&plan);
-        let (x1, x2) = (self.left(), Self::table_right(&plan));
-        for row in &t.rows {
-            let cells = self.row_cells(&plan, row);
-            let n = cells.iter().map(|c| c.lines.len()).max().unwrap_or(1).max(1);
-            let h = n as f32 * plan.leading + 2.0 * plan.pad_y;
-            if self.room() < h && h <= self.capacity() - plan.header_height() {
-                // Rows never split when a whole page could hold them.
-                self.new_page();
-                self.draw_table_header(&plan);
-            }
-            // Otherwise the row is taller than a page: place as many lines as fit, continue
-            // below a repeated header on the next page.
-            let mut from = 0;
-            let mut broke_here = false;
-            while from < n {
-                let fit = ((self.room() - 2.0 * plan.pad_y) / plan.leading).floor();
-                let mut fit = if fit.is_finite() && fit > 0.0 {
-                    fit as usize
-                } else {
-                    0
-                };
-                if fit == 0 {
-                    if !broke_here {
-                        self.new_page();
-                        self.draw_table_header(&plan);
-                        broke_here = true;
-                        continue;
-                    }
-                    // Not even one line fits below the header: overprint the margin rather
-                    // than loop forever.
-                    fit = 1;
-                }
-                let to = n.min(from + fit);
-                self.draw_cells(&plan, Face::Regular, &cells, from, to);
-                self.y -= (to - from) as f32 * plan.leading + 2.0 * plan.pad_y;
-                self.page.hline(x1, x2, self.y, 0.3, RULE);
-                self.fresh = false;
-                from = to;
-                if from < n {
+        self.open_table = Some(plan);
+    }
+
+    /// Adds a row to the open table (ignored when there is none).
+    pub(crate) fn table_row(&mut self, row: &[String]) {
+        let Some(plan) = self.open_table.take() else {
+            return;
+        };
+        self.place_row(&plan, row);
+        self.open_table = Some(plan);
+    }
+
+    /// Closes the open table, if any.
+    pub(crate) fn table_end(&mut self) {
+        if self.open_table.take().is_some() {
+            self.y -= 10.0;
+        }
+    }
+
+    fn place_row(&mut self, plan: &TablePlan, row: &[String]) {
+        let (x1, x2) = (self.left(), Self::table_right(plan));
+        let cells = self.row_cells(plan, row);
+        let n = cells.iter().map(|c| c.lines.len()).max().unwrap_or(1).max(1);
+        let h = n as f32 * plan.leading + 2.0 * plan.pad_y;
+        if self.room() < h && h <= self.capacity() - plan.header_height() {
+            // Rows never split when a whole page could hold them.
+            self.new_page();
+            self.draw_table_header(plan);
+        }
+        // Otherwise the row is taller than a page: place as many lines as fit, continue
+        // below a repeated header on the next page.
+        let mut from = 0;
+        let mut broke_here = false;
+        while from < n {
+            let fit = ((self.room() - 2.0 * plan.pad_y) / plan.leading).floor();
+            let mut fit = if fit.is_finite() && fit > 0.0 {
+                fit as usize
+            } else {
+                0
+            };
+            if fit == 0 {
+                if !broke_here {
                     self.new_page();
-                    self.draw_table_header(&plan);
+                    self.draw_table_header(plan);
                     broke_here = true;
+                    continue;
                 }
+                // Not even one line fits below the header: overprint the margin rather
+                // than loop forever.
+                fit = 1;
+            }
+            let to = n.min(from + fit);
+            self.draw_cells(plan, Face::Regular, &cells, from, to);
+            self.y -= (to - from) as f32 * plan.leading + 2.0 * plan.pad_y;
+            self.page.hline(x1, x2, self.y, 0.3, RULE);
+            self.fresh = false;
+            from = to;
+            if from < n {
+                self.new_page();
+                self.draw_table_header(plan);
+                broke_here = true;
             }
         }
-        self.y -= 10.0;
     }
 
     fn bar_chart(&mut self, chart: &BarChart) {
@@ -651,6 +770,7 @@ impl<'f> Layout<'f> {
                 let sy = top - (legend_leading + swatch) / 2.0;
                 self.page.rect(*x, sy, swatch, swatch, rgb(*c));
                 self.page.text(
+                    &mut self.fonts,
                     Face::Regular,
                     legend_size,
                     x + swatch + 4.0,
@@ -714,8 +834,15 @@ impl<'f> Layout<'f> {
                 let y = top - k as f32 * leading - label_base;
                 let w = self.fonts.width(Face::Regular, line, size);
                 // Labels right-aligned against the bars.
-                self.page
-                    .text(Face::Regular, size, left + label_w - w, y, line, BLACK);
+                self.page.text(
+                    &mut self.fonts,
+                    Face::Regular,
+                    size,
+                    left + label_w - w,
+                    y,
+                    line,
+                    BLACK,
+                );
             }
             let bar_bottom = top - (content_h + bar_h) / 2.0;
             let text_y = bar_bottom + bar_h / 2.0 - size * 0.36;
@@ -742,78 +869,93 @@ impl<'f> Layout<'f> {
                             0.299 * f32::from(c[0]) + 0.587 * f32::from(c[1]) + 0.114 * f32::from(c[2]);
                         let ink = if luminance < 140.0 { [1.0; 3] } else { BLACK };
                         let tx = x0 + (x1 - x0 - w) / 2.0;
-                        self.page.text(Face::Regular, size, tx, text_y, &s, ink);
+                        self.page
+                            .text(&mut self.fonts, Face::Regular, size, tx, text_y, &s, ink);
                     }
                 }
             }
             let end = bar_x + scale(*total);
-            self.page
-                .text(Face::Bold, size, end + 4.0, text_y, total_text, BLACK);
+            self.page.text(
+                &mut self.fonts,
+                Face::Bold,
+                size,
+                end + 4.0,
+                text_y,
+                total_text,
+                BLACK,
+            );
             self.y -= content_h + row_gap;
             self.fresh = false;
         }
         self.y -= 8.0;
     }
 
-    /// Closes the last page and adds running headers and footers; returns each page's operations.
-    pub(crate) fn finish(mut self, title: &str) -> Vec<Vec<Op>> {
+    /// Closes the last page, draws every page's "Page N of M" footer, and returns the fonts
+    /// (with the glyphs used), the sink and the page count.
+    pub(crate) fn finish(mut self) -> Result<(Fonts, S, usize), String> {
+        self.table_end();
         // A trailing page break leaves an empty page behind: drop it (but keep a lone cover).
-        let last = std::mem::replace(&mut self.page, PageOps::new(Vec::new()));
-        if !self.fresh || self.pages.is_empty() {
-            self.pages.push(last.finish());
+        if !self.fresh || self.pages == 0 {
+            self.emit_page();
         }
-        let size = 8.0;
-        let title = self.fonts.clean(Face::Regular, title).into_owned();
-        let title = self
-            .fonts
-            .ellipsize(Face::Regular, &title, size, self.content_width());
-        let total = self.pages.len();
-        let (left, right) = (self.left(), self.left() + self.content_width());
-        let mut pages = std::mem::take(&mut self.pages);
-        for (i, ops) in pages.iter_mut().enumerate() {
-            let mut page = PageOps::new(std::mem::take(ops));
-            if i > 0 {
-                let y = self.height - HEADER_BASELINE;
-                page.text(Face::Regular, size, left, y, &title, GREY_TEXT);
-                page.hline(left, right, self.height - HEADER_RULE, 0.5, RULE);
+        let total = self.pages;
+        for i in 0..total {
+            if self.error.is_some() {
+                break;
             }
             let footer = format!("Page {} of {}", i + 1, total);
-            let w = self.fonts.width(Face::Regular, &footer, size);
+            let w = self.fonts.width(Face::Regular, &footer, HEADER_SIZE);
             let x = (self.width - w) / 2.0;
-            page.text(Face::Regular, size, x, FOOTER_BASELINE, &footer, GREY_TEXT);
-            *ops = page.finish();
+            let mut ops = PageOps::new();
+            ops.text(
+                &mut self.fonts,
+                Face::Regular,
+                HEADER_SIZE,
+                x,
+                FOOTER_BASELINE,
+                &footer,
+                GREY_TEXT,
+            );
+            if let Err(e) = self.sink.footer(i, ops.finish()) {
+                self.error = Some(e);
+            }
         }
-        pages
+        match self.error {
+            Some(e) => Err(e),
+            None => Ok((self.fonts, self.sink, total)),
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Column, Table};
+    use super::super::Table;
     use super::*;
     use crate::pdf::text::parsed_faces;
 
+    /// Collects the text of each page, footers included.
+    #[derive(Default)]
+    struct Texts(Vec<Vec<String>>);
+
+    impl Sink for Texts {
+        fn page(&mut self, index: usize, page: PageOps) -> Result<(), String> {
+            assert_eq!(index, self.0.len(), "pages arrive in order");
+            self.0.push(page.texts);
+            Ok(())
+        }
+        fn footer(&mut self, index: usize, footer: PageOps) -> Result<(), String> {
+            self.0[index].extend(footer.texts);
+            Ok(())
+        }
+    }
+
     fn lay_out(blocks: &[Block]) -> Vec<Vec<String>> {
-        let mut fonts = Fonts::new(parsed_faces().expect("fonts"));
-        let mut layout = Layout::new(&mut fonts, 595.28, 841.89);
+        let fonts = Fonts::new(parsed_faces().expect("fonts"));
+        let mut layout = Layout::new(fonts, Texts::default(), 595.28, 841.89, "Running title");
         layout.blocks(blocks);
-        layout
-            .finish("Running title")
-            .iter()
-            .map(|ops| {
-                ops.iter()
-                    .filter_map(|op| match op {
-                        Op::ShowText { items } => Some(items),
-                        _ => None,
-                    })
-                    .flatten()
-                    .filter_map(|item| match item {
-                        TextItem::Text(s) => Some(s.clone()),
-                        _ => None,
-                    })
-                    .collect()
-            })
-            .collect()
+        let (_, texts, n) = layout.finish().expect("finishes");
+        assert_eq!(n, texts.0.len());
+        texts.0
     }
 
     fn page_of(pages: &[Vec<String>], text: &str) -> Option<usize> {

@@ -1,28 +1,33 @@
-//! A small document layout engine over printpdf 0.12: the caller builds a [`Document`] of
-//! [`Block`]s (cover title, headings, paragraphs, key-value facts, tables, bar charts) and
-//! [`render`] turns it into PDF bytes.
+//! A small document layout engine and streaming PDF writer: the caller hands a [`Writer`]
+//! [`Block`]s (cover title, headings, paragraphs, key-value facts, tables, bar charts) and rows
+//! of long tables one at a time; each page goes to the output as soon as it is full.
 //!
 //! This module owns fonts, measuring, wrapping, pagination, running headers and footers, and
 //! PDF serialization. It knows nothing about the rest of csfkit: callers translate their own
-//! models into a [`Document`].
+//! models into blocks.
 //!
-//! Text is drawn with the embedded DejaVu Sans faces (subset on save), so it is real,
+//! Memory stays flat however long the document is: only the current page, the set of glyphs
+//! used and one byte offset per PDF object are held. printpdf 0.12 builds a whole document in
+//! memory before it serializes it, so csfkit writes the file structure itself ([`file`]) and
+//! uses printpdf for the fonts: parsing the embedded DejaVu Sans faces, glyph lookup and
+//! metrics, subsetting, and the `/ToUnicode` CMap.
+//!
+//! Text is drawn with the embedded DejaVu Sans faces (subset at the end), so it is real,
 //! extractable text; characters those faces cannot draw come back in
 //! [`Rendered::missing_chars`] and appear as `?` in the PDF.
 //!
-//! Output is deterministic: the same [`Document`] gives the same bytes, also when several PDFs
-//! are rendered in one process. printpdf seeds font resource names and the trailer `/ID` from a
-//! process-global counter; here the font ids are fixed and the `/ID` is replaced by a hash of
-//! the document before the file is written.
+//! Output is deterministic: the same blocks and rows give the same bytes; the trailer `/ID` is
+//! a hash of the file's own content.
 
+mod file;
 mod layout;
 mod text;
 
 use std::collections::BTreeSet;
+use std::io::Write;
 
-use printpdf::{PdfDocument, PdfFont, PdfPage, PdfSaveOptions, Pt, Rect};
-
-use self::layout::Layout;
+use self::file::FileWriter;
+use self::layout::{Layout, PageOps, Sink};
 use self::text::{Face, Fonts};
 
 /// Page size.
@@ -45,9 +50,9 @@ impl Paper {
     }
 }
 
-/// A document to render: metadata plus a flow of blocks.
+/// What a document says about itself, and its page size.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct Document {
+pub struct Meta {
     /// PDF metadata title, and the running header on every page except the cover.
     pub title: String,
     /// PDF metadata author.
@@ -59,6 +64,14 @@ pub struct Document {
     pub created: chrono::NaiveDate,
     /// Page size.
     pub paper: Paper,
+}
+
+/// A whole document in memory: metadata plus a flow of blocks (for short documents; long ones
+/// stream through a [`Writer`]).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Document {
+    /// Metadata and page size.
+    pub meta: Meta,
     /// Content, laid out top to bottom. Page 1 is the cover.
     pub blocks: Vec<Block>,
 }
@@ -137,164 +150,223 @@ pub struct Rendered {
     pub missing_chars: BTreeSet<char>,
 }
 
-/// Lays out `doc` and serializes it to PDF.
+/// What [`Writer::finish`] hands back.
+#[derive(Debug)]
+pub struct Finished<W> {
+    /// The output, flushed.
+    pub out: W,
+    /// Number of pages.
+    pub pages: usize,
+    /// Characters the embedded font has no glyph for; each was drawn as `?`.
+    pub missing_chars: BTreeSet<char>,
+}
+
+/// Lays out `doc` and serializes it to PDF in memory.
 ///
 /// # Errors
-/// Only if the embedded fonts cannot be parsed or the PDF cannot be written; any document
-/// content is accepted.
+/// Only if the embedded fonts cannot be parsed or subset; any document content is accepted.
 pub fn render(doc: &Document) -> Result<Rendered, String> {
-    let faces = text::parsed_faces()?;
-    let mut fonts = Fonts::new(faces);
-    let (width, height) = doc.paper.size();
-    let mut layout = Layout::new(&mut fonts, width, height);
-    layout.blocks(&doc.blocks);
-    let pages = layout.finish(&doc.title);
-    let page_count = pages.len();
-
-    let mut pdf = PdfDocument::new(&doc.title);
-    let info = &mut pdf.metadata.info;
-    info.author.clone_from(&doc.author);
-    info.subject.clone_from(&doc.subject);
-    info.creator = "csfkit".to_string();
-    info.producer = format!("csfkit {} (printpdf 0.12)", env!("CARGO_PKG_VERSION"));
-    let created = timestamp(doc.created)?;
-    info.creation_date = created;
-    info.modification_date = created;
-    info.metadata_date = created;
-    for (face, parsed) in [(Face::Regular, &faces.0), (Face::Bold, &faces.1)] {
-        pdf.resources
-            .fonts
-            .map
-            .insert(face.font_id(), PdfFont::new(parsed.clone()));
-    }
-    let media = Rect::from_wh(Pt(width), Pt(height));
-    pdf.pages = pages
-        .into_iter()
-        .map(|ops| PdfPage {
-            media_box: media.clone(),
-            trim_box: media.clone(),
-            crop_box: media.clone(),
-            ops,
-        })
-        .collect();
-
-    let opts = PdfSaveOptions {
-        subset_fonts: true,
-        ..PdfSaveOptions::default()
-    };
-    let mut warnings = Vec::new();
-    let mut lo = pdf.to_lopdf_document(&opts, &mut warnings);
-    drop(pdf);
-    // printpdf fills the trailer /ID from its process-global counter; a hash of the content
-    // keeps the file reproducible (ISO 32000-1 14.4 only asks that it identify the file).
-    let id = lopdf::Object::String(document_id(doc).to_vec(), lopdf::StringFormat::Hexadecimal);
-    lo.trailer.set("ID", lopdf::Object::Array(vec![id.clone(), id]));
-    // printpdf always writes `/GTS_PDFXVersion ()`, which makes readers report a PDF/X
-    // conformance this file does not claim; drop it and the other empty entries.
-    if let Ok(info) = lo.trailer.get(b"Info").and_then(lopdf::Object::as_reference) {
-        if let Ok(dict) = lo.get_dictionary_mut(info) {
-            dict.remove(b"GTS_PDFXVersion");
-            dict.remove(b"Identifier");
-            dict.remove(b"Keywords");
-        }
-    }
-    lo.compress();
-    let mut bytes = Vec::new();
-    lo.save_to(&mut bytes)
-        .map_err(|e| format!("cannot write the PDF: {e}"))?;
+    let mut w = Writer::new(Vec::new(), &doc.meta)?;
+    w.blocks(&doc.blocks)?;
+    let done = w.finish()?;
     Ok(Rendered {
-        bytes,
-        pages: page_count,
-        missing_chars: fonts.missing,
+        bytes: done.out,
+        pages: done.pages,
+        missing_chars: done.missing_chars,
     })
 }
 
-/// Midnight UTC of `date` as printpdf's date type.
-fn timestamp(date: chrono::NaiveDate) -> Result<printpdf::OffsetDateTime, String> {
-    let secs = date.and_time(chrono::NaiveTime::MIN).and_utc().timestamp();
-    printpdf::OffsetDateTime::from_unix_timestamp(secs)
-        .map_err(|e| format!("cannot use `{date}` as the PDF date: {e}"))
+/// Pages go straight into the file: the page object and its content stream now, the footer
+/// stream (which needs the page count) at the end.
+struct FileSink<W: Write> {
+    file: FileWriter<W>,
+    media: String,
+    /// Object numbers of each page and of its footer stream.
+    pages: Vec<(u32, u32)>,
 }
 
-/// 16 bytes identifying the document's content (two FNV-1a 64 hashes).
-fn document_id(doc: &Document) -> [u8; 16] {
-    struct Fnv(u64, u64);
-    impl Fnv {
-        fn bytes(&mut self, b: &[u8]) {
-            for &x in b {
-                self.0 = (self.0 ^ u64::from(x)).wrapping_mul(0x0100_0000_01b3);
-                self.1 = (self.1 ^ u64::from(x)).wrapping_mul(0x0000_0100_0000_01b3 ^ 0x2_0000);
-            }
-        }
-        fn str(&mut self, s: &str) {
-            self.bytes(&(s.len() as u64).to_le_bytes());
-            self.bytes(s.as_bytes());
+fn io_err(e: std::io::Error) -> String {
+    format!("cannot write the PDF: {e}")
+}
+
+impl<W: Write> Sink for FileSink<W> {
+    fn page(&mut self, _index: usize, page: PageOps) -> Result<(), String> {
+        let (id, content, footer) = (self.file.alloc(), self.file.alloc(), self.file.alloc());
+        self.file
+            .object(
+                id,
+                &format!(
+                    "<< /Type /Page /Parent {} 0 R /MediaBox {} /Resources {} 0 R /Contents [{content} 0 R {footer} 0 R] >>",
+                    file::PAGES,
+                    self.media,
+                    file::RESOURCES
+                ),
+            )
+            .map_err(io_err)?;
+        self.file.stream(content, "", &page.buf).map_err(io_err)?;
+        self.pages.push((id, footer));
+        Ok(())
+    }
+
+    fn footer(&mut self, index: usize, footer: PageOps) -> Result<(), String> {
+        let Some(&(_, id)) = self.pages.get(index) else {
+            return Err(format!("no page {index} for a footer"));
+        };
+        self.file.stream(id, "", &footer.buf).map_err(io_err)
+    }
+}
+
+/// Writes a PDF to `W` as it is laid out: [`Writer::blocks`] for content known up front,
+/// [`Writer::table_begin`] / [`Writer::table_row`] for tables fed row by row (e.g. straight
+/// from a database query), then [`Writer::finish`].
+///
+/// Errors of the output are sticky: after the first one the layout goes on without writing,
+/// and every later call (and `finish`) returns it.
+pub struct Writer<W: Write> {
+    layout: Layout<FileSink<W>>,
+    meta: Meta,
+}
+
+impl<W: Write> Writer<W> {
+    /// Starts a PDF on `out` (writes the file header).
+    ///
+    /// # Errors
+    /// If the embedded fonts cannot be parsed or `out` cannot be written.
+    pub fn new(out: W, meta: &Meta) -> Result<Self, String> {
+        let faces = text::parsed_faces()?;
+        let (width, height) = meta.paper.size();
+        let sink = FileSink {
+            file: FileWriter::new(out).map_err(io_err)?,
+            media: format!("[0 0 {width} {height}]"),
+            pages: Vec::new(),
+        };
+        Ok(Writer {
+            layout: Layout::new(Fonts::new(faces), sink, width, height, &meta.title),
+            meta: meta.clone(),
+        })
+    }
+
+    fn status(&self) -> Result<(), String> {
+        match self.layout.error() {
+            Some(e) => Err(e.to_string()),
+            None => Ok(()),
         }
     }
-    let mut h = Fnv(0xcbf2_9ce4_8422_2325, 0x6c62_272e_07bb_0142);
-    h.str(&doc.title);
-    h.str(&doc.author);
-    h.str(&doc.subject);
-    h.str(&doc.created.to_string());
-    h.str(&format!("{:?}", doc.paper));
-    for block in &doc.blocks {
-        match block {
-            Block::Title(s) => {
-                h.str("T");
-                h.str(s);
-            }
-            Block::Heading(s) => {
-                h.str("H");
-                h.str(s);
-            }
-            Block::Paragraph(s) => {
-                h.str("P");
-                h.str(s);
-            }
-            Block::KeyValues(kv) => {
-                h.str("K");
-                for (k, v) in kv {
-                    h.str(k);
-                    h.str(v);
-                }
-            }
-            Block::Table(t) => {
-                h.str("G");
-                h.bytes(&t.font_size.to_le_bytes());
-                for c in &t.columns {
-                    h.str(&c.header);
-                    h.bytes(&c.width.to_le_bytes());
-                    h.str(&format!("{:?}", c.align));
-                }
-                for row in &t.rows {
-                    h.bytes(&(row.len() as u64).to_le_bytes());
-                    for cell in row {
-                        h.str(cell);
-                    }
-                }
-            }
-            Block::BarChart(c) => {
-                h.str("B");
-                h.str(&c.caption);
-                for (name, rgb) in &c.series {
-                    h.str(name);
-                    h.bytes(rgb);
-                }
-                for (label, values) in &c.bars {
-                    h.str(label);
-                    h.bytes(&(values.len() as u64).to_le_bytes());
-                    for v in values {
-                        h.bytes(&v.to_le_bytes());
-                    }
-                }
-            }
-            Block::PageBreak => h.str("|"),
-        }
+
+    /// Lays out `blocks` (a heading is kept with the block after it in the same slice).
+    ///
+    /// # Errors
+    /// If the output cannot be written.
+    pub fn blocks(&mut self, blocks: &[Block]) -> Result<(), String> {
+        self.layout.blocks(blocks);
+        self.status()
     }
-    let mut id = [0; 16];
-    id[..8].copy_from_slice(&h.0.to_be_bytes());
-    id[8..].copy_from_slice(&h.1.to_be_bytes());
-    id
+
+    /// Starts a table whose rows follow one by one, under an optional heading that is kept
+    /// with the table's header and first line. Ends any table still open.
+    ///
+    /// # Errors
+    /// If the output cannot be written.
+    pub fn table_begin(
+        &mut self,
+        heading: Option<&str>,
+        columns: &[Column],
+        font_size: f32,
+    ) -> Result<(), String> {
+        self.layout.table_end();
+        if let Some(h) = heading {
+            // The table below with one empty row stands for its header and first line.
+            let lead = Block::Table(Table {
+                columns: columns.to_vec(),
+                rows: vec![Vec::new()],
+                font_size,
+            });
+            self.layout.heading(h, Some(&lead));
+        }
+        self.layout.table_begin(columns, font_size, None);
+        self.status()
+    }
+
+    /// Adds a row to the open table (missing cells are empty, extra ones ignored).
+    ///
+    /// # Errors
+    /// If the output cannot be written.
+    pub fn table_row(&mut self, cells: &[String]) -> Result<(), String> {
+        self.layout.table_row(cells);
+        self.status()
+    }
+
+    /// Closes the open table.
+    ///
+    /// # Errors
+    /// If the output cannot be written.
+    pub fn table_end(&mut self) -> Result<(), String> {
+        self.layout.table_end();
+        self.status()
+    }
+
+    /// Finishes the last page, writes footers, fonts, metadata and the cross-reference table.
+    ///
+    /// # Errors
+    /// If the output cannot be written or a font cannot be subset.
+    pub fn finish(self) -> Result<Finished<W>, String> {
+        let meta = self.meta;
+        let (mut fonts, sink, pages) = self.layout.finish()?;
+        let FileSink {
+            mut file, pages: ids, ..
+        } = sink;
+        let kids: Vec<String> = ids.iter().map(|(id, _)| format!("{id} 0 R")).collect();
+        file.object(
+            file::PAGES,
+            &format!(
+                "<< /Type /Pages /Kids [{}] /Count {} >>",
+                kids.join(" "),
+                ids.len()
+            ),
+        )
+        .map_err(io_err)?;
+        drop(kids);
+        file.object(
+            file::RESOURCES,
+            &format!(
+                "<< /ProcSet [/PDF /Text] /Font << /{} {} 0 R /{} {} 0 R >> >>",
+                Face::Regular.id(),
+                file::font_object(Face::Regular),
+                Face::Bold.id(),
+                file::font_object(Face::Bold)
+            ),
+        )
+        .map_err(io_err)?;
+        file::write_face(&mut file, &mut fonts, Face::Regular)?;
+        file::write_face(&mut file, &mut fonts, Face::Bold)?;
+        let date = format!("(D:{}000000Z)", meta.created.format("%Y%m%d"));
+        file.object(
+            file::INFO,
+            &format!(
+                "<< /Title {} /Author {} /Subject {} /Creator {} /Producer {} /CreationDate {date} /ModDate {date} >>",
+                file::text_string(&meta.title),
+                file::text_string(&meta.author),
+                file::text_string(&meta.subject),
+                file::text_string("csfkit"),
+                file::text_string(&format!(
+                    "csfkit {} (fonts by printpdf 0.12)",
+                    env!("CARGO_PKG_VERSION")
+                )),
+            ),
+        )
+        .map_err(io_err)?;
+        file.object(
+            file::CATALOG,
+            &format!("<< /Type /Catalog /Pages {} 0 R >>", file::PAGES),
+        )
+        .map_err(io_err)?;
+        let out = file.finish().map_err(io_err)?;
+        Ok(Finished {
+            out,
+            pages,
+            missing_chars: fonts.missing,
+        })
+    }
 }
 
 #[cfg(test)]
@@ -332,11 +404,13 @@ mod tests {
             })
             .collect();
         Document {
-            title: "Coverage report".into(),
-            author: "csfkit".into(),
-            subject: "NIST CSF 2.0".into(),
-            created: chrono::NaiveDate::from_ymd_opt(2026, 3, 14).expect("valid date"),
-            paper: Paper::A4,
+            meta: Meta {
+                title: "Coverage report".into(),
+                author: "csfkit".into(),
+                subject: "NIST CSF 2.0".into(),
+                created: chrono::NaiveDate::from_ymd_opt(2026, 3, 14).expect("valid date"),
+                paper: Paper::A4,
+            },
             blocks: vec![
                 Block::Title("Coverage report — NIST CSF 2.0".into()),
                 Block::KeyValues(vec![
@@ -388,7 +462,7 @@ mod tests {
         let b = render(&doc).expect("renders");
         assert!(a.bytes == b.bytes, "two renders of one document differ");
         let mut other = doc.clone();
-        other.title.push('!');
+        other.meta.title.push('!');
         assert!(render(&other).expect("renders").bytes != a.bytes);
     }
 
@@ -405,7 +479,10 @@ mod tests {
         let docs = [
             Document::default(),
             Document {
-                paper: Paper::Letter,
+                meta: Meta {
+                    paper: Paper::Letter,
+                    ..Meta::default()
+                },
                 blocks: vec![
                     Block::Title(String::new()),
                     Block::Heading(String::new()),
@@ -453,13 +530,66 @@ mod tests {
                     Block::PageBreak,
                     Block::PageBreak,
                 ],
-                ..Document::default()
             },
         ];
         for doc in &docs {
             let out = render(doc).expect("renders");
             assert!(out.pages >= 1);
             assert!(out.missing_chars.is_empty());
+        }
+    }
+
+    #[test]
+    fn a_streamed_table_lays_out_like_one_given_whole() {
+        let doc = sample();
+        let Some(Block::Table(table)) = doc.blocks.last() else {
+            panic!("the sample ends with a table");
+        };
+        let whole = render(&doc).expect("renders");
+        let mut w = Writer::new(Vec::new(), &doc.meta).expect("starts");
+        w.blocks(&doc.blocks[..doc.blocks.len() - 2]).expect("blocks");
+        w.table_begin(Some("Controls"), &table.columns, table.font_size)
+            .expect("table");
+        for row in &table.rows {
+            w.table_row(row).expect("row");
+        }
+        w.table_end().expect("end");
+        let streamed = w.finish().expect("finishes");
+        assert_eq!(streamed.pages, whole.pages);
+        assert_eq!(streamed.missing_chars, whole.missing_chars);
+        assert!(streamed.out.starts_with(b"%PDF-1.7") && streamed.out.ends_with(b"%%EOF\n"));
+    }
+
+    /// Fails every write after the first `ok` bytes.
+    #[derive(Debug)]
+    struct FailAfter {
+        ok: usize,
+    }
+
+    impl Write for FailAfter {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            if self.ok == 0 {
+                return Err(std::io::Error::other("disk full"));
+            }
+            let n = buf.len().min(self.ok);
+            self.ok -= n;
+            Ok(n)
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_failing_output_is_reported_not_ignored() {
+        let doc = sample();
+        for ok in [0, 100, 5_000, 40_000] {
+            let result = Writer::new(FailAfter { ok }, &doc.meta).and_then(|mut w| {
+                w.blocks(&doc.blocks)?;
+                w.finish()
+            });
+            let err = result.expect_err("a full disk fails the PDF");
+            assert!(err.contains("disk full"), "{ok}: {err}");
         }
     }
 
@@ -497,7 +627,10 @@ mod tests {
             })
             .collect();
         let doc = Document {
-            title: "Large table".into(),
+            meta: Meta {
+                title: "Large table".into(),
+                ..Meta::default()
+            },
             blocks: vec![
                 Block::Title("Large table".into()),
                 Block::PageBreak,
@@ -507,7 +640,6 @@ mod tests {
                     font_size: 7.5,
                 }),
             ],
-            ..Document::default()
         };
         let start = std::time::Instant::now();
         let out = render(&doc).expect("renders");

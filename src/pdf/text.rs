@@ -9,14 +9,12 @@ use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::OnceLock;
 
-use printpdf::{FontId, ParsedFont};
+use printpdf::ParsedFont;
 
 const REGULAR_TTF: &[u8] = include_bytes!("../../templates/fonts/DejaVuSans.ttf");
 const BOLD_TTF: &[u8] = include_bytes!("../../templates/fonts/DejaVuSans-Bold.ttf");
 
-/// PDF resource names of the two faces. They are fixed (not printpdf's counter-based
-/// `FontId::new()`) so that output does not depend on how many PDFs the process made before.
-/// The first six letters also become the subset tag (`DJVREG+DejaVuSans`), which ISO 32000-1
+/// PDF resource names of the two faces. The first six letters also become the subset tag (`DJVREG+DejaVuSans`), which ISO 32000-1
 /// 9.6.4 wants to be six upper-case letters.
 pub(crate) const REGULAR_ID: &str = "DJVREG";
 pub(crate) const BOLD_ID: &str = "DJVBLD";
@@ -32,14 +30,12 @@ pub(crate) enum Face {
 }
 
 impl Face {
-    pub(crate) fn font_id(self) -> FontId {
-        FontId(
-            match self {
-                Face::Regular => REGULAR_ID,
-                Face::Bold => BOLD_ID,
-            }
-            .to_string(),
-        )
+    /// The PDF resource name (and subset tag) of the face.
+    pub(crate) fn id(self) -> &'static str {
+        match self {
+            Face::Regular => REGULAR_ID,
+            Face::Bold => BOLD_ID,
+        }
     }
 }
 
@@ -63,12 +59,15 @@ pub(crate) fn parsed_faces() -> Result<&'static (ParsedFont, ParsedFont), String
         .map_err(Clone::clone)
 }
 
-/// Advance widths of one face, cached per character (`None`: no glyph).
-struct Metrics {
-    font: &'static ParsedFont,
+/// Glyph id and advance of one character of one face, cached per character (`None`: no
+/// glyph), and the glyphs the document used so far (for subsetting, `/W` and `/ToUnicode`).
+pub(crate) struct Metrics {
+    pub(crate) font: &'static ParsedFont,
     units_per_em: f32,
-    ascii: [Option<u16>; 128],
-    other: HashMap<char, Option<u16>>,
+    ascii: [Option<(u16, u16)>; 128],
+    other: HashMap<char, Option<(u16, u16)>>,
+    /// Character drawn with each glyph id, indexed by glyph id.
+    used: Vec<Option<char>>,
 }
 
 impl Metrics {
@@ -79,6 +78,7 @@ impl Metrics {
             units_per_em: if upem > 0.0 { upem } else { 1000.0 },
             ascii: [None; 128],
             other: HashMap::new(),
+            used: Vec::new(),
         };
         for c in 0u8..128 {
             m.ascii[usize::from(c)] = m.lookup(char::from(c));
@@ -86,14 +86,14 @@ impl Metrics {
         m
     }
 
-    fn lookup(&self, c: char) -> Option<u16> {
+    fn lookup(&self, c: char) -> Option<(u16, u16)> {
         self.font
             .lookup_glyph_index(u32::from(c))
-            .map(|gid| self.font.get_horizontal_advance(gid))
+            .map(|gid| (gid, self.font.get_horizontal_advance(gid)))
     }
 
-    /// Advance in font units, or `None` when the face has no glyph for `c`.
-    fn advance(&mut self, c: char) -> Option<u16> {
+    /// Glyph id and advance in font units, or `None` when the face has no glyph for `c`.
+    fn glyph(&mut self, c: char) -> Option<(u16, u16)> {
         if c.is_ascii() {
             return self.ascii[c as usize];
         }
@@ -103,6 +103,42 @@ impl Metrics {
         let a = self.lookup(c);
         self.other.insert(c, a);
         a
+    }
+
+    fn advance(&mut self, c: char) -> Option<u16> {
+        self.glyph(c).map(|g| g.1)
+    }
+
+    /// Appends the glyph ids of cleaned text `s` as big-endian pairs (the Identity-H codes)
+    /// and records them as used.
+    pub(crate) fn encode(&mut self, s: &str, out: &mut Vec<u8>) {
+        for c in s.chars() {
+            let gid = self
+                .glyph(c)
+                .or_else(|| self.glyph(REPLACEMENT))
+                .map_or(0, |g| g.0);
+            out.extend_from_slice(&gid.to_be_bytes());
+            let i = usize::from(gid);
+            if i >= self.used.len() {
+                self.used.resize(i + 1, None);
+            }
+            if self.used[i].is_none() {
+                self.used[i] = Some(c);
+            }
+        }
+    }
+
+    /// Glyphs used so far: glyph id, the character it shows, and its advance in 1/1000 em.
+    pub(crate) fn used(&self) -> Vec<(u16, char, i64)> {
+        self.used
+            .iter()
+            .enumerate()
+            .filter_map(|(gid, c)| {
+                let gid = u16::try_from(gid).ok()?;
+                let adv = f32::from(self.font.get_horizontal_advance(gid));
+                c.map(|c| (gid, c, (adv * 1000.0 / self.units_per_em).round() as i64))
+            })
+            .collect()
     }
 }
 
@@ -123,7 +159,7 @@ impl Fonts {
         }
     }
 
-    fn metrics(&mut self, face: Face) -> &mut Metrics {
+    pub(crate) fn metrics(&mut self, face: Face) -> &mut Metrics {
         match face {
             Face::Regular => &mut self.regular,
             Face::Bold => &mut self.bold,
