@@ -87,7 +87,14 @@ fn front(cov: &Coverage, cover: &Cover) -> Vec<Block> {
     let mut blocks = vec![
         Block::Title(cover.title.clone()),
         Block::KeyValues(vec![
-            ("Organisation".into(), cover.organization.clone()),
+            (
+                "Organisation".into(),
+                if cover.organization.is_empty() {
+                    "(not given; export --organization NAME)".into()
+                } else {
+                    cover.organization.clone()
+                },
+            ),
             (
                 "System".into(),
                 if cover.system.is_empty() { "(no scope recorded)".into() } else { cover.system.clone() },
@@ -224,7 +231,13 @@ fn front(cov: &Coverage, cover: &Cover) -> Vec<Block> {
                 row.push(format!("{}{star}", short(cell.ownership)));
             }
             row.push(short(r.effective).into());
-            row.push(r.status());
+            // A blank status would read as "nothing to report"; say it was never assessed.
+            let status = r.status();
+            row.push(if status.is_empty() {
+                "not assessed".into()
+            } else {
+                status
+            });
             row.push(c.evidence.to_string());
             row.push(if needs_customer_evidence(r) || c.evidence > 0 {
                 c.state.as_str().to_string()
