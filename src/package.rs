@@ -142,7 +142,11 @@ pub struct Manifest {
 
 /// SHA-256 and size of a file, streamed.
 pub fn hash_file(path: &Path) -> io::Result<(String, u64)> {
-    let mut f = fs::File::open(path)?;
+    hash_reader(fs::File::open(path)?)
+}
+
+/// SHA-256 and size of everything `f` yields, streamed.
+pub fn hash_reader(mut f: impl Read) -> io::Result<(String, u64)> {
     let mut h = Sha256::new();
     let mut buf = vec![0u8; 1 << 16];
     let mut size = 0u64;

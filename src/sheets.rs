@@ -3,6 +3,7 @@
 //! format by content, container checks, caps, row numbers — is [`crate::workbook`]'s, the same
 //! as for evidence.
 
+use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
 use crate::error::{Error, Result};
@@ -11,21 +12,27 @@ use crate::workbook::{self, Cell, Format, Limits};
 
 /// Reads `path`: a spreadsheet gives one table per sheet, CSV one table.
 pub fn read_tables(path: &Path) -> Result<Vec<RawTable>> {
-    let bytes = std::fs::read(path).map_err(|e| Error::InputMissing {
+    let missing = |e| Error::InputMissing {
         path: path.into(),
         source: e,
-    })?;
+    };
+    let mut f = std::fs::File::open(path).map_err(missing)?;
+    let size = f.metadata().map_err(missing)?.len();
     let file = path.display().to_string();
-    let format = workbook::sniff(&file, path, &bytes).map_err(Error::Data)?;
-    let limits = Limits::for_size(bytes.len() as u64);
-    workbook::check_container(&file, &bytes, &limits).map_err(Error::Data)?;
+    let format = workbook::sniff(&file, path, &mut f).map_err(Error::Data)?;
+    let limits = Limits::for_size(size);
+    workbook::check_container(&file, &mut f, size, &limits).map_err(Error::Data)?;
     if format == Format::Csv {
-        return Ok(vec![table(&file, &bytes, format, None, &limits)?]);
+        return Ok(vec![table(&file, &mut f, format, None, &limits)?]);
     }
-    workbook::sheet_names(&file, &bytes, format)
-        .map_err(Error::Data)?
+    let names = workbook::sheet_names(&file, &mut f, format).map_err(Error::Data)?;
+    names
         .iter()
-        .map(|name| table(&file, &bytes, format, Some(name), &limits))
+        .map(|name| {
+            f.seek(SeekFrom::Start(0))
+                .map_err(|e| Error::io(format!("reading `{file}`"), e))?;
+            table(&file, &mut f, format, Some(name), &limits)
+        })
         .collect()
 }
 
@@ -33,23 +40,21 @@ pub fn read_tables(path: &Path) -> Result<Vec<RawTable>> {
 /// are line numbers.
 pub fn read_csv(file: &str, bytes: Vec<u8>) -> Result<RawTable> {
     let limits = Limits::for_size(bytes.len() as u64);
-    table(file, &bytes, Format::Csv, None, &limits)
+    table(file, std::io::Cursor::new(bytes), Format::Csv, None, &limits)
 }
 
-fn table(file: &str, bytes: &[u8], format: Format, sheet: Option<&str>, limits: &Limits) -> Result<RawTable> {
+fn table<R: Read + Seek>(
+    file: &str,
+    src: R,
+    format: Format,
+    sheet: Option<&str>,
+    limits: &Limits,
+) -> Result<RawTable> {
     let mut rows = Vec::new();
-    workbook::read(
-        file,
-        bytes,
-        format,
-        sheet,
-        limits,
-        &mut |_| {},
-        &mut |n, cells| {
-            rows.push((n, cells.iter().map(Cell::text).collect()));
-            Ok(true)
-        },
-    )
+    workbook::read(file, src, format, sheet, limits, &mut |_| {}, &mut |n, cells| {
+        rows.push((n, cells.iter().map(Cell::text).collect()));
+        Ok(true)
+    })
     .map_err(Error::Data)?;
     Ok(RawTable {
         file: file.to_string(),

@@ -8,8 +8,10 @@
 //! first, rows, columns and cell lengths are capped, and the caller runs [`read`] on a thread of
 //! its own so that a panic inside a parser becomes an error naming the file.
 
-use std::io::{Cursor, Read};
+use std::cell::RefCell;
+use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
+use std::rc::Rc;
 
 use calamine::{Data, DataRef, Reader};
 use chrono::NaiveDateTime;
@@ -178,8 +180,21 @@ impl Limits {
 }
 
 /// Decides the format from the content, refusing what csfkit cannot or must not read. The
-/// message names the file and says what it holds and what was expected.
-pub fn sniff(file: &str, path: &Path, bytes: &[u8]) -> Result<Format, String> {
+/// message names the file and says what it holds and what was expected. Reads the start of
+/// `src` (and, for an old-style compound file, scans it for encryption streams); leaves `src`
+/// at its start.
+pub fn sniff<R: Read + Seek>(file: &str, path: &Path, src: &mut R) -> Result<Format, String> {
+    let io = |e: std::io::Error| format!("{file}: cannot read the file: {e}");
+    src.seek(SeekFrom::Start(0)).map_err(io)?;
+    let mut head = Vec::with_capacity(8192);
+    src.by_ref().take(8192).read_to_end(&mut head).map_err(io)?;
+    src.seek(SeekFrom::Start(0)).map_err(io)?;
+    let found = sniff_head(file, path, &head, src)?;
+    src.seek(SeekFrom::Start(0)).map_err(io)?;
+    Ok(found)
+}
+
+fn sniff_head<R: Read + Seek>(file: &str, path: &Path, bytes: &[u8], src: &mut R) -> Result<Format, String> {
     if bytes.is_empty() {
         return Err(format!(
             "{file}: the file is empty (0 bytes); expected a spreadsheet (xlsx, xlsb, xls, ods) or CSV with a header row"
@@ -187,9 +202,10 @@ pub fn sniff(file: &str, path: &Path, bytes: &[u8]) -> Result<Format, String> {
     }
     let by_ext = Format::from_extension(path);
     let found = if bytes.starts_with(b"PK\x03\x04") {
-        zip_format(file, bytes)?
+        zip_format(file, src)?
     } else if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
-        if contains(bytes, &utf16("EncryptedPackage")) || contains(bytes, &utf16("EncryptionInfo")) {
+        let needles = [utf16("EncryptedPackage"), utf16("EncryptionInfo")];
+        if stream_contains(src, &needles).map_err(|e| format!("{file}: cannot read the file: {e}"))? {
             return Err(format!(
                 "{file}: the workbook is encrypted (password protected); remove the password in your spreadsheet program (File > Info > Protect Workbook) and save a copy"
             ));
@@ -236,9 +252,31 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
     hay.windows(needle.len()).any(|w| w == needle)
 }
 
+/// Whether any of `needles` occurs in `src` from its start, read in chunks that overlap by the
+/// longest needle (so a match across a chunk boundary is found).
+fn stream_contains<R: Read + Seek>(src: &mut R, needles: &[Vec<u8>]) -> std::io::Result<bool> {
+    src.seek(SeekFrom::Start(0))?;
+    let keep = needles.iter().map(Vec::len).max().unwrap_or(1).saturating_sub(1);
+    let mut buf = vec![0u8; 1 << 16];
+    let mut filled = 0;
+    loop {
+        let n = src.read(&mut buf[filled..])?;
+        if n == 0 {
+            return Ok(false);
+        }
+        filled += n;
+        if needles.iter().any(|x| contains(&buf[..filled], x)) {
+            return Ok(true);
+        }
+        let tail = filled.saturating_sub(keep);
+        buf.copy_within(tail..filled, 0);
+        filled -= tail;
+    }
+}
+
 /// Which spreadsheet a zip container holds, from its entry names.
-fn zip_format(file: &str, bytes: &[u8]) -> Result<Format, String> {
-    let archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| {
+fn zip_format<R: Read + Seek>(file: &str, src: &mut R) -> Result<Format, String> {
+    let archive = zip::ZipArchive::new(src).map_err(|e| {
         format!("{file}: the file is truncated or damaged (not a readable zip container: {e})")
     })?;
     let names: Vec<String> = archive
@@ -261,11 +299,28 @@ fn zip_format(file: &str, bytes: &[u8]) -> Result<Format, String> {
 
 /// Checks a zip container before any parser opens it: the sizes its entries declare, then the
 /// sizes they really inflate to (a lying header is caught too), against `limits.max_inflated`.
-pub fn check_container(file: &str, bytes: &[u8], limits: &Limits) -> Result<(), String> {
-    if !bytes.starts_with(b"PK\x03\x04") {
+/// `size` is the file's size (for messages). Leaves `src` at its start.
+pub fn check_container<R: Read + Seek>(
+    file: &str,
+    src: &mut R,
+    size: u64,
+    limits: &Limits,
+) -> Result<(), String> {
+    let io = |e: std::io::Error| format!("{file}: cannot read the file: {e}");
+    src.seek(SeekFrom::Start(0)).map_err(io)?;
+    let mut magic = [0u8; 4];
+    let n = src.read(&mut magic).map_err(io)?;
+    src.seek(SeekFrom::Start(0)).map_err(io)?;
+    if n < 4 || &magic != b"PK\x03\x04" {
         return Ok(());
     }
-    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| {
+    let checked = check_zip(file, &mut *src, size, limits);
+    src.seek(SeekFrom::Start(0)).map_err(io)?;
+    checked
+}
+
+fn check_zip<R: Read + Seek>(file: &str, src: R, size: u64, limits: &Limits) -> Result<(), String> {
+    let mut archive = zip::ZipArchive::new(src).map_err(|e| {
         format!("{file}: the file is truncated or damaged (not a readable zip container: {e})")
     })?;
     let cap = limits.max_inflated;
@@ -282,7 +337,7 @@ pub fn check_container(file: &str, bytes: &[u8], limits: &Limits) -> Result<(), 
         declared = declared.saturating_add(entry.size());
     }
     if declared > cap {
-        return Err(bomb(file, bytes.len() as u64, declared, cap));
+        return Err(bomb(file, size, declared, cap));
     }
     let mut actual: u64 = 0;
     let mut buf = vec![0u8; 64 * 1024];
@@ -312,7 +367,7 @@ pub fn check_container(file: &str, bytes: &[u8], limits: &Limits) -> Result<(), 
                 return Err(lying(file, &name, declared_size));
             }
             if actual + seen > cap {
-                return Err(bomb(file, bytes.len() as u64, actual + seen, cap));
+                return Err(bomb(file, size, actual + seen, cap));
             }
         }
         actual += seen;
@@ -346,9 +401,9 @@ pub struct SheetInfo {
 /// format: this function trusts the container) as (row number as the user sees it, cells, with
 /// column 0 = column A). Empty rows are skipped. `on_row` returns false to stop early.
 /// `on_sheet` hears the sheet chosen (`sheet`, or the first) before any row.
-pub fn read(
+pub fn read<R: Read + Seek>(
     file: &str,
-    bytes: &[u8],
+    src: R,
     format: Format,
     sheet: Option<&str>,
     limits: &Limits,
@@ -357,7 +412,7 @@ pub fn read(
 ) -> Result<SheetInfo, String> {
     if format == Format::Csv {
         on_sheet(None);
-        read_csv(file, bytes, limits, on_row)?;
+        read_csv(file, src, limits, on_row)?;
         return Ok(SheetInfo::default());
     }
     let password = |e: &dyn std::fmt::Display| {
@@ -396,7 +451,8 @@ pub fn read(
     let (name, names) = match format {
         Format::Xlsx => {
             let mut wb: calamine::Xlsx<_> =
-                calamine::Xlsx::new(Cursor::new(bytes)).map_err(|e| password(&e))?;
+                calamine::Xlsx::new(std::io::BufReader::with_capacity(1 << 16, src))
+                    .map_err(|e| password(&e))?;
             let names = wb.sheet_names();
             let name = choose(&names)?;
             on_sheet(Some(&name));
@@ -411,7 +467,8 @@ pub fn read(
         }
         Format::Xlsb => {
             let mut wb: calamine::Xlsb<_> =
-                calamine::Xlsb::new(Cursor::new(bytes)).map_err(|e| password(&e))?;
+                calamine::Xlsb::new(std::io::BufReader::with_capacity(1 << 16, src))
+                    .map_err(|e| password(&e))?;
             let names = wb.sheet_names();
             let name = choose(&names)?;
             on_sheet(Some(&name));
@@ -425,8 +482,7 @@ pub fn read(
             (name, names)
         }
         Format::Xls | Format::Ods => {
-            let mut wb =
-                calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| password(&e))?;
+            let mut wb = calamine::open_workbook_auto_from_rs(whole(file, src)?).map_err(|e| password(&e))?;
             let names = wb.sheet_names();
             let name = choose(&names)?;
             on_sheet(Some(&name));
@@ -448,12 +504,20 @@ pub fn read(
     })
 }
 
+/// The whole file in memory, for the formats calamine reads whole anyway (xls, ods).
+fn whole<R: Read>(file: &str, mut src: R) -> Result<std::io::Cursor<Vec<u8>>, String> {
+    let mut bytes = Vec::new();
+    src.read_to_end(&mut bytes)
+        .map_err(|e| format!("{file}: cannot read the file: {e}"))?;
+    Ok(std::io::Cursor::new(bytes))
+}
+
 /// The sheet names of a workbook (empty for CSV).
-pub fn sheet_names(file: &str, bytes: &[u8], format: Format) -> Result<Vec<String>, String> {
+pub fn sheet_names<R: Read + Seek>(file: &str, src: R, format: Format) -> Result<Vec<String>, String> {
     if format == Format::Csv {
         return Ok(Vec::new());
     }
-    let wb = calamine::open_workbook_auto_from_rs(Cursor::new(bytes))
+    let wb = calamine::open_workbook_auto_from_rs(whole(file, src)?)
         .map_err(|e| format!("{file}: cannot read {}: {e}", format.name()))?;
     Ok(wb.sheet_names())
 }
@@ -582,48 +646,113 @@ pub fn detect_delimiter(text: &str) -> u8 {
     best.1
 }
 
-/// Reads delimited text: BOM removed, delimiter among `, ; \t |` (the one the first line uses
-/// most), quoted newlines allowed, row numbers = the line each record starts on.
-fn read_csv(
+/// The bytes a CSV parser has been given, kept from the start of the current record on, so
+/// that the line a record starts on can be counted without holding the whole file.
+struct Lines {
+    /// Bytes read so far from `start` on (`start` = stream offset of `buf[0]`).
+    buf: Vec<u8>,
+    start: u64,
+    /// `buf[..counted]` is already counted in `newlines`.
+    counted: usize,
+    newlines: usize,
+}
+
+impl Lines {
+    /// The 1-based line of a record whose parse began at stream offset `pos` (the csv crate
+    /// reports the offset of the line end before it after a CRLF, so line ends are skipped).
+    fn line_at(&mut self, pos: u64) -> usize {
+        let mut i = usize::try_from(pos.saturating_sub(self.start))
+            .unwrap_or(usize::MAX)
+            .min(self.buf.len());
+        i = i.max(self.counted);
+        while matches!(self.buf.get(i), Some(b'\r' | b'\n')) {
+            i += 1;
+        }
+        self.newlines += self.buf[self.counted..i].iter().filter(|b| **b == b'\n').count();
+        self.counted = i;
+        // Drop what is counted once it is a good part of the buffer (not per record: that
+        // would move the read-ahead every time).
+        if self.counted >= 1 << 16 && self.counted * 2 >= self.buf.len() {
+            self.buf.drain(..self.counted);
+            self.start += self.counted as u64;
+            self.counted = 0;
+        }
+        self.newlines + 1
+    }
+}
+
+/// Hands bytes to the CSV parser and keeps a copy in [`Lines`].
+struct Tee<R> {
+    inner: R,
+    lines: Rc<RefCell<Lines>>,
+}
+
+impl<R: Read> Read for Tee<R> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(out)?;
+        self.lines.borrow_mut().buf.extend_from_slice(&out[..n]);
+        Ok(n)
+    }
+}
+
+/// Reads delimited text as a stream: BOM removed, delimiter among `, ; \t |` (the one the first
+/// lines use most), quoted newlines allowed, row numbers = the line each record starts on.
+fn read_csv<R: Read>(
     file: &str,
-    bytes: &[u8],
+    mut src: R,
     limits: &Limits,
     on_row: &mut dyn FnMut(usize, Vec<Cell>) -> Result<bool, String>,
 ) -> Result<(), String> {
-    let text = std::str::from_utf8(bytes).map_err(|e| {
-        format!(
-            "{file}: not valid UTF-8 text at byte {}; save the CSV as UTF-8 (in Excel: CSV UTF-8)",
-            e.valid_up_to()
-        )
-    })?;
-    let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
-    let delimiter = detect_delimiter(text);
+    let io = |e: std::io::Error| format!("{file}: cannot read the file: {e}");
+    // The first 64 KiB decide the delimiter; they are then read again from memory.
+    let mut head = Vec::with_capacity(1 << 16);
+    src.by_ref().take(1 << 16).read_to_end(&mut head).map_err(io)?;
+    let body = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&head).to_vec();
+    let valid = match std::str::from_utf8(&body) {
+        Ok(t) => t,
+        // A character cut at the end of the sample is fine; anything else is checked per field.
+        Err(e) => std::str::from_utf8(&body[..e.valid_up_to()]).unwrap_or_default(),
+    };
+    let delimiter = detect_delimiter(valid);
+    let lines = Rc::new(RefCell::new(Lines {
+        buf: Vec::new(),
+        start: 0,
+        counted: 0,
+        newlines: 0,
+    }));
+    let tee = Tee {
+        inner: std::io::Cursor::new(body).chain(src),
+        lines: lines.clone(),
+    };
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .delimiter(delimiter)
-        .from_reader(text.as_bytes());
-    let bytes = text.as_bytes();
-    // Line numbers counted from byte offsets: the csv crate's own lag after CRLF.
-    let mut line = 1usize;
-    let mut scanned = 0usize;
+        .from_reader(tee);
     let mut rows = 0usize;
-    let mut rec = csv::StringRecord::new();
+    let mut rec = csv::ByteRecord::new();
     loop {
-        match rdr.read_record(&mut rec) {
+        match rdr.read_byte_record(&mut rec) {
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => return Err(format!("{file}: {e}")),
         }
-        let mut start = rec.position().map_or(0, |p| p.byte() as usize);
-        while matches!(bytes.get(start), Some(b'\r' | b'\n')) {
-            start += 1;
+        let line = lines
+            .borrow_mut()
+            .line_at(rec.position().map_or(0, csv::Position::byte));
+        let mut fields = Vec::with_capacity(rec.len());
+        for (i, f) in rec.iter().enumerate() {
+            match std::str::from_utf8(f) {
+                Ok(t) => fields.push(t),
+                Err(_) => {
+                    return Err(format!(
+                        "{file}: line {line}, column {}: not valid UTF-8 text; save the CSV as UTF-8 (in Excel: CSV UTF-8)",
+                        column_letters(i)
+                    ));
+                }
+            }
         }
-        if start > scanned {
-            line += bytes[scanned..start].iter().filter(|b| **b == b'\n').count();
-            scanned = start;
-        }
-        if rec.iter().all(|f| f.trim().is_empty()) {
+        if fields.iter().all(|f| f.trim().is_empty()) {
             continue;
         }
         rows += 1;
@@ -633,19 +762,20 @@ fn read_csv(
                 limits.max_rows
             ));
         }
-        if rec.len() > limits.max_cols && rec.iter().skip(limits.max_cols).any(|f| !f.trim().is_empty()) {
+        if fields.len() > limits.max_cols && fields.iter().skip(limits.max_cols).any(|f| !f.trim().is_empty())
+        {
             return Err(format!(
                 "{file}: line {line} has more than {} fields; is the delimiter right?",
                 limits.max_cols
             ));
         }
-        let cells = rec
+        let cells = fields
             .iter()
             .map(|f| {
                 if f.is_empty() {
                     Cell::Empty
                 } else {
-                    Cell::Text(f.to_string())
+                    Cell::Text((*f).to_string())
                 }
             })
             .collect();
@@ -664,7 +794,7 @@ mod tests {
         let mut out = Vec::new();
         read(
             "x.csv",
-            bytes,
+            std::io::Cursor::new(bytes),
             Format::Csv,
             None,
             &Limits::for_size(bytes.len() as u64),
@@ -687,8 +817,62 @@ mod tests {
     }
 
     #[test]
+    fn long_csv_streams_with_exact_line_numbers() {
+        // Past the 64 KiB delimiter sample and the buffer compaction: every third record has
+        // a quoted newline, blank lines sit between some records, lines end in CRLF.
+        let mut text = String::from("\u{FEFF}id;note\r\n");
+        let mut expected = vec![(1, "id".to_string())];
+        let mut line = 2;
+        for i in 0..20_000 {
+            if i % 7 == 0 {
+                text.push_str("\r\n");
+                line += 1;
+            }
+            if i % 3 == 0 {
+                text.push_str(&format!("r{i};\"two\nlines\"\r\n"));
+                expected.push((line, format!("r{i}")));
+                line += 2;
+            } else {
+                text.push_str(&format!("r{i};plain\r\n"));
+                expected.push((line, format!("r{i}")));
+                line += 1;
+            }
+        }
+        assert!(text.len() > 300_000);
+        let got: Vec<(usize, String)> = rows(text.as_bytes())
+            .into_iter()
+            .map(|(n, cells)| (n, cells[0].clone()))
+            .collect();
+        assert_eq!(got.len(), expected.len());
+        for (g, e) in got.iter().zip(&expected) {
+            assert_eq!(g, e);
+        }
+    }
+
+    #[test]
+    fn invalid_utf8_in_a_streamed_csv_names_the_line() {
+        let mut bytes = b"a,b\n".repeat(30_000);
+        bytes.extend_from_slice(b"x,\xFF\xFE\n");
+        let err = read(
+            "x.csv",
+            std::io::Cursor::new(bytes.clone()),
+            Format::Csv,
+            None,
+            &Limits::for_size(bytes.len() as u64),
+            &mut |_| {},
+            &mut |_, _| Ok(true),
+        )
+        .unwrap_err();
+        assert!(
+            err.contains("line 30001, column B") && err.contains("UTF-8"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn formats_are_decided_by_content() {
         let p = Path::new("evidence.xlsx");
+        let sniff = |f: &str, p: &Path, b: &[u8]| sniff(f, p, &mut std::io::Cursor::new(b.to_vec()));
         let e = sniff("evidence.xlsx", p, b"control_id,title\nGV.OC-01,x\n").unwrap_err();
         assert!(e.contains("holds CSV text"), "{e}");
         assert!(sniff("e.xlsx", p, b"").unwrap_err().contains("empty"));

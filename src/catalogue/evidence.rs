@@ -1,15 +1,13 @@
 //! The evidence tables: import batches and evidence rows (both append-only), written by the
 //! importer inside one transaction and read by the listings, `status` and the export.
 
-use std::collections::HashSet;
-
 use rusqlite::{OptionalExtension, Transaction, params};
 use serde::Serialize;
 
 use super::Catalogue;
 use crate::coverage::EvidenceItem;
 use crate::error::{Error, Result};
-use crate::evidence::NewEvidence;
+use crate::evidence::{KeySet, NewEvidence, hash_key};
 
 /// One import batch: where a set of rows came from.
 #[derive(Debug, Clone, Serialize)]
@@ -57,19 +55,19 @@ pub struct EvidenceFilter {
     pub batch: Option<i64>,
 }
 
-/// The content hashes already stored, for idempotent imports.
-pub fn existing_hashes(tx: &rusqlite::Connection) -> Result<HashSet<[u8; 32]>> {
+/// The content hash keys already stored, for idempotent imports.
+pub fn existing_hashes(tx: &rusqlite::Connection) -> Result<KeySet> {
     let mut stmt = tx
         .prepare("SELECT content_hash FROM evidence")
         .map_err(|e| Error::sqlite("reading evidence hashes", e))?;
     let rows = stmt
         .query_map([], |r| r.get::<_, Vec<u8>>(0))
         .map_err(|e| Error::sqlite("reading evidence hashes", e))?;
-    let mut out = HashSet::new();
+    let mut out = KeySet::default();
     for r in rows {
         let v = r.map_err(|e| Error::sqlite("reading evidence hashes", e))?;
         if let Ok(h) = <[u8; 32]>::try_from(v.as_slice()) {
-            out.insert(h);
+            out.insert(hash_key(&h));
         }
     }
     Ok(out)

@@ -1,7 +1,7 @@
 //! `csfkit evidence import|list|show|batches`: take evidence trackers in as they are, validated
 //! row by row, with the chain of custody of every row; list what is there.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
@@ -14,7 +14,9 @@ use crate::cli::{Ctx, whoami};
 use crate::coverage::{Freshness, freshness};
 use crate::embedded::DEFAULT_FRAMEWORK;
 use crate::error::{Error, Problem, Result};
-use crate::evidence::{ERRORS_COLUMN, FIELDS, HeaderMap, NewEvidence, Validator, Warning};
+use crate::evidence::{
+    ERRORS_COLUMN, FIELDS, HeaderMap, KeyMap, KeySet, NewEvidence, Validator, Warning, hash_key,
+};
 use crate::output::{Listing, OutputArgs};
 use crate::workbook::{self, Cell, Limits};
 
@@ -179,19 +181,26 @@ struct Outcome {
     already: usize,
     rejected_rows: Vec<(usize, Vec<String>, Vec<String>)>,
     problems: Vec<Problem>,
+    /// The first warnings (only these are shown) and how many there were.
     warnings: Vec<Warning>,
+    warnings_total: usize,
     sheet: Option<String>,
 }
 
 fn import(ctx: &Ctx, args: &ImportArgs) -> Result<u8> {
     let file = args.file.display().to_string();
-    let bytes = std::fs::read(&args.file).map_err(|e| Error::InputMissing {
+    let missing = |e| Error::InputMissing {
         path: args.file.clone(),
         source: e,
-    })?;
-    let format = workbook::sniff(&file, &args.file, &bytes).map_err(Error::Data)?;
-    let sha256 = crate::framework::sha256_hex(&bytes);
-    let size = bytes.len() as u64;
+    };
+    // The file is streamed, never held whole: hashed first, then parsed from the same handle.
+    let mut source = std::fs::File::open(&args.file).map_err(missing)?;
+    let stamp = source
+        .metadata()
+        .and_then(|m| Ok((m.len(), m.modified()?)))
+        .map_err(missing)?;
+    let (sha256, size) = crate::package::hash_reader(&mut source).map_err(missing)?;
+    let format = workbook::sniff(&file, &args.file, &mut source).map_err(Error::Data)?;
     let overrides = parse_maps(&args.map)?;
     let root_given = match &args.evidence_root {
         Some(r) => r.clone(),
@@ -211,12 +220,11 @@ fn import(ctx: &Ctx, args: &ImportArgs) -> Result<u8> {
 
     // The reader runs on its own thread: parsing overlaps validation and storage, and a panic
     // inside a parser ends that thread only.
-    let (tx_rows, rx_rows) = mpsc::sync_channel::<Event>(16);
+    // Small queues between the threads: enough to smooth the hand-over, little memory held.
+    let (tx_rows, rx_rows) = mpsc::sync_channel::<Event>(PIPELINE_DEPTH);
     let reader_file = file.clone();
     let sheet = args.sheet.clone();
     let limits = Limits::for_size(size);
-    let bytes = std::sync::Arc::new(bytes);
-    let reader_bytes = bytes.clone();
     install_quiet_panic_hook();
     let reader = std::thread::Builder::new()
         .name(READER_THREAD.into())
@@ -224,10 +232,11 @@ fn import(ctx: &Ctx, args: &ImportArgs) -> Result<u8> {
             let mut chunk = Vec::with_capacity(1024);
             let tx = tx_rows;
             let mut sent_sheet = false;
-            workbook::check_container(&reader_file, &reader_bytes, &limits)?;
+            let mut source = source;
+            workbook::check_container(&reader_file, &mut source, size, &limits)?;
             let info = workbook::read(
                 &reader_file,
-                &reader_bytes,
+                source,
                 format,
                 sheet.as_deref(),
                 &limits,
@@ -237,7 +246,8 @@ fn import(ctx: &Ctx, args: &ImportArgs) -> Result<u8> {
                 },
                 &mut |n, cells| {
                     chunk.push((n, cells));
-                    if chunk.len() >= 1024 && tx.send(Event::Rows(std::mem::take(&mut chunk))).is_err() {
+                    if chunk.len() >= CHUNK_ROWS && tx.send(Event::Rows(std::mem::take(&mut chunk))).is_err()
+                    {
                         return Ok(false);
                     }
                     Ok(true)
@@ -263,7 +273,7 @@ fn import(ctx: &Ctx, args: &ImportArgs) -> Result<u8> {
         strict: args.strict,
         root: root.clone(),
         file_cache: HashMap::new(),
-        seen: HashMap::new(),
+        seen: KeyMap::default(),
     };
     let collector = whoami(args.collector.as_deref());
     let mut rolled_back: Option<Outcome> = None;
@@ -280,7 +290,7 @@ fn import(ctx: &Ctx, args: &ImportArgs) -> Result<u8> {
                 Some((tx, batch_id)),
                 &progress,
             );
-            let out = finish_reader(&file, reader, out)?;
+            let out = finish_reader(&file, reader, out, &args.file, stamp)?;
             if !out.problems.is_empty() && !args.skip_invalid {
                 // Atomic: returning an error rolls the transaction back.
                 rolled_back = Some(out);
@@ -318,7 +328,7 @@ fn import(ctx: &Ctx, args: &ImportArgs) -> Result<u8> {
     } else {
         let existing = store::existing_hashes(cat.conn())?;
         let out = consume(args, &overrides, rx_rows, &make, &existing, None, &progress);
-        finish_reader(&file, reader, out).map(|out| (out, None))
+        finish_reader(&file, reader, out, &args.file, stamp).map(|out| (out, None))
     };
     progress.finish_and_clear();
     let (out, batch_id) = match (result, rolled_back) {
@@ -337,7 +347,7 @@ fn import(ctx: &Ctx, args: &ImportArgs) -> Result<u8> {
             ctx.msg.note(format!("  {line}"));
         }
     }
-    report_warnings(ctx, &out.warnings);
+    report_warnings(ctx, &out.warnings, out.warnings_total);
     if let Some(path) = &args.errors_out {
         write_errors(path, out.header.as_ref(), &out.rejected_rows)?;
         ctx.msg.note(format!(
@@ -380,6 +390,11 @@ fn import(ctx: &Ctx, args: &ImportArgs) -> Result<u8> {
 
 const READER_THREAD: &str = "csfkit-reader";
 
+/// Rows handed from one import thread to the next at a time.
+const CHUNK_ROWS: usize = 1024;
+/// Chunks a queue between two import threads holds at most.
+const PIPELINE_DEPTH: usize = 4;
+
 /// Keeps a parser panic on the reader thread from printing a backtrace: it is reported as an
 /// error naming the file instead. Panics elsewhere still print as usual.
 fn install_quiet_panic_hook() {
@@ -397,10 +412,22 @@ fn finish_reader(
     file: &str,
     reader: std::thread::JoinHandle<std::result::Result<(), String>>,
     out: Result<Outcome>,
+    path: &Path,
+    stamp: (u64, std::time::SystemTime),
 ) -> Result<Outcome> {
     // `consume` has dropped the receiver, so a reader blocked on a full channel has stopped.
     match reader.join() {
-        Ok(Ok(())) => out,
+        Ok(Ok(())) => {
+            // The hash was taken before parsing: a file saved again meanwhile would make the
+            // recorded hash lie about the rows.
+            let now = std::fs::metadata(path).and_then(|m| Ok((m.len(), m.modified()?)));
+            if now.ok() != Some(stamp) {
+                return Err(Error::Data(format!(
+                    "{file}: the file changed while it was being imported (its size or modification time differs from when it was hashed); nothing was imported, import it again once it is saved"
+                )));
+            }
+            out
+        }
         Ok(Err(m)) => Err(Error::Data(m)),
         Err(panic) => {
             let what = panic
@@ -465,12 +492,12 @@ fn consume<'r>(
     overrides: &[(String, String)],
     rx: mpsc::Receiver<Event>,
     make: &(dyn Fn(HeaderMap, Option<String>) -> Validator<'r> + Sync),
-    existing: &HashSet<[u8; 32]>,
+    existing: &KeySet,
     store_in: Option<(&rusqlite::Transaction<'_>, i64)>,
     progress: &indicatif::ProgressBar,
 ) -> Result<Outcome> {
     std::thread::scope(|scope| {
-        let (valid_tx, valid_rx) = mpsc::sync_channel::<(Option<String>, Vec<NewEvidence>)>(16);
+        let (valid_tx, valid_rx) = mpsc::sync_channel::<(Option<String>, Vec<NewEvidence>)>(PIPELINE_DEPTH);
         let validating = std::thread::Builder::new()
             .name("csfkit-validator".into())
             .spawn_scoped(scope, move || {
@@ -482,7 +509,7 @@ fn consume<'r>(
         for (sheet, rows) in valid_rx.iter() {
             let mut fresh = Vec::with_capacity(rows.len());
             for e in rows {
-                if existing.contains(&e.content_hash) {
+                if existing.contains(&hash_key(&e.content_hash)) {
                     already += 1;
                 } else {
                     imported += 1;
@@ -565,7 +592,9 @@ fn validate<'r>(
             };
             out.rows_read += 1;
             let (accepted, warnings, problems) = v.row(n, &cells);
-            out.warnings.extend(warnings);
+            out.warnings_total += warnings.len();
+            let room = SHOWN_WARNINGS.saturating_sub(out.warnings.len());
+            out.warnings.extend(warnings.into_iter().take(room));
             if problems.is_empty() {
                 if sending {
                     pending.extend(accepted);
@@ -586,7 +615,7 @@ fn validate<'r>(
                     pending.clear();
                 }
             }
-            if pending.len() >= 4096
+            if pending.len() >= CHUNK_ROWS
                 && sink
                     .send((out.sheet.clone(), std::mem::take(&mut pending)))
                     .is_err()
@@ -647,14 +676,17 @@ fn no_header(file: &str, sheet: &Option<String>, rows: &[(usize, Vec<Cell>)]) ->
     ))
 }
 
-fn report_warnings(ctx: &Ctx, warnings: &[Warning]) {
-    // Group identical messages (a 1.1 ID used on many rows) to keep the report readable.
-    for w in warnings.iter().take(20) {
+/// How many warnings are shown (and kept: a million rows of CSF 1.1 IDs would otherwise keep
+/// a million messages).
+const SHOWN_WARNINGS: usize = 20;
+
+fn report_warnings(ctx: &Ctx, warnings: &[Warning], total: usize) {
+    for w in warnings {
         ctx.msg.warn(format!("{}: {}", w.location, w.message));
     }
-    if warnings.len() > 20 {
+    if total > warnings.len() {
         ctx.msg
-            .warn(format!("... and {} more warnings", warnings.len() - 20));
+            .warn(format!("... and {} more warnings", total - warnings.len()));
     }
 }
 
