@@ -476,10 +476,10 @@ impl Validator<'_> {
             }
         }
         if let Some(d) = collected {
-            values[COLLECTED] = d.to_string();
+            values[COLLECTED] = iso_date(d);
         }
         if let Some(d) = valid {
-            values[VALID] = d.to_string();
+            values[VALID] = iso_date(d);
         }
         let (kind, file) = match self.location(&values[LOCATION]) {
             Ok((kind, file)) => (kind, file),
@@ -752,6 +752,17 @@ pub fn content_hash(values: &[String; 9], extras: &str, file_sha: Option<&str>) 
     h.finalize().into()
 }
 
+/// `YYYY-MM-DD`, written directly (chrono's `Display` goes through its formatter).
+fn iso_date(d: NaiveDate) -> String {
+    use chrono::Datelike;
+    let (y, m, day) = (d.year(), d.month(), d.day());
+    if (0..=9999).contains(&y) {
+        format!("{y:04}-{m:02}-{day:02}")
+    } else {
+        d.to_string()
+    }
+}
+
 /// Parses a date typed as text: ISO 8601 (`2025-03-01`, with or without a time), or with
 /// `format` (chrono syntax, e.g. `%d/%m/%Y`). Other text is refused with a reason: an
 /// impossible date, an ambiguous day/month order, or simply an unknown form.
@@ -777,9 +788,15 @@ pub fn parse_date(s: &str, format: Option<&str>) -> Result<Option<NaiveDate>, St
             }
         });
     if iso_shape && (s.len() == 10 || matches!(s.as_bytes()[10], b'T' | b' ')) {
-        return match NaiveDate::parse_from_str(iso, "%Y-%m-%d") {
-            Ok(d) => Ok(Some(d)),
-            Err(_) => Err(format!(
+        // The shape is checked: the digits parse directly (chrono's format parser is a good
+        // part of the time of a CSV import).
+        let num = |r: std::ops::Range<usize>| iso[r].parse::<u32>().unwrap_or(0);
+        let ymd = i32::try_from(num(0..4))
+            .ok()
+            .and_then(|y| NaiveDate::from_ymd_opt(y, num(5..7), num(8..10)));
+        return match ymd {
+            Some(d) => Ok(Some(d)),
+            None => Err(format!(
                 "`{s}` is not a real date (no such day); expected a valid YYYY-MM-DD date"
             )),
         };
@@ -835,6 +852,10 @@ mod tests {
     #[test]
     fn dates_iso_formatted_ambiguous_and_impossible() {
         assert_eq!(parse_date("2025-03-04", None).unwrap(), Some(d("2025-03-04")));
+        assert_eq!(parse_date("2024-02-29", None).unwrap(), Some(d("2024-02-29")));
+        assert!(parse_date("2025-02-29", None).is_err());
+        assert!(parse_date("2025-13-01", None).is_err());
+        assert_eq!(iso_date(d("0987-01-02")), "0987-01-02");
         assert_eq!(
             parse_date("2025-03-04T10:00:00Z", None).unwrap(),
             Some(d("2025-03-04"))

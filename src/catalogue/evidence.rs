@@ -81,39 +81,71 @@ pub fn next_batch_id(tx: &Transaction<'_>) -> Result<i64> {
     .map_err(|e| Error::sqlite("numbering the import batch", e))
 }
 
+/// Rows per multi-row INSERT: one statement step stores this many rows, which spares most of
+/// SQLite's per-statement work (17 parameters a row, far below the parameter limit).
+const ROWS_PER_INSERT: usize = 32;
+
+fn insert_sql(rows: usize) -> String {
+    let one = format!("({})", vec!["?"; 17].join(","));
+    format!(
+        "INSERT INTO evidence (batch_id, source_sheet, source_row, control_id, title, description,
+            evidence_type, owner, collected_on, valid_until, location, location_kind, file_sha256,
+            file_size, source_system, extras, content_hash) VALUES {}",
+        vec![one; rows].join(",")
+    )
+}
+
+fn non_empty(s: &str) -> Option<&str> {
+    Some(s).filter(|s| !s.is_empty())
+}
+
+/// Binds one row's 17 values from parameter `base` + 1 on.
+fn bind_row(
+    stmt: &mut rusqlite::CachedStatement<'_>,
+    base: usize,
+    batch: i64,
+    sheet: &str,
+    r: &NewEvidence,
+) -> rusqlite::Result<()> {
+    let v = &r.values;
+    stmt.raw_bind_parameter(base + 1, batch)?;
+    stmt.raw_bind_parameter(base + 2, sheet)?;
+    stmt.raw_bind_parameter(base + 3, r.row as i64)?;
+    for (k, i) in [(4, 0), (5, 1), (6, 2), (7, 3), (8, 4)] {
+        stmt.raw_bind_parameter(base + k, v[i].as_str())?;
+    }
+    // The dates as validated, already written YYYY-MM-DD.
+    stmt.raw_bind_parameter(base + 9, non_empty(&v[5]))?;
+    stmt.raw_bind_parameter(base + 10, non_empty(&v[6]))?;
+    stmt.raw_bind_parameter(base + 11, v[7].as_str())?;
+    stmt.raw_bind_parameter(base + 12, r.location_kind.as_str())?;
+    stmt.raw_bind_parameter(base + 13, r.file.as_ref().map(|f| f.0.as_str()))?;
+    stmt.raw_bind_parameter(base + 14, r.file.as_ref().map(|f| f.1 as i64))?;
+    stmt.raw_bind_parameter(base + 15, v[8].as_str())?;
+    stmt.raw_bind_parameter(base + 16, r.extras.as_str())?;
+    stmt.raw_bind_parameter(base + 17, &r.content_hash[..])
+}
+
 /// Inserts evidence rows of batch `batch` from sheet `sheet`.
 pub fn insert_evidence(tx: &Transaction<'_>, batch: i64, sheet: &str, rows: &[NewEvidence]) -> Result<()> {
-    let mut stmt = tx
-        .prepare_cached(
-            "INSERT INTO evidence (batch_id, source_sheet, source_row, control_id, title, description,
-                evidence_type, owner, collected_on, valid_until, location, location_kind, file_sha256,
-                file_size, source_system, extras, content_hash)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
-        )
-        .map_err(|e| Error::sqlite("storing evidence", e))?;
-    for r in rows {
-        let v = &r.values;
-        stmt.execute(params![
-            batch,
-            sheet,
-            r.row as i64,
-            v[0],
-            v[1],
-            v[2],
-            v[3],
-            v[4],
-            // The dates as validated, already written YYYY-MM-DD.
-            Some(v[5].as_str()).filter(|d| !d.is_empty()),
-            Some(v[6].as_str()).filter(|d| !d.is_empty()),
-            v[7],
-            r.location_kind.as_str(),
-            r.file.as_ref().map(|f| f.0.as_str()),
-            r.file.as_ref().map(|f| f.1 as i64),
-            v[8],
-            r.extras,
-            &r.content_hash[..],
-        ])
-        .map_err(|e| Error::sqlite("storing evidence", e))?;
+    let err = |e| Error::sqlite("storing evidence", e);
+    let mut chunks = rows.chunks_exact(ROWS_PER_INSERT);
+    if chunks.len() > 0 {
+        let mut stmt = tx.prepare_cached(&insert_sql(ROWS_PER_INSERT)).map_err(err)?;
+        for chunk in chunks.by_ref() {
+            for (i, r) in chunk.iter().enumerate() {
+                bind_row(&mut stmt, i * 17, batch, sheet, r).map_err(err)?;
+            }
+            stmt.raw_execute().map_err(err)?;
+        }
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let mut stmt = tx.prepare_cached(&insert_sql(1)).map_err(err)?;
+        for r in rest {
+            bind_row(&mut stmt, 0, batch, sheet, r).map_err(err)?;
+            stmt.raw_execute().map_err(err)?;
+        }
     }
     Ok(())
 }

@@ -193,13 +193,20 @@ fn import(ctx: &Ctx, args: &ImportArgs) -> Result<u8> {
         path: args.file.clone(),
         source: e,
     };
-    // The file is streamed, never held whole: hashed first, then parsed from the same handle.
+    // The file is streamed, never held whole: parsed from one handle while a thread of its own
+    // hashes it from another. Size and modification time are compared before the rows are
+    // committed, so the recorded hash is the hash of the rows read.
     let mut source = std::fs::File::open(&args.file).map_err(missing)?;
     let stamp = source
         .metadata()
         .and_then(|m| Ok((m.len(), m.modified()?)))
         .map_err(missing)?;
-    let (sha256, size) = crate::package::hash_reader(&mut source).map_err(missing)?;
+    let size = stamp.0;
+    let hash_path = args.file.clone();
+    let hashing = std::thread::Builder::new()
+        .name("csfkit-hasher".into())
+        .spawn(move || crate::package::hash_file(&hash_path))
+        .map_err(|e| Error::Failed(format!("cannot start the hashing thread: {e}")))?;
     let format = workbook::sniff(&file, &args.file, &mut source).map_err(Error::Data)?;
     let overrides = parse_maps(&args.map)?;
     let root_given = match &args.evidence_root {
@@ -291,6 +298,7 @@ fn import(ctx: &Ctx, args: &ImportArgs) -> Result<u8> {
                 &progress,
             );
             let out = finish_reader(&file, reader, out, &args.file, stamp)?;
+            let sha256 = join_hash(&file, hashing, size)?;
             if !out.problems.is_empty() && !args.skip_invalid {
                 // Atomic: returning an error rolls the transaction back.
                 rolled_back = Some(out);
@@ -323,16 +331,17 @@ fn import(ctx: &Ctx, args: &ImportArgs) -> Result<u8> {
                 evidence_root: root.display().to_string(),
             };
             store::insert_batch(tx, &batch)?;
-            Ok((out, Some(batch_id)))
+            Ok((out, Some(batch_id), sha256))
         })
     } else {
         let existing = store::existing_hashes(cat.conn())?;
         let out = consume(args, &overrides, rx_rows, &make, &existing, None, &progress);
-        finish_reader(&file, reader, out, &args.file, stamp).map(|out| (out, None))
+        let out = finish_reader(&file, reader, out, &args.file, stamp)?;
+        Ok((out, None, join_hash(&file, hashing, size)?))
     };
     progress.finish_and_clear();
-    let (out, batch_id) = match (result, rolled_back) {
-        (_, Some(out)) => (out, None),
+    let (out, batch_id, sha256) = match (result, rolled_back) {
+        (_, Some(out)) => (out, None, String::new()),
         (r, None) => r?,
     };
     let sheet_note = out
@@ -404,6 +413,27 @@ fn install_quiet_panic_hook() {
             default(info);
         }
     }));
+}
+
+/// Waits for the file hash; a hash over a different number of bytes than the file had when the
+/// import began means the file changed meanwhile.
+fn join_hash(
+    file: &str,
+    hashing: std::thread::JoinHandle<std::io::Result<(String, u64)>>,
+    size: u64,
+) -> Result<String> {
+    match hashing.join() {
+        Ok(Ok((sha, n))) if n == size => Ok(sha),
+        Ok(Ok(_)) => Err(Error::Data(format!(
+            "{file}: the file changed while it was being imported (its size changed); nothing was imported, import it again once it is saved"
+        ))),
+        Ok(Err(e)) => Err(Error::Data(format!(
+            "{file}: cannot read the file to hash it: {e}"
+        ))),
+        Err(_) => Err(Error::Failed(
+            "the hashing thread failed (a bug: please report it)".into(),
+        )),
+    }
 }
 
 /// Waits for the reader; its failure (a damaged or hostile file) wins over what the import
