@@ -44,10 +44,20 @@ impl Cell {
             Cell::Number(f) => number_text(*f),
             Cell::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_string(),
             Cell::Date(Some(d)) => {
-                if d.time() == chrono::NaiveTime::MIN {
-                    d.format("%Y-%m-%d").to_string()
+                // Written directly: chrono's format strings are slow for a million cells.
+                use chrono::{Datelike, Timelike};
+                let (y, m, day) = (d.year(), d.month(), d.day());
+                if !(0..=9999).contains(&y) {
+                    d.to_string()
+                } else if d.time() == chrono::NaiveTime::MIN {
+                    format!("{y:04}-{m:02}-{day:02}")
                 } else {
-                    d.format("%Y-%m-%dT%H:%M:%S").to_string()
+                    format!(
+                        "{y:04}-{m:02}-{day:02}T{:02}:{:02}:{:02}",
+                        d.hour(),
+                        d.minute(),
+                        d.second()
+                    )
                 }
             }
             Cell::Date(None) => "(date out of range)".to_string(),
@@ -883,6 +893,21 @@ mod tests {
         );
         assert_eq!(sniff("e.csv", Path::new("e.csv"), b"a,b\n").unwrap(), Format::Csv);
         assert_eq!(sniff("e", Path::new("e"), b"a,b\n").unwrap(), Format::Csv);
+    }
+
+    #[test]
+    fn date_cells_read_as_iso_text() {
+        let at = |y, m, d, h, min, sec| {
+            chrono::NaiveDate::from_ymd_opt(y, m, d)
+                .and_then(|x| x.and_hms_opt(h, min, sec))
+                .unwrap()
+        };
+        assert_eq!(Cell::Date(Some(at(2025, 3, 7, 0, 0, 0))).text(), "2025-03-07");
+        assert_eq!(
+            Cell::Date(Some(at(2025, 12, 31, 9, 5, 1))).text(),
+            "2025-12-31T09:05:01"
+        );
+        assert_eq!(Cell::Date(Some(at(987, 1, 2, 0, 0, 0))).text(), "0987-01-02");
     }
 
     #[test]
