@@ -344,6 +344,13 @@ pub fn export(ctx: &Ctx, args: &ExportArgs) -> Result<u8> {
         None => today()?,
     };
     let cat = ctx.open()?;
+    // One read transaction for the whole export: the evidence is read three times, and an
+    // import committed meanwhile must not show in one pass and not in another (WAL gives the
+    // transaction one snapshot). Nothing is written; dropping it ends the read.
+    let _snapshot = cat
+        .conn()
+        .unchecked_transaction()
+        .map_err(|e| Error::sqlite("starting a read of the catalogue", e))?;
     let scope = args.scope.resolve(&cat)?;
     check_stale_days(args.stale_days)?;
     let frameworks_loaded = cat.frameworks()?;
