@@ -270,6 +270,8 @@ impl LocationKind {
 pub struct NewEvidence {
     /// Row number in the sheet.
     pub row: usize,
+    /// Index among the evidence rows made from that row (a CSF 1.1 ID can make several).
+    pub succ: u16,
     /// Field values (trimmed text; dates as ISO).
     pub values: [String; 9],
     /// What the location is.
@@ -283,8 +285,8 @@ pub struct NewEvidence {
 }
 
 /// The first 16 bytes of a content hash: ample to tell rows apart (the odds of two different
-/// rows sharing them, even among a billion rows, are below 10^-20) at half the memory of the
-/// whole hash, which matters for the sets an import keeps of every row.
+/// rows sharing them, even among a billion rows, are below 10^-20) at two thirds of the size of
+/// a sorted record with the whole hash.
 pub type HashKey = [u8; 16];
 
 /// The key of a content hash.
@@ -293,34 +295,6 @@ pub fn hash_key(h: &[u8; 32]) -> HashKey {
     k.copy_from_slice(&h[..16]);
     k
 }
-
-/// Hashes a [`HashKey`] by its own first bytes: they are already uniformly random (SHA-256),
-/// so there is nothing for SipHash to add but time.
-#[derive(Default, Clone, Copy)]
-pub struct KeyHasher(u64);
-
-impl std::hash::Hasher for KeyHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut b = [0u8; 8];
-            b[..chunk.len()].copy_from_slice(chunk);
-            self.0 = self.0.rotate_left(5) ^ u64::from_le_bytes(b);
-        }
-    }
-
-    fn write_usize(&mut self, _: usize) {
-        // The length prefix of an array is the same for every key.
-    }
-}
-
-/// A map keyed by content hash keys.
-pub type KeyMap<V> = HashMap<HashKey, V, std::hash::BuildHasherDefault<KeyHasher>>;
-/// A set of content hash keys.
-pub type KeySet = std::collections::HashSet<HashKey, std::hash::BuildHasherDefault<KeyHasher>>;
 
 /// Settings of one import that validation needs.
 pub struct Validator<'a> {
@@ -340,8 +314,9 @@ pub struct Validator<'a> {
     pub root: PathBuf,
     /// File hashes already computed (path -> hash, size).
     pub file_cache: HashMap<PathBuf, Option<(String, u64)>>,
-    /// Content hash key -> first row, for duplicates inside the file.
-    pub seen: KeyMap<u32>,
+    /// Rows (row, index) known to repeat an earlier row of the file, with that row: found by
+    /// the import's sorted key check, empty on its first pass.
+    pub dups: &'a HashMap<(usize, u16), usize>,
 }
 
 /// A warning about an accepted row.
@@ -536,9 +511,8 @@ impl Validator<'_> {
             };
             values[CONTROL] = control;
             let content_hash = content_hash(&values, &extras, file.as_ref().map(|f| f.0.as_str()));
-            let row32 = u32::try_from(row).unwrap_or(u32::MAX);
-            let first = *self.seen.entry(hash_key(&content_hash)).or_insert(row32);
-            if first != row32 {
+            let succ = u16::try_from(i).unwrap_or(u16::MAX);
+            if let Some(&first) = self.dups.get(&(row, succ)) {
                 problems.push(Problem {
                     location: self.loc(row, None),
                     value: None,
@@ -550,6 +524,7 @@ impl Validator<'_> {
             }
             out.push(NewEvidence {
                 row,
+                succ,
                 values,
                 location_kind: kind,
                 file: file.clone(),

@@ -21,6 +21,7 @@ pub mod error;
 pub mod evidence;
 pub mod framework;
 pub mod ids;
+pub mod keysort;
 pub mod mapping;
 pub mod matrix;
 pub mod output;

@@ -678,3 +678,51 @@ fn date_cells_of_the_1904_date_system_read_as_the_same_dates() {
     let rows = w.run(&["evidence", "list", "--format", "csv"]).ok().csv();
     assert_eq!(field(&rows[0], "collected_on"), "2026-01-05");
 }
+
+#[test]
+fn rows_already_stored_and_repeated_rows_are_found_without_holding_every_row() {
+    let w = Workdir::new();
+    w.write("a.csv", "control_id,title\nPR.AA-01,Shared\n");
+    w.run(&["evidence", "import", "a.csv"]).ok();
+    let before = snapshot(&w);
+    // Row 2 is a CSF 1.1 ID with two successors: PR.AA-01 (already stored by a.csv) and
+    // PR.AA-05 (new). Row 4 repeats row 3.
+    w.write(
+        "b.csv",
+        "control_id,title\nPR.AC-1,Shared\nDE.CM-01,New one\nDE.CM-01,New one\nGV.OC-01,Another\n",
+    );
+    w.run(&["evidence", "import", "b.csv"])
+        .code(65)
+        .stderr_has("b.csv, row 4: duplicate of row 3");
+    assert_eq!(snapshot(&w), before, "a failed import changed the catalogue");
+    w.run(&["evidence", "import", "b.csv", "--skip-invalid", "--dry-run"])
+        .ok()
+        .stderr_has("dry run, nothing written: 4 data rows read: 3 new evidence rows, 1 already in the catalogue (same content), 1 rejected");
+    assert_eq!(snapshot(&w), before, "a dry run changed the catalogue");
+    w.run(&["evidence", "import", "b.csv", "--skip-invalid"])
+        .ok()
+        .stderr_has(
+            "4 data rows read: 3 new evidence rows, 1 already in the catalogue (same content), 1 rejected",
+        );
+    let rows = w.run(&["evidence", "list", "--format", "csv"]).ok().csv();
+    let got: Vec<(&str, &str, &str)> = rows
+        .iter()
+        .map(|r| (field(r, "control_id"), field(r, "title"), field(r, "source_row")))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("PR.AA-01", "Shared", "2"),
+            ("PR.AA-05", "Shared", "2"),
+            ("DE.CM-01", "New one", "3"),
+            ("GV.OC-01", "Another", "5"),
+        ]
+    );
+    w.run(&["evidence", "import", "b.csv", "--skip-invalid"])
+        .ok()
+        .stderr_has("0 new evidence rows, 4 already in the catalogue (same content), 1 rejected");
+    assert_eq!(
+        w.run(&["evidence", "list", "--format", "csv"]).ok().csv().len(),
+        4
+    );
+}

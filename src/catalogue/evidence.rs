@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::Catalogue;
 use crate::coverage::EvidenceItem;
 use crate::error::{Error, Result};
-use crate::evidence::{KeySet, NewEvidence, hash_key};
+use crate::evidence::{HashKey, NewEvidence, hash_key};
 
 /// One import batch: where a set of rows came from.
 #[derive(Debug, Clone, Serialize)]
@@ -55,22 +55,25 @@ pub struct EvidenceFilter {
     pub batch: Option<i64>,
 }
 
-/// The content hash keys already stored, for idempotent imports.
-pub fn existing_hashes(tx: &rusqlite::Connection) -> Result<KeySet> {
+/// Hands `f` the content hash key of every evidence row not of batch `batch` (the rows an
+/// import must not store again), one at a time.
+pub fn each_other_key(
+    tx: &rusqlite::Connection,
+    batch: i64,
+    mut f: impl FnMut(HashKey) -> Result<()>,
+) -> Result<()> {
+    let err = |e| Error::sqlite("reading evidence hashes", e);
     let mut stmt = tx
-        .prepare("SELECT content_hash FROM evidence")
-        .map_err(|e| Error::sqlite("reading evidence hashes", e))?;
-    let rows = stmt
-        .query_map([], |r| r.get::<_, Vec<u8>>(0))
-        .map_err(|e| Error::sqlite("reading evidence hashes", e))?;
-    let mut out = KeySet::default();
-    for r in rows {
-        let v = r.map_err(|e| Error::sqlite("reading evidence hashes", e))?;
-        if let Ok(h) = <[u8; 32]>::try_from(v.as_slice()) {
-            out.insert(hash_key(&h));
+        .prepare("SELECT content_hash FROM evidence WHERE batch_id <> ?1")
+        .map_err(err)?;
+    let mut rows = stmt.query([batch]).map_err(err)?;
+    while let Some(r) = rows.next().map_err(err)? {
+        let v = r.get_ref(0).map_err(err)?.as_blob().unwrap_or_default();
+        if let Ok(h) = <[u8; 32]>::try_from(v) {
+            f(hash_key(&h))?;
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 /// The number the next batch gets.

@@ -14,11 +14,10 @@ use crate::cli::{Ctx, whoami};
 use crate::coverage::{Freshness, freshness};
 use crate::embedded::DEFAULT_FRAMEWORK;
 use crate::error::{Error, Problem, Result};
-use crate::evidence::{
-    ERRORS_COLUMN, FIELDS, HeaderMap, KeyMap, KeySet, NewEvidence, Validator, Warning, hash_key,
-};
+use crate::evidence::{ERRORS_COLUMN, FIELDS, HeaderMap, NewEvidence, Validator, Warning, hash_key};
+use crate::keysort::{Rec, Sorter};
 use crate::output::{Listing, OutputArgs};
-use crate::workbook::{self, Cell, Limits};
+use crate::workbook::{self, Cell, Format, Limits};
 
 const IMPORT_HELP: &str = "Examples:
   csfkit evidence import tracker.xlsx
@@ -225,85 +224,65 @@ fn import(ctx: &Ctx, args: &ImportArgs) -> Result<u8> {
     let mut cat = ctx.open()?;
     let resolver = cat.resolver(DEFAULT_FRAMEWORK)?;
 
-    // The reader runs on its own thread: parsing overlaps validation and storage, and a panic
-    // inside a parser ends that thread only.
-    // Small queues between the threads: enough to smooth the hand-over, little memory held.
-    let (tx_rows, rx_rows) = mpsc::sync_channel::<Event>(PIPELINE_DEPTH);
-    let reader_file = file.clone();
-    let sheet = args.sheet.clone();
     let limits = Limits::for_size(size);
     install_quiet_panic_hook();
-    let reader = std::thread::Builder::new()
-        .name(READER_THREAD.into())
-        .spawn(move || -> std::result::Result<(), String> {
-            let mut chunk = Vec::with_capacity(1024);
-            let tx = tx_rows;
-            let mut sent_sheet = false;
-            let mut source = source;
-            workbook::check_container(&reader_file, &mut source, size, &limits)?;
-            let info = workbook::read(
-                &reader_file,
-                source,
-                format,
-                sheet.as_deref(),
-                &limits,
-                &mut |sheet_name| {
-                    sent_sheet = true;
-                    let _ = tx.send(Event::Sheet(sheet_name.map(str::to_string)));
-                },
-                &mut |n, cells| {
-                    chunk.push((n, cells));
-                    if chunk.len() >= CHUNK_ROWS && tx.send(Event::Rows(std::mem::take(&mut chunk))).is_err()
-                    {
-                        return Ok(false);
-                    }
-                    Ok(true)
-                },
-            )?;
-            if !sent_sheet {
-                let _ = tx.send(Event::Sheet(info.sheet));
-            }
-            if !chunk.is_empty() {
-                let _ = tx.send(Event::Rows(chunk));
-            }
-            Ok(())
-        })
-        .map_err(|e| Error::Failed(format!("cannot start the reader thread: {e}")))?;
-
     let progress = progress_bar(ctx);
-    let make = |header: HeaderMap, sheet: Option<String>| Validator {
-        file: file.clone(),
-        sheet,
-        resolver: &resolver,
-        header,
-        date_format: args.date_format.clone(),
-        strict: args.strict,
-        root: root.clone(),
-        file_cache: HashMap::new(),
-        seen: KeyMap::default(),
-    };
     let collector = whoami(args.collector.as_deref());
-    let mut rolled_back: Option<Outcome> = None;
-    let result = if !args.dry_run {
-        cat.write("importing evidence", |tx| {
-            let existing = store::existing_hashes(tx)?;
+    let mut hashing = Some(hashing);
+    let mut source = Some(source);
+    // What the sorted key check of the first pass found; the second pass (only run when it
+    // found something) leaves those rows out.
+    let mut known: Option<Known> = None;
+    let (result, rolled_back) = loop {
+        let src = match source.take() {
+            Some(s) => s,
+            None => std::fs::File::open(&args.file).map_err(missing)?,
+        };
+        let (reader, rx_rows) = spawn_reader(&file, src, size, format, args.sheet.clone(), limits)?;
+        let no_dups = HashMap::new();
+        let dups = known.as_ref().map_or(&no_dups, |k| &k.dups);
+        let make = |header: HeaderMap, sheet: Option<String>| Validator {
+            file: file.clone(),
+            sheet,
+            resolver: &resolver,
+            header,
+            date_format: args.date_format.clone(),
+            strict: args.strict,
+            root: root.clone(),
+            file_cache: HashMap::new(),
+            dups,
+        };
+        let mut rolled_back: Option<Outcome> = None;
+        let mut found: Option<Known> = None;
+        let result = cat.write("importing evidence", |tx| {
             let batch_id = store::next_batch_id(tx)?;
-            let out = consume(
-                args,
-                &overrides,
-                rx_rows,
-                &make,
-                &existing,
-                Some((tx, batch_id)),
-                &progress,
-            );
+            let mut keys = Sorter::new(SORT_RUN);
+            let check = match &known {
+                Some(k) => KeyCheck::Skip(k),
+                None => KeyCheck::Collect(&mut keys),
+            };
+            let out = consume(args, &overrides, rx_rows, &make, check, (tx, batch_id), &progress);
             let out = finish_reader(&file, reader, out, &args.file, stamp)?;
-            let sha256 = join_hash(&file, hashing, size)?;
-            if !out.problems.is_empty() && !args.skip_invalid {
-                // Atomic: returning an error rolls the transaction back.
+            if known.is_none() {
+                let k = find_known(tx, batch_id, keys)?;
+                if !k.is_empty() {
+                    // Rows already in the catalogue or repeated in the file were stored on this
+                    // optimistic pass: roll back and read again without them.
+                    found = Some(k);
+                    return Err(Error::Failed("rolled back".into()));
+                }
+            }
+            if args.dry_run || (!out.problems.is_empty() && !args.skip_invalid) {
+                // Atomic (or a dry run): returning an error rolls the transaction back.
                 rolled_back = Some(out);
                 return Err(Error::Failed("rolled back".into()));
             }
+            let Some(hashing) = hashing.take() else {
+                return Err(Error::Failed(
+                    "the file hash was taken twice (a bug: please report it)".into(),
+                ));
+            };
+            let sha256 = join_hash(&file, hashing, size)?;
             let header = out.header.as_ref();
             let batch = Batch {
                 id: batch_id,
@@ -332,12 +311,14 @@ fn import(ctx: &Ctx, args: &ImportArgs) -> Result<u8> {
             };
             store::insert_batch(tx, &batch)?;
             Ok((out, Some(batch_id), sha256))
-        })
-    } else {
-        let existing = store::existing_hashes(cat.conn())?;
-        let out = consume(args, &overrides, rx_rows, &make, &existing, None, &progress);
-        let out = finish_reader(&file, reader, out, &args.file, stamp)?;
-        Ok((out, None, join_hash(&file, hashing, size)?))
+        });
+        match found {
+            Some(k) if known.is_none() => {
+                known = Some(k);
+                progress.set_position(0);
+            }
+            _ => break (result, rolled_back),
+        }
     };
     progress.finish_and_clear();
     let (out, batch_id, sha256) = match (result, rolled_back) {
@@ -398,6 +379,58 @@ fn import(ctx: &Ctx, args: &ImportArgs) -> Result<u8> {
 }
 
 const READER_THREAD: &str = "csfkit-reader";
+
+type ReaderThread = std::thread::JoinHandle<std::result::Result<(), String>>;
+
+/// Starts the reader: parsing runs on its own thread, overlapping validation and storage, and
+/// a panic inside a parser ends that thread only. Rows come in chunks over a small queue.
+fn spawn_reader(
+    file: &str,
+    mut source: std::fs::File,
+    size: u64,
+    format: Format,
+    sheet: Option<String>,
+    limits: Limits,
+) -> Result<(ReaderThread, mpsc::Receiver<Event>)> {
+    // Small queues between the threads: enough to smooth the hand-over, little memory held.
+    let (tx, rx) = mpsc::sync_channel::<Event>(PIPELINE_DEPTH);
+    let file = file.to_string();
+    let reader = std::thread::Builder::new()
+        .name(READER_THREAD.into())
+        .spawn(move || -> std::result::Result<(), String> {
+            let mut chunk = Vec::with_capacity(CHUNK_ROWS);
+            let mut sent_sheet = false;
+            workbook::check_container(&file, &mut source, size, &limits)?;
+            let info = workbook::read(
+                &file,
+                source,
+                format,
+                sheet.as_deref(),
+                &limits,
+                &mut |sheet_name| {
+                    sent_sheet = true;
+                    let _ = tx.send(Event::Sheet(sheet_name.map(str::to_string)));
+                },
+                &mut |n, cells| {
+                    chunk.push((n, cells));
+                    if chunk.len() >= CHUNK_ROWS && tx.send(Event::Rows(std::mem::take(&mut chunk))).is_err()
+                    {
+                        return Ok(false);
+                    }
+                    Ok(true)
+                },
+            )?;
+            if !sent_sheet {
+                let _ = tx.send(Event::Sheet(info.sheet));
+            }
+            if !chunk.is_empty() {
+                let _ = tx.send(Event::Rows(chunk));
+            }
+            Ok(())
+        })
+        .map_err(|e| Error::Failed(format!("cannot start the reader thread: {e}")))?;
+    Ok((reader, rx))
+}
 
 /// Rows handed from one import thread to the next at a time.
 const CHUNK_ROWS: usize = 1024;
@@ -522,8 +555,8 @@ fn consume<'r>(
     overrides: &[(String, String)],
     rx: mpsc::Receiver<Event>,
     make: &(dyn Fn(HeaderMap, Option<String>) -> Validator<'r> + Sync),
-    existing: &KeySet,
-    store_in: Option<(&rusqlite::Transaction<'_>, i64)>,
+    mut check: KeyCheck<'_>,
+    (tx, batch): (&rusqlite::Transaction<'_>, i64),
     progress: &indicatif::ProgressBar,
 ) -> Result<Outcome> {
     std::thread::scope(|scope| {
@@ -536,21 +569,32 @@ fn consume<'r>(
             .map_err(|e| Error::Failed(format!("cannot start the validation thread: {e}")))?;
         let (mut imported, mut already) = (0, 0);
         let mut stored = Ok(());
-        for (sheet, rows) in valid_rx.iter() {
+        'chunks: for (sheet, rows) in valid_rx.iter() {
             let mut fresh = Vec::with_capacity(rows.len());
             for e in rows {
-                if existing.contains(&hash_key(&e.content_hash)) {
-                    already += 1;
-                } else {
-                    imported += 1;
-                    fresh.push(e);
+                if let KeyCheck::Skip(k) = &check {
+                    if k.is_already(e.row, e.succ) {
+                        already += 1;
+                        continue;
+                    }
                 }
+                if let KeyCheck::Collect(keys) = &mut check {
+                    let rec = Rec {
+                        key: hash_key(&e.content_hash),
+                        row: u32::try_from(e.row).unwrap_or(u32::MAX),
+                        succ: e.succ,
+                    };
+                    if let Err(err) = keys.push(rec) {
+                        stored = Err(Error::io("sorting the import's content keys", err));
+                        break 'chunks;
+                    }
+                }
+                imported += 1;
+                fresh.push(e);
             }
-            if let Some((tx, batch)) = store_in {
-                stored = store::insert_evidence(tx, batch, sheet.as_deref().unwrap_or(""), &fresh);
-                if stored.is_err() {
-                    break;
-                }
+            stored = store::insert_evidence(tx, batch, sheet.as_deref().unwrap_or(""), &fresh);
+            if stored.is_err() {
+                break;
             }
         }
         // Dropping the receiver stops a validator still sending after a storage error.
@@ -565,9 +609,90 @@ fn consume<'r>(
     })
 }
 
-/// Header detection and row validation. Valid rows go to `sink` in chunks, until the first
-/// invalid row when the import is all-or-nothing (nothing will be stored then, but every row
-/// is still checked so that every problem is reported).
+/// What the storing side of an import pass does with content keys: the first pass collects
+/// them for the sorted check, a second pass leaves out what that check found.
+enum KeyCheck<'a> {
+    Collect(&'a mut Sorter),
+    Skip(&'a Known),
+}
+
+/// Records a sorted run holds in memory (24 bytes each, so about 6 MiB).
+const SORT_RUN: usize = 1 << 18;
+
+/// Rows the first pass of an import found it must not store: rows whose content is already in
+/// the catalogue, and rows repeating an earlier row of the file (with that row).
+#[derive(Default)]
+struct Known {
+    /// Per spreadsheet row, a bit per evidence row made from it (bit `succ`).
+    already: Vec<u32>,
+    /// The rare index past 31.
+    already_more: std::collections::HashSet<(usize, u16)>,
+    dups: HashMap<(usize, u16), usize>,
+}
+
+impl Known {
+    fn is_empty(&self) -> bool {
+        self.already_more.is_empty() && self.dups.is_empty() && self.already.iter().all(|b| *b == 0)
+    }
+
+    fn mark_already(&mut self, row: usize, succ: u16) {
+        if succ >= 32 {
+            self.already_more.insert((row, succ));
+            return;
+        }
+        if self.already.len() <= row {
+            self.already.resize(row + 1, 0);
+        }
+        self.already[row] |= 1 << succ;
+    }
+
+    fn is_already(&self, row: usize, succ: u16) -> bool {
+        if succ >= 32 {
+            return self.already_more.contains(&(row, succ));
+        }
+        self.already.get(row).is_some_and(|b| b & (1 << succ) != 0)
+    }
+}
+
+/// The sorted key check: merges this import's keys (sorted by key, then row) with the keys of
+/// every other evidence row (sorted the same way). A key already stored marks its first row as
+/// already there; a key seen twice in the file marks the later rows as duplicates of the first.
+/// Memory stays at a few sorted runs whatever the number of rows.
+fn find_known(tx: &rusqlite::Transaction<'_>, batch: i64, keys: Sorter) -> Result<Known> {
+    let sort_err = |e| Error::io("sorting the import's content keys", e);
+    let mut old = Sorter::new(SORT_RUN);
+    store::each_other_key(tx, batch, |key| {
+        old.push(Rec { key, row: 0, succ: 0 }).map_err(sort_err)
+    })?;
+    let mut old = old.finish().map_err(sort_err)?;
+    let mut old_head = old.next().transpose().map_err(sort_err)?;
+    let mut known = Known::default();
+    // The first record of the current key group.
+    let mut group: Option<Rec> = None;
+    for r in keys.finish().map_err(sort_err)? {
+        let r = r.map_err(sort_err)?;
+        let row = r.row as usize;
+        match group {
+            // A repeat inside the file is a duplicate of its first row, stored before or not.
+            Some(first) if first.key == r.key => {
+                known.dups.insert((row, r.succ), first.row as usize);
+            }
+            _ => {
+                while old_head.is_some_and(|o| o.key < r.key) {
+                    old_head = old.next().transpose().map_err(sort_err)?;
+                }
+                if old_head.is_some_and(|o| o.key == r.key) {
+                    known.mark_already(row, r.succ);
+                }
+                group = Some(r);
+            }
+        }
+    }
+    Ok(known)
+}
+
+/// Header detection and row validation. Valid rows go to `sink` in chunks; every row is
+/// checked so that every problem is reported.
 fn validate<'r>(
     args: &ImportArgs,
     overrides: &[(String, String)],
@@ -582,7 +707,6 @@ fn validate<'r>(
     let mut validator: Option<Validator<'r>> = None;
     let mut before_header: Vec<(usize, Vec<Cell>)> = Vec::new();
     let mut pending: Vec<NewEvidence> = Vec::new();
-    let mut sending = true;
     let sheet_label = |s: &Option<String>| s.as_ref().map(|s| format!(" sheet `{s}`")).unwrap_or_default();
     for event in rx.iter() {
         let rows = match event {
@@ -626,9 +750,10 @@ fn validate<'r>(
             let room = SHOWN_WARNINGS.saturating_sub(out.warnings.len());
             out.warnings.extend(warnings.into_iter().take(room));
             if problems.is_empty() {
-                if sending {
-                    pending.extend(accepted);
-                }
+                // Sent on even after an invalid row of an all-or-nothing import: the storing
+                // side's key check must see every row to report every duplicate (the
+                // transaction is rolled back in the end).
+                pending.extend(accepted);
             } else {
                 let texts: Vec<String> = cells.iter().map(Cell::text).collect();
                 let reasons = problems
@@ -640,10 +765,6 @@ fn validate<'r>(
                     .collect();
                 out.rejected_rows.push((n, texts, reasons));
                 out.problems.extend(problems);
-                if !args.skip_invalid {
-                    sending = false;
-                    pending.clear();
-                }
             }
             if pending.len() >= CHUNK_ROWS
                 && sink
