@@ -619,13 +619,16 @@ enum KeyCheck<'a> {
 /// Records a sorted run holds in memory (24 bytes each, so about 6 MiB).
 const SORT_RUN: usize = 1 << 18;
 
+/// Rows up to this number are marked in a bitmap (4 bytes a row, so at most 16 MiB).
+const BITMAP_ROWS: usize = 1 << 22;
+
 /// Rows the first pass of an import found it must not store: rows whose content is already in
 /// the catalogue, and rows repeating an earlier row of the file (with that row).
 #[derive(Default)]
 struct Known {
     /// Per spreadsheet row, a bit per evidence row made from it (bit `succ`).
     already: Vec<u32>,
-    /// The rare index past 31.
+    /// The rare index past 31 or row past [`BITMAP_ROWS`].
     already_more: std::collections::HashSet<(usize, u16)>,
     dups: HashMap<(usize, u16), usize>,
 }
@@ -636,7 +639,9 @@ impl Known {
     }
 
     fn mark_already(&mut self, row: usize, succ: u16) {
-        if succ >= 32 {
+        // The bitmap is indexed by row; a row number far past any real tracker (a CSV with
+        // millions of blank lines) goes to the set instead of growing it.
+        if succ >= 32 || row >= BITMAP_ROWS {
             self.already_more.insert((row, succ));
             return;
         }
@@ -647,7 +652,7 @@ impl Known {
     }
 
     fn is_already(&self, row: usize, succ: u16) -> bool {
-        if succ >= 32 {
+        if succ >= 32 || row >= BITMAP_ROWS {
             return self.already_more.contains(&(row, succ));
         }
         self.already.get(row).is_some_and(|b| b & (1 << succ) != 0)
@@ -1059,4 +1064,25 @@ fn batches(ctx: &Ctx, args: &BatchesArgs) -> Result<u8> {
     }
     l.print(args.out.format)?;
     Ok(0)
+}
+
+#[cfg(test)]
+mod known_tests {
+    use super::*;
+
+    #[test]
+    fn marks_are_per_row_and_index_even_far_out() {
+        let mut k = Known::default();
+        assert!(k.is_empty());
+        k.mark_already(5, 0);
+        k.mark_already(5, 3);
+        k.mark_already(7, 40);
+        k.mark_already(BITMAP_ROWS + 10, 1);
+        assert!(!k.is_empty());
+        assert!(k.is_already(5, 0) && k.is_already(5, 3));
+        assert!(!k.is_already(5, 1) && !k.is_already(6, 0));
+        assert!(k.is_already(7, 40) && !k.is_already(7, 0));
+        assert!(k.is_already(BITMAP_ROWS + 10, 1) && !k.is_already(BITMAP_ROWS + 10, 0));
+        assert!(k.already.len() <= 8, "the far row did not grow the bitmap");
+    }
 }
