@@ -5,7 +5,7 @@ use calamine::{Data, Reader};
 
 use crate::util::{Workdir, field, reference, repo, sha256_file};
 
-/// The SHA-256 given in shared/reference/nist-csf-2.0/SOURCE.md for the 2026-02-16 export.
+/// The SHA-256 of NIST's 2026-02-16 export as published (frameworks/README.md).
 const CSF2_SHA256: &str = "0202e082c335e6c7c4bbdeedeca633e5747a7ac5a71d2719bc82f73ba1603211";
 
 /// Reads (id, text) of every active subcategory straight from a CPRT export, independently of
@@ -27,11 +27,75 @@ fn subcategories_in(path: &std::path::Path) -> Vec<(String, String)> {
     out
 }
 
+/// The SHA-256 of the CSF 1.1 core workbook (frameworks/README.md).
+const CSF11_SHA256: &str = "1cb66997250e59f5c05f381f08c3e8960212360237fbe3eee62513a1d427a0f8";
+
 #[test]
-fn shipped_csf2_file_is_the_reference_export() {
-    let shipped = repo().join("frameworks/csf2.xlsx");
-    assert_eq!(sha256_file(&shipped), CSF2_SHA256);
-    assert_eq!(sha256_file(&reference("nist-csf-2.0/csf2.xlsx")), CSF2_SHA256);
+fn shipped_framework_files_are_the_published_exports() {
+    // The binary embeds these files; a changed byte (a word edited by hand) fails here.
+    assert_eq!(sha256_file(&reference("frameworks/csf2.xlsx")), CSF2_SHA256);
+    assert_eq!(
+        sha256_file(&reference("frameworks/NIST-CSF-1.1-core.xlsx")),
+        CSF11_SHA256
+    );
+}
+
+/// (id, text) of every active subcategory in NIST's CPRT JSON export, read with serde_json
+/// only: subcategory elements without a `WR-<id>` withdraw reason.
+fn subcategories_in_cprt_json(path: &std::path::Path) -> Vec<(String, String)> {
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    let elements = v["response"]["elements"]["elements"].as_array().unwrap();
+    let withdrawn: std::collections::HashSet<&str> = elements
+        .iter()
+        .filter(|e| e["element_type"] == "withdraw_reason")
+        .filter_map(|e| e["element_identifier"].as_str()?.strip_prefix("WR-"))
+        .collect();
+    let mut out: Vec<(String, String)> = elements
+        .iter()
+        .filter(|e| e["element_type"] == "subcategory")
+        .map(|e| {
+            (
+                e["element_identifier"].as_str().unwrap().to_string(),
+                e["text"].as_str().unwrap().to_string(),
+            )
+        })
+        .filter(|(id, _)| !withdrawn.contains(id.as_str()))
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn catalogue_text_agrees_with_the_independent_cprt_json_export() {
+    // A second NIST file, in another format, read without csfkit's importer: every ID and every
+    // word of the embedded catalogue must agree with it, except the one text NIST changed
+    // between the 2024 and 2026 exports (tests/data/README.md).
+    let w = Workdir::new();
+    let rows = w
+        .run(&["controls", "--framework", "nist-csf-2.0", "--format", "csv"])
+        .ok()
+        .csv();
+    let mut shipped: Vec<(String, String)> = rows
+        .iter()
+        .map(|r| (field(r, "id").to_string(), field(r, "text").to_string()))
+        .collect();
+    shipped.sort();
+    let json = subcategories_in_cprt_json(&reference(
+        "tests/data/nist-csf-2.0/cprt_CSF_2_0_0_04-24-2024.json",
+    ));
+    assert_eq!(json.len(), 106);
+    assert_eq!(shipped.len(), 106);
+    for ((id, text), (jid, jtext)) in shipped.iter().zip(&json) {
+        assert_eq!(id, jid);
+        if id == "GV.OC-04" {
+            assert_eq!(
+                text.replace("services that external stakeholders", "services that stakeholders"),
+                *jtext
+            );
+        } else {
+            assert_eq!(text, jtext, "text of {id}");
+        }
+    }
 }
 
 #[test]
@@ -41,7 +105,7 @@ fn controls_csv_matches_the_nist_export_word_for_word() {
         .run(&["controls", "--framework", "nist-csf-2.0", "--format", "csv"])
         .ok();
     let rows = run.csv();
-    let expected = subcategories_in(&reference("nist-csf-2.0/csf2.xlsx"));
+    let expected = subcategories_in(&reference("frameworks/csf2.xlsx"));
     assert_eq!(expected.len(), 106);
     assert_eq!(rows.len(), 106);
     for (row, (id, text)) in rows.iter().zip(&expected) {
@@ -89,7 +153,7 @@ fn csf11_lists_108_subcategories_matching_its_source() {
         .ok()
         .csv();
     assert_eq!(rows.len(), 108);
-    let mut wb = calamine::open_workbook_auto(reference("nist-csf-1.1/NIST-CSF-1.1-core.xlsx")).unwrap();
+    let mut wb = calamine::open_workbook_auto(reference("frameworks/NIST-CSF-1.1-core.xlsx")).unwrap();
     let range = wb.worksheet_range("Input").unwrap();
     let expected: Vec<(String, String)> = range
         .rows()
@@ -199,7 +263,7 @@ fn importing_the_2024_exports_gives_106_and_diff_shows_only_gv_oc_04() {
     w.run(&[
         "framework",
         "import",
-        reference("nist-csf-2.0/csf2_2024-04-24.xlsx").to_str().unwrap(),
+        reference("tests/data/nist-csf-2.0/csf2_2024-04-24.xlsx").to_str().unwrap(),
         "--id",
         "csf-2024-xlsx",
     ])
@@ -208,7 +272,7 @@ fn importing_the_2024_exports_gives_106_and_diff_shows_only_gv_oc_04() {
     w.run(&[
         "framework",
         "import",
-        reference("nist-csf-2.0/cprt_CSF_2_0_0_04-24-2024.json")
+        reference("tests/data/nist-csf-2.0/cprt_CSF_2_0_0_04-24-2024.json")
             .to_str()
             .unwrap(),
         "--id",
@@ -249,7 +313,7 @@ fn importing_the_2024_exports_gives_106_and_diff_shows_only_gv_oc_04() {
 #[test]
 fn reimporting_a_version_replaces_it_and_reports_the_change() {
     let w = Workdir::new();
-    let old = reference("nist-csf-2.0/csf2_2024-04-24.xlsx");
+    let old = reference("tests/data/nist-csf-2.0/csf2_2024-04-24.xlsx");
     w.run(&["framework", "import", old.to_str().unwrap()])
         .ok()
         .stderr_has("replaced `nist-csf-2.0`: 1 changed, 0 added, 0 removed")

@@ -97,3 +97,36 @@ fn readme_quick_start_has_exactly_two_commands() {
         ".ci/run must run the README's test command"
     );
 }
+
+/// Every file under `dir`, recursively.
+fn files_under(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let p = entry.unwrap().path();
+        if p.is_dir() {
+            files_under(&p, out);
+        } else {
+            out.push(p);
+        }
+    }
+}
+
+#[test]
+fn no_source_or_test_reads_outside_the_repository() {
+    // A fresh clone has nothing beside it: the code and the tests read only what the repository
+    // holds. The needle is built so that this file does not contain it.
+    let needle = format!("../{}", "shared");
+    let mut files = Vec::new();
+    files_under(&repo().join("src"), &mut files);
+    files_under(&repo().join("tests"), &mut files);
+    assert!(files.len() > 20);
+    let offenders: Vec<String> = files
+        .iter()
+        .filter(|p| {
+            std::fs::read(p)
+                .map(|b| b.windows(needle.len()).any(|w| w == needle.as_bytes()))
+                .unwrap_or(false)
+        })
+        .map(|p| p.display().to_string())
+        .collect();
+    assert!(offenders.is_empty(), "files naming {needle}: {offenders:?}");
+}

@@ -12,12 +12,13 @@ pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// `../shared/reference/<rel>` beside the repository (present in CI and on developer machines).
+/// A reference file kept in the repository (`tests/data/...`, `frameworks/...`,
+/// `mappings/sources/...`); see `tests/data/README.md` for where each comes from.
 pub fn reference(rel: &str) -> PathBuf {
-    let p = repo().join("../shared/reference").join(rel);
+    let p = repo().join(rel);
     assert!(
-        p.exists(),
-        "reference file {} is missing: tests need ../shared beside the repo",
+        p.is_file(),
+        "reference file {} is missing from the repository",
         p.display()
     );
     p
