@@ -74,8 +74,7 @@ fn every_shipped_service_model_is_complete() {
 #[test]
 fn stated_cells_quote_the_providers_own_words() {
     for provider in ["datacrunch", "digitalocean"] {
-        let page =
-            std::fs::read_to_string(reference(&format!("mappings/sources/{provider}.txt"))).unwrap();
+        let page = std::fs::read_to_string(reference(&format!("mappings/sources/{provider}.txt"))).unwrap();
         let mut rdr = csv::Reader::from_path(repo().join(format!("mappings/{provider}.csv"))).unwrap();
         let mut stated = 0;
         for rec in rdr.records() {

@@ -91,11 +91,19 @@ fn readme_quick_start_has_exactly_two_commands() {
         .collect();
     assert_eq!(commands.len(), 2, "{commands:?}");
     assert!(commands[1].contains("cargo test"));
+    // CI takes its test command from the README through this script, and runs it.
     let ci = std::fs::read_to_string(repo().join(".ci/run")).unwrap();
     assert!(
-        ci.contains(commands[1].trim()),
+        ci.contains("scripts/readme-quickstart.sh test") && ci.contains("eval \"$test_cmd\""),
         ".ci/run must run the README's test command"
     );
+    let out = std::process::Command::new("bash")
+        .arg(repo().join("scripts/readme-quickstart.sh"))
+        .arg("test")
+        .output()
+        .expect("bash");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), commands[1].trim());
 }
 
 /// Every file under `dir`, recursively.

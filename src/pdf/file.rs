@@ -9,7 +9,7 @@
 //!
 //! Fonts are Type 0 / CIDFontType2 with Identity-H encoding. Content streams show text as the
 //! face's own glyph ids (CID = glyph id of the full face), so a page can be written before the
-//! set of used glyphs is known. At the end the faces are subset with printpdf (which renumbers
+//! set of used glyphs is known. At the end the faces are subset with allsorts (which renumbers
 //! glyphs) and a `/CIDToGIDMap` maps the CIDs in the content to the glyph ids of the subset.
 //! `/W` gives each used CID its advance and `/ToUnicode` its character, so text extracts.
 
@@ -153,6 +153,52 @@ pub(crate) fn text_string(s: &str) -> String {
     out
 }
 
+/// A face cut down to the glyphs a document used.
+struct Subset {
+    /// The subset font program.
+    bytes: Vec<u8>,
+    /// Glyph id in the full face -> glyph id in the subset.
+    glyph_mapping: BTreeMap<u16, u16>,
+}
+
+/// Subsets a TrueType face to `glyphs` (glyph ids of the full face, ascending) with allsorts.
+/// Glyph 0 (.notdef) comes first, as allsorts requires; allsorts numbers the subset's glyphs in
+/// the order they are asked for, so the glyph at position i of the request is glyph i of the
+/// subset (composite glyphs' components are appended after the requested ones).
+fn subset_face(bytes: &[u8], glyphs: &[u16]) -> Result<Subset, String> {
+    use allsorts::binary::read::ReadScope;
+    use allsorts::font_data::FontData;
+    use allsorts::subset::{CmapTarget, SubsetProfile, subset};
+    let data = ReadScope::new(bytes)
+        .read::<FontData<'_>>()
+        .map_err(|e| e.to_string())?;
+    let provider = data.table_provider(0).map_err(|e| e.to_string())?;
+    let ids: Vec<u16> = std::iter::once(0)
+        .chain(glyphs.iter().copied().filter(|g| *g != 0))
+        .collect();
+    let bytes =
+        subset(&provider, &ids, &SubsetProfile::Pdf, CmapTarget::Unicode).map_err(|e| e.to_string())?;
+    let glyph_mapping = ids
+        .iter()
+        .enumerate()
+        .filter(|(_, g)| glyphs.contains(g))
+        .filter_map(|(i, g)| Some((*g, u16::try_from(i).ok()?)))
+        .collect();
+    Ok(Subset { bytes, glyph_mapping })
+}
+
+/// The PostScript name of a face (name table, id 6), for `/BaseFont`.
+fn postscript_name(bytes: &[u8]) -> Option<String> {
+    use allsorts::binary::read::ReadScope;
+    use allsorts::font_data::FontData;
+    use allsorts::tables::{FontTableProvider, NameTable};
+    let data = ReadScope::new(bytes).read::<FontData<'_>>().ok()?;
+    let provider = data.table_provider(0).ok()?;
+    let table = provider.read_table_data(allsorts::tag::NAME).ok()?;
+    let name = ReadScope::new(&table).read::<NameTable<'_>>().ok()?;
+    name.string_for_id(NameTable::POSTSCRIPT_NAME)
+}
+
 /// Writes the six objects of one face, subset to the glyphs the document used.
 pub(crate) fn write_face<W: Write>(
     file: &mut FileWriter<W>,
@@ -163,14 +209,13 @@ pub(crate) fn write_face<W: Write>(
     let metrics = fonts.metrics(face);
     let font = metrics.font;
     let used = metrics.used();
-    let glyphs: BTreeMap<u16, String> = used.iter().map(|&(gid, c, _)| (gid, c.to_string())).collect();
-    let subset = printpdf::subset_font(font, &glyphs)
+    let glyphs: Vec<u16> = used.iter().map(|&(gid, _, _)| gid).collect();
+    let subset = subset_face(&font.original_bytes, &glyphs)
         .map_err(|e| format!("cannot subset the embedded font {}: {e}", face.id()))?;
     let name = format!(
         "{}+{}",
         face.id(),
-        font.font_name
-            .clone()
+        postscript_name(&font.original_bytes)
             .unwrap_or_else(|| "DejaVuSans".into())
             .replace([' ', '/', '(', ')', '<', '>', '[', ']', '{', '}', '%'], "")
     );
@@ -178,7 +223,7 @@ pub(crate) fn write_face<W: Write>(
     // CIDToGIDMap: two bytes per CID, the glyph id in the subset (0 for unused CIDs).
     let max_cid = used.last().map_or(0, |u| usize::from(u.0));
     let mut map = vec![0u8; 2 * (max_cid + 1)];
-    for (orig, (new, _)) in &subset.glyph_mapping {
+    for (orig, new) in &subset.glyph_mapping {
         let i = 2 * usize::from(*orig);
         if i + 1 < map.len() {
             map[i..i + 2].copy_from_slice(&new.to_be_bytes());
@@ -215,9 +260,10 @@ pub(crate) fn write_face<W: Write>(
     let m = &font.pdf_font_metrics;
     let upem = f32::from(m.units_per_em.max(1));
     let scale = |v: f32| (v * 1000.0 / upem).round() as i64;
-    let ascent = scale(f32::from(m.ascender));
-    let descent = scale(f32::from(m.descender));
-    let cap = font.font_metrics.cap_height.map_or(ascent, scale);
+    let ascent = scale(f32::from(font.font_metrics.ascent));
+    let descent = scale(f32::from(font.font_metrics.descent));
+    // The faces carry no cap height printpdf reads; the ascent stands in (as printpdf does).
+    let cap = ascent;
     let stem_v = if m.us_weight_class == 0 {
         80
     } else {

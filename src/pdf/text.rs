@@ -72,7 +72,7 @@ pub(crate) struct Metrics {
 
 impl Metrics {
     fn new(font: &'static ParsedFont) -> Self {
-        let upem = f32::from(font.font_metrics.units_per_em);
+        let upem = f32::from(font.units_per_em);
         let mut m = Metrics {
             font,
             units_per_em: if upem > 0.0 { upem } else { 1000.0 },
@@ -89,7 +89,7 @@ impl Metrics {
     fn lookup(&self, c: char) -> Option<(u16, u16)> {
         self.font
             .lookup_glyph_index(u32::from(c))
-            .map(|gid| (gid, self.font.get_horizontal_advance(gid)))
+            .map(|gid| (gid, self.font.get_glyph_width(gid).unwrap_or(0)))
     }
 
     /// Glyph id and advance in font units, or `None` when the face has no glyph for `c`.
@@ -135,7 +135,7 @@ impl Metrics {
             .enumerate()
             .filter_map(|(gid, c)| {
                 let gid = u16::try_from(gid).ok()?;
-                let adv = f32::from(self.font.get_horizontal_advance(gid));
+                let adv = f32::from(self.font.get_glyph_width(gid).unwrap_or(0));
                 c.map(|c| (gid, c, (adv * 1000.0 / self.units_per_em).round() as i64))
             })
             .collect()
@@ -169,7 +169,7 @@ impl Fonts {
     /// Ascent of the face as a fraction of the font size (baseline below the line top).
     pub(crate) fn ascent(&mut self, face: Face) -> f32 {
         let m = self.metrics(face);
-        let a = m.font.font_metrics.ascent / m.units_per_em;
+        let a = f32::from(m.font.font_metrics.ascent) / m.units_per_em;
         if a.is_finite() && a > 0.0 && a < 2.0 {
             a
         } else {

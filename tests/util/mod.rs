@@ -176,3 +176,25 @@ pub fn sha256_file(p: &Path) -> String {
         .map(|b| format!("{b:02x}"))
         .collect()
 }
+
+/// Whether an outside checker (`pdftotext`, `qpdf`, `soffice`, ...) is installed. When it is not,
+/// a test that needs it says so on stderr and returns early, so that `cargo test` passes on a
+/// fresh machine; CI sets `CSFKIT_REQUIRE_TOOLS=1` (see `.ci/run`, which installs them with
+/// `scripts/install-test-tools.sh`), and then a missing tool fails the test.
+pub fn have_tool(cmd: &str) -> bool {
+    let found = std::env::var_os("PATH").is_some_and(|paths| {
+        std::env::split_paths(&paths).any(|dir| {
+            let p = dir.join(cmd);
+            std::fs::metadata(&p).is_ok_and(|m| m.is_file())
+        })
+    });
+    if !found {
+        let required = std::env::var_os("CSFKIT_REQUIRE_TOOLS").is_some_and(|v| v != "0" && !v.is_empty());
+        assert!(
+            !required,
+            "{cmd} is needed (CSFKIT_REQUIRE_TOOLS is set): run scripts/install-test-tools.sh"
+        );
+        eprintln!("skipped: `{cmd}` is not installed (scripts/install-test-tools.sh installs it)");
+    }
+    found
+}
