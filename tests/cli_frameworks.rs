@@ -89,7 +89,10 @@ fn catalogue_text_agrees_with_the_independent_cprt_json_export() {
         assert_eq!(id, jid);
         if id == "GV.OC-04" {
             assert_eq!(
-                text.replace("services that external stakeholders", "services that stakeholders"),
+                text.replace(
+                    "services that external stakeholders",
+                    "services that stakeholders"
+                ),
                 *jtext
             );
         } else {
@@ -263,7 +266,9 @@ fn importing_the_2024_exports_gives_106_and_diff_shows_only_gv_oc_04() {
     w.run(&[
         "framework",
         "import",
-        reference("tests/data/nist-csf-2.0/csf2_2024-04-24.xlsx").to_str().unwrap(),
+        reference("tests/data/nist-csf-2.0/csf2_2024-04-24.xlsx")
+            .to_str()
+            .unwrap(),
         "--id",
         "csf-2024-xlsx",
     ])
