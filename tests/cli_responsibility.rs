@@ -88,10 +88,12 @@ fn stated_cells_quote_the_providers_own_words() {
                     &rec[0]
                 );
             } else {
+                // A derived cell names the clause of mappings/RULES.md it applies
+                // (checked against the rule's headings in tests/mapping_data.rs).
                 assert_eq!(basis, "derived");
                 assert!(
-                    citation.is_empty(),
-                    "{provider} {}: derived cell with a citation",
+                    citation.starts_with("rule "),
+                    "{provider} {}: derived cell without its rule clause: {citation}",
                     &rec[0]
                 );
             }
