@@ -14,6 +14,7 @@
 //! | 73 | output cannot be created |
 //! | 74 | I/O error |
 //! | 75 | catalogue busy (locked by another writer past the timeout) |
+//! | 130 | interrupted (SIGINT, SIGTERM or SIGHUP); nothing half-written is left |
 
 use std::fmt;
 use std::io;
@@ -35,6 +36,8 @@ pub const EXIT_CANT_CREATE: u8 = 73;
 pub const EXIT_IO: u8 = 74;
 /// Catalogue busy.
 pub const EXIT_BUSY: u8 = 75;
+/// Interrupted by a signal (SIGINT, SIGTERM, SIGHUP): 128 + SIGINT, as shells report it.
+pub const EXIT_INTERRUPTED: u8 = 130;
 
 /// Shorthand used across the crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -139,6 +142,10 @@ pub enum Error {
         source: io::Error,
     },
 
+    /// An input file that exists but cannot be read: empty, truncated, damaged or encrypted.
+    #[error("{0}")]
+    Unreadable(String),
+
     /// An output that cannot be created.
     #[error("cannot create `{}`: {reason}", path.display())]
     CantCreate {
@@ -198,6 +205,27 @@ pub enum Error {
     /// A check or verification that failed; the message says what.
     #[error("{0}")]
     Failed(String),
+
+    /// A signal asked csfkit to stop; what it had staged was removed.
+    #[error("interrupted: stopped on a signal; nothing was written and the files staged so far were removed")]
+    Interrupted,
+}
+
+/// An output that cannot be created because of `e`: a full device is an I/O error (exit 74),
+/// a read-only place says so (exit 73), anything else is "cannot create" (exit 73).
+pub fn cant_create(path: &std::path::Path, e: io::Error) -> Error {
+    if crate::fsutil::is_full(&e) {
+        return Error::io(format!("writing `{}`", path.display()), e);
+    }
+    let reason = if crate::fsutil::is_read_only(&e) {
+        format!("{e} (the place is read-only or not writable by this user)")
+    } else {
+        e.to_string()
+    };
+    Error::CantCreate {
+        path: path.into(),
+        reason,
+    }
 }
 
 impl Error {
@@ -209,11 +237,19 @@ impl Error {
             | Error::Invalid { .. }
             | Error::NotCatalogue { .. }
             | Error::CatalogueTooNew { .. } => EXIT_DATA,
-            Error::InputMissing { .. } => EXIT_NO_INPUT,
+            Error::InputMissing { .. } | Error::Unreadable(_) => EXIT_NO_INPUT,
             Error::CantCreate { .. } => EXIT_CANT_CREATE,
             Error::Io { .. } => EXIT_IO,
             Error::Busy { .. } => EXIT_BUSY,
-            Error::Sqlite { .. } | Error::Failed(_) => EXIT_FAILURE,
+            Error::Interrupted => EXIT_INTERRUPTED,
+            Error::Sqlite { source, .. } => match source.sqlite_error_code() {
+                // The disk filled up under the catalogue (or its journal).
+                Some(rusqlite::ErrorCode::DiskFull) => EXIT_IO,
+                Some(rusqlite::ErrorCode::ReadOnly) => EXIT_CANT_CREATE,
+                Some(rusqlite::ErrorCode::SystemIoFailure) => EXIT_IO,
+                _ => EXIT_FAILURE,
+            },
+            Error::Failed(_) => EXIT_FAILURE,
         }
     }
 

@@ -34,6 +34,8 @@ const TITLE: usize = 1;
 const COLLECTED: usize = 5;
 const VALID: usize = 6;
 const LOCATION: usize = 7;
+/// Fields that are parsed (an ID, dates, a path): white space around them never matters.
+const PARSED: [usize; 4] = [CONTROL, COLLECTED, VALID, LOCATION];
 
 /// Header names (compared ignoring case, spaces and punctuation) that map to each field.
 const SYNONYMS: [&[&str]; 9] = [
@@ -364,7 +366,10 @@ impl Validator<'_> {
                         t.trim()
                     ),
                 }),
-                Cell::Text(t) => *v = t.trim().to_string(),
+                Cell::Text(t) if PARSED.contains(&f) => *v = t.trim().to_string(),
+                // Free text keeps a leading TAB or CR as it was typed (exports neutralise it);
+                // surrounding spaces and trailing white space go.
+                Cell::Text(t) => *v = t.trim_end().trim_start_matches(' ').to_string(),
                 c => *v = c.text(),
             }
         }
@@ -485,8 +490,28 @@ impl Validator<'_> {
                 }
             }
         }
-        // Values in columns without a header are kept too, under their column letter.
-        for (c, v) in cells.iter().enumerate() {
+        // A value beyond the header's last column has no name: a delimiter inside an unquoted
+        // value, or a column nobody named. Refused, never stored under an invented name.
+        let width = self.header.headers.len();
+        if let Some((c, v)) = cells.iter().enumerate().skip(width).find(|(_, v)| !v.is_blank()) {
+            let last = width
+                .checked_sub(1)
+                .map(column_letters)
+                .unwrap_or_else(|| "none".into());
+            problems.push(Problem {
+                location: Location {
+                    column: Some(column_letters(c)),
+                    ..self.loc(row, None)
+                },
+                value: Some(v.text()),
+                message: format!(
+                    "the row has a value in column {}, beyond the header's last column ({last}); a delimiter inside an unquoted value? Quote the value, or name the column in the header row",
+                    column_letters(c)
+                ),
+            });
+        }
+        // Values in unnamed columns inside the header are kept, under their column letter.
+        for (c, v) in cells.iter().enumerate().take(width) {
             let named = self.header.headers.get(c).is_some_and(|h| !h.is_empty());
             if !named && !v.is_blank() {
                 extras.insert(format!("column {}", column_letters(c)), v.text());

@@ -20,6 +20,7 @@ pub mod embedded;
 pub mod error;
 pub mod evidence;
 pub mod framework;
+pub mod fsutil;
 pub mod ids;
 pub mod keysort;
 pub mod mapping;

@@ -30,6 +30,10 @@ pub struct OutputArgs {
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    /// Write CSV cells exactly: no ' before a cell that starts with = + - @ TAB or CR (which a
+    /// spreadsheet would otherwise run as a formula).
+    #[arg(long)]
+    pub raw_csv: bool,
 }
 
 /// A rectangular listing: column names and string cells.
@@ -78,17 +82,24 @@ impl Listing {
         self.rows.push(row);
     }
 
-    /// Prints the listing to stdout in `format`.
-    pub fn print(&self, format: Format) -> Result<()> {
+    /// Prints the listing to stdout as `out` asks.
+    pub fn print(&self, out: &OutputArgs) -> Result<()> {
         let stdout = io::stdout();
-        let mut out = io::BufWriter::new(stdout.lock());
-        self.write(format, &mut out)?;
-        out.flush()?;
+        let mut w = io::BufWriter::new(stdout.lock());
+        self.write_as(out.format, out.raw_csv, &mut w)?;
+        w.flush()?;
         Ok(())
     }
 
-    /// Writes the listing in `format`.
+    /// Writes the listing in `format` (CSV cells neutralised).
     pub fn write(&self, format: Format, out: &mut dyn Write) -> Result<()> {
+        self.write_as(format, false, out)
+    }
+
+    /// Writes the listing in `format`; CSV cells that a spreadsheet would run as a formula get
+    /// a leading `'` unless `raw_csv`. Table cells show control characters as spaces, so a
+    /// value cannot move the terminal's cursor or change its colours.
+    pub fn write_as(&self, format: Format, raw_csv: bool, out: &mut dyn Write) -> Result<()> {
         match format {
             Format::Table => {
                 let keep: Vec<usize> = (0..self.columns.len())
@@ -98,7 +109,7 @@ impl Listing {
                 let rows: Vec<Vec<String>> = self
                     .rows
                     .iter()
-                    .map(|r| keep.iter().map(|i| r[*i].clone()).collect())
+                    .map(|r| keep.iter().map(|i| printable(&r[*i])).collect())
                     .collect();
                 let table = render_table(&cols, &rows);
                 writeln!(out, "{table}")?;
@@ -107,7 +118,11 @@ impl Listing {
                 let mut w = csv::Writer::from_writer(out);
                 w.write_record(&self.columns)?;
                 for row in &self.rows {
-                    w.write_record(row)?;
+                    if raw_csv {
+                        w.write_record(row)?;
+                    } else {
+                        w.write_record(row.iter().map(|c| crate::package::neutralise(c).into_owned()))?;
+                    }
                 }
                 w.flush()?;
             }
@@ -143,6 +158,18 @@ impl Listing {
     }
 }
 
+/// A cell for the terminal: control characters other than a newline become spaces (an escape
+/// sequence in imported data must not reach the terminal).
+fn printable(s: &str) -> String {
+    if s.chars().any(|c| c.is_control() && c != '\n') {
+        s.chars()
+            .map(|c| if c.is_control() && c != '\n' { ' ' } else { c })
+            .collect()
+    } else {
+        s.to_string()
+    }
+}
+
 /// Renders rows as an aligned table, wrapped to the terminal width when stdout is a terminal.
 pub fn render_table(columns: &[&str], rows: &[Vec<String>]) -> String {
     use comfy_table::{ContentArrangement, Table};
@@ -166,6 +193,27 @@ pub fn render_table(columns: &[&str], rows: &[Vec<String>]) -> String {
         .map(|l| l.trim_end().to_string())
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// One line on stderr. A closed or full stderr loses the message but never stops csfkit
+/// (`eprintln!` would panic).
+fn to_stderr(line: std::fmt::Arguments<'_>) {
+    let _ = writeln!(io::stderr().lock(), "{line}");
+}
+
+/// Writes `bytes` to stdout and flushes. A closed pipe comes back as an error that
+/// [`crate::error::Error::is_broken_pipe`] recognises (success for `lib::run`), a full device
+/// as an I/O error (exit 74); never a panic, as `print!` would.
+pub fn stdout_bytes(bytes: &[u8]) -> Result<()> {
+    let mut out = io::stdout().lock();
+    out.write_all(bytes)?;
+    out.flush()?;
+    Ok(())
+}
+
+/// One line of data on stdout (see [`stdout_bytes`]).
+pub fn stdout_line(line: &str) -> Result<()> {
+    stdout_bytes(format!("{line}\n").as_bytes())
 }
 
 /// Messages for people on stderr: notes, warnings, and the single error line.
@@ -192,20 +240,28 @@ impl Messages {
     /// An informational line (suppressed by `--quiet`).
     pub fn note(&self, msg: impl AsRef<str>) {
         if !self.quiet {
-            eprintln!("{}", msg.as_ref());
+            to_stderr(format_args!("{}", msg.as_ref()));
         }
     }
 
     /// A warning (suppressed by `--quiet`).
     pub fn warn(&self, msg: impl AsRef<str>) {
         if !self.quiet {
-            eprintln!("{}{}", self.paint("csfkit: warning: ", "33"), msg.as_ref());
+            to_stderr(format_args!(
+                "{}{}",
+                self.paint("csfkit: warning: ", "33"),
+                msg.as_ref()
+            ));
         }
     }
 
     /// The error line; never suppressed.
     pub fn error(&self, msg: impl AsRef<str>) {
-        eprintln!("{}{}", self.paint("csfkit: error: ", "31"), msg.as_ref());
+        to_stderr(format_args!(
+            "{}{}",
+            self.paint("csfkit: error: ", "31"),
+            msg.as_ref()
+        ));
     }
 
     fn paint(&self, text: &str, code: &str) -> String {
@@ -226,6 +282,28 @@ mod tests {
         l.push(vec!["GV.OC-01".into(), "3".into()]);
         l.push(vec!["a,b".into(), "".into()]);
         l
+    }
+
+    #[test]
+    fn csv_neutralises_formulas_unless_raw_and_tables_drop_control_characters() {
+        let mut l = Listing::new(&["v"]);
+        l.push(vec!["=HYPERLINK(\"x\")".into()]);
+        l.push(vec!["\tx".into()]);
+        l.push(vec!["-42".into()]);
+        let mut out = Vec::new();
+        l.write(Format::Csv, &mut out).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "v\n\"'=HYPERLINK(\"\"x\"\")\"\n'\tx\n-42\n"
+        );
+        let mut out = Vec::new();
+        l.write_as(Format::Csv, true, &mut out).unwrap();
+        assert!(String::from_utf8(out).unwrap().starts_with("v\n\"=HYPERLINK"));
+        let mut l = Listing::new(&["v"]);
+        l.push(vec!["a\u{1b}[31mred".into()]);
+        let mut out = Vec::new();
+        l.write(Format::Table, &mut out).unwrap();
+        assert!(!String::from_utf8(out).unwrap().contains('\u{1b}'));
     }
 
     #[test]

@@ -19,13 +19,13 @@ pub fn read_tables(path: &Path) -> Result<Vec<RawTable>> {
     let mut f = std::fs::File::open(path).map_err(missing)?;
     let size = f.metadata().map_err(missing)?.len();
     let file = path.display().to_string();
-    let format = workbook::sniff(&file, path, &mut f).map_err(Error::Data)?;
+    let format = workbook::sniff(&file, path, &mut f)?;
     let limits = Limits::for_size(size);
-    workbook::check_container(&file, &mut f, size, &limits).map_err(Error::Data)?;
+    workbook::check_container(&file, &mut f, size, &limits)?;
     if format == Format::Csv {
         return Ok(vec![table(&file, &mut f, format, None, &limits)?]);
     }
-    let names = workbook::sheet_names(&file, &mut f, format).map_err(Error::Data)?;
+    let names = workbook::sheet_names(&file, &mut f, format)?;
     names
         .iter()
         .map(|name| {
@@ -54,8 +54,7 @@ fn table<R: Read + Seek>(
     workbook::read(file, src, format, sheet, limits, &mut |_| {}, &mut |n, cells| {
         rows.push((n, cells.iter().map(Cell::text).collect()));
         Ok(true)
-    })
-    .map_err(Error::Data)?;
+    })?;
     Ok(RawTable {
         file: file.to_string(),
         sheet: sheet.map(str::to_string),

@@ -16,6 +16,57 @@ use std::rc::Rc;
 use calamine::{Data, DataRef, Reader};
 use chrono::NaiveDateTime;
 
+/// Why a file could not be read: `unreadable` (empty, truncated, damaged, encrypted, an I/O
+/// error: exit 66) or bad data (a format csfkit does not take, a hostile container, a broken
+/// row: exit 65). The message names the file and says what to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadError {
+    /// The file cannot be read at all (exit 66), rather than holding bad data (exit 65).
+    pub unreadable: bool,
+    /// What is wrong, starting with the file's name.
+    pub message: String,
+}
+
+impl ReadError {
+    /// The file holds data csfkit refuses.
+    pub fn data(message: impl Into<String>) -> Self {
+        ReadError {
+            unreadable: false,
+            message: message.into(),
+        }
+    }
+
+    /// The file cannot be read: empty, truncated, damaged, encrypted, or an I/O error.
+    pub fn unreadable(message: impl Into<String>) -> Self {
+        ReadError {
+            unreadable: true,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<String> for ReadError {
+    fn from(message: String) -> Self {
+        ReadError::data(message)
+    }
+}
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl From<ReadError> for crate::error::Error {
+    fn from(e: ReadError) -> Self {
+        if e.unreadable {
+            crate::error::Error::Unreadable(e.message)
+        } else {
+            crate::error::Error::Data(e.message)
+        }
+    }
+}
+
 /// A cell, typed as the file stores it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cell {
@@ -193,8 +244,8 @@ impl Limits {
 /// message names the file and says what it holds and what was expected. Reads the start of
 /// `src` (and, for an old-style compound file, scans it for encryption streams); leaves `src`
 /// at its start.
-pub fn sniff<R: Read + Seek>(file: &str, path: &Path, src: &mut R) -> Result<Format, String> {
-    let io = |e: std::io::Error| format!("{file}: cannot read the file: {e}");
+pub fn sniff<R: Read + Seek>(file: &str, path: &Path, src: &mut R) -> Result<Format, ReadError> {
+    let io = |e: std::io::Error| ReadError::unreadable(format!("{file}: cannot read the file: {e}"));
     src.seek(SeekFrom::Start(0)).map_err(io)?;
     let mut head = Vec::with_capacity(8192);
     src.by_ref().take(8192).read_to_end(&mut head).map_err(io)?;
@@ -204,35 +255,46 @@ pub fn sniff<R: Read + Seek>(file: &str, path: &Path, src: &mut R) -> Result<For
     Ok(found)
 }
 
-fn sniff_head<R: Read + Seek>(file: &str, path: &Path, bytes: &[u8], src: &mut R) -> Result<Format, String> {
+fn sniff_head<R: Read + Seek>(
+    file: &str,
+    path: &Path,
+    bytes: &[u8],
+    src: &mut R,
+) -> Result<Format, ReadError> {
     if bytes.is_empty() {
-        return Err(format!(
+        return Err(ReadError::unreadable(format!(
             "{file}: the file is empty (0 bytes); expected a spreadsheet (xlsx, xlsb, xls, ods) or CSV with a header row"
-        ));
+        )));
     }
     let by_ext = Format::from_extension(path);
     let found = if bytes.starts_with(b"PK\x03\x04") {
         zip_format(file, src)?
     } else if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
         let needles = [utf16("EncryptedPackage"), utf16("EncryptionInfo")];
-        if stream_contains(src, &needles).map_err(|e| format!("{file}: cannot read the file: {e}"))? {
-            return Err(format!(
+        if stream_contains(src, &needles)
+            .map_err(|e| ReadError::unreadable(format!("{file}: cannot read the file: {e}")))?
+        {
+            return Err(ReadError::unreadable(format!(
                 "{file}: the workbook is encrypted (password protected); remove the password in your spreadsheet program (File > Info > Protect Workbook) and save a copy"
-            ));
+            )));
         }
         Format::Xls
     } else if bytes.starts_with(b"PK") || bytes.starts_with(&[0xD0, 0xCF]) {
-        return Err(format!(
+        return Err(ReadError::unreadable(format!(
             "{file}: the file is truncated or damaged (its container header is incomplete)"
-        ));
+        )));
+    } else if let Some(what) = markup(bytes) {
+        return Err(ReadError::data(format!(
+            "{file}: the file holds {what}, not a spreadsheet or CSV (some systems save web pages or XML with a spreadsheet name); open it in a spreadsheet program and save it as xlsx, or export CSV"
+        )));
     } else {
         let head = &bytes[..bytes.len().min(8192)];
         let text_like = std::str::from_utf8(head).is_ok()
             || std::str::from_utf8(&head[..head.len().saturating_sub(3)]).is_ok();
         if head.contains(&0) || !text_like {
-            return Err(format!(
+            return Err(ReadError::data(format!(
                 "{file}: not a spreadsheet and not UTF-8 text; expected xlsx, xlsb, xls, ods or CSV (save CSV as UTF-8)"
-            ));
+            )));
         }
         Format::Csv
     };
@@ -244,14 +306,42 @@ fn sniff_head<R: Read + Seek>(file: &str, path: &Path, bytes: &[u8], src: &mut R
             );
         if !same {
             let ext_name = path.extension().and_then(|e| e.to_str()).unwrap_or_default();
-            return Err(format!(
+            return Err(ReadError::data(format!(
                 "{file}: the name ends in .{ext_name} but the file holds {}; rename it to match its content (for example .{}) or save it again in the right format",
                 found.name(),
                 found.extension()
-            ));
+            )));
         }
     }
     Ok(found)
+}
+
+/// What markup a text file starts with: an HTML page or an XML document (such as the "XML
+/// Spreadsheet 2003" format), which a CSV parser would take for one column of tags.
+fn markup(bytes: &[u8]) -> Option<&'static str> {
+    let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let start = text
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(text.len());
+    let head: Vec<u8> = text[start..text.len().min(start + 256)]
+        .iter()
+        .map(u8::to_ascii_lowercase)
+        .collect();
+    if head.starts_with(b"<!doctype html") || head.starts_with(b"<html") || head.starts_with(b"<table") {
+        Some("an HTML page")
+    } else if head.starts_with(b"<?xml") {
+        let all = String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]).to_ascii_lowercase();
+        if all.contains("<html") {
+            Some("an HTML page")
+        } else if all.contains("urn:schemas-microsoft-com:office:spreadsheet") {
+            Some("an Excel 2003 XML spreadsheet")
+        } else {
+            Some("an XML document")
+        }
+    } else {
+        None
+    }
 }
 
 fn utf16(s: &str) -> Vec<u8> {
@@ -285,9 +375,11 @@ fn stream_contains<R: Read + Seek>(src: &mut R, needles: &[Vec<u8>]) -> std::io:
 }
 
 /// Which spreadsheet a zip container holds, from its entry names.
-fn zip_format<R: Read + Seek>(file: &str, src: &mut R) -> Result<Format, String> {
+fn zip_format<R: Read + Seek>(file: &str, src: &mut R) -> Result<Format, ReadError> {
     let archive = zip::ZipArchive::new(src).map_err(|e| {
-        format!("{file}: the file is truncated or damaged (not a readable zip container: {e})")
+        ReadError::unreadable(format!(
+            "{file}: the file is truncated or damaged (not a readable zip container: {e})"
+        ))
     })?;
     let names: Vec<String> = archive
         .file_names()
@@ -301,9 +393,9 @@ fn zip_format<R: Read + Seek>(file: &str, src: &mut R) -> Result<Format, String>
     } else if has("content.xml") && has("mimetype") {
         Ok(Format::Ods)
     } else {
-        Err(format!(
+        Err(ReadError::data(format!(
             "{file}: a zip archive that is not a spreadsheet (no xl/workbook.xml, xl/workbook.bin or content.xml); expected xlsx, xlsb or ods"
-        ))
+        )))
     }
 }
 
@@ -315,8 +407,8 @@ pub fn check_container<R: Read + Seek>(
     src: &mut R,
     size: u64,
     limits: &Limits,
-) -> Result<(), String> {
-    let io = |e: std::io::Error| format!("{file}: cannot read the file: {e}");
+) -> Result<(), ReadError> {
+    let io = |e: std::io::Error| ReadError::unreadable(format!("{file}: cannot read the file: {e}"));
     src.seek(SeekFrom::Start(0)).map_err(io)?;
     let mut magic = [0u8; 4];
     let n = src.read(&mut magic).map_err(io)?;
@@ -329,32 +421,36 @@ pub fn check_container<R: Read + Seek>(
     checked
 }
 
-fn check_zip<R: Read + Seek>(file: &str, src: R, size: u64, limits: &Limits) -> Result<(), String> {
+fn check_zip<R: Read + Seek>(file: &str, src: R, size: u64, limits: &Limits) -> Result<(), ReadError> {
     let mut archive = zip::ZipArchive::new(src).map_err(|e| {
-        format!("{file}: the file is truncated or damaged (not a readable zip container: {e})")
+        ReadError::unreadable(format!(
+            "{file}: the file is truncated or damaged (not a readable zip container: {e})"
+        ))
     })?;
     let cap = limits.max_inflated;
     let mut declared: u64 = 0;
     for i in 0..archive.len() {
         let entry = archive
             .by_index_raw(i)
-            .map_err(|e| format!("{file}: damaged zip entry {i}: {e}"))?;
+            .map_err(|e| ReadError::unreadable(format!("{file}: damaged zip entry {i}: {e}")))?;
         if entry.encrypted() {
-            return Err(format!(
+            return Err(ReadError::unreadable(format!(
                 "{file}: the workbook is encrypted (password protected); save an unprotected copy"
-            ));
+            )));
         }
         declared = declared.saturating_add(entry.size());
     }
     if declared > cap {
-        return Err(bomb(file, size, declared, cap));
+        return Err(ReadError::data(bomb(file, size, declared, cap)));
     }
     let mut actual: u64 = 0;
     let mut buf = vec![0u8; 64 * 1024];
     for i in 0..archive.len() {
-        let mut entry = archive
-            .by_index(i)
-            .map_err(|e| format!("{file}: the file is truncated or damaged (zip entry {i}: {e})"))?;
+        let mut entry = archive.by_index(i).map_err(|e| {
+            ReadError::unreadable(format!(
+                "{file}: the file is truncated or damaged (zip entry {i}: {e})"
+            ))
+        })?;
         let name = entry.name().map(|n| n.into_owned()).unwrap_or_default();
         let declared_size = entry.size();
         let mut seen: u64 = 0;
@@ -364,20 +460,20 @@ fn check_zip<R: Read + Seek>(file: &str, src: R, size: u64, limits: &Limits) -> 
                 Ok(n) => n,
                 // The zip reader stops an entry at its declared size itself.
                 Err(e) if e.to_string().contains("declared") => {
-                    return Err(lying(file, &name, declared_size));
+                    return Err(ReadError::data(lying(file, &name, declared_size)));
                 }
                 Err(e) => {
-                    return Err(format!(
+                    return Err(ReadError::unreadable(format!(
                         "{file}: the file is truncated or damaged (zip entry `{name}`: {e})"
-                    ));
+                    )));
                 }
             };
             seen += n as u64;
             if seen > declared_size {
-                return Err(lying(file, &name, declared_size));
+                return Err(ReadError::data(lying(file, &name, declared_size)));
             }
             if actual + seen > cap {
-                return Err(bomb(file, size, actual + seen, cap));
+                return Err(ReadError::data(bomb(file, size, actual + seen, cap)));
             }
         }
         actual += seen;
@@ -419,7 +515,7 @@ pub fn read<R: Read + Seek>(
     limits: &Limits,
     on_sheet: &mut dyn FnMut(Option<&str>),
     on_row: &mut dyn FnMut(usize, Vec<Cell>) -> Result<bool, String>,
-) -> Result<SheetInfo, String> {
+) -> Result<SheetInfo, ReadError> {
     if format == Format::Csv {
         on_sheet(None);
         read_csv(file, src, limits, on_row)?;
@@ -428,36 +524,45 @@ pub fn read<R: Read + Seek>(
     let password = |e: &dyn std::fmt::Display| {
         let m = e.to_string();
         if m.to_ascii_lowercase().contains("password") || m.to_ascii_lowercase().contains("encrypt") {
-            format!("{file}: the workbook is encrypted (password protected); save an unprotected copy")
+            ReadError::unreadable(format!(
+                "{file}: the workbook is encrypted (password protected); save an unprotected copy"
+            ))
         } else {
-            format!("{file}: cannot read {}: {m}", format.name())
+            ReadError::unreadable(format!(
+                "{file}: cannot read {}: {m}; the file is damaged or not what its content claims: open it in a spreadsheet program and save a new copy",
+                format.name()
+            ))
         }
     };
-    let choose = |names: &[String]| -> Result<String, String> {
+    let choose = |names: &[String]| -> Result<String, ReadError> {
         match sheet {
             None => names
                 .first()
                 .cloned()
-                .ok_or_else(|| format!("{file}: the workbook has no sheets")),
+                .ok_or_else(|| ReadError::data(format!("{file}: the workbook has no sheets"))),
             Some(want) => names
                 .iter()
                 .find(|n| n.as_str() == want)
                 .or_else(|| names.iter().find(|n| n.eq_ignore_ascii_case(want)))
                 .cloned()
                 .ok_or_else(|| {
-                    format!(
+                    ReadError::data(format!(
                         "{file}: no sheet named `{want}`; the workbook has: {}",
                         names
                             .iter()
                             .map(|n| format!("`{n}`"))
                             .collect::<Vec<_>>()
                             .join(", ")
-                    )
+                    ))
                 }),
         }
     };
     let mut row_buf = RowAssembler::new(file, limits);
-    let sheet_error = |name: &str, e: &dyn std::fmt::Display| format!("{file}, sheet `{name}`: {e}");
+    let sheet_error = |name: &str, e: &dyn std::fmt::Display| {
+        ReadError::unreadable(format!(
+            "{file}, sheet `{name}`: {e}; the sheet is damaged: open the file in a spreadsheet program and save a new copy"
+        ))
+    };
     let (name, names) = match format {
         Format::Xlsx => {
             let mut wb: calamine::Xlsx<_> =
@@ -515,20 +620,20 @@ pub fn read<R: Read + Seek>(
 }
 
 /// The whole file in memory, for the formats calamine reads whole anyway (xls, ods).
-fn whole<R: Read>(file: &str, mut src: R) -> Result<std::io::Cursor<Vec<u8>>, String> {
+fn whole<R: Read>(file: &str, mut src: R) -> Result<std::io::Cursor<Vec<u8>>, ReadError> {
     let mut bytes = Vec::new();
     src.read_to_end(&mut bytes)
-        .map_err(|e| format!("{file}: cannot read the file: {e}"))?;
+        .map_err(|e| ReadError::unreadable(format!("{file}: cannot read the file: {e}")))?;
     Ok(std::io::Cursor::new(bytes))
 }
 
 /// The sheet names of a workbook (empty for CSV).
-pub fn sheet_names<R: Read + Seek>(file: &str, src: R, format: Format) -> Result<Vec<String>, String> {
+pub fn sheet_names<R: Read + Seek>(file: &str, src: R, format: Format) -> Result<Vec<String>, ReadError> {
     if format == Format::Csv {
         return Ok(Vec::new());
     }
     let wb = calamine::open_workbook_auto_from_rs(whole(file, src)?)
-        .map_err(|e| format!("{file}: cannot read {}: {e}", format.name()))?;
+        .map_err(|e| ReadError::unreadable(format!("{file}: cannot read {}: {e}", format.name())))?;
     Ok(wb.sheet_names())
 }
 
@@ -560,7 +665,7 @@ impl<'a> RowAssembler<'a> {
         c: u32,
         v: Cell,
         on_row: &mut dyn FnMut(usize, Vec<Cell>) -> Result<bool, String>,
-    ) -> Result<bool, String> {
+    ) -> Result<bool, ReadError> {
         if v.is_blank() {
             return Ok(true);
         }
@@ -572,13 +677,13 @@ impl<'a> RowAssembler<'a> {
         }
         let c = c as usize;
         if c >= self.limits.max_cols {
-            return Err(format!(
+            return Err(ReadError::data(format!(
                 "{}: row {} has a value in column {} ; more than {} columns is not an evidence tracker (limit)",
                 self.file,
                 r + 1,
                 column_letters(c),
                 self.limits.max_cols
-            ));
+            )));
         }
         if self.cells.len() <= c {
             self.cells.resize(c + 1, Cell::Empty);
@@ -590,17 +695,17 @@ impl<'a> RowAssembler<'a> {
     fn flush(
         &mut self,
         on_row: &mut dyn FnMut(usize, Vec<Cell>) -> Result<bool, String>,
-    ) -> Result<bool, String> {
+    ) -> Result<bool, ReadError> {
         if self.stopped {
             return Ok(false);
         }
         if let Some(r) = self.row.take() {
             self.rows += 1;
             if self.rows > self.limits.max_rows {
-                return Err(format!(
+                return Err(ReadError::data(format!(
                     "{}: more than {} rows; split the file",
                     self.file, self.limits.max_rows
-                ));
+                )));
             }
             let cells = std::mem::take(&mut self.cells);
             if !on_row(r as usize + 1, cells)? {
@@ -616,8 +721,8 @@ impl<'a> RowAssembler<'a> {
     fn stream(
         &mut self,
         on_row: &mut dyn FnMut(usize, Vec<Cell>) -> Result<bool, String>,
-        next: &mut dyn FnMut() -> Result<Option<(u32, u32, Cell)>, String>,
-    ) -> Result<(), String> {
+        next: &mut dyn FnMut() -> Result<Option<(u32, u32, Cell)>, ReadError>,
+    ) -> Result<(), ReadError> {
         while let Some((r, c, v)) = next()? {
             if !self.push(r, c, v, on_row)? {
                 return Ok(());
@@ -691,17 +796,100 @@ impl Lines {
     }
 }
 
-/// Hands bytes to the CSV parser and keeps a copy in [`Lines`].
+/// Where the bytes given to the CSV parser stand with respect to quoting, followed byte by byte
+/// with the parser's own rules (a quote opens a field only at its start; `""` inside is a
+/// quote). The CSV parser itself takes a quote that is never closed as a field running to the
+/// end of the file; this tracker is how such a file is refused, naming the line of the quote.
+struct Quotes {
+    delimiter: u8,
+    state: Quoting,
+    /// The line being read (1-based).
+    line: usize,
+    /// The line the open quoted field starts on.
+    open_line: usize,
+    /// Bytes inside the open quoted field so far.
+    quoted: u64,
+    /// Bytes a quoted field may hold before it is taken for a missing closing quote.
+    max_quoted: u64,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Quoting {
+    FieldStart,
+    Unquoted,
+    Quoted,
+    QuoteInQuoted,
+}
+
+impl Quotes {
+    /// Follows `bytes`; `Err(line)` when a quoted field that starts on `line` grows past the
+    /// longest value a cell may hold.
+    fn feed(&mut self, bytes: &[u8]) -> Result<(), usize> {
+        for &b in bytes {
+            if b == b'\n' {
+                self.line += 1;
+            }
+            self.state = match self.state {
+                Quoting::FieldStart | Quoting::Unquoted | Quoting::QuoteInQuoted => {
+                    if b == b'"' && self.state == Quoting::QuoteInQuoted {
+                        Quoting::Quoted
+                    } else if b == self.delimiter || b == b'\n' || b == b'\r' {
+                        Quoting::FieldStart
+                    } else if b == b'"' && self.state == Quoting::FieldStart {
+                        self.open_line = self.line;
+                        self.quoted = 0;
+                        Quoting::Quoted
+                    } else {
+                        Quoting::Unquoted
+                    }
+                }
+                Quoting::Quoted => {
+                    self.quoted += 1;
+                    if self.quoted > self.max_quoted {
+                        return Err(self.open_line);
+                    }
+                    if b == b'"' {
+                        Quoting::QuoteInQuoted
+                    } else {
+                        Quoting::Quoted
+                    }
+                }
+            };
+        }
+        Ok(())
+    }
+}
+
+/// Hands bytes to the CSV parser, keeps a copy in [`Lines`] and follows the quoting.
 struct Tee<R> {
     inner: R,
     lines: Rc<RefCell<Lines>>,
+    quotes: Rc<RefCell<Quotes>>,
 }
 
 impl<R: Read> Read for Tee<R> {
     fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(out)?;
         self.lines.borrow_mut().buf.extend_from_slice(&out[..n]);
+        if self.quotes.borrow_mut().feed(&out[..n]).is_err() {
+            return Err(std::io::Error::other("unclosed quote"));
+        }
         Ok(n)
+    }
+}
+
+/// The refusal of a quoted field that never closes.
+fn unclosed_quote(file: &str, open: &Quotes, eof: bool) -> String {
+    if eof {
+        format!(
+            "{file}: line {}: a quoted field starts here and is never closed, so lines {}-{} would be read as one value; add the closing quote (a quote inside a value is written twice: \"\") and import again",
+            open.open_line, open.open_line, open.line
+        )
+    } else {
+        format!(
+            "{file}: line {}: a quoted field starts here and runs past {} bytes (longer than a spreadsheet cell can be): a closing quote is missing; add it (a quote inside a value is written twice: \"\") and import again",
+            open.open_line, open.max_quoted
+        )
     }
 }
 
@@ -712,8 +900,8 @@ fn read_csv<R: Read>(
     mut src: R,
     limits: &Limits,
     on_row: &mut dyn FnMut(usize, Vec<Cell>) -> Result<bool, String>,
-) -> Result<(), String> {
-    let io = |e: std::io::Error| format!("{file}: cannot read the file: {e}");
+) -> Result<(), ReadError> {
+    let io = |e: std::io::Error| ReadError::unreadable(format!("{file}: cannot read the file: {e}"));
     // The first 64 KiB decide the delimiter; they are then read again from memory.
     let mut head = Vec::with_capacity(1 << 16);
     src.by_ref().take(1 << 16).read_to_end(&mut head).map_err(io)?;
@@ -730,9 +918,19 @@ fn read_csv<R: Read>(
         counted: 0,
         newlines: 0,
     }));
+    let quotes = Rc::new(RefCell::new(Quotes {
+        delimiter,
+        state: Quoting::FieldStart,
+        line: 1,
+        open_line: 0,
+        quoted: 0,
+        // Up to 4 bytes a character, doubled quotes, and some slack.
+        max_quoted: (limits.max_cell_chars as u64).saturating_mul(8).max(1 << 16),
+    }));
     let tee = Tee {
         inner: std::io::Cursor::new(body).chain(src),
         lines: lines.clone(),
+        quotes: quotes.clone(),
     };
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -745,7 +943,10 @@ fn read_csv<R: Read>(
         match rdr.read_byte_record(&mut rec) {
             Ok(false) => break,
             Ok(true) => {}
-            Err(e) => return Err(format!("{file}: {e}")),
+            Err(_) if quotes.borrow().quoted > quotes.borrow().max_quoted => {
+                return Err(ReadError::data(unclosed_quote(file, &quotes.borrow(), false)));
+            }
+            Err(e) => return Err(ReadError::data(format!("{file}: {e}"))),
         }
         let line = lines
             .borrow_mut()
@@ -755,10 +956,10 @@ fn read_csv<R: Read>(
             match std::str::from_utf8(f) {
                 Ok(t) => fields.push(t),
                 Err(_) => {
-                    return Err(format!(
+                    return Err(ReadError::data(format!(
                         "{file}: line {line}, column {}: not valid UTF-8 text; save the CSV as UTF-8 (in Excel: CSV UTF-8)",
                         column_letters(i)
-                    ));
+                    )));
                 }
             }
         }
@@ -767,17 +968,17 @@ fn read_csv<R: Read>(
         }
         rows += 1;
         if rows > limits.max_rows {
-            return Err(format!(
+            return Err(ReadError::data(format!(
                 "{file}: more than {} rows; split the file",
                 limits.max_rows
-            ));
+            )));
         }
         if fields.len() > limits.max_cols && fields.iter().skip(limits.max_cols).any(|f| !f.trim().is_empty())
         {
-            return Err(format!(
+            return Err(ReadError::data(format!(
                 "{file}: line {line} has more than {} fields; is the delimiter right?",
                 limits.max_cols
-            ));
+            )));
         }
         let cells = fields
             .iter()
@@ -790,8 +991,13 @@ fn read_csv<R: Read>(
             })
             .collect();
         if !on_row(line, cells)? {
-            break;
+            return Ok(());
         }
+    }
+    if quotes.borrow().state == Quoting::Quoted {
+        // The last record ran to the end of the file inside quotes. The error fails the
+        // import, so nothing of the file is stored.
+        return Err(ReadError::data(unclosed_quote(file, &quotes.borrow(), true)));
     }
     Ok(())
 }
@@ -860,6 +1066,55 @@ mod tests {
     }
 
     #[test]
+    fn an_unclosed_quote_is_refused_naming_its_line() {
+        let mut text = String::from("a,b\n");
+        for i in 2..10 {
+            text.push_str(&format!("r{i},x\n"));
+        }
+        text.push_str("r10,\"opened here\n");
+        for i in 11..=2000 {
+            text.push_str(&format!("r{i},y\n"));
+        }
+        let err = read(
+            "x.csv",
+            std::io::Cursor::new(text.clone().into_bytes()),
+            Format::Csv,
+            None,
+            &Limits::for_size(text.len() as u64),
+            &mut |_| {},
+            &mut |_, _| Ok(true),
+        )
+        .unwrap_err();
+        assert!(
+            err.message
+                .contains("line 10: a quoted field starts here and is never closed"),
+            "{err}"
+        );
+        // Quoted newlines and doubled quotes that do close are fine.
+        let ok = rows(b"a,b\n\"x\ny\",\"say \"\"hi\"\"\"\nc,d\n");
+        assert_eq!(ok.len(), 3);
+        assert_eq!(ok[1].1, vec!["x\ny", "say \"hi\""]);
+        // A quoted field that runs on for megabytes stops early instead of filling memory.
+        let mut big = String::from("a,b\nr,\"");
+        big.push_str(&"z".repeat(3 << 20));
+        let err = read(
+            "x.csv",
+            std::io::Cursor::new(big.clone().into_bytes()),
+            Format::Csv,
+            None,
+            &Limits::for_size(big.len() as u64),
+            &mut |_| {},
+            &mut |_, _| Ok(true),
+        )
+        .unwrap_err();
+        assert!(
+            err.message
+                .contains("line 2: a quoted field starts here and runs past"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn invalid_utf8_in_a_streamed_csv_names_the_line() {
         let mut bytes = b"a,b\n".repeat(30_000);
         bytes.extend_from_slice(b"x,\xFF\xFE\n");
@@ -874,7 +1129,7 @@ mod tests {
         )
         .unwrap_err();
         assert!(
-            err.contains("line 30001, column B") && err.contains("UTF-8"),
+            err.message.contains("line 30001, column B") && err.message.contains("UTF-8"),
             "{err}"
         );
     }
@@ -884,13 +1139,13 @@ mod tests {
         let p = Path::new("evidence.xlsx");
         let sniff = |f: &str, p: &Path, b: &[u8]| sniff(f, p, &mut std::io::Cursor::new(b.to_vec()));
         let e = sniff("evidence.xlsx", p, b"control_id,title\nGV.OC-01,x\n").unwrap_err();
-        assert!(e.contains("holds CSV text"), "{e}");
-        assert!(sniff("e.xlsx", p, b"").unwrap_err().contains("empty"));
-        assert!(
-            sniff("e.xlsx", p, b"PK\x03\x04garbage")
-                .unwrap_err()
-                .contains("truncated")
-        );
+        assert!(e.message.contains("holds CSV text") && !e.unreadable, "{e}");
+        let empty = sniff("e.xlsx", p, b"").unwrap_err();
+        assert!(empty.message.contains("empty") && empty.unreadable);
+        let truncated = sniff("e.xlsx", p, b"PK\x03\x04garbage").unwrap_err();
+        assert!(truncated.message.contains("truncated") && truncated.unreadable);
+        let html = sniff("e.xls", Path::new("e.xls"), b"\r\n<!DOCTYPE html><html><table>").unwrap_err();
+        assert!(html.message.contains("an HTML page"), "{html}");
         assert_eq!(sniff("e.csv", Path::new("e.csv"), b"a,b\n").unwrap(), Format::Csv);
         assert_eq!(sniff("e", Path::new("e"), b"a,b\n").unwrap(), Format::Csv);
     }

@@ -529,17 +529,22 @@ fn hostile_and_broken_files_are_refused_and_the_catalogue_is_untouched() {
     w.write("empty.xlsx", b"");
     w.write("named.xlsx", "control_id,title\nGV.OC-01,x\n");
     w.write("binary.csv", [0u8, 159, 146, 150, 0, 1, 2]);
-    for (file, needle) in [
-        ("bomb.xlsx", "looks like a zip bomb"),
-        ("truncated.xlsx", "truncated or damaged"),
-        ("lying.xlsx", "lies about its size"),
-        ("empty.xlsx", "the file is empty"),
-        ("named.xlsx", "the name ends in .xlsx but the file holds CSV text"),
-        ("binary.csv", "not a spreadsheet and not UTF-8 text"),
+    // Bad data is 65; a file that cannot be read at all (empty, truncated) is 66.
+    for (file, needle, code) in [
+        ("bomb.xlsx", "looks like a zip bomb", 65),
+        ("truncated.xlsx", "truncated or damaged", 66),
+        ("lying.xlsx", "lies about its size", 65),
+        ("empty.xlsx", "the file is empty", 66),
+        (
+            "named.xlsx",
+            "the name ends in .xlsx but the file holds CSV text",
+            65,
+        ),
+        ("binary.csv", "not a spreadsheet and not UTF-8 text", 65),
     ] {
         let r = w
             .run(&["evidence", "import", file])
-            .code(65)
+            .code(code)
             .stderr_has(needle)
             .stderr_has(file);
         assert!(!r.stderr.contains("panicked"), "{file}: {}", r.stderr);

@@ -238,10 +238,16 @@ fn verify_passes_a_fresh_package_and_names_an_altered_missing_or_extra_file() {
         "{}",
         r.stderr
     );
-    // The output must not exist unless --force.
+    // The output must not exist unless --force, and --force replaces only what csfkit wrote:
+    // not while the folder holds a file of the user's.
     w.run(&["export", "--out", "pkg", "--as-of", "2026-11-24"])
         .code(73)
         .stderr_has("--force");
+    w.run(&["export", "--out", "pkg", "--as-of", "2026-11-24", "--force"])
+        .code(73)
+        .stderr_has("it holds `extra.txt`");
+    assert!(w.path().join("pkg/extra.txt").exists());
+    std::fs::remove_file(w.path().join("pkg/extra.txt")).unwrap();
     export(&w, "pkg", &["--force"]);
     w.run(&["verify", "pkg"]).ok();
 }

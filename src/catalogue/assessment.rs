@@ -71,6 +71,7 @@ impl Catalogue {
                     source
                 ])
                 .map_err(|e| Error::sqlite("recording the assessment", e))?;
+                super::chain::append(tx, super::chain::Log::Assessment, tx.last_insert_rowid(), "")?;
             }
             Ok(())
         })

@@ -5,6 +5,7 @@ use rusqlite::{OptionalExtension, Transaction, params};
 use serde::Serialize;
 
 use super::Catalogue;
+pub use super::chain::RowsDigest;
 use crate::coverage::EvidenceItem;
 use crate::error::{Error, Result};
 use crate::evidence::{HashKey, NewEvidence, hash_key};
@@ -129,8 +130,24 @@ fn bind_row(
     stmt.raw_bind_parameter(base + 17, &r.content_hash[..])
 }
 
-/// Inserts evidence rows of batch `batch` from sheet `sheet`.
-pub fn insert_evidence(tx: &Transaction<'_>, batch: i64, sheet: &str, rows: &[NewEvidence]) -> Result<()> {
+/// Inserts evidence rows of batch `batch` from sheet `sheet`, adding each to the batch's rows
+/// digest (rows get their ids in this order).
+pub fn insert_evidence(
+    tx: &Transaction<'_>,
+    batch: i64,
+    sheet: &str,
+    rows: &[NewEvidence],
+    digest: &mut RowsDigest,
+) -> Result<()> {
+    for r in rows {
+        digest.add(
+            sheet,
+            r.row as i64,
+            r.location_kind.as_str(),
+            r.file.as_ref().map(|f| f.1 as i64),
+            &r.content_hash,
+        );
+    }
     let err = |e| Error::sqlite("storing evidence", e);
     let mut chunks = rows.chunks_exact(ROWS_PER_INSERT);
     if chunks.len() > 0 {
@@ -153,8 +170,9 @@ pub fn insert_evidence(tx: &Transaction<'_>, batch: i64, sheet: &str, rows: &[Ne
     Ok(())
 }
 
-/// Records a batch (after its rows, in the same transaction).
-pub fn insert_batch(tx: &Transaction<'_>, b: &Batch) -> Result<()> {
+/// Records a batch (after its rows, in the same transaction) and links it into the history
+/// chain with `rows`, the digest of the rows it stored.
+pub fn insert_batch(tx: &Transaction<'_>, b: &Batch, rows: RowsDigest) -> Result<()> {
     tx.execute(
         "INSERT INTO evidence_batch (id, source_file, source_path, source_sha256, source_size, format, sheet,
             header_row, columns, collector, imported_at, rows_read, rows_imported, rows_already, rows_rejected,
@@ -180,6 +198,7 @@ pub fn insert_batch(tx: &Transaction<'_>, b: &Batch) -> Result<()> {
         ],
     )
     .map_err(|e| Error::sqlite("recording the import batch", e))?;
+    super::chain::append(tx, super::chain::Log::Batch, b.id, &rows.finish())?;
     Ok(())
 }
 

@@ -204,4 +204,21 @@ BEGIN SELECT RAISE(ABORT, 'import batches are append-only'); END;
 CREATE TRIGGER evidence_batch_no_delete BEFORE DELETE ON evidence_batch
 BEGIN SELECT RAISE(ABORT, 'import batches are append-only'); END;
 ",
+    // 5: tamper-evident history: one hash chain per log (ownership changes, assessment records,
+    // evidence import batches with their rows), append-only; see `chain.rs` for the encoding.
+    // Records already in the catalogue are linked by the migration (`chain::backfill`).
+    r"
+CREATE TABLE history_chain (
+    log    TEXT NOT NULL CHECK (log IN ('ownership', 'assessment', 'batch')),
+    record INTEGER NOT NULL,
+    digest TEXT NOT NULL,
+    prev   TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    PRIMARY KEY (log, record)
+) STRICT, WITHOUT ROWID;
+CREATE TRIGGER history_chain_no_update BEFORE UPDATE ON history_chain
+BEGIN SELECT RAISE(ABORT, 'the history chain is append-only'); END;
+CREATE TRIGGER history_chain_no_delete BEFORE DELETE ON history_chain
+BEGIN SELECT RAISE(ABORT, 'the history chain is append-only'); END;
+",
 ];

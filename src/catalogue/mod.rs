@@ -8,13 +8,13 @@
 //! the busy timeout becomes [`Error::Busy`] (exit 75).
 
 mod assessment;
+pub mod chain;
 pub mod evidence;
 mod frameworks;
 mod migrations;
 mod resolver;
 mod responsibility;
 
-use std::fs::OpenOptions;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -41,12 +41,22 @@ pub struct Catalogue {
     conn: Connection,
     path: PathBuf,
     busy_ms: u64,
+    read_only: bool,
 }
 
 impl std::fmt::Debug for Catalogue {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Catalogue").field("path", &self.path).finish()
     }
+}
+
+/// A finished backup.
+#[derive(Debug, Clone)]
+pub struct BackupDone {
+    /// SHA-256 of the copy.
+    pub sha256: String,
+    /// Its size in bytes.
+    pub size: u64,
 }
 
 /// What [`Catalogue::open`] did besides opening.
@@ -72,6 +82,12 @@ fn is_not_a_database(e: &rusqlite::Error) -> bool {
 
 impl Catalogue {
     /// Opens (creating if needed) the catalogue at `path` and brings it up to date.
+    ///
+    /// A new catalogue is made whole in a private temporary file beside `path` (schema and
+    /// embedded data) and then linked into place in one step, so that commands started together
+    /// on a new path never see a half-made file: one links its file, the others find it there
+    /// and use it. A catalogue this user cannot write is opened read-only: reading commands work,
+    /// writing ones say so (exit 73).
     pub fn open(path: &Path) -> Result<(Self, OpenReport)> {
         let mut report = OpenReport::default();
         let busy_ms = std::env::var("CSFKIT_BUSY_TIMEOUT_MS")
@@ -80,10 +96,10 @@ impl Catalogue {
             .unwrap_or(DEFAULT_BUSY_MS);
         match std::fs::metadata(path) {
             Ok(meta) => {
-                if meta.is_dir() {
+                if !meta.is_file() {
                     return Err(Error::NotCatalogue {
                         path: path.into(),
-                        reason: "it is a directory".into(),
+                        reason: format!("it is {}, not a file", crate::fsutil::kind(&meta)),
                     });
                 }
                 if meta.len() > 0 {
@@ -91,8 +107,7 @@ impl Catalogue {
                 }
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                create_private(path)?;
-                report.created = true;
+                report.created = create_whole(path, busy_ms)?;
             }
             Err(e) => {
                 return Err(Error::InputMissing {
@@ -101,7 +116,12 @@ impl Catalogue {
                 });
             }
         }
-        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let read_only = !writable(path);
+        let flags = if read_only {
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX
+        } else {
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX
+        };
         let conn = Connection::open_with_flags(path, flags).map_err(|e| Error::NotCatalogue {
             path: path.into(),
             reason: e.to_string(),
@@ -112,6 +132,7 @@ impl Catalogue {
             conn,
             path: path.into(),
             busy_ms,
+            read_only,
         };
         let (version, app_id, tables) = cat.inspect()?;
         let known = MIGRATIONS.len() as i64;
@@ -128,6 +149,15 @@ impl Catalogue {
                 reason: "it is an SQLite database of another program".into(),
             });
         }
+        if read_only {
+            if version < known {
+                return Err(cat.read_only_error(&format!(
+                    "it has schema version {version} and this csfkit needs {known}, which means writing it"
+                )));
+            }
+            // Embedded data newer than the catalogue's is loaded the next time it is writable.
+            return Ok((cat, report));
+        }
         // Only now, with the file known to be ours, change anything.
         cat.pragmas()?;
         if version < known {
@@ -136,6 +166,20 @@ impl Catalogue {
         }
         report.loaded = cat.ensure_defaults()?;
         Ok((cat, report))
+    }
+
+    /// True when the catalogue was opened read-only (this user cannot write it).
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
+    }
+
+    fn read_only_error(&self, why: &str) -> Error {
+        Error::CantCreate {
+            path: self.path.clone(),
+            reason: format!(
+                "the catalogue is read-only for this user (file or folder permissions, or a read-only file system): {why}; commands that only read it (controls, matrix, evidence list, status, export, ...) still work"
+            ),
+        }
     }
 
     /// The catalogue file.
@@ -162,6 +206,9 @@ impl Catalogue {
 
     /// Runs `f` in one `BEGIN IMMEDIATE` transaction; commits only if it returns `Ok`.
     pub fn write<T>(&mut self, context: &str, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+        if self.read_only {
+            return Err(self.read_only_error(&format!("{context} needs to write it")));
+        }
         let path = self.path.clone();
         let busy_ms = self.busy_ms;
         let map = |e: rusqlite::Error| {
@@ -227,6 +274,10 @@ impl Catalogue {
             for (i, sql) in MIGRATIONS.iter().enumerate().skip(start) {
                 tx.execute_batch(sql)
                     .map_err(|e| Error::sqlite(format!("applying migration {}", i + 1), e))?;
+                if i + 1 == chain::MIGRATION {
+                    // Records written before the chains existed are linked now, oldest first.
+                    chain::backfill(tx)?;
+                }
             }
             tx.execute_batch(&format!(
                 "PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = {};",
@@ -235,6 +286,117 @@ impl Catalogue {
             .map_err(|e| Error::sqlite("recording the schema version", e))?;
             Ok(())
         })
+    }
+
+    /// SQLite's `PRAGMA integrity_check`: the problems it lists (empty when the file is sound).
+    pub fn integrity_check(&self) -> Result<Vec<String>> {
+        let mut st = self
+            .conn
+            .prepare("PRAGMA integrity_check")
+            .map_err(|e| self.err("checking the catalogue", e))?;
+        let rows: Vec<String> = st
+            .query_map([], |r| r.get(0))
+            .map_err(|e| self.err("checking the catalogue", e))?
+            .collect::<rusqlite::Result<_>>()
+            .map_err(|e| self.err("checking the catalogue", e))?;
+        Ok(rows.into_iter().filter(|r| r != "ok").collect())
+    }
+
+    /// Verifies the history chains from their first record (see [`chain`]).
+    pub fn verify_chains(&self) -> Result<chain::ChainReport> {
+        // One snapshot for the whole check.
+        let tx = self
+            .conn
+            .unchecked_transaction()
+            .map_err(|e| self.err("reading the catalogue", e))?;
+        let report = chain::verify(&tx)?;
+        drop(tx);
+        Ok(report)
+    }
+
+    /// Per log: how many records and the newest link (what a package's manifest records).
+    pub fn chain_heads(&self) -> Result<Vec<(chain::Log, i64, String)>> {
+        chain::Log::ALL
+            .iter()
+            .map(|log| chain::head(&self.conn, *log).map(|(h, n)| (*log, n, h)))
+            .collect()
+    }
+
+    /// Writes a consistent copy of the catalogue to `out` with SQLite's online backup (other
+    /// processes may go on writing), checks the copy (integrity and chains) and only then puts
+    /// it in place. Never overwrites `out`.
+    pub fn backup_to(&self, out: &Path) -> Result<BackupDone> {
+        if std::fs::symlink_metadata(out).is_ok() {
+            return Err(Error::CantCreate {
+                path: out.into(),
+                reason: "it already exists; csfkit backup never overwrites a file. Choose another --out"
+                    .into(),
+            });
+        }
+        let dir = match out.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let tmp = tempfile::Builder::new()
+            .prefix(".csfkit-backup-")
+            .suffix(".db")
+            .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))
+            .tempfile_in(&dir)
+            .map_err(|e| catalogue_cant_create(out, &dir, e))?;
+        {
+            let mut dst = Connection::open(tmp.path()).map_err(|e| Error::sqlite("writing the backup", e))?;
+            let backup = rusqlite::backup::Backup::new(&self.conn, &mut dst)
+                .map_err(|e| self.err("starting the backup", e))?;
+            // All pages in one step: one read snapshot, while writers go on in WAL mode.
+            backup
+                .run_to_completion(-1, Duration::ZERO, None)
+                .map_err(|e| self.err("copying the catalogue", e))?;
+            drop(backup);
+            // A copy on its own: no -wal beside it.
+            dst.query_row("PRAGMA journal_mode = DELETE", [], |r| r.get::<_, String>(0))
+                .map_err(|e| Error::sqlite("writing the backup", e))?;
+            dst.close()
+                .map_err(|(_, e)| Error::sqlite("writing the backup", e))?;
+        }
+        // Check the copy as its own catalogue before it is put in place.
+        {
+            let conn = Connection::open_with_flags(tmp.path(), OpenFlags::SQLITE_OPEN_READ_ONLY)
+                .map_err(|e| Error::sqlite("checking the backup", e))?;
+            let copy = Catalogue {
+                conn,
+                path: tmp.path().to_path_buf(),
+                busy_ms: self.busy_ms,
+                read_only: true,
+            };
+            let problems = copy.integrity_check()?;
+            let chains = copy.verify_chains()?;
+            if !problems.is_empty() || !chains.broken.is_empty() {
+                return Err(Error::Failed(format!(
+                    "the backup did not pass its check ({}); nothing was written. Run `csfkit check` on the catalogue",
+                    problems
+                        .iter()
+                        .chain(&chains.broken)
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                )));
+            }
+        }
+        let (sha256, size) =
+            crate::package::hash_file(tmp.path()).map_err(|e| Error::io("reading the backup", e))?;
+        // A hard link never replaces an existing file: a file made meanwhile at `out` stays.
+        std::fs::hard_link(tmp.path(), out).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::AlreadyExists {
+                Error::CantCreate {
+                    path: out.into(),
+                    reason: "it already exists; csfkit backup never overwrites a file. Choose another --out"
+                        .into(),
+                }
+            } else {
+                catalogue_cant_create(out, &dir, e)
+            }
+        })?;
+        Ok(BackupDone { sha256, size })
     }
 
     /// Reads a `meta` value.
@@ -376,19 +538,112 @@ fn check_magic(path: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Creates an empty file readable and writable by its owner only.
-fn create_private(path: &Path) -> Result<()> {
-    let mut opts = OpenOptions::new();
-    opts.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
+/// Whether this user may write the catalogue: the file, and the folder its `-wal` and `-shm`
+/// files live in (unless they exist already and are writable).
+fn writable(path: &Path) -> bool {
+    use rustix::fs::{Access, access};
+    let ok = |p: &Path| access(p, Access::WRITE_OK).is_ok();
+    if !ok(path) {
+        return false;
     }
-    opts.open(path).map(|_| ()).map_err(|e| Error::CantCreate {
-        path: path.into(),
-        reason: e.to_string(),
-    })
+    let side = |ext: &str| {
+        let mut p = path.as_os_str().to_owned();
+        p.push(ext);
+        PathBuf::from(p)
+    };
+    let (wal, shm) = (side("-wal"), side("-shm"));
+    if wal.exists() && shm.exists() && ok(&wal) && ok(&shm) {
+        return true;
+    }
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    ok(&dir)
+}
+
+/// Makes a whole new catalogue at `path`: schema and embedded data are written into a private
+/// temporary file beside it, which is then hard-linked to `path` (a link never replaces an
+/// existing file). Returns false when another process linked its catalogue first; this one's
+/// is then discarded and theirs is used.
+fn create_whole(path: &Path, busy_ms: u64) -> Result<bool> {
+    if path.file_name().is_none() {
+        return Err(Error::CantCreate {
+            path: path.into(),
+            reason: "--db must name a file".into(),
+        });
+    }
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let tmp = tempfile::Builder::new()
+        .prefix(".csfkit-new-")
+        .suffix(".db")
+        .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))
+        .tempfile_in(&dir)
+        .map_err(|e| catalogue_cant_create(path, &dir, e))?;
+    {
+        let conn = Connection::open_with_flags(
+            tmp.path(),
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| Error::sqlite("creating the catalogue", e))?;
+        let mut cat = Catalogue {
+            conn,
+            path: tmp.path().to_path_buf(),
+            busy_ms,
+            read_only: false,
+        };
+        cat.pragmas()?;
+        cat.migrate(0)?;
+        cat.ensure_defaults()?;
+        // Fold the write-ahead log into the file before it is linked: the file alone is the
+        // whole catalogue.
+        cat.conn
+            .execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
+            .map_err(|e| Error::sqlite("creating the catalogue", e))?;
+        cat.conn
+            .close()
+            .map_err(|(_, e)| Error::sqlite("creating the catalogue", e))?;
+    }
+    let linked = match std::fs::hard_link(tmp.path(), path) {
+        Ok(()) => true,
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => false,
+        // A file system without hard links: a rename, which is as good unless two processes
+        // create the same catalogue in the same instant.
+        Err(e)
+            if e.kind() == std::io::ErrorKind::Unsupported
+                || e.raw_os_error() == Some(rustix::io::Errno::PERM.raw_os_error()) =>
+        {
+            if path.exists() {
+                false
+            } else {
+                std::fs::rename(tmp.path(), path).map_err(|e| catalogue_cant_create(path, &dir, e))?;
+                true
+            }
+        }
+        Err(e) => return Err(catalogue_cant_create(path, &dir, e)),
+    };
+    // The temporary name (and any -wal/-shm left beside it) goes; the link stays.
+    let base = tmp.path().to_path_buf();
+    drop(tmp);
+    for ext in ["-wal", "-shm"] {
+        let mut p = base.as_os_str().to_owned();
+        p.push(ext);
+        let _ = std::fs::remove_file(PathBuf::from(p));
+    }
+    Ok(linked)
+}
+
+fn catalogue_cant_create(path: &Path, dir: &Path, e: std::io::Error) -> Error {
+    let mut err = crate::error::cant_create(path, e);
+    if let Error::CantCreate { reason, .. } = &mut err {
+        if !dir.is_dir() {
+            *reason = format!("the folder `{}` does not exist", dir.display());
+        }
+    }
+    err
 }
 
 /// Current UTC time as RFC 3339 with seconds, for provenance columns.

@@ -304,19 +304,53 @@ impl Catalogue {
             .map_err(|e| self.err("reading the ownership history", e))
     }
 
-    /// Appends an ownership change (owner `None` withdraws the override).
-    #[allow(clippy::too_many_arguments)]
+    /// Appends an ownership change (owner `None` withdraws the override) and returns its number
+    /// and the ownership in force before it. The ownership before is read inside the same write
+    /// transaction as the insert, so changes made at the same moment each record the value the
+    /// one before them left.
     pub fn record_override(
         &mut self,
         provider: &str,
         control: &str,
         service: Service,
         owner: Option<Ownership>,
-        previous: Ownership,
         reason: &str,
         by: &str,
-    ) -> Result<i64> {
+    ) -> Result<(i64, Ownership)> {
         self.write("recording the ownership change", |tx| {
+            let matrix: String = tx
+                .query_row(
+                    "SELECT ownership FROM responsibility WHERE provider_id = ?1 AND control_id = ?2 AND service = ?3",
+                    params![provider, control, service.as_str()],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(sq("reading the matrix"))?
+                .ok_or_else(|| {
+                    Error::Data(format!(
+                        "{control} / {service} is not in the {provider} matrix"
+                    ))
+                })?;
+            let latest: Option<Option<String>> = tx
+                .query_row(
+                    "SELECT owner FROM ownership_override WHERE provider_id = ?1 AND control_id = ?2 AND service = ?3
+                     ORDER BY seq DESC LIMIT 1",
+                    params![provider, control, service.as_str()],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(sq("reading the ownership history"))?;
+            let overridden = latest.flatten();
+            if owner.is_none() && overridden.is_none() {
+                return Err(Error::Data(format!(
+                    "{control} / {service} has no override to withdraw (it is {matrix} per the {provider} matrix)"
+                )));
+            }
+            let previous: Ownership = overridden
+                .as_deref()
+                .unwrap_or(&matrix)
+                .parse()
+                .map_err(Error::Data)?;
             tx.execute(
                 "INSERT INTO ownership_override(provider_id, control_id, service, owner, previous, reason,
                     changed_by, changed_at)
@@ -333,7 +367,9 @@ impl Catalogue {
                 ],
             )
             .map_err(sq("recording the ownership change"))?;
-            Ok(tx.last_insert_rowid())
+            let seq = tx.last_insert_rowid();
+            super::chain::append(tx, super::chain::Log::Ownership, seq, "")?;
+            Ok((seq, previous))
         })
     }
 

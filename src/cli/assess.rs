@@ -179,7 +179,7 @@ fn history(ctx: &Ctx, args: &HistoryArgs) -> Result<u8> {
     if l.rows.is_empty() {
         ctx.msg.note("no assessment recorded");
     }
-    l.print(args.out.format)?;
+    l.print(&args.out)?;
     Ok(0)
 }
 

@@ -21,7 +21,10 @@ pub struct Args {
 /// Runs `csfkit completions`.
 pub fn run(args: &Args) -> Result<u8> {
     let mut cmd = Cli::command();
-    let mut out = std::io::stdout().lock();
-    clap_complete::generate(args.shell, &mut cmd, "csfkit", &mut out);
+    // clap_complete panics when its writer fails: generate into memory, then write with the
+    // usual handling of a closed pipe (success) or a full device (exit 74).
+    let mut script = Vec::new();
+    clap_complete::generate(args.shell, &mut cmd, "csfkit", &mut script);
+    crate::output::stdout_bytes(&script)?;
     Ok(0)
 }

@@ -51,6 +51,9 @@ pub struct ShowArgs {
     /// Output format (table is the readable layout).
     #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    /// Write CSV cells exactly (no ' before a cell that starts with = + - @ TAB or CR).
+    #[arg(long)]
+    pub raw_csv: bool,
 }
 
 fn level_filter(
@@ -109,7 +112,7 @@ pub fn list(ctx: &Ctx, args: &ListArgs) -> Result<u8> {
     if l.rows.is_empty() {
         ctx.msg.note("no controls match");
     }
-    l.print(args.out.format)?;
+    l.print(&args.out)?;
     Ok(0)
 }
 
@@ -158,7 +161,7 @@ pub fn show(ctx: &Ctx, args: &ShowArgs) -> Result<u8> {
             serde_json::to_writer_pretty(&mut out, &detail_json(&detail))?;
             writeln!(out)?;
         }
-        Format::Csv => write_csv(&mut out, &detail)?,
+        Format::Csv => detail_listing(&detail).write_as(Format::Csv, args.raw_csv, &mut out)?,
         Format::Table => write_text(&mut out, &detail)?,
     }
     out.flush()?;
@@ -187,34 +190,33 @@ fn detail_json(d: &ControlDetail) -> serde_json::Value {
     })
 }
 
-fn write_csv(out: &mut dyn Write, d: &ControlDetail) -> Result<()> {
-    // One row per fact, so the whole record fits a spreadsheet: field, value.
-    let mut w = csv::Writer::from_writer(out);
-    w.write_record(["field", "value"])?;
-    w.write_record(["framework", &d.framework])?;
-    w.write_record(["id", &d.id])?;
-    w.write_record(["level", &d.level])?;
-    w.write_record(["text", &d.text])?;
+/// One row per fact, so the whole record fits a spreadsheet: field, value.
+fn detail_listing(d: &ControlDetail) -> Listing {
+    let mut l = Listing::new(&["field", "value"]);
+    let mut add = |f: &str, v: String| l.push(vec![f.to_string(), v]);
+    add("framework", d.framework.clone());
+    add("id", d.id.clone());
+    add("level", d.level.clone());
+    add("text", d.text.clone());
     if let Some((id, _)) = &d.function {
-        w.write_record(["function", id])?;
+        add("function", id.clone());
     }
     if let Some((id, _)) = &d.category {
-        w.write_record(["category", id])?;
+        add("category", id.clone());
     }
-    for (l, t) in &d.examples {
-        w.write_record(["example", &format!("{l}: {t}")])?;
+    for (lab, t) in &d.examples {
+        add("example", format!("{lab}: {t}"));
     }
     for (s, r) in &d.references {
-        w.write_record(["reference", &format!("{s}: {r}")])?;
+        add("reference", format!("{s}: {r}"));
     }
     for p in &d.predecessors {
-        w.write_record(["csf_1_1_predecessor", &p.id])?;
+        add("csf_1_1_predecessor", p.id.clone());
     }
     for s in &d.successors {
-        w.write_record(["csf_2_0_successor", &s.id])?;
+        add("csf_2_0_successor", s.id.clone());
     }
-    w.flush()?;
-    Ok(())
+    l
 }
 
 fn write_text(out: &mut dyn Write, d: &ControlDetail) -> Result<()> {

@@ -104,9 +104,14 @@ pub struct ImportArgs {
     /// Validate and report; write nothing.
     #[arg(long)]
     pub dry_run: bool,
-    /// Write the rejected rows with their reasons to this CSV, to fix and import again.
+    /// Write the rejected rows with their reasons to this CSV, to fix and import again (an
+    /// existing file is replaced only if it is an earlier --errors-out file).
     #[arg(long, value_name = "FILE")]
     pub errors_out: Option<PathBuf>,
+    /// Write the --errors-out cells exactly (no ' before a cell that starts with = + - @ TAB or
+    /// CR).
+    #[arg(long)]
+    pub raw_csv: bool,
 }
 
 /// Arguments of `csfkit evidence list`.
@@ -184,6 +189,8 @@ struct Outcome {
     warnings: Vec<Warning>,
     warnings_total: usize,
     sheet: Option<String>,
+    /// The digest of the rows stored, for the batch's link in the history chain.
+    rows_digest: store::RowsDigest,
 }
 
 fn import(ctx: &Ctx, args: &ImportArgs) -> Result<u8> {
@@ -206,7 +213,7 @@ fn import(ctx: &Ctx, args: &ImportArgs) -> Result<u8> {
         .name("csfkit-hasher".into())
         .spawn(move || crate::package::hash_file(&hash_path))
         .map_err(|e| Error::Failed(format!("cannot start the hashing thread: {e}")))?;
-    let format = workbook::sniff(&file, &args.file, &mut source).map_err(Error::Data)?;
+    let format = workbook::sniff(&file, &args.file, &mut source)?;
     let overrides = parse_maps(&args.map)?;
     let root_given = match &args.evidence_root {
         Some(r) => r.clone(),
@@ -309,7 +316,7 @@ fn import(ctx: &Ctx, args: &ImportArgs) -> Result<u8> {
                 rows_rejected: out.rejected_rows.len() as i64,
                 evidence_root: root.display().to_string(),
             };
-            store::insert_batch(tx, &batch)?;
+            store::insert_batch(tx, &batch, out.rows_digest.clone())?;
             Ok((out, Some(batch_id), sha256))
         });
         match found {
@@ -339,7 +346,13 @@ fn import(ctx: &Ctx, args: &ImportArgs) -> Result<u8> {
     }
     report_warnings(ctx, &out.warnings, out.warnings_total);
     if let Some(path) = &args.errors_out {
-        write_errors(path, out.header.as_ref(), &out.rejected_rows)?;
+        write_errors(
+            path,
+            &args.file,
+            out.header.as_ref(),
+            &out.rejected_rows,
+            args.raw_csv,
+        )?;
         ctx.msg.note(format!(
             "wrote {} rejected row(s) to {}",
             out.rejected_rows.len(),
@@ -380,7 +393,7 @@ fn import(ctx: &Ctx, args: &ImportArgs) -> Result<u8> {
 
 const READER_THREAD: &str = "csfkit-reader";
 
-type ReaderThread = std::thread::JoinHandle<std::result::Result<(), String>>;
+type ReaderThread = std::thread::JoinHandle<std::result::Result<(), workbook::ReadError>>;
 
 /// Starts the reader: parsing runs on its own thread, overlapping validation and storage, and
 /// a panic inside a parser ends that thread only. Rows come in chunks over a small queue.
@@ -397,7 +410,7 @@ fn spawn_reader(
     let file = file.to_string();
     let reader = std::thread::Builder::new()
         .name(READER_THREAD.into())
-        .spawn(move || -> std::result::Result<(), String> {
+        .spawn(move || -> std::result::Result<(), workbook::ReadError> {
             let mut chunk = Vec::with_capacity(CHUNK_ROWS);
             let mut sent_sheet = false;
             workbook::check_container(&file, &mut source, size, &limits)?;
@@ -473,7 +486,7 @@ fn join_hash(
 /// loop concluded from the rows it got.
 fn finish_reader(
     file: &str,
-    reader: std::thread::JoinHandle<std::result::Result<(), String>>,
+    reader: ReaderThread,
     out: Result<Outcome>,
     path: &Path,
     stamp: (u64, std::time::SystemTime),
@@ -491,7 +504,7 @@ fn finish_reader(
             }
             out
         }
-        Ok(Err(m)) => Err(Error::Data(m)),
+        Ok(Err(m)) => Err(m.into()),
         Err(panic) => {
             let what = panic
                 .downcast_ref::<String>()
@@ -568,6 +581,7 @@ fn consume<'r>(
             })
             .map_err(|e| Error::Failed(format!("cannot start the validation thread: {e}")))?;
         let (mut imported, mut already) = (0, 0);
+        let mut digest = store::RowsDigest::default();
         let mut stored = Ok(());
         'chunks: for (sheet, rows) in valid_rx.iter() {
             let mut fresh = Vec::with_capacity(rows.len());
@@ -592,7 +606,7 @@ fn consume<'r>(
                 imported += 1;
                 fresh.push(e);
             }
-            stored = store::insert_evidence(tx, batch, sheet.as_deref().unwrap_or(""), &fresh);
+            stored = store::insert_evidence(tx, batch, sheet.as_deref().unwrap_or(""), &fresh, &mut digest);
             if stored.is_err() {
                 break;
             }
@@ -605,6 +619,7 @@ fn consume<'r>(
         stored?;
         out.imported = imported;
         out.already = already;
+        out.rows_digest = digest;
         Ok(out)
     })
 }
@@ -848,16 +863,21 @@ fn report_warnings(ctx: &Ctx, warnings: &[Warning], total: usize) {
 
 fn write_errors(
     path: &Path,
+    input: &Path,
     header: Option<&HeaderMap>,
     rows: &[(usize, Vec<String>, Vec<String>)],
+    raw: bool,
 ) -> Result<()> {
-    let f = std::fs::File::create(path).map_err(|e| Error::CantCreate {
-        path: path.to_path_buf(),
-        reason: e.to_string(),
-    })?;
+    check_errors_out(path, input)?;
+    // Written beside the destination and renamed over it: a failure leaves the old file.
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| crate::error::cant_create(path, e))?;
     let mut w = csv::WriterBuilder::new()
         .flexible(true)
-        .from_writer(std::io::BufWriter::new(f));
+        .from_writer(std::io::BufWriter::new(tmp));
     let mut head: Vec<String> = header.map(|h| h.headers.clone()).unwrap_or_default();
     let width = rows
         .iter()
@@ -867,18 +887,69 @@ fn write_errors(
         .unwrap_or(0);
     head.resize(width, String::new());
     head.push(ERRORS_COLUMN.to_string());
-    head.push("csfkit_source_row".to_string());
-    w.write_record(&head)?;
+    head.push(ERRORS_ROW_COLUMN.to_string());
+    let cell = |c: &str| {
+        if raw {
+            c.to_string()
+        } else {
+            crate::package::neutralise(c).into_owned()
+        }
+    };
+    w.write_record(head.iter().map(|c| cell(c)))?;
     for (n, cells, reasons) in rows {
-        let mut rec = cells.clone();
+        let mut rec: Vec<String> = cells.iter().map(|c| cell(c)).collect();
         rec.resize(width, String::new());
-        rec.push(reasons.join("; "));
+        rec.push(cell(&reasons.join("; ")));
         rec.push(n.to_string());
         w.write_record(&rec)?;
     }
-    w.flush()
-        .map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
+    let tmp = w
+        .into_inner()
+        .map_err(|e| Error::io(format!("writing {}", path.display()), e.into_error()))?
+        .into_inner()
+        .map_err(|e| Error::io(format!("writing {}", path.display()), e.into_error()))?;
+    tmp.persist(path)
+        .map_err(|e| crate::error::cant_create(path, e.error))?;
     Ok(())
+}
+
+/// The last column an `--errors-out` file has.
+const ERRORS_ROW_COLUMN: &str = "csfkit_source_row";
+
+/// Refuses an `--errors-out` path that would overwrite something csfkit did not write: the
+/// input itself, anything but a regular file, or a file whose header is not an earlier
+/// `--errors-out` file's.
+fn check_errors_out(path: &Path, input: &Path) -> Result<()> {
+    let refuse = |why: String| Error::CantCreate {
+        path: path.into(),
+        reason: format!(
+            "{why}; --errors-out replaces only an earlier --errors-out file. Choose another path"
+        ),
+    };
+    let meta = match std::fs::symlink_metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(crate::error::cant_create(path, e)),
+    };
+    if !meta.is_file() {
+        return Err(refuse(format!("it is {}", crate::fsutil::kind(&meta))));
+    }
+    if let (Ok(a), Ok(b)) = (std::fs::canonicalize(path), std::fs::canonicalize(input)) {
+        if a == b {
+            return Err(refuse("it is the file being imported".into()));
+        }
+    }
+    let mut head = String::new();
+    if let Ok(f) = crate::fsutil::open_regular(path, false) {
+        use std::io::{BufRead, Read};
+        let _ = std::io::BufReader::new(f.take(1 << 20)).read_line(&mut head);
+    }
+    let head = head.trim_end();
+    if head.contains(ERRORS_COLUMN) && head.ends_with(ERRORS_ROW_COLUMN) {
+        Ok(())
+    } else {
+        Err(refuse("it exists and is not an earlier --errors-out file".into()))
+    }
 }
 
 fn list(ctx: &Ctx, args: &ListArgs) -> Result<u8> {
@@ -953,7 +1024,7 @@ fn list(ctx: &Ctx, args: &ListArgs) -> Result<u8> {
     if l.rows.is_empty() {
         ctx.msg.note("no evidence matches");
     }
-    l.print(args.out.format)?;
+    l.print(&args.out)?;
     Ok(0)
 }
 
@@ -1000,7 +1071,7 @@ fn show(ctx: &Ctx, args: &ShowArgs) -> Result<u8> {
         kv("imported_by", b.collector);
         kv("imported_at", b.imported_at);
     }
-    l.print(args.out.format)?;
+    l.print(&args.out)?;
     Ok(0)
 }
 
@@ -1062,7 +1133,7 @@ fn batches(ctx: &Ctx, args: &BatchesArgs) -> Result<u8> {
         ctx.msg
             .note("no import batch yet; `csfkit evidence import FILE` adds one");
     }
-    l.print(args.out.format)?;
+    l.print(&args.out)?;
     Ok(0)
 }
 

@@ -193,12 +193,19 @@ pub struct StatusArgs {
 /// Arguments of `csfkit verify`.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Examples:\n  csfkit verify audit-2026\n  csfkit verify audit.zip\n\n\
-Exit 0 when every file matches manifest.json; 1 naming each missing, extra or altered file."
+    after_help = "Examples:\n  csfkit verify audit-2026\n  csfkit verify audit.zip\n  csfkit verify audit.zip --manifest-sha256 9f2c...e1   the hash export printed\n\n\
+Exit 0 when every file matches manifest.json; 1 naming each missing, extra or altered file, any\n\
+link, FIFO or device (never opened), duplicate zip member, or file the manifest should list.\n\
+--manifest-sha256 HEX also checks manifest.json against the SHA-256 `csfkit export` printed."
 )]
 pub struct VerifyArgs {
     /// The package folder or zip.
     path: PathBuf,
+    /// The SHA-256 of manifest.json that `csfkit export` printed: checks the manifest itself
+    /// (as-of date, catalogue digest, history heads, sources), which nothing inside the package
+    /// can vouch for.
+    #[arg(long, value_name = "HEX")]
+    manifest_sha256: Option<String>,
 }
 
 fn check_stale_days(stale_days: i64) -> Result<()> {
@@ -277,13 +284,15 @@ fn package_file(
     let Some(root) = roots.get(&e.batch_id) else {
         return Ok(String::new());
     };
-    let src = Path::new(root).join(e.location.replace('\\', "/"));
+    let root = Path::new(root);
+    let src = root.join(e.location.replace('\\', "/"));
     let name = Path::new(&e.location)
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "file".into());
     let rel = format!("evidence/{}-{}", e.id, name);
-    Ok(match package::hash_file(&src) {
+    let file = match open_evidence_file(root, &e.location) {
+        Ok(f) => f,
         Err(err) => {
             warnings.push(format!(
                 "evidence {} ({}): file {} cannot be read now ({err}); not included",
@@ -291,37 +300,67 @@ fn package_file(
                 e.control_id,
                 src.display()
             ));
-            "missing at export".into()
+            return Ok("missing at export".into());
         }
-        Ok((sha, _)) if Some(&sha) != e.file_sha256.as_ref() => {
-            warnings.push(format!(
-                "evidence {} ({}): file {} changed since import (SHA-256 {} recorded, {} now); not included",
-                e.id,
-                e.control_id,
-                src.display(),
-                e.file_sha256.as_deref().unwrap_or("-"),
-                sha
-            ));
-            format!("changed since import (now {sha}); not included")
-        }
-        Ok(_) => {
-            let (sha, _) = staging.add_copy(&rel, &src)?;
-            if Some(&sha) != e.file_sha256.as_ref() {
-                warnings.push(format!("evidence {}: file changed while it was copied", e.id));
-                "changed while copied".into()
-            } else {
-                rel
+    };
+    // Copied and hashed from the one handle opened above; a copy whose hash is not the one
+    // recorded at import is taken out again.
+    let recorded = e.file_sha256.as_deref().unwrap_or("-");
+    Ok(
+        match staging.add_reader(&rel, file, &format!("`{}`", src.display()), Some(recorded))? {
+            Ok(_) => rel,
+            Err(sha) => {
+                warnings.push(format!(
+                    "evidence {} ({}): file {} changed since import (SHA-256 {recorded} recorded, {sha} now); not included",
+                    e.id,
+                    e.control_id,
+                    src.display(),
+                ));
+                format!("changed since import (now {sha}); not included")
             }
+        },
+    )
+}
+
+/// Opens an evidence file for packaging under the rules of its import, checked again now: the
+/// path stays inside the evidence root, no symbolic link sits anywhere in it (one swapped in
+/// after the import is caught), and it is a regular file (a FIFO or a device is refused
+/// without blocking).
+fn open_evidence_file(root: &Path, location: &str) -> std::result::Result<std::fs::File, String> {
+    let root = std::fs::canonicalize(root).map_err(|e| format!("the evidence root: {e}"))?;
+    let mut lexical = root.clone();
+    for part in location.replace('\\', "/").split('/') {
+        match part {
+            "" | "." => {}
+            ".." => return Err("the path leaves the evidence root".into()),
+            p => lexical.push(p),
         }
-    })
+    }
+    let real = std::fs::canonicalize(&lexical).map_err(|e| e.to_string())?;
+    if real != lexical {
+        return Err(format!(
+            "a symbolic link is in its path (it leads to `{}`); evidence files must be regular files inside the evidence root",
+            real.display()
+        ));
+    }
+    crate::fsutil::open_regular(&lexical, false).map_err(|e| e.to_string())
 }
 
 fn service_index(s: Service) -> usize {
     Service::ALL.iter().position(|x| *x == s).unwrap_or(0)
 }
 
-/// Runs `csfkit export`.
+/// Runs `csfkit export`. A signal during the export stops it with [`Error::Interrupted`]
+/// (exit 130) after the staging folder is removed, whatever the write it interrupted said.
 pub fn export(ctx: &Ctx, args: &ExportArgs) -> Result<u8> {
+    let result = export_package(ctx, args);
+    if package::interrupted() {
+        return Err(Error::Interrupted);
+    }
+    result
+}
+
+fn export_package(ctx: &Ctx, args: &ExportArgs) -> Result<u8> {
     let mut want_pdf = false;
     let mut want_csv = false;
     for f in args.formats.split(',').map(|s| s.trim().to_ascii_lowercase()) {
@@ -355,6 +394,7 @@ pub fn export(ctx: &Ctx, args: &ExportArgs) -> Result<u8> {
     check_stale_days(args.stale_days)?;
     let frameworks_loaded = cat.frameworks()?;
     let batches = cat.batches()?;
+    let history = cat.chain_heads()?;
 
     // First pass over the evidence: coverage and the catalogue digest (the cover shows it).
     // Every pass streams from the catalogue, so memory does not grow with the evidence.
@@ -362,13 +402,15 @@ pub fn export(ctx: &Ctx, args: &ExportArgs) -> Result<u8> {
     let mut dig = CatalogueDigest::new(&frameworks_loaded, &m)?;
     let mut builder = CoverageBuilder::new(m, as_of, args.stale_days);
     cat.each_evidence(|e| {
+        package::check_interrupted()?;
         dig.add(&e)?;
         builder.add(&e);
         Ok(())
     })?;
     let cov = builder.finish();
     let digest = dig.finish();
-    let mut staging = Staging::new(&args.out, args.zip, args.force)?;
+    let mut staging = Staging::new(&args.out, args.zip, args.force, &ctx.global.db)?;
+    Staging::watch_signals();
     let mut warnings = Vec::new();
 
     // Second pass: evidence files (re-hashed, copied) and the evidence index that names them.
@@ -387,6 +429,7 @@ pub fn export(ctx: &Ctx, args: &ExportArgs) -> Result<u8> {
             None
         };
         cat.each_evidence(|e| {
+            package::check_interrupted()?;
             let packaged = if args.include_files {
                 package_file(&mut staging, &roots, &e, &mut warnings)?
             } else {
@@ -499,6 +542,17 @@ pub fn export(ctx: &Ctx, args: &ExportArgs) -> Result<u8> {
                 "batch": b.id, "file": b.source_file, "sha256": b.source_sha256, "imported_at": b.imported_at
             })).collect::<Vec<_>>(),
         }),
+        history: serde_json::Value::Object(
+            history
+                .iter()
+                .map(|(log, records, head)| {
+                    (
+                        log.as_str().to_string(),
+                        serde_json::json!({ "records": records, "head": head }),
+                    )
+                })
+                .collect(),
+        ),
         warnings: warnings.clone(),
         files: staging.files(),
     };
@@ -700,7 +754,7 @@ pub fn status(ctx: &Ctx, args: &StatusArgs) -> Result<u8> {
     let mut row = vec!["total".to_string()];
     row.extend(total.iter().map(|v| v.to_string()));
     l.push(row);
-    l.print(args.out.format)?;
+    l.print(&args.out)?;
     let gaps = total[12];
     ctx.msg.note(format!(
         "{} ({}), as of {as_of}: {gaps} gap{} among {} customer and shared controls; inherited controls are provider-attested",
@@ -731,7 +785,14 @@ pub fn status(ctx: &Ctx, args: &StatusArgs) -> Result<u8> {
 
 /// Runs `csfkit verify`.
 pub fn verify(ctx: &Ctx, args: &VerifyArgs) -> Result<u8> {
-    let v = package::verify(&args.path)?;
+    if let Some(h) = &args.manifest_sha256 {
+        if h.trim().len() != 64 || !h.trim().bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(Error::Usage(format!(
+                "--manifest-sha256 `{h}`: expected 64 hexadecimal digits (the SHA-256 `csfkit export` printed)"
+            )));
+        }
+    }
+    let v = package::verify(&args.path, args.manifest_sha256.as_deref())?;
     for p in &v.missing {
         ctx.msg.error(format!(
             "missing: {p} (listed in manifest.json, not in the package)"
@@ -745,21 +806,29 @@ pub fn verify(ctx: &Ctx, args: &VerifyArgs) -> Result<u8> {
         ctx.msg
             .error(format!("altered: {p} (SHA-256 {want} expected, {got} found)"));
     }
+    for p in &v.problems {
+        ctx.msg.error(p);
+    }
     if v.passed() {
         let m = v.manifest.as_ref();
         ctx.msg.note(format!(
-            "{}: all {} files match manifest.json (csfkit {}, as of {})",
+            "{}: all {} files match manifest.json{} (csfkit {}, as of {})",
             args.path.display(),
             v.ok,
+            if args.manifest_sha256.is_some() {
+                ", and manifest.json is the one the export printed"
+            } else {
+                ""
+            },
             m.map(|m| m.csfkit_version.as_str()).unwrap_or("?"),
             m.and_then(|m| m.parameters.get("as_of"))
                 .and_then(|d| d.as_str())
                 .unwrap_or("?")
         ));
-        println!("OK {}", args.path.display());
+        crate::output::stdout_line(&format!("OK {}", args.path.display()))?;
         Ok(0)
     } else {
-        println!("FAILED {}", args.path.display());
+        crate::output::stdout_line(&format!("FAILED {}", args.path.display()))?;
         Ok(1)
     }
 }

@@ -106,7 +106,7 @@ pub fn list(ctx: &Ctx, args: &ListArgs) -> Result<u8> {
             f.loaded_at,
         ]);
     }
-    l.print(args.out.format)?;
+    l.print(&args.out)?;
     Ok(0)
 }
 
@@ -202,6 +202,6 @@ fn diff(ctx: &Ctx, args: &DiffArgs) -> Result<u8> {
             args.old, args.new
         ));
     }
-    l.print(args.out.format)?;
+    l.print(&args.out)?;
     Ok(0)
 }

@@ -143,7 +143,7 @@ pub fn providers(ctx: &Ctx, args: &ProvidersArgs) -> Result<u8> {
             p.loaded_at,
         ]);
     }
-    l.print(args.out.format)?;
+    l.print(&args.out)?;
     Ok(0)
 }
 

@@ -110,7 +110,7 @@ pub fn run(ctx: &Ctx, args: &Args) -> Result<u8> {
         row.push(r.joined(|c| &c.citation));
         l.push(row);
     }
-    l.print(args.out.format)?;
+    l.print(&args.out)?;
     let shown = l.rows.len();
     ctx.msg.note(format!(
         "{shown} controls; provider {} ({}){}",

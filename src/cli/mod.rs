@@ -4,6 +4,7 @@
 //! `catalogue`) and parses no files (that is `framework`, `import`).
 
 mod assess;
+mod check;
 mod completions;
 mod control;
 mod evidence;
@@ -34,7 +35,8 @@ Exit codes:
   66  input file missing or unreadable
   73  output cannot be created
   74  I/O error
-  75  catalogue busy (locked by another writer past the timeout)";
+  75  catalogue busy (locked by another writer past the timeout)
+  130 interrupted (SIGINT, SIGTERM, SIGHUP); what was staged is removed";
 
 const TOP_HELP: &str = "\
 Examples:
@@ -55,7 +57,8 @@ Exit codes:
   66  input file missing or unreadable
   73  output cannot be created
   74  I/O error
-  75  catalogue busy (locked by another writer past the timeout)";
+  75  catalogue busy (locked by another writer past the timeout)
+  130 interrupted (SIGINT, SIGTERM, SIGHUP); what was staged is removed";
 
 /// csfkit: the NIST Cybersecurity Framework catalogue, shared-responsibility ownership,
 /// evidence and audit-ready exports, for compliance officers.
@@ -128,6 +131,10 @@ pub enum Command {
     Status(export::StatusArgs),
     /// Check every file of an audit package against its manifest (exit 1 if any differs).
     Verify(export::VerifyArgs),
+    /// Check the catalogue: SQLite integrity and the hash chains of its history.
+    Check(check::CheckArgs),
+    /// Write a consistent, checked copy of the catalogue (never overwrites).
+    Backup(check::BackupArgs),
     /// Print a shell completion script.
     Completions(completions::Args),
 }
@@ -207,6 +214,8 @@ pub fn dispatch(cli: Cli) -> Result<u8> {
         Command::Export(a) => export::export(&ctx, &a),
         Command::Status(a) => export::status(&ctx, &a),
         Command::Verify(a) => export::verify(&ctx, &a),
+        Command::Check(a) => check::check(&ctx, &a),
+        Command::Backup(a) => check::backup(&ctx, &a),
         Command::Completions(a) => completions::run(&a),
     }
 }

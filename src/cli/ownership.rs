@@ -135,26 +135,13 @@ fn change(
         .find(|r| r.control_id == control)
         .ok_or_else(|| Error::Data(format!("`{control}` is not in the matrix")))?;
     let cell = &row.cells[0];
-    if owner.is_none() && cell.r#override.is_none() {
-        return Err(Error::Data(format!(
-            "{control} / {service} has no override to withdraw (it is {} per the {} matrix)",
-            cell.matrix, resolved.provider.id
-        )));
-    }
     let who = whoami(by);
-    let seq = cat.record_override(
-        &resolved.provider.id,
-        &control,
-        service,
-        owner,
-        cell.ownership,
-        reason,
-        &who,
-    )?;
+    let (seq, previous) =
+        cat.record_override(&resolved.provider.id, &control, service, owner, reason, &who)?;
     match owner {
         Some(o) => ctx.msg.note(format!(
-            "{control} / {service} ({}): {} -> {o} (change #{seq} by {who})",
-            resolved.provider.id, cell.ownership
+            "{control} / {service} ({}): {previous} -> {o} (change #{seq} by {who})",
+            resolved.provider.id
         )),
         None => ctx.msg.note(format!(
             "{control} / {service} ({}): override withdrawn, back to {} (change #{seq} by {who})",
@@ -199,6 +186,6 @@ fn history(ctx: &Ctx, args: &HistoryArgs) -> Result<u8> {
     if l.rows.is_empty() {
         ctx.msg.note("no ownership changes recorded");
     }
-    l.print(args.out.format)?;
+    l.print(&args.out)?;
     Ok(0)
 }

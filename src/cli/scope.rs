@@ -157,6 +157,6 @@ fn show(ctx: &Ctx, args: &ShowArgs) -> Result<u8> {
         s.set_by,
         s.set_at,
     ]);
-    l.print(args.out.format)?;
+    l.print(&args.out)?;
     Ok(0)
 }

@@ -1,0 +1,476 @@
+//! Tamper-evident history: the ownership changes, the assessment records and the evidence import
+//! batches each form a hash chain, so that a record changed, removed or slipped in after it was
+//! written is found (`csfkit check`), and a package's manifest pins the head of each chain.
+//!
+//! # Canonical encoding (version 1)
+//!
+//! A record's link is `SHA-256(encoding)`, written as lower-case hex, where `encoding` is the
+//! concatenation of:
+//!
+//! 1. the text `csfkit-chain-v1` and a newline;
+//! 2. the log's name (`ownership`, `assessment` or `batch`) as a field;
+//! 3. the previous record's link in the same log as a field (for the first record, 64 zeros);
+//! 4. the record's columns as fields, in the order [`OWNERSHIP`], [`ASSESSMENT`] and [`BATCH`]
+//!    list them; for a batch, then the digest of its evidence rows as a field.
+//!
+//! A field is its UTF-8 length in bytes in decimal, a colon, the bytes, and a newline
+//! (`5:hello\n`); a NULL is the single line `-\n`; an integer is written in decimal as text.
+//!
+//! The digest of a batch's evidence rows is `SHA-256` over its rows in `id` order, each encoded
+//! as the fields `source_sheet`, `source_row`, `location_kind`, `file_size` and the row's
+//! `content_hash` (hex), where `content_hash` is the SHA-256 csfkit computes at import over the
+//! row's values, extra attributes and file hash ([`crate::evidence::content_hash`]); `check`
+//! recomputes each row's content hash from its stored columns, so a changed value is caught.
+
+use std::collections::BTreeMap;
+
+use rusqlite::{Connection, OptionalExtension, params};
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+
+/// The migration (1-based) that adds the chains.
+pub const MIGRATION: usize = 5;
+
+/// The link before the first record of a log.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// The columns of an ownership change, in encoding order.
+pub const OWNERSHIP: &[&str] = &[
+    "seq",
+    "provider_id",
+    "control_id",
+    "service",
+    "owner",
+    "previous",
+    "reason",
+    "changed_by",
+    "changed_at",
+];
+
+/// The columns of an assessment record, in encoding order.
+pub const ASSESSMENT: &[&str] = &[
+    "seq",
+    "control_id",
+    "service",
+    "status",
+    "note",
+    "system",
+    "assessed_by",
+    "assessed_at",
+    "source",
+];
+
+/// The columns of an import batch, in encoding order (then the rows digest).
+pub const BATCH: &[&str] = &[
+    "id",
+    "source_file",
+    "source_path",
+    "source_sha256",
+    "source_size",
+    "format",
+    "sheet",
+    "header_row",
+    "columns",
+    "collector",
+    "imported_at",
+    "rows_read",
+    "rows_imported",
+    "rows_already",
+    "rows_rejected",
+    "evidence_root",
+];
+
+/// The three logs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Log {
+    /// `ownership_override`, by `seq`.
+    Ownership,
+    /// `assessment`, by `seq`.
+    Assessment,
+    /// `evidence_batch`, by `id`, with its evidence rows.
+    Batch,
+}
+
+impl Log {
+    /// Every log, in report order.
+    pub const ALL: [Log; 3] = [Log::Ownership, Log::Assessment, Log::Batch];
+
+    /// The name stored in `history_chain.log` and used in the encoding.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Log::Ownership => "ownership",
+            Log::Assessment => "assessment",
+            Log::Batch => "batch",
+        }
+    }
+
+    /// What one record is called in messages.
+    pub fn record_name(self) -> &'static str {
+        match self {
+            Log::Ownership => "ownership change",
+            Log::Assessment => "assessment record",
+            Log::Batch => "evidence import batch",
+        }
+    }
+
+    fn table(self) -> &'static str {
+        match self {
+            Log::Ownership => "ownership_override",
+            Log::Assessment => "assessment",
+            Log::Batch => "evidence_batch",
+        }
+    }
+
+    fn key(self) -> &'static str {
+        match self {
+            Log::Batch => "id",
+            _ => "seq",
+        }
+    }
+
+    fn columns(self) -> &'static [&'static str] {
+        match self {
+            Log::Ownership => OWNERSHIP,
+            Log::Assessment => ASSESSMENT,
+            Log::Batch => BATCH,
+        }
+    }
+}
+
+/// The canonical encoding, fed straight into SHA-256.
+pub struct Encoder(Sha256);
+
+impl Encoder {
+    fn new() -> Self {
+        let mut h = Sha256::new();
+        h.update(b"csfkit-chain-v1\n");
+        Encoder(h)
+    }
+
+    fn bytes(&mut self, b: &[u8]) {
+        self.0.update(b.len().to_string().as_bytes());
+        self.0.update(b":");
+        self.0.update(b);
+        self.0.update(b"\n");
+    }
+
+    fn value(&mut self, v: rusqlite::types::ValueRef<'_>) {
+        use rusqlite::types::ValueRef;
+        match v {
+            ValueRef::Null => self.0.update(b"-\n"),
+            ValueRef::Integer(i) => self.bytes(i.to_string().as_bytes()),
+            ValueRef::Real(f) => self.bytes(f.to_string().as_bytes()),
+            ValueRef::Text(t) => self.bytes(t),
+            ValueRef::Blob(b) => self.bytes(crate::framework::hex(b).as_bytes()),
+        }
+    }
+
+    fn finish(self) -> String {
+        crate::framework::hex(&self.0.finalize())
+    }
+}
+
+/// The running digest of a batch's evidence rows (see the module documentation).
+#[derive(Clone)]
+pub struct RowsDigest(Sha256);
+
+impl Default for RowsDigest {
+    fn default() -> Self {
+        RowsDigest(Sha256::new())
+    }
+}
+
+impl RowsDigest {
+    /// Adds one row, in `id` order.
+    pub fn add(
+        &mut self,
+        sheet: &str,
+        row: i64,
+        location_kind: &str,
+        file_size: Option<i64>,
+        content_hash: &[u8],
+    ) {
+        let mut field = |b: &[u8]| {
+            self.0.update(b.len().to_string().as_bytes());
+            self.0.update(b":");
+            self.0.update(b);
+            self.0.update(b"\n");
+        };
+        field(sheet.as_bytes());
+        field(row.to_string().as_bytes());
+        field(location_kind.as_bytes());
+        match file_size {
+            Some(s) => field(s.to_string().as_bytes()),
+            None => self.0.update(b"-\n"),
+        }
+        self.0.update(b"64:");
+        self.0.update(crate::framework::hex(content_hash).as_bytes());
+        self.0.update(b"\n");
+    }
+
+    /// The digest, hex.
+    pub fn finish(self) -> String {
+        crate::framework::hex(&self.0.finalize())
+    }
+}
+
+/// The link of the newest record of `log` (or [`GENESIS`]) and how many records it has.
+pub fn head(conn: &Connection, log: Log) -> Result<(String, i64)> {
+    let err = |e| Error::sqlite("reading the history chain", e);
+    let head: Option<String> = conn
+        .query_row(
+            "SELECT sha256 FROM history_chain WHERE log = ?1 ORDER BY record DESC LIMIT 1",
+            [log.as_str()],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(err)?;
+    let count: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM history_chain WHERE log = ?1",
+            [log.as_str()],
+            |r| r.get(0),
+        )
+        .map_err(err)?;
+    Ok((head.unwrap_or_else(|| GENESIS.to_string()), count))
+}
+
+/// The link of record `key` of `log`, given the link before it and (for a batch) its rows
+/// digest, computed from the record as stored. None when there is no such record.
+fn compute(conn: &Connection, log: Log, key: i64, prev: &str, digest: &str) -> Result<Option<String>> {
+    let sql = format!(
+        "SELECT {} FROM {} WHERE {} = ?1",
+        log.columns().join(", "),
+        log.table(),
+        log.key()
+    );
+    let n = log.columns().len();
+    conn.query_row(&sql, [key], |r| {
+        let mut enc = Encoder::new();
+        enc.bytes(log.as_str().as_bytes());
+        enc.bytes(prev.as_bytes());
+        for i in 0..n {
+            enc.value(r.get_ref(i)?);
+        }
+        if log == Log::Batch {
+            enc.bytes(digest.as_bytes());
+        }
+        Ok(enc.finish())
+    })
+    .optional()
+    .map_err(|e| Error::sqlite("reading the history chain", e))
+}
+
+/// Appends the link of record `key` of `log` (just written, in the same transaction). For a
+/// batch, `digest` is the digest of its rows ([`RowsDigest`]); empty otherwise.
+pub fn append(conn: &Connection, log: Log, key: i64, digest: &str) -> Result<String> {
+    let (prev, _) = head(conn, log)?;
+    let link = compute(conn, log, key, &prev, digest)?.ok_or_else(|| {
+        Error::Failed(format!(
+            "{} {key} vanished before it was chained (a bug: please report it)",
+            log.record_name()
+        ))
+    })?;
+    conn.execute(
+        "INSERT INTO history_chain(log, record, digest, prev, sha256) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![log.as_str(), key, digest, prev, link],
+    )
+    .map_err(|e| Error::sqlite("recording the history chain", e))?;
+    Ok(link)
+}
+
+/// The digest of each batch's evidence rows, recomputed from the stored rows (each row's
+/// content hash recomputed from its columns too). Rows whose stored content hash is not the one
+/// their columns give are returned as (row id, batch).
+/// Per batch the digest of its rows, and the rows whose content hash no longer matches
+/// (row id, batch).
+type RowDigests = (BTreeMap<i64, RowsDigest>, Vec<(i64, i64)>);
+
+fn row_digests(conn: &Connection) -> Result<RowDigests> {
+    let err = |e| Error::sqlite("reading evidence for the check", e);
+    let mut stmt = conn
+        .prepare(
+            "SELECT id, batch_id, source_sheet, source_row, control_id, title, description, evidence_type,
+                owner, collected_on, valid_until, location, location_kind, file_sha256, file_size,
+                source_system, extras, content_hash FROM evidence ORDER BY id",
+        )
+        .map_err(err)?;
+    let mut rows = stmt.query([]).map_err(err)?;
+    let mut digests: BTreeMap<i64, RowsDigest> = BTreeMap::new();
+    let mut altered = Vec::new();
+    while let Some(r) = rows.next().map_err(err)? {
+        let get =
+            |i: usize| -> rusqlite::Result<String> { Ok(r.get::<_, Option<String>>(i)?.unwrap_or_default()) };
+        let id: i64 = r.get(0).map_err(err)?;
+        let batch: i64 = r.get(1).map_err(err)?;
+        let values: [String; 9] = [
+            get(4).map_err(err)?,
+            get(5).map_err(err)?,
+            get(6).map_err(err)?,
+            get(7).map_err(err)?,
+            get(8).map_err(err)?,
+            get(9).map_err(err)?,
+            get(10).map_err(err)?,
+            get(11).map_err(err)?,
+            get(15).map_err(err)?,
+        ];
+        let file_sha: Option<String> = r.get(13).map_err(err)?;
+        let extras = get(16).map_err(err)?;
+        let stored: Vec<u8> = r.get(17).map_err(err)?;
+        let computed = crate::evidence::content_hash(&values, &extras, file_sha.as_deref());
+        if computed[..] != stored[..] {
+            altered.push((id, batch));
+        }
+        digests.entry(batch).or_default().add(
+            &get(2).map_err(err)?,
+            r.get(3).map_err(err)?,
+            &get(12).map_err(err)?,
+            r.get(14).map_err(err)?,
+            &stored,
+        );
+    }
+    Ok((digests, altered))
+}
+
+/// What `csfkit check` found in the chains.
+#[derive(Debug, Default)]
+pub struct ChainReport {
+    /// Per log: records checked and the head link.
+    pub heads: Vec<(Log, i64, String)>,
+    /// The first broken link of each log that has one, as a sentence.
+    pub broken: Vec<String>,
+}
+
+/// Verifies every chain from its first record: each record's link must be the one its content
+/// and the link before it give, every record must have a link and every link a record.
+pub fn verify(conn: &Connection) -> Result<ChainReport> {
+    let err = |e| Error::sqlite("reading the history chain", e);
+    let mut report = ChainReport::default();
+    let (digests, altered_rows) = row_digests(conn)?;
+    for log in Log::ALL {
+        let keys: Vec<i64> = {
+            let sql = format!("SELECT {} FROM {} ORDER BY {}", log.key(), log.table(), log.key());
+            let mut st = conn.prepare(&sql).map_err(err)?;
+            st.query_map([], |r| r.get(0))
+                .map_err(err)?
+                .collect::<rusqlite::Result<_>>()
+                .map_err(err)?
+        };
+        let links: Vec<(i64, String, String, String)> = {
+            let mut st = conn
+                .prepare(
+                    "SELECT record, digest, prev, sha256 FROM history_chain WHERE log = ?1 ORDER BY record",
+                )
+                .map_err(err)?;
+            st.query_map([log.as_str()], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })
+            .map_err(err)?
+            .collect::<rusqlite::Result<_>>()
+            .map_err(err)?
+        };
+        let name = log.record_name();
+        let mut prev = GENESIS.to_string();
+        let mut broken: Option<String> = None;
+        let mut li = links.iter().peekable();
+        for key in &keys {
+            // A link without a record before this one: the record was removed.
+            if let Some((record, ..)) = li.peek() {
+                if record < key {
+                    broken = Some(format!(
+                        "{name} {record} is chained but no longer in the catalogue: it was removed after it was written"
+                    ));
+                    break;
+                }
+            }
+            let Some((record, digest, link_prev, link)) = li.next_if(|l| l.0 == *key) else {
+                broken = Some(format!(
+                    "{name} {key} has no link in the chain: it was added by something other than csfkit"
+                ));
+                break;
+            };
+            if *link_prev != prev {
+                broken = Some(format!(
+                    "{name} {record}: its link does not follow the one before it: an earlier record was removed or the chain was rewritten"
+                ));
+                break;
+            }
+            let digest_now = if log == Log::Batch {
+                if let Some((row, _)) = altered_rows.iter().find(|(_, b)| b == key) {
+                    broken = Some(format!(
+                        "{name} {key}: evidence row {row} no longer has the content it was imported with"
+                    ));
+                    break;
+                }
+                let now = digests.get(key).cloned().unwrap_or_default().finish();
+                if now != *digest {
+                    broken = Some(format!(
+                        "{name} {key}: its evidence rows are not the ones it was imported with (rows added, removed or changed)"
+                    ));
+                    break;
+                }
+                now
+            } else {
+                String::new()
+            };
+            let computed = compute(conn, log, *key, &prev, &digest_now)?.unwrap_or_default();
+            if computed != *link {
+                broken = Some(format!(
+                    "{name} {key}: its content is not what was chained when it was written (recorded link {link}, computed {computed})"
+                ));
+                break;
+            }
+            prev = link.clone();
+        }
+        if broken.is_none() {
+            if let Some((record, ..)) = li.next() {
+                broken = Some(format!(
+                    "{name} {record} is chained but no longer in the catalogue: it was removed after it was written"
+                ));
+            }
+        }
+        if broken.is_none() && log == Log::Batch {
+            if let Some((row, batch)) = altered_rows.iter().find(|(_, b)| !keys.contains(b)) {
+                broken = Some(format!(
+                    "evidence row {row} belongs to import batch {batch}, which does not exist"
+                ));
+            }
+        }
+        if let Some(b) = broken {
+            report.broken.push(b);
+        }
+        report.heads.push((log, keys.len() as i64, prev));
+    }
+    Ok(report)
+}
+
+/// Links every record that has no link yet, oldest first (a catalogue made before the chains
+/// existed). Run once, by the migration that adds them.
+pub fn backfill(conn: &Connection) -> Result<()> {
+    let err = |e| Error::sqlite("building the history chain", e);
+    let (digests, _) = row_digests(conn)?;
+    for log in Log::ALL {
+        let sql = format!(
+            "SELECT {key} FROM {table} WHERE {key} NOT IN (SELECT record FROM history_chain WHERE log = ?1) ORDER BY {key}",
+            key = log.key(),
+            table = log.table()
+        );
+        let keys: Vec<i64> = {
+            let mut st = conn.prepare(&sql).map_err(err)?;
+            st.query_map([log.as_str()], |r| r.get(0))
+                .map_err(err)?
+                .collect::<rusqlite::Result<_>>()
+                .map_err(err)?
+        };
+        for key in keys {
+            let digest = if log == Log::Batch {
+                digests.get(&key).cloned().unwrap_or_default().finish()
+            } else {
+                String::new()
+            };
+            append(conn, log, key, &digest)?;
+        }
+    }
+    Ok(())
+}
