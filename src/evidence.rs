@@ -669,9 +669,15 @@ impl Validator<'_> {
                     ));
                 }
                 let meta = std::fs::metadata(&real).map_err(|e| format!("`{loc}`: {e}"))?;
-                if !meta.is_file() {
+                if meta.is_dir() {
                     return Err(format!(
                         "`{loc}` is a folder, not a file; name the evidence file itself"
+                    ));
+                }
+                if !meta.is_file() {
+                    return Err(format!(
+                        "`{loc}` is {}; evidence files must be regular files",
+                        crate::fsutil::kind(&meta)
                     ));
                 }
                 // Size as hashed, not as listed: the two agree unless the file is being written.

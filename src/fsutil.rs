@@ -62,6 +62,15 @@ pub fn open_regular(path: &Path, follow_links: bool) -> io::Result<File> {
     Ok(f)
 }
 
+/// The whole content of a regular file (see [`open_regular`]).
+pub fn read_regular(path: &Path) -> io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut f = open_regular(path, true)?;
+    let mut out = Vec::new();
+    f.read_to_end(&mut out)?;
+    Ok(out)
+}
+
 /// True when an I/O error means the device is full (ENOSPC, EDQUOT): exit 74, whatever was
 /// being written.
 pub fn is_full(e: &io::Error) -> bool {

@@ -652,6 +652,9 @@ fn zip_package_problem(path: &Path) -> Option<String> {
     let Ok(mut z) = zip::ZipArchive::new(io::BufReader::new(f)) else {
         return Some("it is not a zip file".into());
     };
+    if z.has_duplicate_names() {
+        return Some("it is a zip with two members of the same name".into());
+    }
     let names: Vec<String> = z
         .file_names()
         .filter_map(|n| n.ok().map(|n| n.into_owned()))
@@ -936,6 +939,13 @@ fn verify_zip(path: &Path, where_: &str, v: &mut Verification) -> Result<()> {
     })?;
     let mut z = zip::ZipArchive::new(io::BufReader::new(f))
         .map_err(|e| Error::Failed(format!("{where_}: not a package folder or zip: {e}")))?;
+    if z.has_duplicate_names() {
+        // Readers disagree on which of two same-named members they show (the zip crate keeps
+        // one, unzip extracts both): whichever copy matches, the package cannot be trusted.
+        v.problems.push(
+            "the zip holds two or more members with the same name; a reader may show either copy".into(),
+        );
+    }
     // The manifest first: it gives every member the size to read up to.
     let manifest_bytes = {
         let mut entry = z

@@ -16,7 +16,7 @@ pub fn read_tables(path: &Path) -> Result<Vec<RawTable>> {
         path: path.into(),
         source: e,
     };
-    let mut f = std::fs::File::open(path).map_err(missing)?;
+    let mut f = crate::fsutil::open_regular(path, true).map_err(missing)?;
     let size = f.metadata().map_err(missing)?.len();
     let file = path.display().to_string();
     let format = workbook::sniff(&file, path, &mut f)?;

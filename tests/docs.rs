@@ -30,6 +30,8 @@ const COMMANDS: &[&[&str]] = &[
     &["export"],
     &["status"],
     &["verify"],
+    &["check"],
+    &["backup"],
     &["completions"],
 ];
 

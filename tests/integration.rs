@@ -20,5 +20,9 @@ mod cli_assess;
 mod cli_evidence;
 // The audit package: PDF, CSVs, manifest and verify, determinism, status.
 mod cli_export;
+// Misuse: --force, signals, broken quoting, pipes, verify, races, injection, read-only, chains.
+mod cli_misuse;
+// Property tests of the readers: mutated real files through every importer.
+mod fuzz_readers;
 // Help, completions and documentation.
 mod docs;

@@ -107,7 +107,11 @@ impl Catalogue {
                 }
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                report.created = create_whole(path, busy_ms)?;
+                let (created, loaded) = create_whole(path, busy_ms)?;
+                report.created = created;
+                if created {
+                    report.loaded = loaded;
+                }
             }
             Err(e) => {
                 return Err(Error::InputMissing {
@@ -117,12 +121,29 @@ impl Catalogue {
             }
         }
         let read_only = !writable(path);
-        let flags = if read_only {
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX
+        let opened = if read_only {
+            // SQLite opens a WAL catalogue read-only only if it can use the -shm file. With no
+            // -wal file beside it nothing is pending, and nobody who cannot create one can be
+            // writing: read it as the immutable file it is for this user.
+            let wal_exists = side_file(path, "-wal").exists();
+            let uri = format!(
+                "file:{}?mode=ro{}",
+                uri_path(path),
+                if wal_exists { "" } else { "&immutable=1" }
+            );
+            Connection::open_with_flags(
+                uri,
+                OpenFlags::SQLITE_OPEN_READ_ONLY
+                    | OpenFlags::SQLITE_OPEN_URI
+                    | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )
         } else {
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            Connection::open_with_flags(
+                path,
+                OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )
         };
-        let conn = Connection::open_with_flags(path, flags).map_err(|e| Error::NotCatalogue {
+        let conn = opened.map_err(|e| Error::NotCatalogue {
             path: path.into(),
             reason: e.to_string(),
         })?;
@@ -164,7 +185,10 @@ impl Catalogue {
             cat.migrate(version)?;
             report.migrated = Some((version, known));
         }
-        report.loaded = cat.ensure_defaults()?;
+        let loaded = cat.ensure_defaults()?;
+        if !report.created {
+            report.loaded = loaded;
+        }
         Ok((cat, report))
     }
 
@@ -349,7 +373,7 @@ impl Catalogue {
                 .map_err(|e| self.err("starting the backup", e))?;
             // All pages in one step: one read snapshot, while writers go on in WAL mode.
             backup
-                .run_to_completion(-1, Duration::ZERO, None)
+                .run_to_completion(i32::MAX, Duration::ZERO, None)
                 .map_err(|e| self.err("copying the catalogue", e))?;
             drop(backup);
             // A copy on its own: no -wal beside it.
@@ -538,6 +562,28 @@ fn check_magic(path: &Path) -> Result<()> {
     Ok(())
 }
 
+/// `path` with `ext` appended to its name (`-wal`, `-shm`).
+fn side_file(path: &Path, ext: &str) -> PathBuf {
+    let mut p = path.as_os_str().to_owned();
+    p.push(ext);
+    PathBuf::from(p)
+}
+
+/// An absolute path percent-encoded for an SQLite `file:` URI.
+fn uri_path(path: &Path) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut out = String::new();
+    for &b in abs.as_os_str().as_bytes() {
+        if b.is_ascii_alphanumeric() || b"/-_.~".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 /// Whether this user may write the catalogue: the file, and the folder its `-wal` and `-shm`
 /// files live in (unless they exist already and are writable).
 fn writable(path: &Path) -> bool {
@@ -546,12 +592,7 @@ fn writable(path: &Path) -> bool {
     if !ok(path) {
         return false;
     }
-    let side = |ext: &str| {
-        let mut p = path.as_os_str().to_owned();
-        p.push(ext);
-        PathBuf::from(p)
-    };
-    let (wal, shm) = (side("-wal"), side("-shm"));
+    let (wal, shm) = (side_file(path, "-wal"), side_file(path, "-shm"));
     if wal.exists() && shm.exists() && ok(&wal) && ok(&shm) {
         return true;
     }
@@ -566,7 +607,7 @@ fn writable(path: &Path) -> bool {
 /// temporary file beside it, which is then hard-linked to `path` (a link never replaces an
 /// existing file). Returns false when another process linked its catalogue first; this one's
 /// is then discarded and theirs is used.
-fn create_whole(path: &Path, busy_ms: u64) -> Result<bool> {
+fn create_whole(path: &Path, busy_ms: u64) -> Result<(bool, Vec<String>)> {
     if path.file_name().is_none() {
         return Err(Error::CantCreate {
             path: path.into(),
@@ -583,6 +624,7 @@ fn create_whole(path: &Path, busy_ms: u64) -> Result<bool> {
         .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))
         .tempfile_in(&dir)
         .map_err(|e| catalogue_cant_create(path, &dir, e))?;
+    let loaded;
     {
         let conn = Connection::open_with_flags(
             tmp.path(),
@@ -597,7 +639,7 @@ fn create_whole(path: &Path, busy_ms: u64) -> Result<bool> {
         };
         cat.pragmas()?;
         cat.migrate(0)?;
-        cat.ensure_defaults()?;
+        loaded = cat.ensure_defaults()?;
         // Fold the write-ahead log into the file before it is linked: the file alone is the
         // whole catalogue.
         cat.conn
@@ -633,7 +675,7 @@ fn create_whole(path: &Path, busy_ms: u64) -> Result<bool> {
         p.push(ext);
         let _ = std::fs::remove_file(PathBuf::from(p));
     }
-    Ok(linked)
+    Ok((linked, loaded))
 }
 
 fn catalogue_cant_create(path: &Path, dir: &Path, e: std::io::Error) -> Error {

@@ -203,7 +203,7 @@ const FIELDS: &[(&str, &[&str])] = &[
 ];
 
 fn import(ctx: &Ctx, args: &ImportArgs) -> Result<u8> {
-    let bytes = std::fs::read(&args.file).map_err(|e| Error::InputMissing {
+    let bytes = crate::fsutil::read_regular(&args.file).map_err(|e| Error::InputMissing {
         path: args.file.clone(),
         source: e,
     })?;

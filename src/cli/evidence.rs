@@ -202,7 +202,7 @@ fn import(ctx: &Ctx, args: &ImportArgs) -> Result<u8> {
     // The file is streamed, never held whole: parsed from one handle while a thread of its own
     // hashes it from another. Size and modification time are compared before the rows are
     // committed, so the recorded hash is the hash of the rows read.
-    let mut source = std::fs::File::open(&args.file).map_err(missing)?;
+    let mut source = crate::fsutil::open_regular(&args.file, true).map_err(missing)?;
     let stamp = source
         .metadata()
         .and_then(|m| Ok((m.len(), m.modified()?)))
@@ -243,7 +243,7 @@ fn import(ctx: &Ctx, args: &ImportArgs) -> Result<u8> {
     let (result, rolled_back) = loop {
         let src = match source.take() {
             Some(s) => s,
-            None => std::fs::File::open(&args.file).map_err(missing)?,
+            None => crate::fsutil::open_regular(&args.file, true).map_err(missing)?,
         };
         let (reader, rx_rows) = spawn_reader(&file, src, size, format, args.sheet.clone(), limits)?;
         let no_dups = HashMap::new();

@@ -200,7 +200,7 @@ fn import(ctx: &Ctx, args: &ImportArgs) -> Result<u8> {
             args.provider
         )));
     }
-    let bytes = std::fs::read(&args.file).map_err(|e| Error::InputMissing {
+    let bytes = crate::fsutil::read_regular(&args.file).map_err(|e| Error::InputMissing {
         path: args.file.clone(),
         source: e,
     })?;

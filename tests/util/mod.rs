@@ -24,6 +24,13 @@ pub fn reference(rel: &str) -> PathBuf {
     p
 }
 
+/// The binary under test: this build's, or `CSFKIT_TEST_BIN`.
+pub fn bin() -> PathBuf {
+    std::env::var_os("CSFKIT_TEST_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(assert_cmd::cargo::cargo_bin!("csfkit")))
+}
+
 /// A temporary working directory with a catalogue path.
 pub struct Workdir {
     dir: tempfile::TempDir,
@@ -146,8 +153,21 @@ impl Workdir {
     }
 
     /// A command for the real binary, run in the work directory against its catalogue.
+    /// `CSFKIT_TEST_BIN` runs another build instead (to watch a new test fail on an old binary).
     pub fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(assert_cmd::cargo::cargo_bin!("csfkit"));
+        let mut c = Command::new(bin());
+        c.current_dir(self.dir.path())
+            .env("CSFKIT_DB", self.db())
+            .env("NO_COLOR", "1")
+            .env_remove("CSFKIT_BUSY_TIMEOUT_MS")
+            .args(args);
+        c
+    }
+
+    /// The same command as [`Workdir::cmd`] as a plain `std::process::Command`, for tests that
+    /// spawn it, signal it or wire its standard streams themselves.
+    pub fn std_cmd(&self, args: &[&str]) -> std::process::Command {
+        let mut c = std::process::Command::new(bin());
         c.current_dir(self.dir.path())
             .env("CSFKIT_DB", self.db())
             .env("NO_COLOR", "1")
