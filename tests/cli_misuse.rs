@@ -912,3 +912,57 @@ fn backup_writes_a_checked_copy_and_never_overwrites() {
     })
     .ok();
 }
+
+#[test]
+fn a_full_disk_is_exit_74_and_leaves_nothing_half_written() {
+    // A small tmpfs in a private mount namespace (root, or an unprivileged user namespace).
+    let ns = Command::new("unshare").args(["-rm", "true"]).status();
+    if !ns.is_ok_and(|s| s.success()) {
+        let required = std::env::var_os("CSFKIT_REQUIRE_TOOLS").is_some_and(|v| v != "0" && !v.is_empty());
+        assert!(!required, "unshare -rm is needed for the full-disk test");
+        eprintln!("skipped: cannot make a private mount namespace (unshare -rm)");
+        return;
+    }
+    let w = setup();
+    big_tracker(&w, 20_000);
+    let script = format!(
+        r#"set -u
+B='{bin}'
+mkdir -p full cat
+mount -t tmpfs -o size=96k tmpfs full || exit 99
+"$B" export --out full/pkg --as-of 2026-11-24 2>full-export.err; echo "export=$?"
+echo "left=$(ls -A full | wc -l)"
+mount -t tmpfs -o size=3m tmpfs cat || exit 99
+export CSFKIT_DB="$PWD/cat/c.db"
+"$B" init 2>/dev/null; echo "init=$?"
+"$B" evidence import big.csv 2>import.err; echo "import=$?"
+"$B" check >/dev/null 2>&1; echo "check=$?"
+echo "rows=$("$B" evidence list --format csv 2>/dev/null | tail -n +2 | wc -l)"
+"#,
+        bin = bin().display()
+    );
+    let out = Command::new("unshare")
+        .args(["-rm", "bash", "-c", &script])
+        .current_dir(w.path())
+        .env("CSFKIT_DB", w.db())
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let get = |k: &str| -> String {
+        stdout
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{k}=")))
+            .unwrap_or_else(|| panic!("no {k} in {stdout}\n{}", String::from_utf8_lossy(&out.stderr)))
+            .to_string()
+    };
+    let export_err = std::fs::read_to_string(w.path().join("full-export.err")).unwrap_or_default();
+    assert_eq!(get("export"), "74", "{export_err}");
+    assert!(export_err.contains("No space left"), "{export_err}");
+    assert_eq!(get("left"), "0", "the staging folder was not removed");
+    assert_eq!(get("init"), "0");
+    let import_err = std::fs::read_to_string(w.path().join("import.err")).unwrap_or_default();
+    assert_eq!(get("import"), "74", "{import_err}");
+    assert_eq!(get("check"), "0");
+    assert_eq!(get("rows"), "0", "a failed import stored rows");
+}
