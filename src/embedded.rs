@@ -6,7 +6,8 @@
 
 use sha2::{Digest, Sha256};
 
-use crate::framework::{ParseOptions, hex};
+use crate::framework::ParseOptions;
+use crate::util::hex;
 
 /// A framework file shipped in `frameworks/`.
 pub struct EmbeddedFramework {

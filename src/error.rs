@@ -214,10 +214,10 @@ pub enum Error {
 /// An output that cannot be created because of `e`: a full device is an I/O error (exit 74),
 /// a read-only place says so (exit 73), anything else is "cannot create" (exit 73).
 pub fn cant_create(path: &std::path::Path, e: io::Error) -> Error {
-    if crate::fsutil::is_full(&e) {
+    if crate::util::fs::is_full(&e) {
         return Error::io(format!("writing `{}`", path.display()), e);
     }
-    let reason = if crate::fsutil::is_read_only(&e) {
+    let reason = if crate::util::fs::is_read_only(&e) {
         format!("{e} (the place is read-only or not writable by this user)")
     } else {
         e.to_string()

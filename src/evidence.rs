@@ -12,8 +12,8 @@ use sha2::{Digest, Sha256};
 
 use crate::catalogue::{Resolution, Resolver};
 use crate::error::{Location, Problem};
-use crate::mapping::header_key;
-use crate::workbook::{Cell, column_letters};
+use crate::import::header::header_key;
+use crate::import::reader::{Cell, column_letters};
 
 /// The fields of an evidence row, in template order.
 pub const FIELDS: [&str; 9] = [
@@ -677,12 +677,12 @@ impl Validator<'_> {
                 if !meta.is_file() {
                     return Err(format!(
                         "`{loc}` is {}; evidence files must be regular files",
-                        crate::fsutil::kind(&meta)
+                        crate::util::fs::kind(&meta)
                     ));
                 }
                 // Size as hashed, not as listed: the two agree unless the file is being written.
                 Some(
-                    crate::package::hash_file(&real)
+                    crate::util::hash_file(&real)
                         .map_err(|e| format!("`{loc}`: cannot read the file: {e}"))?,
                 )
             }

@@ -17,7 +17,7 @@ use std::io::Cursor;
 
 use calamine::{Data, Reader};
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
+use crate::util::sha256_hex;
 
 use crate::error::{Error, Result};
 use crate::ids::{self, Level};
@@ -124,20 +124,6 @@ pub struct ParseOptions {
     pub version: Option<String>,
 }
 
-/// Lower-case hex SHA-256 of bytes.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex(&Sha256::digest(bytes))
-}
-
-/// Lower-case hex of bytes.
-pub fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        let _ = write!(s, "{b:02x}");
-    }
-    s
-}
 
 /// Parses a framework export from its bytes; `name` is the file name used in messages.
 pub fn parse(name: &str, bytes: &[u8], opts: &ParseOptions) -> Result<FrameworkData> {

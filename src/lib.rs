@@ -12,7 +12,6 @@
 //! - [`output`]: table/CSV/JSON listings and stderr messages;
 //! - [`error`]: the error type and the exit-code contract.
 
-pub mod assessment;
 pub mod catalogue;
 pub mod cli;
 pub mod coverage;
@@ -20,17 +19,16 @@ pub mod embedded;
 pub mod error;
 pub mod evidence;
 pub mod framework;
-pub mod fsutil;
 pub mod ids;
-pub mod keysort;
+pub mod import;
 pub mod mapping;
+pub mod model;
 pub mod matrix;
 pub mod output;
 pub mod package;
 pub mod pdf;
 pub mod report;
-pub mod sheets;
-pub mod workbook;
+pub mod util;
 
 use std::ffi::OsString;
 use std::process::ExitCode;

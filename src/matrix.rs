@@ -11,7 +11,7 @@ use serde::Serialize;
 use crate::catalogue::{AssessmentRow, Catalogue, ControlFilter, OverrideRow, ProviderRow};
 use crate::embedded::DEFAULT_FRAMEWORK;
 use crate::error::{Error, Result};
-use crate::mapping::{Ownership, Service};
+use crate::model::ownership::{Ownership, Service};
 
 /// One service model's cell in a matrix row.
 #[derive(Debug, Clone, Serialize)]
@@ -116,7 +116,7 @@ pub fn build(cat: &Catalogue, provider: &ProviderRow, services: &[Service]) -> R
             return Err(Error::Data(format!(
                 "provider `{}` has no `{s}` matrix; it covers {}",
                 provider.id,
-                crate::mapping::join_services(&provider.services)
+                crate::model::ownership::join_services(&provider.services)
             )));
         }
     }
@@ -124,7 +124,7 @@ pub fn build(cat: &Catalogue, provider: &ProviderRow, services: &[Service]) -> R
         framework: DEFAULT_FRAMEWORK.to_string(),
         ..ControlFilter::default()
     })?;
-    let mut by_cell: HashMap<(String, Service), crate::mapping::Cell> = cat
+    let mut by_cell: HashMap<(String, Service), crate::model::ownership::Cell> = cat
         .cells(&provider.id, services)?
         .into_iter()
         .map(|c| ((c.control_id.clone(), c.service), c))
@@ -145,7 +145,7 @@ pub fn build(cat: &Catalogue, provider: &ProviderRow, services: &[Service]) -> R
                 .and_then(|o| o.parse().ok())
                 .unwrap_or(matrix);
             let text =
-                |f: fn(&crate::mapping::Cell) -> &String| base.as_ref().map(f).cloned().unwrap_or_default();
+                |f: fn(&crate::model::ownership::Cell) -> &String| base.as_ref().map(f).cloned().unwrap_or_default();
             cells.push(ServiceCell {
                 service: *s,
                 ownership,

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
-use crate::framework::hex;
+use crate::util::hex;
 
 /// The manifest's file name inside a package.
 pub const MANIFEST: &str = "manifest.json";
@@ -147,27 +147,6 @@ pub struct Manifest {
     pub warnings: Vec<String>,
     /// Every file but the manifest, sorted by path.
     pub files: Vec<ManifestFile>,
-}
-
-/// SHA-256 and size of a file, streamed.
-pub fn hash_file(path: &Path) -> io::Result<(String, u64)> {
-    hash_reader(crate::fsutil::open_regular(path, true)?)
-}
-
-/// SHA-256 and size of everything `f` yields, streamed.
-pub fn hash_reader(mut f: impl Read) -> io::Result<(String, u64)> {
-    let mut h = Sha256::new();
-    let mut buf = vec![0u8; 1 << 16];
-    let mut size = 0u64;
-    loop {
-        let n = f.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        size += n as u64;
-        h.update(&buf[..n]);
-    }
-    Ok((hex(&h.finalize()), size))
 }
 
 /// A package being written into a temporary folder next to its destination.
@@ -524,7 +503,7 @@ fn is_package_dir(dir: &Path) -> bool {
 /// Why `dir` is not a csfkit package folder that can be replaced, or None when it is one.
 fn package_dir_problem(dir: &Path) -> Option<String> {
     let manifest = dir.join(MANIFEST);
-    let bytes = match crate::fsutil::open_regular(&manifest, false) {
+    let bytes = match crate::util::fs::open_regular(&manifest, false) {
         Ok(mut f) => {
             let mut b = Vec::new();
             if let Err(e) = (&mut f).take(64 << 20).read_to_end(&mut b) {
@@ -571,7 +550,7 @@ fn list_tree(root: &Path, dir: &Path, out: &mut Vec<String>) -> std::result::Res
         } else {
             return Err(format!(
                 "it holds `{rel}`, which is {}",
-                crate::fsutil::kind(&meta)
+                crate::util::fs::kind(&meta)
             ));
         }
     }
@@ -613,7 +592,7 @@ fn check_replaceable(dest: &Path, meta: &fs::Metadata, zip: bool, protect: &Path
         if !meta.is_file() {
             return Err(refuse(
                 dest,
-                format!("it is {}, not a zip file", crate::fsutil::kind(meta)),
+                format!("it is {}, not a zip file", crate::util::fs::kind(meta)),
             ));
         }
         return match zip_package_problem(dest) {
@@ -626,7 +605,7 @@ fn check_replaceable(dest: &Path, meta: &fs::Metadata, zip: bool, protect: &Path
             dest,
             format!(
                 "it is {}, not a package folder (add --zip to replace a zip package)",
-                crate::fsutil::kind(meta)
+                crate::util::fs::kind(meta)
             ),
         ));
     }
@@ -645,7 +624,7 @@ fn check_replaceable(dest: &Path, meta: &fs::Metadata, zip: bool, protect: &Path
 /// Why the file at `path` is not a csfkit package zip, or None when it is one: a zip whose
 /// manifest.json csfkit wrote and whose members are exactly the listed files.
 fn zip_package_problem(path: &Path) -> Option<String> {
-    let f = match crate::fsutil::open_regular(path, false) {
+    let f = match crate::util::fs::open_regular(path, false) {
         Ok(f) => f,
         Err(e) => return Some(format!("it cannot be read ({e})")),
     };
@@ -839,7 +818,7 @@ fn compare(manifest: Manifest, actual: BTreeMap<String, (String, u64)>, v: &mut 
 /// SHA-256 and size of at most `limit` bytes of `src` (one more than the manifest's size is
 /// enough to tell a longer file, and a member or file that never ends cannot stall `verify`).
 fn hash_bounded(src: impl Read, limit: u64) -> io::Result<(String, u64)> {
-    hash_reader(src.take(limit))
+    crate::util::hash_reader(src.take(limit))
 }
 
 /// Every entry of a package folder: regular files are hashed (at most one byte more than the
@@ -865,14 +844,14 @@ fn walk(
             walk(root, &p, sizes, out, problems)?;
         } else if meta.is_file() {
             let limit = sizes.get(&rel).map_or(64 << 20, |s| s.saturating_add(1));
-            let h = crate::fsutil::open_regular(&p, false)
+            let h = crate::util::fs::open_regular(&p, false)
                 .and_then(|f| hash_bounded(f, limit))
                 .map_err(|e| Error::io(format!("reading `{}`", p.display()), e))?;
             out.insert(rel, h);
         } else {
             problems.push(format!(
                 "`{rel}` is {}; a package holds only regular files (it was not opened)",
-                crate::fsutil::kind(&meta)
+                crate::util::fs::kind(&meta)
             ));
         }
     }
@@ -890,7 +869,7 @@ pub fn verify(path: &Path, manifest_sha256: Option<&str>) -> Result<Verification
     let mut v = Verification::default();
     if meta.is_dir() {
         let mpath = path.join(MANIFEST);
-        let bytes = crate::fsutil::open_regular(&mpath, false)
+        let bytes = crate::util::fs::open_regular(&mpath, false)
             .and_then(|f| {
                 let mut b = Vec::new();
                 f.take(64 << 20).read_to_end(&mut b)?;
@@ -915,7 +894,7 @@ pub fn verify(path: &Path, manifest_sha256: Option<&str>) -> Result<Verification
                 io::ErrorKind::InvalidInput,
                 format!(
                     "it is {}, not a package folder or zip file",
-                    crate::fsutil::kind(&meta)
+                    crate::util::fs::kind(&meta)
                 ),
             ),
         });
@@ -933,7 +912,7 @@ pub fn verify(path: &Path, manifest_sha256: Option<&str>) -> Result<Verification
 }
 
 fn verify_zip(path: &Path, where_: &str, v: &mut Verification) -> Result<()> {
-    let f = crate::fsutil::open_regular(path, false).map_err(|e| Error::InputMissing {
+    let f = crate::util::fs::open_regular(path, false).map_err(|e| Error::InputMissing {
         path: path.into(),
         source: e,
     })?;

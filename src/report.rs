@@ -5,8 +5,9 @@
 
 use std::io::Write;
 
-use crate::coverage::{Coverage, EvidenceItem, freshness, needs_customer_evidence};
-use crate::mapping::{Ownership, Service};
+use crate::coverage::{Coverage, needs_customer_evidence};
+use crate::model::evidence::{EvidenceItem, freshness};
+use crate::model::ownership::{Ownership, Service};
 use crate::pdf::{Align, BarChart, Block, Column, Finished, Meta, Paper, Table, Writer};
 
 /// What the cover page says besides the coverage itself.

@@ -6,9 +6,9 @@ use rusqlite::params;
 use serde::Serialize;
 
 use super::{Catalogue, now_utc};
-use crate::assessment::Status;
+use crate::model::assessment::Status;
 use crate::error::{Error, Result};
-use crate::mapping::Service;
+use crate::model::ownership::Service;
 
 /// One assessment record.
 #[derive(Debug, Clone, Serialize)]

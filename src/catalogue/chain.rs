@@ -162,12 +162,12 @@ impl Encoder {
             ValueRef::Integer(i) => self.bytes(i.to_string().as_bytes()),
             ValueRef::Real(f) => self.bytes(f.to_string().as_bytes()),
             ValueRef::Text(t) => self.bytes(t),
-            ValueRef::Blob(b) => self.bytes(crate::framework::hex(b).as_bytes()),
+            ValueRef::Blob(b) => self.bytes(crate::util::hex(b).as_bytes()),
         }
     }
 
     fn finish(self) -> String {
-        crate::framework::hex(&self.0.finalize())
+        crate::util::hex(&self.0.finalize())
     }
 }
 
@@ -205,13 +205,13 @@ impl RowsDigest {
             None => self.0.update(b"-\n"),
         }
         self.0.update(b"64:");
-        self.0.update(crate::framework::hex(content_hash).as_bytes());
+        self.0.update(crate::util::hex(content_hash).as_bytes());
         self.0.update(b"\n");
     }
 
     /// The digest, hex.
     pub fn finish(self) -> String {
-        crate::framework::hex(&self.0.finalize())
+        crate::util::hex(&self.0.finalize())
     }
 }
 

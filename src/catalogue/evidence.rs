@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::Catalogue;
 pub use super::chain::RowsDigest;
-use crate::coverage::EvidenceItem;
+use crate::model::evidence::EvidenceItem;
 use crate::error::{Error, Result};
 use crate::evidence::{HashKey, NewEvidence, hash_key};
 

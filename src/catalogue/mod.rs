@@ -99,7 +99,7 @@ impl Catalogue {
                 if !meta.is_file() {
                     return Err(Error::NotCatalogue {
                         path: path.into(),
-                        reason: format!("it is {}, not a file", crate::fsutil::kind(&meta)),
+                        reason: format!("it is {}, not a file", crate::util::fs::kind(&meta)),
                     });
                 }
                 if meta.len() > 0 {
@@ -407,7 +407,7 @@ impl Catalogue {
             }
         }
         let (sha256, size) =
-            crate::package::hash_file(tmp.path()).map_err(|e| Error::io("reading the backup", e))?;
+            crate::util::hash_file(tmp.path()).map_err(|e| Error::io("reading the backup", e))?;
         // A hard link never replaces an existing file: a file made meanwhile at `out` stays.
         std::fs::hard_link(tmp.path(), out).map_err(|e| {
             if e.kind() == std::io::ErrorKind::AlreadyExists {
@@ -492,8 +492,9 @@ fn needs_load(current: Option<(String, String)>, sha: &str) -> bool {
 /// Parses the shipped matrices; their control IDs must be exact CSF 2.0 subcategories.
 fn embedded_matrices(
     frameworks: &[crate::framework::FrameworkData],
-) -> Result<Vec<(ProviderMeta, Vec<crate::mapping::Cell>)>> {
-    use crate::mapping::{Service, parse_csfkit, parse_services};
+) -> Result<Vec<(ProviderMeta, Vec<crate::model::ownership::Cell>)>> {
+    use crate::mapping::parse_csfkit;
+use crate::model::ownership::{Service, parse_services};
     let broken = |m: String| {
         Error::Failed(format!(
             "the embedded provider data is broken (a csfkit bug): {m}"
@@ -515,7 +516,7 @@ fn embedded_matrices(
             Err(format!("`{s}` is not a CSF 2.0 subcategory"))
         }
     };
-    let providers = crate::sheets::read_csv("providers.csv", embedded::PROVIDERS_CSV.to_vec())?;
+    let providers = crate::import::reader::csv_table("providers.csv", embedded::PROVIDERS_CSV.to_vec())?;
     let mut out = Vec::new();
     for m in embedded::MATRICES {
         let row = providers
@@ -524,7 +525,7 @@ fn embedded_matrices(
             .find(|(_, r)| r.first().map(String::as_str) == Some(m.provider))
             .ok_or_else(|| broken(format!("{} is not in providers.csv", m.provider)))?;
         let field = |i: usize| row.1.get(i).cloned().unwrap_or_default();
-        let table = crate::sheets::read_csv(m.file, m.bytes.to_vec())?;
+        let table = crate::import::reader::csv_table(m.file, m.bytes.to_vec())?;
         let cells = parse_csfkit(&table, &resolve)
             .map_err(|p| broken(p.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")))?;
         let services: Vec<Service> = parse_services(&field(2)).map_err(broken)?;
@@ -534,7 +535,7 @@ fn embedded_matrices(
                 name: field(1),
                 services,
                 source: field(3),
-                source_sha256: crate::framework::sha256_hex(m.bytes),
+                source_sha256: crate::util::sha256_hex(m.bytes),
                 layout: "csfkit".into(),
             },
             cells,
@@ -688,7 +689,4 @@ fn catalogue_cant_create(path: &Path, dir: &Path, e: std::io::Error) -> Error {
     err
 }
 
-/// Current UTC time as RFC 3339 with seconds, for provenance columns.
-pub fn now_utc() -> String {
-    chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()
-}
+pub use crate::util::now_utc;

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::{Catalogue, now_utc};
 use crate::error::{Error, Result};
-use crate::mapping::{Cell, Ownership, Service, join_services, parse_services};
+use crate::model::ownership::{Cell, Ownership, Service, join_services, parse_services};
 
 /// A provider as stored.
 #[derive(Debug, Clone, Serialize)]

@@ -6,12 +6,13 @@ use std::path::PathBuf;
 
 use clap::Subcommand;
 
-use crate::assessment::Status;
+use crate::model::assessment::Status;
 use crate::catalogue::{Catalogue, NewAssessment, Resolution};
 use crate::cli::{Ctx, whoami};
 use crate::embedded::DEFAULT_FRAMEWORK;
 use crate::error::{Error, Location, Problem, Result};
-use crate::mapping::{Service, header_key};
+use crate::import::header::header_key;
+use crate::model::ownership::Service;
 use crate::output::{Listing, OutputArgs};
 
 const HELP: &str = "Examples:
@@ -203,11 +204,11 @@ const FIELDS: &[(&str, &[&str])] = &[
 ];
 
 fn import(ctx: &Ctx, args: &ImportArgs) -> Result<u8> {
-    let bytes = crate::fsutil::read_regular(&args.file).map_err(|e| Error::InputMissing {
+    let bytes = crate::util::fs::read_regular(&args.file).map_err(|e| Error::InputMissing {
         path: args.file.clone(),
         source: e,
     })?;
-    let tables = crate::sheets::read_tables(&args.file)?;
+    let tables = crate::import::reader::read_tables(&args.file)?;
     // The header row: the first row (of the chosen sheet) naming a control and a status column.
     let mut found = None;
     for t in &tables {
@@ -357,7 +358,7 @@ fn import(ctx: &Ctx, args: &ImportArgs) -> Result<u8> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let source = format!("import {name} ({})", crate::framework::sha256_hex(&bytes));
+    let source = format!("import {name} ({})", crate::util::sha256_hex(&bytes));
     ctx.msg
         .note(format!("{name}: {} assessment rows valid", records.len()));
     if args.dry_run {

@@ -11,13 +11,13 @@ use clap::Subcommand;
 
 use crate::catalogue::evidence::{self as store, Batch, EvidenceFilter};
 use crate::cli::{Ctx, whoami};
-use crate::coverage::{Freshness, freshness};
+use crate::model::evidence::{Freshness, freshness};
 use crate::embedded::DEFAULT_FRAMEWORK;
 use crate::error::{Error, Problem, Result};
 use crate::evidence::{ERRORS_COLUMN, FIELDS, HeaderMap, NewEvidence, Validator, Warning, hash_key};
-use crate::keysort::{Rec, Sorter};
+use crate::import::keysort::{Rec, Sorter};
 use crate::output::{Listing, OutputArgs};
-use crate::workbook::{self, Cell, Format, Limits};
+use crate::import::reader::{self as workbook, Cell, Format, Limits};
 
 const IMPORT_HELP: &str = "Examples:
   csfkit evidence import tracker.xlsx
@@ -162,15 +162,6 @@ pub fn run(ctx: &Ctx, cmd: &EvidenceCommand) -> Result<u8> {
     }
 }
 
-/// The date "today" for freshness: `CSFKIT_TODAY` (YYYY-MM-DD) if set, else the local date.
-pub fn today() -> Result<NaiveDate> {
-    match std::env::var("CSFKIT_TODAY") {
-        Ok(s) if !s.trim().is_empty() => NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
-            .map_err(|_| Error::Usage(format!("CSFKIT_TODAY=`{s}` is not a YYYY-MM-DD date"))),
-        _ => Ok(chrono::Local::now().date_naive()),
-    }
-}
-
 enum Event {
     Sheet(Option<String>),
     Rows(Vec<(usize, Vec<Cell>)>),
@@ -202,7 +193,7 @@ fn import(ctx: &Ctx, args: &ImportArgs) -> Result<u8> {
     // The file is streamed, never held whole: parsed from one handle while a thread of its own
     // hashes it from another. Size and modification time are compared before the rows are
     // committed, so the recorded hash is the hash of the rows read.
-    let mut source = crate::fsutil::open_regular(&args.file, true).map_err(missing)?;
+    let mut source = crate::util::fs::open_regular(&args.file, true).map_err(missing)?;
     let stamp = source
         .metadata()
         .and_then(|m| Ok((m.len(), m.modified()?)))
@@ -211,7 +202,7 @@ fn import(ctx: &Ctx, args: &ImportArgs) -> Result<u8> {
     let hash_path = args.file.clone();
     let hashing = std::thread::Builder::new()
         .name("csfkit-hasher".into())
-        .spawn(move || crate::package::hash_file(&hash_path))
+        .spawn(move || crate::util::hash_file(&hash_path))
         .map_err(|e| Error::Failed(format!("cannot start the hashing thread: {e}")))?;
     let format = workbook::sniff(&file, &args.file, &mut source)?;
     let overrides = parse_maps(&args.map)?;
@@ -243,7 +234,7 @@ fn import(ctx: &Ctx, args: &ImportArgs) -> Result<u8> {
     let (result, rolled_back) = loop {
         let src = match source.take() {
             Some(s) => s,
-            None => crate::fsutil::open_regular(&args.file, true).map_err(missing)?,
+            None => crate::util::fs::open_regular(&args.file, true).map_err(missing)?,
         };
         let (reader, rx_rows) = spawn_reader(&file, src, size, format, args.sheet.clone(), limits)?;
         let no_dups = HashMap::new();
@@ -932,7 +923,7 @@ fn check_errors_out(path: &Path, input: &Path) -> Result<()> {
         Err(e) => return Err(crate::error::cant_create(path, e)),
     };
     if !meta.is_file() {
-        return Err(refuse(format!("it is {}", crate::fsutil::kind(&meta))));
+        return Err(refuse(format!("it is {}", crate::util::fs::kind(&meta))));
     }
     if let (Ok(a), Ok(b)) = (std::fs::canonicalize(path), std::fs::canonicalize(input)) {
         if a == b {
@@ -940,7 +931,7 @@ fn check_errors_out(path: &Path, input: &Path) -> Result<()> {
         }
     }
     let mut head = String::new();
-    if let Ok(f) = crate::fsutil::open_regular(path, false) {
+    if let Ok(f) = crate::util::fs::open_regular(path, false) {
         use std::io::{BufRead, Read};
         let _ = std::io::BufReader::new(f.take(1 << 20)).read_line(&mut head);
     }
@@ -960,7 +951,7 @@ fn list(ctx: &Ctx, args: &ListArgs) -> Result<u8> {
     };
     let as_of = match args.as_of {
         Some(d) => d,
-        None => today()?,
+        None => crate::util::today()?,
     };
     let items = cat.evidence(&EvidenceFilter {
         control,

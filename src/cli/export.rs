@@ -7,15 +7,16 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
 
-use crate::assessment::Status;
+use crate::model::assessment::Status;
 use crate::catalogue::{Catalogue, FrameworkRow};
 use crate::cli::Ctx;
-use crate::cli::evidence::today;
+use crate::util::today;
 use crate::cli::scope::{Resolved, ScopeArgs};
-use crate::coverage::{Coverage, CoverageBuilder, EvidenceItem, freshness, needs_customer_evidence};
+use crate::coverage::{Coverage, CoverageBuilder, needs_customer_evidence};
+use crate::model::evidence::{EvidenceItem, freshness};
 use crate::error::{Error, Result};
-use crate::framework::hex;
-use crate::mapping::Service;
+use crate::util::hex;
+use crate::model::ownership::Service;
 use crate::matrix::Matrix;
 use crate::output::{Listing, OutputArgs};
 use crate::package::{self, Manifest, Staging, csv_bytes};
@@ -343,7 +344,7 @@ fn open_evidence_file(root: &Path, location: &str) -> std::result::Result<std::f
             real.display()
         ));
     }
-    crate::fsutil::open_regular(&lexical, false).map_err(|e| e.to_string())
+    crate::util::fs::open_regular(&lexical, false).map_err(|e| e.to_string())
 }
 
 fn service_index(s: Service) -> usize {
@@ -759,7 +760,7 @@ pub fn status(ctx: &Ctx, args: &StatusArgs) -> Result<u8> {
     ctx.msg.note(format!(
         "{} ({}), as of {as_of}: {gaps} gap{} among {} customer and shared controls; inherited controls are provider-attested",
         cov.matrix.provider.id,
-        crate::mapping::join_services(&cov.matrix.services),
+        crate::model::ownership::join_services(&cov.matrix.services),
         if gaps == 1 { "" } else { "s" },
         total[2] + total[3] + total[4]
     ));

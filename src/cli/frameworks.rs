@@ -119,7 +119,7 @@ pub fn run(ctx: &Ctx, cmd: FrameworkCommand) -> Result<u8> {
 }
 
 fn import(ctx: &Ctx, args: &ImportArgs) -> Result<u8> {
-    let bytes = crate::fsutil::read_regular(&args.file).map_err(|e| Error::InputMissing {
+    let bytes = crate::util::fs::read_regular(&args.file).map_err(|e| Error::InputMissing {
         path: args.file.clone(),
         source: e,
     })?;

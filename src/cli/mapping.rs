@@ -11,11 +11,11 @@ use crate::catalogue::{Catalogue, ProviderMeta, Resolution};
 use crate::cli::Ctx;
 use crate::embedded::DEFAULT_FRAMEWORK;
 use crate::error::{Error, Location, Problem, Result};
-use crate::framework::sha256_hex;
-use crate::mapping::{
-    self, Answers, Cell, Ownership, RawTable, Service, ccm_answer, ccm_key, fedramp_answer, header_key,
-    join_services, sp800_53_key,
-};
+use crate::util::sha256_hex;
+use crate::import::header::header_key;
+use crate::import::reader::RawTable;
+use crate::mapping::{self, Answers, ccm_answer, ccm_key, fedramp_answer, sp800_53_key};
+use crate::model::ownership::{Cell, Ownership, Service, join_services};
 use crate::output::{Listing, OutputArgs};
 
 /// Arguments of `csfkit providers`.
@@ -200,11 +200,11 @@ fn import(ctx: &Ctx, args: &ImportArgs) -> Result<u8> {
             args.provider
         )));
     }
-    let bytes = crate::fsutil::read_regular(&args.file).map_err(|e| Error::InputMissing {
+    let bytes = crate::util::fs::read_regular(&args.file).map_err(|e| Error::InputMissing {
         path: args.file.clone(),
         source: e,
     })?;
-    let tables = crate::sheets::read_tables(&args.file)?;
+    let tables = crate::import::reader::read_tables(&args.file)?;
     let layout = match args.layout {
         Some(l) => l,
         None => detect_layout(&tables).ok_or_else(|| {

@@ -4,7 +4,7 @@
 use crate::cli::Ctx;
 use crate::cli::scope::ScopeArgs;
 use crate::error::{Error, Result};
-use crate::mapping::{Ownership, Service};
+use crate::model::ownership::{Ownership, Service};
 use crate::matrix;
 use crate::output::{Format, Listing, OutputArgs};
 
@@ -115,7 +115,7 @@ pub fn run(ctx: &Ctx, args: &Args) -> Result<u8> {
     ctx.msg.note(format!(
         "{shown} controls; provider {} ({}){}",
         m.provider.id,
-        crate::mapping::join_services(&m.services),
+        crate::model::ownership::join_services(&m.services),
         if undetermined > 0 {
             format!("; {undetermined} undetermined (the matrix does not answer them)")
         } else {

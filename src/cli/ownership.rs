@@ -7,7 +7,7 @@ use crate::cli::scope::ScopeArgs;
 use crate::cli::{Ctx, whoami};
 use crate::embedded::DEFAULT_FRAMEWORK;
 use crate::error::{Error, Result};
-use crate::mapping::{Ownership, Service};
+use crate::model::ownership::{Ownership, Service};
 use crate::matrix;
 use crate::output::{Listing, OutputArgs};
 

@@ -6,7 +6,7 @@ use clap::Subcommand;
 use crate::catalogue::{Catalogue, ProviderRow};
 use crate::cli::{Ctx, whoami};
 use crate::error::{Error, Result};
-use crate::mapping::{Service, join_services, parse_services};
+use crate::model::ownership::{Service, join_services, parse_services};
 use crate::output::{Listing, OutputArgs};
 
 /// `csfkit scope ...`

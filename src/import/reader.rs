@@ -14,6 +14,8 @@ use std::path::Path;
 use std::rc::Rc;
 
 use calamine::{Data, DataRef, Reader};
+
+use crate::error::{Error, Location, Result};
 use chrono::NaiveDateTime;
 
 /// Why a file could not be read: `unreadable` (empty, truncated, damaged, encrypted, an I/O
@@ -1000,6 +1002,81 @@ fn read_csv<R: Read>(
         return Err(ReadError::data(unclosed_quote(file, &quotes.borrow(), true)));
     }
     Ok(())
+}
+
+/// A table read from a file: rows of text cells with the row number a user sees.
+#[derive(Debug, Clone, Default)]
+pub struct RawTable {
+    /// File name for messages.
+    pub file: String,
+    /// Sheet name, for spreadsheets.
+    pub sheet: Option<String>,
+    /// (row number as shown by a spreadsheet program, cells).
+    pub rows: Vec<(usize, Vec<String>)>,
+}
+
+impl RawTable {
+    /// The location of a cell of this table, for a [`crate::error::Problem`].
+    pub fn loc(&self, row: usize, column: Option<&str>) -> Location {
+        Location {
+            file: self.file.clone(),
+            sheet: self.sheet.clone(),
+            row: Some(row),
+            column: column.map(str::to_string),
+        }
+    }
+}
+
+/// Reads `path`: a spreadsheet gives one table per sheet, CSV one table.
+pub fn read_tables(path: &Path) -> Result<Vec<RawTable>> {
+    let missing = |e| Error::InputMissing {
+        path: path.into(),
+        source: e,
+    };
+    let mut f = crate::util::fs::open_regular(path, true).map_err(missing)?;
+    let size = f.metadata().map_err(missing)?.len();
+    let file = path.display().to_string();
+    let format = sniff(&file, path, &mut f)?;
+    let limits = Limits::for_size(size);
+    check_container(&file, &mut f, size, &limits)?;
+    if format == Format::Csv {
+        return Ok(vec![table(&file, &mut f, format, None, &limits)?]);
+    }
+    let names = sheet_names(&file, &mut f, format)?;
+    names
+        .iter()
+        .map(|name| {
+            f.seek(SeekFrom::Start(0))
+                .map_err(|e| Error::io(format!("reading `{file}`"), e))?;
+            table(&file, &mut f, format, Some(name), &limits)
+        })
+        .collect()
+}
+
+/// Reads CSV bytes (BOM removed; `,` `;` tab or `|` delimiter) into a table whose row numbers
+/// are line numbers.
+pub fn csv_table(file: &str, bytes: Vec<u8>) -> Result<RawTable> {
+    let limits = Limits::for_size(bytes.len() as u64);
+    table(file, std::io::Cursor::new(bytes), Format::Csv, None, &limits)
+}
+
+fn table<R: Read + Seek>(
+    file: &str,
+    src: R,
+    format: Format,
+    sheet: Option<&str>,
+    limits: &Limits,
+) -> Result<RawTable> {
+    let mut rows = Vec::new();
+    read(file, src, format, sheet, limits, &mut |_| {}, &mut |n, cells| {
+        rows.push((n, cells.iter().map(Cell::text).collect()));
+        Ok(true)
+    })?;
+    Ok(RawTable {
+        file: file.to_string(),
+        sheet: sheet.map(str::to_string),
+        rows,
+    })
 }
 
 #[cfg(test)]

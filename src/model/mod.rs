@@ -1,0 +1,6 @@
+//! The domain vocabulary, without I/O: service models and ownership, implementation status,
+//! evidence items and their freshness. Every layer (import, catalogue, export, cli) speaks it.
+
+pub mod assessment;
+pub mod evidence;
+pub mod ownership;

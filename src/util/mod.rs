@@ -1,0 +1,62 @@
+//! Small helpers every layer uses: hex and SHA-256, the dates csfkit stamps and judges by, and
+//! the file-system rules (`fs`: regular files only, never blocking, errors by kind).
+
+pub mod fs;
+
+use std::io::Read;
+use std::path::Path;
+
+use chrono::NaiveDate;
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+
+/// Lower-case hex of bytes.
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}
+
+/// Lower-case hex SHA-256 of bytes.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+/// SHA-256 and size of a regular file, streamed (a FIFO or device is refused, never read).
+pub fn hash_file(path: &Path) -> std::io::Result<(String, u64)> {
+    hash_reader(fs::open_regular(path, true)?)
+}
+
+/// SHA-256 and size of everything `f` yields, streamed.
+pub fn hash_reader(mut f: impl Read) -> std::io::Result<(String, u64)> {
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    let mut size = 0u64;
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        size += n as u64;
+        h.update(&buf[..n]);
+    }
+    Ok((hex(&h.finalize()), size))
+}
+
+/// The date "today" for freshness: `CSFKIT_TODAY` (YYYY-MM-DD) if set, else the local date.
+pub fn today() -> Result<NaiveDate> {
+    match std::env::var("CSFKIT_TODAY") {
+        Ok(s) if !s.trim().is_empty() => NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+            .map_err(|_| Error::Usage(format!("CSFKIT_TODAY=`{s}` is not a YYYY-MM-DD date"))),
+        _ => Ok(chrono::Local::now().date_naive()),
+    }
+}
+
+/// Current UTC time as RFC 3339 with seconds, for provenance columns.
+pub fn now_utc() -> String {
+    chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
