@@ -7,11 +7,10 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::model::assessment::Status;
-use crate::model::ownership::Ownership;
 use crate::matrix::{Matrix, MatrixRow};
+use crate::model::assessment::Status;
 use crate::model::evidence::{EvidenceItem, Freshness, freshness};
-
+use crate::model::ownership::Ownership;
 
 /// Evidence state of one control.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

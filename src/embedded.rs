@@ -6,7 +6,7 @@
 
 use sha2::{Digest, Sha256};
 
-use crate::framework::ParseOptions;
+use crate::import::framework::ParseOptions;
 use crate::util::hex;
 
 /// A framework file shipped in `frameworks/`.

@@ -144,8 +144,9 @@ pub fn build(cat: &Catalogue, provider: &ProviderRow, services: &[Service]) -> R
                 .and_then(|o| o.owner.as_deref())
                 .and_then(|o| o.parse().ok())
                 .unwrap_or(matrix);
-            let text =
-                |f: fn(&crate::model::ownership::Cell) -> &String| base.as_ref().map(f).cloned().unwrap_or_default();
+            let text = |f: fn(&crate::model::ownership::Cell) -> &String| {
+                base.as_ref().map(f).cloned().unwrap_or_default()
+            };
             cells.push(ServiceCell {
                 service: *s,
                 ownership,

@@ -462,7 +462,7 @@ PR.DS-01,Symlink out,link.pdf\n"
 }
 
 /// A zip whose one entry inflates to `size` bytes of zeros.
-fn zip_bomb(path: &Path, size: usize) {
+pub fn zip_bomb(path: &Path, size: usize) {
     let f = std::fs::File::create(path).unwrap();
     let mut z = zip::ZipWriter::new(f);
     let opt = zip::write::SimpleFileOptions::default()

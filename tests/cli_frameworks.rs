@@ -356,12 +356,29 @@ fn a_file_that_is_not_an_export_is_refused_and_nothing_changes() {
     w.run(&["framework", "import", f.to_str().unwrap()])
         .code(65)
         .stderr_has("not a NIST CSF export");
+    // A damaged workbook cannot be read at all (66), as with every other import.
     let f = w.write("other.xlsx", b"PK\x03\x04 truncated");
     w.run(&["framework", "import", f.to_str().unwrap()])
-        .code(65)
-        .stderr_has("cannot read the workbook");
+        .code(66)
+        .stderr_has("truncated or damaged");
     w.run(&["framework", "import", "missing.xlsx"])
         .code(66)
         .stderr_has("missing.xlsx");
+    assert_eq!(sha256_file(&w.db()), before);
+}
+
+#[test]
+fn a_zip_bomb_is_refused_by_framework_import_like_by_an_evidence_import() {
+    let w = Workdir::new();
+    w.run(&["init"]).ok();
+    let before = sha256_file(&w.db());
+    let bomb = w.path().join("bomb.xlsx");
+    crate::cli_evidence::zip_bomb(&bomb, 256 << 20);
+    for cmd in [&["framework", "import"][..], &["evidence", "import"]] {
+        let mut args = cmd.to_vec();
+        args.push(bomb.to_str().unwrap());
+        let r = w.run(&args).code(65).stderr_has("looks like a zip bomb");
+        assert!(!r.stderr.contains("panicked"));
+    }
     assert_eq!(sha256_file(&w.db()), before);
 }

@@ -6,8 +6,8 @@ use rusqlite::params;
 use serde::Serialize;
 
 use super::{Catalogue, now_utc};
-use crate::model::assessment::Status;
 use crate::error::{Error, Result};
+use crate::model::assessment::Status;
 use crate::model::ownership::Service;
 
 /// One assessment record.

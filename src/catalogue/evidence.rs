@@ -6,9 +6,9 @@ use serde::Serialize;
 
 use super::Catalogue;
 pub use super::chain::RowsDigest;
-use crate::model::evidence::EvidenceItem;
 use crate::error::{Error, Result};
 use crate::evidence::{HashKey, NewEvidence, hash_key};
+use crate::model::evidence::EvidenceItem;
 
 /// One import batch: where a set of rows came from.
 #[derive(Debug, Clone, Serialize)]

@@ -8,8 +8,8 @@ use serde::Serialize;
 
 use super::{Catalogue, now_utc};
 use crate::error::{Error, Result};
-use crate::framework::{self, FrameworkData};
 use crate::ids::Level;
+use crate::import::framework::{self, FrameworkData};
 
 fn level_name(l: Level) -> &'static str {
     match l {

@@ -440,7 +440,7 @@ impl Catalogue {
         // Parse outside the transaction: it is the slow part and needs no lock.
         let mut parsed = Vec::new();
         for f in embedded::FRAMEWORKS {
-            let data = crate::framework::parse(f.file, f.bytes, &f.options())?;
+            let data = crate::import::framework::parse(f.file, f.bytes, &f.options())?;
             parsed.push(data);
         }
         let matrices = embedded_matrices(&parsed)?;
@@ -491,10 +491,10 @@ fn needs_load(current: Option<(String, String)>, sha: &str) -> bool {
 
 /// Parses the shipped matrices; their control IDs must be exact CSF 2.0 subcategories.
 fn embedded_matrices(
-    frameworks: &[crate::framework::FrameworkData],
+    frameworks: &[crate::import::framework::FrameworkData],
 ) -> Result<Vec<(ProviderMeta, Vec<crate::model::ownership::Cell>)>> {
     use crate::mapping::parse_csfkit;
-use crate::model::ownership::{Service, parse_services};
+    use crate::model::ownership::{Service, parse_services};
     let broken = |m: String| {
         Error::Failed(format!(
             "the embedded provider data is broken (a csfkit bug): {m}"

@@ -6,12 +6,12 @@ use std::path::PathBuf;
 
 use clap::Subcommand;
 
-use crate::model::assessment::Status;
 use crate::catalogue::{Catalogue, NewAssessment, Resolution};
 use crate::cli::{Ctx, whoami};
 use crate::embedded::DEFAULT_FRAMEWORK;
 use crate::error::{Error, Location, Problem, Result};
 use crate::import::header::header_key;
+use crate::model::assessment::Status;
 use crate::model::ownership::Service;
 use crate::output::{Listing, OutputArgs};
 

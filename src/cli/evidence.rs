@@ -11,13 +11,13 @@ use clap::Subcommand;
 
 use crate::catalogue::evidence::{self as store, Batch, EvidenceFilter};
 use crate::cli::{Ctx, whoami};
-use crate::model::evidence::{Freshness, freshness};
 use crate::embedded::DEFAULT_FRAMEWORK;
 use crate::error::{Error, Problem, Result};
 use crate::evidence::{ERRORS_COLUMN, FIELDS, HeaderMap, NewEvidence, Validator, Warning, hash_key};
 use crate::import::keysort::{Rec, Sorter};
-use crate::output::{Listing, OutputArgs};
 use crate::import::reader::{self as workbook, Cell, Format, Limits};
+use crate::model::evidence::{Freshness, freshness};
+use crate::output::{Listing, OutputArgs};
 
 const IMPORT_HELP: &str = "Examples:
   csfkit evidence import tracker.xlsx

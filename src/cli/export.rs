@@ -7,19 +7,19 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
 
-use crate::model::assessment::Status;
 use crate::catalogue::{Catalogue, FrameworkRow};
 use crate::cli::Ctx;
-use crate::util::today;
 use crate::cli::scope::{Resolved, ScopeArgs};
 use crate::coverage::{Coverage, CoverageBuilder, needs_customer_evidence};
-use crate::model::evidence::{EvidenceItem, freshness};
 use crate::error::{Error, Result};
-use crate::util::hex;
-use crate::model::ownership::Service;
 use crate::matrix::Matrix;
+use crate::model::assessment::Status;
+use crate::model::evidence::{EvidenceItem, freshness};
+use crate::model::ownership::Service;
 use crate::output::{Listing, OutputArgs};
 use crate::package::{self, Manifest, Staging, csv_bytes};
+use crate::util::hex;
+use crate::util::today;
 
 /// Columns of `control-matrix.csv` (stable; documented in README).
 pub const MATRIX_COLUMNS: [&str; 23] = [

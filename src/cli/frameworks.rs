@@ -7,7 +7,7 @@ use clap::Subcommand;
 use crate::catalogue::ReplaceSummary;
 use crate::cli::Ctx;
 use crate::error::{Error, Result};
-use crate::framework::{self, ParseOptions};
+use crate::import::framework::{self, ParseOptions};
 use crate::output::{Listing, OutputArgs};
 
 /// Arguments of `csfkit frameworks`.

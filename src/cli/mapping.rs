@@ -11,12 +11,12 @@ use crate::catalogue::{Catalogue, ProviderMeta, Resolution};
 use crate::cli::Ctx;
 use crate::embedded::DEFAULT_FRAMEWORK;
 use crate::error::{Error, Location, Problem, Result};
-use crate::util::sha256_hex;
 use crate::import::header::header_key;
 use crate::import::reader::RawTable;
 use crate::mapping::{self, Answers, ccm_answer, ccm_key, fedramp_answer, sp800_53_key};
 use crate::model::ownership::{Cell, Ownership, Service, join_services};
 use crate::output::{Listing, OutputArgs};
+use crate::util::sha256_hex;
 
 /// Arguments of `csfkit providers`.
 #[derive(Debug, clap::Args)]

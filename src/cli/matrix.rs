@@ -4,8 +4,8 @@
 use crate::cli::Ctx;
 use crate::cli::scope::ScopeArgs;
 use crate::error::{Error, Result};
-use crate::model::ownership::{Ownership, Service};
 use crate::matrix;
+use crate::model::ownership::{Ownership, Service};
 use crate::output::{Format, Listing, OutputArgs};
 
 /// Arguments of `csfkit matrix`.

@@ -7,8 +7,8 @@ use crate::cli::scope::ScopeArgs;
 use crate::cli::{Ctx, whoami};
 use crate::embedded::DEFAULT_FRAMEWORK;
 use crate::error::{Error, Result};
-use crate::model::ownership::{Ownership, Service};
 use crate::matrix;
+use crate::model::ownership::{Ownership, Service};
 use crate::output::{Listing, OutputArgs};
 
 /// `csfkit ownership ...`

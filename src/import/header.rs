@@ -15,7 +15,6 @@ pub fn header_key(s: &str) -> String {
         .collect()
 }
 
-
 impl RawTable {
     /// The first row (within the first 30) that contains all `names` (compared ignoring case,
     /// spaces and punctuation), with each name's column index.
@@ -31,4 +30,5 @@ impl RawTable {
             }
         }
         None
-    }}
+    }
+}

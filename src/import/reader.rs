@@ -1035,20 +1035,30 @@ pub fn read_tables(path: &Path) -> Result<Vec<RawTable>> {
     };
     let mut f = crate::util::fs::open_regular(path, true).map_err(missing)?;
     let size = f.metadata().map_err(missing)?.len();
-    let file = path.display().to_string();
-    let format = sniff(&file, path, &mut f)?;
+    tables_from(&path.display().to_string(), path, &mut f, size)
+}
+
+/// Reads a file already in memory (`name` for messages and its extension), with the same
+/// checks as a file on disk: one table per sheet, or one for CSV.
+pub fn tables_from_bytes(name: &str, bytes: &[u8]) -> Result<Vec<RawTable>> {
+    let mut src = std::io::Cursor::new(bytes);
+    tables_from(name, Path::new(name), &mut src, bytes.len() as u64)
+}
+
+fn tables_from<R: Read + Seek>(file: &str, path: &Path, f: &mut R, size: u64) -> Result<Vec<RawTable>> {
+    let format = sniff(file, path, f)?;
     let limits = Limits::for_size(size);
-    check_container(&file, &mut f, size, &limits)?;
+    check_container(file, f, size, &limits)?;
     if format == Format::Csv {
-        return Ok(vec![table(&file, &mut f, format, None, &limits)?]);
+        return Ok(vec![table(file, &mut *f, format, None, &limits)?]);
     }
-    let names = sheet_names(&file, &mut f, format)?;
+    let names = sheet_names(file, &mut *f, format)?;
     names
         .iter()
         .map(|name| {
             f.seek(SeekFrom::Start(0))
                 .map_err(|e| Error::io(format!("reading `{file}`"), e))?;
-            table(&file, &mut f, format, Some(name), &limits)
+            table(file, &mut *f, format, Some(name), &limits)
         })
         .collect()
 }

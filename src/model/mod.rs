@@ -3,4 +3,5 @@
 
 pub mod assessment;
 pub mod evidence;
+pub mod framework;
 pub mod ownership;

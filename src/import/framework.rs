@@ -12,108 +12,15 @@
 //! embedded data and `csfkit framework import` are one code path. This module does no I/O
 //! beyond the bytes it is given and never touches the catalogue.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
-use std::io::Cursor;
+use std::collections::HashMap;
 
-use calamine::{Data, Reader};
-use serde::Deserialize;
 use crate::util::sha256_hex;
+use serde::Deserialize;
 
 use crate::error::{Error, Result};
 use crate::ids::{self, Level};
-
-/// One parsed framework, ready to be written to the catalogue.
-#[derive(Debug, Clone, PartialEq)]
-pub struct FrameworkData {
-    /// Catalogue identifier, e.g. `nist-csf-2.0`.
-    pub id: String,
-    /// Human name, e.g. `NIST Cybersecurity Framework`.
-    pub name: String,
-    /// Version, e.g. `2.0`.
-    pub version: String,
-    /// File name the data came from.
-    pub source_name: String,
-    /// SHA-256 of that file, lower-case hex.
-    pub source_sha256: String,
-    /// Generation date stated inside the file, when there is one (ISO 8601).
-    pub source_date: Option<String>,
-    /// Active and withdrawn elements, in document order.
-    pub elements: Vec<Element>,
-}
-
-/// A function, category or subcategory.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Element {
-    /// The ID as the framework writes it (`GV.OC-01`, `ID.AM-1`).
-    pub id: String,
-    /// Function, category or subcategory.
-    pub level: Level,
-    /// The enclosing element's ID (none for functions).
-    pub parent: Option<String>,
-    /// Name of a function or category (`GOVERN`, `Organizational Context`); empty for subcategories.
-    pub title: String,
-    /// The official text, exactly as in the source.
-    pub text: String,
-    /// Implementation examples as (label, text), e.g. (`Ex1`, `Share the ...`).
-    pub examples: Vec<(String, String)>,
-    /// Informative references as (source, reference), e.g. (`SP 800-53 Rev 5.2.0`, `AC-02`).
-    pub references: Vec<(String, String)>,
-    /// For a withdrawn element, the note (`Incorporated into GV.OC-01`) and its targets.
-    pub withdrawn: Option<Withdrawal>,
-}
-
-/// Why and where to an element was withdrawn.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Withdrawal {
-    /// The note as written, without brackets, e.g. `Incorporated into GV.OC-04, GV.OC-05`.
-    pub note: String,
-    /// `incorporated_into`, `moved_to` or `withdrawn`.
-    pub relation: &'static str,
-    /// The IDs it went to.
-    pub targets: Vec<String>,
-}
-
-/// The reference source whose lines form the CSF 1.1 → 2.0 crosswalk.
-pub const CSF11_REFERENCE_SOURCE: &str = "CSF v1.1";
-
-impl FrameworkData {
-    /// Active elements of one level.
-    pub fn active(&self, level: Level) -> impl Iterator<Item = &Element> {
-        self.elements
-            .iter()
-            .filter(move |e| e.level == level && e.withdrawn.is_none())
-    }
-
-    /// Checks structural sanity: unique IDs, parents present, at least one subcategory.
-    pub fn validate(&self) -> Result<()> {
-        let mut seen = HashSet::new();
-        for e in &self.elements {
-            if !seen.insert(e.id.as_str()) {
-                return Err(Error::Data(format!(
-                    "{}: element `{}` appears twice",
-                    self.source_name, e.id
-                )));
-            }
-        }
-        for e in &self.elements {
-            if let Some(p) = &e.parent {
-                if !seen.contains(p.as_str()) {
-                    return Err(Error::Data(format!(
-                        "{}: `{}` belongs to `{p}`, which is not in the file",
-                        self.source_name, e.id
-                    )));
-                }
-            }
-        }
-        if self.active(Level::Subcategory).next().is_none() {
-            return Err(Error::Data(format!(
-                "{}: no subcategories found; expected a NIST CSF export",
-                self.source_name
-            )));
-        }
-        Ok(())
-    }
-}
+use crate::import::reader::RawTable;
+pub use crate::model::framework::{CSF11_REFERENCE_SOURCE, Element, FrameworkData, Withdrawal, crosswalk};
 
 /// Overrides for what the file does not say (or says differently).
 #[derive(Debug, Clone, Default)]
@@ -123,7 +30,6 @@ pub struct ParseOptions {
     /// Version to use instead of the one found in the file.
     pub version: Option<String>,
 }
-
 
 /// Parses a framework export from its bytes; `name` is the file name used in messages.
 pub fn parse(name: &str, bytes: &[u8], opts: &ParseOptions) -> Result<FrameworkData> {
@@ -135,7 +41,9 @@ pub fn parse(name: &str, bytes: &[u8], opts: &ParseOptions) -> Result<FrameworkD
     let mut data = if trimmed == Some(b'{') {
         parse_cprt_json(name, bytes)?
     } else if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
-        parse_workbook(name, bytes)?
+        // Through the one table reader: the same zip-bomb, size and encryption guards as
+        // every other import.
+        parse_workbook(name, &crate::import::reader::tables_from_bytes(name, bytes)?)?
     } else {
         return Err(Error::Data(format!(
             "{name}: not a NIST CSF export: expected the CSF Reference Tool spreadsheet (.xlsx) or its JSON export"
@@ -159,18 +67,6 @@ pub fn parse(name: &str, bytes: &[u8], opts: &ParseOptions) -> Result<FrameworkD
     Ok(data)
 }
 
-fn cell_text(c: &Data) -> String {
-    match c {
-        Data::Empty => String::new(),
-        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
-        Data::DateTime(d) => d
-            .as_datetime()
-            .map(|t| t.format("%Y-%m-%dT%H:%M:%S").to_string())
-            .unwrap_or_else(|| d.as_f64().to_string()),
-        other => other.to_string(),
-    }
-}
-
 fn norm_header(s: &str) -> String {
     s.chars()
         .filter(char::is_ascii_alphanumeric)
@@ -178,17 +74,14 @@ fn norm_header(s: &str) -> String {
         .to_ascii_lowercase()
 }
 
-fn parse_workbook(name: &str, bytes: &[u8]) -> Result<FrameworkData> {
-    let mut wb = calamine::open_workbook_auto_from_rs(Cursor::new(bytes))
-        .map_err(|e| Error::Data(format!("{name}: cannot read the workbook: {e}")))?;
-    let sheets = wb.sheet_names().clone();
+fn parse_workbook(name: &str, tables: &[RawTable]) -> Result<FrameworkData> {
+    let sheets: Vec<String> = tables.iter().filter_map(|t| t.sheet.clone()).collect();
     let mut generated = None;
     let mut title_version = None;
-    for sheet in &sheets {
-        let range = wb
-            .worksheet_range(sheet)
-            .map_err(|e| Error::Data(format!("{name}, sheet `{sheet}`: {e}")))?;
-        let rows: Vec<Vec<String>> = range.rows().map(|r| r.iter().map(cell_text).collect()).collect();
+    for t in tables {
+        let sheet = t.sheet.as_deref().unwrap_or_default();
+        let rows: Vec<Vec<String>> = t.rows.iter().map(|(_, r)| r.clone()).collect();
+        let numbers: Vec<usize> = t.rows.iter().map(|(n, _)| *n).collect();
         // The Introduction sheet of a CPRT export: `Generated Date` and `Title`.
         for r in &rows {
             if r.len() >= 2 {
@@ -211,7 +104,7 @@ fn parse_workbook(name: &str, bytes: &[u8]) -> Result<FrameworkData> {
                     references: col("informativereferences"),
                 };
                 let version = version_in(sheet).or(title_version.clone()).unwrap_or_default();
-                let mut data = parse_cprt_rows(name, sheet, &rows[i + 1..], i + 1, &cols)?;
+                let mut data = parse_cprt_rows(name, sheet, &rows[i + 1..], &numbers[i + 1..], &cols)?;
                 data.version = version;
                 data.source_date = generated.clone();
                 return Ok(data);
@@ -230,7 +123,7 @@ fn parse_workbook(name: &str, bytes: &[u8]) -> Result<FrameworkData> {
                     sub_id: si,
                     sub_text: sd,
                 };
-                let mut data = parse_flat_rows(name, sheet, &rows[i + 1..], i + 1, &cols)?;
+                let mut data = parse_flat_rows(name, sheet, &rows[i + 1..], &numbers[i + 1..], &cols)?;
                 data.version = version_in(sheet).or(title_version.clone()).unwrap_or_default();
                 return Ok(data);
             }
@@ -353,7 +246,7 @@ fn parse_cprt_rows(
     name: &str,
     sheet: &str,
     rows: &[Vec<String>],
-    first_row_index: usize,
+    numbers: &[usize],
     cols: &CprtColumns,
 ) -> Result<FrameworkData> {
     let mut elements: Vec<Element> = Vec::new();
@@ -363,7 +256,7 @@ fn parse_cprt_rows(
         r.get(i).map_or("", String::as_str)
     }
     for (k, r) in rows.iter().enumerate() {
-        let row_no = first_row_index + k + 1;
+        let row_no = numbers.get(k).copied().unwrap_or(k + 1);
         let bad = |what: &str, cell: &str| {
             Error::Data(format!(
                 "{name}, sheet `{sheet}`, row {row_no}: cannot read {what} `{}`; expected `{}`",
@@ -462,7 +355,7 @@ fn parse_flat_rows(
     name: &str,
     sheet: &str,
     rows: &[Vec<String>],
-    first_row_index: usize,
+    numbers: &[usize],
     cols: &FlatColumns,
 ) -> Result<FrameworkData> {
     let mut elements: Vec<Element> = Vec::new();
@@ -470,7 +363,7 @@ fn parse_flat_rows(
     let mut category: Option<String> = None;
     let get = |r: &Vec<String>, i: usize| r.get(i).cloned().unwrap_or_default();
     for (k, r) in rows.iter().enumerate() {
-        let row_no = first_row_index + k + 1;
+        let row_no = numbers.get(k).copied().unwrap_or(k + 1);
         let f = get(r, cols.function);
         if !f.trim().is_empty() {
             // `IDENTIFY (ID)` with an optional `: text`.
@@ -685,29 +578,6 @@ fn parse_cprt_json(name: &str, bytes: &[u8]) -> Result<FrameworkData> {
         source_date: None,
         elements,
     })
-}
-
-/// The CSF 1.1 → this framework crosswalk: (old 1.1 ID, new ID, relation), from the
-/// `CSF v1.1:` reference lines and the withdrawn elements. Old IDs use the CSF 1.1 spelling
-/// (`PR.AC-1`); withdrawn elements named in the 2.0 export's padded form are unpadded.
-pub fn crosswalk(data: &FrameworkData) -> Vec<(String, String, &'static str)> {
-    let mut out: BTreeMap<(String, String, &'static str), ()> = BTreeMap::new();
-    for e in &data.elements {
-        if e.withdrawn.is_none() {
-            for (src, r) in &e.references {
-                if src == CSF11_REFERENCE_SOURCE {
-                    if let Ok(p) = ids::parse(r) {
-                        out.insert((p.csf11(), e.id.clone(), "reference"), ());
-                    }
-                }
-            }
-        } else if let (Some(w), Ok(p)) = (&e.withdrawn, ids::parse(&e.id)) {
-            for t in &w.targets {
-                out.insert((p.csf11(), t.clone(), w.relation), ());
-            }
-        }
-    }
-    out.into_keys().collect()
 }
 
 #[cfg(test)]
