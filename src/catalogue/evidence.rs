@@ -56,9 +56,37 @@ pub struct EvidenceFilter {
     pub batch: Option<i64>,
 }
 
-/// Hands `f` the content hash key of every evidence row not of batch `batch` (the rows an
-/// import must not store again), one at a time.
-pub fn each_other_key(
+impl super::Tx<'_> {
+    /// Hands `f` the content hash key of every evidence row not of batch `batch` (the rows an
+    /// import must not store again), one at a time.
+    pub fn each_other_key(&self, batch: i64, f: impl FnMut(HashKey) -> Result<()>) -> Result<()> {
+        each_other_key(&self.tx, batch, f)
+    }
+
+    /// The number the next batch gets.
+    pub fn next_batch_id(&self) -> Result<i64> {
+        next_batch_id(&self.tx)
+    }
+
+    /// Inserts evidence rows of batch `batch` from sheet `sheet`, adding each to the batch's
+    /// rows digest.
+    pub fn insert_evidence(
+        &self,
+        batch: i64,
+        sheet: &str,
+        rows: &[NewEvidence],
+        digest: &mut RowsDigest,
+    ) -> Result<()> {
+        insert_evidence(&self.tx, batch, sheet, rows, digest)
+    }
+
+    /// Records a batch after its rows and links it into the history chain.
+    pub fn insert_batch(&self, b: &Batch, rows: RowsDigest) -> Result<()> {
+        insert_batch(&self.tx, b, rows)
+    }
+}
+
+fn each_other_key(
     tx: &rusqlite::Connection,
     batch: i64,
     mut f: impl FnMut(HashKey) -> Result<()>,
@@ -77,8 +105,7 @@ pub fn each_other_key(
     Ok(())
 }
 
-/// The number the next batch gets.
-pub fn next_batch_id(tx: &Transaction<'_>) -> Result<i64> {
+fn next_batch_id(tx: &Transaction<'_>) -> Result<i64> {
     tx.query_row("SELECT coalesce(max(id), 0) + 1 FROM evidence_batch", [], |r| {
         r.get(0)
     })
@@ -130,9 +157,8 @@ fn bind_row(
     stmt.raw_bind_parameter(base + 17, &r.content_hash[..])
 }
 
-/// Inserts evidence rows of batch `batch` from sheet `sheet`, adding each to the batch's rows
-/// digest (rows get their ids in this order).
-pub fn insert_evidence(
+/// Rows get their ids in the order they are inserted, the order of the digest.
+fn insert_evidence(
     tx: &Transaction<'_>,
     batch: i64,
     sheet: &str,
@@ -170,9 +196,7 @@ pub fn insert_evidence(
     Ok(())
 }
 
-/// Records a batch (after its rows, in the same transaction) and links it into the history
-/// chain with `rows`, the digest of the rows it stored.
-pub fn insert_batch(tx: &Transaction<'_>, b: &Batch, rows: RowsDigest) -> Result<()> {
+fn insert_batch(tx: &Transaction<'_>, b: &Batch, rows: RowsDigest) -> Result<()> {
     tx.execute(
         "INSERT INTO evidence_batch (id, source_file, source_path, source_sha256, source_size, format, sheet,
             header_row, columns, collector, imported_at, rows_read, rows_imported, rows_already, rows_rejected,

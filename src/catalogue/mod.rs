@@ -50,6 +50,36 @@ impl std::fmt::Debug for Catalogue {
     }
 }
 
+/// How a write transaction ends: decided by the code that ran in it, not by an error.
+#[derive(Debug)]
+pub enum Outcome<T> {
+    /// Keep what was written.
+    Commit(T),
+    /// Undo what was written (a dry run, an all-or-nothing import with a bad row, a pass
+    /// that must be done again).
+    Rollback(T),
+}
+
+impl<T> Outcome<T> {
+    /// The value, however the transaction ended.
+    pub fn into_inner(self) -> T {
+        match self {
+            Outcome::Commit(v) | Outcome::Rollback(v) => v,
+        }
+    }
+}
+
+/// A write transaction of the catalogue, handed to an importer: the write API (see
+/// `evidence.rs`); the SQL stays in this module.
+pub struct Tx<'c> {
+    pub(crate) tx: Transaction<'c>,
+}
+
+/// A read snapshot: everything read while it lives sees the catalogue as of one moment.
+pub struct Snapshot<'c> {
+    _tx: Transaction<'c>,
+}
+
 /// A finished backup.
 #[derive(Debug, Clone)]
 pub struct BackupDone {
@@ -226,6 +256,52 @@ impl Catalogue {
         } else {
             Error::sqlite(context, e)
         }
+    }
+
+    /// Runs `f` in one `BEGIN IMMEDIATE` transaction, which ends as `f` decides
+    /// ([`Outcome::Commit`] or [`Outcome::Rollback`]); an error rolls it back too.
+    pub fn transaction<T>(
+        &mut self,
+        context: &str,
+        f: impl FnOnce(&Tx<'_>) -> Result<Outcome<T>>,
+    ) -> Result<Outcome<T>> {
+        if self.read_only {
+            return Err(self.read_only_error(&format!("{context} needs to write it")));
+        }
+        let path = self.path.clone();
+        let busy_ms = self.busy_ms;
+        let map = |e: rusqlite::Error| {
+            if is_busy(&e) {
+                Error::Busy {
+                    path: path.clone(),
+                    waited_ms: busy_ms,
+                }
+            } else {
+                Error::sqlite(context, e)
+            }
+        };
+        let tx = Tx {
+            tx: self
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(map)?,
+        };
+        let outcome = f(&tx)?;
+        match &outcome {
+            Outcome::Commit(_) => tx.tx.commit().map_err(map)?,
+            Outcome::Rollback(_) => tx.tx.rollback().map_err(map)?,
+        }
+        Ok(outcome)
+    }
+
+    /// Starts a read snapshot (see [`Snapshot`]); nothing is written through it.
+    pub fn snapshot(&self) -> Result<Snapshot<'_>> {
+        Ok(Snapshot {
+            _tx: self
+                .conn
+                .unchecked_transaction()
+                .map_err(|e| self.err("starting a read of the catalogue", e))?,
+        })
     }
 
     /// Runs `f` in one `BEGIN IMMEDIATE` transaction; commits only if it returns `Ok`.

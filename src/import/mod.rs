@@ -3,6 +3,7 @@
 //! Importers return typed reports and hand typed records to the catalogue's write API; none
 //! of them opens the catalogue itself.
 
+pub mod evidence;
 pub mod framework;
 pub mod header;
 pub mod keysort;
