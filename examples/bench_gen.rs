@@ -32,7 +32,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
         }
     }
-    let header = csfkit::evidence::FIELDS;
+    let header = csfkit::import::validate::FIELDS;
     let types = ["policy", "log", "screenshot", "report", "ticket"];
     if out.ends_with(".csv") {
         let mut w = csv::Writer::from_path(out)?;

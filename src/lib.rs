@@ -17,7 +17,6 @@ pub mod cli;
 pub mod coverage;
 pub mod embedded;
 pub mod error;
-pub mod evidence;
 pub mod ids;
 pub mod import;
 pub mod mapping;

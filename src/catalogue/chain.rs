@@ -19,7 +19,8 @@
 //! The digest of a batch's evidence rows is `SHA-256` over its rows in `id` order, each encoded
 //! as the fields `source_sheet`, `source_row`, `location_kind`, `file_size` and the row's
 //! `content_hash` (hex), where `content_hash` is the SHA-256 csfkit computes at import over the
-//! row's values, extra attributes and file hash ([`crate::evidence::content_hash`]); `check`
+//! row's values, extra attributes and file hash
+//! ([`crate::model::evidence::EvidenceFields::content_hash`]); `check`
 //! recomputes each row's content hash from its stored columns, so a changed value is caught.
 
 use std::collections::BTreeMap;
@@ -304,7 +305,7 @@ fn row_digests(conn: &Connection) -> Result<RowDigests> {
             |i: usize| -> rusqlite::Result<String> { Ok(r.get::<_, Option<String>>(i)?.unwrap_or_default()) };
         let id: i64 = r.get(0).map_err(err)?;
         let batch: i64 = r.get(1).map_err(err)?;
-        let values: [String; 9] = [
+        let fields = crate::model::evidence::EvidenceFields::from_values([
             get(4).map_err(err)?,
             get(5).map_err(err)?,
             get(6).map_err(err)?,
@@ -314,11 +315,11 @@ fn row_digests(conn: &Connection) -> Result<RowDigests> {
             get(10).map_err(err)?,
             get(11).map_err(err)?,
             get(15).map_err(err)?,
-        ];
+        ]);
         let file_sha: Option<String> = r.get(13).map_err(err)?;
         let extras = get(16).map_err(err)?;
         let stored: Vec<u8> = r.get(17).map_err(err)?;
-        let computed = crate::evidence::content_hash(&values, &extras, file_sha.as_deref());
+        let computed = fields.content_hash(&extras, file_sha.as_deref());
         if computed[..] != stored[..] {
             altered.push((id, batch));
         }

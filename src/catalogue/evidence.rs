@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::Catalogue;
 pub use super::chain::RowsDigest;
 use crate::error::{Error, Result};
-use crate::evidence::{HashKey, NewEvidence, hash_key};
+use crate::import::validate::{HashKey, NewEvidence, hash_key};
 use crate::model::evidence::EvidenceItem;
 
 /// One import batch: where a set of rows came from.
@@ -138,21 +138,23 @@ fn bind_row(
     sheet: &str,
     r: &NewEvidence,
 ) -> rusqlite::Result<()> {
-    let v = &r.values;
     stmt.raw_bind_parameter(base + 1, batch)?;
     stmt.raw_bind_parameter(base + 2, sheet)?;
     stmt.raw_bind_parameter(base + 3, r.row as i64)?;
-    for (k, i) in [(4, 0), (5, 1), (6, 2), (7, 3), (8, 4)] {
-        stmt.raw_bind_parameter(base + k, v[i].as_str())?;
-    }
+    let f = &r.fields;
+    stmt.raw_bind_parameter(base + 4, f.control_id.as_str())?;
+    stmt.raw_bind_parameter(base + 5, f.title.as_str())?;
+    stmt.raw_bind_parameter(base + 6, f.description.as_str())?;
+    stmt.raw_bind_parameter(base + 7, f.evidence_type.as_str())?;
+    stmt.raw_bind_parameter(base + 8, f.owner.as_str())?;
     // The dates as validated, already written YYYY-MM-DD.
-    stmt.raw_bind_parameter(base + 9, non_empty(&v[5]))?;
-    stmt.raw_bind_parameter(base + 10, non_empty(&v[6]))?;
-    stmt.raw_bind_parameter(base + 11, v[7].as_str())?;
+    stmt.raw_bind_parameter(base + 9, non_empty(&f.collected_on))?;
+    stmt.raw_bind_parameter(base + 10, non_empty(&f.valid_until))?;
+    stmt.raw_bind_parameter(base + 11, f.location.as_str())?;
     stmt.raw_bind_parameter(base + 12, r.location_kind.as_str())?;
     stmt.raw_bind_parameter(base + 13, r.file.as_ref().map(|f| f.0.as_str()))?;
     stmt.raw_bind_parameter(base + 14, r.file.as_ref().map(|f| f.1 as i64))?;
-    stmt.raw_bind_parameter(base + 15, v[8].as_str())?;
+    stmt.raw_bind_parameter(base + 15, f.source_system.as_str())?;
     stmt.raw_bind_parameter(base + 16, r.extras.as_str())?;
     stmt.raw_bind_parameter(base + 17, &r.content_hash[..])
 }

@@ -11,8 +11,8 @@ use crate::catalogue::evidence::EvidenceFilter;
 use crate::cli::{Ctx, whoami};
 use crate::embedded::DEFAULT_FRAMEWORK;
 use crate::error::{Error, Result};
-use crate::evidence::Warning;
 use crate::import::evidence;
+use crate::import::validate::Warning;
 use crate::model::evidence::{Freshness, freshness};
 use crate::output::{Listing, OutputArgs};
 

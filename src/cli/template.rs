@@ -175,6 +175,6 @@ mod tests {
     #[test]
     fn the_template_header_is_the_evidence_fields() {
         let header: Vec<&str> = EVIDENCE_CSV.trim_end().split(',').collect();
-        assert_eq!(header, crate::evidence::FIELDS);
+        assert_eq!(header, crate::import::validate::FIELDS);
     }
 }

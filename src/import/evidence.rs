@@ -14,10 +14,10 @@ use crate::catalogue::evidence::{self as store, Batch};
 use crate::catalogue::{Catalogue, Outcome, Tx};
 use crate::embedded::DEFAULT_FRAMEWORK;
 use crate::error::{Error, Problem, Result};
-use crate::evidence::{ERRORS_COLUMN, FIELDS, HeaderMap, NewEvidence, Validator, Warning, hash_key};
 use crate::import::header::HEADER_SEARCH_ROWS;
 use crate::import::keysort::{Rec, Sorter};
 use crate::import::reader::{self as workbook, Cell, Format, Limits};
+use crate::import::validate::{ERRORS_COLUMN, FIELDS, HeaderMap, NewEvidence, Validator, Warning, hash_key};
 
 enum Event {
     Sheet(Option<String>),

@@ -8,3 +8,4 @@ pub mod framework;
 pub mod header;
 pub mod keysort;
 pub mod reader;
+pub mod validate;

@@ -84,3 +84,140 @@ pub fn freshness(item: &EvidenceItem, as_of: NaiveDate, stale_days: i64) -> Fres
         None => Freshness::Stale,
     }
 }
+
+/// The fields of one evidence row, as stored.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EvidenceFields {
+    /// CSF 2.0 subcategory.
+    pub control_id: String,
+    /// Title.
+    pub title: String,
+    /// Description.
+    pub description: String,
+    /// Type (policy, screenshot, log, ...).
+    pub evidence_type: String,
+    /// Owner.
+    pub owner: String,
+    /// Date collected, `YYYY-MM-DD`, or empty.
+    pub collected_on: String,
+    /// Valid until, `YYYY-MM-DD`, or empty.
+    pub valid_until: String,
+    /// File path or URL, as written.
+    pub location: String,
+    /// System the evidence came from.
+    pub source_system: String,
+}
+
+impl EvidenceFields {
+    /// The fields in [`crate::import::validate::FIELDS`] order.
+    pub fn from_values(v: [String; 9]) -> Self {
+        let [
+            control_id,
+            title,
+            description,
+            evidence_type,
+            owner,
+            collected_on,
+            valid_until,
+            location,
+            source_system,
+        ] = v;
+        EvidenceFields {
+            control_id,
+            title,
+            description,
+            evidence_type,
+            owner,
+            collected_on,
+            valid_until,
+            location,
+            source_system,
+        }
+    }
+
+    /// The fields in [`crate::import::validate::FIELDS`] order, borrowed.
+    pub fn values(&self) -> [&str; 9] {
+        [
+            &self.control_id,
+            &self.title,
+            &self.description,
+            &self.evidence_type,
+            &self.owner,
+            &self.collected_on,
+            &self.valid_until,
+            &self.location,
+            &self.source_system,
+        ]
+    }
+
+    /// The idempotence key: SHA-256 over the field values (in [`crate::import::validate::FIELDS`]
+    /// order, each followed by 0x1F), the extras and the evidence file's hash.
+    pub fn content_hash(&self, extras: &str, file_sha: Option<&str>) -> [u8; 32] {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        for v in self.values() {
+            h.update(v.as_bytes());
+            h.update([0x1f]);
+        }
+        h.update(extras.as_bytes());
+        h.update([0x1f]);
+        h.update(file_sha.unwrap_or("").as_bytes());
+        h.finalize().into()
+    }
+}
+
+/// Where a row's `location` points.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LocationKind {
+    /// No location given.
+    None,
+    /// A URL, recorded as written and never fetched.
+    Url,
+    /// A regular file inside the evidence root, hashed.
+    File,
+    /// A path inside the root where no file is (flagged).
+    Missing,
+}
+
+impl LocationKind {
+    /// Stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LocationKind::None => "none",
+            LocationKind::Url => "url",
+            LocationKind::File => "file",
+            LocationKind::Missing => "missing",
+        }
+    }
+}
+
+/// One valid evidence row, ready to store.
+#[derive(Debug, Clone)]
+pub struct NewEvidence {
+    /// Row number in the sheet.
+    pub row: usize,
+    /// Index among the evidence rows made from that row (a CSF 1.1 ID can make several).
+    pub succ: u16,
+    /// The fields (text as typed, trimmed; dates as ISO).
+    pub fields: EvidenceFields,
+    /// What the location is.
+    pub location_kind: LocationKind,
+    /// SHA-256 (hex) and size of the evidence file, for `File`.
+    pub file: Option<(String, u64)>,
+    /// Extra attributes (header -> text), as JSON.
+    pub extras: String,
+    /// SHA-256 over the content: the idempotence key.
+    pub content_hash: [u8; 32],
+}
+
+/// The first 16 bytes of a content hash: ample to tell rows apart (the odds of two different
+/// rows sharing them, even among a billion rows, are below 10^-20) at two thirds of the size of
+/// a sorted record with the whole hash.
+pub type HashKey = [u8; 16];
+
+/// The key of a content hash.
+pub fn hash_key(h: &[u8; 32]) -> HashKey {
+    let mut k = [0u8; 16];
+    k.copy_from_slice(&h[..16]);
+    k
+}

@@ -8,12 +8,12 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Component, Path, PathBuf};
 
 use chrono::NaiveDate;
-use sha2::{Digest, Sha256};
 
 use crate::catalogue::{Resolution, Resolver};
 use crate::error::{Location, Problem};
 use crate::import::header::header_key;
 use crate::import::reader::{Cell, column_letters};
+pub use crate::model::evidence::{EvidenceFields, HashKey, LocationKind, NewEvidence, hash_key};
 
 /// The fields of an evidence row, in template order.
 pub const FIELDS: [&str; 9] = [
@@ -240,62 +240,6 @@ impl HeaderMap {
     fn header_of(&self, field: usize) -> Option<String> {
         self.columns[field].map(|c| self.headers[c].clone())
     }
-}
-
-/// Where a row's `location` points.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LocationKind {
-    /// No location given.
-    None,
-    /// A URL, recorded as written and never fetched.
-    Url,
-    /// A regular file inside the evidence root, hashed.
-    File,
-    /// A path inside the root where no file is (flagged).
-    Missing,
-}
-
-impl LocationKind {
-    /// Stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LocationKind::None => "none",
-            LocationKind::Url => "url",
-            LocationKind::File => "file",
-            LocationKind::Missing => "missing",
-        }
-    }
-}
-
-/// One valid evidence row, ready to store.
-#[derive(Debug, Clone)]
-pub struct NewEvidence {
-    /// Row number in the sheet.
-    pub row: usize,
-    /// Index among the evidence rows made from that row (a CSF 1.1 ID can make several).
-    pub succ: u16,
-    /// Field values (trimmed text; dates as ISO).
-    pub values: [String; 9],
-    /// What the location is.
-    pub location_kind: LocationKind,
-    /// SHA-256 (hex) and size of the evidence file, for `File`.
-    pub file: Option<(String, u64)>,
-    /// Extra attributes (header -> text), as JSON.
-    pub extras: String,
-    /// SHA-256 over the content: the idempotence key.
-    pub content_hash: [u8; 32],
-}
-
-/// The first 16 bytes of a content hash: ample to tell rows apart (the odds of two different
-/// rows sharing them, even among a billion rows, are below 10^-20) at two thirds of the size of
-/// a sorted record with the whole hash.
-pub type HashKey = [u8; 16];
-
-/// The key of a content hash.
-pub fn hash_key(h: &[u8; 32]) -> HashKey {
-    let mut k = [0u8; 16];
-    k.copy_from_slice(&h[..16]);
-    k
 }
 
 /// Settings of one import that validation needs.
@@ -535,7 +479,8 @@ impl Validator<'_> {
                 values.clone()
             };
             values[CONTROL] = control;
-            let content_hash = content_hash(&values, &extras, file.as_ref().map(|f| f.0.as_str()));
+            let fields = EvidenceFields::from_values(values);
+            let content_hash = fields.content_hash(&extras, file.as_ref().map(|f| f.0.as_str()));
             let succ = u16::try_from(i).unwrap_or(u16::MAX);
             if let Some(&first) = self.dups.get(&(row, succ)) {
                 problems.push(Problem {
@@ -550,7 +495,7 @@ impl Validator<'_> {
             out.push(NewEvidence {
                 row,
                 succ,
-                values,
+                fields,
                 location_kind: kind,
                 file: file.clone(),
                 extras: extras.clone(),
@@ -743,19 +688,6 @@ fn normalise(p: &Path) -> PathBuf {
         }
     }
     out
-}
-
-/// The idempotence key: SHA-256 over the field values, the extras and the evidence file's hash.
-pub fn content_hash(values: &[String; 9], extras: &str, file_sha: Option<&str>) -> [u8; 32] {
-    let mut h = Sha256::new();
-    for v in values {
-        h.update(v.as_bytes());
-        h.update([0x1f]);
-    }
-    h.update(extras.as_bytes());
-    h.update([0x1f]);
-    h.update(file_sha.unwrap_or("").as_bytes());
-    h.finalize().into()
 }
 
 /// `YYYY-MM-DD`, written directly (chrono's `Display` goes through its formatter).
