@@ -479,6 +479,10 @@ fn clear_leftovers(parent: &Path, name: &str, dest: &Path) {
                 }
             } else if fs::symlink_metadata(path.join(PARTIAL_MARKER)).is_ok_and(|m| m.is_file()) {
                 let _ = fs::remove_dir_all(&path);
+            } else {
+                // Killed between making the folder and marking it: empty, so removing it
+                // (which only works on an empty folder) loses nothing.
+                let _ = fs::remove_dir(&path);
             }
         } else if let Some(pid) = file_name.strip_prefix(&old) {
             let Ok(pid) = pid.parse::<u32>() else { continue };

@@ -246,6 +246,7 @@ fn a_signal_during_an_export_removes_what_it_staged() {
     while leftovers(w.path()).is_empty() && start.elapsed() < Duration::from_secs(60) {
         std::thread::sleep(Duration::from_millis(20));
     }
+    std::thread::sleep(Duration::from_millis(200));
     child.kill().unwrap();
     child.wait().unwrap();
     assert!(!leftovers(w.path()).is_empty());

@@ -12,7 +12,6 @@ pub mod chain;
 pub mod evidence;
 mod frameworks;
 mod migrations;
-mod resolver;
 mod responsibility;
 
 use std::io::Read;
@@ -24,7 +23,6 @@ use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, Transaction,
 pub use assessment::{AssessmentRow, NewAssessment, summary as assessment_summary};
 pub use frameworks::{ControlDetail, ControlFilter, ControlRow, FrameworkRow, Linked, ReplaceSummary};
 pub use migrations::MIGRATIONS;
-pub use resolver::{Resolution, Resolver};
 pub use responsibility::{OverrideRow, ProviderMeta, ProviderRow, Scope};
 
 use crate::embedded;
@@ -78,6 +76,21 @@ pub struct Tx<'c> {
 /// A read snapshot: everything read while it lives sees the catalogue as of one moment.
 pub struct Snapshot<'c> {
     _tx: Transaction<'c>,
+}
+
+/// The IDs of one framework as the catalogue holds them: active elements per level in
+/// document order, and the CSF 1.1 crosswalk (old ID, new ID). What a
+/// [`crate::import::ids::Resolver`] is built from.
+#[derive(Debug, Clone, Default)]
+pub struct IdSet {
+    /// Active subcategory IDs.
+    pub subcategories: Vec<String>,
+    /// Active category IDs.
+    pub categories: Vec<String>,
+    /// Function IDs.
+    pub functions: Vec<String>,
+    /// (CSF 1.1 ID, ID in this framework), distinct.
+    pub crosswalk: Vec<(String, String)>,
 }
 
 /// A finished backup.
@@ -385,6 +398,29 @@ impl Catalogue {
             ))
             .map_err(|e| Error::sqlite("recording the schema version", e))?;
             Ok(())
+        })
+    }
+
+    /// The IDs of `framework_id` (which must be loaded) and its crosswalk.
+    pub fn id_set(&self, framework_id: &str) -> Result<IdSet> {
+        self.require_framework(framework_id)?;
+        let mut ids = self.element_ids(framework_id)?;
+        let mut st = self
+            .conn
+            .prepare("SELECT DISTINCT old_id, new_id FROM successor WHERE framework_id = ?1")
+            .map_err(|e| self.err("reading the crosswalk", e))?;
+        let crosswalk = st
+            .query_map([framework_id], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            })
+            .map_err(|e| self.err("reading the crosswalk", e))?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| self.err("reading the crosswalk", e))?;
+        Ok(IdSet {
+            subcategories: ids.remove("subcategory").unwrap_or_default(),
+            categories: ids.remove("category").unwrap_or_default(),
+            functions: ids.remove("function").unwrap_or_default(),
+            crosswalk,
         })
     }
 

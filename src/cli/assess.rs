@@ -6,11 +6,12 @@ use std::path::PathBuf;
 
 use clap::Subcommand;
 
-use crate::catalogue::{Catalogue, NewAssessment, Resolution};
+use crate::catalogue::{Catalogue, NewAssessment};
 use crate::cli::{Ctx, whoami};
 use crate::embedded::DEFAULT_FRAMEWORK;
 use crate::error::{Error, Location, Problem, Result};
 use crate::import::header::header_key;
+use crate::import::ids::{Legacy, Resolver};
 use crate::model::assessment::Status;
 use crate::model::ownership::Service;
 use crate::output::{Listing, OutputArgs};
@@ -122,7 +123,7 @@ fn record(ctx: &Ctx, args: &Args) -> Result<u8> {
         ));
     }
     let mut cat = ctx.open()?;
-    let (control, legacy) = cat.resolver(DEFAULT_FRAMEWORK)?.resolve_one(id)?;
+    let (control, legacy) = Resolver::load(&cat, DEFAULT_FRAMEWORK)?.resolve_one(id)?;
     if let Some(n) = legacy {
         ctx.msg.warn(n);
     }
@@ -149,7 +150,7 @@ fn record(ctx: &Ctx, args: &Args) -> Result<u8> {
 fn history(ctx: &Ctx, args: &HistoryArgs) -> Result<u8> {
     let cat = ctx.open()?;
     let control = match &args.id {
-        Some(id) => Some(cat.resolver(DEFAULT_FRAMEWORK)?.resolve_one(id)?.0),
+        Some(id) => Some(Resolver::load(&cat, DEFAULT_FRAMEWORK)?.resolve_one(id)?.0),
         None => None,
     };
     let mut l = Listing::new(&[
@@ -245,7 +246,7 @@ fn import(ctx: &Ctx, args: &ImportArgs) -> Result<u8> {
         )));
     };
     let mut cat = ctx.open()?;
-    let resolver = cat.resolver(DEFAULT_FRAMEWORK)?;
+    let resolver = Resolver::load(&cat, DEFAULT_FRAMEWORK)?;
     let header = &t.rows[h].1;
     let default_by = whoami(args.by.as_deref());
     let mut problems = Vec::new();
@@ -273,27 +274,8 @@ fn import(ctx: &Ctx, args: &ImportArgs) -> Result<u8> {
                 message,
             });
         };
-        let control = match resolver.resolve(get("control_id")) {
-            Ok(Resolution::Active(id)) if id.contains('-') => Some(id),
-            Ok(Resolution::Active(id)) => {
-                bad(
-                    "control_id",
-                    get("control_id"),
-                    format!("`{id}` is a function or category; expected a subcategory"),
-                );
-                None
-            }
-            Ok(Resolution::Legacy { old, successors }) => {
-                bad(
-                    "control_id",
-                    get("control_id"),
-                    format!(
-                        "`{old}` is a CSF 1.1 identifier; use its CSF 2.0 successor(s): {}",
-                        successors.join(", ")
-                    ),
-                );
-                None
-            }
+        let control = match resolver.subcategories_for(get("control_id"), Legacy::Refuse("")) {
+            Ok(found) => found.ids.into_iter().next(),
             Err(m) => {
                 bad("control_id", get("control_id"), m);
                 None

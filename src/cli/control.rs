@@ -3,11 +3,12 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 
-use crate::catalogue::{ControlDetail, ControlFilter, Resolution};
+use crate::catalogue::{ControlDetail, ControlFilter};
 use crate::cli::Ctx;
 use crate::embedded::DEFAULT_FRAMEWORK;
 use crate::error::{Error, Result};
 use crate::ids;
+use crate::import::ids::{Resolution, Resolver};
 use crate::output::{Format, Listing, OutputArgs};
 
 /// Arguments of `csfkit controls`.
@@ -57,7 +58,7 @@ pub struct ShowArgs {
 }
 
 fn level_filter(
-    resolver: &crate::catalogue::Resolver,
+    resolver: &crate::import::ids::Resolver,
     input: Option<&str>,
     want: ids::Level,
     what: &str,
@@ -87,7 +88,7 @@ fn level_filter(
 /// Runs `csfkit controls`.
 pub fn list(ctx: &Ctx, args: &ListArgs) -> Result<u8> {
     let cat = ctx.open()?;
-    let resolver = cat.resolver(&args.framework)?;
+    let resolver = Resolver::load(&cat, &args.framework)?;
     let filter = ControlFilter {
         framework: args.framework.clone(),
         function: level_filter(
@@ -119,7 +120,7 @@ pub fn list(ctx: &Ctx, args: &ListArgs) -> Result<u8> {
 /// Runs `csfkit control`.
 pub fn show(ctx: &Ctx, args: &ShowArgs) -> Result<u8> {
     let cat = ctx.open()?;
-    let resolver = cat.resolver(&args.framework)?;
+    let resolver = Resolver::load(&cat, &args.framework)?;
     let resolution = resolver.resolve(&args.id).map_err(Error::Data)?;
     let detail = match &resolution {
         Resolution::Active(id) => cat.control_detail(&args.framework, id)?,

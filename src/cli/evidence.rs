@@ -12,6 +12,7 @@ use crate::cli::{Ctx, whoami};
 use crate::embedded::DEFAULT_FRAMEWORK;
 use crate::error::{Error, Result};
 use crate::import::evidence;
+use crate::import::ids::Resolver;
 use crate::import::validate::Warning;
 use crate::model::evidence::{Freshness, freshness};
 use crate::output::{Listing, OutputArgs};
@@ -292,7 +293,7 @@ fn parse_maps(maps: &[String]) -> Result<Vec<(String, String)>> {
 fn list(ctx: &Ctx, args: &ListArgs) -> Result<u8> {
     let cat = ctx.open()?;
     let control = match &args.control {
-        Some(id) => Some(cat.resolver(DEFAULT_FRAMEWORK)?.resolve_one(id)?.0),
+        Some(id) => Some(Resolver::load(&cat, DEFAULT_FRAMEWORK)?.resolve_one(id)?.0),
         None => None,
     };
     let as_of = match args.as_of {

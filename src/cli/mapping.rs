@@ -7,11 +7,12 @@ use std::path::PathBuf;
 
 use clap::{Subcommand, ValueEnum};
 
-use crate::catalogue::{Catalogue, ProviderMeta, Resolution};
+use crate::catalogue::{Catalogue, ProviderMeta};
 use crate::cli::Ctx;
 use crate::embedded::DEFAULT_FRAMEWORK;
 use crate::error::{Error, Location, Problem, Result};
 use crate::import::header::header_key;
+use crate::import::ids::{Legacy, Resolver};
 use crate::import::reader::RawTable;
 use crate::mapping::{self, Answers, ccm_answer, ccm_key, fedramp_answer, sp800_53_key};
 use crate::model::ownership::{Cell, Ownership, Service, join_services};
@@ -338,16 +339,11 @@ fn import_csfkit(
         |t| t.find_header(&mapping::CSFKIT_HEADER).is_some(),
         "csfkit matrix",
     )?;
-    let resolver = cat.resolver(DEFAULT_FRAMEWORK)?;
-    let resolve = |s: &str| match resolver.resolve(s)? {
-        Resolution::Active(id) if id.contains('-') => Ok(id),
-        Resolution::Active(id) => Err(format!(
-            "`{id}` is a function or category; expected a subcategory such as GV.OC-01"
-        )),
-        Resolution::Legacy { old, successors } => Err(format!(
-            "`{old}` is a CSF 1.1 identifier; a matrix needs CSF 2.0 subcategories (here: {})",
-            successors.join(", ")
-        )),
+    let resolver = Resolver::load(&cat, DEFAULT_FRAMEWORK)?;
+    let resolve = |s: &str| {
+        resolver
+            .subcategories_for(s, Legacy::Refuse(" (a matrix needs CSF 2.0 subcategories)"))
+            .map(|found| found.ids.into_iter().next().unwrap_or_default())
     };
     let cells = mapping::parse_csfkit(t, &resolve).map_err(|problems| Error::Invalid {
         file: t.file.clone(),
@@ -576,7 +572,7 @@ fn references(
 
 /// Prints what was mapped: counts per ownership value and service model, and what is missing.
 fn report(ctx: &Ctx, cat: &Catalogue, cells: &[Cell], services: &[Service]) -> Result<()> {
-    let all = cat.resolver(DEFAULT_FRAMEWORK)?.subcategories().to_vec();
+    let all = Resolver::load(&cat, DEFAULT_FRAMEWORK)?.subcategories().to_vec();
     for s in services {
         let mine: Vec<&Cell> = cells.iter().filter(|c| c.service == *s).collect();
         let count = |o: Ownership| mine.iter().filter(|c| c.ownership == o).count();

@@ -7,6 +7,7 @@ use crate::cli::scope::ScopeArgs;
 use crate::cli::{Ctx, whoami};
 use crate::embedded::DEFAULT_FRAMEWORK;
 use crate::error::{Error, Result};
+use crate::import::ids::Resolver;
 use crate::matrix;
 use crate::model::ownership::{Ownership, Service};
 use crate::output::{Listing, OutputArgs};
@@ -120,7 +121,7 @@ fn change(
         ));
     }
     let mut cat = ctx.open()?;
-    let (control, note) = cat.resolver(DEFAULT_FRAMEWORK)?.resolve_one(id)?;
+    let (control, note) = Resolver::load(&cat, DEFAULT_FRAMEWORK)?.resolve_one(id)?;
     if let Some(n) = note {
         ctx.msg.warn(n);
     }
@@ -154,7 +155,7 @@ fn change(
 fn history(ctx: &Ctx, args: &HistoryArgs) -> Result<u8> {
     let cat = ctx.open()?;
     let control = match &args.id {
-        Some(id) => Some(cat.resolver(DEFAULT_FRAMEWORK)?.resolve_one(id)?.0),
+        Some(id) => Some(Resolver::load(&cat, DEFAULT_FRAMEWORK)?.resolve_one(id)?.0),
         None => None,
     };
     let rows = cat.override_history(None, control.as_deref())?;

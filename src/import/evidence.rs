@@ -15,6 +15,7 @@ use crate::catalogue::{Catalogue, Outcome, Tx};
 use crate::embedded::DEFAULT_FRAMEWORK;
 use crate::error::{Error, Problem, Result};
 use crate::import::header::HEADER_SEARCH_ROWS;
+use crate::import::ids::Resolver;
 use crate::import::keysort::{Rec, Sorter};
 use crate::import::reader::{self as workbook, Cell, Format, Limits};
 use crate::import::validate::{ERRORS_COLUMN, FIELDS, HeaderMap, NewEvidence, Validator, Warning, hash_key};
@@ -179,7 +180,7 @@ pub fn import(cat: &mut Catalogue, prepared: Prepared<'_>, progress: &dyn Progre
     };
     let size = stamp.0;
     let overrides = &args.map;
-    let resolver = cat.resolver(DEFAULT_FRAMEWORK)?;
+    let resolver = Resolver::load(&cat, DEFAULT_FRAMEWORK)?;
 
     let limits = Limits::for_size(size);
     install_quiet_panic_hook();

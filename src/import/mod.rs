@@ -6,6 +6,7 @@
 pub mod evidence;
 pub mod framework;
 pub mod header;
+pub mod ids;
 pub mod keysort;
 pub mod reader;
 pub mod validate;

@@ -9,9 +9,9 @@ use std::path::{Component, Path, PathBuf};
 
 use chrono::NaiveDate;
 
-use crate::catalogue::{Resolution, Resolver};
 use crate::error::{Location, Problem};
 use crate::import::header::header_key;
+use crate::import::ids::{Legacy, Resolver};
 use crate::import::reader::{Cell, column_letters};
 pub use crate::model::evidence::{EvidenceFields, HashKey, LocationKind, NewEvidence, hash_key};
 
@@ -337,53 +337,26 @@ impl Validator<'_> {
         // Control IDs: exact spelling fast, everything else through the resolver.
         let mut controls = Vec::new();
         if !values[CONTROL].is_empty() {
-            let input = values[CONTROL].clone();
-            if self.resolver.is_subcategory(&input) {
-                controls.push(input);
+            let legacy = if self.strict {
+                Legacy::Refuse(" (refused by --strict)")
             } else {
-                match self.resolver.resolve(&input) {
-                    Ok(Resolution::Active(id)) if id.contains('-') => controls.push(id),
-                    Ok(Resolution::Active(id)) => problems.push(Problem {
-                        location: self.loc(row, Some(CONTROL)),
-                        value: Some(input),
-                        message: format!(
-                            "`{id}` is a function or category; evidence attaches to a subcategory such as {}",
-                            self.resolver
-                                .subcategories()
-                                .iter()
-                                .find(|s| s.starts_with(id.as_str()))
-                                .cloned()
-                                .unwrap_or_else(|| "GV.OC-01".into())
-                        ),
-                    }),
-                    Ok(Resolution::Legacy { old, successors }) => {
-                        if self.strict {
-                            problems.push(Problem {
-                                location: self.loc(row, Some(CONTROL)),
-                                value: Some(input),
-                                message: format!(
-                                    "`{old}` is a CSF 1.1 ID (refused by --strict); use its CSF 2.0 successor{}: {}",
-                                    if successors.len() > 1 { "s" } else { "" },
-                                    successors.join(", ")
-                                ),
-                            });
-                        } else {
-                            warnings.push(Warning {
-                                location: self.loc(row, Some(CONTROL)),
-                                message: format!(
-                                    "CSF 1.1 `{old}` recorded against CSF 2.0 {}",
-                                    successors.join(", ")
-                                ),
-                            });
-                            controls.extend(successors);
-                        }
+                Legacy::Expand
+            };
+            match self.resolver.subcategories_for(&values[CONTROL], legacy) {
+                Ok(found) => {
+                    if let Some(message) = found.warning {
+                        warnings.push(Warning {
+                            location: self.loc(row, Some(CONTROL)),
+                            message,
+                        });
                     }
-                    Err(m) => problems.push(Problem {
-                        location: self.loc(row, Some(CONTROL)),
-                        value: Some(input),
-                        message: m,
-                    }),
+                    controls = found.ids;
                 }
+                Err(message) => problems.push(Problem {
+                    location: self.loc(row, Some(CONTROL)),
+                    value: Some(values[CONTROL].clone()),
+                    message,
+                }),
             }
         }
         let collected = self.date(row, COLLECTED, cell(COLLECTED), &mut problems);

@@ -7,7 +7,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::Catalogue;
+use crate::catalogue::Catalogue;
 use crate::error::{Error, Result};
 use crate::ids::{self, IdError, Level};
 
@@ -23,6 +23,25 @@ pub enum Resolution {
         /// Successors in document order (never empty).
         successors: Vec<String>,
     },
+}
+
+/// What an importer does with a CSF 1.1 ID: the one legacy-ID policy, with each importer
+/// naming its case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Legacy {
+    /// Record it against its CSF 2.0 successors, with a warning (evidence).
+    Expand,
+    /// Refuse it, naming its successors; the text says why (`--strict`, a matrix).
+    Refuse(&'static str),
+}
+
+/// The CSF 2.0 subcategories an input stands for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Subcategories {
+    /// One ID, or the successors of a CSF 1.1 ID (in document order).
+    pub ids: Vec<String>,
+    /// Said when a CSF 1.1 ID was expanded.
+    pub warning: Option<String>,
 }
 
 /// Resolves IDs against one framework.
@@ -102,6 +121,50 @@ impl Resolver {
         ))
     }
 
+    /// The subcategories `input` stands for, under `legacy`: an exact spelling at once; a
+    /// function or category refused (naming a subcategory under it); a CSF 1.1 ID expanded to
+    /// its successors or refused; anything else refused with the nearest real IDs.
+    pub fn subcategories_for(
+        &self,
+        input: &str,
+        legacy: Legacy,
+    ) -> std::result::Result<Subcategories, String> {
+        if self.is_subcategory(input) {
+            return Ok(Subcategories {
+                ids: vec![input.to_string()],
+                warning: None,
+            });
+        }
+        match self.resolve(input)? {
+            Resolution::Active(id) if id.contains('-') => Ok(Subcategories {
+                ids: vec![id],
+                warning: None,
+            }),
+            Resolution::Active(id) => Err(format!(
+                "`{id}` is a function or category; expected a subcategory such as {}",
+                self.subcategories
+                    .iter()
+                    .find(|s| s.starts_with(id.as_str()))
+                    .cloned()
+                    .unwrap_or_else(|| "GV.OC-01".into())
+            )),
+            Resolution::Legacy { old, successors } => match legacy {
+                Legacy::Expand => Ok(Subcategories {
+                    warning: Some(format!(
+                        "CSF 1.1 `{old}` recorded against CSF 2.0 {}",
+                        successors.join(", ")
+                    )),
+                    ids: successors,
+                }),
+                Legacy::Refuse(why) => Err(format!(
+                    "`{old}` is a CSF 1.1 ID{why}; use its CSF 2.0 successor{}: {}",
+                    if successors.len() > 1 { "s" } else { "" },
+                    successors.join(", ")
+                )),
+            },
+        }
+    }
+
     /// Resolves `input` to exactly one active subcategory or fails with a data error.
     /// A CSF 1.1 ID with one successor is accepted (the note says so).
     pub fn resolve_one(&self, input: &str) -> Result<(String, Option<String>)> {
@@ -119,14 +182,13 @@ impl Resolver {
     }
 }
 
-impl Catalogue {
-    /// A resolver for `framework_id` (which must be loaded).
-    pub fn resolver(&self, framework_id: &str) -> Result<Resolver> {
-        self.require_framework(framework_id)?;
-        let mut ids = self.element_ids(framework_id)?;
-        let subcategories = ids.remove("subcategory").unwrap_or_default();
-        let categories = ids.remove("category").unwrap_or_default();
-        let functions = ids.remove("function").unwrap_or_default();
+impl Resolver {
+    /// A resolver for `framework_id` of the catalogue (which must be loaded).
+    pub fn load(cat: &Catalogue, framework_id: &str) -> Result<Resolver> {
+        let set = cat.id_set(framework_id)?;
+        let subcategories = set.subcategories;
+        let categories = set.categories;
+        let functions = set.functions;
         let padded = subcategories
             .first()
             .and_then(|s| s.rsplit_once('-'))
@@ -144,17 +206,7 @@ impl Catalogue {
             .map(|(i, s)| (s.as_str(), i))
             .collect();
         let mut successors: HashMap<String, Vec<String>> = HashMap::new();
-        let mut st = self
-            .conn()
-            .prepare("SELECT DISTINCT old_id, new_id FROM successor WHERE framework_id = ?1")
-            .map_err(|e| self.err("reading the crosswalk", e))?;
-        let rows = st
-            .query_map([framework_id], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-            })
-            .map_err(|e| self.err("reading the crosswalk", e))?;
-        for row in rows {
-            let (old, new) = row.map_err(|e| self.err("reading the crosswalk", e))?;
+        for (old, new) in set.crosswalk {
             // Only successors at the same level are answers: a subcategory maps to subcategories.
             let same_level = old.contains('-') == new.contains('-');
             if same_level && active.contains(&new) {
