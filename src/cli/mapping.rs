@@ -339,7 +339,7 @@ fn import_csfkit(
         |t| t.find_header(&mapping::CSFKIT_HEADER).is_some(),
         "csfkit matrix",
     )?;
-    let resolver = Resolver::load(&cat, DEFAULT_FRAMEWORK)?;
+    let resolver = Resolver::load(cat, DEFAULT_FRAMEWORK)?;
     let resolve = |s: &str| {
         resolver
             .subcategories_for(s, Legacy::Refuse(" (a matrix needs CSF 2.0 subcategories)"))
@@ -572,7 +572,7 @@ fn references(
 
 /// Prints what was mapped: counts per ownership value and service model, and what is missing.
 fn report(ctx: &Ctx, cat: &Catalogue, cells: &[Cell], services: &[Service]) -> Result<()> {
-    let all = Resolver::load(&cat, DEFAULT_FRAMEWORK)?.subcategories().to_vec();
+    let all = Resolver::load(cat, DEFAULT_FRAMEWORK)?.subcategories().to_vec();
     for s in services {
         let mine: Vec<&Cell> = cells.iter().filter(|c| c.service == *s).collect();
         let count = |o: Ownership| mine.iter().filter(|c| c.ownership == o).count();

@@ -180,7 +180,7 @@ pub fn import(cat: &mut Catalogue, prepared: Prepared<'_>, progress: &dyn Progre
     };
     let size = stamp.0;
     let overrides = &args.map;
-    let resolver = Resolver::load(&cat, DEFAULT_FRAMEWORK)?;
+    let resolver = Resolver::load(cat, DEFAULT_FRAMEWORK)?;
 
     let limits = Limits::for_size(size);
     install_quiet_panic_hook();
