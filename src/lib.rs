@@ -19,7 +19,6 @@ pub mod embedded;
 pub mod error;
 pub mod ids;
 pub mod import;
-pub mod mapping;
 pub mod matrix;
 pub mod model;
 pub mod output;

@@ -605,7 +605,7 @@ fn needs_load(current: Option<(String, String)>, sha: &str) -> bool {
 fn embedded_matrices(
     frameworks: &[crate::import::framework::FrameworkData],
 ) -> Result<Vec<(ProviderMeta, Vec<crate::model::ownership::Cell>)>> {
-    use crate::mapping::parse_csfkit;
+    use crate::import::matrix::parse_csfkit;
     use crate::model::ownership::{Service, parse_services};
     let broken = |m: String| {
         Error::Failed(format!(

@@ -1,7 +1,6 @@
 //! `csfkit assess`: record the implementation status of a control (one at a time or from a
 //! spreadsheet), and show the append-only history.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 
 use clap::Subcommand;
@@ -9,9 +8,9 @@ use clap::Subcommand;
 use crate::catalogue::{Catalogue, NewAssessment};
 use crate::cli::{Ctx, whoami};
 use crate::embedded::DEFAULT_FRAMEWORK;
-use crate::error::{Error, Location, Problem, Result};
-use crate::import::header::header_key;
-use crate::import::ids::{Legacy, Resolver};
+use crate::error::{Error, Result};
+use crate::import::assess;
+use crate::import::ids::Resolver;
 use crate::model::assessment::Status;
 use crate::model::ownership::Service;
 use crate::output::{Listing, OutputArgs};
@@ -185,170 +184,19 @@ fn history(ctx: &Ctx, args: &HistoryArgs) -> Result<u8> {
     Ok(0)
 }
 
-/// Header synonyms of the assessment import, compared ignoring case, spaces and punctuation.
-const FIELDS: &[(&str, &[&str])] = &[
-    (
-        "control_id",
-        &[
-            "controlid",
-            "control",
-            "csfid",
-            "subcategory",
-            "requirement",
-            "id",
-        ],
-    ),
-    ("status", &["status", "implementationstatus", "implementation"]),
-    ("note", &["note", "notes", "justification", "comment", "comments"]),
-    ("by", &["by", "assessedby", "assessor", "owner"]),
-    ("service", &["service", "servicemodel"]),
-];
-
 fn import(ctx: &Ctx, args: &ImportArgs) -> Result<u8> {
-    let bytes = crate::util::fs::read_regular(&args.file).map_err(|e| Error::InputMissing {
-        path: args.file.clone(),
-        source: e,
-    })?;
-    let tables = crate::import::reader::read_tables(&args.file)?;
-    // The header row: the first row (of the chosen sheet) naming a control and a status column.
-    let mut found = None;
-    for t in &tables {
-        if let Some(s) = &args.sheet {
-            if !t.sheet.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(s)) {
-                continue;
-            }
-        }
-        for (i, (_, cells)) in t.rows.iter().enumerate().take(30) {
-            let mut cols: HashMap<&str, usize> = HashMap::new();
-            for (c, h) in cells.iter().enumerate() {
-                let k = header_key(h);
-                if let Some((f, _)) = FIELDS.iter().find(|(_, syn)| syn.contains(&k.as_str())) {
-                    cols.entry(f).or_insert(c);
-                }
-            }
-            if cols.contains_key("control_id") && cols.contains_key("status") {
-                found = Some((t, i, cols));
-                break;
-            }
-        }
-        if found.is_some() {
-            break;
-        }
-    }
-    let Some((t, h, cols)) = found else {
-        return Err(Error::Data(format!(
-            "{}: no header row with a control column (Control ID, Control, CSF ID, Subcategory) and a status column (Status, Implementation Status){}",
-            args.file.display(),
-            args.sheet
-                .as_ref()
-                .map(|s| format!(" in sheet `{s}`"))
-                .unwrap_or_default()
-        )));
-    };
+    let read = assess::read(&args.file, args.sheet.as_deref())?;
     let mut cat = ctx.open()?;
     let resolver = Resolver::load(&cat, DEFAULT_FRAMEWORK)?;
-    let header = &t.rows[h].1;
-    let default_by = whoami(args.by.as_deref());
-    let mut problems = Vec::new();
-    let mut records = Vec::new();
-    let mut seen: HashMap<(String, Option<Service>), usize> = HashMap::new();
-    for (row_no, row) in &t.rows[h + 1..] {
-        let get = |f: &str| {
-            cols.get(f)
-                .and_then(|c| row.get(*c))
-                .map(|s| s.trim())
-                .unwrap_or("")
-        };
-        if FIELDS.iter().all(|(f, _)| get(f).is_empty()) {
-            continue;
-        }
-        let mut bad = |f: &str, value: &str, message: String| {
-            problems.push(Problem {
-                location: Location {
-                    file: t.file.clone(),
-                    sheet: t.sheet.clone(),
-                    row: Some(*row_no),
-                    column: cols.get(f).and_then(|c| header.get(*c)).cloned(),
-                },
-                value: Some(value.to_string()),
-                message,
-            });
-        };
-        let control = match resolver.subcategories_for(get("control_id"), Legacy::Refuse("")) {
-            Ok(found) => found.ids.into_iter().next(),
-            Err(m) => {
-                bad("control_id", get("control_id"), m);
-                None
-            }
-        };
-        let status = match get("status").parse::<Status>() {
-            Ok(s) => Some(s),
-            Err(m) => {
-                bad("status", get("status"), m);
-                None
-            }
-        };
-        let service = if get("service").is_empty() {
-            None
-        } else {
-            match get("service").parse::<Service>() {
-                Ok(s) => Some(s),
-                Err(m) => {
-                    bad("service", get("service"), m);
-                    None
-                }
-            }
-        };
-        if status == Some(Status::NotApplicable) && get("note").is_empty() {
-            bad(
-                "note",
-                "",
-                "not-applicable needs a justification in the note column".into(),
-            );
-            continue;
-        }
-        if let (Some(c), Some(s)) = (control, status) {
-            if let Some(first) = seen.insert((c.clone(), service), *row_no) {
-                bad(
-                    "control_id",
-                    get("control_id"),
-                    format!("{c} is already assessed on row {first}"),
-                );
-                continue;
-            }
-            records.push(NewAssessment {
-                control_id: c,
-                service,
-                status: s,
-                note: get("note").to_string(),
-                by: if get("by").is_empty() {
-                    default_by.clone()
-                } else {
-                    get("by").to_string()
-                },
-            });
-        }
-    }
-    if !problems.is_empty() {
-        return Err(Error::Invalid {
-            file: t.file.clone(),
-            problems,
-        });
-    }
-    let name = args
-        .file
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let source = format!("import {name} ({})", crate::util::sha256_hex(&bytes));
+    let records = assess::validate(&read, &resolver, &whoami(args.by.as_deref()))?;
     ctx.msg
-        .note(format!("{name}: {} assessment rows valid", records.len()));
+        .note(format!("{}: {} assessment rows valid", read.name, records.len()));
     if args.dry_run {
         ctx.msg.note("dry run: nothing was recorded");
         return Ok(0);
     }
     let system = system_in_scope(&cat)?;
-    cat.record_assessments(&system, &source, &records)?;
+    cat.record_assessments(&system, &read.source, &records)?;
     ctx.msg.note(format!("recorded {} assessments", records.len()));
     Ok(0)
 }

@@ -3,10 +3,12 @@
 //! Importers return typed reports and hand typed records to the catalogue's write API; none
 //! of them opens the catalogue itself.
 
+pub mod assess;
 pub mod evidence;
 pub mod framework;
 pub mod header;
 pub mod ids;
 pub mod keysort;
+pub mod matrix;
 pub mod reader;
 pub mod validate;

@@ -1,16 +1,17 @@
-//! Shared responsibility as data: service models, ownership values, responsibility matrices in
-//! the csfkit layout, and the projection of FedRAMP CRM and CSA CCM answers onto CSF 2.0.
-//!
-//! This module reads and writes matrix *files* and does the reasoning that turns a provider's
-//! answers into ownership; it never touches the catalogue. Which subcategory references which
-//! SP 800-53 or CCM control comes in as plain maps from the caller.
+//! The provider matrix import: a responsibility matrix in the csfkit layout, a FedRAMP CRM
+//! workbook or a CSA CCM workbook, read through the one table reader, validated, and (for
+//! FedRAMP and CCM) projected onto CSF 2.0 through the NIST export's informative references.
+//! Every problem is reported at once; the cells go to the catalogue only if all are valid.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::model::ownership::{Cell, Ownership, Service};
 
-use crate::error::{Location, Problem};
+use crate::catalogue::Catalogue;
+use crate::embedded::DEFAULT_FRAMEWORK;
+use crate::error::{Error, Location, Problem, Result};
 use crate::import::header::header_key;
+use crate::import::ids::{Legacy, Resolver};
 use crate::import::reader::RawTable;
 
 /// The csfkit matrix layout's header, in order.
@@ -367,4 +368,333 @@ mod tests {
         assert_eq!(ccm_answer("Shared CSP and CSC"), Ok(Some(Answer::Partial)));
         assert_eq!(ccm_answer("CSC-Owned"), Ok(Some(Answer::No)));
     }
+}
+
+/// Matrix file layouts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Layout {
+    /// The csfkit matrix layout.
+    Csfkit,
+    /// FedRAMP Rev 5 CRM workbook.
+    FedrampCrm,
+    /// CSA Cloud Controls Matrix v4 workbook.
+    CsaCcm,
+}
+
+impl Layout {
+    /// The name stored with the provider.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Layout::Csfkit => "csfkit",
+            Layout::FedrampCrm => "fedramp-crm",
+            Layout::CsaCcm => "csa-ccm",
+        }
+    }
+}
+
+/// The layout of a file, from its headers.
+pub fn detect_layout(tables: &[RawTable]) -> Option<Layout> {
+    for t in tables {
+        if t.find_header(&CSFKIT_HEADER).is_some() {
+            return Some(Layout::Csfkit);
+        }
+    }
+    for t in tables {
+        if t.find_header(&["Control ID", "Can Be Inherited from CSP"])
+            .is_some()
+        {
+            return Some(Layout::FedrampCrm);
+        }
+    }
+    tables
+        .iter()
+        .any(|t| ccm_header(t).is_some())
+        .then_some(Layout::CsaCcm)
+}
+
+fn pick<'a>(
+    tables: &'a [RawTable],
+    sheet: Option<&str>,
+    fits: impl Fn(&RawTable) -> bool,
+    what: &str,
+) -> Result<&'a RawTable> {
+    if let Some(name) = sheet {
+        return tables
+            .iter()
+            .find(|t| {
+                t.sheet
+                    .as_deref()
+                    .is_some_and(|s| s.eq_ignore_ascii_case(name.trim()))
+            })
+            .ok_or_else(|| {
+                Error::Data(format!(
+                    "no sheet `{name}`; sheets: {}",
+                    tables
+                        .iter()
+                        .filter_map(|t| t.sheet.clone())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))
+            });
+    }
+    let fitting: Vec<&RawTable> = tables.iter().filter(|t| fits(t)).collect();
+    match fitting.as_slice() {
+        [one] => Ok(one),
+        [] => Err(Error::Data(format!(
+            "{}: no sheet has the {what} header",
+            tables.first().map_or("", |t| t.file.as_str())
+        ))),
+        many => Err(Error::Usage(format!(
+            "several sheets hold a {what}: {}; choose one with --sheet",
+            many.iter()
+                .filter_map(|t| t.sheet.clone())
+                .map(|s| format!("`{s}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+    }
+}
+
+/// Reads a matrix in the csfkit layout (the sheet `sheet`, or the one with its header).
+pub fn import_csfkit(
+    cat: &Catalogue,
+    tables: &[RawTable],
+    sheet: Option<&str>,
+) -> Result<(Vec<Cell>, Option<String>)> {
+    let t = pick(
+        tables,
+        sheet,
+        |t| t.find_header(&CSFKIT_HEADER).is_some(),
+        "csfkit matrix",
+    )?;
+    let resolver = Resolver::load(cat, DEFAULT_FRAMEWORK)?;
+    let resolve = |s: &str| {
+        resolver
+            .subcategories_for(s, Legacy::Refuse(" (a matrix needs CSF 2.0 subcategories)"))
+            .map(|found| found.ids.into_iter().next().unwrap_or_default())
+    };
+    let cells = parse_csfkit(t, &resolve).map_err(|problems| Error::Invalid {
+        file: t.file.clone(),
+        problems,
+    })?;
+    Ok((cells, t.sheet.clone()))
+}
+
+/// (column of Control ID, header row index, column of the answer, column of the text)
+fn fedramp_header(t: &RawTable) -> Option<(usize, usize, usize, Option<usize>)> {
+    let (h, cols) = t.find_header(&["Control ID", "Can Be Inherited from CSP"])?;
+    let text = t.rows[h]
+        .1
+        .iter()
+        .position(|c| header_key(c).starts_with("specificinheritance"));
+    Some((h, cols[0], cols[1], text))
+}
+
+/// Reads a FedRAMP CRM (the filled-in worksheet, or `sheet`) and projects its answers for
+/// `service` onto CSF 2.0.
+pub fn import_fedramp(
+    cat: &Catalogue,
+    tables: &[RawTable],
+    sheet: Option<&str>,
+    service: Service,
+) -> Result<(Vec<Cell>, Option<String>)> {
+    // Prefer the worksheet that was actually filled in when several baselines are present.
+    let answered = |t: &RawTable| {
+        fedramp_header(t).is_some_and(|(h, _, a, _)| {
+            t.rows[h + 1..]
+                .iter()
+                .any(|(_, r)| r.get(a).is_some_and(|v| !v.trim().is_empty()))
+        })
+    };
+    let t = if sheet.is_none() && tables.iter().filter(|t| answered(t)).count() == 1 {
+        tables.iter().find(|t| answered(t)).unwrap_or(&tables[0])
+    } else {
+        pick(tables, sheet, |t| fedramp_header(t).is_some(), "FedRAMP CRM")?
+    };
+    let Some((h, id_col, ans_col, text_col)) = fedramp_header(t) else {
+        return Err(Error::Data(format!(
+            "{}{}: no header row with `Control ID` and `Can Be Inherited from CSP`",
+            t.file,
+            t.sheet
+                .as_deref()
+                .map(|s| format!(", sheet `{s}`"))
+                .unwrap_or_default()
+        )));
+    };
+    let mut answers = Answers::default();
+    let mut problems = Vec::new();
+    let header = &t.rows[h].1;
+    for (row_no, row) in &t.rows[h + 1..] {
+        let id = row.get(id_col).map(|s| s.trim()).unwrap_or("");
+        if id.is_empty() {
+            continue;
+        }
+        let loc = |col: usize| Location {
+            file: t.file.clone(),
+            sheet: t.sheet.clone(),
+            row: Some(*row_no),
+            column: header.get(col).cloned(),
+        };
+        let Some(key) = sp800_53_key(id) else {
+            problems.push(Problem {
+                location: loc(id_col),
+                value: Some(id.to_string()),
+                message: "expected an SP 800-53 control such as AC-2, AC-2(a), AC-2(1) or AC-2(1)(a)".into(),
+            });
+            continue;
+        };
+        answers.seen.insert(key.clone());
+        let raw = row.get(ans_col).map(|s| s.as_str()).unwrap_or("");
+        match fedramp_answer(raw) {
+            Ok(Some(a)) => answers.parts.entry(key.clone()).or_default().push(a),
+            Ok(None) => {}
+            Err(m) => problems.push(Problem {
+                location: loc(ans_col),
+                value: Some(raw.trim().to_string()),
+                message: m,
+            }),
+        }
+        if let Some(tc) = text_col {
+            let text = row.get(tc).map(|s| s.trim()).unwrap_or("");
+            if !text.is_empty() {
+                let v = answers.texts.entry(key).or_default();
+                if !v.iter().any(|x| x == text) {
+                    v.push(text.to_string());
+                }
+            }
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Error::Invalid {
+            file: t.file.clone(),
+            problems,
+        });
+    }
+    let refs = references(cat, "SP 800-53 Rev 5.2.0", sp800_53_key)?;
+    let source = format!("FedRAMP CRM ({})", t.sheet.clone().unwrap_or_default());
+    Ok((project(&refs, &answers, service, &source), t.sheet.clone()))
+}
+
+/// (header row index, Control ID column, [(service, column)])
+/// Header row, control column, and the column of each service model.
+type CcmHeader = (usize, usize, Vec<(Service, usize)>);
+
+fn ccm_header(t: &RawTable) -> Option<CcmHeader> {
+    for (i, (_, cells)) in t.rows.iter().enumerate().take(30) {
+        let Some(id_col) = cells.iter().position(|c| header_key(c) == "controlid") else {
+            continue;
+        };
+        // IaaS / PaaS / SaaS sit in the header row or in a sub-header row below it.
+        for j in [i, i + 1] {
+            let Some((_, row)) = t.rows.get(j) else { continue };
+            let col = |name: &str| row.iter().position(|c| header_key(c) == name);
+            if let (Some(a), Some(b), Some(c)) = (col("iaas"), col("paas"), col("saas")) {
+                return Some((
+                    j,
+                    id_col,
+                    vec![(Service::Iaas, a), (Service::Paas, b), (Service::Saas, c)],
+                ));
+            }
+        }
+    }
+    None
+}
+
+/// Reads a CSA CCM workbook (sheet `CCM`, or `sheet`) and projects its IaaS, PaaS and SaaS
+/// ownership onto CSF 2.0.
+pub fn import_ccm(
+    cat: &Catalogue,
+    tables: &[RawTable],
+    sheet: Option<&str>,
+) -> Result<(Vec<Cell>, Option<String>)> {
+    let t = match sheet {
+        Some(_) => pick(tables, sheet, |t| ccm_header(t).is_some(), "CCM")?,
+        None => tables
+            .iter()
+            .find(|t| t.sheet.as_deref() == Some("CCM") && ccm_header(t).is_some())
+            .map_or_else(|| pick(tables, None, |t| ccm_header(t).is_some(), "CCM"), Ok)?,
+    };
+    let Some((h, id_col, service_cols)) = ccm_header(t) else {
+        return Err(Error::Data(format!(
+            "{}: no CCM header (`Control ID` with IaaS, PaaS and SaaS columns)",
+            t.file
+        )));
+    };
+    let header = &t.rows[h].1;
+    let mut per_service: BTreeMap<Service, Answers> = BTreeMap::new();
+    let mut problems = Vec::new();
+    for (row_no, row) in &t.rows[h + 1..] {
+        let id = row.get(id_col).map(|s| s.trim()).unwrap_or("");
+        if id.is_empty() {
+            continue;
+        }
+        let Some(key) = ccm_key(id) else {
+            problems.push(Problem {
+                location: Location {
+                    file: t.file.clone(),
+                    sheet: t.sheet.clone(),
+                    row: Some(*row_no),
+                    column: Some("Control ID".into()),
+                },
+                value: Some(id.to_string()),
+                message: "expected a CCM control ID such as IAM-01".into(),
+            });
+            continue;
+        };
+        for (service, col) in &service_cols {
+            let answers = per_service.entry(*service).or_default();
+            answers.seen.insert(key.clone());
+            let raw = row.get(*col).map(|s| s.as_str()).unwrap_or("");
+            match ccm_answer(raw) {
+                Ok(Some(a)) => answers.parts.entry(key.clone()).or_default().push(a),
+                Ok(None) => {}
+                Err(m) => problems.push(Problem {
+                    location: Location {
+                        file: t.file.clone(),
+                        sheet: t.sheet.clone(),
+                        row: Some(*row_no),
+                        column: header.get(*col).cloned(),
+                    },
+                    value: Some(raw.trim().to_string()),
+                    message: m,
+                }),
+            }
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Error::Invalid {
+            file: t.file.clone(),
+            problems,
+        });
+    }
+    let refs = references(cat, "CCMv4.0", ccm_key)?;
+    let mut cells = Vec::new();
+    for (service, answers) in &per_service {
+        cells.extend(project(&refs, answers, *service, "CSA CCM"));
+    }
+    // Catalogue order, then service order, like every matrix.
+    let order: BTreeMap<&str, usize> = refs
+        .iter()
+        .enumerate()
+        .map(|(i, (c, _))| (c.as_str(), i))
+        .collect();
+    cells.sort_by_key(|c| (order.get(c.control_id.as_str()).copied(), c.service));
+    Ok((cells, t.sheet.clone()))
+}
+
+/// Each active CSF 2.0 subcategory (catalogue order) with its normalised references of `source`.
+fn references(
+    cat: &Catalogue,
+    source: &str,
+    key: fn(&str) -> Option<String>,
+) -> Result<Vec<(String, Vec<String>)>> {
+    Ok(cat
+        .references_by_source(DEFAULT_FRAMEWORK, source)?
+        .into_iter()
+        .map(|(c, refs)| {
+            let mut keys: Vec<String> = refs.iter().filter_map(|r| key(r)).collect();
+            keys.dedup();
+            (c, keys)
+        })
+        .collect())
 }
