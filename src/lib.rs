@@ -14,18 +14,16 @@
 
 pub mod catalogue;
 pub mod cli;
-pub mod coverage;
 pub mod embedded;
 pub mod error;
+pub mod export;
 pub mod ids;
 pub mod import;
-pub mod matrix;
 pub mod model;
 pub mod output;
-pub mod package;
 pub mod pdf;
-pub mod report;
 pub mod util;
+pub mod view;
 
 use std::ffi::OsString;
 use std::process::ExitCode;

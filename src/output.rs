@@ -121,7 +121,7 @@ impl Listing {
                     if raw_csv {
                         w.write_record(row)?;
                     } else {
-                        w.write_record(row.iter().map(|c| crate::package::neutralise(c).into_owned()))?;
+                        w.write_record(row.iter().map(|c| crate::util::neutralise(c).into_owned()))?;
                     }
                 }
                 w.flush()?;

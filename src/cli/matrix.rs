@@ -4,9 +4,9 @@
 use crate::cli::Ctx;
 use crate::cli::scope::ScopeArgs;
 use crate::error::{Error, Result};
-use crate::matrix;
 use crate::model::ownership::{Ownership, Service};
 use crate::output::{Format, Listing, OutputArgs};
+use crate::view::matrix;
 
 /// Arguments of `csfkit matrix`.
 #[derive(Debug, clap::Args)]

@@ -8,9 +8,9 @@ use crate::cli::{Ctx, whoami};
 use crate::embedded::DEFAULT_FRAMEWORK;
 use crate::error::{Error, Result};
 use crate::import::ids::Resolver;
-use crate::matrix;
 use crate::model::ownership::{Ownership, Service};
 use crate::output::{Listing, OutputArgs};
+use crate::view::matrix;
 
 /// `csfkit ownership ...`
 #[derive(Debug, Subcommand)]

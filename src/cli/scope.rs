@@ -3,11 +3,12 @@
 
 use clap::Subcommand;
 
-use crate::catalogue::{Catalogue, ProviderRow};
+use crate::catalogue::Catalogue;
 use crate::cli::{Ctx, whoami};
 use crate::error::{Error, Result};
-use crate::model::ownership::{Service, join_services, parse_services};
+use crate::model::ownership::{join_services, parse_services};
 use crate::output::{Listing, OutputArgs};
+use crate::view::Scope;
 
 /// `csfkit scope ...`
 #[derive(Debug, Subcommand)]
@@ -64,20 +65,9 @@ pub struct ScopeArgs {
     pub services: Option<String>,
 }
 
-/// A resolved scope.
-#[derive(Debug, Clone)]
-pub struct Resolved {
-    /// System name, when it comes from the recorded scope.
-    pub system: Option<String>,
-    /// The provider.
-    pub provider: ProviderRow,
-    /// Service models.
-    pub services: Vec<Service>,
-}
-
 impl ScopeArgs {
     /// The options if given, else the recorded scope, else a usage error saying what to do.
-    pub fn resolve(&self, cat: &Catalogue) -> Result<Resolved> {
+    pub fn resolve(&self, cat: &Catalogue) -> Result<Scope> {
         let scope = cat.scope()?;
         let (system, provider_id) = match (&self.provider, &scope) {
             (Some(p), _) => (None, p.clone()),
@@ -97,7 +87,7 @@ impl ScopeArgs {
             (None, None, Some(s)) => s.services.clone(),
             (None, None, None) => provider.services.clone(),
         };
-        Ok(Resolved {
+        Ok(Scope {
             system,
             provider,
             services,

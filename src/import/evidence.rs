@@ -743,7 +743,7 @@ pub fn write_rejected(
         if raw {
             c.to_string()
         } else {
-            crate::package::neutralise(c).into_owned()
+            crate::util::neutralise(c).into_owned()
         }
     };
     w.write_record(head.iter().map(|c| cell(c)))?;

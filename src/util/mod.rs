@@ -60,3 +60,20 @@ pub fn today() -> Result<NaiveDate> {
 pub fn now_utc() -> String {
     chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
+
+/// True when a cell is a plain number such as `-42.5`, `+3`, `1e-3`.
+fn is_plain_number(s: &str) -> bool {
+    let t = s.strip_prefix(['+', '-']).unwrap_or(s);
+    !t.is_empty()
+        && t.parse::<f64>().is_ok()
+        && t.bytes().all(|b| b.is_ascii_digit() || b"eE.+-".contains(&b))
+}
+
+/// Neutralises a cell a spreadsheet would run as a formula (first character `=`, `+`, `-`, `@`,
+/// tab or carriage return) with a leading `'`; plain numbers such as `-42.5` stay as they are.
+pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
+    match cell.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') if !is_plain_number(cell) => format!("'{cell}").into(),
+        _ => cell.into(),
+    }
+}

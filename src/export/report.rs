@@ -5,10 +5,10 @@
 
 use std::io::Write;
 
-use crate::coverage::{Coverage, needs_customer_evidence};
 use crate::model::evidence::{EvidenceItem, freshness};
 use crate::model::ownership::{Ownership, Service};
 use crate::pdf::{Align, BarChart, Block, Column, Finished, Meta, Paper, Table, Writer};
+use crate::view::coverage::{Coverage, FunctionSummary, needs_customer_evidence};
 
 /// What the cover page says besides the coverage itself.
 #[derive(Debug, Clone)]
@@ -121,28 +121,29 @@ fn front(cov: &Coverage, cover: &Cover) -> Vec<Block> {
         Block::Heading("Summary: controls per function and effective ownership".into()),
     ];
     let by_fn = cov.by_function();
-    let mut rows: Vec<Vec<String>> = by_fn
+    let total = FunctionSummary::total("Total", &by_fn);
+    let rows: Vec<Vec<String>> = by_fn
         .iter()
-        .map(|(f, c)| {
+        .map(|f| {
+            let o = &f.ownership;
             vec![
-                f.clone(),
-                c[0].to_string(),
-                c[1].to_string(),
-                c[2].to_string(),
-                c[3].to_string(),
-                c.iter().sum::<usize>().to_string(),
+                f.function.clone(),
+                o.inherited.to_string(),
+                o.shared.to_string(),
+                o.customer.to_string(),
+                o.undetermined.to_string(),
+                o.total().to_string(),
             ]
         })
+        .chain([vec![
+            total.function.clone(),
+            total.ownership.inherited.to_string(),
+            total.ownership.shared.to_string(),
+            total.ownership.customer.to_string(),
+            total.ownership.undetermined.to_string(),
+            m.rows.len().to_string(),
+        ]])
         .collect();
-    let total = |k: usize| by_fn.iter().map(|(_, c)| c[k]).sum::<usize>();
-    rows.push(vec![
-        "Total".into(),
-        total(0).to_string(),
-        total(1).to_string(),
-        total(2).to_string(),
-        total(3).to_string(),
-        m.rows.len().to_string(),
-    ]);
     blocks.push(Block::Table(Table {
         columns: vec![
             col("Function", 2.0),
@@ -155,7 +156,6 @@ fn front(cov: &Coverage, cover: &Cover) -> Vec<Block> {
         rows,
         font_size: 9.0,
     }));
-    let ev = cov.evidence_by_function();
     blocks.push(Block::Heading(
         "Evidence coverage of customer and shared controls".into(),
     ));
@@ -169,22 +169,30 @@ fn front(cov: &Coverage, cover: &Cover) -> Vec<Block> {
             ("only expired or stale".into(), [230, 159, 0]),
             ("no evidence".into(), [200, 55, 55]),
         ],
-        bars: ev
+        bars: by_fn
             .iter()
-            .map(|(f, c)| (f.clone(), c.iter().map(|n| *n as u64).collect()))
+            .map(|f| {
+                let e = &f.evidence;
+                (
+                    f.function.clone(),
+                    vec![e.current as u64, e.outdated as u64, e.none as u64],
+                )
+            })
             .collect(),
     }));
-    let mut rows: Vec<Vec<String>> = ev
+    let rows: Vec<Vec<String>> = by_fn
         .iter()
-        .map(|(f, c)| vec![f.clone(), c[0].to_string(), c[1].to_string(), c[2].to_string()])
+        .chain([&total])
+        .map(|f| {
+            let e = &f.evidence;
+            vec![
+                f.function.clone(),
+                e.current.to_string(),
+                e.outdated.to_string(),
+                e.none.to_string(),
+            ]
+        })
         .collect();
-    let t = |k: usize| ev.iter().map(|(_, c)| c[k]).sum::<usize>();
-    rows.push(vec![
-        "Total".into(),
-        t(0).to_string(),
-        t(1).to_string(),
-        t(2).to_string(),
-    ]);
     blocks.push(Block::Table(Table {
         columns: vec![
             col("Function", 2.0),

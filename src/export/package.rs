@@ -1,5 +1,5 @@
-//! The audit package on disk: CSV files safe to open in a spreadsheet, the hash manifest, a
-//! folder or a deterministic zip written atomically, and verification of a package.
+//! The audit package on disk: a folder or a deterministic zip written atomically, replacing
+//! only a package csfkit wrote, and cleaned up when an export is interrupted or killed.
 //!
 //! A package is first written into a temporary sibling folder; only when every file is complete
 //! is it renamed into place (or zipped into a temporary file that is renamed), so a failed
@@ -10,80 +10,11 @@ use std::fs;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
+use crate::export::manifest::{MANIFEST, Manifest, ManifestFile, read_manifest};
 use crate::util::hex;
-
-/// The manifest's file name inside a package.
-pub const MANIFEST: &str = "manifest.json";
-
-/// True when a cell is a plain number such as `-42.5`, `+3`, `1e-3`.
-fn is_plain_number(s: &str) -> bool {
-    let t = s.strip_prefix(['+', '-']).unwrap_or(s);
-    !t.is_empty()
-        && t.parse::<f64>().is_ok()
-        && t.bytes().all(|b| b.is_ascii_digit() || b"eE.+-".contains(&b))
-}
-
-/// Neutralises a cell a spreadsheet would run as a formula (first character `=`, `+`, `-`, `@`,
-/// tab or carriage return) with a leading `'`; plain numbers such as `-42.5` stay as they are.
-pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
-    match cell.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') if !is_plain_number(cell) => format!("'{cell}").into(),
-        _ => cell.into(),
-    }
-}
-
-/// A CSV file written row by row (RFC 4180: CRLF line ends, header row), neutralised unless
-/// `raw`, with a UTF-8 BOM when `bom`.
-pub struct CsvOut<W: Write> {
-    w: csv::Writer<W>,
-    raw: bool,
-}
-
-impl<W: Write> CsvOut<W> {
-    /// Starts the file: BOM (when asked) and header row.
-    pub fn new(mut out: W, header: &[&str], raw: bool, bom: bool) -> Result<Self> {
-        if bom {
-            out.write_all(b"\xEF\xBB\xBF")
-                .map_err(|e| Error::io("writing a CSV file", e))?;
-        }
-        let mut w = csv::WriterBuilder::new()
-            .terminator(csv::Terminator::CRLF)
-            .from_writer(out);
-        w.write_record(header)?;
-        Ok(CsvOut { w, raw })
-    }
-
-    /// Writes one row.
-    pub fn row<S: AsRef<str>>(&mut self, cells: &[S]) -> Result<()> {
-        if self.raw {
-            self.w.write_record(cells.iter().map(AsRef::as_ref))?;
-        } else {
-            self.w
-                .write_record(cells.iter().map(|c| neutralise(c.as_ref()).into_owned()))?;
-        }
-        Ok(())
-    }
-
-    /// Flushes and hands back the output.
-    pub fn finish(self) -> Result<W> {
-        self.w
-            .into_inner()
-            .map_err(|e| Error::io("writing a CSV file", io::Error::other(e.to_string())))
-    }
-}
-
-/// CSV bytes of a small table (see [`CsvOut`]).
-pub fn csv_bytes(header: &[&str], rows: &[Vec<String>], raw: bool, bom: bool) -> Result<Vec<u8>> {
-    let mut out = CsvOut::new(Vec::new(), header, raw, bom)?;
-    for r in rows {
-        out.row(r)?;
-    }
-    out.finish()
-}
 
 /// A file of a package being written in pieces; its SHA-256 and size are taken as it is written.
 /// Hand it back to [`Staging::close`].
@@ -110,43 +41,6 @@ impl Write for StagedFile {
     fn flush(&mut self) -> io::Result<()> {
         self.out.flush()
     }
-}
-
-/// One file of a package as listed in the manifest.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct ManifestFile {
-    /// Path inside the package, `/`-separated.
-    pub path: String,
-    /// Size in bytes.
-    pub size: u64,
-    /// SHA-256, lower-case hex.
-    pub sha256: String,
-}
-
-/// The manifest: what the package holds and how it was made.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Manifest {
-    /// Always `csfkit-audit-package`.
-    pub format: String,
-    /// Manifest format version.
-    pub format_version: u32,
-    /// csfkit version that wrote it.
-    pub csfkit_version: String,
-    /// The creation parameters.
-    pub parameters: serde_json::Value,
-    /// Digest over the catalogue content the package reflects.
-    pub catalogue_digest: String,
-    /// Frameworks and matrices the content comes from (id and source SHA-256).
-    pub sources: serde_json::Value,
-    /// The head of each history chain of the catalogue (ownership changes, assessment records,
-    /// evidence import batches): how many records and the newest link, so an assessor can tell
-    /// that the history behind the package was not rewritten (`csfkit check`).
-    #[serde(default)]
-    pub history: serde_json::Value,
-    /// Problems found while packaging (changed evidence files, missing glyphs).
-    pub warnings: Vec<String>,
-    /// Every file but the manifest, sorted by path.
-    pub files: Vec<ManifestFile>,
 }
 
 /// A package being written into a temporary folder next to its destination.
@@ -377,10 +271,9 @@ impl Staging {
     /// `renameat2(RENAME_EXCHANGE)` and then removed, a zip is renamed over; at no moment is
     /// there neither the old nor the new package.
     pub fn finish(mut self, manifest: &Manifest, as_of: chrono::NaiveDate) -> Result<()> {
-        let json = serde_json::to_vec_pretty(manifest).map_err(|e| Error::Failed(e.to_string()))?;
+        let bytes = manifest.to_bytes()?;
         let p = self.target(MANIFEST)?;
-        fs::write(&p, [json.as_slice(), b"\n"].concat())
-            .map_err(|e| Error::io(format!("writing `{}`", p.display()), e))?;
+        fs::write(&p, bytes).map_err(|e| Error::io(format!("writing `{}`", p.display()), e))?;
         let mut all: Vec<String> = self.files.keys().cloned().collect();
         all.push(MANIFEST.to_string());
         all.sort();
@@ -561,7 +454,8 @@ fn list_tree(root: &Path, dir: &Path, out: &mut Vec<String>) -> std::result::Res
     Ok(())
 }
 
-fn relative(root: &Path, p: &Path) -> String {
+/// `p` relative to `root`, `/`-separated (a path as a manifest lists it).
+pub fn relative(root: &Path, p: &Path) -> String {
     p.strip_prefix(root)
         .unwrap_or(p)
         .components()
@@ -690,323 +584,4 @@ fn write_zip(root: &Path, files: &[String], out: &Path, as_of: chrono::NaiveDate
     w.flush()
         .map_err(|e| Error::io(format!("writing `{}`", out.display()), e))?;
     Ok(())
-}
-
-/// What `verify` found.
-#[derive(Debug, Default)]
-pub struct Verification {
-    /// Files that match.
-    pub ok: usize,
-    /// In the manifest, not in the package.
-    pub missing: Vec<String>,
-    /// In the package, not in the manifest.
-    pub extra: Vec<String>,
-    /// Present with another size or hash: (path, expected sha, actual sha).
-    pub altered: Vec<(String, String, String)>,
-    /// Everything else that makes the package untrustworthy: special files or links, duplicate
-    /// zip members, a manifest that leaves out a file every package of its kind has, a manifest
-    /// whose own SHA-256 is not the one the export printed.
-    pub problems: Vec<String>,
-    /// SHA-256 of manifest.json as found.
-    pub manifest_sha256: String,
-    /// The manifest, when it could be read.
-    pub manifest: Option<Manifest>,
-}
-
-impl Verification {
-    /// True when every file matches and nothing is missing, extra or otherwise wrong.
-    pub fn passed(&self) -> bool {
-        self.missing.is_empty()
-            && self.extra.is_empty()
-            && self.altered.is_empty()
-            && self.problems.is_empty()
-    }
-}
-
-fn read_manifest(bytes: &[u8], where_: &str) -> Result<Manifest> {
-    let m: Manifest = serde_json::from_slice(bytes).map_err(|e| {
-        Error::Failed(format!(
-            "{where_}: `{MANIFEST}` is not a csfkit package manifest: {e}"
-        ))
-    })?;
-    if m.format != "csfkit-audit-package" {
-        return Err(Error::Failed(format!(
-            "{where_}: `{MANIFEST}` is not a csfkit package manifest"
-        )));
-    }
-    Ok(m)
-}
-
-/// The files every package written with `formats` holds.
-pub fn required_files(formats: &[&str]) -> Vec<&'static str> {
-    let mut out = Vec::new();
-    for f in formats {
-        match *f {
-            "pdf" => out.push("report.pdf"),
-            "csv" => out.extend(["control-matrix.csv", "evidence-index.csv", "gaps.csv"]),
-            _ => {}
-        }
-    }
-    out
-}
-
-/// What is wrong with a manifest itself: no files, a path listed twice or leaving the package,
-/// a file its formats require left out, a format csfkit does not know.
-fn manifest_problems(m: &Manifest) -> Vec<String> {
-    let mut problems = Vec::new();
-    if m.files.is_empty() {
-        problems.push(format!(
-            "`{MANIFEST}` lists no files; a csfkit package always has some"
-        ));
-    }
-    let mut seen = BTreeSet::new();
-    for f in &m.files {
-        if !seen.insert(f.path.as_str()) {
-            problems.push(format!("`{MANIFEST}` lists `{}` twice", f.path));
-        }
-        let bad = f.path.is_empty()
-            || f.path.starts_with('/')
-            || f.path.contains('\\')
-            || f.path.split('/').any(|c| c.is_empty() || c == "." || c == "..");
-        if bad || f.path == MANIFEST {
-            problems.push(format!(
-                "`{MANIFEST}` lists the path `{}`, which no csfkit package holds",
-                f.path
-            ));
-        }
-    }
-    let formats: Vec<&str> = match m.parameters.get("formats").and_then(|v| v.as_array()) {
-        Some(list) => list.iter().filter_map(|v| v.as_str()).collect(),
-        None => {
-            problems.push(format!("`{MANIFEST}` does not say which formats the package has"));
-            Vec::new()
-        }
-    };
-    for f in &formats {
-        if required_files(&[f]).is_empty() {
-            problems.push(format!(
-                "`{MANIFEST}` names the format `{f}`, which csfkit does not write"
-            ));
-        }
-    }
-    for want in required_files(&formats) {
-        if !seen.contains(want) {
-            problems.push(format!(
-                "`{MANIFEST}` does not list `{want}`, which every package with its formats holds"
-            ));
-        }
-    }
-    problems
-}
-
-fn compare(manifest: Manifest, actual: BTreeMap<String, (String, u64)>, v: &mut Verification) {
-    let listed: BTreeSet<&str> = manifest.files.iter().map(|f| f.path.as_str()).collect();
-    for f in &manifest.files {
-        match actual.get(&f.path) {
-            None => v.missing.push(f.path.clone()),
-            Some((sha, size)) if *sha != f.sha256 || *size != f.size => {
-                v.altered.push((f.path.clone(), f.sha256.clone(), sha.clone()));
-            }
-            Some(_) => v.ok += 1,
-        }
-    }
-    v.extra = actual
-        .keys()
-        .filter(|k| !listed.contains(k.as_str()) && k.as_str() != MANIFEST)
-        .cloned()
-        .collect();
-    v.problems.extend(manifest_problems(&manifest));
-    v.manifest = Some(manifest);
-}
-
-/// SHA-256 and size of at most `limit` bytes of `src` (one more than the manifest's size is
-/// enough to tell a longer file, and a member or file that never ends cannot stall `verify`).
-fn hash_bounded(src: impl Read, limit: u64) -> io::Result<(String, u64)> {
-    crate::util::hash_reader(src.take(limit))
-}
-
-/// Every entry of a package folder: regular files are hashed (at most one byte more than the
-/// manifest gives them), anything else is a problem and is never opened.
-fn walk(
-    root: &Path,
-    dir: &Path,
-    sizes: &BTreeMap<String, u64>,
-    out: &mut BTreeMap<String, (String, u64)>,
-    problems: &mut Vec<String>,
-) -> Result<()> {
-    let entries = fs::read_dir(dir).map_err(|e| Error::InputMissing {
-        path: dir.into(),
-        source: e,
-    })?;
-    for e in entries {
-        let e = e.map_err(|e| Error::io(format!("reading `{}`", dir.display()), e))?;
-        let p = e.path();
-        let meta =
-            fs::symlink_metadata(&p).map_err(|e| Error::io(format!("reading `{}`", p.display()), e))?;
-        let rel = relative(root, &p);
-        if meta.is_dir() {
-            walk(root, &p, sizes, out, problems)?;
-        } else if meta.is_file() {
-            let limit = sizes.get(&rel).map_or(64 << 20, |s| s.saturating_add(1));
-            let h = crate::util::fs::open_regular(&p, false)
-                .and_then(|f| hash_bounded(f, limit))
-                .map_err(|e| Error::io(format!("reading `{}`", p.display()), e))?;
-            out.insert(rel, h);
-        } else {
-            problems.push(format!(
-                "`{rel}` is {}; a package holds only regular files (it was not opened)",
-                crate::util::fs::kind(&meta)
-            ));
-        }
-    }
-    Ok(())
-}
-
-/// Recomputes every hash of a package (folder or zip) against its manifest, and checks the
-/// manifest itself (and its SHA-256 against `manifest_sha256`, when given).
-pub fn verify(path: &Path, manifest_sha256: Option<&str>) -> Result<Verification> {
-    let meta = fs::symlink_metadata(path).map_err(|e| Error::InputMissing {
-        path: path.into(),
-        source: e,
-    })?;
-    let where_ = path.display().to_string();
-    let mut v = Verification::default();
-    if meta.is_dir() {
-        let mpath = path.join(MANIFEST);
-        let bytes = crate::util::fs::open_regular(&mpath, false)
-            .and_then(|f| {
-                let mut b = Vec::new();
-                f.take(64 << 20).read_to_end(&mut b)?;
-                Ok(b)
-            })
-            .map_err(|e| Error::InputMissing {
-                path: mpath.clone(),
-                source: e,
-            })?;
-        v.manifest_sha256 = hex(&Sha256::digest(&bytes));
-        let manifest = read_manifest(&bytes, &where_)?;
-        let sizes: BTreeMap<String, u64> = manifest.files.iter().map(|f| (f.path.clone(), f.size)).collect();
-        let mut actual = BTreeMap::new();
-        walk(path, path, &sizes, &mut actual, &mut v.problems)?;
-        compare(manifest, actual, &mut v);
-    } else if meta.is_file() {
-        verify_zip(path, &where_, &mut v)?;
-    } else {
-        return Err(Error::InputMissing {
-            path: path.into(),
-            source: io::Error::new(
-                io::ErrorKind::InvalidInput,
-                format!(
-                    "it is {}, not a package folder or zip file",
-                    crate::util::fs::kind(&meta)
-                ),
-            ),
-        });
-    }
-    if let Some(want) = manifest_sha256 {
-        let want = want.trim().to_ascii_lowercase();
-        if want != v.manifest_sha256 {
-            v.problems.push(format!(
-                "`{MANIFEST}` has SHA-256 {}, not the {want} given with --manifest-sha256: the manifest (and with it the package's as-of date, catalogue digest or history) is not the one that export wrote",
-                v.manifest_sha256
-            ));
-        }
-    }
-    Ok(v)
-}
-
-fn verify_zip(path: &Path, where_: &str, v: &mut Verification) -> Result<()> {
-    let f = crate::util::fs::open_regular(path, false).map_err(|e| Error::InputMissing {
-        path: path.into(),
-        source: e,
-    })?;
-    let mut z = zip::ZipArchive::new(io::BufReader::new(f))
-        .map_err(|e| Error::Failed(format!("{where_}: not a package folder or zip: {e}")))?;
-    if z.has_duplicate_names() {
-        // Readers disagree on which of two same-named members they show (the zip crate keeps
-        // one, unzip extracts both): whichever copy matches, the package cannot be trusted.
-        v.problems.push(
-            "the zip holds two or more members with the same name; a reader may show either copy".into(),
-        );
-    }
-    // The manifest first: it gives every member the size to read up to.
-    let manifest_bytes = {
-        let mut entry = z
-            .by_name(MANIFEST)
-            .map_err(|_| Error::Failed(format!("{where_}: no `{MANIFEST}` in the package")))?;
-        let mut b = Vec::new();
-        entry
-            .by_ref()
-            .take(64 << 20)
-            .read_to_end(&mut b)
-            .map_err(|e| Error::Failed(format!("{where_}: cannot read `{MANIFEST}`: {e}")))?;
-        b
-    };
-    v.manifest_sha256 = hex(&Sha256::digest(&manifest_bytes));
-    let manifest = read_manifest(&manifest_bytes, where_)?;
-    let sizes: BTreeMap<String, u64> = manifest.files.iter().map(|f| (f.path.clone(), f.size)).collect();
-    let mut actual = BTreeMap::new();
-    let mut names = BTreeSet::new();
-    for i in 0..z.len() {
-        let entry = z
-            .by_index(i)
-            .map_err(|e| Error::Failed(format!("{where_}: damaged zip entry {i}: {e}")))?;
-        let name = entry
-            .name()
-            .map_err(|e| Error::Failed(format!("{where_}: bad entry name in zip entry {i}: {e}")))?
-            .to_string();
-        if !names.insert(name.clone()) {
-            // Readers disagree on which of two same-named members they show: the package
-            // cannot be trusted whichever matches.
-            v.problems.push(format!(
-                "`{name}` is in the zip twice; a reader may show either copy"
-            ));
-            continue;
-        }
-        if entry.is_dir() {
-            continue;
-        }
-        if entry.is_symlink()
-            || entry
-                .unix_mode()
-                .is_some_and(|m| m & 0o170000 != 0o100000 && m & 0o170000 != 0)
-        {
-            v.problems
-                .push(format!("`{name}` is not a regular file in the zip"));
-            continue;
-        }
-        let limit = sizes.get(&name).map_or(64 << 20, |s| s.saturating_add(1));
-        let h = hash_bounded(entry, limit)
-            .map_err(|e| Error::Failed(format!("{where_}: cannot read `{name}`: {e}")))?;
-        actual.insert(name, h);
-    }
-    compare(manifest, actual, v);
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn formulas_are_neutralised_numbers_are_not() {
-        assert_eq!(neutralise("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
-        assert_eq!(neutralise("+1+1"), "'+1+1");
-        assert_eq!(neutralise("@SUM(A1)"), "'@SUM(A1)");
-        assert_eq!(neutralise("-2+3"), "'-2+3");
-        assert_eq!(neutralise("\tx"), "'\tx");
-        assert_eq!(neutralise("-42.5"), "-42.5");
-        assert_eq!(neutralise("+42"), "+42");
-        assert_eq!(neutralise("1e-3"), "1e-3");
-        assert_eq!(neutralise("GV.OC-01"), "GV.OC-01");
-        assert_eq!(neutralise(""), "");
-    }
-
-    #[test]
-    fn csv_has_bom_only_when_asked() {
-        let b = csv_bytes(&["a"], &[vec!["=1".into()]], false, true).unwrap();
-        assert_eq!(b, b"\xEF\xBB\xBFa\r\n'=1\r\n");
-        let b = csv_bytes(&["a"], &[vec!["=1".into()]], true, false).unwrap();
-        assert_eq!(b, b"a\r\n=1\r\n");
-    }
 }

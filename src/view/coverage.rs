@@ -7,10 +7,10 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::matrix::{Matrix, MatrixRow};
 use crate::model::assessment::Status;
 use crate::model::evidence::{EvidenceItem, Freshness, freshness};
 use crate::model::ownership::Ownership;
+use crate::view::matrix::{Matrix, MatrixRow};
 
 /// Evidence state of one control.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -209,48 +209,153 @@ impl Coverage {
             .map(|c| (&self.matrix.rows[c.row], c))
     }
 
-    /// Counts of controls per function and effective ownership, functions in catalogue order.
-    pub fn by_function(&self) -> Vec<(String, [usize; 4])> {
-        let mut out: Vec<(String, [usize; 4])> = Vec::new();
-        for r in &self.matrix.rows {
-            if out.last().is_none_or(|(f, _)| *f != r.function) {
-                out.push((r.function.clone(), [0; 4]));
-            }
-            let k = match r.effective {
-                Ownership::Inherited => 0,
-                Ownership::Shared => 1,
-                Ownership::Customer => 2,
-                Ownership::Undetermined => 3,
-            };
-            if let Some(last) = out.last_mut() {
-                last.1[k] += 1;
-            }
-        }
-        out
-    }
-
-    /// Evidence coverage of customer and shared controls per function:
-    /// [current, only expired or stale, none].
-    pub fn evidence_by_function(&self) -> Vec<(String, [usize; 3])> {
-        let mut out: Vec<(String, [usize; 3])> = Vec::new();
+    /// Per function (catalogue order): controls by effective ownership, evidence coverage of
+    /// the customer and shared controls, their implementation status, and the gaps.
+    pub fn by_function(&self) -> Vec<FunctionSummary> {
+        let mut out: Vec<FunctionSummary> = Vec::new();
         for c in &self.controls {
             let r = &self.matrix.rows[c.row];
-            if out.last().is_none_or(|(f, _)| *f != r.function) {
-                out.push((r.function.clone(), [0; 3]));
+            if out.last().is_none_or(|f| f.function != r.function) {
+                out.push(FunctionSummary {
+                    function: r.function.clone(),
+                    ..FunctionSummary::default()
+                });
+            }
+            let Some(f) = out.last_mut() else { continue };
+            f.ownership.add(r.effective);
+            if !c.gaps.is_empty() {
+                f.gaps += 1;
             }
             if !needs_customer_evidence(r) {
                 continue;
             }
-            let k = match c.state {
-                EvidenceState::Current => 0,
-                EvidenceState::OnlyOutdated => 1,
-                EvidenceState::None => 2,
-            };
-            if let Some(last) = out.last_mut() {
-                last.1[k] += 1;
-            }
+            f.evidence.add(c.state);
+            f.status.add(&statuses(r));
         }
         out
+    }
+}
+
+/// Controls counted by effective ownership.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct OwnershipCounts {
+    /// Inherited from the provider.
+    pub inherited: usize,
+    /// Shared.
+    pub shared: usize,
+    /// The customer's.
+    pub customer: usize,
+    /// Not answered by the matrix.
+    pub undetermined: usize,
+}
+
+impl OwnershipCounts {
+    fn add(&mut self, o: Ownership) {
+        match o {
+            Ownership::Inherited => self.inherited += 1,
+            Ownership::Shared => self.shared += 1,
+            Ownership::Customer => self.customer += 1,
+            Ownership::Undetermined => self.undetermined += 1,
+        }
+    }
+
+    /// All controls counted.
+    pub fn total(&self) -> usize {
+        self.inherited + self.shared + self.customer + self.undetermined
+    }
+
+    /// The controls the customer must carry: shared, customer and undetermined.
+    pub fn customer_carried(&self) -> usize {
+        self.shared + self.customer + self.undetermined
+    }
+}
+
+/// Customer and shared controls counted by evidence state.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct EvidenceCounts {
+    /// At least one current item.
+    pub current: usize,
+    /// Items, all expired or stale.
+    pub outdated: usize,
+    /// No evidence.
+    pub none: usize,
+}
+
+impl EvidenceCounts {
+    fn add(&mut self, s: EvidenceState) {
+        match s {
+            EvidenceState::Current => self.current += 1,
+            EvidenceState::OnlyOutdated => self.outdated += 1,
+            EvidenceState::None => self.none += 1,
+        }
+    }
+}
+
+/// Customer and shared controls counted by implementation status.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct StatusCounts {
+    /// Implemented, alternative, or not applicable for some service models and done for the rest.
+    pub implemented: usize,
+    /// Partial or planned somewhere.
+    pub not_implemented: usize,
+    /// Not applicable everywhere.
+    pub not_applicable: usize,
+    /// No record.
+    pub not_assessed: usize,
+}
+
+impl StatusCounts {
+    fn add(&mut self, statuses: &[Status]) {
+        if statuses.is_empty() {
+            self.not_assessed += 1;
+        } else if statuses.iter().all(|s| *s == Status::NotApplicable) {
+            self.not_applicable += 1;
+        } else if statuses.iter().all(|s| s.is_done()) {
+            self.implemented += 1;
+        } else {
+            self.not_implemented += 1;
+        }
+    }
+}
+
+/// One function's line of the summary (or the total, with `function` = `total`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct FunctionSummary {
+    /// Function code (GV, ID, ...).
+    pub function: String,
+    /// Controls by effective ownership.
+    pub ownership: OwnershipCounts,
+    /// Customer and shared controls by evidence state.
+    pub evidence: EvidenceCounts,
+    /// Customer and shared controls by implementation status.
+    pub status: StatusCounts,
+    /// Controls that are gaps.
+    pub gaps: usize,
+}
+
+impl FunctionSummary {
+    /// The sum of `lines`, named `name`.
+    pub fn total(name: &str, lines: &[FunctionSummary]) -> FunctionSummary {
+        let mut t = FunctionSummary {
+            function: name.to_string(),
+            ..FunctionSummary::default()
+        };
+        for l in lines {
+            let (o, e, s) = (&l.ownership, &l.evidence, &l.status);
+            t.ownership.inherited += o.inherited;
+            t.ownership.shared += o.shared;
+            t.ownership.customer += o.customer;
+            t.ownership.undetermined += o.undetermined;
+            t.evidence.current += e.current;
+            t.evidence.outdated += e.outdated;
+            t.evidence.none += e.none;
+            t.status.implemented += s.implemented;
+            t.status.not_implemented += s.not_implemented;
+            t.status.not_applicable += s.not_applicable;
+            t.status.not_assessed += s.not_assessed;
+            t.gaps += l.gaps;
+        }
+        t
     }
 }
 

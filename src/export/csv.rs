@@ -1,0 +1,256 @@
+//! CSV files as csfkit writes them: RFC 4180 with CRLF line ends and a header row, a UTF-8 BOM
+//! on request, and every cell a spreadsheet would run as a formula neutralised unless the user
+//! asks for the raw text.
+
+use std::io::{self, Write};
+
+use crate::error::{Error, Result};
+use crate::model::evidence::{EvidenceItem, freshness};
+use crate::model::ownership::Service;
+use crate::view::coverage::{Coverage, needs_customer_evidence};
+
+pub use crate::util::neutralise;
+
+/// A CSV file written row by row (RFC 4180: CRLF line ends, header row), neutralised unless
+/// `raw`, with a UTF-8 BOM when `bom`.
+pub struct CsvOut<W: Write> {
+    w: csv::Writer<W>,
+    raw: bool,
+}
+
+impl<W: Write> CsvOut<W> {
+    /// Starts the file: BOM (when asked) and header row.
+    pub fn new(mut out: W, header: &[&str], raw: bool, bom: bool) -> Result<Self> {
+        if bom {
+            out.write_all(b"\xEF\xBB\xBF")
+                .map_err(|e| Error::io("writing a CSV file", e))?;
+        }
+        let mut w = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::CRLF)
+            .from_writer(out);
+        w.write_record(header)?;
+        Ok(CsvOut { w, raw })
+    }
+
+    /// Writes one row.
+    pub fn row<S: AsRef<str>>(&mut self, cells: &[S]) -> Result<()> {
+        if self.raw {
+            self.w.write_record(cells.iter().map(AsRef::as_ref))?;
+        } else {
+            self.w
+                .write_record(cells.iter().map(|c| neutralise(c.as_ref()).into_owned()))?;
+        }
+        Ok(())
+    }
+
+    /// Flushes and hands back the output.
+    pub fn finish(self) -> Result<W> {
+        self.w
+            .into_inner()
+            .map_err(|e| Error::io("writing a CSV file", io::Error::other(e.to_string())))
+    }
+}
+
+/// CSV bytes of a small table (see [`CsvOut`]).
+pub fn csv_bytes(header: &[&str], rows: &[Vec<String>], raw: bool, bom: bool) -> Result<Vec<u8>> {
+    let mut out = CsvOut::new(Vec::new(), header, raw, bom)?;
+    for r in rows {
+        out.row(r)?;
+    }
+    out.finish()
+}
+
+/// Columns of `control-matrix.csv` (stable; documented in README).
+pub const MATRIX_COLUMNS: [&str; 23] = [
+    "control_id",
+    "title",
+    "function",
+    "category",
+    "bare_metal",
+    "iaas",
+    "paas",
+    "saas",
+    "model",
+    "effective",
+    "overridden",
+    "override_reason",
+    "status",
+    "status_note",
+    "evidence_count",
+    "evidence_current",
+    "evidence_state",
+    "gap",
+    "gap_reasons",
+    "basis",
+    "provider_responsibility",
+    "customer_responsibility",
+    "citation",
+];
+
+/// Columns of `evidence-index.csv`.
+pub const EVIDENCE_COLUMNS: [&str; 21] = [
+    "evidence_id",
+    "control_id",
+    "title",
+    "description",
+    "evidence_type",
+    "owner",
+    "collected_on",
+    "valid_until",
+    "freshness",
+    "location",
+    "location_kind",
+    "file_sha256",
+    "file_size",
+    "source_system",
+    "extras",
+    "source_file",
+    "source_sha256",
+    "source_sheet",
+    "source_row",
+    "batch",
+    "packaged_file",
+];
+
+/// Columns of `gaps.csv`.
+pub const GAP_COLUMNS: [&str; 7] = [
+    "control_id",
+    "title",
+    "effective",
+    "status",
+    "evidence_state",
+    "evidence_count",
+    "reasons",
+];
+
+/// `control-matrix.csv`: one row per control of the matrix.
+pub fn matrix_csv(cov: &Coverage, raw: bool, bom: bool) -> Result<Vec<u8>> {
+    let rows: Vec<Vec<String>> = cov
+        .matrix
+        .rows
+        .iter()
+        .zip(&cov.controls)
+        .map(|(r, c)| {
+            let mut per = vec![String::new(); 5];
+            for cell in &r.cells {
+                per[service_index(cell.service)] = cell.ownership.to_string();
+            }
+            let overrides: Vec<&crate::catalogue::OverrideRow> =
+                r.cells.iter().filter_map(|c| c.r#override.as_ref()).collect();
+            let mut row = vec![
+                r.control_id.clone(),
+                r.title.clone(),
+                r.function.clone(),
+                r.category.clone(),
+            ];
+            row.extend(per);
+            row.extend([
+                r.effective.to_string(),
+                overrides
+                    .iter()
+                    .map(|o| o.service.as_str())
+                    .collect::<Vec<_>>()
+                    .join(","),
+                overrides
+                    .iter()
+                    .map(|o| format!("[{}] {} (by {}, {})", o.service, o.reason, o.by, o.at))
+                    .collect::<Vec<_>>()
+                    .join(" | "),
+                r.status(),
+                r.status_note(),
+                c.evidence.to_string(),
+                c.current.to_string(),
+                if needs_customer_evidence(r) || c.evidence > 0 {
+                    c.state.as_str().to_string()
+                } else {
+                    "provider-attested".into()
+                },
+                if c.gaps.is_empty() { "no" } else { "yes" }.to_string(),
+                c.gaps.join("; "),
+                r.joined(|x| &x.basis),
+                r.joined(|x| &x.provider_responsibility),
+                r.joined(|x| &x.customer_responsibility),
+                r.joined(|x| &x.citation),
+            ]);
+            row
+        })
+        .collect();
+    csv_bytes(&MATRIX_COLUMNS, &rows, raw, bom)
+}
+
+/// One row of `evidence-index.csv`.
+pub fn evidence_row(cov: &Coverage, e: &EvidenceItem, packaged: String) -> Vec<String> {
+    vec![
+        e.id.to_string(),
+        e.control_id.clone(),
+        e.title.clone(),
+        e.description.clone(),
+        e.evidence_type.clone(),
+        e.owner.clone(),
+        e.collected_on.map(|d| d.to_string()).unwrap_or_default(),
+        e.valid_until.map(|d| d.to_string()).unwrap_or_default(),
+        freshness(e, cov.as_of, cov.stale_days).as_str().to_string(),
+        e.location.clone(),
+        e.location_kind.clone(),
+        e.file_sha256.clone().unwrap_or_default(),
+        e.file_size.map(|s| s.to_string()).unwrap_or_default(),
+        e.source_system.clone(),
+        e.extras.clone(),
+        e.source_file.clone(),
+        e.source_sha256.clone(),
+        e.source_sheet.clone(),
+        e.source_row.to_string(),
+        e.batch_id.to_string(),
+        packaged,
+    ]
+}
+
+/// `gaps.csv`: one row per gap.
+pub fn gaps_csv(cov: &Coverage, raw: bool, bom: bool) -> Result<Vec<u8>> {
+    let rows: Vec<Vec<String>> = cov
+        .gaps()
+        .map(|(r, c)| {
+            vec![
+                r.control_id.clone(),
+                r.title.clone(),
+                r.effective.to_string(),
+                r.status(),
+                c.state.as_str().to_string(),
+                c.evidence.to_string(),
+                c.gaps.join("; "),
+            ]
+        })
+        .collect();
+    csv_bytes(&GAP_COLUMNS, &rows, raw, bom)
+}
+
+fn service_index(s: Service) -> usize {
+    Service::ALL.iter().position(|x| *x == s).unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formulas_are_neutralised_numbers_are_not() {
+        assert_eq!(neutralise("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(neutralise("+1+1"), "'+1+1");
+        assert_eq!(neutralise("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(neutralise("-2+3"), "'-2+3");
+        assert_eq!(neutralise("\tx"), "'\tx");
+        assert_eq!(neutralise("-42.5"), "-42.5");
+        assert_eq!(neutralise("+42"), "+42");
+        assert_eq!(neutralise("1e-3"), "1e-3");
+        assert_eq!(neutralise("GV.OC-01"), "GV.OC-01");
+        assert_eq!(neutralise(""), "");
+    }
+
+    #[test]
+    fn csv_has_bom_only_when_asked() {
+        let b = csv_bytes(&["a"], &[vec!["=1".into()]], false, true).unwrap();
+        assert_eq!(b, b"\xEF\xBB\xBFa\r\n'=1\r\n");
+        let b = csv_bytes(&["a"], &[vec!["=1".into()]], true, false).unwrap();
+        assert_eq!(b, b"a\r\n=1\r\n");
+    }
+}

@@ -1,0 +1,446 @@
+//! The package manifest (every file with its size and SHA-256, how the package was made, the
+//! sources and history heads it reflects) and `verify`, which checks a package against it.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::io::{self, Read};
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+use crate::util::hex;
+
+/// The manifest's file name inside a package.
+pub const MANIFEST: &str = "manifest.json";
+
+/// One file of a package as listed in the manifest.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ManifestFile {
+    /// Path inside the package, `/`-separated.
+    pub path: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// SHA-256, lower-case hex.
+    pub sha256: String,
+}
+
+/// The manifest: what the package holds and how it was made.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Manifest {
+    /// Always `csfkit-audit-package`.
+    pub format: String,
+    /// Manifest format version.
+    pub format_version: u32,
+    /// csfkit version that wrote it.
+    pub csfkit_version: String,
+    /// The creation parameters.
+    pub parameters: Parameters,
+    /// Digest over the catalogue content the package reflects.
+    pub catalogue_digest: String,
+    /// Frameworks and matrices the content comes from (id and source SHA-256).
+    pub sources: Sources,
+    /// The head of each history chain of the catalogue (ownership changes, assessment records,
+    /// evidence import batches): how many records and the newest link, so an assessor can tell
+    /// that the history behind the package was not rewritten (`csfkit check`).
+    #[serde(default)]
+    pub history: BTreeMap<String, ChainHead>,
+    /// Problems found while packaging (changed evidence files, missing glyphs).
+    pub warnings: Vec<String>,
+    /// Every file but the manifest, sorted by path.
+    pub files: Vec<ManifestFile>,
+}
+
+/// How a package was made. Fields in alphabetical order: the order they have always had in
+/// `manifest.json`. Missing fields read as empty, so older manifests still parse.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(default)]
+pub struct Parameters {
+    /// The date freshness was judged at, `YYYY-MM-DD`.
+    pub as_of: String,
+    /// CSV files start with a BOM.
+    pub bom: bool,
+    /// Documents written: `pdf`, `csv`.
+    pub formats: Vec<String>,
+    /// Evidence files copied in.
+    pub include_files: bool,
+    /// Organisation on the cover.
+    pub organization: String,
+    /// `a4` or `letter`.
+    pub paper: String,
+    /// Provider of the matrix.
+    pub provider: String,
+    /// CSV cells written exactly (not neutralised).
+    pub raw_csv: bool,
+    /// Service models in scope.
+    pub services: Vec<String>,
+    /// Days after which evidence is stale.
+    pub stale_days: i64,
+    /// System in scope, when it came from the recorded scope.
+    pub system: Option<String>,
+    /// Report title.
+    pub title: String,
+    /// Written as one zip file.
+    pub zip: bool,
+}
+
+/// The sources the package's content comes from.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(default)]
+pub struct Sources {
+    /// Every evidence import batch of the catalogue.
+    pub evidence_batches: Vec<BatchSource>,
+    /// Every framework loaded.
+    pub frameworks: Vec<FrameworkSource>,
+    /// The provider matrix of the scope.
+    pub matrix: MatrixSource,
+}
+
+/// One evidence import batch.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(default)]
+pub struct BatchSource {
+    /// Batch number.
+    pub batch: i64,
+    /// File name.
+    pub file: String,
+    /// When it was imported (UTC).
+    pub imported_at: String,
+    /// SHA-256 of the file.
+    pub sha256: String,
+}
+
+/// One framework.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(default)]
+pub struct FrameworkSource {
+    /// Catalogue ID.
+    pub id: String,
+    /// SHA-256 of the export it was loaded from.
+    pub sha256: String,
+    /// That export's file name.
+    pub source: String,
+    /// Version.
+    pub version: String,
+}
+
+/// The provider matrix.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(default)]
+pub struct MatrixSource {
+    /// Provider ID.
+    pub provider: String,
+    /// SHA-256 of the matrix file.
+    pub sha256: String,
+    /// The page or file it was built from.
+    pub source: String,
+}
+
+/// The head of one history chain.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(default)]
+pub struct ChainHead {
+    /// The newest link.
+    pub head: String,
+    /// How many records the chain has.
+    pub records: i64,
+}
+
+impl Manifest {
+    /// The manifest as written to `manifest.json`: pretty JSON and a newline.
+    pub fn to_bytes(&self) -> Result<Vec<u8>> {
+        let json = serde_json::to_vec_pretty(self).map_err(|e| Error::Failed(e.to_string()))?;
+        Ok([json.as_slice(), b"\n"].concat())
+    }
+}
+
+/// What `verify` found.
+#[derive(Debug, Default)]
+pub struct Verification {
+    /// Files that match.
+    pub ok: usize,
+    /// In the manifest, not in the package.
+    pub missing: Vec<String>,
+    /// In the package, not in the manifest.
+    pub extra: Vec<String>,
+    /// Present with another size or hash: (path, expected sha, actual sha).
+    pub altered: Vec<(String, String, String)>,
+    /// Everything else that makes the package untrustworthy: special files or links, duplicate
+    /// zip members, a manifest that leaves out a file every package of its kind has, a manifest
+    /// whose own SHA-256 is not the one the export printed.
+    pub problems: Vec<String>,
+    /// SHA-256 of manifest.json as found.
+    pub manifest_sha256: String,
+    /// The manifest, when it could be read.
+    pub manifest: Option<Manifest>,
+}
+
+impl Verification {
+    /// True when every file matches and nothing is missing, extra or otherwise wrong.
+    pub fn passed(&self) -> bool {
+        self.missing.is_empty()
+            && self.extra.is_empty()
+            && self.altered.is_empty()
+            && self.problems.is_empty()
+    }
+}
+
+/// Parses a manifest, refusing one csfkit did not write.
+pub fn read_manifest(bytes: &[u8], where_: &str) -> Result<Manifest> {
+    let m: Manifest = serde_json::from_slice(bytes).map_err(|e| {
+        Error::Failed(format!(
+            "{where_}: `{MANIFEST}` is not a csfkit package manifest: {e}"
+        ))
+    })?;
+    if m.format != "csfkit-audit-package" {
+        return Err(Error::Failed(format!(
+            "{where_}: `{MANIFEST}` is not a csfkit package manifest"
+        )));
+    }
+    Ok(m)
+}
+
+/// The files every package written with `formats` holds.
+pub fn required_files(formats: &[&str]) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    for f in formats {
+        match *f {
+            "pdf" => out.push("report.pdf"),
+            "csv" => out.extend(["control-matrix.csv", "evidence-index.csv", "gaps.csv"]),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// What is wrong with a manifest itself: no files, a path listed twice or leaving the package,
+/// a file its formats require left out, a format csfkit does not know.
+fn manifest_problems(m: &Manifest) -> Vec<String> {
+    let mut problems = Vec::new();
+    if m.files.is_empty() {
+        problems.push(format!(
+            "`{MANIFEST}` lists no files; a csfkit package always has some"
+        ));
+    }
+    let mut seen = BTreeSet::new();
+    for f in &m.files {
+        if !seen.insert(f.path.as_str()) {
+            problems.push(format!("`{MANIFEST}` lists `{}` twice", f.path));
+        }
+        let bad = f.path.is_empty()
+            || f.path.starts_with('/')
+            || f.path.contains('\\')
+            || f.path.split('/').any(|c| c.is_empty() || c == "." || c == "..");
+        if bad || f.path == MANIFEST {
+            problems.push(format!(
+                "`{MANIFEST}` lists the path `{}`, which no csfkit package holds",
+                f.path
+            ));
+        }
+    }
+    let formats: Vec<&str> = m.parameters.formats.iter().map(String::as_str).collect();
+    if formats.is_empty() {
+        problems.push(format!("`{MANIFEST}` does not say which formats the package has"));
+    }
+    for f in &formats {
+        if required_files(&[f]).is_empty() {
+            problems.push(format!(
+                "`{MANIFEST}` names the format `{f}`, which csfkit does not write"
+            ));
+        }
+    }
+    for want in required_files(&formats) {
+        if !seen.contains(want) {
+            problems.push(format!(
+                "`{MANIFEST}` does not list `{want}`, which every package with its formats holds"
+            ));
+        }
+    }
+    problems
+}
+
+fn compare(manifest: Manifest, actual: BTreeMap<String, (String, u64)>, v: &mut Verification) {
+    let listed: BTreeSet<&str> = manifest.files.iter().map(|f| f.path.as_str()).collect();
+    for f in &manifest.files {
+        match actual.get(&f.path) {
+            None => v.missing.push(f.path.clone()),
+            Some((sha, size)) if *sha != f.sha256 || *size != f.size => {
+                v.altered.push((f.path.clone(), f.sha256.clone(), sha.clone()));
+            }
+            Some(_) => v.ok += 1,
+        }
+    }
+    v.extra = actual
+        .keys()
+        .filter(|k| !listed.contains(k.as_str()) && k.as_str() != MANIFEST)
+        .cloned()
+        .collect();
+    v.problems.extend(manifest_problems(&manifest));
+    v.manifest = Some(manifest);
+}
+
+/// SHA-256 and size of at most `limit` bytes of `src` (one more than the manifest's size is
+/// enough to tell a longer file, and a member or file that never ends cannot stall `verify`).
+fn hash_bounded(src: impl Read, limit: u64) -> io::Result<(String, u64)> {
+    crate::util::hash_reader(src.take(limit))
+}
+
+/// Every entry of a package folder: regular files are hashed (at most one byte more than the
+/// manifest gives them), anything else is a problem and is never opened.
+fn walk(
+    root: &Path,
+    dir: &Path,
+    sizes: &BTreeMap<String, u64>,
+    out: &mut BTreeMap<String, (String, u64)>,
+    problems: &mut Vec<String>,
+) -> Result<()> {
+    let entries = fs::read_dir(dir).map_err(|e| Error::InputMissing {
+        path: dir.into(),
+        source: e,
+    })?;
+    for e in entries {
+        let e = e.map_err(|e| Error::io(format!("reading `{}`", dir.display()), e))?;
+        let p = e.path();
+        let meta =
+            fs::symlink_metadata(&p).map_err(|e| Error::io(format!("reading `{}`", p.display()), e))?;
+        let rel = crate::export::package::relative(root, &p);
+        if meta.is_dir() {
+            walk(root, &p, sizes, out, problems)?;
+        } else if meta.is_file() {
+            let limit = sizes.get(&rel).map_or(64 << 20, |s| s.saturating_add(1));
+            let h = crate::util::fs::open_regular(&p, false)
+                .and_then(|f| hash_bounded(f, limit))
+                .map_err(|e| Error::io(format!("reading `{}`", p.display()), e))?;
+            out.insert(rel, h);
+        } else {
+            problems.push(format!(
+                "`{rel}` is {}; a package holds only regular files (it was not opened)",
+                crate::util::fs::kind(&meta)
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Recomputes every hash of a package (folder or zip) against its manifest, and checks the
+/// manifest itself (and its SHA-256 against `manifest_sha256`, when given).
+pub fn verify(path: &Path, manifest_sha256: Option<&str>) -> Result<Verification> {
+    let meta = fs::symlink_metadata(path).map_err(|e| Error::InputMissing {
+        path: path.into(),
+        source: e,
+    })?;
+    let where_ = path.display().to_string();
+    let mut v = Verification::default();
+    if meta.is_dir() {
+        let mpath = path.join(MANIFEST);
+        let bytes = crate::util::fs::open_regular(&mpath, false)
+            .and_then(|f| {
+                let mut b = Vec::new();
+                f.take(64 << 20).read_to_end(&mut b)?;
+                Ok(b)
+            })
+            .map_err(|e| Error::InputMissing {
+                path: mpath.clone(),
+                source: e,
+            })?;
+        v.manifest_sha256 = hex(&Sha256::digest(&bytes));
+        let manifest = read_manifest(&bytes, &where_)?;
+        let sizes: BTreeMap<String, u64> = manifest.files.iter().map(|f| (f.path.clone(), f.size)).collect();
+        let mut actual = BTreeMap::new();
+        walk(path, path, &sizes, &mut actual, &mut v.problems)?;
+        compare(manifest, actual, &mut v);
+    } else if meta.is_file() {
+        verify_zip(path, &where_, &mut v)?;
+    } else {
+        return Err(Error::InputMissing {
+            path: path.into(),
+            source: io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!(
+                    "it is {}, not a package folder or zip file",
+                    crate::util::fs::kind(&meta)
+                ),
+            ),
+        });
+    }
+    if let Some(want) = manifest_sha256 {
+        let want = want.trim().to_ascii_lowercase();
+        if want != v.manifest_sha256 {
+            v.problems.push(format!(
+                "`{MANIFEST}` has SHA-256 {}, not the {want} given with --manifest-sha256: the manifest (and with it the package's as-of date, catalogue digest or history) is not the one that export wrote",
+                v.manifest_sha256
+            ));
+        }
+    }
+    Ok(v)
+}
+
+fn verify_zip(path: &Path, where_: &str, v: &mut Verification) -> Result<()> {
+    let f = crate::util::fs::open_regular(path, false).map_err(|e| Error::InputMissing {
+        path: path.into(),
+        source: e,
+    })?;
+    let mut z = zip::ZipArchive::new(io::BufReader::new(f))
+        .map_err(|e| Error::Failed(format!("{where_}: not a package folder or zip: {e}")))?;
+    if z.has_duplicate_names() {
+        // Readers disagree on which of two same-named members they show (the zip crate keeps
+        // one, unzip extracts both): whichever copy matches, the package cannot be trusted.
+        v.problems.push(
+            "the zip holds two or more members with the same name; a reader may show either copy".into(),
+        );
+    }
+    // The manifest first: it gives every member the size to read up to.
+    let manifest_bytes = {
+        let mut entry = z
+            .by_name(MANIFEST)
+            .map_err(|_| Error::Failed(format!("{where_}: no `{MANIFEST}` in the package")))?;
+        let mut b = Vec::new();
+        entry
+            .by_ref()
+            .take(64 << 20)
+            .read_to_end(&mut b)
+            .map_err(|e| Error::Failed(format!("{where_}: cannot read `{MANIFEST}`: {e}")))?;
+        b
+    };
+    v.manifest_sha256 = hex(&Sha256::digest(&manifest_bytes));
+    let manifest = read_manifest(&manifest_bytes, where_)?;
+    let sizes: BTreeMap<String, u64> = manifest.files.iter().map(|f| (f.path.clone(), f.size)).collect();
+    let mut actual = BTreeMap::new();
+    let mut names = BTreeSet::new();
+    for i in 0..z.len() {
+        let entry = z
+            .by_index(i)
+            .map_err(|e| Error::Failed(format!("{where_}: damaged zip entry {i}: {e}")))?;
+        let name = entry
+            .name()
+            .map_err(|e| Error::Failed(format!("{where_}: bad entry name in zip entry {i}: {e}")))?
+            .to_string();
+        if !names.insert(name.clone()) {
+            // Readers disagree on which of two same-named members they show: the package
+            // cannot be trusted whichever matches.
+            v.problems.push(format!(
+                "`{name}` is in the zip twice; a reader may show either copy"
+            ));
+            continue;
+        }
+        if entry.is_dir() {
+            continue;
+        }
+        if entry.is_symlink()
+            || entry
+                .unix_mode()
+                .is_some_and(|m| m & 0o170000 != 0o100000 && m & 0o170000 != 0)
+        {
+            v.problems
+                .push(format!("`{name}` is not a regular file in the zip"));
+            continue;
+        }
+        let limit = sizes.get(&name).map_or(64 << 20, |s| s.saturating_add(1));
+        let h = hash_bounded(entry, limit)
+            .map_err(|e| Error::Failed(format!("{where_}: cannot read `{name}`: {e}")))?;
+        actual.insert(name, h);
+    }
+    compare(manifest, actual, v);
+    Ok(())
+}

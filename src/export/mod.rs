@@ -1,0 +1,442 @@
+//! Everything that goes out as files: the audit package (PDF report, CSV files, evidence
+//! files, manifest, folder or zip), each output written by a function of its own and fed by
+//! the catalogue's read API and the views; `verify` beside the manifest it checks.
+
+pub mod csv;
+pub mod manifest;
+pub mod package;
+pub mod report;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use sha2::{Digest, Sha256};
+
+use crate::catalogue::evidence::Batch;
+use crate::catalogue::{Catalogue, FrameworkRow};
+use crate::error::{Error, Result};
+use crate::export::csv::{CsvOut, EVIDENCE_COLUMNS, evidence_row, gaps_csv, matrix_csv};
+use crate::export::manifest::{
+    BatchSource, ChainHead, FrameworkSource, Manifest, MatrixSource, Parameters, Sources,
+};
+use crate::export::package::{Staging, check_interrupted};
+use crate::model::evidence::EvidenceItem;
+use crate::util::hex;
+use crate::view::Scope;
+use crate::view::coverage::{Coverage, CoverageBuilder};
+use crate::view::matrix::Matrix;
+
+/// What to write and how.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The package folder, or zip file with `zip`.
+    pub out: PathBuf,
+    /// One zip file instead of a folder.
+    pub zip: bool,
+    /// The date freshness is judged at; also the package's date.
+    pub as_of: NaiveDate,
+    /// Evidence collected more than this many days before `as_of` is stale.
+    pub stale_days: i64,
+    /// Organisation on the cover.
+    pub organization: String,
+    /// Report title (default: made from the system and the provider).
+    pub title: Option<String>,
+    /// Copy the evidence files in, re-hashed against the import.
+    pub include_files: bool,
+    /// Write the PDF report.
+    pub pdf: bool,
+    /// Write the CSV files.
+    pub csv: bool,
+    /// Replace a previous csfkit package at `out`.
+    pub force: bool,
+    /// PDF paper size.
+    pub paper: crate::pdf::Paper,
+    /// Write CSV cells exactly.
+    pub raw_csv: bool,
+    /// Start CSV files with a BOM.
+    pub bom: bool,
+    /// The catalogue file: never inside what an export replaces.
+    pub catalogue: PathBuf,
+}
+
+/// What an export wrote.
+#[derive(Debug, Clone)]
+pub struct Done {
+    /// Files in the package, manifest included.
+    pub files: usize,
+    /// Pages of report.pdf, when written.
+    pub pages: Option<usize>,
+    /// Controls in the matrix.
+    pub controls: usize,
+    /// Evidence items counted.
+    pub evidence_items: usize,
+    /// Controls that are gaps.
+    pub gaps: usize,
+    /// SHA-256 of manifest.json (keep it apart from the package: `verify --manifest-sha256`).
+    pub manifest_sha256: String,
+    /// Problems found while packaging (changed evidence files, characters the font lacks).
+    pub warnings: Vec<String>,
+}
+
+/// Writes the audit package of `scope` (see [`Options`]). The evidence streams from the
+/// catalogue three times inside one read snapshot (coverage and digest; evidence index and
+/// files; the PDF appendix), so memory does not grow with it and an import committed meanwhile
+/// shows in none of the passes. A signal stops the export with [`Error::Interrupted`] after
+/// the staging folder is removed.
+pub fn package(cat: &Catalogue, scope: &Scope, opts: &Options) -> Result<Done> {
+    let result = write_package(cat, scope, opts);
+    if package::interrupted() {
+        return Err(Error::Interrupted);
+    }
+    result
+}
+
+fn write_package(cat: &Catalogue, scope: &Scope, opts: &Options) -> Result<Done> {
+    let as_of = opts.as_of;
+    let _snapshot = cat.snapshot()?;
+    let frameworks_loaded = cat.frameworks()?;
+    let batches = cat.batches()?;
+    let history = cat.chain_heads()?;
+
+    // First pass over the evidence: coverage and the catalogue digest (the cover shows it).
+    let m = crate::view::matrix::build(cat, &scope.provider, &scope.services)?;
+    let mut dig = CatalogueDigest::new(&frameworks_loaded, &m)?;
+    let mut builder = CoverageBuilder::new(m, as_of, opts.stale_days);
+    cat.each_evidence(|e| {
+        check_interrupted()?;
+        dig.add(&e)?;
+        builder.add(&e);
+        Ok(())
+    })?;
+    let cov = builder.finish();
+    let digest = dig.finish();
+    let mut staging = Staging::new(&opts.out, opts.zip, opts.force, &opts.catalogue)?;
+    Staging::watch_signals();
+    let mut warnings = Vec::new();
+
+    // Second pass: evidence files (re-hashed, copied) and the evidence index that names them.
+    if opts.csv || opts.include_files {
+        write_evidence(cat, &cov, &batches, opts, &mut staging, &mut warnings)?;
+    }
+    let title = opts.title.clone().unwrap_or_else(|| {
+        format!(
+            "NIST CSF 2.0 audit package — {}{}",
+            scope.system.clone().map(|s| format!("{s}, ")).unwrap_or_default(),
+            cov.matrix.provider.name
+        )
+    });
+    if opts.csv {
+        staging.add_bytes("control-matrix.csv", &matrix_csv(&cov, opts.raw_csv, opts.bom)?)?;
+        staging.add_bytes("gaps.csv", &gaps_csv(&cov, opts.raw_csv, opts.bom)?)?;
+    }
+    let pages = if opts.pdf {
+        // Third pass: the report, its appendix fed row by row.
+        let cover = report::Cover {
+            title: title.clone(),
+            organization: opts.organization.clone(),
+            system: scope.system.clone().unwrap_or_default(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            frameworks: framework_lines(&frameworks_loaded),
+            digest: digest.clone(),
+            paper: opts.paper,
+        };
+        Some(write_report(cat, &cov, &cover, &mut staging, &mut warnings)?)
+    } else {
+        None
+    };
+    let manifest = Manifest {
+        format: "csfkit-audit-package".into(),
+        format_version: 1,
+        csfkit_version: env!("CARGO_PKG_VERSION").into(),
+        parameters: Parameters {
+            as_of: as_of.to_string(),
+            bom: opts.bom,
+            formats: [opts.pdf.then_some("pdf"), opts.csv.then_some("csv")]
+                .into_iter()
+                .flatten()
+                .map(str::to_string)
+                .collect(),
+            include_files: opts.include_files,
+            organization: opts.organization.clone(),
+            paper: match opts.paper {
+                crate::pdf::Paper::A4 => "a4",
+                crate::pdf::Paper::Letter => "letter",
+            }
+            .into(),
+            provider: cov.matrix.provider.id.clone(),
+            raw_csv: opts.raw_csv,
+            services: cov
+                .matrix
+                .services
+                .iter()
+                .map(|s| s.as_str().to_string())
+                .collect(),
+            stale_days: opts.stale_days,
+            system: scope.system.clone(),
+            title,
+            zip: opts.zip,
+        },
+        catalogue_digest: digest,
+        sources: Sources {
+            evidence_batches: batches
+                .iter()
+                .map(|b| BatchSource {
+                    batch: b.id,
+                    file: b.source_file.clone(),
+                    imported_at: b.imported_at.clone(),
+                    sha256: b.source_sha256.clone(),
+                })
+                .collect(),
+            frameworks: frameworks_loaded
+                .iter()
+                .map(|f| FrameworkSource {
+                    id: f.id.clone(),
+                    sha256: f.source_sha256.clone(),
+                    source: f.source.clone(),
+                    version: f.version.clone(),
+                })
+                .collect(),
+            matrix: MatrixSource {
+                provider: cov.matrix.provider.id.clone(),
+                sha256: cov.matrix.provider.source_sha256.clone(),
+                source: cov.matrix.provider.source.clone(),
+            },
+        },
+        history: history
+            .iter()
+            .map(|(log, records, head)| {
+                (
+                    log.as_str().to_string(),
+                    ChainHead {
+                        head: head.clone(),
+                        records: *records,
+                    },
+                )
+            })
+            .collect(),
+        warnings: warnings.clone(),
+        files: staging.files(),
+    };
+    let manifest_sha256 = hex(&Sha256::digest(manifest.to_bytes()?));
+    let files = manifest.files.len() + 1;
+    staging.finish(&manifest, as_of)?;
+    Ok(Done {
+        files,
+        pages,
+        controls: cov.matrix.rows.len(),
+        evidence_items: cov.evidence_items,
+        gaps: cov.gaps().count(),
+        manifest_sha256,
+        warnings,
+    })
+}
+
+/// The cover's line for the default framework: name, version, source and a short hash.
+fn framework_lines(frameworks: &[FrameworkRow]) -> Vec<String> {
+    frameworks
+        .iter()
+        .filter(|f| f.id == crate::embedded::DEFAULT_FRAMEWORK)
+        .map(|f| {
+            format!(
+                "{} {} ({}, SHA-256 {})",
+                f.name,
+                f.version,
+                f.source,
+                f.source_sha256.get(..16).unwrap_or(&f.source_sha256)
+            )
+        })
+        .collect()
+}
+
+/// `evidence-index.csv` and, with `include_files`, the evidence files under `evidence/`.
+fn write_evidence(
+    cat: &Catalogue,
+    cov: &Coverage,
+    batches: &[Batch],
+    opts: &Options,
+    staging: &mut Staging,
+    warnings: &mut Vec<String>,
+) -> Result<()> {
+    let roots: HashMap<i64, String> = batches.iter().map(|b| (b.id, b.evidence_root.clone())).collect();
+    let mut index = if opts.csv {
+        let f = staging.create("evidence-index.csv")?;
+        Some(CsvOut::new(f, &EVIDENCE_COLUMNS, opts.raw_csv, opts.bom)?)
+    } else {
+        None
+    };
+    cat.each_evidence(|e| {
+        check_interrupted()?;
+        let packaged = if opts.include_files {
+            package_file(staging, &roots, &e, warnings)?
+        } else {
+            String::new()
+        };
+        if let Some(index) = index.as_mut() {
+            index.row(&evidence_row(cov, &e, packaged))?;
+        }
+        Ok(())
+    })?;
+    if let Some(index) = index {
+        staging.close(index.finish()?)?;
+    }
+    Ok(())
+}
+
+/// `report.pdf`, its evidence appendix fed row by row from the catalogue. Returns its pages.
+fn write_report(
+    cat: &Catalogue,
+    cov: &Coverage,
+    cover: &report::Cover,
+    staging: &mut Staging,
+    warnings: &mut Vec<String>,
+) -> Result<usize> {
+    let failed = |e: String| Error::Failed(format!("writing report.pdf: {e}"));
+    let file = staging.create("report.pdf")?;
+    let mut report = report::Report::start(file, cov, cover).map_err(failed)?;
+    cat.each_evidence(|e| report.evidence(&e).map_err(failed))?;
+    let done = report.finish().map_err(failed)?;
+    if !done.missing_chars.is_empty() {
+        let list: Vec<String> = done
+            .missing_chars
+            .iter()
+            .map(|c| format!("{c} (U+{:04X})", *c as u32))
+            .collect();
+        warnings.push(format!(
+            "report.pdf: the embedded font (DejaVu Sans) cannot show {}; they appear as ? in the PDF and exactly in the CSV files",
+            list.join(", ")
+        ));
+    }
+    let pages = done.pages;
+    staging.close(done.out)?;
+    Ok(pages)
+}
+
+/// Coverage of a scope at a date, counting evidence as it streams from the catalogue (what
+/// `csfkit status` shows).
+pub fn coverage(cat: &Catalogue, scope: &Scope, as_of: NaiveDate, stale_days: i64) -> Result<Coverage> {
+    let m = crate::view::matrix::build(cat, &scope.provider, &scope.services)?;
+    let mut b = CoverageBuilder::new(m, as_of, stale_days);
+    cat.each_evidence(|e| {
+        b.add(&e);
+        Ok(())
+    })?;
+    Ok(b.finish())
+}
+
+/// Digest over the content the package reflects: frameworks and matrix sources, every matrix
+/// row (ownership, overrides, statuses) and every evidence item, fed one at a time. Load
+/// times are left out.
+struct CatalogueDigest(Sha256);
+
+impl CatalogueDigest {
+    fn new(frameworks: &[FrameworkRow], m: &Matrix) -> Result<Self> {
+        let mut h = Sha256::new();
+        for f in frameworks {
+            h.update(format!("framework\x1f{}\x1f{}\x1f{}\n", f.id, f.version, f.source_sha256).as_bytes());
+        }
+        h.update(
+            format!(
+                "provider\x1f{}\x1f{}\x1f{}\n",
+                m.provider.id, m.provider.source_sha256, m.provider.cells
+            )
+            .as_bytes(),
+        );
+        for r in &m.rows {
+            h.update(serde_json::to_vec(&(
+                &r.control_id,
+                &r.cells,
+                &r.effective,
+                &r.assessments,
+            ))?);
+            h.update(b"\n");
+        }
+        Ok(CatalogueDigest(h))
+    }
+
+    fn add(&mut self, e: &EvidenceItem) -> Result<()> {
+        self.0.update(serde_json::to_vec(e)?);
+        self.0.update(b"\n");
+        Ok(())
+    }
+
+    fn finish(self) -> String {
+        hex(&self.0.finalize())
+    }
+}
+
+/// Copies one evidence file into the package when it still has the hash recorded at import;
+/// returns what `evidence-index.csv` says in its `packaged_as` column.
+fn package_file(
+    staging: &mut Staging,
+    roots: &std::collections::HashMap<i64, String>,
+    e: &EvidenceItem,
+    warnings: &mut Vec<String>,
+) -> Result<String> {
+    if e.location_kind != "file" {
+        return Ok(String::new());
+    }
+    let Some(root) = roots.get(&e.batch_id) else {
+        return Ok(String::new());
+    };
+    let root = Path::new(root);
+    let src = root.join(e.location.replace('\\', "/"));
+    let name = Path::new(&e.location)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "file".into());
+    let rel = format!("evidence/{}-{}", e.id, name);
+    let file = match open_evidence_file(root, &e.location) {
+        Ok(f) => f,
+        Err(err) => {
+            warnings.push(format!(
+                "evidence {} ({}): file {} cannot be read now ({err}); not included",
+                e.id,
+                e.control_id,
+                src.display()
+            ));
+            return Ok("missing at export".into());
+        }
+    };
+    // Copied and hashed from the one handle opened above; a copy whose hash is not the one
+    // recorded at import is taken out again.
+    let recorded = e.file_sha256.as_deref().unwrap_or("-");
+    Ok(
+        match staging.add_reader(&rel, file, &format!("`{}`", src.display()), Some(recorded))? {
+            Ok(_) => rel,
+            Err(sha) => {
+                warnings.push(format!(
+                    "evidence {} ({}): file {} changed since import (SHA-256 {recorded} recorded, {sha} now); not included",
+                    e.id,
+                    e.control_id,
+                    src.display(),
+                ));
+                format!("changed since import (now {sha}); not included")
+            }
+        },
+    )
+}
+
+/// Opens an evidence file for packaging under the rules of its import, checked again now: the
+/// path stays inside the evidence root, no symbolic link sits anywhere in it (one swapped in
+/// after the import is caught), and it is a regular file (a FIFO or a device is refused
+/// without blocking).
+fn open_evidence_file(root: &Path, location: &str) -> std::result::Result<std::fs::File, String> {
+    let root = std::fs::canonicalize(root).map_err(|e| format!("the evidence root: {e}"))?;
+    let mut lexical = root.clone();
+    for part in location.replace('\\', "/").split('/') {
+        match part {
+            "" | "." => {}
+            ".." => return Err("the path leaves the evidence root".into()),
+            p => lexical.push(p),
+        }
+    }
+    let real = std::fs::canonicalize(&lexical).map_err(|e| e.to_string())?;
+    if real != lexical {
+        return Err(format!(
+            "a symbolic link is in its path (it leads to `{}`); evidence files must be regular files inside the evidence root",
+            real.display()
+        ));
+    }
+    crate::util::fs::open_regular(&lexical, false).map_err(|e| e.to_string())
+}

@@ -1,0 +1,21 @@
+//! Read models assembled from the catalogue, independent of any output format: the control
+//! matrix of a scope (`matrix`) and the evidence coverage of that matrix at a date
+//! (`coverage`). Listings, `status` and the audit package all show these.
+
+pub mod coverage;
+pub mod matrix;
+
+use crate::catalogue::ProviderRow;
+use crate::model::ownership::Service;
+
+/// What a matrix, a coverage or a package is made for: a provider's service models, and the
+/// system when it comes from the recorded scope.
+#[derive(Debug, Clone)]
+pub struct Scope {
+    /// System name, when it comes from the recorded scope.
+    pub system: Option<String>,
+    /// The provider.
+    pub provider: ProviderRow,
+    /// Service models.
+    pub services: Vec<Service>,
+}
