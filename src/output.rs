@@ -36,6 +36,87 @@ pub struct OutputArgs {
     pub raw_csv: bool,
 }
 
+/// One column of a listing, declared once (in `cli::columns`) and used for the help text, the
+/// table, the CSV header and the JSON keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Column {
+    /// snake_case name: the CSV header and JSON key.
+    pub name: &'static str,
+    /// Written as a number in JSON.
+    pub numeric: bool,
+    /// Shown in the table shape (long hashes are CSV and JSON only).
+    pub in_table: bool,
+    /// What the help says of it beside its name, e.g. `changed|added|removed`.
+    pub note: &'static str,
+}
+
+impl Column {
+    /// A text column.
+    pub const fn text(name: &'static str) -> Column {
+        Column {
+            name,
+            numeric: false,
+            in_table: true,
+            note: "",
+        }
+    }
+
+    /// A numeric column.
+    pub const fn number(name: &'static str) -> Column {
+        Column {
+            numeric: true,
+            ..Column::text(name)
+        }
+    }
+
+    /// Left out of the table shape.
+    pub const fn csv_only(self) -> Column {
+        Column {
+            in_table: false,
+            ..self
+        }
+    }
+
+    /// With a note for the help text.
+    pub const fn note(self, note: &'static str) -> Column {
+        Column { note, ..self }
+    }
+}
+
+/// The help text's paragraph naming `columns`: `CSV/JSON columns: a, b (note), c.`, wrapped
+/// below 100 characters.
+pub fn columns_help(columns: &[Column]) -> String {
+    let words: Vec<String> = columns
+        .iter()
+        .map(|c| {
+            if c.note.is_empty() {
+                c.name.to_string()
+            } else {
+                format!("{} ({})", c.name, c.note)
+            }
+        })
+        .collect();
+    let mut out = String::from("CSV/JSON columns:");
+    let mut line = out.len();
+    for (i, w) in words.iter().enumerate() {
+        let piece = if i + 1 == words.len() {
+            format!("{w}.")
+        } else {
+            format!("{w},")
+        };
+        if line + 1 + piece.len() > 96 {
+            out.push('\n');
+            line = 0;
+        } else {
+            out.push(' ');
+            line += 1;
+        }
+        line += piece.len();
+        out.push_str(&piece);
+    }
+    out
+}
+
 /// A rectangular listing: column names and string cells.
 ///
 /// Column names are snake_case; they are the CSV header and the JSON keys.
@@ -59,6 +140,16 @@ impl Listing {
             rows: Vec::new(),
             numeric: Vec::new(),
             table_hidden: Vec::new(),
+        }
+    }
+
+    /// A listing with `columns` (their names, numeric columns and table shape) and no rows.
+    pub fn of(columns: &[Column]) -> Self {
+        Listing {
+            columns: columns.iter().map(|c| c.name).collect(),
+            rows: Vec::new(),
+            numeric: columns.iter().filter(|c| c.numeric).map(|c| c.name).collect(),
+            table_hidden: columns.iter().filter(|c| !c.in_table).map(|c| c.name).collect(),
         }
     }
 

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::Subcommand;
 
 use crate::catalogue::{Catalogue, NewAssessment};
-use crate::cli::{Ctx, whoami};
+use crate::cli::{Ctx, columns, whoami};
 use crate::embedded::DEFAULT_FRAMEWORK;
 use crate::error::{Error, Result};
 use crate::import::assess;
@@ -54,8 +54,10 @@ pub struct Args {
 pub enum AssessCommand {
     /// Show every assessment record, oldest first.
     #[command(
-        after_help = "Examples:\n  csfkit assess history\n  csfkit assess history PR.AA-01 --format csv\n\n\
-CSV/JSON columns: seq, control_id, service, status, note, system, by, at, source."
+        after_help = columns::help(
+        "Examples:\n  csfkit assess history\n  csfkit assess history PR.AA-01 --format csv",
+        columns::ASSESS_HISTORY
+    )
     )]
     History(HistoryArgs),
     /// Record statuses from a spreadsheet or CSV (columns: control_id, status, note, by).
@@ -152,18 +154,7 @@ fn history(ctx: &Ctx, args: &HistoryArgs) -> Result<u8> {
         Some(id) => Some(Resolver::load(&cat, DEFAULT_FRAMEWORK)?.resolve_one(id)?.0),
         None => None,
     };
-    let mut l = Listing::new(&[
-        "seq",
-        "control_id",
-        "service",
-        "status",
-        "note",
-        "system",
-        "by",
-        "at",
-        "source",
-    ])
-    .numeric(&["seq"]);
+    let mut l = Listing::of(columns::ASSESS_HISTORY);
     for r in cat.assessment_history(control.as_deref())? {
         l.push(vec![
             r.seq.to_string(),

@@ -4,18 +4,20 @@
 use std::path::PathBuf;
 
 use crate::catalogue::chain::Log;
-use crate::cli::Ctx;
+use crate::cli::{Ctx, columns};
 use crate::error::Result;
 use crate::output::{Listing, OutputArgs};
 
 /// Arguments of `csfkit check`.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Examples:\n  csfkit check\n  csfkit --db /srv/audit/csfkit.db check --format json\n\n\
+    after_help = columns::help(
+        "Examples:\n  csfkit check\n  csfkit --db /srv/audit/csfkit.db check --format json\n\n\
 Runs SQLite's integrity_check on the catalogue file and verifies the hash chains of the ownership\n\
 changes, the assessment records and the evidence import batches (with every evidence row), from\n\
-the first record on. Exit 0 when all hold; 1 naming the first broken link of each chain.\n\n\
-Columns: log, records, head (the newest link; an export's manifest.json records it), status."
+the first record on. Exit 0 when all hold; 1 naming the first broken link of each chain.",
+        columns::CHECK
+    )
 )]
 pub struct CheckArgs {
     #[command(flatten)]
@@ -42,7 +44,7 @@ pub fn check(ctx: &Ctx, args: &CheckArgs) -> Result<u8> {
     let cat = ctx.open()?;
     let integrity = cat.integrity_check()?;
     let report = cat.verify_chains()?;
-    let mut l = Listing::new(&["log", "records", "head", "status"]).numeric(&["records"]);
+    let mut l = Listing::of(columns::CHECK);
     l.push(vec![
         "sqlite".into(),
         String::new(),

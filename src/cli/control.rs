@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 
 use crate::catalogue::{ControlDetail, ControlFilter};
-use crate::cli::Ctx;
+use crate::cli::{Ctx, columns};
 use crate::embedded::DEFAULT_FRAMEWORK;
 use crate::error::{Error, Result};
 use crate::ids;
@@ -14,10 +14,12 @@ use crate::output::{Format, Listing, OutputArgs};
 /// Arguments of `csfkit controls`.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Examples:\n  csfkit controls\n  csfkit controls --function PR --format csv\n  \
+    after_help = columns::help(
+        "Examples:\n  csfkit controls\n  csfkit controls --function PR --format csv\n  \
 csfkit controls --category gv.oc\n  csfkit controls --search encrypt\n  \
-csfkit controls --framework nist-csf-1.1\n\n\
-CSV/JSON columns: id, function, category, text (the official text, exactly as published)."
+csfkit controls --framework nist-csf-1.1",
+        columns::CONTROLS
+    )
 )]
 pub struct ListArgs {
     /// Framework to list (see `csfkit frameworks`).
@@ -106,7 +108,7 @@ pub fn list(ctx: &Ctx, args: &ListArgs) -> Result<u8> {
         search: args.search.clone(),
     };
     let rows = cat.controls(&filter)?;
-    let mut l = Listing::new(&["id", "function", "category", "text"]);
+    let mut l = Listing::of(columns::CONTROLS);
     for r in rows {
         l.push(vec![r.id, r.function, r.category, r.text]);
     }
@@ -193,7 +195,7 @@ fn detail_json(d: &ControlDetail) -> serde_json::Value {
 
 /// One row per fact, so the whole record fits a spreadsheet: field, value.
 fn detail_listing(d: &ControlDetail) -> Listing {
-    let mut l = Listing::new(&["field", "value"]);
+    let mut l = Listing::of(columns::FIELD_VALUE);
     let mut add = |f: &str, v: String| l.push(vec![f.to_string(), v]);
     add("framework", d.framework.clone());
     add("id", d.id.clone());

@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use clap::Subcommand;
 
 use crate::catalogue::evidence::EvidenceFilter;
-use crate::cli::{Ctx, whoami};
+use crate::cli::{Ctx, columns, whoami};
 use crate::embedded::DEFAULT_FRAMEWORK;
 use crate::error::{Error, Result};
 use crate::import::evidence;
@@ -47,11 +47,10 @@ pub enum EvidenceCommand {
     #[command(after_help = IMPORT_HELP)]
     Import(ImportArgs),
     /// List evidence rows.
-    #[command(
-        after_help = "Examples:\n  csfkit evidence list --control PR.AA-01\n  csfkit evidence list --expired --format csv > expired.csv\n  csfkit evidence list --stale 365\n  csfkit evidence list --batch 3 --format json\n\n\
-CSV/JSON columns: id, control_id, title, evidence_type, owner, collected_on, valid_until, freshness,\n\
-location, location_kind, file_sha256, source_file, source_sheet, source_row, batch."
-    )]
+    #[command(after_help = columns::help(
+        "Examples:\n  csfkit evidence list --control PR.AA-01\n  csfkit evidence list --expired --format csv > expired.csv\n  csfkit evidence list --stale 365\n  csfkit evidence list --batch 3 --format json",
+        columns::EVIDENCE_LIST
+    ))]
     List(ListArgs),
     /// Show one evidence row in full, with where it came from.
     #[command(
@@ -62,9 +61,10 @@ source file and its SHA-256, sheet, row, import batch, who imported it and when.
     Show(ShowArgs),
     /// List import batches: source file, SHA-256, sheet, who, when, counts.
     #[command(
-        after_help = "Examples:\n  csfkit evidence batches\n  csfkit evidence batches --format csv > batches.csv\n\n\
-CSV/JSON columns: batch, source_file, source_sha256, source_size, format, sheet, header_row,\n\
-collector, imported_at, rows_read, imported, already, rejected, source_path, evidence_root."
+        after_help = columns::help(
+            "Examples:\n  csfkit evidence batches\n  csfkit evidence batches --format csv > batches.csv",
+            columns::EVIDENCE_BATCHES
+        )
     )]
     Batches(BatchesArgs),
 }
@@ -304,31 +304,7 @@ fn list(ctx: &Ctx, args: &ListArgs) -> Result<u8> {
         control,
         batch: args.batch,
     })?;
-    let mut l = Listing::new(&[
-        "id",
-        "control_id",
-        "title",
-        "evidence_type",
-        "owner",
-        "collected_on",
-        "valid_until",
-        "freshness",
-        "location",
-        "location_kind",
-        "file_sha256",
-        "source_file",
-        "source_sheet",
-        "source_row",
-        "batch",
-    ])
-    .numeric(&["id", "source_row", "batch"])
-    .hide_in_table(&[
-        "evidence_type",
-        "location_kind",
-        "file_sha256",
-        "source_sheet",
-        "source_file",
-    ]);
+    let mut l = Listing::of(columns::EVIDENCE_LIST);
     for e in items {
         let fresh = freshness(&e, as_of, args.stale.unwrap_or(365));
         if args.expired && fresh != Freshness::Expired {
@@ -375,7 +351,7 @@ fn show(ctx: &Ctx, args: &ShowArgs) -> Result<u8> {
         )));
     };
     let batch = cat.batches()?.into_iter().find(|b| b.id == e.batch_id);
-    let mut l = Listing::new(&["field", "value"]);
+    let mut l = Listing::of(columns::FIELD_VALUE);
     let mut kv = |k: &str, v: String| l.push(vec![k.to_string(), v]);
     kv("id", e.id.to_string());
     kv("control_id", e.control_id.clone());
@@ -415,39 +391,7 @@ fn show(ctx: &Ctx, args: &ShowArgs) -> Result<u8> {
 
 fn batches(ctx: &Ctx, args: &BatchesArgs) -> Result<u8> {
     let cat = ctx.open()?;
-    let mut l = Listing::new(&[
-        "batch",
-        "source_file",
-        "source_sha256",
-        "source_size",
-        "format",
-        "sheet",
-        "header_row",
-        "collector",
-        "imported_at",
-        "rows_read",
-        "imported",
-        "already",
-        "rejected",
-        "source_path",
-        "evidence_root",
-    ])
-    .numeric(&[
-        "batch",
-        "source_size",
-        "header_row",
-        "rows_read",
-        "imported",
-        "already",
-        "rejected",
-    ])
-    .hide_in_table(&[
-        "source_size",
-        "format",
-        "header_row",
-        "source_path",
-        "evidence_root",
-    ]);
+    let mut l = Listing::of(columns::EVIDENCE_BATCHES);
     for b in cat.batches()? {
         l.push(vec![
             b.id.to_string(),

@@ -6,31 +6,13 @@ use std::path::PathBuf;
 
 use chrono::NaiveDate;
 
-use crate::cli::Ctx;
 use crate::cli::scope::ScopeArgs;
+use crate::cli::{Ctx, columns};
 use crate::error::{Error, Result};
 use crate::export::{self, manifest};
 use crate::output::{Listing, OutputArgs};
 use crate::util::today;
 use crate::view::coverage::FunctionSummary;
-
-/// Columns of `csfkit status` (all but the first are counts).
-const STATUS_COLUMNS: [&str; 14] = [
-    "function",
-    "controls",
-    "inherited",
-    "shared",
-    "customer",
-    "undetermined",
-    "evidence_current",
-    "evidence_outdated",
-    "evidence_none",
-    "implemented",
-    "not_implemented",
-    "not_applicable",
-    "not_assessed",
-    "gaps",
-];
 
 const EXPORT_HELP: &str = "Examples:
   csfkit export --provider datacrunch --services iaas,model --out audit-2026
@@ -100,10 +82,11 @@ pub enum PaperArg {
 /// Arguments of `csfkit status`.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Examples:\n  csfkit status --provider datacrunch --services iaas\n  csfkit status --fail-on-gaps        exit 1 when a customer or shared control lacks current evidence\n  csfkit status --format json\n\n\
-Columns: function, controls, inherited, shared, customer, undetermined, evidence_current,\n\
-evidence_outdated, evidence_none, implemented, not_implemented, not_applicable, not_assessed\n\
-(implementation status of the customer and shared controls), gaps (per function, then a total)."
+    after_help = columns::help_then(
+        "Examples:\n  csfkit status --provider datacrunch --services iaas\n  csfkit status --fail-on-gaps        exit 1 when a customer or shared control lacks current evidence\n  csfkit status --format json",
+        columns::STATUS,
+        "The implementation status counts are of the customer and shared controls; a line per\nfunction, then the total."
+    )
 )]
 pub struct StatusArgs {
     #[command(flatten)]
@@ -228,7 +211,7 @@ pub fn status(ctx: &Ctx, args: &StatusArgs) -> Result<u8> {
     let cov = export::coverage(&cat, &scope, as_of, args.stale_days)?;
     let lines = cov.by_function();
     let total = FunctionSummary::total("total", &lines);
-    let mut l = Listing::new(&STATUS_COLUMNS).numeric(&STATUS_COLUMNS[1..]);
+    let mut l = Listing::of(columns::STATUS);
     for f in lines.iter().chain([&total]) {
         let (o, e, st) = (&f.ownership, &f.evidence, &f.status);
         l.push(

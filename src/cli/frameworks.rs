@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::Subcommand;
 
 use crate::catalogue::ReplaceSummary;
-use crate::cli::Ctx;
+use crate::cli::{Ctx, columns};
 use crate::error::{Error, Result};
 use crate::import::framework::{self, ParseOptions};
 use crate::output::{Listing, OutputArgs};
@@ -13,9 +13,10 @@ use crate::output::{Listing, OutputArgs};
 /// Arguments of `csfkit frameworks`.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Examples:\n  csfkit frameworks\n  csfkit frameworks --format json\n\n\
-CSV/JSON columns: id, name, version, functions, categories, subcategories, withdrawn, source,\n\
-source_sha256, source_date, origin (embedded|imported), loaded_at."
+    after_help = columns::help(
+        "Examples:\n  csfkit frameworks\n  csfkit frameworks --format json",
+        columns::FRAMEWORKS
+    )
 )]
 pub struct ListArgs {
     #[command(flatten)]
@@ -36,10 +37,12 @@ Re-importing an ID replaces it in one transaction and reports which subcategory 
     Import(ImportArgs),
     /// Compare the subcategory texts of two loaded frameworks.
     #[command(
-        after_help = "Examples:\n  csfkit framework diff nist-csf-2.0-2024 nist-csf-2.0\n  \
-csfkit framework diff nist-csf-2.0-2024 nist-csf-2.0 --format csv\n\n\
-CSV/JSON columns: id, change (changed|added|removed), old_text, new_text.\n\
-Exit status 0 whether or not they differ."
+        after_help = columns::help_then(
+        "Examples:\n  csfkit framework diff nist-csf-2.0-2024 nist-csf-2.0\n  \
+csfkit framework diff nist-csf-2.0-2024 nist-csf-2.0 --format csv",
+        columns::FRAMEWORK_DIFF,
+        "Exit status 0 whether or not they differ."
+    )
     )]
     Diff(DiffArgs),
 }
@@ -74,22 +77,7 @@ pub struct DiffArgs {
 /// Runs `csfkit frameworks`.
 pub fn list(ctx: &Ctx, args: &ListArgs) -> Result<u8> {
     let cat = ctx.open()?;
-    let mut l = Listing::new(&[
-        "id",
-        "name",
-        "version",
-        "functions",
-        "categories",
-        "subcategories",
-        "withdrawn",
-        "source",
-        "source_sha256",
-        "source_date",
-        "origin",
-        "loaded_at",
-    ])
-    .numeric(&["functions", "categories", "subcategories", "withdrawn"])
-    .hide_in_table(&["source_sha256", "loaded_at"]);
+    let mut l = Listing::of(columns::FRAMEWORKS);
     for f in cat.frameworks()? {
         l.push(vec![
             f.id,
@@ -186,7 +174,7 @@ fn report_changes(ctx: &Ctx, id: &str, s: &ReplaceSummary) {
 fn diff(ctx: &Ctx, args: &DiffArgs) -> Result<u8> {
     let cat = ctx.open()?;
     let s = cat.diff_frameworks(&args.old, &args.new)?;
-    let mut l = Listing::new(&["id", "change", "old_text", "new_text"]);
+    let mut l = Listing::of(columns::FRAMEWORK_DIFF);
     for (id, old, new) in s.changed {
         l.push(vec![id, "changed".into(), old, new]);
     }

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use clap::Subcommand;
 
 use crate::catalogue::{Catalogue, ProviderMeta};
-use crate::cli::Ctx;
+use crate::cli::{Ctx, columns};
 use crate::embedded::DEFAULT_FRAMEWORK;
 use crate::error::{Error, Result};
 use crate::import::ids::Resolver;
@@ -21,8 +21,10 @@ use crate::util::sha256_hex;
 /// Arguments of `csfkit providers`.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Examples:\n  csfkit providers\n  csfkit providers --format json\n\n\
-CSV/JSON columns: id, name, services, cells, layout, origin, source, source_sha256, loaded_at."
+    after_help = columns::help(
+        "Examples:\n  csfkit providers\n  csfkit providers --format json",
+        columns::PROVIDERS
+    )
 )]
 pub struct ProvidersArgs {
     #[command(flatten)]
@@ -96,19 +98,7 @@ pub struct ExportArgs {
 /// Runs `csfkit providers`.
 pub fn providers(ctx: &Ctx, args: &ProvidersArgs) -> Result<u8> {
     let cat = ctx.open()?;
-    let mut l = Listing::new(&[
-        "id",
-        "name",
-        "services",
-        "cells",
-        "layout",
-        "origin",
-        "source",
-        "source_sha256",
-        "loaded_at",
-    ])
-    .numeric(&["cells"])
-    .hide_in_table(&["source_sha256", "loaded_at"]);
+    let mut l = Listing::of(columns::PROVIDERS);
     for p in cat.providers()? {
         l.push(vec![
             p.id,

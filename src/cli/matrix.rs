@@ -1,11 +1,11 @@
 //! `csfkit matrix`: every CSF 2.0 subcategory with its ownership per service model, the
 //! effective ownership, responsibilities, basis and override marker.
 
-use crate::cli::Ctx;
 use crate::cli::scope::ScopeArgs;
+use crate::cli::{Ctx, columns};
 use crate::error::{Error, Result};
 use crate::model::ownership::{Ownership, Service};
-use crate::output::{Format, Listing, OutputArgs};
+use crate::output::{Column, Format, Listing, OutputArgs};
 use crate::view::matrix;
 
 /// Arguments of `csfkit matrix`.
@@ -50,27 +50,13 @@ pub fn run(ctx: &Ctx, args: &Args) -> Result<u8> {
         }
         None => None,
     };
-    let mut columns: Vec<&'static str> = vec!["control_id", "title", "function", "category"];
-    columns.extend(scope.services.iter().map(|s| service_column(*s)));
-    columns.extend([
-        "effective",
-        "status",
-        "status_note",
-        "overridden",
-        "basis",
-        "provider_responsibility",
-        "customer_responsibility",
-        "citation",
-    ]);
-    let mut l = Listing::new(&columns).hide_in_table(&[
-        "function",
-        "category",
-        "provider_responsibility",
-        "customer_responsibility",
-        "citation",
-        "overridden",
-        "status_note",
-    ]);
+    let columns: Vec<Column> = columns::MATRIX_LEAD
+        .iter()
+        .copied()
+        .chain(scope.services.iter().map(|s| Column::text(service_column(*s))))
+        .chain(columns::MATRIX_TAIL.iter().copied())
+        .collect();
+    let mut l = Listing::of(&columns);
     let mark = args.out.format == Format::Table;
     let mut undetermined = 0;
     for r in &m.rows {

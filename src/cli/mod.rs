@@ -5,6 +5,7 @@
 
 mod assess;
 mod check;
+mod columns;
 mod completions;
 mod control;
 mod evidence;

@@ -4,7 +4,7 @@
 use clap::Subcommand;
 
 use crate::cli::scope::ScopeArgs;
-use crate::cli::{Ctx, whoami};
+use crate::cli::{Ctx, columns, whoami};
 use crate::embedded::DEFAULT_FRAMEWORK;
 use crate::error::{Error, Result};
 use crate::import::ids::Resolver;
@@ -31,9 +31,10 @@ when are recorded; the history is append-only (`csfkit ownership history`)."
     Reset(ResetArgs),
     /// Show every ownership change, oldest first, for one control or all.
     #[command(
-        after_help = "Examples:\n  csfkit ownership history\n  csfkit ownership history PR.AA-01 --format csv\n\n\
-CSV/JSON columns: seq, provider, control_id, service, owner (empty when withdrawn), previous,\n\
-reason, by, at."
+        after_help = columns::help(
+        "Examples:\n  csfkit ownership history\n  csfkit ownership history PR.AA-01 --format csv",
+        columns::OWNERSHIP_HISTORY
+    )
     )]
     History(HistoryArgs),
 }
@@ -159,18 +160,7 @@ fn history(ctx: &Ctx, args: &HistoryArgs) -> Result<u8> {
         None => None,
     };
     let rows = cat.override_history(None, control.as_deref())?;
-    let mut l = Listing::new(&[
-        "seq",
-        "provider",
-        "control_id",
-        "service",
-        "owner",
-        "previous",
-        "reason",
-        "by",
-        "at",
-    ])
-    .numeric(&["seq"]);
+    let mut l = Listing::of(columns::OWNERSHIP_HISTORY);
     for r in rows {
         l.push(vec![
             r.seq.to_string(),

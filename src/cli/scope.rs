@@ -4,7 +4,7 @@
 use clap::Subcommand;
 
 use crate::catalogue::Catalogue;
-use crate::cli::{Ctx, whoami};
+use crate::cli::{Ctx, columns, whoami};
 use crate::error::{Error, Result};
 use crate::model::ownership::{join_services, parse_services};
 use crate::output::{Listing, OutputArgs};
@@ -23,8 +23,10 @@ effective ownership is the common value if all agree, else shared."
     Set(SetArgs),
     /// Show the recorded scope.
     #[command(
-        after_help = "Examples:\n  csfkit scope show\n  csfkit scope show --format json\n\n\
-CSV/JSON columns: system, provider, services, set_by, set_at."
+        after_help = columns::help(
+        "Examples:\n  csfkit scope show\n  csfkit scope show --format json",
+        columns::SCOPE
+    )
     )]
     Show(ShowArgs),
 }
@@ -139,7 +141,7 @@ fn show(ctx: &Ctx, args: &ShowArgs) -> Result<u8> {
                 .into(),
         ));
     };
-    let mut l = Listing::new(&["system", "provider", "services", "set_by", "set_at"]);
+    let mut l = Listing::of(columns::SCOPE);
     l.push(vec![
         s.system,
         s.provider,

@@ -1,0 +1,182 @@
+//! The columns of every listing, declared once: the help text (`CSV/JSON columns: ...`), the
+//! table (which columns it shows), the CSV header and the JSON keys (which are numbers) all
+//! come from these lists.
+
+use crate::output::{Column, columns_help};
+
+/// `csfkit evidence list`.
+pub const EVIDENCE_LIST: &[Column] = &[
+    Column::number("id"),
+    Column::text("control_id"),
+    Column::text("title"),
+    Column::text("evidence_type").csv_only(),
+    Column::text("owner"),
+    Column::text("collected_on"),
+    Column::text("valid_until"),
+    Column::text("freshness"),
+    Column::text("location"),
+    Column::text("location_kind").csv_only(),
+    Column::text("file_sha256").csv_only(),
+    Column::text("source_file").csv_only(),
+    Column::text("source_sheet").csv_only(),
+    Column::number("source_row"),
+    Column::number("batch"),
+];
+
+/// `csfkit evidence batches`.
+pub const EVIDENCE_BATCHES: &[Column] = &[
+    Column::number("batch"),
+    Column::text("source_file"),
+    Column::text("source_sha256"),
+    Column::number("source_size").csv_only(),
+    Column::text("format").csv_only(),
+    Column::text("sheet"),
+    Column::number("header_row").csv_only(),
+    Column::text("collector"),
+    Column::text("imported_at"),
+    Column::number("rows_read"),
+    Column::number("imported"),
+    Column::number("already"),
+    Column::number("rejected"),
+    Column::text("source_path").csv_only(),
+    Column::text("evidence_root").csv_only(),
+];
+
+/// One record shown in full (`evidence show`, `control --format csv`): a field and its value.
+pub const FIELD_VALUE: &[Column] = &[Column::text("field"), Column::text("value")];
+
+/// `csfkit assess history`.
+pub const ASSESS_HISTORY: &[Column] = &[
+    Column::number("seq"),
+    Column::text("control_id"),
+    Column::text("service"),
+    Column::text("status"),
+    Column::text("note"),
+    Column::text("system"),
+    Column::text("by"),
+    Column::text("at"),
+    Column::text("source"),
+];
+
+/// `csfkit ownership history`.
+pub const OWNERSHIP_HISTORY: &[Column] = &[
+    Column::number("seq"),
+    Column::text("provider"),
+    Column::text("control_id"),
+    Column::text("service"),
+    Column::text("owner").note("empty when withdrawn"),
+    Column::text("previous"),
+    Column::text("reason"),
+    Column::text("by"),
+    Column::text("at"),
+];
+
+/// `csfkit providers`.
+pub const PROVIDERS: &[Column] = &[
+    Column::text("id"),
+    Column::text("name"),
+    Column::text("services"),
+    Column::number("cells"),
+    Column::text("layout"),
+    Column::text("origin"),
+    Column::text("source"),
+    Column::text("source_sha256").csv_only(),
+    Column::text("loaded_at").csv_only(),
+];
+
+/// `csfkit frameworks`.
+pub const FRAMEWORKS: &[Column] = &[
+    Column::text("id"),
+    Column::text("name"),
+    Column::text("version"),
+    Column::number("functions"),
+    Column::number("categories"),
+    Column::number("subcategories"),
+    Column::number("withdrawn"),
+    Column::text("source"),
+    Column::text("source_sha256").csv_only(),
+    Column::text("source_date"),
+    Column::text("origin").note("embedded|imported"),
+    Column::text("loaded_at").csv_only(),
+];
+
+/// `csfkit framework diff`.
+pub const FRAMEWORK_DIFF: &[Column] = &[
+    Column::text("id"),
+    Column::text("change").note("changed|added|removed"),
+    Column::text("old_text"),
+    Column::text("new_text"),
+];
+
+/// `csfkit controls`.
+pub const CONTROLS: &[Column] = &[
+    Column::text("id"),
+    Column::text("function"),
+    Column::text("category"),
+    Column::text("text").note("the official text, exactly as published"),
+];
+
+/// `csfkit scope show`.
+pub const SCOPE: &[Column] = &[
+    Column::text("system"),
+    Column::text("provider"),
+    Column::text("services"),
+    Column::text("set_by"),
+    Column::text("set_at"),
+];
+
+/// `csfkit status`: per function, then a total.
+pub const STATUS: &[Column] = &[
+    Column::text("function"),
+    Column::number("controls"),
+    Column::number("inherited"),
+    Column::number("shared"),
+    Column::number("customer"),
+    Column::number("undetermined"),
+    Column::number("evidence_current"),
+    Column::number("evidence_outdated"),
+    Column::number("evidence_none"),
+    Column::number("implemented"),
+    Column::number("not_implemented"),
+    Column::number("not_applicable"),
+    Column::number("not_assessed"),
+    Column::number("gaps"),
+];
+
+/// `csfkit check`.
+pub const CHECK: &[Column] = &[
+    Column::text("log"),
+    Column::number("records"),
+    Column::text("head").note("the newest link; an export's manifest.json records it"),
+    Column::text("status"),
+];
+
+/// `csfkit matrix` before the service-model columns (one per service model in scope).
+pub const MATRIX_LEAD: &[Column] = &[
+    Column::text("control_id"),
+    Column::text("title"),
+    Column::text("function").csv_only(),
+    Column::text("category").csv_only(),
+];
+
+/// `csfkit matrix` after the service-model columns.
+pub const MATRIX_TAIL: &[Column] = &[
+    Column::text("effective"),
+    Column::text("status"),
+    Column::text("status_note").csv_only(),
+    Column::text("overridden").csv_only(),
+    Column::text("basis"),
+    Column::text("provider_responsibility").csv_only(),
+    Column::text("customer_responsibility").csv_only(),
+    Column::text("citation").csv_only(),
+];
+
+/// Help text: the examples (and notes) given, then the columns of the listing.
+pub fn help(text: &str, columns: &[Column]) -> String {
+    format!("{text}\n\n{}", columns_help(columns))
+}
+
+/// Help text: the examples, the columns, then `more` (exit status and the like).
+pub fn help_then(text: &str, columns: &[Column], more: &str) -> String {
+    format!("{}\n{more}", help(text, columns))
+}
