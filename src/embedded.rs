@@ -6,6 +6,8 @@
 
 use sha2::{Digest, Sha256};
 
+use crate::catalogue::{DefaultData, Defaults, ProviderMeta};
+use crate::error::{Error, Result};
 use crate::import::framework::ParseOptions;
 use crate::util::hex;
 
@@ -91,4 +93,81 @@ pub fn digest() -> String {
         h.update(m.bytes);
     }
     hex(&h.finalize())
+}
+
+/// What the catalogue is filled with on first use: the shipped frameworks and matrices.
+pub fn defaults() -> Defaults {
+    Defaults {
+        digest: digest(),
+        load: load,
+    }
+}
+
+/// Parses the shipped frameworks and matrices with the same importers as `framework import`
+/// and `mapping import`.
+fn load() -> Result<DefaultData> {
+    let mut frameworks = Vec::new();
+    for f in FRAMEWORKS {
+        frameworks.push(crate::import::framework::parse(f.file, f.bytes, &f.options())?);
+    }
+    let matrices = matrices(&frameworks)?;
+    Ok(DefaultData { frameworks, matrices })
+}
+
+/// Parses the shipped matrices; their control IDs must be exact CSF 2.0 subcategories.
+fn matrices(
+    frameworks: &[crate::import::framework::FrameworkData],
+) -> Result<Vec<(ProviderMeta, Vec<crate::model::ownership::Cell>)>> {
+    use crate::import::matrix::parse_csfkit;
+    use crate::model::ownership::{Service, parse_services};
+    let broken = |m: String| {
+        Error::Failed(format!(
+            "the embedded provider data is broken (a csfkit bug): {m}"
+        ))
+    };
+    let csf2: std::collections::HashSet<&str> = frameworks
+        .iter()
+        .find(|f| f.id == DEFAULT_FRAMEWORK)
+        .map(|f| {
+            f.active(crate::ids::Level::Subcategory)
+                .map(|e| e.id.as_str())
+                .collect()
+        })
+        .unwrap_or_default();
+    let resolve = |s: &str| {
+        if csf2.contains(s) {
+            Ok(s.to_string())
+        } else {
+            Err(crate::error::ValueError::new(
+                s,
+                format!("`{s}` is not a CSF 2.0 subcategory"),
+            ))
+        }
+    };
+    let providers = crate::import::reader::csv_table("providers.csv", PROVIDERS_CSV.to_vec())?;
+    let mut out = Vec::new();
+    for m in MATRICES {
+        let row = providers
+            .rows
+            .iter()
+            .find(|(_, r)| r.first().map(String::as_str) == Some(m.provider))
+            .ok_or_else(|| broken(format!("{} is not in providers.csv", m.provider)))?;
+        let field = |i: usize| row.1.get(i).cloned().unwrap_or_default();
+        let table = crate::import::reader::csv_table(m.file, m.bytes.to_vec())?;
+        let cells = parse_csfkit(&table, &resolve)
+            .map_err(|p| broken(p.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")))?;
+        let services: Vec<Service> = parse_services(&field(2)).map_err(|e| broken(e.message))?;
+        out.push((
+            ProviderMeta {
+                id: m.provider.to_string(),
+                name: field(1),
+                services,
+                source: field(3),
+                source_sha256: crate::util::sha256_hex(m.bytes),
+                layout: "csfkit".into(),
+            },
+            cells,
+        ));
+    }
+    Ok(out)
 }

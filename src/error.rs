@@ -97,6 +97,36 @@ impl fmt::Display for Problem {
     }
 }
 
+/// A value refused: the value as given and why, in a sentence ready to print (it names the
+/// value and says what was expected). Placed in a file, it becomes a [`Problem`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct ValueError {
+    /// The offending value, as given.
+    pub value: String,
+    /// What is wrong and what was expected.
+    pub message: String,
+}
+
+impl ValueError {
+    /// A refusal of `value`.
+    pub fn new(value: impl Into<String>, message: impl Into<String>) -> Self {
+        ValueError {
+            value: value.into(),
+            message: message.into(),
+        }
+    }
+
+    /// The refusal at a place in a file.
+    pub fn at(self, location: Location) -> Problem {
+        Problem {
+            location,
+            value: Some(self.value),
+            message: self.message,
+        }
+    }
+}
+
 /// The problems of an [`Error::Invalid`], one per line; past 100 the rest are counted.
 fn problem_list(problems: &[Problem]) -> String {
     const SHOWN: usize = 100;
@@ -288,12 +318,6 @@ impl From<csv::Error> for Error {
             return Error::Failed("csv I/O error".into());
         }
         Error::Data(format!("csv error: {err}"))
-    }
-}
-
-impl From<io::Error> for Error {
-    fn from(err: io::Error) -> Self {
-        Error::io("writing output", err)
     }
 }
 

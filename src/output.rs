@@ -178,7 +178,7 @@ impl Listing {
         let stdout = io::stdout();
         let mut w = io::BufWriter::new(stdout.lock());
         self.write_as(out.format, out.raw_csv, &mut w)?;
-        w.flush()?;
+        w.flush().map_err(out_err)?;
         Ok(())
     }
 
@@ -203,7 +203,7 @@ impl Listing {
                     .map(|r| keep.iter().map(|i| printable(&r[*i])).collect())
                     .collect();
                 let table = render_table(&cols, &rows);
-                writeln!(out, "{table}")?;
+                writeln!(out, "{table}").map_err(out_err)?;
             }
             Format::Csv => {
                 let mut w = csv::Writer::from_writer(out);
@@ -215,12 +215,12 @@ impl Listing {
                         w.write_record(row.iter().map(|c| crate::util::neutralise(c).into_owned()))?;
                     }
                 }
-                w.flush()?;
+                w.flush().map_err(out_err)?;
             }
             Format::Json => {
                 let value = Value::Array(self.rows.iter().map(|r| self.json_row(r)).collect());
                 serde_json::to_writer_pretty(&mut *out, &value)?;
-                writeln!(out)?;
+                writeln!(out).map_err(out_err)?;
             }
         }
         Ok(())
@@ -292,13 +292,18 @@ fn to_stderr(line: std::fmt::Arguments<'_>) {
     let _ = writeln!(io::stderr().lock(), "{line}");
 }
 
+/// The error of a write to stdout (a closed pipe is recognised as success by `lib::run`).
+pub fn out_err(e: io::Error) -> crate::error::Error {
+    crate::error::Error::io("writing to standard output", e)
+}
+
 /// Writes `bytes` to stdout and flushes. A closed pipe comes back as an error that
 /// [`crate::error::Error::is_broken_pipe`] recognises (success for `lib::run`), a full device
 /// as an I/O error (exit 74); never a panic, as `print!` would.
 pub fn stdout_bytes(bytes: &[u8]) -> Result<()> {
     let mut out = io::stdout().lock();
-    out.write_all(bytes)?;
-    out.flush()?;
+    out.write_all(bytes).map_err(out_err)?;
+    out.flush().map_err(out_err)?;
     Ok(())
 }
 

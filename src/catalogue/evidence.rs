@@ -7,8 +7,8 @@ use serde::Serialize;
 use super::Catalogue;
 pub use super::chain::RowsDigest;
 use crate::error::{Error, Result};
-use crate::import::validate::{HashKey, NewEvidence, hash_key};
 use crate::model::evidence::EvidenceItem;
+use crate::model::evidence::{HashKey, NewEvidence, hash_key};
 
 /// One import batch: where a set of rows came from.
 #[derive(Debug, Clone, Serialize)]

@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::{Catalogue, now_utc};
 use crate::error::{Error, Result};
 use crate::ids::Level;
-use crate::import::framework::{self, FrameworkData};
+use crate::model::framework::{self as framework, FrameworkData};
 
 fn level_name(l: Level) -> &'static str {
     match l {

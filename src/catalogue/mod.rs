@@ -25,7 +25,6 @@ pub use frameworks::{ControlDetail, ControlFilter, ControlRow, FrameworkRow, Lin
 pub use migrations::MIGRATIONS;
 pub use responsibility::{OverrideRow, ProviderMeta, ProviderRow, Scope};
 
-use crate::embedded;
 use crate::error::{Error, Result};
 
 /// `PRAGMA application_id` of csfkit catalogues ("CSFK").
@@ -93,6 +92,24 @@ pub struct IdSet {
     pub crosswalk: Vec<(String, String)>,
 }
 
+/// The data a new catalogue is filled with (and refreshed from when it changes): what the
+/// binary ships, parsed by the caller (`crate::embedded`), so that this module never parses
+/// files.
+pub struct Defaults {
+    /// A digest of the shipped files: the catalogue keeps it and loads again only when it changes.
+    pub digest: String,
+    /// Parses the shipped files (called only when needed).
+    pub load: fn() -> Result<DefaultData>,
+}
+
+/// The shipped frameworks and provider matrices, parsed.
+pub struct DefaultData {
+    /// Framework catalogues.
+    pub frameworks: Vec<crate::model::framework::FrameworkData>,
+    /// Provider matrices with their cells.
+    pub matrices: Vec<(ProviderMeta, Vec<crate::model::ownership::Cell>)>,
+}
+
 /// A finished backup.
 #[derive(Debug, Clone)]
 pub struct BackupDone {
@@ -131,7 +148,7 @@ impl Catalogue {
     /// on a new path never see a half-made file: one links its file, the others find it there
     /// and use it. A catalogue this user cannot write is opened read-only: reading commands work,
     /// writing ones say so (exit 73).
-    pub fn open(path: &Path) -> Result<(Self, OpenReport)> {
+    pub fn open(path: &Path, defaults: &Defaults) -> Result<(Self, OpenReport)> {
         let mut report = OpenReport::default();
         let busy_ms = std::env::var("CSFKIT_BUSY_TIMEOUT_MS")
             .ok()
@@ -150,7 +167,7 @@ impl Catalogue {
                 }
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                let (created, loaded) = create_whole(path, busy_ms)?;
+                let (created, loaded) = create_whole(path, busy_ms, defaults)?;
                 report.created = created;
                 if created {
                     report.loaded = loaded;
@@ -228,7 +245,7 @@ impl Catalogue {
             cat.migrate(version)?;
             report.migrated = Some((version, known));
         }
-        let loaded = cat.ensure_defaults()?;
+        let loaded = cat.ensure_defaults(defaults)?;
         if !report.created {
             report.loaded = loaded;
         }
@@ -543,19 +560,17 @@ impl Catalogue {
             .map_err(|e| self.err("reading catalogue metadata", e))
     }
 
-    /// Loads the embedded defaults when the catalogue has not seen this binary's data yet.
-    fn ensure_defaults(&mut self) -> Result<Vec<String>> {
-        let digest = embedded::digest();
+    /// Loads the data shipped with the binary when the catalogue has not seen it yet.
+    fn ensure_defaults(&mut self, defaults: &Defaults) -> Result<Vec<String>> {
+        let digest = &defaults.digest;
         if self.meta("embedded_digest")?.as_deref() == Some(digest.as_str()) {
             return Ok(Vec::new());
         }
         // Parse outside the transaction: it is the slow part and needs no lock.
-        let mut parsed = Vec::new();
-        for f in embedded::FRAMEWORKS {
-            let data = crate::import::framework::parse(f.file, f.bytes, &f.options())?;
-            parsed.push(data);
-        }
-        let matrices = embedded_matrices(&parsed)?;
+        let DefaultData {
+            frameworks: parsed,
+            matrices,
+        } = (defaults.load)()?;
         self.write("loading the embedded data", |tx| {
             let mut loaded = Vec::new();
             for data in &parsed {
@@ -576,7 +591,7 @@ impl Catalogue {
             tx.execute(
                 "INSERT INTO meta(key, value) VALUES ('embedded_digest', ?1)
                  ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                [&digest],
+                [digest],
             )
             .map_err(|e| Error::sqlite("recording the embedded data version", e))?;
             Ok(loaded)
@@ -599,61 +614,6 @@ fn needs_load(current: Option<(String, String)>, sha: &str) -> bool {
         None => true,
         Some((origin, old)) => origin == "embedded" && old != sha,
     }
-}
-
-/// Parses the shipped matrices; their control IDs must be exact CSF 2.0 subcategories.
-fn embedded_matrices(
-    frameworks: &[crate::import::framework::FrameworkData],
-) -> Result<Vec<(ProviderMeta, Vec<crate::model::ownership::Cell>)>> {
-    use crate::import::matrix::parse_csfkit;
-    use crate::model::ownership::{Service, parse_services};
-    let broken = |m: String| {
-        Error::Failed(format!(
-            "the embedded provider data is broken (a csfkit bug): {m}"
-        ))
-    };
-    let csf2: std::collections::HashSet<&str> = frameworks
-        .iter()
-        .find(|f| f.id == embedded::DEFAULT_FRAMEWORK)
-        .map(|f| {
-            f.active(crate::ids::Level::Subcategory)
-                .map(|e| e.id.as_str())
-                .collect()
-        })
-        .unwrap_or_default();
-    let resolve = |s: &str| {
-        if csf2.contains(s) {
-            Ok(s.to_string())
-        } else {
-            Err(format!("`{s}` is not a CSF 2.0 subcategory"))
-        }
-    };
-    let providers = crate::import::reader::csv_table("providers.csv", embedded::PROVIDERS_CSV.to_vec())?;
-    let mut out = Vec::new();
-    for m in embedded::MATRICES {
-        let row = providers
-            .rows
-            .iter()
-            .find(|(_, r)| r.first().map(String::as_str) == Some(m.provider))
-            .ok_or_else(|| broken(format!("{} is not in providers.csv", m.provider)))?;
-        let field = |i: usize| row.1.get(i).cloned().unwrap_or_default();
-        let table = crate::import::reader::csv_table(m.file, m.bytes.to_vec())?;
-        let cells = parse_csfkit(&table, &resolve)
-            .map_err(|p| broken(p.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")))?;
-        let services: Vec<Service> = parse_services(&field(2)).map_err(broken)?;
-        out.push((
-            ProviderMeta {
-                id: m.provider.to_string(),
-                name: field(1),
-                services,
-                source: field(3),
-                source_sha256: crate::util::sha256_hex(m.bytes),
-                layout: "csfkit".into(),
-            },
-            cells,
-        ));
-    }
-    Ok(out)
 }
 
 /// Refuses a file whose first bytes are not the SQLite header, without writing to it.
@@ -720,7 +680,7 @@ fn writable(path: &Path) -> bool {
 /// temporary file beside it, which is then hard-linked to `path` (a link never replaces an
 /// existing file). Returns false when another process linked its catalogue first; this one's
 /// is then discarded and theirs is used.
-fn create_whole(path: &Path, busy_ms: u64) -> Result<(bool, Vec<String>)> {
+fn create_whole(path: &Path, busy_ms: u64, defaults: &Defaults) -> Result<(bool, Vec<String>)> {
     if path.file_name().is_none() {
         return Err(Error::CantCreate {
             path: path.into(),
@@ -752,7 +712,7 @@ fn create_whole(path: &Path, busy_ms: u64) -> Result<(bool, Vec<String>)> {
         };
         cat.pragmas()?;
         cat.migrate(0)?;
-        loaded = cat.ensure_defaults()?;
+        loaded = cat.ensure_defaults(defaults)?;
         // Fold the write-ahead log into the file before it is linked: the file alone is the
         // whole catalogue.
         cat.conn

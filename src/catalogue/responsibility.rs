@@ -350,7 +350,7 @@ impl Catalogue {
                 .as_deref()
                 .unwrap_or(&matrix)
                 .parse()
-                .map_err(Error::Data)?;
+                .map_err(|e: crate::error::ValueError| Error::Data(e.message))?;
             tx.execute(
                 "INSERT INTO ownership_override(provider_id, control_id, service, owner, previous, reason,
                     changed_by, changed_at)

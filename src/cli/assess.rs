@@ -116,7 +116,9 @@ fn record(ctx: &Ctx, args: &Args) -> Result<u8> {
             "usage: csfkit assess ID --status STATUS [--note TEXT] (or `csfkit assess history`, `csfkit assess import FILE`)".into(),
         ));
     };
-    let status: Status = status.parse().map_err(Error::Usage)?;
+    let status: Status = status
+        .parse()
+        .map_err(|e: crate::error::ValueError| Error::Usage(e.message))?;
     let note = args.note.clone().unwrap_or_default().trim().to_string();
     if status == Status::NotApplicable && note.is_empty() {
         return Err(Error::Data(

@@ -1,7 +1,6 @@
 //! `csfkit controls` (listing) and `csfkit control ID` (one control in full).
 
 use std::collections::BTreeMap;
-use std::io::Write;
 
 use crate::catalogue::{ControlDetail, ControlFilter};
 use crate::cli::{Ctx, columns};
@@ -77,7 +76,7 @@ fn level_filter(
             }
         )));
     }
-    match resolver.resolve(input).map_err(Error::Data)? {
+    match resolver.resolve(input).map_err(|e| Error::Data(e.message))? {
         Resolution::Active(id) => Ok(Some(id)),
         Resolution::Legacy { old, successors } => Err(Error::Data(format!(
             "--{what} `{old}` is a CSF 1.1 {what}; in {} it became {}",
@@ -123,7 +122,7 @@ pub fn list(ctx: &Ctx, args: &ListArgs) -> Result<u8> {
 pub fn show(ctx: &Ctx, args: &ShowArgs) -> Result<u8> {
     let cat = ctx.open()?;
     let resolver = Resolver::load(&cat, &args.framework)?;
-    let resolution = resolver.resolve(&args.id).map_err(Error::Data)?;
+    let resolution = resolver.resolve(&args.id).map_err(|e| Error::Data(e.message))?;
     let detail = match &resolution {
         Resolution::Active(id) => cat.control_detail(&args.framework, id)?,
         Resolution::Legacy { old, successors } => {
@@ -157,17 +156,16 @@ pub fn show(ctx: &Ctx, args: &ShowArgs) -> Result<u8> {
     let Some(detail) = detail else {
         return Err(Error::Data(format!("`{}` is not in {}", args.id, args.framework)));
     };
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut out: Vec<u8> = Vec::new();
     match args.format {
         Format::Json => {
             serde_json::to_writer_pretty(&mut out, &detail_json(&detail))?;
-            writeln!(out)?;
+            out.push(b'\n');
         }
         Format::Csv => detail_listing(&detail).write_as(Format::Csv, args.raw_csv, &mut out)?,
-        Format::Table => write_text(&mut out, &detail)?,
+        Format::Table => out.extend_from_slice(text(&detail).as_bytes()),
     }
-    out.flush()?;
+    crate::output::stdout_bytes(&out)?;
     Ok(0)
 }
 
@@ -222,46 +220,49 @@ fn detail_listing(d: &ControlDetail) -> Listing {
     l
 }
 
-fn write_text(out: &mut dyn Write, d: &ControlDetail) -> Result<()> {
-    writeln!(out, "{}  ({})", d.id, d.framework_title)?;
-    writeln!(out)?;
+/// One control as text for people.
+fn text(d: &ControlDetail) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let _ = writeln!(out, "{}  ({})", d.id, d.framework_title);
+    let _ = writeln!(out);
     if let Some((id, name)) = &d.function {
-        writeln!(out, "Function   {id}  {name}")?;
+        let _ = writeln!(out, "Function   {id}  {name}");
     }
     if let Some((id, name)) = &d.category {
-        writeln!(out, "Category   {id}  {name}")?;
+        let _ = writeln!(out, "Category   {id}  {name}");
     }
     if let Some(w) = &d.withdrawn {
-        writeln!(out, "Withdrawn  {w}")?;
+        let _ = writeln!(out, "Withdrawn  {w}");
     }
-    writeln!(out)?;
+    let _ = writeln!(out);
     if !d.text.is_empty() {
-        writeln!(out, "{}", d.text)?;
-        writeln!(out)?;
+        let _ = writeln!(out, "{}", d.text);
+        let _ = writeln!(out);
     }
     if !d.examples.is_empty() {
-        writeln!(out, "Implementation examples")?;
+        let _ = writeln!(out, "Implementation examples");
         for (l, t) in &d.examples {
-            writeln!(out, "  {l}: {t}")?;
+            let _ = writeln!(out, "  {l}: {t}");
         }
-        writeln!(out)?;
+        let _ = writeln!(out);
     }
     if !d.references.is_empty() {
         let mut by_source: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
         for (s, r) in &d.references {
             by_source.entry(s.as_str()).or_default().push(r.as_str());
         }
-        writeln!(out, "Informative references ({})", d.references.len())?;
+        let _ = writeln!(out, "Informative references ({})", d.references.len());
         for (s, rs) in by_source {
-            writeln!(out, "  {s}: {}", rs.join("; "))?;
+            let _ = writeln!(out, "  {s}: {}", rs.join("; "));
         }
-        writeln!(out)?;
+        let _ = writeln!(out);
     }
-    let linked = |out: &mut dyn Write, title: &str, items: &[crate::catalogue::Linked]| -> Result<()> {
+    let linked = |out: &mut String, title: &str, items: &[crate::catalogue::Linked]| {
         if items.is_empty() {
-            return Ok(());
+            return;
         }
-        writeln!(out, "{title}")?;
+        let _ = writeln!(out, "{title}");
         for i in items {
             // `reference` is the plain crosswalk line; only withdrawals are worth a tag.
             let tags: Vec<&str> = i
@@ -274,15 +275,14 @@ fn write_text(out: &mut dyn Write, d: &ControlDetail) -> Result<()> {
             } else {
                 format!(" [{}]", tags.join(", ").replace('_', " "))
             };
-            match &i.text {
-                Some(t) => writeln!(out, "  {}{rel}  {t}", i.id)?,
-                None => writeln!(out, "  {}{rel}", i.id)?,
-            }
+            let _ = match &i.text {
+                Some(t) => writeln!(out, "  {}{rel}  {t}", i.id),
+                None => writeln!(out, "  {}{rel}", i.id),
+            };
         }
-        writeln!(out)?;
-        Ok(())
+        let _ = writeln!(out);
     };
-    linked(out, "CSF 1.1 predecessors", &d.predecessors)?;
-    linked(out, "CSF 2.0 successors", &d.successors)?;
-    Ok(())
+    linked(&mut out, "CSF 1.1 predecessors", &d.predecessors);
+    linked(&mut out, "CSF 2.0 successors", &d.successors);
+    out
 }

@@ -147,7 +147,7 @@ fn export(ctx: &Ctx, args: &ExportArgs) -> Result<u8> {
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::new(stdout.lock());
             mapping::write_csfkit(&cells, &mut out)?;
-            out.flush()?;
+            out.flush().map_err(crate::output::out_err)?;
         }
     }
     Ok(0)

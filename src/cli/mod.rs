@@ -152,7 +152,7 @@ pub struct Ctx {
 impl Ctx {
     /// Opens the catalogue, creating it on first use, and says so on stderr.
     pub fn open(&self) -> Result<Catalogue> {
-        let (cat, report) = Catalogue::open(&self.global.db)?;
+        let (cat, report) = Catalogue::open(&self.global.db, &crate::embedded::defaults())?;
         if report.created {
             self.msg.note(format!(
                 "created catalogue `{}` with {}",

@@ -94,7 +94,11 @@ pub fn run(ctx: &Ctx, cmd: &OwnershipCommand) -> Result<u8> {
             ctx,
             &a.id,
             a.service,
-            Some(a.owner.parse().map_err(Error::Usage)?),
+            Some(
+                a.owner
+                    .parse()
+                    .map_err(|e: crate::error::ValueError| Error::Usage(e.message))?,
+            ),
             &a.reason,
             a.by.as_deref(),
             &a.scope,

@@ -84,7 +84,7 @@ impl ScopeArgs {
         };
         let provider = cat.provider(&provider_id)?;
         let services = match (&self.services, &self.provider, &scope) {
-            (Some(s), _, _) => parse_services(s).map_err(Error::Usage)?,
+            (Some(s), _, _) => parse_services(s).map_err(|e| Error::Usage(e.message))?,
             (None, Some(_), _) => provider.services.clone(),
             (None, None, Some(s)) => s.services.clone(),
             (None, None, None) => provider.services.clone(),
@@ -114,7 +114,7 @@ fn set(ctx: &Ctx, args: &SetArgs) -> Result<u8> {
         ));
     }
     let provider = cat.provider(&args.provider)?;
-    let services = parse_services(&args.services).map_err(Error::Usage)?;
+    let services = parse_services(&args.services).map_err(|e| Error::Usage(e.message))?;
     for s in &services {
         if !provider.services.contains(s) {
             return Err(Error::Data(format!(

@@ -291,7 +291,10 @@ fn write_report(
     staging: &mut Staging,
     warnings: &mut Vec<String>,
 ) -> Result<usize> {
-    let failed = |e: String| Error::Failed(format!("writing report.pdf: {e}"));
+    let failed = |e: crate::pdf::PdfError| match e {
+        crate::pdf::PdfError::Io(e) => Error::io("writing report.pdf", e),
+        other => Error::Failed(format!("writing report.pdf: {other}")),
+    };
     let file = staging.create("report.pdf")?;
     let mut report = report::Report::start(file, cov, cover).map_err(failed)?;
     cat.each_evidence(|e| report.evidence(&e).map_err(failed))?;
@@ -403,8 +406,8 @@ fn package_file(
     let recorded = e.file_sha256.as_deref().unwrap_or("-");
     Ok(
         match staging.add_reader(&rel, file, &format!("`{}`", src.display()), Some(recorded))? {
-            Ok(_) => rel,
-            Err(sha) => {
+            package::Copied::AsRecorded(_) => rel,
+            package::Copied::Differs(sha) => {
                 warnings.push(format!(
                     "evidence {} ({}): file {} changed since import (SHA-256 {recorded} recorded, {sha} now); not included",
                     e.id,
@@ -421,22 +424,24 @@ fn package_file(
 /// path stays inside the evidence root, no symbolic link sits anywhere in it (one swapped in
 /// after the import is caught), and it is a regular file (a FIFO or a device is refused
 /// without blocking).
-fn open_evidence_file(root: &Path, location: &str) -> std::result::Result<std::fs::File, String> {
-    let root = std::fs::canonicalize(root).map_err(|e| format!("the evidence root: {e}"))?;
+fn open_evidence_file(root: &Path, location: &str) -> std::io::Result<std::fs::File> {
+    let refused = |m: String| std::io::Error::new(std::io::ErrorKind::InvalidInput, m);
+    let root = std::fs::canonicalize(root)
+        .map_err(|e| std::io::Error::new(e.kind(), format!("the evidence root: {e}")))?;
     let mut lexical = root.clone();
     for part in location.replace('\\', "/").split('/') {
         match part {
             "" | "." => {}
-            ".." => return Err("the path leaves the evidence root".into()),
+            ".." => return Err(refused("the path leaves the evidence root".into())),
             p => lexical.push(p),
         }
     }
-    let real = std::fs::canonicalize(&lexical).map_err(|e| e.to_string())?;
+    let real = std::fs::canonicalize(&lexical)?;
     if real != lexical {
-        return Err(format!(
+        return Err(refused(format!(
             "a symbolic link is in its path (it leads to `{}`); evidence files must be regular files inside the evidence root",
             real.display()
-        ));
+        )));
     }
-    crate::util::fs::open_regular(&lexical, false).map_err(|e| e.to_string())
+    crate::util::fs::open_regular(&lexical, false)
 }

@@ -43,6 +43,15 @@ impl Write for StagedFile {
     }
 }
 
+/// What [`Staging::add_reader`] did with a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Copied {
+    /// Copied into the package: its SHA-256 is the one expected.
+    AsRecorded(String),
+    /// Not copied: its SHA-256 (given) is not the one expected.
+    Differs(String),
+}
+
 /// A package being written into a temporary folder next to its destination.
 pub struct Staging {
     dir: PathBuf,
@@ -228,15 +237,15 @@ impl Staging {
     }
 
     /// Copies everything `src` yields into the package as `rel`, hashing it as it is copied.
-    /// When `expected` is given and the copy's SHA-256 differs, the copy is removed again and
-    /// `Ok(Err(actual))` says what was found instead; otherwise the file is recorded.
+    /// When `expected` is given and the copy's SHA-256 differs, the copy is removed again
+    /// ([`Copied::Differs`]); otherwise the file is recorded ([`Copied::AsRecorded`]).
     pub fn add_reader(
         &mut self,
         rel: &str,
         mut src: impl Read,
         what: &str,
         expected: Option<&str>,
-    ) -> Result<std::result::Result<String, String>> {
+    ) -> Result<Copied> {
         let mut out = self.create(rel)?;
         let mut buf = vec![0u8; 1 << 16];
         loop {
@@ -255,10 +264,10 @@ impl Staging {
         let sha = hex(&out.hash.clone().finalize());
         if expected.is_some_and(|want| want != sha) {
             let _ = fs::remove_file(&out.path);
-            return Ok(Err(sha));
+            return Ok(Copied::Differs(sha));
         }
         self.close(out)?;
-        Ok(Ok(sha))
+        Ok(Copied::AsRecorded(sha))
     }
 
     /// Files added so far, sorted by path.
@@ -418,8 +427,8 @@ fn package_dir_problem(dir: &Path) -> Option<String> {
     };
     let listed: BTreeSet<String> = m.files.iter().map(|f| f.path.clone()).collect();
     let mut found = Vec::new();
-    if let Err(e) = list_tree(dir, dir, &mut found) {
-        return Some(e);
+    if let Some(problem) = list_tree(dir, dir, &mut found) {
+        return Some(problem);
     }
     for rel in found {
         if rel != MANIFEST && !listed.contains(&rel) {
@@ -432,26 +441,37 @@ fn package_dir_problem(dir: &Path) -> Option<String> {
 }
 
 /// Every regular file under `dir`, as `/`-separated paths relative to `root`; anything else
-/// (a link, a FIFO, a device) is an error naming it.
-fn list_tree(root: &Path, dir: &Path, out: &mut Vec<String>) -> std::result::Result<(), String> {
-    let entries = fs::read_dir(dir).map_err(|e| format!("`{}` cannot be read ({e})", dir.display()))?;
+/// (a link, a FIFO, a device) stops the listing, and the sentence returned names it.
+fn list_tree(root: &Path, dir: &Path, out: &mut Vec<String>) -> Option<String> {
+    let unreadable = |p: &Path, e: io::Error| Some(format!("`{}` cannot be read ({e})", p.display()));
+    let entries = match fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) => return unreadable(dir, e),
+    };
     for e in entries {
-        let e = e.map_err(|e| format!("`{}` cannot be read ({e})", dir.display()))?;
-        let p = e.path();
-        let meta = fs::symlink_metadata(&p).map_err(|e| format!("`{}` cannot be read ({e})", p.display()))?;
+        let p = match e {
+            Ok(e) => e.path(),
+            Err(e) => return unreadable(dir, e),
+        };
+        let meta = match fs::symlink_metadata(&p) {
+            Ok(m) => m,
+            Err(e) => return unreadable(&p, e),
+        };
         let rel = relative(root, &p);
         if meta.is_dir() {
-            list_tree(root, &p, out)?;
+            if let Some(problem) = list_tree(root, &p, out) {
+                return Some(problem);
+            }
         } else if meta.is_file() {
             out.push(rel);
         } else {
-            return Err(format!(
+            return Some(format!(
                 "it holds `{rel}`, which is {}",
                 crate::util::fs::kind(&meta)
             ));
         }
     }
-    Ok(())
+    None
 }
 
 /// `p` relative to `root`, `/`-separated (a path as a manifest lists it).

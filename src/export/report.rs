@@ -7,7 +7,7 @@ use std::io::Write;
 
 use crate::model::evidence::{EvidenceItem, freshness};
 use crate::model::ownership::{Ownership, Service};
-use crate::pdf::{Align, BarChart, Block, Column, Finished, Meta, Paper, Table, Writer};
+use crate::pdf::{Align, BarChart, Block, Column, Finished, Meta, Paper, PdfError, Table, Writer};
 use crate::view::coverage::{Coverage, FunctionSummary, needs_customer_evidence};
 
 /// What the cover page says besides the coverage itself.
@@ -347,7 +347,7 @@ impl<'c, W: Write> Report<'c, W> {
     ///
     /// # Errors
     /// If the output cannot be written.
-    pub fn start(out: W, cov: &'c Coverage, cover: &Cover) -> Result<Self, String> {
+    pub fn start(out: W, cov: &'c Coverage, cover: &Cover) -> Result<Self, PdfError> {
         let mut w = Writer::new(out, &meta(cov, cover))?;
         w.blocks(&front(cov, cover))?;
         if cov.evidence_items == 0 {
@@ -365,7 +365,7 @@ impl<'c, W: Write> Report<'c, W> {
     ///
     /// # Errors
     /// If the output cannot be written.
-    pub fn evidence(&mut self, e: &EvidenceItem) -> Result<(), String> {
+    pub fn evidence(&mut self, e: &EvidenceItem) -> Result<(), PdfError> {
         self.w.table_row(&appendix_row(e, self.cov))
     }
 
@@ -373,7 +373,7 @@ impl<'c, W: Write> Report<'c, W> {
     ///
     /// # Errors
     /// If the output cannot be written.
-    pub fn finish(self) -> Result<Finished<W>, String> {
+    pub fn finish(self) -> Result<Finished<W>, PdfError> {
         self.w.finish()
     }
 }

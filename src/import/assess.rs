@@ -130,14 +130,14 @@ pub fn validate(read: &Read, resolver: &Resolver, default_by: &str) -> Result<Ve
         let control = match resolver.subcategories_for(get("control_id"), Legacy::Refuse("")) {
             Ok(found) => found.ids.into_iter().next(),
             Err(m) => {
-                bad("control_id", get("control_id"), m);
+                bad("control_id", get("control_id"), m.message);
                 None
             }
         };
         let status = match get("status").parse::<Status>() {
             Ok(s) => Some(s),
             Err(m) => {
-                bad("status", get("status"), m);
+                bad("status", get("status"), m.message);
                 None
             }
         };
@@ -147,7 +147,7 @@ pub fn validate(read: &Read, resolver: &Resolver, default_by: &str) -> Result<Ve
             match get("service").parse::<Service>() {
                 Ok(s) => Some(s),
                 Err(m) => {
-                    bad("service", get("service"), m);
+                    bad("service", get("service"), m.message);
                     None
                 }
             }

@@ -8,7 +8,7 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::catalogue::Catalogue;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, ValueError};
 use crate::ids::{self, IdError, Level};
 
 /// What an input resolved to.
@@ -73,7 +73,7 @@ impl Resolver {
     }
 
     /// Resolves `input`; the error message names the input and suggests fixes.
-    pub fn resolve(&self, input: &str) -> std::result::Result<Resolution, String> {
+    pub fn resolve(&self, input: &str) -> std::result::Result<Resolution, ValueError> {
         let parsed = match ids::parse(input) {
             Ok(p) => p,
             Err(e @ IdError::NonAscii { .. }) => {
@@ -83,11 +83,17 @@ impl Resolver {
                     }
                     _ => String::new(),
                 };
-                return Err(format!("`{}`: {e}{sugg}", input.trim()));
+                return Err(ValueError::new(
+                    input.trim(),
+                    format!("`{}`: {e}{sugg}", input.trim()),
+                ));
             }
             Err(e) => {
                 let s = ids::suggest(input, self.subcategories.iter().map(String::as_str), 3);
-                return Err(format!("`{}`: {e}{}", input.trim(), ids::did_you_mean(&s)));
+                return Err(ValueError::new(
+                    input.trim(),
+                    format!("`{}`: {e}{}", input.trim(), ids::did_you_mean(&s)),
+                ));
             }
         };
         let spelled = if self.padded {
@@ -113,11 +119,14 @@ impl Resolver {
             Level::Function => &self.functions,
         };
         let s = ids::suggest(&spelled, pool.iter().map(String::as_str), 3);
-        Err(format!(
-            "`{}` is not a control of {}{}",
+        Err(ValueError::new(
             input.trim(),
-            self.framework,
-            ids::did_you_mean(&s)
+            format!(
+                "`{}` is not a control of {}{}",
+                input.trim(),
+                self.framework,
+                ids::did_you_mean(&s)
+            ),
         ))
     }
 
@@ -128,7 +137,7 @@ impl Resolver {
         &self,
         input: &str,
         legacy: Legacy,
-    ) -> std::result::Result<Subcategories, String> {
+    ) -> std::result::Result<Subcategories, ValueError> {
         if self.is_subcategory(input) {
             return Ok(Subcategories {
                 ids: vec![input.to_string()],
@@ -140,13 +149,16 @@ impl Resolver {
                 ids: vec![id],
                 warning: None,
             }),
-            Resolution::Active(id) => Err(format!(
-                "`{id}` is a function or category; expected a subcategory such as {}",
-                self.subcategories
-                    .iter()
-                    .find(|s| s.starts_with(id.as_str()))
-                    .cloned()
-                    .unwrap_or_else(|| "GV.OC-01".into())
+            Resolution::Active(id) => Err(ValueError::new(
+                input.trim(),
+                format!(
+                    "`{id}` is a function or category; expected a subcategory such as {}",
+                    self.subcategories
+                        .iter()
+                        .find(|s| s.starts_with(id.as_str()))
+                        .cloned()
+                        .unwrap_or_else(|| "GV.OC-01".into())
+                ),
             )),
             Resolution::Legacy { old, successors } => match legacy {
                 Legacy::Expand => Ok(Subcategories {
@@ -156,10 +168,13 @@ impl Resolver {
                     )),
                     ids: successors,
                 }),
-                Legacy::Refuse(why) => Err(format!(
-                    "`{old}` is a CSF 1.1 ID{why}; use its CSF 2.0 successor{}: {}",
-                    if successors.len() > 1 { "s" } else { "" },
-                    successors.join(", ")
+                Legacy::Refuse(why) => Err(ValueError::new(
+                    input.trim(),
+                    format!(
+                        "`{old}` is a CSF 1.1 ID{why}; use its CSF 2.0 successor{}: {}",
+                        if successors.len() > 1 { "s" } else { "" },
+                        successors.join(", ")
+                    ),
                 )),
             },
         }
@@ -168,7 +183,7 @@ impl Resolver {
     /// Resolves `input` to exactly one active subcategory or fails with a data error.
     /// A CSF 1.1 ID with one successor is accepted (the note says so).
     pub fn resolve_one(&self, input: &str) -> Result<(String, Option<String>)> {
-        match self.resolve(input).map_err(Error::Data)? {
+        match self.resolve(input).map_err(|e| Error::Data(e.message))? {
             Resolution::Active(id) => Ok((id, None)),
             Resolution::Legacy { old, successors } if successors.len() == 1 => {
                 let note = format!("CSF 1.1 `{old}` is {} in CSF 2.0", successors[0]);

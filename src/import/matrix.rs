@@ -9,7 +9,7 @@ use crate::model::ownership::{Cell, Ownership, Service};
 
 use crate::catalogue::Catalogue;
 use crate::embedded::DEFAULT_FRAMEWORK;
-use crate::error::{Error, Location, Problem, Result};
+use crate::error::{Error, Location, Problem, Result, ValueError};
 use crate::import::header::header_key;
 use crate::import::ids::{Legacy, Resolver};
 use crate::import::reader::RawTable;
@@ -53,7 +53,7 @@ pub fn write_csfkit(cells: &[Cell], out: &mut dyn std::io::Write) -> Result<(), 
 /// or explains why not. All problems are collected.
 pub fn parse_csfkit(
     table: &RawTable,
-    resolve: &dyn Fn(&str) -> Result<String, String>,
+    resolve: &dyn Fn(&str) -> std::result::Result<String, ValueError>,
 ) -> Result<Vec<Cell>, Vec<Problem>> {
     let Some((h, cols)) = table.find_header(&CSFKIT_HEADER) else {
         return Err(vec![Problem {
@@ -88,11 +88,14 @@ pub fn parse_csfkit(
         let control = match resolve(get(0)) {
             Ok(c) => Some(c),
             Err(m) => {
-                bad(0, get(0), m);
+                bad(0, get(0), m.message);
                 None
             }
         };
-        let service = get(1).parse::<Service>().map_err(|m| bad(1, get(1), m)).ok();
+        let service = get(1)
+            .parse::<Service>()
+            .map_err(|m| bad(1, get(1), m.message))
+            .ok();
         let ownership = match get(2).parse::<Ownership>() {
             Ok(Ownership::Undetermined) | Err(_) => {
                 bad(2, get(2), "expected inherited, shared or customer".into());
@@ -299,27 +302,28 @@ pub fn project(
 }
 
 /// Reads a FedRAMP CRM answer (`Yes`, `Partial`, `No`, blank).
-pub fn fedramp_answer(s: &str) -> Result<Option<Answer>, String> {
+pub fn fedramp_answer(s: &str) -> std::result::Result<Option<Answer>, ValueError> {
     match header_key(s).as_str() {
         "" => Ok(None),
         "yes" | "y" => Ok(Some(Answer::Yes)),
         "partial" | "partially" => Ok(Some(Answer::Partial)),
         "no" | "n" => Ok(Some(Answer::No)),
-        _ => Err("expected Yes, Partial, No or blank".into()),
+        _ => Err(ValueError::new(s.trim(), "expected Yes, Partial, No or blank")),
     }
 }
 
 /// Reads a CCM ownership value. `Third-party outsourced` counts as the customer's: the
 /// customer has to manage that third party, nothing is inherited from the CSP.
-pub fn ccm_answer(s: &str) -> Result<Option<Answer>, String> {
+pub fn ccm_answer(s: &str) -> std::result::Result<Option<Answer>, ValueError> {
     match header_key(s).as_str() {
         "" | "na" | "notapplicable" => Ok(None),
         "cspowned" | "cloudserviceproviderowned" => Ok(Some(Answer::Yes)),
         "cscowned" | "cloudservicecustomerowned" | "thirdpartyoutsourced" => Ok(Some(Answer::No)),
         "shared" | "sharedcspandcsc" => Ok(Some(Answer::Partial)),
-        _ => {
-            Err("expected CSP-Owned, CSC-Owned, Shared (or the long forms, or Third-party outsourced)".into())
-        }
+        _ => Err(ValueError::new(
+            s.trim(),
+            "expected CSP-Owned, CSC-Owned, Shared (or the long forms, or Third-party outsourced)",
+        )),
     }
 }
 
@@ -548,11 +552,7 @@ pub fn import_fedramp(
         match fedramp_answer(raw) {
             Ok(Some(a)) => answers.parts.entry(key.clone()).or_default().push(a),
             Ok(None) => {}
-            Err(m) => problems.push(Problem {
-                location: loc(ans_col),
-                value: Some(raw.trim().to_string()),
-                message: m,
-            }),
+            Err(refused) => problems.push(refused.at(loc(ans_col))),
         }
         if let Some(tc) = text_col {
             let text = row.get(tc).map(|s| s.trim()).unwrap_or("");
@@ -648,16 +648,12 @@ pub fn import_ccm(
             match ccm_answer(raw) {
                 Ok(Some(a)) => answers.parts.entry(key.clone()).or_default().push(a),
                 Ok(None) => {}
-                Err(m) => problems.push(Problem {
-                    location: Location {
-                        file: t.file.clone(),
-                        sheet: t.sheet.clone(),
-                        row: Some(*row_no),
-                        column: header.get(*col).cloned(),
-                    },
-                    value: Some(raw.trim().to_string()),
-                    message: m,
-                }),
+                Err(refused) => problems.push(refused.at(Location {
+                    file: t.file.clone(),
+                    sheet: t.sheet.clone(),
+                    row: Some(*row_no),
+                    column: header.get(*col).cloned(),
+                })),
             }
         }
     }

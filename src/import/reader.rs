@@ -516,7 +516,7 @@ pub fn read<R: Read + Seek>(
     sheet: Option<&str>,
     limits: &Limits,
     on_sheet: &mut dyn FnMut(Option<&str>),
-    on_row: &mut dyn FnMut(usize, Vec<Cell>) -> Result<bool, String>,
+    on_row: &mut dyn FnMut(usize, Vec<Cell>) -> Result<bool, ReadError>,
 ) -> Result<SheetInfo, ReadError> {
     if format == Format::Csv {
         on_sheet(None);
@@ -666,7 +666,7 @@ impl<'a> RowAssembler<'a> {
         r: u32,
         c: u32,
         v: Cell,
-        on_row: &mut dyn FnMut(usize, Vec<Cell>) -> Result<bool, String>,
+        on_row: &mut dyn FnMut(usize, Vec<Cell>) -> Result<bool, ReadError>,
     ) -> Result<bool, ReadError> {
         if v.is_blank() {
             return Ok(true);
@@ -696,7 +696,7 @@ impl<'a> RowAssembler<'a> {
 
     fn flush(
         &mut self,
-        on_row: &mut dyn FnMut(usize, Vec<Cell>) -> Result<bool, String>,
+        on_row: &mut dyn FnMut(usize, Vec<Cell>) -> Result<bool, ReadError>,
     ) -> Result<bool, ReadError> {
         if self.stopped {
             return Ok(false);
@@ -722,7 +722,7 @@ impl<'a> RowAssembler<'a> {
     /// the last row.
     fn stream(
         &mut self,
-        on_row: &mut dyn FnMut(usize, Vec<Cell>) -> Result<bool, String>,
+        on_row: &mut dyn FnMut(usize, Vec<Cell>) -> Result<bool, ReadError>,
         next: &mut dyn FnMut() -> Result<Option<(u32, u32, Cell)>, ReadError>,
     ) -> Result<(), ReadError> {
         while let Some((r, c, v)) = next()? {
@@ -901,7 +901,7 @@ fn read_csv<R: Read>(
     file: &str,
     mut src: R,
     limits: &Limits,
-    on_row: &mut dyn FnMut(usize, Vec<Cell>) -> Result<bool, String>,
+    on_row: &mut dyn FnMut(usize, Vec<Cell>) -> Result<bool, ReadError>,
 ) -> Result<(), ReadError> {
     let io = |e: std::io::Error| ReadError::unreadable(format!("{file}: cannot read the file: {e}"));
     // The first 64 KiB decide the delimiter; they are then read again from memory.

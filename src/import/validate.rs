@@ -9,7 +9,7 @@ use std::path::{Component, Path, PathBuf};
 
 use chrono::NaiveDate;
 
-use crate::error::{Location, Problem};
+use crate::error::{Location, Problem, ValueError};
 use crate::import::header::header_key;
 use crate::import::ids::{Legacy, Resolver};
 use crate::import::reader::{Cell, column_letters};
@@ -142,15 +142,22 @@ pub struct HeaderMap {
 impl HeaderMap {
     /// Builds the map for a header row, applying `--map HEADER=field` overrides. Errors name
     /// what is missing.
-    pub fn build(row: usize, cells: &[Cell], overrides: &[(String, String)]) -> Result<HeaderMap, String> {
+    pub fn build(
+        row: usize,
+        cells: &[Cell],
+        overrides: &[(String, String)],
+    ) -> Result<HeaderMap, ValueError> {
         let headers: Vec<String> = cells.iter().map(|c| c.text().trim().to_string()).collect();
         let mut columns = [None; 9];
         let mut taken = vec![false; headers.len()];
         for (header, field) in overrides {
             let f = FIELDS.iter().position(|x| x == field).ok_or_else(|| {
-                format!(
-                    "--map {header}={field}: `{field}` is not a field; expected one of {}",
-                    FIELDS.join(", ")
+                ValueError::new(
+                    format!("{header}={field}"),
+                    format!(
+                        "--map {header}={field}: `{field}` is not a field; expected one of {}",
+                        FIELDS.join(", ")
+                    ),
                 )
             })?;
             let c = headers
@@ -158,9 +165,12 @@ impl HeaderMap {
                 .position(|h| h == header)
                 .or_else(|| headers.iter().position(|h| header_key(h) == header_key(header)))
                 .ok_or_else(|| {
-                    format!(
-                        "--map {header}={field}: no column `{header}` in the header row (row {row}); the columns are: {}",
-                        headers.iter().filter(|h| !h.is_empty()).cloned().collect::<Vec<_>>().join(", ")
+                    ValueError::new(
+                        format!("{header}={field}"),
+                        format!(
+                            "--map {header}={field}: no column `{header}` in the header row (row {row}); the columns are: {}",
+                            headers.iter().filter(|h| !h.is_empty()).cloned().collect::<Vec<_>>().join(", ")
+                        ),
                     )
                 })?;
             columns[f] = Some(c);
@@ -189,15 +199,18 @@ impl HeaderMap {
             .map(|f| FIELDS[*f])
             .collect();
         if !missing.is_empty() {
-            return Err(format!(
-                "row {row}: no column for {} (headers found: {}); name the column (Control ID, Evidence Title, ...) or map it with --map \"HEADER=field\"",
-                missing.join(" and "),
-                headers
-                    .iter()
-                    .filter(|h| !h.is_empty())
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join(", ")
+            return Err(ValueError::new(
+                headers.join(" | "),
+                format!(
+                    "row {row}: no column for {} (headers found: {}); name the column (Control ID, Evidence Title, ...) or map it with --map \"HEADER=field\"",
+                    missing.join(" and "),
+                    headers
+                        .iter()
+                        .filter(|h| !h.is_empty())
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
             ));
         }
         Ok(HeaderMap {
@@ -352,11 +365,7 @@ impl Validator<'_> {
                     }
                     controls = found.ids;
                 }
-                Err(message) => problems.push(Problem {
-                    location: self.loc(row, Some(CONTROL)),
-                    value: Some(values[CONTROL].clone()),
-                    message,
-                }),
+                Err(refused) => problems.push(refused.at(self.loc(row, Some(CONTROL)))),
             }
         }
         let collected = self.date(row, COLLECTED, cell(COLLECTED), &mut problems);
@@ -380,11 +389,11 @@ impl Validator<'_> {
         }
         let (kind, file) = match self.location(&values[LOCATION]) {
             Ok((kind, file)) => (kind, file),
-            Err(m) => {
+            Err(refused) => {
                 problems.push(Problem {
                     location: self.loc(row, Some(LOCATION)),
                     value: Some(values[LOCATION].clone()),
-                    message: m,
+                    message: refused.message,
                 });
                 (LocationKind::None, None)
             }
@@ -518,8 +527,8 @@ impl Validator<'_> {
             }
             Cell::DateIso(s) | Cell::Text(s) => match parse_date(s.trim(), self.date_format.as_deref()) {
                 Ok(d) => d,
-                Err(m) => {
-                    bad(problems, s.trim().to_string(), m);
+                Err(refused) => {
+                    bad(problems, refused.value, refused.message);
                     None
                 }
             },
@@ -527,15 +536,16 @@ impl Validator<'_> {
     }
 
     /// Applies the path rules to a location.
-    fn location(&mut self, loc: &str) -> Result<(LocationKind, Option<(String, u64)>), String> {
+    fn location(&mut self, loc: &str) -> Result<(LocationKind, Option<(String, u64)>), ValueError> {
         if loc.is_empty() {
             return Ok((LocationKind::None, None));
         }
         let lower = loc.to_ascii_lowercase();
         if lower.starts_with("file:") {
-            return Err(
-                "file:// URLs are not accepted; give the path relative to the evidence root (--evidence-root)".into(),
-            );
+            return Err(ValueError::new(
+                loc,
+                "file:// URLs are not accepted; give the path relative to the evidence root (--evidence-root)",
+            ));
         }
         if is_url(loc) {
             return Ok((LocationKind::Url, None));
@@ -546,9 +556,12 @@ impl Validator<'_> {
             && bytes[1] == b':'
             && matches!(bytes[2], b'\\' | b'/');
         if windows_abs || loc.starts_with("\\\\") {
-            return Err(format!(
-                "`{loc}` is an absolute Windows path; copy the file under the evidence root ({}) and give its path relative to it",
-                self.root.display()
+            return Err(ValueError::new(
+                loc,
+                format!(
+                    "`{loc}` is an absolute Windows path; copy the file under the evidence root ({}) and give its path relative to it",
+                    self.root.display()
+                ),
             ));
         }
         let rel = if std::path::MAIN_SEPARATOR == '/' {
@@ -565,9 +578,12 @@ impl Validator<'_> {
         // Lexically first: `..` may not climb out of the root.
         let lexical = normalise(&joined);
         if !lexical.starts_with(&self.root) {
-            return Err(format!(
-                "`{loc}` is outside the evidence root {}; evidence files must be inside it (set --evidence-root)",
-                self.root.display()
+            return Err(ValueError::new(
+                loc,
+                format!(
+                    "`{loc}` is outside the evidence root {}; evidence files must be inside it (set --evidence-root)",
+                    self.root.display()
+                ),
             ));
         }
         if let Some(cached) = self.file_cache.get(&lexical) {
@@ -580,28 +596,36 @@ impl Validator<'_> {
             Err(_) => None,
             Ok(real) => {
                 if !real.starts_with(&self.root) {
-                    return Err(format!(
-                        "`{loc}` resolves (through a symbolic link) to {}, outside the evidence root {}",
-                        real.display(),
-                        self.root.display()
+                    return Err(ValueError::new(
+                        loc,
+                        format!(
+                            "`{loc}` resolves (through a symbolic link) to {}, outside the evidence root {}",
+                            real.display(),
+                            self.root.display()
+                        ),
                     ));
                 }
-                let meta = std::fs::metadata(&real).map_err(|e| format!("`{loc}`: {e}"))?;
+                let meta =
+                    std::fs::metadata(&real).map_err(|e| ValueError::new(loc, format!("`{loc}`: {e}")))?;
                 if meta.is_dir() {
-                    return Err(format!(
-                        "`{loc}` is a folder, not a file; name the evidence file itself"
+                    return Err(ValueError::new(
+                        loc,
+                        format!("`{loc}` is a folder, not a file; name the evidence file itself"),
                     ));
                 }
                 if !meta.is_file() {
-                    return Err(format!(
-                        "`{loc}` is {}; evidence files must be regular files",
-                        crate::util::fs::kind(&meta)
+                    return Err(ValueError::new(
+                        loc,
+                        format!(
+                            "`{loc}` is {}; evidence files must be regular files",
+                            crate::util::fs::kind(&meta)
+                        ),
                     ));
                 }
                 // Size as hashed, not as listed: the two agree unless the file is being written.
                 Some(
                     crate::util::hash_file(&real)
-                        .map_err(|e| format!("`{loc}`: cannot read the file: {e}"))?,
+                        .map_err(|e| ValueError::new(loc, format!("`{loc}`: cannot read the file: {e}")))?,
                 )
             }
         };
@@ -677,7 +701,7 @@ fn iso_date(d: NaiveDate) -> String {
 /// Parses a date typed as text: ISO 8601 (`2025-03-01`, with or without a time), or with
 /// `format` (chrono syntax, e.g. `%d/%m/%Y`). Other text is refused with a reason: an
 /// impossible date, an ambiguous day/month order, or simply an unknown form.
-pub fn parse_date(s: &str, format: Option<&str>) -> Result<Option<NaiveDate>, String> {
+pub fn parse_date(s: &str, format: Option<&str>) -> Result<Option<NaiveDate>, ValueError> {
     if s.is_empty() {
         return Ok(None);
     }
@@ -707,8 +731,9 @@ pub fn parse_date(s: &str, format: Option<&str>) -> Result<Option<NaiveDate>, St
             .and_then(|y| NaiveDate::from_ymd_opt(y, num(5..7), num(8..10)));
         return match ymd {
             Some(d) => Ok(Some(d)),
-            None => Err(format!(
-                "`{s}` is not a real date (no such day); expected a valid YYYY-MM-DD date"
+            None => Err(ValueError::new(
+                s,
+                format!("`{s}` is not a real date (no such day); expected a valid YYYY-MM-DD date"),
             )),
         };
     }
@@ -729,27 +754,39 @@ pub fn parse_date(s: &str, format: Option<&str>) -> Result<Option<NaiveDate>, St
             let y = n[2] as i32;
             let dm = NaiveDate::from_ymd_opt(y, n[1], n[0]);
             let md = NaiveDate::from_ymd_opt(y, n[0], n[1]);
-            return Err(match (dm, md) {
-                (None, None) => {
-                    format!("`{s}` is not a real date under either day/month order; expected a valid date")
-                }
-                (Some(a), Some(b)) if a != b => format!(
-                    "`{s}` is ambiguous: {} or {}; {}",
-                    a.format("%-d %B %Y"),
-                    b.format("%-d %B %Y"),
-                    fix(&format!("%d{sep}%m{sep}%Y"))
-                ),
-                (Some(_), _) => format!("`{s}` is not an ISO date; {}", fix(&format!("%d{sep}%m{sep}%Y"))),
-                (None, Some(_)) => format!("`{s}` is not an ISO date; {}", fix(&format!("%m{sep}%d{sep}%Y"))),
-            });
+            return Err(ValueError::new(
+                s,
+                match (dm, md) {
+                    (None, None) => {
+                        format!(
+                            "`{s}` is not a real date under either day/month order; expected a valid date"
+                        )
+                    }
+                    (Some(a), Some(b)) if a != b => format!(
+                        "`{s}` is ambiguous: {} or {}; {}",
+                        a.format("%-d %B %Y"),
+                        b.format("%-d %B %Y"),
+                        fix(&format!("%d{sep}%m{sep}%Y"))
+                    ),
+                    (Some(_), _) => {
+                        format!("`{s}` is not an ISO date; {}", fix(&format!("%d{sep}%m{sep}%Y")))
+                    }
+                    (None, Some(_)) => {
+                        format!("`{s}` is not an ISO date; {}", fix(&format!("%m{sep}%d{sep}%Y")))
+                    }
+                },
+            ));
         }
     }
-    Err(match format {
-        Some(f) => format!("`{s}` does not match --date-format {f} and is not YYYY-MM-DD"),
-        None => format!(
-            "`{s}` is not a date csfkit can read; expected YYYY-MM-DD, a date cell, or give --date-format"
-        ),
-    })
+    Err(ValueError::new(
+        s,
+        match format {
+            Some(f) => format!("`{s}` does not match --date-format {f} and is not YYYY-MM-DD"),
+            None => format!(
+                "`{s}` is not a date csfkit can read; expected YYYY-MM-DD, a date cell, or give --date-format"
+            ),
+        },
+    ))
 }
 
 #[cfg(test)]
@@ -774,9 +811,10 @@ mod tests {
         assert!(
             parse_date("2025-02-30", None)
                 .unwrap_err()
+                .message
                 .contains("not a real date")
         );
-        let e = parse_date("03/04/2025", None).unwrap_err();
+        let e = parse_date("03/04/2025", None).unwrap_err().message;
         assert!(
             e.contains("ambiguous") && e.contains("3 April 2025") && e.contains("4 March 2025"),
             "{e}"
@@ -784,11 +822,13 @@ mod tests {
         assert!(
             parse_date("31/02/2025", None)
                 .unwrap_err()
+                .message
                 .contains("not a real date")
         );
         assert!(
             parse_date("31/02/2025", Some("%d/%m/%Y"))
                 .unwrap_err()
+                .message
                 .contains("not a real date")
         );
         assert_eq!(
@@ -798,6 +838,7 @@ mod tests {
         assert!(
             parse_date("25/12/2025", None)
                 .unwrap_err()
+                .message
                 .contains("--date-format %d/%m/%Y")
         );
         assert!(parse_date("next week", None).is_err());
@@ -820,6 +861,7 @@ mod tests {
         assert!(
             HeaderMap::build(3, &cells[1..], &[])
                 .unwrap_err()
+                .message
                 .contains("control_id")
         );
         assert!(HeaderMap::build(3, &cells, &[("Nope".into(), "owner".into())]).is_err());

@@ -6,6 +6,8 @@ use std::str::FromStr;
 
 use serde::Serialize;
 
+use crate::error::ValueError;
+
 /// Implementation status of a control for the system in scope.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -59,9 +61,9 @@ impl fmt::Display for Status {
 }
 
 impl FromStr for Status {
-    type Err = String;
+    type Err = ValueError;
     /// Reads csfkit's words and the FedRAMP spellings (`Partially Implemented`, `N/A`, ...).
-    fn from_str(s: &str) -> Result<Self, String> {
+    fn from_str(s: &str) -> Result<Self, ValueError> {
         let k: String = s
             .chars()
             .filter(|c| c.is_alphanumeric())
@@ -74,9 +76,12 @@ impl FromStr for Status {
             "alternative" | "alternativeimplementation" => Status::Alternative,
             "notapplicable" | "na" => Status::NotApplicable,
             _ => {
-                return Err(format!(
-                    "`{}` is not an implementation status; expected implemented, partial, planned, alternative or not-applicable (FedRAMP: Implemented, Partially Implemented, Planned, Alternative Implementation, N/A)",
-                    s.trim()
+                return Err(ValueError::new(
+                    s.trim(),
+                    format!(
+                        "`{}` is not an implementation status; expected implemented, partial, planned, alternative or not-applicable (FedRAMP: Implemented, Partially Implemented, Planned, Alternative Implementation, N/A)",
+                        s.trim()
+                    ),
                 ));
             }
         })

@@ -7,6 +7,8 @@ use std::str::FromStr;
 
 use serde::Serialize;
 
+use crate::error::ValueError;
+
 /// A cloud service model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]
@@ -52,8 +54,8 @@ impl fmt::Display for Service {
 }
 
 impl FromStr for Service {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = ValueError;
+    fn from_str(s: &str) -> Result<Self, ValueError> {
         let k: String = s
             .trim()
             .to_ascii_lowercase()
@@ -67,9 +69,12 @@ impl FromStr for Service {
             "saas" | "softwareasaservice" => Service::Saas,
             "model" | "models" | "modelendpoints" | "managedmodelendpoints" => Service::Model,
             _ => {
-                return Err(format!(
-                    "`{}` is not a service model; expected one of bare-metal, iaas, paas, saas, model",
-                    s.trim()
+                return Err(ValueError::new(
+                    s.trim(),
+                    format!(
+                        "`{}` is not a service model; expected one of bare-metal, iaas, paas, saas, model",
+                        s.trim()
+                    ),
                 ));
             }
         })
@@ -77,13 +82,16 @@ impl FromStr for Service {
 }
 
 /// Parses `iaas,model` into service models in canonical order, without duplicates.
-pub fn parse_services(s: &str) -> Result<Vec<Service>, String> {
+pub fn parse_services(s: &str) -> Result<Vec<Service>, ValueError> {
     let mut set = BTreeSet::new();
     for part in s.split([',', ';', ' ']).filter(|p| !p.trim().is_empty()) {
         set.insert(part.parse::<Service>()?);
     }
     if set.is_empty() {
-        return Err("no service model given; expected e.g. `iaas` or `iaas,model`".into());
+        return Err(ValueError::new(
+            s,
+            "no service model given; expected e.g. `iaas` or `iaas,model`",
+        ));
     }
     Ok(set.into_iter().collect())
 }
@@ -139,17 +147,20 @@ impl fmt::Display for Ownership {
 }
 
 impl FromStr for Ownership {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = ValueError;
+    fn from_str(s: &str) -> Result<Self, ValueError> {
         Ok(match s.trim().to_ascii_lowercase().as_str() {
             "inherited" => Ownership::Inherited,
             "shared" => Ownership::Shared,
             "customer" => Ownership::Customer,
             "undetermined" => Ownership::Undetermined,
             _ => {
-                return Err(format!(
-                    "`{}` is not an ownership value; expected inherited, shared or customer",
-                    s.trim()
+                return Err(ValueError::new(
+                    s.trim(),
+                    format!(
+                        "`{}` is not an ownership value; expected inherited, shared or customer",
+                        s.trim()
+                    ),
                 ));
             }
         })

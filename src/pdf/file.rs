@@ -21,6 +21,7 @@ use flate2::Compression;
 use flate2::write::ZlibEncoder;
 use sha2::{Digest, Sha256};
 
+use super::PdfError;
 use super::text::{Face, Fonts};
 
 pub(crate) const CATALOG: u32 = 1;
@@ -165,19 +166,21 @@ struct Subset {
 /// Glyph 0 (.notdef) comes first, as allsorts requires; allsorts numbers the subset's glyphs in
 /// the order they are asked for, so the glyph at position i of the request is glyph i of the
 /// subset (composite glyphs' components are appended after the requested ones).
-fn subset_face(bytes: &[u8], glyphs: &[u16]) -> Result<Subset, String> {
+fn subset_face(bytes: &[u8], glyphs: &[u16]) -> Result<Subset, PdfError> {
     use allsorts::binary::read::ReadScope;
     use allsorts::font_data::FontData;
     use allsorts::subset::{CmapTarget, SubsetProfile, subset};
     let data = ReadScope::new(bytes)
         .read::<FontData<'_>>()
-        .map_err(|e| e.to_string())?;
-    let provider = data.table_provider(0).map_err(|e| e.to_string())?;
+        .map_err(|e| PdfError::Font(e.to_string()))?;
+    let provider = data
+        .table_provider(0)
+        .map_err(|e| PdfError::Font(e.to_string()))?;
     let ids: Vec<u16> = std::iter::once(0)
         .chain(glyphs.iter().copied().filter(|g| *g != 0))
         .collect();
-    let bytes =
-        subset(&provider, &ids, &SubsetProfile::Pdf, CmapTarget::Unicode).map_err(|e| e.to_string())?;
+    let bytes = subset(&provider, &ids, &SubsetProfile::Pdf, CmapTarget::Unicode)
+        .map_err(|e| PdfError::Font(e.to_string()))?;
     let glyph_mapping = ids
         .iter()
         .enumerate()
@@ -204,14 +207,14 @@ pub(crate) fn write_face<W: Write>(
     file: &mut FileWriter<W>,
     fonts: &mut Fonts,
     face: Face,
-) -> Result<(), String> {
+) -> Result<(), PdfError> {
     let base = font_object(face);
     let metrics = fonts.metrics(face);
     let font = metrics.font;
     let used = metrics.used();
     let glyphs: Vec<u16> = used.iter().map(|&(gid, _, _)| gid).collect();
     let subset = subset_face(&font.original_bytes, &glyphs)
-        .map_err(|e| format!("cannot subset the embedded font {}: {e}", face.id()))?;
+        .map_err(|e| PdfError::Font(format!("cannot subset the embedded font {}: {e}", face.id())))?;
     let name = format!(
         "{}+{}",
         face.id(),
@@ -271,7 +274,7 @@ pub(crate) fn write_face<W: Write>(
     };
     let (type0, cid, descriptor, program, to_unicode, cid_to_gid) =
         (base, base + 1, base + 2, base + 3, base + 4, base + 5);
-    let io = |e: io::Error| format!("cannot write the PDF: {e}");
+    let io = PdfError::Io;
     file.object(
         type0,
         &format!(

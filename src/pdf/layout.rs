@@ -229,9 +229,9 @@ impl PageOps {
 /// Where finished pages go: the PDF file, or a list in the layout tests.
 pub(crate) trait Sink {
     /// Page `index` (0-based) is complete except for its footer.
-    fn page(&mut self, index: usize, page: PageOps) -> Result<(), String>;
+    fn page(&mut self, index: usize, page: PageOps) -> Result<(), crate::pdf::PdfError>;
     /// The footer of page `index`, drawn once the page count is known.
-    fn footer(&mut self, index: usize, footer: PageOps) -> Result<(), String>;
+    fn footer(&mut self, index: usize, footer: PageOps) -> Result<(), crate::pdf::PdfError>;
 }
 
 /// One table or key-value cell, already wrapped.
@@ -270,7 +270,7 @@ pub(crate) struct Layout<S: Sink> {
     pub(crate) fonts: Fonts,
     sink: S,
     /// The first error of the sink; later pages are laid out but not written.
-    error: Option<String>,
+    error: Option<crate::pdf::PdfError>,
     width: f32,
     height: f32,
     /// Running header text, cleaned and shortened to the line.
@@ -310,8 +310,8 @@ impl<S: Sink> Layout<S> {
     }
 
     /// The first error of the sink, if any.
-    pub(crate) fn error(&self) -> Option<&str> {
-        self.error.as_deref()
+    pub(crate) fn error(&self) -> Option<&crate::pdf::PdfError> {
+        self.error.as_ref()
     }
 
     fn left(&self) -> f32 {
@@ -892,7 +892,7 @@ impl<S: Sink> Layout<S> {
 
     /// Closes the last page, draws every page's "Page N of M" footer, and returns the fonts
     /// (with the glyphs used), the sink and the page count.
-    pub(crate) fn finish(mut self) -> Result<(Fonts, S, usize), String> {
+    pub(crate) fn finish(mut self) -> Result<(Fonts, S, usize), crate::pdf::PdfError> {
         self.table_end();
         // A trailing page break leaves an empty page behind: drop it (but keep a lone cover).
         if !self.fresh || self.pages == 0 {
@@ -938,12 +938,12 @@ mod tests {
     struct Texts(Vec<Vec<String>>);
 
     impl Sink for Texts {
-        fn page(&mut self, index: usize, page: PageOps) -> Result<(), String> {
+        fn page(&mut self, index: usize, page: PageOps) -> Result<(), crate::pdf::PdfError> {
             assert_eq!(index, self.0.len(), "pages arrive in order");
             self.0.push(page.texts);
             Ok(())
         }
-        fn footer(&mut self, index: usize, footer: PageOps) -> Result<(), String> {
+        fn footer(&mut self, index: usize, footer: PageOps) -> Result<(), crate::pdf::PdfError> {
             self.0[index].extend(footer.texts);
             Ok(())
         }

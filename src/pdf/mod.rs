@@ -161,11 +161,50 @@ pub struct Finished<W> {
     pub missing_chars: BTreeSet<char>,
 }
 
+/// Why a PDF could not be written.
+#[derive(Debug)]
+pub enum PdfError {
+    /// The output failed (a full disk, a closed file).
+    Io(std::io::Error),
+    /// An embedded font could not be parsed or subset (a csfkit bug).
+    Font(String),
+    /// A page the layout did not make (a csfkit bug).
+    Layout(String),
+}
+
+impl std::fmt::Display for PdfError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PdfError::Io(e) => write!(f, "cannot write the PDF: {e}"),
+            PdfError::Font(m) | PdfError::Layout(m) => f.write_str(m),
+        }
+    }
+}
+
+impl std::error::Error for PdfError {}
+
+impl Clone for PdfError {
+    // Errors are sticky in the layout and returned by every later call.
+    fn clone(&self) -> Self {
+        match self {
+            PdfError::Io(e) => PdfError::Io(std::io::Error::new(e.kind(), e.to_string())),
+            PdfError::Font(m) => PdfError::Font(m.clone()),
+            PdfError::Layout(m) => PdfError::Layout(m.clone()),
+        }
+    }
+}
+
+impl From<std::io::Error> for PdfError {
+    fn from(e: std::io::Error) -> Self {
+        PdfError::Io(e)
+    }
+}
+
 /// Lays out `doc` and serializes it to PDF in memory.
 ///
 /// # Errors
 /// Only if the embedded fonts cannot be parsed or subset; any document content is accepted.
-pub fn render(doc: &Document) -> Result<Rendered, String> {
+pub fn render(doc: &Document) -> Result<Rendered, PdfError> {
     let mut w = Writer::new(Vec::new(), &doc.meta)?;
     w.blocks(&doc.blocks)?;
     let done = w.finish()?;
@@ -185,12 +224,12 @@ struct FileSink<W: Write> {
     pages: Vec<(u32, u32)>,
 }
 
-fn io_err(e: std::io::Error) -> String {
-    format!("cannot write the PDF: {e}")
+fn io_err(e: std::io::Error) -> PdfError {
+    PdfError::Io(e)
 }
 
 impl<W: Write> Sink for FileSink<W> {
-    fn page(&mut self, _index: usize, page: PageOps) -> Result<(), String> {
+    fn page(&mut self, _index: usize, page: PageOps) -> Result<(), PdfError> {
         let (id, content, footer) = (self.file.alloc(), self.file.alloc(), self.file.alloc());
         self.file
             .object(
@@ -208,9 +247,9 @@ impl<W: Write> Sink for FileSink<W> {
         Ok(())
     }
 
-    fn footer(&mut self, index: usize, footer: PageOps) -> Result<(), String> {
+    fn footer(&mut self, index: usize, footer: PageOps) -> Result<(), PdfError> {
         let Some(&(_, id)) = self.pages.get(index) else {
-            return Err(format!("no page {index} for a footer"));
+            return Err(PdfError::Layout(format!("no page {index} for a footer")));
         };
         self.file.stream(id, "", &footer.buf).map_err(io_err)
     }
@@ -232,7 +271,7 @@ impl<W: Write> Writer<W> {
     ///
     /// # Errors
     /// If the embedded fonts cannot be parsed or `out` cannot be written.
-    pub fn new(out: W, meta: &Meta) -> Result<Self, String> {
+    pub fn new(out: W, meta: &Meta) -> Result<Self, PdfError> {
         let faces = text::parsed_faces()?;
         let (width, height) = meta.paper.size();
         let sink = FileSink {
@@ -246,9 +285,9 @@ impl<W: Write> Writer<W> {
         })
     }
 
-    fn status(&self) -> Result<(), String> {
+    fn status(&self) -> Result<(), PdfError> {
         match self.layout.error() {
-            Some(e) => Err(e.to_string()),
+            Some(e) => Err(e.clone()),
             None => Ok(()),
         }
     }
@@ -257,7 +296,7 @@ impl<W: Write> Writer<W> {
     ///
     /// # Errors
     /// If the output cannot be written.
-    pub fn blocks(&mut self, blocks: &[Block]) -> Result<(), String> {
+    pub fn blocks(&mut self, blocks: &[Block]) -> Result<(), PdfError> {
         self.layout.blocks(blocks);
         self.status()
     }
@@ -272,7 +311,7 @@ impl<W: Write> Writer<W> {
         heading: Option<&str>,
         columns: &[Column],
         font_size: f32,
-    ) -> Result<(), String> {
+    ) -> Result<(), PdfError> {
         self.layout.table_end();
         if let Some(h) = heading {
             // The table below with one empty row stands for its header and first line.
@@ -291,7 +330,7 @@ impl<W: Write> Writer<W> {
     ///
     /// # Errors
     /// If the output cannot be written.
-    pub fn table_row(&mut self, cells: &[String]) -> Result<(), String> {
+    pub fn table_row(&mut self, cells: &[String]) -> Result<(), PdfError> {
         self.layout.table_row(cells);
         self.status()
     }
@@ -300,7 +339,7 @@ impl<W: Write> Writer<W> {
     ///
     /// # Errors
     /// If the output cannot be written.
-    pub fn table_end(&mut self) -> Result<(), String> {
+    pub fn table_end(&mut self) -> Result<(), PdfError> {
         self.layout.table_end();
         self.status()
     }
@@ -309,7 +348,7 @@ impl<W: Write> Writer<W> {
     ///
     /// # Errors
     /// If the output cannot be written or a font cannot be subset.
-    pub fn finish(self) -> Result<Finished<W>, String> {
+    pub fn finish(self) -> Result<Finished<W>, PdfError> {
         let meta = self.meta;
         let (mut fonts, sink, pages) = self.layout.finish()?;
         let FileSink {
@@ -589,7 +628,7 @@ mod tests {
                 w.finish()
             });
             let err = result.expect_err("a full disk fails the PDF");
-            assert!(err.contains("disk full"), "{ok}: {err}");
+            assert!(err.to_string().contains("disk full"), "{ok}: {err}");
         }
     }
 

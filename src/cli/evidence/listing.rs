@@ -1,0 +1,179 @@
+//! `csfkit evidence list|show|batches`: what the catalogue holds, with freshness and the chain
+//! of custody of every row.
+
+use chrono::NaiveDate;
+
+use crate::catalogue::evidence::EvidenceFilter;
+use crate::cli::{Ctx, columns};
+use crate::embedded::DEFAULT_FRAMEWORK;
+use crate::error::{Error, Result};
+use crate::import::ids::Resolver;
+use crate::model::evidence::{Freshness, freshness};
+use crate::output::{Listing, OutputArgs};
+
+/// Arguments of `csfkit evidence list`.
+#[derive(Debug, clap::Args)]
+pub struct ListArgs {
+    /// Only this control.
+    #[arg(long)]
+    control: Option<String>,
+    /// Only evidence past its valid-until date.
+    #[arg(long)]
+    expired: bool,
+    /// Only evidence collected more than DAYS days ago.
+    #[arg(long, value_name = "DAYS")]
+    stale: Option<i64>,
+    /// Only rows of this import batch.
+    #[arg(long, value_name = "N")]
+    batch: Option<i64>,
+    /// Judge freshness at this date (default: today, or CSFKIT_TODAY).
+    #[arg(long, value_name = "DATE")]
+    as_of: Option<NaiveDate>,
+    #[command(flatten)]
+    out: OutputArgs,
+}
+
+/// Arguments of `csfkit evidence show`.
+#[derive(Debug, clap::Args)]
+pub struct ShowArgs {
+    /// Evidence ID (from `evidence list`).
+    id: i64,
+    #[command(flatten)]
+    out: OutputArgs,
+}
+
+/// Arguments of `csfkit evidence batches`.
+#[derive(Debug, clap::Args)]
+pub struct BatchesArgs {
+    #[command(flatten)]
+    out: OutputArgs,
+}
+
+pub fn list(ctx: &Ctx, args: &ListArgs) -> Result<u8> {
+    let cat = ctx.open()?;
+    let control = match &args.control {
+        Some(id) => Some(Resolver::load(&cat, DEFAULT_FRAMEWORK)?.resolve_one(id)?.0),
+        None => None,
+    };
+    let as_of = match args.as_of {
+        Some(d) => d,
+        None => crate::util::today()?,
+    };
+    let items = cat.evidence(&EvidenceFilter {
+        control,
+        batch: args.batch,
+    })?;
+    let mut l = Listing::of(columns::EVIDENCE_LIST);
+    for e in items {
+        let fresh = freshness(&e, as_of, args.stale.unwrap_or(365));
+        if args.expired && fresh != Freshness::Expired {
+            continue;
+        }
+        // --stale: collected more than DAYS ago (undated evidence counts as stale).
+        if args
+            .stale
+            .is_some_and(|days| e.collected_on.is_some_and(|c| (as_of - c).num_days() <= days))
+        {
+            continue;
+        }
+        l.push(vec![
+            e.id.to_string(),
+            e.control_id,
+            e.title,
+            e.evidence_type,
+            e.owner,
+            e.collected_on.map(|d| d.to_string()).unwrap_or_default(),
+            e.valid_until.map(|d| d.to_string()).unwrap_or_default(),
+            fresh.as_str().to_string(),
+            e.location,
+            e.location_kind,
+            e.file_sha256.unwrap_or_default(),
+            e.source_file,
+            e.source_sheet,
+            e.source_row.to_string(),
+            e.batch_id.to_string(),
+        ]);
+    }
+    if l.rows.is_empty() {
+        ctx.msg.note("no evidence matches");
+    }
+    l.print(&args.out)?;
+    Ok(0)
+}
+
+pub fn show(ctx: &Ctx, args: &ShowArgs) -> Result<u8> {
+    let cat = ctx.open()?;
+    let Some(e) = cat.evidence_item(args.id)? else {
+        return Err(Error::Data(format!(
+            "no evidence with ID {}; `csfkit evidence list` shows the IDs",
+            args.id
+        )));
+    };
+    let batch = cat.batches()?.into_iter().find(|b| b.id == e.batch_id);
+    let mut l = Listing::of(columns::FIELD_VALUE);
+    let mut kv = |k: &str, v: String| l.push(vec![k.to_string(), v]);
+    kv("id", e.id.to_string());
+    kv("control_id", e.control_id.clone());
+    kv("title", e.title.clone());
+    kv("description", e.description.clone());
+    kv("evidence_type", e.evidence_type.clone());
+    kv("owner", e.owner.clone());
+    kv(
+        "collected_on",
+        e.collected_on.map(|d| d.to_string()).unwrap_or_default(),
+    );
+    kv(
+        "valid_until",
+        e.valid_until.map(|d| d.to_string()).unwrap_or_default(),
+    );
+    kv("location", e.location.clone());
+    kv("location_kind", e.location_kind.clone());
+    kv("file_sha256", e.file_sha256.clone().unwrap_or_default());
+    kv(
+        "file_size",
+        e.file_size.map(|s| s.to_string()).unwrap_or_default(),
+    );
+    kv("source_system", e.source_system.clone());
+    kv("extras", e.extras.clone());
+    kv("source_file", e.source_file.clone());
+    kv("source_sha256", e.source_sha256.clone());
+    kv("source_sheet", e.source_sheet.clone());
+    kv("source_row", e.source_row.to_string());
+    kv("batch", e.batch_id.to_string());
+    if let Some(b) = batch {
+        kv("imported_by", b.collector);
+        kv("imported_at", b.imported_at);
+    }
+    l.print(&args.out)?;
+    Ok(0)
+}
+
+pub fn batches(ctx: &Ctx, args: &BatchesArgs) -> Result<u8> {
+    let cat = ctx.open()?;
+    let mut l = Listing::of(columns::EVIDENCE_BATCHES);
+    for b in cat.batches()? {
+        l.push(vec![
+            b.id.to_string(),
+            b.source_file,
+            b.source_sha256,
+            b.source_size.to_string(),
+            b.format,
+            b.sheet,
+            b.header_row.to_string(),
+            b.collector,
+            b.imported_at,
+            b.rows_read.to_string(),
+            b.rows_imported.to_string(),
+            b.rows_already.to_string(),
+            b.rows_rejected.to_string(),
+            b.source_path,
+            b.evidence_root,
+        ]);
+    }
+    if l.rows.is_empty() {
+        ctx.msg
+            .note("no import batch yet; `csfkit evidence import FILE` adds one");
+    }
+    l.print(&args.out)?;
+    Ok(0)
+}
