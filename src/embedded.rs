@@ -99,7 +99,7 @@ pub fn digest() -> String {
 pub fn defaults() -> Defaults {
     Defaults {
         digest: digest(),
-        load: load,
+        load,
     }
 }
 
