@@ -73,8 +73,7 @@ pub const MATRICES: &[EmbeddedMatrix] = &[
     },
 ];
 
-/// The framework every command uses unless told otherwise.
-pub const DEFAULT_FRAMEWORK: &str = "nist-csf-2.0";
+pub use crate::model::framework::DEFAULT_FRAMEWORK;
 
 /// A digest over everything embedded, stored in the catalogue so that a newer binary with
 /// newer shipped data refreshes what it loaded itself (never what the user imported).

@@ -967,3 +967,64 @@ echo "rows=$("$B" evidence list --format csv 2>/dev/null | tail -n +2 | wc -l)"
     assert_eq!(get("check"), "0");
     assert_eq!(get("rows"), "0", "a failed import stored rows");
 }
+
+#[test]
+fn mapping_export_and_templates_replace_only_their_own_files_and_neutralise_formulas() {
+    let w = Workdir::new();
+    // A matrix whose texts start like formulas: exported neutralised, imported back exactly.
+    let exported = w
+        .run(&["mapping", "export", "--provider", "digitalocean"])
+        .ok()
+        .stdout;
+    let mut rows: Vec<String> = exported.lines().map(str::to_string).collect();
+    rows[1] = rows[1].replacen(",derived,", ",derived,=HYPERLINK(\"\"http://x\"\"),", 1);
+    rows[1] = rows[1].replacen(",rule", ",'=quoted rule", 1);
+    let matrix = rows.join("\n") + "\n";
+    w.write("evil.csv", &matrix);
+    w.run(&["mapping", "import", "evil.csv", "--provider", "evil"])
+        .ok();
+    let out = w.run(&["mapping", "export", "--provider", "evil"]).ok().stdout;
+    assert!(out.contains("'=HYPERLINK") && out.contains(",'=quoted"), "{out}");
+    w.write("evil2.csv", &out);
+    w.run(&["mapping", "import", "evil2.csv", "--provider", "evil2"])
+        .ok();
+    let again = w
+        .run(&["mapping", "export", "--provider", "evil2", "--raw-csv"])
+        .ok()
+        .stdout;
+    let raw = w
+        .run(&["mapping", "export", "--provider", "evil", "--raw-csv"])
+        .ok()
+        .stdout;
+    assert_eq!(again, raw, "export -> import -> export changed the cells");
+    // --out replaces an earlier export, never another file.
+    w.write("mine.csv", "my notes\n");
+    w.run(&["mapping", "export", "--provider", "evil", "--out", "mine.csv"])
+        .code(73)
+        .stderr_has("nothing was changed");
+    assert_eq!(
+        std::fs::read_to_string(w.path().join("mine.csv")).unwrap(),
+        "my notes\n"
+    );
+    w.run(&["mapping", "export", "--provider", "evil", "--out", "m.csv"])
+        .ok();
+    w.run(&[
+        "mapping",
+        "export",
+        "--provider",
+        "digitalocean",
+        "--out",
+        "m.csv",
+    ])
+    .ok();
+    // template --force replaces a blank template, never a tracker with evidence in it.
+    w.run(&["template", "evidence", "--out", "t.csv"]).ok();
+    w.run(&["template", "evidence", "--out", "t.csv", "--force"]).ok();
+    let mut filled = std::fs::read_to_string(w.path().join("t.csv")).unwrap();
+    filled.push_str("PR.AA-01,Access review,,,,,,,\n");
+    w.write("t.csv", &filled);
+    w.run(&["template", "evidence", "--out", "t.csv", "--force"])
+        .code(73)
+        .stderr_has("nothing was changed");
+    assert_eq!(std::fs::read_to_string(w.path().join("t.csv")).unwrap(), filled);
+}

@@ -477,7 +477,7 @@ impl Catalogue {
             )
             .map_err(|e| self.err("reading the crosswalk", e))?;
         let rows = st
-            .query_map([crate::embedded::DEFAULT_FRAMEWORK, old_id], |r| {
+            .query_map([crate::model::framework::DEFAULT_FRAMEWORK, old_id], |r| {
                 Ok(Linked {
                     id: r.get(0)?,
                     relation: r.get(1)?,

@@ -79,7 +79,7 @@ pub struct Snapshot<'c> {
 
 /// The IDs of one framework as the catalogue holds them: active elements per level in
 /// document order, and the CSF 1.1 crosswalk (old ID, new ID). What a
-/// [`crate::import::ids::Resolver`] is built from.
+/// [`crate::import::resolve::Resolver`] is built from.
 #[derive(Debug, Clone, Default)]
 pub struct IdSet {
     /// Active subcategory IDs.

@@ -7,11 +7,11 @@ use clap::Subcommand;
 
 use crate::catalogue::{Catalogue, NewAssessment};
 use crate::cli::{Ctx, columns, whoami};
-use crate::embedded::DEFAULT_FRAMEWORK;
 use crate::error::{Error, Result};
 use crate::import::assess;
-use crate::import::ids::Resolver;
+use crate::import::resolve::Resolver;
 use crate::model::assessment::Status;
+use crate::model::framework::DEFAULT_FRAMEWORK;
 use crate::model::ownership::Service;
 use crate::output::{Listing, OutputArgs};
 

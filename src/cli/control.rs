@@ -4,10 +4,10 @@ use std::collections::BTreeMap;
 
 use crate::catalogue::{ControlDetail, ControlFilter};
 use crate::cli::{Ctx, columns};
-use crate::embedded::DEFAULT_FRAMEWORK;
 use crate::error::{Error, Result};
 use crate::ids;
-use crate::import::ids::{Resolution, Resolver};
+use crate::import::resolve::{Resolution, Resolver};
+use crate::model::framework::DEFAULT_FRAMEWORK;
 use crate::output::{Format, Listing, OutputArgs};
 
 /// Arguments of `csfkit controls`.
@@ -59,7 +59,7 @@ pub struct ShowArgs {
 }
 
 fn level_filter(
-    resolver: &crate::import::ids::Resolver,
+    resolver: &crate::import::resolve::Resolver,
     input: Option<&str>,
     want: ids::Level,
     what: &str,

@@ -8,12 +8,11 @@ use clap::Subcommand;
 
 use crate::catalogue::{Catalogue, ProviderMeta};
 use crate::cli::{Ctx, columns};
-use crate::embedded::DEFAULT_FRAMEWORK;
 use crate::error::{Error, Result};
-use crate::import::ids::Resolver;
-use crate::import::matrix::{
-    self as mapping, Layout, detect_layout, import_ccm, import_csfkit, import_fedramp,
-};
+use crate::export::files;
+use crate::import::matrix::{Layout, detect_layout, import_ccm, import_csfkit, import_fedramp};
+use crate::import::resolve::Resolver;
+use crate::model::framework::DEFAULT_FRAMEWORK;
 use crate::model::ownership::{Cell, Ownership, Service, join_services};
 use crate::output::{Listing, OutputArgs};
 use crate::util::sha256_hex;
@@ -90,9 +89,14 @@ pub struct ExportArgs {
     /// The provider to export.
     #[arg(long)]
     pub provider: String,
-    /// Write to FILE instead of stdout.
+    /// Write to FILE instead of stdout (an existing file is replaced only if it is an earlier
+    /// matrix export).
     #[arg(long, short = 'o', value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// Write cells exactly: no ' before text that starts with = + - @ TAB or CR (`mapping
+    /// import` removes the ' again either way).
+    #[arg(long)]
+    pub raw_csv: bool,
 }
 
 /// Runs `csfkit providers`.
@@ -130,12 +134,10 @@ fn export(ctx: &Ctx, args: &ExportArgs) -> Result<u8> {
     let cells = cat.cells(&p.id, &Service::ALL)?;
     match &args.out {
         Some(path) => {
+            files::replace_check(path, &files::is_matrix_file, "a matrix file that")?;
             let mut buf = Vec::new();
-            mapping::write_csfkit(&cells, &mut buf)?;
-            std::fs::write(path, buf).map_err(|e| Error::CantCreate {
-                path: path.clone(),
-                reason: e.to_string(),
-            })?;
+            files::write_matrix(&cells, args.raw_csv, &mut buf)?;
+            files::write_new(path, &buf)?;
             ctx.msg.note(format!(
                 "wrote {} cells of `{}` to {}",
                 cells.len(),
@@ -146,7 +148,7 @@ fn export(ctx: &Ctx, args: &ExportArgs) -> Result<u8> {
         None => {
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::new(stdout.lock());
-            mapping::write_csfkit(&cells, &mut out)?;
+            files::write_matrix(&cells, args.raw_csv, &mut out)?;
             out.flush().map_err(crate::output::out_err)?;
         }
     }

@@ -5,9 +5,9 @@ use clap::Subcommand;
 
 use crate::cli::scope::ScopeArgs;
 use crate::cli::{Ctx, columns, whoami};
-use crate::embedded::DEFAULT_FRAMEWORK;
 use crate::error::{Error, Result};
-use crate::import::ids::Resolver;
+use crate::import::resolve::Resolver;
+use crate::model::framework::DEFAULT_FRAMEWORK;
 use crate::model::ownership::{Ownership, Service};
 use crate::output::{Listing, OutputArgs};
 use crate::view::matrix;

@@ -3,6 +3,7 @@
 //! the catalogue's read API and the views; `verify` beside the manifest it checks.
 
 pub mod csv;
+pub mod files;
 pub mod manifest;
 pub mod package;
 pub mod report;
@@ -236,7 +237,7 @@ fn write_package(cat: &Catalogue, scope: &Scope, opts: &Options) -> Result<Done>
 fn framework_lines(frameworks: &[FrameworkRow]) -> Vec<String> {
     frameworks
         .iter()
-        .filter(|f| f.id == crate::embedded::DEFAULT_FRAMEWORK)
+        .filter(|f| f.id == crate::model::framework::DEFAULT_FRAMEWORK)
         .map(|f| {
             format!(
                 "{} {} ({}, SHA-256 {})",

@@ -8,8 +8,8 @@ use std::path::Path;
 use crate::catalogue::NewAssessment;
 use crate::error::{Error, Location, Problem, Result};
 use crate::import::header::{HEADER_SEARCH_ROWS, header_key};
-use crate::import::ids::{Legacy, Resolver};
 use crate::import::reader::RawTable;
+use crate::import::resolve::{Legacy, Resolver};
 use crate::model::assessment::Status;
 use crate::model::ownership::Service;
 

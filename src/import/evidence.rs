@@ -12,13 +12,13 @@ use std::sync::mpsc;
 
 use crate::catalogue::evidence::{self as store, Batch};
 use crate::catalogue::{Catalogue, Outcome, Tx};
-use crate::embedded::DEFAULT_FRAMEWORK;
 use crate::error::{Error, Problem, Result};
 use crate::import::header::HEADER_SEARCH_ROWS;
-use crate::import::ids::Resolver;
 use crate::import::keysort::{Rec, Sorter};
 use crate::import::reader::{self as workbook, Cell, Format, Limits};
+use crate::import::resolve::Resolver;
 use crate::import::validate::{ERRORS_COLUMN, FIELDS, HeaderMap, NewEvidence, Validator, Warning, hash_key};
+use crate::model::framework::DEFAULT_FRAMEWORK;
 
 enum Event {
     Sheet(Option<String>),

@@ -8,11 +8,11 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use crate::model::ownership::{Cell, Ownership, Service};
 
 use crate::catalogue::Catalogue;
-use crate::embedded::DEFAULT_FRAMEWORK;
 use crate::error::{Error, Location, Problem, Result, ValueError};
 use crate::import::header::header_key;
-use crate::import::ids::{Legacy, Resolver};
 use crate::import::reader::RawTable;
+use crate::import::resolve::{Legacy, Resolver};
+use crate::model::framework::DEFAULT_FRAMEWORK;
 
 /// The csfkit matrix layout's header, in order.
 pub const CSFKIT_HEADER: [&str; 7] = [
@@ -27,27 +27,6 @@ pub const CSFKIT_HEADER: [&str; 7] = [
 
 /// Allowed `basis` values.
 pub const BASES: [&str; 2] = ["stated", "derived"];
-
-/// Writes cells in the csfkit layout (UTF-8, LF, RFC 4180), as shipped in `mappings/`.
-pub fn write_csfkit(cells: &[Cell], out: &mut dyn std::io::Write) -> Result<(), csv::Error> {
-    let mut w = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::Any(b'\n'))
-        .from_writer(out);
-    w.write_record(CSFKIT_HEADER)?;
-    for c in cells {
-        w.write_record([
-            c.control_id.as_str(),
-            c.service.as_str(),
-            c.ownership.as_str(),
-            c.basis.as_str(),
-            c.citation.as_str(),
-            c.provider_responsibility.as_str(),
-            c.customer_responsibility.as_str(),
-        ])?;
-    }
-    w.flush()?;
-    Ok(())
-}
 
 /// Parses a matrix in the csfkit layout. `resolve` maps an input ID to the catalogue spelling
 /// or explains why not. All problems are collected.
@@ -124,7 +103,12 @@ pub fn parse_csfkit(
             }
             // Keep the cell text exactly as written (only the key fields are normalised),
             // so export -> import round-trips byte for byte.
-            let raw = |i: usize| row.get(cols[i]).cloned().unwrap_or_default();
+            // A `'` that `mapping export` put before a formula character goes.
+            let raw = |i: usize| {
+                row.get(cols[i])
+                    .map(|t| crate::util::unneutralise(t).into_owned())
+                    .unwrap_or_default()
+            };
             cells.push(Cell {
                 control_id: c,
                 service: s,

@@ -11,22 +11,11 @@ use chrono::NaiveDate;
 
 use crate::error::{Location, Problem, ValueError};
 use crate::import::header::header_key;
-use crate::import::ids::{Legacy, Resolver};
 use crate::import::reader::{Cell, column_letters};
+use crate::import::resolve::{Legacy, Resolver};
 pub use crate::model::evidence::{EvidenceFields, HashKey, LocationKind, NewEvidence, hash_key};
 
-/// The fields of an evidence row, in template order.
-pub const FIELDS: [&str; 9] = [
-    "control_id",
-    "title",
-    "description",
-    "evidence_type",
-    "owner",
-    "collected_on",
-    "valid_until",
-    "location",
-    "source_system",
-];
+pub use crate::model::evidence::FIELDS;
 
 /// Field indexes.
 const CONTROL: usize = 0;

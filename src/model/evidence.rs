@@ -3,6 +3,19 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
+/// The fields of an evidence row, in template order.
+pub const FIELDS: [&str; 9] = [
+    "control_id",
+    "title",
+    "description",
+    "evidence_type",
+    "owner",
+    "collected_on",
+    "valid_until",
+    "location",
+    "source_system",
+];
+
 /// One evidence row as the reports need it.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct EvidenceItem {
@@ -109,7 +122,7 @@ pub struct EvidenceFields {
 }
 
 impl EvidenceFields {
-    /// The fields in [`crate::import::validate::FIELDS`] order.
+    /// The fields in [`FIELDS`] order.
     pub fn from_values(v: [String; 9]) -> Self {
         let [
             control_id,
@@ -135,7 +148,7 @@ impl EvidenceFields {
         }
     }
 
-    /// The fields in [`crate::import::validate::FIELDS`] order, borrowed.
+    /// The fields in [`FIELDS`] order, borrowed.
     pub fn values(&self) -> [&str; 9] {
         [
             &self.control_id,
@@ -150,7 +163,7 @@ impl EvidenceFields {
         ]
     }
 
-    /// The idempotence key: SHA-256 over the field values (in [`crate::import::validate::FIELDS`]
+    /// The idempotence key: SHA-256 over the field values (in [`FIELDS`]
     /// order, each followed by 0x1F), the extras and the evidence file's hash.
     pub fn content_hash(&self, extras: &str, file_sha: Option<&str>) -> [u8; 32] {
         use sha2::{Digest, Sha256};

@@ -1,11 +1,14 @@
 //! A framework catalogue as data: functions, categories and subcategories with their official
 //! text, implementation examples, informative references and withdrawals, as parsed from a NIST
-//! export (`crate::import::framework`) and stored in the catalogue.
+//! export and stored in the catalogue.
 
 use std::collections::{BTreeMap, HashSet};
 
 use crate::error::{Error, Result};
 use crate::ids::{self, Level};
+
+/// The framework every command uses unless told otherwise.
+pub const DEFAULT_FRAMEWORK: &str = "nist-csf-2.0";
 
 /// One parsed framework, ready to be written to the catalogue.
 #[derive(Debug, Clone, PartialEq)]

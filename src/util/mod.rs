@@ -77,3 +77,43 @@ pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
         _ => cell.into(),
     }
 }
+
+/// [`neutralise`] that can be undone ([`unneutralise`]): a cell that already starts with `'`
+/// before a formula character gets one more, so reading the file back gives the text exactly
+/// (what `mapping export` / `mapping import` need to round-trip).
+pub fn neutralise_reversible(cell: &str) -> std::borrow::Cow<'_, str> {
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.starts_with('\'') || neutralise(rest) != rest => format!("'{cell}").into(),
+        _ => neutralise(cell),
+    }
+}
+
+/// Undoes [`neutralise_reversible`]: one leading `'` before a formula character (or before
+/// another such `'`) goes.
+pub fn unneutralise(cell: &str) -> std::borrow::Cow<'_, str> {
+    match cell.strip_prefix('\'') {
+        Some(rest) if neutralise_reversible(rest) == cell => rest.into(),
+        _ => cell.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reversible_neutralisation_round_trips() {
+        for cell in [
+            "=1+1", "'=1+1", "''=x", "plain", "'quoted", "-42.5", "-x", "\tTAB", "", "'",
+        ] {
+            let out = neutralise_reversible(cell);
+            assert_eq!(unneutralise(&out), cell, "{cell:?} -> {out:?}");
+            assert!(
+                !matches!(out.chars().next(), Some('=' | '+' | '@' | '\t' | '\r')),
+                "{out:?}"
+            );
+        }
+        assert_eq!(neutralise_reversible("=1"), "'=1");
+        assert_eq!(neutralise_reversible("plain"), "plain");
+    }
+}

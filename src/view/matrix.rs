@@ -9,8 +9,8 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use crate::catalogue::{AssessmentRow, Catalogue, ControlFilter, OverrideRow, ProviderRow};
-use crate::embedded::DEFAULT_FRAMEWORK;
 use crate::error::{Error, Result};
+use crate::model::framework::DEFAULT_FRAMEWORK;
 use crate::model::ownership::{Ownership, Service};
 
 /// One service model's cell in a matrix row.

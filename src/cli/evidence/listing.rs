@@ -5,10 +5,10 @@ use chrono::NaiveDate;
 
 use crate::catalogue::evidence::EvidenceFilter;
 use crate::cli::{Ctx, columns};
-use crate::embedded::DEFAULT_FRAMEWORK;
 use crate::error::{Error, Result};
-use crate::import::ids::Resolver;
+use crate::import::resolve::Resolver;
 use crate::model::evidence::{Freshness, freshness};
+use crate::model::framework::DEFAULT_FRAMEWORK;
 use crate::output::{Listing, OutputArgs};
 
 /// Arguments of `csfkit evidence list`.
