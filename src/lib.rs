@@ -3,14 +3,27 @@
 //! exports, for compliance officers.
 //!
 //! `main.rs` only calls [`run`]; everything else lives in this library so that unit and
-//! integration tests reach it. Module map:
-//! - [`cli`]: arguments, help, dispatch (one module per subcommand);
-//! - [`catalogue`]: the SQLite file, migrations, every SQL statement;
-//! - [`framework`]: parsing NIST exports into a model;
+//! integration tests reach it. Module map (arrows point the only way dependencies go):
+//! - [`cli`]: arguments, help text, one module per command: parse, call one engine function,
+//!   print its report; the listings' columns (`cli::columns`);
+//! - [`import`]: everything that comes in from files: the one table reader (every format and
+//!   container guard), header finding, control-ID resolution, and the importers of evidence,
+//!   assessments, provider matrices and framework exports;
+//! - [`export`]: everything that goes out as files: the audit package (PDF report, CSV files,
+//!   manifest, folder or zip) and `verify`, the evidence template, matrix files;
+//! - [`view`]: read models over the catalogue: the control matrix of a scope, its coverage;
+//! - [`catalogue`]: the SQLite file, migrations, the history chains, every SQL statement, with
+//!   typed records and a write API that ends transactions with a typed outcome;
+//! - [`model`]: the domain vocabulary without I/O (service models, ownership, status,
+//!   evidence, frameworks);
+//! - [`pdf`]: the streaming PDF writer and its layout engine;
+//! - [`embedded`]: the data shipped in the binary, parsed for the catalogue's first use;
 //! - [`ids`]: control ID normalisation and suggestions;
-//! - [`embedded`]: the data shipped in the binary;
-//! - [`output`]: table/CSV/JSON listings and stderr messages;
+//! - [`output`]: table/CSV/JSON listings and messages on stderr;
+//! - [`util`]: hashing, dates, CSV neutralisation, the file-system rules;
 //! - [`error`]: the error type and the exit-code contract.
+//!
+//! cli → import, export → view → catalogue → model; every layer uses `error`, `util`, `ids`.
 
 pub mod catalogue;
 pub mod cli;

@@ -1,5 +1,5 @@
 //! The audit report: cover, summary with chart, control matrix, gaps and the evidence appendix,
-//! built from a [`Coverage`] and written through a streaming [`pdf::Writer`]: the appendix rows
+//! built from a [`Coverage`] and written through a streaming [`crate::pdf::Writer`]: the appendix rows
 //! are fed one at a time (straight from the catalogue), so a report of 100,000 evidence items
 //! needs no more memory than one of ten. Layout and fonts are `pdf`'s business.
 
