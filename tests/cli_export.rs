@@ -338,3 +338,63 @@ fn the_readme_main_job_runs_on_the_embedded_defaults_without_a_catalogue() {
     .stderr_has("created catalogue");
     w.run(&["verify", "audit-package"]).ok();
 }
+
+#[test]
+fn the_report_reads_as_a_crm_and_its_appendix_follows_csf_order() {
+    if !have_tool("pdftotext") {
+        return;
+    }
+    let w = setup();
+    // An evidence file that disappears before the export, and one missing from the start.
+    w.write("evidence/gone.txt", "soon gone");
+    w.write(
+        "more.csv",
+        "control_id,title,location\nGV.OC-01,Board minutes,evidence/gone.txt\nRS.MA-01,Runbook,evidence/never.txt\n",
+    );
+    w.run(&["evidence", "import", "more.csv"]).ok();
+    std::fs::remove_file(w.path().join("evidence/gone.txt")).unwrap();
+    export(&w, "pkg", &["--include-files"]);
+    let text = tool(
+        "pdftotext",
+        &[w.path().join("pkg/report.pdf").to_str().unwrap(), "-"],
+    );
+    // The customer responsibility section: every customer and shared control with what the
+    // customer must do, its basis and citation, as the matrix holds them.
+    let at = text.find("Customer responsibilities").expect("a CRM section");
+    let crm = &text[at..text.find("Gaps").unwrap()];
+    let matrix = w.run(&["matrix", "--format", "csv"]).ok().csv();
+    let carried: Vec<_> = matrix
+        .iter()
+        .filter(|r| matches!(field(r, "effective"), "customer" | "shared"))
+        .collect();
+    assert!(carried.len() > 50);
+    for r in &carried {
+        assert!(
+            crm.contains(field(r, "control_id")),
+            "{} missing",
+            field(r, "control_id")
+        );
+    }
+    assert!(crm.contains("rule 5") && crm.contains("derived") && crm.contains("stated"));
+    // The appendix lists evidence in CSF order: GV before PR before DE before RS.
+    let appendix = &text[text.find("Evidence appendix").unwrap()..];
+    let pos = |id: &str| {
+        appendix
+            .find(id)
+            .unwrap_or_else(|| panic!("{id} not in the appendix"))
+    };
+    assert!(pos("GV.OC-01") < pos("PR.AA-01"));
+    assert!(pos("PR.AA-05") < pos("DE.CM-01"));
+    assert!(pos("DE.CM-01") < pos("RS.MA-01"));
+    // Files missing at import or at export are marked (the cell may wrap).
+    let flat = appendix.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(flat.contains("[file missing at import]"), "{flat}");
+    assert!(flat.contains("[not in the package: missing at export]"), "{flat}");
+    let index = std::fs::read_to_string(w.path().join("pkg/evidence-index.csv")).unwrap();
+    let order: Vec<&str> = index
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split(',').nth(1))
+        .collect();
+    assert_eq!(order.first(), Some(&"GV.OC-01"), "{order:?}");
+}

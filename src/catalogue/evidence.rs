@@ -275,11 +275,16 @@ impl Catalogue {
             .map_err(|e| self.err("listing evidence", e))
     }
 
-    /// Every evidence item, by control then ID, handed to `f` one at a time: nothing is
-    /// collected, so memory does not grow with the number of items. An error from `f` stops
-    /// the scan and is returned.
+    /// Every evidence item, in CSF order of its control (GV, ID, PR, DE, RS, RC, as the
+    /// catalogue lists the subcategories; a control the catalogue does not know last) then by
+    /// ID, handed to `f` one at a time: nothing is collected, so memory does not grow with the
+    /// number of items. An error from `f` stops the scan and is returned.
     pub fn each_evidence(&self, mut f: impl FnMut(EvidenceItem) -> Result<()>) -> Result<()> {
-        let sql = format!("{ITEM_SQL} ORDER BY e.control_id, e.id");
+        let sql = format!(
+            "{ITEM_SQL} LEFT JOIN element el ON el.framework_id = '{}' AND el.id = e.control_id
+             ORDER BY el.seq IS NULL, el.seq, e.control_id, e.id",
+            crate::model::framework::DEFAULT_FRAMEWORK
+        );
         let mut stmt = self
             .conn()
             .prepare(&sql)

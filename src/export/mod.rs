@@ -117,8 +117,18 @@ fn write_package(cat: &Catalogue, scope: &Scope, opts: &Options) -> Result<Done>
     let mut warnings = Vec::new();
 
     // Second pass: evidence files (re-hashed, copied) and the evidence index that names them.
+    // Evidence files that should be in the package and are not, with why (for the appendix).
+    let mut not_packaged = HashMap::new();
     if opts.csv || opts.include_files {
-        write_evidence(cat, &cov, &batches, opts, &mut staging, &mut warnings)?;
+        write_evidence(
+            cat,
+            &cov,
+            &batches,
+            opts,
+            &mut staging,
+            &mut warnings,
+            &mut not_packaged,
+        )?;
     }
     let title = opts.title.clone().unwrap_or_else(|| {
         format!(
@@ -142,7 +152,14 @@ fn write_package(cat: &Catalogue, scope: &Scope, opts: &Options) -> Result<Done>
             digest: digest.clone(),
             paper: opts.paper,
         };
-        Some(write_report(cat, &cov, &cover, &mut staging, &mut warnings)?)
+        Some(write_report(
+            cat,
+            &cov,
+            &cover,
+            &not_packaged,
+            &mut staging,
+            &mut warnings,
+        )?)
     } else {
         None
     };
@@ -258,6 +275,7 @@ fn write_evidence(
     opts: &Options,
     staging: &mut Staging,
     warnings: &mut Vec<String>,
+    not_packaged: &mut HashMap<i64, String>,
 ) -> Result<()> {
     let roots: HashMap<i64, String> = batches.iter().map(|b| (b.id, b.evidence_root.clone())).collect();
     let mut index = if opts.csv {
@@ -273,6 +291,9 @@ fn write_evidence(
         } else {
             String::new()
         };
+        if opts.include_files && !packaged.is_empty() && !packaged.starts_with("evidence/") {
+            not_packaged.insert(e.id, packaged.clone());
+        }
         if let Some(index) = index.as_mut() {
             index.row(&evidence_row(cov, &e, packaged))?;
         }
@@ -289,6 +310,7 @@ fn write_report(
     cat: &Catalogue,
     cov: &Coverage,
     cover: &report::Cover,
+    not_packaged: &HashMap<i64, String>,
     staging: &mut Staging,
     warnings: &mut Vec<String>,
 ) -> Result<usize> {
@@ -298,7 +320,11 @@ fn write_report(
     };
     let file = staging.create("report.pdf")?;
     let mut report = report::Report::start(file, cov, cover).map_err(failed)?;
-    cat.each_evidence(|e| report.evidence(&e).map_err(failed))?;
+    cat.each_evidence(|e| {
+        report
+            .evidence(&e, not_packaged.get(&e.id).map(String::as_str))
+            .map_err(failed)
+    })?;
     let done = report.finish().map_err(failed)?;
     if !done.missing_chars.is_empty() {
         let list: Vec<String> = done

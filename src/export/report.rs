@@ -262,6 +262,8 @@ fn front(cov: &Coverage, cover: &Cover) -> Vec<Block> {
         font_size: 7.0,
     }));
 
+    blocks.extend(customer_responsibilities(cov));
+
     // Gaps.
     blocks.push(Block::PageBreak);
     blocks.push(Block::Heading("Gaps".into()));
@@ -297,6 +299,60 @@ fn front(cov: &Coverage, cover: &Cover) -> Vec<Block> {
     blocks
 }
 
+/// The customer responsibility section: for every control the customer carries alone or
+/// shares, what the customer must do (per service model where the texts differ), the basis and
+/// the citation, so the matrix can be read on paper as a customer responsibility matrix.
+fn customer_responsibilities(cov: &Coverage) -> Vec<Block> {
+    let m = &cov.matrix;
+    let rows: Vec<Vec<String>> = m
+        .rows
+        .iter()
+        .filter(|r| {
+            matches!(
+                r.effective,
+                Ownership::Customer | Ownership::Shared | Ownership::Undetermined
+            )
+        })
+        .map(|r| {
+            vec![
+                r.control_id.clone(),
+                short(r.effective).into(),
+                r.joined(|x| &x.customer_responsibility),
+                r.joined(|x| &x.basis),
+                r.joined(|x| &x.citation),
+            ]
+        })
+        .collect();
+    let mut blocks = vec![
+        Block::PageBreak,
+        Block::Heading("Customer responsibilities".into()),
+        Block::Paragraph(format!(
+            "What the customer must do for each control it carries alone or shares with {}, \
+             per service model where the texts differ ([iaas] ..., [model] ...). Basis: stated \
+             means the citation quotes the provider's published page; derived means the citation \
+             names the clause of csfkit's decision rule (mappings/RULES.md) that gives the cell. \
+             {} of {} controls.",
+            m.provider.name,
+            rows.len(),
+            m.rows.len()
+        )),
+    ];
+    if !rows.is_empty() {
+        blocks.push(Block::Table(Table {
+            columns: vec![
+                col("ID", 1.2),
+                col("Ownership", 1.3),
+                col("What the customer must do", 5.6),
+                col("Basis", 1.1),
+                col("Citation", 3.6),
+            ],
+            rows,
+            font_size: 7.0,
+        }));
+    }
+    blocks
+}
+
 fn appendix_columns() -> Vec<Column> {
     vec![
         num("ID", 0.8),
@@ -313,7 +369,15 @@ fn appendix_columns() -> Vec<Column> {
     ]
 }
 
-fn appendix_row(e: &EvidenceItem, cov: &Coverage) -> Vec<String> {
+/// One appendix row; `not_packaged` says why a file that should be in the package is not.
+fn appendix_row(e: &EvidenceItem, cov: &Coverage, not_packaged: Option<&str>) -> Vec<String> {
+    let mut location = e.location.clone();
+    if e.location_kind == "missing" {
+        location.push_str(" [file missing at import]");
+    }
+    if let Some(why) = not_packaged {
+        location.push_str(&format!(" [not in the package: {why}]"));
+    }
     vec![
         e.id.to_string(),
         e.control_id.clone(),
@@ -322,7 +386,7 @@ fn appendix_row(e: &EvidenceItem, cov: &Coverage) -> Vec<String> {
         e.valid_until.map(|d| d.to_string()).unwrap_or_default(),
         freshness(e, cov.as_of, cov.stale_days).as_str().to_string(),
         e.owner.clone(),
-        e.location.clone(),
+        location,
         e.file_sha256
             .as_deref()
             .map(|h| h.get(..12).unwrap_or(h).to_string())
@@ -365,8 +429,8 @@ impl<'c, W: Write> Report<'c, W> {
     ///
     /// # Errors
     /// If the output cannot be written.
-    pub fn evidence(&mut self, e: &EvidenceItem) -> Result<(), PdfError> {
-        self.w.table_row(&appendix_row(e, self.cov))
+    pub fn evidence(&mut self, e: &EvidenceItem, not_packaged: Option<&str>) -> Result<(), PdfError> {
+        self.w.table_row(&appendix_row(e, self.cov, not_packaged))
     }
 
     /// Finishes the PDF.

@@ -176,7 +176,8 @@ pub struct Cell {
     pub service: Service,
     /// Who owns it.
     pub ownership: Ownership,
-    /// `stated` (a provider's sentence says it; see citation) or `derived` (the general rule).
+    /// `stated` (a sentence of the provider's page assigns it; the citation quotes it) or
+    /// `derived` (the citation names the clause of `mappings/RULES.md` that gives it).
     pub basis: String,
     /// The provider's words (for `stated`) or the source trace (for imported matrices).
     pub citation: String,
