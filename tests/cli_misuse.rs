@@ -811,8 +811,19 @@ fn check_finds_history_rewritten_behind_csfkits_back() {
         "datacrunch",
     ])
     .ok();
+    w.run(&[
+        "plan",
+        "PR.AA-01",
+        "--due",
+        "2027-03-31",
+        "--owner",
+        "J. Doe",
+        "--action",
+        "Enforce MFA",
+    ])
+    .ok();
     let heads = w.run(&["check", "--format", "csv"]).ok().csv();
-    assert_eq!(heads.len(), 4);
+    assert_eq!(heads.len(), 5);
     assert!(heads.iter().all(|r| field(r, "status") == "ok"));
     // The manifest pins the same heads.
     export(&w, "pkg", &[]).ok();
@@ -862,6 +873,13 @@ fn check_finds_history_rewritten_behind_csfkits_back() {
          VALUES ('GV.OC-01', 'implemented', '', '', 'mallory', '2026-01-01T00:00:00Z', 'cli');",
     );
     check(&db).code(1).stderr_has("assessment record 3 has no link");
+    // A plan's due date moved.
+    let db = copy("e.db");
+    tamper(
+        &db,
+        "DROP TRIGGER plan_no_update; UPDATE plan SET due = '2028-12-31' WHERE seq = 1;",
+    );
+    check(&db).code(1).stderr_has("remediation plan record 1");
 }
 
 #[test]

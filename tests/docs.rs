@@ -22,6 +22,9 @@ const COMMANDS: &[&[&str]] = &[
     &["assess"],
     &["assess", "history"],
     &["assess", "import"],
+    &["plan"],
+    &["plan", "list"],
+    &["plan", "import"],
     &["evidence", "import"],
     &["evidence", "list"],
     &["evidence", "show"],
@@ -39,6 +42,24 @@ const COMMANDS: &[&[&str]] = &[
 fn every_command_has_help_with_examples_and_is_in_the_readme() {
     let w = Workdir::new();
     let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    // Every command `csfkit --help` lists is checked here (a new command cannot be left out).
+    let top = w.run(&["--help"]).ok().stdout;
+    let listed: Vec<&str> = top
+        .split("Commands:")
+        .nth(1)
+        .and_then(|s| s.split("Options:").next())
+        .unwrap_or("")
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|c| *c != "help")
+        .collect();
+    assert!(listed.len() > 10, "{top}");
+    for c in listed {
+        assert!(
+            COMMANDS.iter().any(|k| k[0] == c),
+            "`csfkit {c}` is not in COMMANDS"
+        );
+    }
     for cmd in COMMANDS {
         let mut args: Vec<&str> = cmd.to_vec();
         args.push("--help");

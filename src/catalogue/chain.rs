@@ -8,10 +8,10 @@
 //! concatenation of:
 //!
 //! 1. the text `csfkit-chain-v1` and a newline;
-//! 2. the log's name (`ownership`, `assessment` or `batch`) as a field;
+//! 2. the log's name (`ownership`, `assessment`, `batch` or `plan`) as a field;
 //! 3. the previous record's link in the same log as a field (for the first record, 64 zeros);
-//! 4. the record's columns as fields, in the order [`OWNERSHIP`], [`ASSESSMENT`] and [`BATCH`]
-//!    list them; for a batch, then the digest of its evidence rows as a field.
+//! 4. the record's columns as fields, in the order [`OWNERSHIP`], [`ASSESSMENT`], [`BATCH`] and
+//!    [`PLAN`] list them; for a batch, then the digest of its evidence rows as a field.
 //!
 //! A field is its UTF-8 length in bytes in decimal, a colon, the bytes, and a newline
 //! (`5:hello\n`); a NULL is the single line `-\n`; an integer is written in decimal as text.
@@ -62,6 +62,22 @@ pub const ASSESSMENT: &[&str] = &[
     "source",
 ];
 
+/// The columns of a remediation plan record, in encoding order.
+pub const PLAN: &[&str] = &[
+    "seq",
+    "control_id",
+    "due",
+    "owner",
+    "action",
+    "milestones",
+    "status",
+    "note",
+    "system",
+    "recorded_by",
+    "recorded_at",
+    "source",
+];
+
 /// The columns of an import batch, in encoding order (then the rows digest).
 pub const BATCH: &[&str] = &[
     "id",
@@ -82,7 +98,7 @@ pub const BATCH: &[&str] = &[
     "evidence_root",
 ];
 
-/// The three logs.
+/// The four logs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Log {
     /// `ownership_override`, by `seq`.
@@ -91,11 +107,13 @@ pub enum Log {
     Assessment,
     /// `evidence_batch`, by `id`, with its evidence rows.
     Batch,
+    /// `plan` (remediation plans), by `seq`.
+    Plan,
 }
 
 impl Log {
     /// Every log, in report order.
-    pub const ALL: [Log; 3] = [Log::Ownership, Log::Assessment, Log::Batch];
+    pub const ALL: [Log; 4] = [Log::Ownership, Log::Assessment, Log::Batch, Log::Plan];
 
     /// The name stored in `history_chain.log` and used in the encoding.
     pub fn as_str(self) -> &'static str {
@@ -103,6 +121,7 @@ impl Log {
             Log::Ownership => "ownership",
             Log::Assessment => "assessment",
             Log::Batch => "batch",
+            Log::Plan => "plan",
         }
     }
 
@@ -112,6 +131,7 @@ impl Log {
             Log::Ownership => "ownership change",
             Log::Assessment => "assessment record",
             Log::Batch => "evidence import batch",
+            Log::Plan => "remediation plan record",
         }
     }
 
@@ -120,6 +140,7 @@ impl Log {
             Log::Ownership => "ownership_override",
             Log::Assessment => "assessment",
             Log::Batch => "evidence_batch",
+            Log::Plan => "plan",
         }
     }
 
@@ -135,6 +156,7 @@ impl Log {
             Log::Ownership => OWNERSHIP,
             Log::Assessment => ASSESSMENT,
             Log::Batch => BATCH,
+            Log::Plan => PLAN,
         }
     }
 }

@@ -221,4 +221,44 @@ BEGIN SELECT RAISE(ABORT, 'the history chain is append-only'); END;
 CREATE TRIGGER history_chain_no_delete BEFORE DELETE ON history_chain
 BEGIN SELECT RAISE(ABORT, 'the history chain is append-only'); END;
 ",
+    // 6: remediation plans (append-only; the newest per control is in force), chained like the
+    // other histories. The chain table is rebuilt to admit the `plan` log (a CHECK constraint
+    // cannot be altered in place); its rows are copied as they are.
+    r"
+CREATE TABLE plan (
+    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+    control_id  TEXT NOT NULL,
+    due         TEXT NOT NULL,
+    owner       TEXT NOT NULL CHECK (length(trim(owner)) > 0),
+    action      TEXT NOT NULL CHECK (length(trim(action)) > 0),
+    milestones  TEXT NOT NULL,
+    status      TEXT NOT NULL CHECK (status IN ('open', 'closed', 'risk-accepted')),
+    note        TEXT NOT NULL,
+    system      TEXT NOT NULL,
+    recorded_by TEXT NOT NULL,
+    recorded_at TEXT NOT NULL,
+    source      TEXT NOT NULL,
+    CHECK (status = 'open' OR length(trim(note)) > 0)
+) STRICT;
+CREATE INDEX plan_control ON plan(control_id);
+CREATE TRIGGER plan_no_update BEFORE UPDATE ON plan
+BEGIN SELECT RAISE(ABORT, 'remediation plans are append-only'); END;
+CREATE TRIGGER plan_no_delete BEFORE DELETE ON plan
+BEGIN SELECT RAISE(ABORT, 'remediation plans are append-only'); END;
+CREATE TABLE history_chain_v2 (
+    log    TEXT NOT NULL CHECK (log IN ('ownership', 'assessment', 'batch', 'plan')),
+    record INTEGER NOT NULL,
+    digest TEXT NOT NULL,
+    prev   TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    PRIMARY KEY (log, record)
+) STRICT, WITHOUT ROWID;
+INSERT INTO history_chain_v2 SELECT log, record, digest, prev, sha256 FROM history_chain;
+DROP TABLE history_chain;
+ALTER TABLE history_chain_v2 RENAME TO history_chain;
+CREATE TRIGGER history_chain_no_update BEFORE UPDATE ON history_chain
+BEGIN SELECT RAISE(ABORT, 'the history chain is append-only'); END;
+CREATE TRIGGER history_chain_no_delete BEFORE DELETE ON history_chain
+BEGIN SELECT RAISE(ABORT, 'the history chain is append-only'); END;
+",
 ];

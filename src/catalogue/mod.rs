@@ -12,6 +12,7 @@ pub mod chain;
 pub mod evidence;
 mod frameworks;
 mod migrations;
+mod plan;
 mod responsibility;
 
 use std::io::Read;
@@ -404,10 +405,11 @@ impl Catalogue {
             for (i, sql) in MIGRATIONS.iter().enumerate().skip(start) {
                 tx.execute_batch(sql)
                     .map_err(|e| Error::sqlite(format!("applying migration {}", i + 1), e))?;
-                if i + 1 == chain::MIGRATION {
-                    // Records written before the chains existed are linked now, oldest first.
-                    chain::backfill(tx)?;
-                }
+            }
+            if start < chain::MIGRATION {
+                // Records written before the chains existed are linked now, oldest first (after
+                // every migration, so that each chained table exists).
+                chain::backfill(tx)?;
             }
             tx.execute_batch(&format!(
                 "PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = {};",

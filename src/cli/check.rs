@@ -14,8 +14,8 @@ use crate::output::{Listing, OutputArgs};
     after_help = columns::help(
         "Examples:\n  csfkit check\n  csfkit --db /srv/audit/csfkit.db check --format json\n\n\
 Runs SQLite's integrity_check on the catalogue file and verifies the hash chains of the ownership\n\
-changes, the assessment records and the evidence import batches (with every evidence row), from\n\
-the first record on. Exit 0 when all hold; 1 naming the first broken link of each chain.",
+changes, the assessment records, the evidence import batches (with every evidence row) and the\n\
+remediation plans, from the first record on. Exit 0 when all hold; 1 naming the first broken link of each chain.",
         columns::CHECK
     )
 )]

@@ -141,6 +141,27 @@ pub const STATUS: &[Column] = &[
     Column::number("not_applicable"),
     Column::number("not_assessed"),
     Column::number("gaps"),
+    Column::number("gaps_planned").note("gaps with an open plan due on or after the as-of date"),
+    Column::number("gaps_overdue").note("gaps whose open plan is past its due date"),
+    Column::number("gaps_risk_accepted").csv_only(),
+    Column::number("gaps_unplanned").note("gaps with no plan, or whose plan was closed"),
+];
+
+/// `csfkit plan list`: the plan in force per control (or, with --all, every record).
+pub const PLAN_LIST: &[Column] = &[
+    Column::number("seq"),
+    Column::text("control_id"),
+    Column::text("status").note("open|closed|risk-accepted"),
+    Column::text("state").note("planned|overdue|closed|risk-accepted, as of --as-of"),
+    Column::text("due"),
+    Column::text("owner"),
+    Column::text("action"),
+    Column::text("milestones").csv_only(),
+    Column::text("note"),
+    Column::text("system").csv_only(),
+    Column::text("by"),
+    Column::text("at").csv_only(),
+    Column::text("source").csv_only(),
 ];
 
 /// `csfkit check`.
@@ -179,4 +200,15 @@ pub fn help(text: &str, columns: &[Column]) -> String {
 /// Help text: the examples, the columns, then `more` (exit status and the like).
 pub fn help_then(text: &str, columns: &[Column], more: &str) -> String {
     format!("{}\n{more}", help(text, columns))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_columns_are_the_summary_columns() {
+        let names: Vec<&str> = STATUS.iter().map(|c| c.name).collect();
+        assert_eq!(names, crate::view::summary::COLUMNS);
+    }
 }

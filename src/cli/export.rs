@@ -18,11 +18,13 @@ const EXPORT_HELP: &str = "Examples:
   csfkit export --provider datacrunch --services iaas,model --out audit-2026
   csfkit export --out audit.zip --zip --as-of 2026-12-31 --organization \"Acme GmbH\"
   csfkit export --out pkg --formats csv --bom            CSVs only, with a BOM for Excel
+  csfkit export --out pkg --formats xlsx                 the assessor workbook only
   csfkit export --out pkg --include-files --force        evidence files too, re-hashed
 
-The package: report.pdf, control-matrix.csv, evidence-index.csv, gaps.csv, manifest.json (every
-file with its SHA-256), and with --include-files the evidence files under evidence/. The same
-catalogue and --as-of give byte-identical files. `csfkit verify PATH` checks a package.
+The package: report.pdf, control-matrix.csv, evidence-index.csv, gaps.csv, poam.csv (one row per
+gap with its remediation plan), audit-workbook.xlsx (Summary, Matrix, Gaps, Evidence and POA&M
+sheets), manifest.json (every file with its SHA-256), and with --include-files the evidence files
+under evidence/. The same catalogue and --as-of give byte-identical files. `csfkit verify PATH` checks a package.
 CSV cells that a spreadsheet would run as a formula are prefixed with ' (not with --raw-csv).";
 
 /// Arguments of `csfkit export`.
@@ -42,7 +44,7 @@ pub struct ExportArgs {
     #[arg(long, value_name = "DATE")]
     as_of: Option<NaiveDate>,
     /// Evidence collected more than this many days before the as-of date is stale.
-    #[arg(long, value_name = "DAYS", default_value_t = 365)]
+    #[arg(long, value_name = "DAYS", default_value_t = crate::view::coverage::DEFAULT_STALE_DAYS)]
     stale_days: i64,
     /// Organisation named on the cover and as the PDF author.
     #[arg(long, value_name = "NAME", default_value = "")]
@@ -53,8 +55,8 @@ pub struct ExportArgs {
     /// Copy the evidence files into the package, re-hashed against the import.
     #[arg(long)]
     include_files: bool,
-    /// Which documents to write: pdf, csv (comma-separated).
-    #[arg(long, value_name = "LIST", default_value = "pdf,csv")]
+    /// Which documents to write: pdf, csv, xlsx (comma-separated).
+    #[arg(long, value_name = "LIST", default_value = "pdf,csv,xlsx")]
     formats: String,
     /// Replace an existing --out.
     #[arg(long)]
@@ -95,7 +97,7 @@ pub struct StatusArgs {
     #[arg(long, value_name = "DATE")]
     as_of: Option<NaiveDate>,
     /// Evidence collected more than this many days before is stale.
-    #[arg(long, value_name = "DAYS", default_value_t = 365)]
+    #[arg(long, value_name = "DAYS", default_value_t = crate::view::coverage::DEFAULT_STALE_DAYS)]
     stale_days: i64,
     /// Exit 1 when any customer or shared control is a gap.
     #[arg(long)]
@@ -133,22 +135,24 @@ fn check_stale_days(stale_days: i64) -> Result<()> {
 
 /// Runs `csfkit export`.
 pub fn export(ctx: &Ctx, args: &ExportArgs) -> Result<u8> {
-    let mut pdf = false;
-    let mut csv = false;
+    let (mut pdf, mut csv, mut xlsx) = (false, false, false);
     for f in args.formats.split(',').map(|s| s.trim().to_ascii_lowercase()) {
         match f.as_str() {
             "pdf" => pdf = true,
             "csv" => csv = true,
+            "xlsx" => xlsx = true,
             "" => {}
             other => {
                 return Err(Error::Usage(format!(
-                    "--formats: `{other}` is not a format; expected pdf, csv or pdf,csv"
+                    "--formats: `{other}` is not a format; expected pdf, csv and xlsx, comma-separated (e.g. pdf,xlsx)"
                 )));
             }
         }
     }
-    if !pdf && !csv {
-        return Err(Error::Usage("--formats: name at least one of pdf, csv".into()));
+    if !pdf && !csv && !xlsx {
+        return Err(Error::Usage(
+            "--formats: name at least one of pdf, csv, xlsx".into(),
+        ));
     }
     let as_of = match args.as_of {
         Some(d) => d,
@@ -167,6 +171,7 @@ pub fn export(ctx: &Ctx, args: &ExportArgs) -> Result<u8> {
         include_files: args.include_files,
         pdf,
         csv,
+        xlsx,
         force: args.force,
         paper: match args.paper {
             PaperArg::A4 => crate::pdf::Paper::A4,
@@ -209,30 +214,13 @@ pub fn status(ctx: &Ctx, args: &StatusArgs) -> Result<u8> {
     let scope = args.scope.resolve(&cat)?;
     check_stale_days(args.stale_days)?;
     let cov = export::coverage(&cat, &scope, as_of, args.stale_days)?;
-    let lines = cov.by_function();
-    let total = FunctionSummary::total("total", &lines);
+    let poam = crate::view::poam::rows(&cov, &cat.plans_in_force()?);
+    let lines = crate::view::summary::rows(&cov, &poam);
+    let total = cov.by_function();
+    let total = FunctionSummary::total("total", &total);
     let mut l = Listing::of(columns::STATUS);
-    for f in lines.iter().chain([&total]) {
-        let (o, e, st) = (&f.ownership, &f.evidence, &f.status);
-        l.push(
-            [
-                f.function.clone(),
-                o.total().to_string(),
-                o.inherited.to_string(),
-                o.shared.to_string(),
-                o.customer.to_string(),
-                o.undetermined.to_string(),
-                e.current.to_string(),
-                e.outdated.to_string(),
-                e.none.to_string(),
-                st.implemented.to_string(),
-                st.not_implemented.to_string(),
-                st.not_applicable.to_string(),
-                st.not_assessed.to_string(),
-                f.gaps.to_string(),
-            ]
-            .into(),
-        );
+    for row in lines {
+        l.push(row);
     }
     l.print(&args.out)?;
     let gaps = total.gaps;
@@ -243,6 +231,13 @@ pub fn status(ctx: &Ctx, args: &StatusArgs) -> Result<u8> {
         if gaps == 1 { "" } else { "s" },
         total.ownership.customer_carried()
     ));
+    if gaps > 0 {
+        let p = crate::view::poam::counts(&poam);
+        ctx.msg.note(format!(
+            "remediation: {} planned, {} overdue, {} risk accepted, {} without a plan (csfkit plan list)",
+            p.planned, p.overdue, p.risk_accepted, p.unplanned
+        ));
+    }
     if args.fail_on_gaps && gaps > 0 {
         for (r, c) in cov.gaps().take(20) {
             ctx.msg.warn(format!(

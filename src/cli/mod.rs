@@ -15,6 +15,7 @@ mod init;
 mod mapping;
 mod matrix;
 mod ownership;
+mod plan;
 mod scope;
 mod template;
 
@@ -120,6 +121,8 @@ pub enum Command {
     Ownership(ownership::OwnershipCommand),
     /// Record a control's implementation status; `assess history`, `assess import FILE`.
     Assess(assess::Args),
+    /// Record how and when a gap will be closed; `plan list`, `plan import FILE`.
+    Plan(plan::Args),
     /// Import evidence from spreadsheets; list it, show one row, list import batches.
     #[command(subcommand)]
     Evidence(evidence::EvidenceCommand),
@@ -210,6 +213,7 @@ pub fn dispatch(cli: Cli) -> Result<u8> {
         Command::Matrix(a) => matrix::run(&ctx, &a),
         Command::Ownership(c) => ownership::run(&ctx, &c),
         Command::Assess(a) => assess::run(&ctx, &a),
+        Command::Plan(a) => plan::run(&ctx, &a),
         Command::Evidence(c) => evidence::run(&ctx, &c),
         Command::Template(c) => template::run(&ctx, &c),
         Command::Export(a) => export::export(&ctx, &a),

@@ -8,6 +8,7 @@ use crate::error::{Error, Result};
 use crate::model::evidence::{EvidenceItem, freshness};
 use crate::model::ownership::Service;
 use crate::view::coverage::{Coverage, needs_customer_evidence};
+use crate::view::poam::{POAM_COLUMNS, PoamRow};
 
 pub use crate::util::neutralise;
 
@@ -125,8 +126,13 @@ pub const GAP_COLUMNS: [&str; 7] = [
 
 /// `control-matrix.csv`: one row per control of the matrix.
 pub fn matrix_csv(cov: &Coverage, raw: bool, bom: bool) -> Result<Vec<u8>> {
-    let rows: Vec<Vec<String>> = cov
-        .matrix
+    csv_bytes(&MATRIX_COLUMNS, &matrix_rows(cov), raw, bom)
+}
+
+/// The rows of `control-matrix.csv` (and the workbook's Matrix sheet), in [`MATRIX_COLUMNS`]
+/// order.
+pub fn matrix_rows(cov: &Coverage) -> Vec<Vec<String>> {
+    cov.matrix
         .rows
         .iter()
         .zip(&cov.controls)
@@ -174,8 +180,7 @@ pub fn matrix_csv(cov: &Coverage, raw: bool, bom: bool) -> Result<Vec<u8>> {
             ]);
             row
         })
-        .collect();
-    csv_bytes(&MATRIX_COLUMNS, &rows, raw, bom)
+        .collect()
 }
 
 /// One row of `evidence-index.csv`.
@@ -207,8 +212,12 @@ pub fn evidence_row(cov: &Coverage, e: &EvidenceItem, packaged: String) -> Vec<S
 
 /// `gaps.csv`: one row per gap.
 pub fn gaps_csv(cov: &Coverage, raw: bool, bom: bool) -> Result<Vec<u8>> {
-    let rows: Vec<Vec<String>> = cov
-        .gaps()
+    csv_bytes(&GAP_COLUMNS, &gap_rows(cov), raw, bom)
+}
+
+/// The rows of `gaps.csv` (and the workbook's Gaps sheet), in [`GAP_COLUMNS`] order.
+pub fn gap_rows(cov: &Coverage) -> Vec<Vec<String>> {
+    cov.gaps()
         .map(|(r, c)| {
             vec![
                 r.control_id.clone(),
@@ -220,8 +229,13 @@ pub fn gaps_csv(cov: &Coverage, raw: bool, bom: bool) -> Result<Vec<u8>> {
                 c.gaps.join("; "),
             ]
         })
-        .collect();
-    csv_bytes(&GAP_COLUMNS, &rows, raw, bom)
+        .collect()
+}
+
+/// `poam.csv`: one row per gap with its remediation plan, FedRAMP POA&M column names.
+pub fn poam_csv(poam: &[PoamRow], raw: bool, bom: bool) -> Result<Vec<u8>> {
+    let rows: Vec<Vec<String>> = poam.iter().map(PoamRow::cells).collect();
+    csv_bytes(&POAM_COLUMNS, &rows, raw, bom)
 }
 
 fn service_index(s: Service) -> usize {

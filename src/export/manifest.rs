@@ -201,13 +201,26 @@ pub fn read_manifest(bytes: &[u8], where_: &str) -> Result<Manifest> {
     Ok(m)
 }
 
-/// The files every package written with `formats` holds.
-pub fn required_files(formats: &[&str]) -> Vec<&'static str> {
+/// The workbook's name in a package.
+pub const WORKBOOK: &str = "audit-workbook.xlsx";
+
+/// The POA&M's name in a package (with the CSV files, since csfkit 0.2).
+pub const POAM: &str = "poam.csv";
+
+/// The files every package written with `formats` by csfkit `version` holds (packages of
+/// csfkit 0.1 have no POA&M).
+pub fn required_files(formats: &[&str], version: &str) -> Vec<&'static str> {
     let mut out = Vec::new();
     for f in formats {
         match *f {
             "pdf" => out.push("report.pdf"),
-            "csv" => out.extend(["control-matrix.csv", "evidence-index.csv", "gaps.csv"]),
+            "csv" => {
+                out.extend(["control-matrix.csv", "evidence-index.csv", "gaps.csv"]);
+                if !version.starts_with("0.1.") {
+                    out.push(POAM);
+                }
+            }
+            "xlsx" => out.push(WORKBOOK),
             _ => {}
         }
     }
@@ -244,13 +257,13 @@ fn manifest_problems(m: &Manifest) -> Vec<String> {
         problems.push(format!("`{MANIFEST}` does not say which formats the package has"));
     }
     for f in &formats {
-        if required_files(&[f]).is_empty() {
+        if required_files(&[f], &m.csfkit_version).is_empty() {
             problems.push(format!(
                 "`{MANIFEST}` names the format `{f}`, which csfkit does not write"
             ));
         }
     }
-    for want in required_files(&formats) {
+    for want in required_files(&formats, &m.csfkit_version) {
         if !seen.contains(want) {
             problems.push(format!(
                 "`{MANIFEST}` does not list `{want}`, which every package with its formats holds"

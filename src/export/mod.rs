@@ -7,6 +7,7 @@ pub mod files;
 pub mod manifest;
 pub mod package;
 pub mod report;
+pub mod workbook;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -17,16 +18,18 @@ use sha2::{Digest, Sha256};
 use crate::catalogue::evidence::Batch;
 use crate::catalogue::{Catalogue, FrameworkRow};
 use crate::error::{Error, Result};
-use crate::export::csv::{CsvOut, EVIDENCE_COLUMNS, evidence_row, gaps_csv, matrix_csv};
+use crate::export::csv::{CsvOut, EVIDENCE_COLUMNS, evidence_row, gaps_csv, matrix_csv, poam_csv};
 use crate::export::manifest::{
     BatchSource, ChainHead, FrameworkSource, Manifest, MatrixSource, Parameters, Sources,
 };
 use crate::export::package::{Staging, check_interrupted};
+use crate::export::workbook::AuditWorkbook;
 use crate::model::evidence::EvidenceItem;
 use crate::util::hex;
 use crate::view::Scope;
 use crate::view::coverage::{Coverage, CoverageBuilder};
 use crate::view::matrix::Matrix;
+use crate::view::poam::PoamRow;
 
 /// What to write and how.
 #[derive(Debug, Clone)]
@@ -49,6 +52,8 @@ pub struct Options {
     pub pdf: bool,
     /// Write the CSV files.
     pub csv: bool,
+    /// Write the workbook.
+    pub xlsx: bool,
     /// Replace a previous csfkit package at `out`.
     pub force: bool,
     /// PDF paper size.
@@ -112,24 +117,10 @@ fn write_package(cat: &Catalogue, scope: &Scope, opts: &Options) -> Result<Done>
     })?;
     let cov = builder.finish();
     let digest = dig.finish();
+    let poam = crate::view::poam::rows(&cov, &cat.plans_in_force()?);
     let mut staging = Staging::new(&opts.out, opts.zip, opts.force, &opts.catalogue)?;
     Staging::watch_signals();
     let mut warnings = Vec::new();
-
-    // Second pass: evidence files (re-hashed, copied) and the evidence index that names them.
-    // Evidence files that should be in the package and are not, with why (for the appendix).
-    let mut not_packaged = HashMap::new();
-    if opts.csv || opts.include_files {
-        write_evidence(
-            cat,
-            &cov,
-            &batches,
-            opts,
-            &mut staging,
-            &mut warnings,
-            &mut not_packaged,
-        )?;
-    }
     let title = opts.title.clone().unwrap_or_else(|| {
         format!(
             "NIST CSF 2.0 audit package — {}{}",
@@ -137,25 +128,52 @@ fn write_package(cat: &Catalogue, scope: &Scope, opts: &Options) -> Result<Done>
             cov.matrix.provider.name
         )
     });
+    let cover = report::Cover {
+        title: title.clone(),
+        organization: opts.organization.clone(),
+        system: scope.system.clone().unwrap_or_default(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        frameworks: framework_lines(&frameworks_loaded),
+        digest: digest.clone(),
+        paper: opts.paper,
+    };
+    let mut workbook = if opts.xlsx {
+        Some(start_workbook(&cov, &cover, &poam, &staging)?)
+    } else {
+        None
+    };
+
+    // Second pass: evidence files (re-hashed, copied) and the evidence index that names them
+    // (CSV and workbook). Evidence files that should be in the package and are not, with why
+    // (for the appendix).
+    let mut not_packaged = HashMap::new();
+    if opts.csv || opts.include_files || opts.xlsx {
+        not_packaged = write_evidence(
+            cat,
+            &cov,
+            &batches,
+            opts,
+            &mut staging,
+            workbook.as_mut(),
+            &mut warnings,
+        )?;
+    }
+    if let Some(wb) = workbook {
+        warnings.extend(wb.finish()?);
+        staging.adopt(manifest::WORKBOOK)?;
+    }
     if opts.csv {
         staging.add_bytes("control-matrix.csv", &matrix_csv(&cov, opts.raw_csv, opts.bom)?)?;
         staging.add_bytes("gaps.csv", &gaps_csv(&cov, opts.raw_csv, opts.bom)?)?;
+        staging.add_bytes(manifest::POAM, &poam_csv(&poam, opts.raw_csv, opts.bom)?)?;
     }
     let pages = if opts.pdf {
         // Third pass: the report, its appendix fed row by row.
-        let cover = report::Cover {
-            title: title.clone(),
-            organization: opts.organization.clone(),
-            system: scope.system.clone().unwrap_or_default(),
-            version: env!("CARGO_PKG_VERSION").into(),
-            frameworks: framework_lines(&frameworks_loaded),
-            digest: digest.clone(),
-            paper: opts.paper,
-        };
         Some(write_report(
             cat,
             &cov,
             &cover,
+            &poam,
             &not_packaged,
             &mut staging,
             &mut warnings,
@@ -170,11 +188,15 @@ fn write_package(cat: &Catalogue, scope: &Scope, opts: &Options) -> Result<Done>
         parameters: Parameters {
             as_of: as_of.to_string(),
             bom: opts.bom,
-            formats: [opts.pdf.then_some("pdf"), opts.csv.then_some("csv")]
-                .into_iter()
-                .flatten()
-                .map(str::to_string)
-                .collect(),
+            formats: [
+                opts.pdf.then_some("pdf"),
+                opts.csv.then_some("csv"),
+                opts.xlsx.then_some("xlsx"),
+            ]
+            .into_iter()
+            .flatten()
+            .map(str::to_string)
+            .collect(),
             include_files: opts.include_files,
             organization: opts.organization.clone(),
             paper: match opts.paper {
@@ -267,16 +289,19 @@ fn framework_lines(frameworks: &[FrameworkRow]) -> Vec<String> {
         .collect()
 }
 
-/// `evidence-index.csv` and, with `include_files`, the evidence files under `evidence/`.
+/// `evidence-index.csv`, the workbook's evidence rows and, with `include_files`, the evidence
+/// files under `evidence/`. Returns the evidence files that should be in the package and are
+/// not, with why.
 fn write_evidence(
     cat: &Catalogue,
     cov: &Coverage,
     batches: &[Batch],
     opts: &Options,
     staging: &mut Staging,
+    mut workbook: Option<&mut AuditWorkbook>,
     warnings: &mut Vec<String>,
-    not_packaged: &mut HashMap<i64, String>,
-) -> Result<()> {
+) -> Result<HashMap<i64, String>> {
+    let mut not_packaged = HashMap::new();
     let roots: HashMap<i64, String> = batches.iter().map(|b| (b.id, b.evidence_root.clone())).collect();
     let mut index = if opts.csv {
         let f = staging.create("evidence-index.csv")?;
@@ -294,15 +319,76 @@ fn write_evidence(
         if opts.include_files && !packaged.is_empty() && !packaged.starts_with("evidence/") {
             not_packaged.insert(e.id, packaged.clone());
         }
-        if let Some(index) = index.as_mut() {
-            index.row(&evidence_row(cov, &e, packaged))?;
+        if index.is_some() || workbook.is_some() {
+            let row = evidence_row(cov, &e, packaged);
+            if let Some(index) = index.as_mut() {
+                index.row(&row)?;
+            }
+            if let Some(wb) = workbook.as_deref_mut() {
+                wb.evidence(&row)?;
+            }
         }
         Ok(())
     })?;
     if let Some(index) = index {
         staging.close(index.finish()?)?;
     }
-    Ok(())
+    Ok(not_packaged)
+}
+
+/// Starts `audit-workbook.xlsx` in the staging folder: every sheet but the evidence rows.
+fn start_workbook(
+    cov: &Coverage,
+    cover: &report::Cover,
+    poam: &[PoamRow],
+    staging: &Staging,
+) -> Result<AuditWorkbook> {
+    use crate::export::workbook::{EVIDENCE_COLS, GAP_COLS, MATRIX_COLS, POAM_COLS, SUMMARY_COLS, Tables};
+    let m = &cov.matrix;
+    let facts = vec![
+        ("Title".to_string(), cover.title.clone()),
+        ("Organisation".into(), cover.organization.clone()),
+        ("System".into(), cover.system.clone()),
+        (
+            "Provider".into(),
+            format!("{} ({})", m.provider.name, m.provider.id),
+        ),
+        (
+            "Service models".into(),
+            crate::model::ownership::join_services(&m.services),
+        ),
+        ("As of".into(), cov.as_of.to_string()),
+        (
+            "Evidence is stale after (days)".into(),
+            cov.stale_days.to_string(),
+        ),
+        ("Framework".into(), cover.frameworks.join("; ")),
+        (
+            "Responsibility matrix".into(),
+            format!("{} ({})", m.provider.name, m.provider.source),
+        ),
+        ("Catalogue digest (SHA-256)".into(), cover.digest.clone()),
+        ("Controls".into(), m.rows.len().to_string()),
+        ("Evidence items".into(), cov.evidence_items.to_string()),
+        ("Gaps".into(), cov.gaps().count().to_string()),
+        ("Produced by".into(), format!("csfkit {}", cover.version)),
+    ];
+    let tables = Tables {
+        summary: (&SUMMARY_COLS, crate::view::summary::rows(cov, poam)),
+        facts,
+        matrix: (&MATRIX_COLS, crate::export::csv::matrix_rows(cov)),
+        gaps: (&GAP_COLS, crate::export::csv::gap_rows(cov)),
+        evidence: &EVIDENCE_COLS,
+        poam: (&POAM_COLS, poam.iter().map(PoamRow::cells).collect()),
+    };
+    AuditWorkbook::start(
+        staging.path_for(manifest::WORKBOOK)?,
+        staging.dir(),
+        &cover.title,
+        &cover.organization,
+        cov.as_of,
+        tables,
+    )
 }
 
 /// `report.pdf`, its evidence appendix fed row by row from the catalogue. Returns its pages.
@@ -310,6 +396,7 @@ fn write_report(
     cat: &Catalogue,
     cov: &Coverage,
     cover: &report::Cover,
+    poam: &[PoamRow],
     not_packaged: &HashMap<i64, String>,
     staging: &mut Staging,
     warnings: &mut Vec<String>,
@@ -319,7 +406,7 @@ fn write_report(
         other => Error::Failed(format!("writing report.pdf: {other}")),
     };
     let file = staging.create("report.pdf")?;
-    let mut report = report::Report::start(file, cov, cover).map_err(failed)?;
+    let mut report = report::Report::start(file, cov, cover, poam).map_err(failed)?;
     cat.each_evidence(|e| {
         report
             .evidence(&e, not_packaged.get(&e.id).map(String::as_str))

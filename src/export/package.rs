@@ -213,6 +213,27 @@ impl Staging {
         })
     }
 
+    /// Where a file of the package is to be written by a writer that saves files itself (the
+    /// workbook); record it with [`Staging::adopt`] once written. Also the folder for such a
+    /// writer's temporary files, which go when the staging folder does.
+    pub fn path_for(&self, rel: &str) -> Result<PathBuf> {
+        self.target(rel)
+    }
+
+    /// The staging folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Records a file written at [`Staging::path_for`]`(rel)`, hashed from what is on disk.
+    pub fn adopt(&mut self, rel: &str) -> Result<()> {
+        let p = self.dir.join(rel);
+        let (sha256, size) =
+            crate::util::hash_file(&p).map_err(|e| Error::io(format!("reading `{}`", p.display()), e))?;
+        self.record(rel, sha256, size);
+        Ok(())
+    }
+
     /// Finishes a file from [`Staging::create`] and records it for the manifest.
     pub fn close(&mut self, mut file: StagedFile) -> Result<()> {
         file.out

@@ -9,6 +9,7 @@ use crate::model::evidence::{EvidenceItem, freshness};
 use crate::model::ownership::{Ownership, Service};
 use crate::pdf::{Align, BarChart, Block, Column, Finished, Meta, Paper, PdfError, Table, Writer};
 use crate::view::coverage::{Coverage, FunctionSummary, needs_customer_evidence};
+use crate::view::poam::{PlanState, PoamRow};
 
 /// What the cover page says besides the coverage itself.
 #[derive(Debug, Clone)]
@@ -82,7 +83,7 @@ fn meta(cov: &Coverage, cover: &Cover) -> Meta {
 }
 
 /// Everything before the evidence appendix: cover, summary, matrix and gaps.
-fn front(cov: &Coverage, cover: &Cover) -> Vec<Block> {
+fn front(cov: &Coverage, cover: &Cover, poam: &[PoamRow]) -> Vec<Block> {
     let m = &cov.matrix;
     let services: Vec<&str> = m.services.iter().map(|s| service_label(*s)).collect();
     let mut blocks = vec![
@@ -267,14 +268,26 @@ fn front(cov: &Coverage, cover: &Cover) -> Vec<Block> {
     // Gaps.
     blocks.push(Block::PageBreak);
     blocks.push(Block::Heading("Gaps".into()));
+    // One POA&M row per gap, in the same order: the plan's due date and owner beside the gap.
     let gap_rows: Vec<Vec<String>> = cov
         .gaps()
-        .map(|(r, c)| {
+        .zip(poam)
+        .map(|((r, c), p)| {
             vec![
                 r.control_id.clone(),
                 r.title.clone(),
                 short(r.effective).into(),
                 c.gaps.join("; "),
+                match p.state {
+                    PlanState::Unplanned if p.due.is_none() => "no plan".into(),
+                    PlanState::Unplanned => "plan closed, gap remains".into(),
+                    PlanState::RiskAccepted => "risk accepted".into(),
+                    PlanState::Overdue => {
+                        format!("{} OVERDUE", p.due.map(|d| d.to_string()).unwrap_or_default())
+                    }
+                    PlanState::Planned => p.due.map(|d| d.to_string()).unwrap_or_default(),
+                },
+                p.point_of_contact.clone(),
             ]
         })
         .collect();
@@ -283,12 +296,25 @@ fn front(cov: &Coverage, cover: &Cover) -> Vec<Block> {
             "No gaps: every customer and shared control has current evidence and is implemented.".into(),
         ));
     } else {
+        let n = crate::view::poam::counts(poam);
+        blocks.push(Block::Paragraph(format!(
+            "{} gaps: {} with a remediation plan on schedule, {} overdue, {} with the risk accepted, {} without a plan. \
+             Due and owner come from the plan in force (csfkit plan); poam.csv and the POA&M sheet of \
+             audit-workbook.xlsx carry the milestones.",
+            gap_rows.len(),
+            n.planned,
+            n.overdue,
+            n.risk_accepted,
+            n.unplanned
+        )));
         blocks.push(Block::Table(Table {
             columns: vec![
                 col("ID", 1.2),
-                col("Subcategory", 5.0),
-                col("Ownership", 1.3),
-                col("Why", 3.0),
+                col("Subcategory", 4.2),
+                col("Ownership", 1.2),
+                col("Why", 2.6),
+                col("Due", 1.4),
+                col("Owner", 1.5),
             ],
             rows: gap_rows,
             font_size: 7.5,
@@ -407,13 +433,14 @@ pub struct Report<'c, W: Write> {
 }
 
 impl<'c, W: Write> Report<'c, W> {
-    /// Writes the cover, summary, matrix and gaps, and opens the evidence appendix.
+    /// Writes the cover, summary, matrix and gaps (with `poam`, one row per gap, for the plans),
+    /// and opens the evidence appendix.
     ///
     /// # Errors
     /// If the output cannot be written.
-    pub fn start(out: W, cov: &'c Coverage, cover: &Cover) -> Result<Self, PdfError> {
+    pub fn start(out: W, cov: &'c Coverage, cover: &Cover, poam: &[PoamRow]) -> Result<Self, PdfError> {
         let mut w = Writer::new(out, &meta(cov, cover))?;
-        w.blocks(&front(cov, cover))?;
+        w.blocks(&front(cov, cover, poam))?;
         if cov.evidence_items == 0 {
             w.blocks(&[
                 Block::Heading("Evidence appendix".into()),

@@ -2,6 +2,10 @@
 //! searched among the first [`HEADER_SEARCH_ROWS`] rows (title rows above a header are common).
 //! Every importer finds its header here: evidence, assessments, provider matrices.
 
+use std::collections::HashMap;
+use std::path::Path;
+
+use crate::error::{Error, Location, Result};
 use crate::import::reader::RawTable;
 
 /// How many rows from the top of a sheet are searched for the header row.
@@ -30,5 +34,121 @@ impl RawTable {
             }
         }
         None
+    }
+}
+
+/// A file read once (its SHA-256 taken from the same bytes as its rows) with its header row
+/// found by field synonyms.
+pub struct FieldTable {
+    /// The file's name, for a record's source.
+    pub name: String,
+    /// `import <name> (<sha256>)`: what each record says it came from.
+    pub source: String,
+    /// The table the header was found in.
+    pub table: RawTable,
+    /// Index of the header row in `table.rows`.
+    pub header_row: usize,
+    /// Column of each field found.
+    pub cols: HashMap<&'static str, usize>,
+}
+
+impl FieldTable {
+    /// Reads `file` and finds, in `sheet` or the first sheet that has one, the first row (of the
+    /// first [`HEADER_SEARCH_ROWS`]) naming every field of `required`. `fields` gives each
+    /// field's synonyms, compared with [`header_key`]. `what` describes the required columns
+    /// for the error when none is found.
+    pub fn read(
+        file: &Path,
+        sheet: Option<&str>,
+        fields: &[(&'static str, &[&str])],
+        required: &[&str],
+        what: &str,
+    ) -> Result<FieldTable> {
+        let bytes = crate::util::fs::read_regular(file).map_err(|e| Error::InputMissing {
+            path: file.to_path_buf(),
+            source: e,
+        })?;
+        // Read once: the hash recorded is the hash of the rows validated.
+        let tables = crate::import::reader::tables_from_bytes(&file.display().to_string(), &bytes)?;
+        let mut found = None;
+        'tables: for t in tables {
+            if let Some(s) = sheet {
+                if !t.sheet.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(s)) {
+                    continue;
+                }
+            }
+            for (i, (_, cells)) in t.rows.iter().enumerate().take(HEADER_SEARCH_ROWS) {
+                let mut cols: HashMap<&'static str, usize> = HashMap::new();
+                for (c, h) in cells.iter().enumerate() {
+                    let k = header_key(h);
+                    if let Some((f, _)) = fields.iter().find(|(_, syn)| syn.contains(&k.as_str())) {
+                        cols.entry(f).or_insert(c);
+                    }
+                }
+                if required.iter().all(|f| cols.contains_key(f)) {
+                    found = Some((t, i, cols));
+                    break 'tables;
+                }
+            }
+        }
+        let Some((table, header_row, cols)) = found else {
+            return Err(Error::Data(format!(
+                "{}: no header row with {what}{}",
+                file.display(),
+                sheet.map(|s| format!(" in sheet `{s}`")).unwrap_or_default()
+            )));
+        };
+        let name = file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let source = format!("import {name} ({})", crate::util::sha256_hex(&bytes));
+        Ok(FieldTable {
+            name,
+            source,
+            table,
+            header_row,
+            cols,
+        })
+    }
+
+    /// The data rows below the header: (row number, cell of each field by name) for every row
+    /// with at least one of `fields` filled in.
+    pub fn rows<'a>(
+        &'a self,
+        fields: &'a [(&'static str, &[&str])],
+    ) -> impl Iterator<Item = (usize, impl Fn(&str) -> &'a str + 'a)> + 'a {
+        self.table.rows[self.header_row + 1..]
+            .iter()
+            .map(move |(n, row)| {
+                let get = move |f: &str| {
+                    self.cols
+                        .get(f)
+                        .and_then(|c| row.get(*c))
+                        .map(|s| s.trim())
+                        .unwrap_or("")
+                };
+                (*n, get)
+            })
+            .filter(move |(_, get)| fields.iter().any(|(f, _)| !get(f).is_empty()))
+    }
+
+    /// Where a field's cell of row `row` is, for a problem.
+    pub fn loc(&self, row: usize, field: &str) -> Location {
+        Location {
+            file: self.table.file.clone(),
+            sheet: self.table.sheet.clone(),
+            row: Some(row),
+            column: self
+                .cols
+                .get(field)
+                .and_then(|c| self.table.rows[self.header_row].1.get(*c))
+                .cloned(),
+        }
+    }
+
+    /// The file name as the table reports it, for an [`Error::Invalid`].
+    pub fn file(&self) -> &str {
+        &self.table.file
     }
 }

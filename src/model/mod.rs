@@ -5,3 +5,4 @@ pub mod assessment;
 pub mod evidence;
 pub mod framework;
 pub mod ownership;
+pub mod plan;

@@ -12,6 +12,10 @@ use crate::model::evidence::{EvidenceItem, Freshness, freshness};
 use crate::model::ownership::Ownership;
 use crate::view::matrix::{Matrix, MatrixRow};
 
+/// Evidence collected more than this many days before the as-of date is stale, unless a
+/// command is told otherwise (`--stale-days`).
+pub const DEFAULT_STALE_DAYS: i64 = 365;
+
 /// Evidence state of one control.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]

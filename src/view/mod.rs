@@ -4,6 +4,8 @@
 
 pub mod coverage;
 pub mod matrix;
+pub mod poam;
+pub mod summary;
 
 use crate::catalogue::ProviderRow;
 use crate::model::ownership::Service;

@@ -65,7 +65,11 @@ pub fn list(ctx: &Ctx, args: &ListArgs) -> Result<u8> {
     })?;
     let mut l = Listing::of(columns::EVIDENCE_LIST);
     for e in items {
-        let fresh = freshness(&e, as_of, args.stale.unwrap_or(365));
+        let fresh = freshness(
+            &e,
+            as_of,
+            args.stale.unwrap_or(crate::view::coverage::DEFAULT_STALE_DAYS),
+        );
         if args.expired && fresh != Freshness::Expired {
             continue;
         }

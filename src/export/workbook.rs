@@ -1,0 +1,650 @@
+//! `audit-workbook.xlsx`: the package as the spreadsheet assessors work in. Sheets Summary,
+//! Matrix, Gaps, Evidence and POA&M hold the same rows as the CSV files (the Summary the
+//! per-function table of `csfkit status`, then the cover facts and a legend).
+//!
+//! Every sheet has a frozen header row, an autofilter over its table, fixed column widths and
+//! wrapped long text. Dates are date cells, counts are numbers, everything else is written as
+//! text (never as a formula, whatever it starts with). Ownership, evidence freshness and plan
+//! status are filled in colour and spelled out in the cell, so they read the same in black and
+//! white. The sheets are written row by row in constant memory (temporary files in the staging
+//! folder) and the document properties carry the as-of date, so the same catalogue and as-of
+//! date give the same bytes.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use chrono::{Datelike, NaiveDate};
+use rust_xlsxwriter::{
+    Color, DocProperties, ExcelDateTime, Format, FormatBorder, Workbook, Worksheet, XlsxError,
+};
+
+use crate::error::{Error, Result};
+
+/// Excel's limit on the characters of a cell.
+const MAX_CELL: usize = 32_767;
+/// Excel's limit on the rows of a sheet.
+const MAX_ROWS: u32 = 1_048_576;
+
+/// How a column is written.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Kind {
+    /// Text, this wide (characters); wrapped when wide.
+    Text(f64),
+    /// A whole number (text when it is not one).
+    Number,
+    /// A date cell (text when it is not an ISO date Excel can hold).
+    Date,
+    /// Text filled by its value (ownership, freshness, plan status), this wide.
+    Fill(f64),
+}
+
+/// Widths at or above this wrap.
+const WRAP_AT: f64 = 30.0;
+
+/// A column: its header and how it is written.
+pub type Col = (&'static str, Kind);
+
+/// Fill colours by cell value; the legend on the Summary sheet lists the same.
+const FILLS: &[(&str, u32, &str)] = &[
+    (
+        "inherited",
+        0xC6EFCE,
+        "ownership: the provider carries it and attests to it",
+    ),
+    ("shared", 0xFFEB9C, "ownership: both sides have a part"),
+    ("customer", 0xBDD7EE, "ownership: the customer alone"),
+    ("undetermined", 0xD9D9D9, "ownership: the matrix does not say"),
+    ("current", 0xC6EFCE, "evidence: current at the as-of date"),
+    ("expired", 0xFFC7CE, "evidence: past its valid-until date"),
+    (
+        "stale",
+        0xFFEB9C,
+        "evidence: collected longer ago than the stale limit",
+    ),
+    (
+        "expired-or-stale",
+        0xFFEB9C,
+        "control: only expired or stale evidence",
+    ),
+    ("none", 0xFFC7CE, "control: no evidence"),
+    (
+        "provider-attested",
+        0xC6EFCE,
+        "control: inherited, the provider's attestation stands",
+    ),
+    (
+        "Ongoing",
+        0xBDD7EE,
+        "POA&M: an open plan, due on or after the as-of date",
+    ),
+    (
+        "Ongoing (overdue)",
+        0xFFC7CE,
+        "POA&M: an open plan past its due date",
+    ),
+    ("No plan", 0xFFEB9C, "POA&M: no remediation plan recorded"),
+    (
+        "Risk Accepted",
+        0xD9D9D9,
+        "POA&M: the risk is accepted (see Comments)",
+    ),
+    (
+        "Completed (gap persists)",
+        0xFFC7CE,
+        "POA&M: the plan is closed but the gap remains",
+    ),
+];
+
+/// The formats of the workbook, made once.
+struct Formats {
+    header: Format,
+    text: Format,
+    wrap: Format,
+    number: Format,
+    date: Format,
+    date_left: Format,
+    bold: Format,
+    section: Format,
+    fills: HashMap<&'static str, (Format, Format)>,
+}
+
+impl Formats {
+    fn new() -> Formats {
+        let base = Format::new().set_align(rust_xlsxwriter::FormatAlign::Top);
+        let fill = |rgb: u32| base.clone().set_background_color(Color::RGB(rgb));
+        Formats {
+            header: Format::new()
+                .set_bold()
+                .set_text_wrap()
+                .set_align(rust_xlsxwriter::FormatAlign::Top)
+                .set_background_color(Color::RGB(0xE7E6E6))
+                .set_border_bottom(FormatBorder::Thin),
+            text: base.clone(),
+            wrap: base.clone().set_text_wrap(),
+            number: base.clone(),
+            date: base.clone().set_num_format("yyyy-mm-dd"),
+            date_left: base
+                .clone()
+                .set_num_format("yyyy-mm-dd")
+                .set_align(rust_xlsxwriter::FormatAlign::Left),
+            bold: base.clone().set_bold(),
+            section: Format::new().set_bold().set_font_size(12),
+            fills: FILLS
+                .iter()
+                .map(|(v, rgb, _)| (*v, (fill(*rgb), fill(*rgb).set_text_wrap())))
+                .collect(),
+        }
+    }
+}
+
+/// An Excel date for an ISO `YYYY-MM-DD` text, when Excel can hold it (1900 to 9999).
+fn excel_date(s: &str) -> Option<ExcelDateTime> {
+    let d = NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()?;
+    ExcelDateTime::from_ymd(
+        u16::try_from(d.year()).ok()?,
+        u8::try_from(d.month()).ok()?,
+        u8::try_from(d.day()).ok()?,
+    )
+    .ok()
+}
+
+/// The text of a cell, cut to Excel's limit with a note saying where the whole is.
+fn cell_text(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.chars().count() <= MAX_CELL {
+        return s.into();
+    }
+    let note = " [... cut at Excel's cell limit; the CSV files hold the whole text]";
+    let keep: String = s.chars().take(MAX_CELL - note.chars().count()).collect();
+    format!("{keep}{note}").into()
+}
+
+/// Writes one cell as its column says.
+fn put(
+    ws: &mut Worksheet,
+    f: &Formats,
+    row: u32,
+    col: u16,
+    kind: Kind,
+    value: &str,
+) -> std::result::Result<(), XlsxError> {
+    if value.is_empty() {
+        return Ok(());
+    }
+    match kind {
+        Kind::Number => match value.parse::<i64>() {
+            // Whole numbers Excel holds exactly (below 2^53).
+            Ok(n) if n.unsigned_abs() < (1 << 53) => {
+                ws.write_number_with_format(row, col, n as f64, &f.number)?;
+                return Ok(());
+            }
+            _ => {}
+        },
+        Kind::Date => {
+            if let Some(d) = excel_date(value) {
+                ws.write_date_with_format(row, col, &d, &f.date)?;
+                return Ok(());
+            }
+        }
+        Kind::Fill(w) => {
+            if let Some((plain, wrapped)) = f.fills.get(value) {
+                let fmt = if w >= WRAP_AT { wrapped } else { plain };
+                ws.write_string_with_format(row, col, cell_text(value), fmt)?;
+                return Ok(());
+            }
+        }
+        Kind::Text(_) => {}
+    }
+    let fmt = match kind {
+        Kind::Text(w) | Kind::Fill(w) if w >= WRAP_AT => &f.wrap,
+        _ => &f.text,
+    };
+    ws.write_string_with_format(row, col, cell_text(value), fmt)?;
+    Ok(())
+}
+
+/// The width of a column: its kind's, or wider so that the header fits on one line.
+fn width(header: &str, kind: Kind) -> f64 {
+    let base = match kind {
+        Kind::Text(w) | Kind::Fill(w) => w,
+        Kind::Number => 8.0,
+        Kind::Date => 11.0,
+    };
+    #[allow(clippy::cast_precision_loss)] // headers are a few dozen characters
+    base.max(header.chars().count() as f64 + 2.0)
+}
+
+/// A sheet being filled row by row.
+struct Sheet {
+    index: usize,
+    cols: Vec<Col>,
+    next: u32,
+    /// Rows that did not fit under Excel's row limit.
+    overflow: u64,
+}
+
+/// The workbook being written: [`AuditWorkbook::start`] writes every sheet but the evidence
+/// rows, [`AuditWorkbook::evidence`] adds one, [`AuditWorkbook::finish`] saves the file.
+pub struct AuditWorkbook {
+    wb: Workbook,
+    path: PathBuf,
+    tempdir: PathBuf,
+    f: Formats,
+    evidence: Sheet,
+}
+
+/// What goes into the workbook besides the evidence rows, all as text cells in column order.
+pub struct Tables<'a> {
+    /// Summary: the per-function table (`csfkit status` columns).
+    pub summary: (&'a [Col], Vec<Vec<String>>),
+    /// Summary, below the table: the cover facts (label, value).
+    pub facts: Vec<(String, String)>,
+    /// Matrix: the rows of control-matrix.csv.
+    pub matrix: (&'a [Col], Vec<Vec<String>>),
+    /// Gaps: the rows of gaps.csv.
+    pub gaps: (&'a [Col], Vec<Vec<String>>),
+    /// Evidence: the columns of evidence-index.csv (rows come one at a time).
+    pub evidence: &'a [Col],
+    /// POA&M: the rows of poam.csv.
+    pub poam: (&'a [Col], Vec<Vec<String>>),
+}
+
+fn xlsx_err(e: XlsxError) -> Error {
+    match e {
+        XlsxError::IoError(io) => Error::io("writing audit-workbook.xlsx", io),
+        other => Error::Failed(format!("writing audit-workbook.xlsx: {other}")),
+    }
+}
+
+/// Writes and removes 1 MiB in `dir`: the error a writer there meets now, if any.
+fn probe_write(dir: &Path) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut f = tempfile::tempfile_in(dir)?;
+    f.write_all(&vec![0u8; 1 << 20])?;
+    f.sync_all()
+}
+
+/// Runs `f` on the workbook. rust_xlsxwriter panics when a constant-memory sheet's temporary
+/// file cannot be written (a full disk): that is caught here (quietly) and becomes an I/O
+/// error naming the cause when the disk under `dir` is full, so the export fails with exit 74
+/// and removes what it staged instead of crashing.
+fn guarded<T>(dir: &Path, f: impl FnOnce() -> std::result::Result<T, XlsxError>) -> Result<T> {
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    std::panic::set_hook(hook);
+    match r {
+        Ok(r) => r.map_err(xlsx_err),
+        Err(_) => {
+            // The library does not say why; a probe file written where its temporary files
+            // went finds the cause (a full disk: ENOSPC), and is removed again.
+            let cause = probe_write(dir)
+                .err()
+                .unwrap_or_else(|| std::io::Error::other("a temporary sheet file could not be written"));
+            Err(Error::io(
+                format!(
+                    "writing audit-workbook.xlsx (temporary files in `{}`)",
+                    dir.display()
+                ),
+                cause,
+            ))
+        }
+    }
+}
+
+/// The header row, widths, frozen header and autofilter of a sheet with `rows` data rows.
+fn frame(
+    ws: &mut Worksheet,
+    f: &Formats,
+    name: &str,
+    cols: &[Col],
+    rows: u32,
+) -> std::result::Result<(), XlsxError> {
+    ws.set_name(name)?;
+    for (i, (h, kind)) in cols.iter().enumerate() {
+        let c = u16::try_from(i).unwrap_or(u16::MAX);
+        ws.set_column_width(c, width(h, *kind))?;
+        ws.write_string_with_format(0, c, *h, &f.header)?;
+    }
+    ws.set_freeze_panes(1, 0)?;
+    let last = u16::try_from(cols.len().saturating_sub(1)).unwrap_or(u16::MAX);
+    ws.autofilter(0, 0, rows.max(1), last)?;
+    Ok(())
+}
+
+/// Lines of wrapped text a row needs, estimated from its longest wrapped cell (Excel widths
+/// count digit widths; text averages a little narrower), at most [`MAX_LINES`].
+fn row_lines(cols: &[Col], cells: &[String]) -> u32 {
+    let mut most = 1usize;
+    for ((_, kind), v) in cols.iter().zip(cells) {
+        let w = match kind {
+            Kind::Text(w) | Kind::Fill(w) if *w >= WRAP_AT => *w,
+            _ => continue,
+        };
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let per_line = (w * 1.15) as usize;
+        let lines: usize = v
+            .split('\n')
+            .map(|seg| seg.chars().count().div_ceil(per_line.max(1)).max(1))
+            .sum();
+        most = most.max(lines);
+    }
+    u32::try_from(most.min(MAX_LINES)).unwrap_or(1)
+}
+
+/// The most lines a row is made tall for (longer text scrolls inside the cell).
+const MAX_LINES: usize = 12;
+
+/// Sets the height of row `r` (written in full just before) for `lines` lines of text.
+fn fit_row(ws: &mut Worksheet, r: u32, lines: u32) -> std::result::Result<(), XlsxError> {
+    if lines > 1 {
+        ws.set_row_height(r, 15 * lines)?;
+    }
+    Ok(())
+}
+
+fn write_rows(
+    ws: &mut Worksheet,
+    f: &Formats,
+    cols: &[Col],
+    rows: &[Vec<String>],
+    first: u32,
+) -> std::result::Result<u32, XlsxError> {
+    let mut r = first;
+    for row in rows {
+        for (i, ((_, kind), v)) in cols.iter().zip(row).enumerate() {
+            put(ws, f, r, u16::try_from(i).unwrap_or(u16::MAX), *kind, v)?;
+        }
+        fit_row(ws, r, row_lines(cols, row))?;
+        r += 1;
+    }
+    Ok(r)
+}
+
+impl AuditWorkbook {
+    /// Starts the workbook at `path` (temporary sheet files go to `tempdir`), titled `title`
+    /// for `organization`, dated `as_of`, and writes every sheet but the evidence rows.
+    pub fn start(
+        path: PathBuf,
+        tempdir: &Path,
+        title: &str,
+        organization: &str,
+        as_of: NaiveDate,
+        t: Tables<'_>,
+    ) -> Result<AuditWorkbook> {
+        let dir = tempdir.to_path_buf();
+        guarded(tempdir, || {
+            Self::start_inner(path, dir, title, organization, as_of, t)
+        })
+    }
+
+    fn start_inner(
+        path: PathBuf,
+        tempdir: PathBuf,
+        title: &str,
+        organization: &str,
+        as_of: NaiveDate,
+        t: Tables<'_>,
+    ) -> std::result::Result<AuditWorkbook, XlsxError> {
+        let mut wb = Workbook::new();
+        wb.set_tempdir(&tempdir)?;
+        let created = excel_date(&as_of.to_string()).unwrap_or_default();
+        wb.set_properties(
+            &DocProperties::new()
+                .set_title(title)
+                .set_author(organization)
+                .set_comment(format!("Written by csfkit {}", env!("CARGO_PKG_VERSION")))
+                .set_creation_datetime(&created),
+        );
+        let f = Formats::new();
+        for _ in 0..5 {
+            wb.add_worksheet_with_constant_memory()?;
+        }
+
+        // Summary: the per-function table, the cover facts, the legend.
+        let ws = wb.worksheet_from_index(0)?;
+        let (cols, rows) = &t.summary;
+        let n = u32::try_from(rows.len()).unwrap_or(u32::MAX);
+        frame(ws, &f, "Summary", cols, n)?;
+        let mut r = write_rows(ws, &f, cols, rows, 1)? + 1;
+        ws.write_string_with_format(r, 0, "Package", &f.section)?;
+        r += 1;
+        for (k, v) in &t.facts {
+            ws.write_string_with_format(r, 0, cell_text(k), &f.bold)?;
+            if let Some(d) = excel_date(v) {
+                ws.write_date_with_format(r, 1, &d, &f.date_left)?;
+            } else {
+                ws.write_string_with_format(r, 1, cell_text(v), &f.text)?;
+            }
+            r += 1;
+        }
+        r += 1;
+        ws.write_string_with_format(r, 0, "Legend", &f.section)?;
+        ws.write_string_with_format(
+            r,
+            1,
+            "Meaning (the colour only repeats the word in the cell)",
+            &f.section,
+        )?;
+        r += 1;
+        for (v, _, meaning) in FILLS {
+            let (plain, _) = &f.fills[v];
+            ws.write_string_with_format(r, 0, *v, plain)?;
+            ws.write_string_with_format(r, 1, *meaning, &f.text)?;
+            r += 1;
+        }
+
+        for (index, name, (cols, rows)) in [
+            (1, "Matrix", &t.matrix),
+            (2, "Gaps", &t.gaps),
+            (4, "POA&M", &t.poam),
+        ] {
+            let ws = wb.worksheet_from_index(index)?;
+            frame(ws, &f, name, cols, u32::try_from(rows.len()).unwrap_or(u32::MAX))?;
+            write_rows(ws, &f, cols, rows, 1)?;
+        }
+        let ws = wb.worksheet_from_index(3)?;
+        ws.set_name("Evidence")?;
+        let evidence = Sheet {
+            index: 3,
+            cols: t.evidence.to_vec(),
+            next: 1,
+            overflow: 0,
+        };
+        for (i, (h, kind)) in evidence.cols.iter().enumerate() {
+            let c = u16::try_from(i).unwrap_or(u16::MAX);
+            ws.set_column_width(c, width(h, *kind))?;
+            ws.write_string_with_format(0, c, *h, &f.header)?;
+        }
+        ws.set_freeze_panes(1, 0)?;
+        Ok(AuditWorkbook {
+            wb,
+            path,
+            tempdir,
+            f,
+            evidence,
+        })
+    }
+
+    /// Adds one evidence row (cells in the evidence columns' order). Rows beyond Excel's limit
+    /// are counted, not written ([`AuditWorkbook::finish`] says so).
+    pub fn evidence(&mut self, cells: &[String]) -> Result<()> {
+        let s = &mut self.evidence;
+        // The last row is kept for the note on rows left out.
+        if s.next >= MAX_ROWS - 1 {
+            s.overflow += 1;
+            return Ok(());
+        }
+        let (wb, f) = (&mut self.wb, &self.f);
+        guarded(&self.tempdir, || {
+            let ws = wb.worksheet_from_index(s.index)?;
+            for (i, ((_, kind), v)) in s.cols.iter().zip(cells).enumerate() {
+                put(ws, f, s.next, u16::try_from(i).unwrap_or(u16::MAX), *kind, v)?;
+            }
+            fit_row(ws, s.next, row_lines(&s.cols, cells))
+        })?;
+        s.next += 1;
+        Ok(())
+    }
+
+    /// Saves the workbook. Returns a warning when evidence rows did not fit in the sheet.
+    pub fn finish(mut self) -> Result<Option<String>> {
+        let s = &self.evidence;
+        let (index, last_col, rows, overflow) = (
+            s.index,
+            u16::try_from(s.cols.len().saturating_sub(1)).unwrap_or(u16::MAX),
+            s.next - 1,
+            s.overflow,
+        );
+        let note = (overflow > 0).then(|| {
+            format!(
+                "{overflow} more evidence rows are not in this sheet (Excel holds {MAX_ROWS} rows); evidence-index.csv and the catalogue hold every row"
+            )
+        });
+        let (wb, f, path) = (&mut self.wb, &self.f, &self.path);
+        guarded(&self.tempdir, || {
+            let ws = wb.worksheet_from_index(index)?;
+            ws.autofilter(0, 0, rows.max(1), last_col)?;
+            if let Some(note) = &note {
+                ws.write_string_with_format(rows + 1, 0, note, &f.bold)?;
+            }
+            wb.save(path)
+        })?;
+        Ok(note.map(|n| format!("audit-workbook.xlsx: {n}")))
+    }
+}
+
+/// The Summary sheet's table: the `csfkit status` columns.
+pub const SUMMARY_COLS: [Col; 18] = [
+    ("function", Kind::Text(30.0)),
+    ("controls", Kind::Number),
+    ("inherited", Kind::Number),
+    ("shared", Kind::Number),
+    ("customer", Kind::Number),
+    ("undetermined", Kind::Number),
+    ("evidence_current", Kind::Number),
+    ("evidence_outdated", Kind::Number),
+    ("evidence_none", Kind::Number),
+    ("implemented", Kind::Number),
+    ("not_implemented", Kind::Number),
+    ("not_applicable", Kind::Number),
+    ("not_assessed", Kind::Number),
+    ("gaps", Kind::Number),
+    ("gaps_planned", Kind::Number),
+    ("gaps_overdue", Kind::Number),
+    ("gaps_risk_accepted", Kind::Number),
+    ("gaps_unplanned", Kind::Number),
+];
+
+/// The Matrix sheet: the columns of control-matrix.csv.
+pub const MATRIX_COLS: [Col; 23] = [
+    ("control_id", Kind::Text(12.0)),
+    ("title", Kind::Text(50.0)),
+    ("function", Kind::Text(9.0)),
+    ("category", Kind::Text(10.0)),
+    ("bare_metal", Kind::Fill(13.0)),
+    ("iaas", Kind::Fill(13.0)),
+    ("paas", Kind::Fill(13.0)),
+    ("saas", Kind::Fill(13.0)),
+    ("model", Kind::Fill(13.0)),
+    ("effective", Kind::Fill(13.0)),
+    ("overridden", Kind::Text(12.0)),
+    ("override_reason", Kind::Text(40.0)),
+    ("status", Kind::Text(16.0)),
+    ("status_note", Kind::Text(40.0)),
+    ("evidence_count", Kind::Number),
+    ("evidence_current", Kind::Number),
+    ("evidence_state", Kind::Fill(18.0)),
+    ("gap", Kind::Text(6.0)),
+    ("gap_reasons", Kind::Text(40.0)),
+    ("basis", Kind::Text(40.0)),
+    ("provider_responsibility", Kind::Text(45.0)),
+    ("customer_responsibility", Kind::Text(45.0)),
+    ("citation", Kind::Text(40.0)),
+];
+
+/// The Gaps sheet: the columns of gaps.csv.
+pub const GAP_COLS: [Col; 7] = [
+    ("control_id", Kind::Text(12.0)),
+    ("title", Kind::Text(50.0)),
+    ("effective", Kind::Fill(13.0)),
+    ("status", Kind::Text(16.0)),
+    ("evidence_state", Kind::Fill(18.0)),
+    ("evidence_count", Kind::Number),
+    ("reasons", Kind::Text(50.0)),
+];
+
+/// The Evidence sheet: the columns of evidence-index.csv.
+pub const EVIDENCE_COLS: [Col; 21] = [
+    ("evidence_id", Kind::Number),
+    ("control_id", Kind::Text(12.0)),
+    ("title", Kind::Text(35.0)),
+    ("description", Kind::Text(45.0)),
+    ("evidence_type", Kind::Text(14.0)),
+    ("owner", Kind::Text(16.0)),
+    ("collected_on", Kind::Date),
+    ("valid_until", Kind::Date),
+    ("freshness", Kind::Fill(11.0)),
+    ("location", Kind::Text(35.0)),
+    ("location_kind", Kind::Text(10.0)),
+    ("file_sha256", Kind::Text(20.0)),
+    ("file_size", Kind::Number),
+    ("source_system", Kind::Text(16.0)),
+    ("extras", Kind::Text(30.0)),
+    ("source_file", Kind::Text(24.0)),
+    ("source_sha256", Kind::Text(20.0)),
+    ("source_sheet", Kind::Text(14.0)),
+    ("source_row", Kind::Number),
+    ("batch", Kind::Number),
+    ("packaged_file", Kind::Text(30.0)),
+];
+
+/// The POA&M sheet: the columns of poam.csv.
+pub const POAM_COLS: [Col; 12] = [
+    ("POAM ID", Kind::Text(16.0)),
+    ("Controls", Kind::Text(12.0)),
+    ("Weakness Name", Kind::Text(40.0)),
+    ("Weakness Description", Kind::Text(60.0)),
+    ("Point of Contact", Kind::Text(18.0)),
+    ("Overall Remediation Plan", Kind::Text(45.0)),
+    ("Original Detection Date", Kind::Date),
+    ("Scheduled Completion Date", Kind::Date),
+    ("Planned Milestones", Kind::Text(45.0)),
+    ("Status", Kind::Fill(22.0)),
+    ("Status Date", Kind::Date),
+    ("Comments", Kind::Text(40.0)),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(cols: &[Col]) -> Vec<&str> {
+        cols.iter().map(|(n, _)| *n).collect()
+    }
+
+    #[test]
+    fn sheets_have_the_columns_of_their_csv_files() {
+        assert_eq!(names(&MATRIX_COLS), crate::export::csv::MATRIX_COLUMNS);
+        assert_eq!(names(&GAP_COLS), crate::export::csv::GAP_COLUMNS);
+        assert_eq!(names(&EVIDENCE_COLS), crate::export::csv::EVIDENCE_COLUMNS);
+        assert_eq!(names(&POAM_COLS), crate::view::poam::POAM_COLUMNS);
+        assert_eq!(names(&SUMMARY_COLS), crate::view::summary::COLUMNS);
+    }
+
+    #[test]
+    fn long_text_is_cut_to_the_cell_limit_with_a_note() {
+        let long = "x".repeat(40_000);
+        let cut = cell_text(&long);
+        assert_eq!(cut.chars().count(), MAX_CELL);
+        assert!(cut.ends_with("the CSV files hold the whole text]"));
+        assert_eq!(cell_text("short"), "short");
+    }
+
+    #[test]
+    fn only_dates_excel_holds_become_date_cells() {
+        assert!(excel_date("2026-12-01").is_some());
+        assert!(excel_date("1850-01-01").is_none());
+        assert!(excel_date("2026-13-01").is_none());
+        assert!(excel_date("soon").is_none());
+    }
+}

@@ -1,0 +1,254 @@
+//! The remediation plan import: plans from a spreadsheet or CSV (csfkit's columns, or a
+//! FedRAMP-style POA&M such as the `poam.csv` csfkit writes), every row validated, all or
+//! nothing. Rows that carry no plan (no due date, owner, action or milestones: an unplanned
+//! gap in an exported POA&M) are skipped and counted.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use crate::error::{Error, Problem, Result};
+use crate::import::header::FieldTable;
+use crate::import::resolve::{Legacy, Resolver};
+use crate::import::validate::parse_date;
+use crate::model::plan::{Milestone, NewPlan, PlanStatus};
+
+/// Header synonyms of the plan import, compared ignoring case, spaces and punctuation. The
+/// FedRAMP POA&M names (Controls, Point of Contact, Overall Remediation Plan, Scheduled
+/// Completion Date, Planned Milestones, Comments) are among them.
+pub const FIELDS: &[(&str, &[&str])] = &[
+    (
+        "control_id",
+        &[
+            "controlid",
+            "control",
+            "controls",
+            "csfid",
+            "subcategory",
+            "requirement",
+        ],
+    ),
+    (
+        "due",
+        &[
+            "due",
+            "duedate",
+            "scheduledcompletiondate",
+            "scheduledcompletion",
+            "targetdate",
+        ],
+    ),
+    (
+        "owner",
+        &["owner", "pointofcontact", "poc", "responsible", "assignee"],
+    ),
+    (
+        "action",
+        &[
+            "action",
+            "remediationplan",
+            "overallremediationplan",
+            "remediation",
+            "plan",
+        ],
+    ),
+    ("milestones", &["milestones", "milestone", "plannedmilestones"]),
+    ("status", &["status", "planstatus"]),
+    ("note", &["note", "notes", "comment", "comments", "justification"]),
+    ("by", &["by", "recordedby"]),
+];
+
+/// The fields that make a row a plan: a row with none of them is an unplanned gap.
+const PLAN_DATA: [&str; 4] = ["due", "owner", "action", "milestones"];
+
+/// Reads `file` (a spreadsheet gives the first sheet with the columns, or `sheet`) and finds
+/// its header row: the first row naming a control and the due date, owner and action.
+pub fn read(file: &Path, sheet: Option<&str>) -> Result<FieldTable> {
+    FieldTable::read(
+        file,
+        sheet,
+        FIELDS,
+        &["control_id", "due", "owner", "action"],
+        "the columns of a plan: control (Control ID, Controls), due date (Due, Scheduled Completion Date), owner (Owner, Point of Contact) and action (Action, Overall Remediation Plan)",
+    )
+}
+
+/// Splits a milestones cell: one per line or separated by `;`, each `YYYY-MM-DD: text`. A
+/// piece that does not start with a date continues the previous one (text may hold `;`).
+pub fn split_milestones(cell: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for piece in cell.split(['\n', ';']) {
+        let p = piece.trim();
+        if p.is_empty() {
+            continue;
+        }
+        let starts_with_date =
+            p.len() >= 10 && p.is_char_boundary(10) && parse_date(&p[..10], None).ok().flatten().is_some();
+        match out.last_mut() {
+            Some(last) if !starts_with_date => {
+                last.push_str("; ");
+                last.push_str(p);
+            }
+            _ => out.push(p.to_string()),
+        }
+    }
+    out
+}
+
+/// Reads a status as written in a plan file: csfkit's words, FedRAMP's, and what csfkit's own
+/// POA&M shows (`Ongoing (overdue)`, `No plan`, `Completed (gap persists)`); empty is open.
+pub fn parse_status(s: &str) -> std::result::Result<PlanStatus, crate::error::ValueError> {
+    let base = s.split('(').next().unwrap_or(s).trim();
+    if base.is_empty() || base.eq_ignore_ascii_case("no plan") {
+        return Ok(PlanStatus::Open);
+    }
+    base.parse::<PlanStatus>()
+        .map_err(|e| crate::error::ValueError::new(s.trim(), e.message))
+}
+
+/// What the rows of a plan file hold.
+#[derive(Debug)]
+pub struct Plans {
+    /// The plans to record, in file order.
+    pub plans: Vec<NewPlan>,
+    /// Rows skipped because they carry no plan (an unplanned gap of an exported POA&M).
+    pub skipped: usize,
+}
+
+/// Checks every row: the control (a CSF 2.0 subcategory; a CSF 1.1 ID is refused naming its
+/// successors), the due date, owner and action, each milestone, the status and its note
+/// (closed and risk-accepted need one), one plan per control. `default_by` records rows
+/// without a `by`. Every problem is reported at once ([`Error::Invalid`]).
+pub fn validate(read: &FieldTable, resolver: &Resolver, default_by: &str) -> Result<Plans> {
+    let mut problems = Vec::new();
+    let mut plans = Vec::new();
+    let mut skipped = 0;
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for (row_no, get) in read.rows(FIELDS) {
+        if PLAN_DATA.iter().all(|f| get(f).is_empty()) {
+            skipped += 1;
+            continue;
+        }
+        let mut bad = |f: &str, value: &str, message: String| {
+            problems.push(Problem {
+                location: read.loc(row_no, f),
+                value: Some(value.to_string()),
+                message,
+            });
+        };
+        let control = match resolver.subcategories_for(get("control_id"), Legacy::Refuse("")) {
+            Ok(found) => found.ids.into_iter().next(),
+            Err(m) => {
+                bad("control_id", get("control_id"), m.message);
+                None
+            }
+        };
+        let due = match parse_date(get("due"), None) {
+            Ok(Some(d)) => Some(d),
+            Ok(None) => {
+                bad("due", "", "a plan needs a due date (YYYY-MM-DD)".into());
+                None
+            }
+            Err(m) => {
+                bad("due", get("due"), m.message);
+                None
+            }
+        };
+        for (f, what) in [
+            ("owner", "an owner (who answers for it)"),
+            ("action", "an action (what will be done)"),
+        ] {
+            if get(f).is_empty() {
+                bad(f, "", format!("a plan needs {what}"));
+            }
+        }
+        let mut milestones = Vec::new();
+        for m in split_milestones(get("milestones")) {
+            match m.parse::<Milestone>() {
+                Ok(m) => milestones.push(m),
+                Err(e) => bad("milestones", &m, e.message),
+            }
+        }
+        milestones.sort_by_key(|m| m.date);
+        let status = match parse_status(get("status")) {
+            Ok(s) => Some(s),
+            Err(m) => {
+                bad("status", get("status"), m.message);
+                None
+            }
+        };
+        if status.is_some_and(|s| s != PlanStatus::Open) && get("note").is_empty() {
+            bad(
+                "note",
+                "",
+                format!(
+                    "a {} plan needs a note saying why (the justification an assessor reads)",
+                    status.map(|s| s.as_str()).unwrap_or_default()
+                ),
+            );
+            continue;
+        }
+        let (Some(c), Some(due), Some(status)) = (control, due, status) else {
+            continue;
+        };
+        if get("owner").is_empty() || get("action").is_empty() {
+            continue;
+        }
+        if let Some(first) = seen.insert(c.clone(), row_no) {
+            bad(
+                "control_id",
+                get("control_id"),
+                format!("{c} already has a plan on row {first}; one plan per control"),
+            );
+            continue;
+        }
+        plans.push(NewPlan {
+            control_id: c,
+            due,
+            owner: get("owner").to_string(),
+            action: get("action").to_string(),
+            milestones,
+            status,
+            note: get("note").to_string(),
+            by: if get("by").is_empty() {
+                default_by.to_string()
+            } else {
+                get("by").to_string()
+            },
+        });
+    }
+    if !problems.is_empty() {
+        return Err(Error::Invalid {
+            file: read.file().to_string(),
+            problems,
+        });
+    }
+    Ok(Plans { plans, skipped })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn milestones_split_on_lines_and_semicolons_keeping_text_whole() {
+        assert_eq!(
+            split_milestones("2027-01-15: SSO; MFA rolled out\n2027-02-01: audit"),
+            vec!["2027-01-15: SSO; MFA rolled out", "2027-02-01: audit"]
+        );
+        assert_eq!(
+            split_milestones("2027-01-15: a; 2027-02-01: b"),
+            vec!["2027-01-15: a", "2027-02-01: b"]
+        );
+        assert!(split_milestones("  ").is_empty());
+    }
+
+    #[test]
+    fn statuses_as_csfkit_writes_them_in_a_poam_read_back() {
+        assert_eq!(parse_status("Ongoing (overdue)"), Ok(PlanStatus::Open));
+        assert_eq!(parse_status("No plan"), Ok(PlanStatus::Open));
+        assert_eq!(parse_status(""), Ok(PlanStatus::Open));
+        assert_eq!(parse_status("Completed (gap persists)"), Ok(PlanStatus::Closed));
+        assert_eq!(parse_status("Risk Accepted"), Ok(PlanStatus::RiskAccepted));
+        assert!(parse_status("soon").is_err());
+    }
+}

@@ -1,0 +1,63 @@
+//! The per-function summary of a coverage with the remediation state of its gaps: what
+//! `csfkit status` prints and the workbook's Summary sheet holds, one line per function and a
+//! total.
+
+use crate::view::coverage::{Coverage, FunctionSummary};
+use crate::view::poam::{self, PlanCounts, PoamRow};
+
+/// The columns, in order (`csfkit status --format csv` and the Summary sheet).
+pub const COLUMNS: [&str; 18] = [
+    "function",
+    "controls",
+    "inherited",
+    "shared",
+    "customer",
+    "undetermined",
+    "evidence_current",
+    "evidence_outdated",
+    "evidence_none",
+    "implemented",
+    "not_implemented",
+    "not_applicable",
+    "not_assessed",
+    "gaps",
+    "gaps_planned",
+    "gaps_overdue",
+    "gaps_risk_accepted",
+    "gaps_unplanned",
+];
+
+/// One line per function (catalogue order), then `total`, as text cells in [`COLUMNS`] order.
+pub fn rows(cov: &Coverage, poam: &[PoamRow]) -> Vec<Vec<String>> {
+    let lines = cov.by_function();
+    let total = FunctionSummary::total("total", &lines);
+    let line = |f: &FunctionSummary, plans: PlanCounts| {
+        let (o, e, st) = (&f.ownership, &f.evidence, &f.status);
+        vec![
+            f.function.clone(),
+            o.total().to_string(),
+            o.inherited.to_string(),
+            o.shared.to_string(),
+            o.customer.to_string(),
+            o.undetermined.to_string(),
+            e.current.to_string(),
+            e.outdated.to_string(),
+            e.none.to_string(),
+            st.implemented.to_string(),
+            st.not_implemented.to_string(),
+            st.not_applicable.to_string(),
+            st.not_assessed.to_string(),
+            f.gaps.to_string(),
+            plans.planned.to_string(),
+            plans.overdue.to_string(),
+            plans.risk_accepted.to_string(),
+            plans.unplanned.to_string(),
+        ]
+    };
+    let mut out: Vec<Vec<String>> = lines
+        .iter()
+        .map(|f| line(f, poam::counts(poam.iter().filter(|r| r.function == f.function))))
+        .collect();
+    out.push(line(&total, poam::counts(poam)));
+    out
+}
