@@ -20,6 +20,8 @@ mod cli_assess;
 mod cli_evidence;
 // The audit package: PDF, CSVs, manifest and verify, determinism, status.
 mod cli_export;
+// The assessor workbook and the POA&M: real readers, CSV agreement, plans.
+mod cli_workbook;
 // Misuse: --force, signals, broken quoting, pipes, verify, races, injection, read-only, chains.
 mod cli_misuse;
 // Property tests of the readers: mutated real files through every importer.

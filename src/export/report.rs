@@ -310,10 +310,10 @@ fn front(cov: &Coverage, cover: &Cover, poam: &[PoamRow]) -> Vec<Block> {
         blocks.push(Block::Table(Table {
             columns: vec![
                 col("ID", 1.2),
-                col("Subcategory", 4.2),
-                col("Ownership", 1.2),
-                col("Why", 2.6),
-                col("Due", 1.4),
+                col("Subcategory", 3.6),
+                col("Ownership", 1.4),
+                col("Why", 2.2),
+                col("Due", 2.2),
                 col("Owner", 1.5),
             ],
             rows: gap_rows,
