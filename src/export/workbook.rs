@@ -28,8 +28,10 @@ const MAX_ROWS: u32 = 1_048_576;
 /// How a column is written.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Kind {
-    /// Text, this wide (characters); wrapped when wide.
+    /// Text, this wide (characters), wrapped.
     Text(f64),
+    /// Text that does not wrap (hashes), this wide.
+    Code(f64),
     /// A whole number (text when it is not one).
     Number,
     /// A date cell (text when it is not an ISO date Excel can hold).
@@ -37,9 +39,6 @@ pub enum Kind {
     /// Text filled by its value (ownership, freshness, plan status), this wide.
     Fill(f64),
 }
-
-/// Widths at or above this wrap.
-const WRAP_AT: f64 = 30.0;
 
 /// A column: its header and how it is written.
 pub type Col = (&'static str, Kind);
@@ -95,22 +94,30 @@ const FILLS: &[(&str, u32, &str)] = &[
     ),
 ];
 
-/// The formats of the workbook, made once.
+/// The formats of the workbook, made once. The workbook's default format (that of every cell
+/// written without one, most of them) wraps text at the top of the cell: a cell given a format
+/// costs rust_xlsxwriter a hash of the whole format, so only dates, fills and the few cells
+/// that must not wrap get one.
 struct Formats {
     header: Format,
-    text: Format,
-    wrap: Format,
-    number: Format,
+    code: Format,
     date: Format,
     date_left: Format,
     bold: Format,
     section: Format,
-    fills: HashMap<&'static str, (Format, Format)>,
+    fills: HashMap<&'static str, Format>,
+}
+
+/// The default format: wrapped, top-aligned (Calibri 11, the default font).
+fn default_format() -> Format {
+    Format::new()
+        .set_text_wrap()
+        .set_align(rust_xlsxwriter::FormatAlign::Top)
 }
 
 impl Formats {
     fn new() -> Formats {
-        let base = Format::new().set_align(rust_xlsxwriter::FormatAlign::Top);
+        let base = default_format();
         let fill = |rgb: u32| base.clone().set_background_color(Color::RGB(rgb));
         Formats {
             header: Format::new()
@@ -119,20 +126,17 @@ impl Formats {
                 .set_align(rust_xlsxwriter::FormatAlign::Top)
                 .set_background_color(Color::RGB(0xE7E6E6))
                 .set_border_bottom(FormatBorder::Thin),
-            text: base.clone(),
-            wrap: base.clone().set_text_wrap(),
-            number: base.clone(),
+            code: Format::new().set_align(rust_xlsxwriter::FormatAlign::Top),
             date: base.clone().set_num_format("yyyy-mm-dd"),
             date_left: base
                 .clone()
                 .set_num_format("yyyy-mm-dd")
                 .set_align(rust_xlsxwriter::FormatAlign::Left),
-            bold: base.clone().set_bold(),
+            bold: Format::new()
+                .set_bold()
+                .set_align(rust_xlsxwriter::FormatAlign::Top),
             section: Format::new().set_bold().set_font_size(12),
-            fills: FILLS
-                .iter()
-                .map(|(v, rgb, _)| (*v, (fill(*rgb), fill(*rgb).set_text_wrap())))
-                .collect(),
+            fills: FILLS.iter().map(|(v, rgb, _)| (*v, fill(*rgb))).collect(),
         }
     }
 }
@@ -174,7 +178,8 @@ fn put(
         Kind::Number => match value.parse::<i64>() {
             // Whole numbers Excel holds exactly (below 2^53).
             Ok(n) if n.unsigned_abs() < (1 << 53) => {
-                ws.write_number_with_format(row, col, n as f64, &f.number)?;
+                #[allow(clippy::cast_precision_loss)] // below 2^53: exact
+                ws.write_number(row, col, n as f64)?;
                 return Ok(());
             }
             _ => {}
@@ -185,27 +190,26 @@ fn put(
                 return Ok(());
             }
         }
-        Kind::Fill(w) => {
-            if let Some((plain, wrapped)) = f.fills.get(value) {
-                let fmt = if w >= WRAP_AT { wrapped } else { plain };
+        Kind::Fill(_) => {
+            if let Some(fmt) = f.fills.get(value) {
                 ws.write_string_with_format(row, col, cell_text(value), fmt)?;
                 return Ok(());
             }
         }
+        Kind::Code(_) => {
+            ws.write_string_with_format(row, col, cell_text(value), &f.code)?;
+            return Ok(());
+        }
         Kind::Text(_) => {}
     }
-    let fmt = match kind {
-        Kind::Text(w) | Kind::Fill(w) if w >= WRAP_AT => &f.wrap,
-        _ => &f.text,
-    };
-    ws.write_string_with_format(row, col, cell_text(value), fmt)?;
+    ws.write_string(row, col, cell_text(value))?;
     Ok(())
 }
 
 /// The width of a column: its kind's, or wider so that the header fits on one line.
 fn width(header: &str, kind: Kind) -> f64 {
     let base = match kind {
-        Kind::Text(w) | Kind::Fill(w) => w,
+        Kind::Text(w) | Kind::Fill(w) | Kind::Code(w) => w,
         Kind::Number => 8.0,
         Kind::Date => 11.0,
     };
@@ -317,7 +321,7 @@ fn row_lines(cols: &[Col], cells: &[String]) -> u32 {
     let mut most = 1usize;
     for ((_, kind), v) in cols.iter().zip(cells) {
         let w = match kind {
-            Kind::Text(w) | Kind::Fill(w) if *w >= WRAP_AT => *w,
+            Kind::Text(w) | Kind::Fill(w) => *w,
             _ => continue,
         };
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
@@ -386,6 +390,7 @@ impl AuditWorkbook {
         t: Tables<'_>,
     ) -> std::result::Result<AuditWorkbook, XlsxError> {
         let mut wb = Workbook::new();
+        wb.set_default_format(&default_format(), 20, 64)?;
         wb.set_tempdir(&tempdir)?;
         let created = excel_date(&as_of.to_string()).unwrap_or_default();
         wb.set_properties(
@@ -413,7 +418,7 @@ impl AuditWorkbook {
             if let Some(d) = excel_date(v) {
                 ws.write_date_with_format(r, 1, &d, &f.date_left)?;
             } else {
-                ws.write_string_with_format(r, 1, cell_text(v), &f.text)?;
+                ws.write_string_with_format(r, 1, cell_text(v), &f.code)?;
             }
             r += 1;
         }
@@ -427,9 +432,8 @@ impl AuditWorkbook {
         )?;
         r += 1;
         for (v, _, meaning) in FILLS {
-            let (plain, _) = &f.fills[v];
-            ws.write_string_with_format(r, 0, *v, plain)?;
-            ws.write_string_with_format(r, 1, *meaning, &f.text)?;
+            ws.write_string_with_format(r, 0, *v, &f.fills[v])?;
+            ws.write_string_with_format(r, 1, *meaning, &f.code)?;
             r += 1;
         }
 
@@ -586,12 +590,12 @@ pub const EVIDENCE_COLS: [Col; 21] = [
     ("freshness", Kind::Fill(11.0)),
     ("location", Kind::Text(35.0)),
     ("location_kind", Kind::Text(10.0)),
-    ("file_sha256", Kind::Text(20.0)),
+    ("file_sha256", Kind::Code(20.0)),
     ("file_size", Kind::Number),
     ("source_system", Kind::Text(16.0)),
     ("extras", Kind::Text(30.0)),
     ("source_file", Kind::Text(24.0)),
-    ("source_sha256", Kind::Text(20.0)),
+    ("source_sha256", Kind::Code(20.0)),
     ("source_sheet", Kind::Text(14.0)),
     ("source_row", Kind::Number),
     ("batch", Kind::Number),
