@@ -13,7 +13,7 @@ use crate::export::files;
 use crate::import::matrix::{Layout, detect_layout, import_ccm, import_csfkit, import_fedramp};
 use crate::import::resolve::Resolver;
 use crate::model::framework::DEFAULT_FRAMEWORK;
-use crate::model::ownership::{Cell, Ownership, Service, join_services};
+use crate::model::ownership::{Cell, Leaning, Ownership, Service, join_services};
 use crate::output::{Listing, OutputArgs};
 use crate::util::sha256_hex;
 
@@ -186,7 +186,7 @@ fn import(ctx: &Ctx, args: &ImportArgs) -> Result<u8> {
         })?,
     };
     let mut cat = ctx.open()?;
-    let (cells, sheet) = match layout {
+    let imported = match layout {
         Layout::Csfkit => import_csfkit(&cat, &tables, args.sheet.as_deref())?,
         Layout::FedrampCrm => {
             let service = args.service.ok_or_else(|| {
@@ -199,10 +199,11 @@ fn import(ctx: &Ctx, args: &ImportArgs) -> Result<u8> {
         }
         Layout::CsaCcm => import_ccm(&cat, &tables, args.sheet.as_deref())?,
     };
+    let (cells, sheet) = (&imported.cells, &imported.sheet);
     let mut services: Vec<Service> = cells.iter().map(|c| c.service).collect();
     services.sort();
     services.dedup();
-    report(ctx, &cat, &cells, &services)?;
+    report(ctx, &cat, cells, &services)?;
     let file_name = args
         .file
         .file_name()
@@ -212,7 +213,7 @@ fn import(ctx: &Ctx, args: &ImportArgs) -> Result<u8> {
         id: args.provider.clone(),
         name: args.name.clone().unwrap_or_else(|| args.provider.clone()),
         services: services.clone(),
-        source: match &sheet {
+        source: match sheet {
             Some(s) => format!("{file_name} (sheet {s})"),
             None => file_name,
         },
@@ -225,7 +226,7 @@ fn import(ctx: &Ctx, args: &ImportArgs) -> Result<u8> {
         return Ok(0);
     }
     let existed = cat.providers()?.iter().any(|p| p.id == meta.id);
-    cat.replace_provider(&meta, &cells)?;
+    cat.replace_provider(&meta, cells, &imported.sources)?;
     ctx.msg.note(format!(
         "{} provider `{}`: {} cells for {}",
         if existed { "replaced" } else { "imported" },
@@ -242,8 +243,25 @@ fn report(ctx: &Ctx, cat: &Catalogue, cells: &[Cell], services: &[Service]) -> R
     for s in services {
         let mine: Vec<&Cell> = cells.iter().filter(|c| c.service == *s).collect();
         let count = |o: Ownership| mine.iter().filter(|c| c.ownership == o).count();
+        // A projected matrix: the shared cells by the leaning of their referenced controls.
+        let leaning = |l: Leaning| {
+            mine.iter()
+                .filter(|c| c.ownership == Ownership::Shared)
+                .filter(|c| c.tally.and_then(|t| t.leaning()) == Some(l))
+                .count()
+        };
+        let shared = if mine.iter().any(|c| c.tally.is_some()) {
+            format!(
+                " ({} provider-led, {} balanced, {} customer-led)",
+                leaning(Leaning::ProviderLed),
+                leaning(Leaning::Balanced),
+                leaning(Leaning::CustomerLed)
+            )
+        } else {
+            String::new()
+        };
         ctx.msg.note(format!(
-            "{s}: {} controls: {} inherited, {} shared, {} customer, {} undetermined",
+            "{s}: {} controls: {} inherited, {} shared{shared}, {} customer, {} undetermined",
             mine.len(),
             count(Ownership::Inherited),
             count(Ownership::Shared),
