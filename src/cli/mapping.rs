@@ -40,20 +40,26 @@ csfkit mapping import crm.xlsx --provider govcloud --layout fedramp-crm --sheet 
 csfkit mapping import CCMv4.0.5.xlsx --provider examplecsp --layout csa-ccm\n  \
 csfkit mapping import acme.xlsx --provider acme --dry-run\n\n\
 Layouts:\n  csfkit       control_id, service_model, ownership, basis, citation, provider_responsibility,\n               \
-customer_responsibility (CSV or any spreadsheet); what `mapping export` writes.\n  \
+customer_responsibility (CSV or any spreadsheet); what `mapping export` writes.\n               \
+Optionally followed by a projected cell's tally: answers_yes, answers_partial,\n               \
+answers_no, answers_unanswered, leaning (blank for a cell that is not a projection).\n  \
 fedramp-crm  FedRAMP Rev 5 CIS/CRM workbook, `<Baseline> CRM Worksheet` sheets (Control ID | Can Be\n               \
 Inherited from CSP | Specific Inheritance and Customer Agency/CSP Responsibilities); needs --service.\n  \
 csa-ccm      CSA Cloud Controls Matrix v4 workbook, sheet CCM (Control ID and IaaS/PaaS/SaaS ownership).\n\
 FedRAMP and CCM answers are projected onto CSF 2.0 through the informative references of the NIST\n\
 export: inherited if every answered referenced control is Yes/CSP-owned, customer if every one is\n\
-No/CSC-owned, shared otherwise, undetermined (reported) if none is answered.\n\
+No/CSC-owned, shared otherwise, undetermined (reported) if none is answered. Each projected cell\n\
+keeps its tally (the referenced controls by answer) and leaning: see `csfkit matrix --help`.\n\
 Nothing is written unless the whole file is valid."
     )]
     Import(ImportArgs),
     /// Write a provider's matrix in the csfkit layout (CSV); `mapping import` reads it back.
     #[command(
         after_help = "Examples:\n  csfkit mapping export --provider datacrunch > datacrunch.csv\n  \
-csfkit mapping export --provider acme --out acme.csv"
+csfkit mapping export --provider acme --out acme.csv\n\n\
+The tally columns (answers_yes, answers_partial, answers_no, answers_unanswered, leaning) follow\n\
+the seven csfkit columns only when some cell was projected from a FedRAMP CRM or a CSA CCM; the\n\
+workbook rows behind a projected cell (`csfkit control ID --provider P`) are not exported."
     )]
     Export(ExportArgs),
 }

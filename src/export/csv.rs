@@ -60,7 +60,31 @@ pub fn csv_bytes(header: &[&str], rows: &[Vec<String>], raw: bool, bom: bool) ->
     out.finish()
 }
 
-/// Columns of `control-matrix.csv` (stable; documented in README).
+/// The five tally columns of one service model in `control-matrix.csv`.
+macro_rules! tally_columns {
+    ($s:literal) => {
+        [
+            concat!($s, "_answers_yes"),
+            concat!($s, "_answers_partial"),
+            concat!($s, "_answers_no"),
+            concat!($s, "_answers_unanswered"),
+            concat!($s, "_leaning"),
+        ]
+    };
+}
+
+/// The tally columns of `control-matrix.csv`, after [`MATRIX_COLUMNS`]: five per service
+/// model, in `Service::ALL` order, empty when the model is not in scope or the cell was not
+/// projected.
+pub const MATRIX_TALLY_COLUMNS: [[&str; 5]; 5] = [
+    tally_columns!("bare_metal"),
+    tally_columns!("iaas"),
+    tally_columns!("paas"),
+    tally_columns!("saas"),
+    tally_columns!("model"),
+];
+
+/// Columns of `control-matrix.csv` before the tally columns (stable; documented in README).
 pub const MATRIX_COLUMNS: [&str; 23] = [
     "control_id",
     "title",
@@ -172,10 +196,20 @@ pub fn matrix_csv(cov: &Coverage, raw: bool, bom: bool) -> Result<Vec<u8>> {
                 r.joined(|x| &x.customer_responsibility),
                 r.joined(|x| &x.citation),
             ]);
+            let mut tallies: [[String; 5]; 5] = Default::default();
+            for cell in &r.cells {
+                tallies[service_index(cell.service)] = crate::export::files::tally_fields(cell.tally);
+            }
+            row.extend(tallies.into_iter().flatten());
             row
         })
         .collect();
-    csv_bytes(&MATRIX_COLUMNS, &rows, raw, bom)
+    let header: Vec<&str> = MATRIX_COLUMNS
+        .iter()
+        .chain(MATRIX_TALLY_COLUMNS.iter().flatten())
+        .copied()
+        .collect();
+    csv_bytes(&header, &rows, raw, bom)
 }
 
 /// One row of `evidence-index.csv`.

@@ -110,7 +110,8 @@ fn parse_tally(values: [&str; 5]) -> std::result::Result<Option<Tally>, Vec<(usi
         no: counts[2],
         unanswered: counts[3],
     };
-    let leaning = values[4];
+    let leaning = values[4].to_ascii_lowercase();
+    let leaning = leaning.as_str();
     let computed = tally.leaning().map_or("", Leaning::as_str);
     if !leaning.is_empty() && leaning != computed {
         let message = if ["provider-led", "balanced", "customer-led"].contains(&leaning) {
