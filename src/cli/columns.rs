@@ -199,6 +199,31 @@ pub const MATRIX_TALLY: [[Column; 5]; 5] = [
     tally_columns!("model"),
 ];
 
+/// `csfkit control ID --provider P`: each service model's cell, each referenced control with
+/// its answer, and the row of the CRM or CCM it came from.
+/// The table shape (one per service model, under the cell's line) shows the reference columns.
+pub const CONTROL_SOURCES: &[Column] = &[
+    Column::text("control_id").csv_only(),
+    Column::text("provider").csv_only(),
+    Column::text("service").csv_only(),
+    Column::text("ownership").csv_only().note("in force"),
+    Column::text("matrix")
+        .csv_only()
+        .note("the matrix value, before any override"),
+    Column::number("answers_yes").csv_only(),
+    Column::number("answers_partial").csv_only(),
+    Column::number("answers_no").csv_only(),
+    Column::number("answers_unanswered").csv_only(),
+    Column::text("leaning").csv_only(),
+    Column::text("reference").note("the referenced control, normalised"),
+    Column::text("answer").note("yes|partial|no|unanswered, combined over its rows"),
+    Column::text("sheet"),
+    Column::number("row").note("as the spreadsheet shows it; empty when the source has none"),
+    Column::text("written_id"),
+    Column::text("written_answer"),
+    Column::text("text"),
+];
+
 /// Help text: the examples (and notes) given, then the columns of the listing.
 pub fn help(text: &str, columns: &[Column]) -> String {
     format!("{text}\n\n{}", columns_help(columns))
