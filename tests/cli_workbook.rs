@@ -352,7 +352,21 @@ for ws in wb.worksheets:
         "{out}"
     );
     assert!(out.contains(&format!("POA&M|{gaps}|A2|A1:L{gaps}")), "{out}");
-    assert!(out.contains("Matrix|107|A2|A1:W107"), "{out}");
+    // The matrix: 106 controls and the header; its last column as the CSV has it.
+    let columns = csv_rows(&w.path().join("pkg/control-matrix.csv"))[0].len();
+    let last = |n: usize| {
+        let (a, b) = ((n - 1) / 26, (n - 1) % 26);
+        let letter = |i: usize| char::from(b'A' + u8::try_from(i).unwrap());
+        if a == 0 {
+            letter(b).to_string()
+        } else {
+            format!("{}{}", letter(a - 1), letter(b))
+        }
+    };
+    assert!(
+        out.contains(&format!("Matrix|107|A2|A1:{}107", last(columns))),
+        "{out}"
+    );
     assert!(
         out.contains("EV|PR.AA-01|datetime|2026-01-05 00:00:00|=HYPERLINK(\"http://evil.example\",\"x\")"),
         "{out}"

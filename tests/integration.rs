@@ -12,6 +12,8 @@ mod cli_frameworks;
 mod cli_ids;
 // Shared responsibility: matrices, scope, overrides, mapping import/export.
 mod cli_responsibility;
+// Projected cells' tally of their referenced controls: counts, leaning, round trip, display.
+mod cli_tally;
 // The shipped matrices as data: the rule's clauses, verbatim citations, complete and consistent cells.
 mod mapping_data;
 // Assessment records: status, N/A justification, history, import.

@@ -261,4 +261,35 @@ BEGIN SELECT RAISE(ABORT, 'the history chain is append-only'); END;
 CREATE TRIGGER history_chain_no_delete BEFORE DELETE ON history_chain
 BEGIN SELECT RAISE(ABORT, 'the history chain is append-only'); END;
 ",
+    // 7: the tally of a cell projected from a FedRAMP CRM or a CSA CCM workbook (its referenced
+    // controls by answer; NULL for a cell a matrix states or derives itself; the leaning is
+    // computed from the counts, never stored), and the rows of the source behind each such cell.
+    // Cells stored before this migration have no tally until their matrix is imported again.
+    r"
+ALTER TABLE responsibility ADD COLUMN answers_yes INTEGER CHECK (answers_yes >= 0);
+ALTER TABLE responsibility ADD COLUMN answers_partial INTEGER CHECK (answers_partial >= 0);
+ALTER TABLE responsibility ADD COLUMN answers_no INTEGER CHECK (answers_no >= 0);
+ALTER TABLE responsibility ADD COLUMN answers_unanswered INTEGER CHECK (answers_unanswered >= 0);
+
+-- Per projected cell, each referenced control (normalised), its combined answer, and each row
+-- of the source it came from (sheet, row number, ID and answer as written, the row's text); a
+-- referenced control without a row has one entry with source_row NULL. Replaced with the
+-- provider's matrix.
+CREATE TABLE responsibility_source (
+    provider_id    TEXT NOT NULL,
+    control_id     TEXT NOT NULL,
+    service        TEXT NOT NULL,
+    seq            INTEGER NOT NULL,
+    reference      TEXT NOT NULL,
+    answer         TEXT NOT NULL CHECK (answer IN ('yes', 'partial', 'no', 'unanswered')),
+    sheet          TEXT NOT NULL,
+    source_row     INTEGER,
+    written_id     TEXT NOT NULL,
+    written_answer TEXT NOT NULL,
+    text           TEXT NOT NULL,
+    PRIMARY KEY (provider_id, control_id, service, seq),
+    FOREIGN KEY (provider_id, control_id, service)
+        REFERENCES responsibility(provider_id, control_id, service) ON DELETE CASCADE
+) STRICT, WITHOUT ROWID;
+",
 ];

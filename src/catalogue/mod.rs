@@ -586,7 +586,7 @@ impl Catalogue {
             for (meta, cells) in &matrices {
                 let current = origin_and_sha(tx, "provider", &meta.id)?;
                 if needs_load(current, &meta.source_sha256) {
-                    responsibility::store_provider(tx, meta, cells, "embedded")?;
+                    responsibility::store_provider(tx, meta, cells, &[], "embedded")?;
                     loaded.push(format!("{} matrix", meta.id));
                 }
             }

@@ -8,7 +8,9 @@ use serde::Serialize;
 
 use super::{Catalogue, now_utc};
 use crate::error::{Error, Result};
-use crate::model::ownership::{Cell, Ownership, Service, join_services, parse_services};
+use crate::model::ownership::{
+    Answer, Cell, CellSource, Ownership, Service, Tally, join_services, parse_services,
+};
 
 /// A provider as stored.
 #[derive(Debug, Clone, Serialize)]
@@ -96,11 +98,13 @@ fn services_from(s: &str) -> Vec<Service> {
     parse_services(s).unwrap_or_default()
 }
 
-/// Replaces a provider and its cells inside the caller's transaction.
+/// Replaces a provider, its cells and the source rows behind its projected cells inside the
+/// caller's transaction (the old cells and rows go with the old provider).
 pub(super) fn store_provider(
     tx: &Transaction<'_>,
     meta: &ProviderMeta,
     cells: &[Cell],
+    sources: &[CellSource],
     origin: &str,
 ) -> Result<()> {
     tx.execute("DELETE FROM provider WHERE id = ?1", [&meta.id])
@@ -123,11 +127,13 @@ pub(super) fn store_provider(
     let mut st = tx
         .prepare(
             "INSERT INTO responsibility(provider_id, control_id, service, ownership, basis, citation,
-                provider_responsibility, customer_responsibility, seq)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                provider_responsibility, customer_responsibility, seq, answers_yes, answers_partial,
+                answers_no, answers_unanswered)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
         )
         .map_err(sq("storing the matrix"))?;
     for (i, c) in cells.iter().enumerate() {
+        let t = c.tally;
         st.execute(params![
             meta.id,
             c.control_id,
@@ -137,19 +143,101 @@ pub(super) fn store_provider(
             c.citation,
             c.provider_responsibility,
             c.customer_responsibility,
-            i as i64
+            i as i64,
+            t.map(|t| t.yes),
+            t.map(|t| t.partial),
+            t.map(|t| t.no),
+            t.map(|t| t.unanswered),
         ])
         .map_err(sq("storing the matrix"))?;
+    }
+    let mut st = tx
+        .prepare(
+            "INSERT INTO responsibility_source(provider_id, control_id, service, seq, reference, answer,
+                sheet, source_row, written_id, written_answer, text)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        )
+        .map_err(sq("storing the matrix's sources"))?;
+    for (i, r) in sources.iter().enumerate() {
+        st.execute(params![
+            meta.id,
+            r.control_id,
+            r.service.as_str(),
+            i as i64,
+            r.reference,
+            r.answer.map_or("unanswered", Answer::as_str),
+            r.sheet,
+            r.row.map(|n| n as i64),
+            r.written_id,
+            r.written_answer,
+            r.text,
+        ])
+        .map_err(sq("storing the matrix's sources"))?;
     }
     Ok(())
 }
 
 impl Catalogue {
     /// Replaces a provider's matrix atomically (import path).
-    pub fn replace_provider(&mut self, meta: &ProviderMeta, cells: &[Cell]) -> Result<()> {
+    pub fn replace_provider(
+        &mut self,
+        meta: &ProviderMeta,
+        cells: &[Cell],
+        sources: &[CellSource],
+    ) -> Result<()> {
         self.write("importing the matrix", |tx| {
-            store_provider(tx, meta, cells, "imported")
+            store_provider(tx, meta, cells, sources, "imported")
         })
+    }
+
+    /// The source rows behind a provider's projected cells of `control`, in the order they
+    /// were imported (service model, referenced control, row). Empty for a matrix that was
+    /// not projected.
+    pub fn cell_sources(&self, provider: &str, control: &str) -> Result<Vec<CellSource>> {
+        let ctx = "reading the matrix's sources";
+        let mut st = self
+            .conn()
+            .prepare(
+                "SELECT control_id, service, reference, answer, sheet, source_row, written_id,
+                        written_answer, text
+                 FROM responsibility_source WHERE provider_id = ?1 AND control_id = ?2 ORDER BY seq",
+            )
+            .map_err(|e| self.err(ctx, e))?;
+        let rows = st
+            .query_map([provider, control], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, Option<i64>>(5)?,
+                    r.get::<_, String>(6)?,
+                    r.get::<_, String>(7)?,
+                    r.get::<_, String>(8)?,
+                ))
+            })
+            .map_err(|e| self.err(ctx, e))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (control_id, service, reference, answer, sheet, source_row, written_id, written_answer, text) =
+                row.map_err(|e| self.err(ctx, e))?;
+            let Ok(service) = service.parse::<Service>() else {
+                continue;
+            };
+            out.push(CellSource {
+                control_id,
+                service,
+                reference,
+                answer: Answer::parse(&answer),
+                sheet,
+                row: source_row.and_then(|n| usize::try_from(n).ok()),
+                written_id,
+                written_answer,
+                text,
+            });
+        }
+        Ok(out)
     }
 
     /// Every provider, by ID.
@@ -213,7 +301,8 @@ impl Catalogue {
             .conn()
             .prepare(
                 "SELECT control_id, service, ownership, basis, citation, provider_responsibility,
-                        customer_responsibility
+                        customer_responsibility, answers_yes, answers_partial, answers_no,
+                        answers_unanswered
                  FROM responsibility WHERE provider_id = ?1 ORDER BY seq",
             )
             .map_err(|e| self.err("reading the matrix", e))?;
@@ -227,12 +316,18 @@ impl Catalogue {
                     r.get::<_, String>(4)?,
                     r.get::<_, String>(5)?,
                     r.get::<_, String>(6)?,
+                    [
+                        r.get::<_, Option<u32>>(7)?,
+                        r.get::<_, Option<u32>>(8)?,
+                        r.get::<_, Option<u32>>(9)?,
+                        r.get::<_, Option<u32>>(10)?,
+                    ],
                 ))
             })
             .map_err(|e| self.err("reading the matrix", e))?;
         let mut out = Vec::new();
         for row in rows {
-            let (control_id, service, ownership, basis, citation, p, c) =
+            let (control_id, service, ownership, basis, citation, p, c, counts) =
                 row.map_err(|e| self.err("reading the matrix", e))?;
             let Ok(service) = service.parse::<Service>() else {
                 continue;
@@ -248,6 +343,15 @@ impl Catalogue {
                 citation,
                 provider_responsibility: p,
                 customer_responsibility: c,
+                tally: match counts {
+                    [Some(yes), Some(partial), Some(no), Some(unanswered)] => Some(Tally {
+                        yes,
+                        partial,
+                        no,
+                        unanswered,
+                    }),
+                    _ => None,
+                },
             });
         }
         Ok(out)

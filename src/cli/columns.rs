@@ -133,6 +133,10 @@ pub const STATUS: &[Column] = &[
     Column::number("shared"),
     Column::number("customer"),
     Column::number("undetermined"),
+    Column::number("shared_provider_led").note("shared cells, one per service model, by leaning"),
+    Column::number("shared_balanced"),
+    Column::number("shared_customer_led"),
+    Column::number("shared_untallied").note("shared cells a matrix states, not projected"),
     Column::number("evidence_current"),
     Column::number("evidence_outdated"),
     Column::number("evidence_none"),
@@ -190,6 +194,55 @@ pub const MATRIX_TAIL: &[Column] = &[
     Column::text("provider_responsibility").csv_only(),
     Column::text("customer_responsibility").csv_only(),
     Column::text("citation").csv_only(),
+];
+
+/// The five tally columns of one service model (`iaas_answers_yes`, ...), empty for a cell
+/// that was not projected.
+macro_rules! tally_columns {
+    ($s:literal) => {
+        [
+            Column::number(concat!($s, "_answers_yes")).csv_only(),
+            Column::number(concat!($s, "_answers_partial")).csv_only(),
+            Column::number(concat!($s, "_answers_no")).csv_only(),
+            Column::number(concat!($s, "_answers_unanswered")).csv_only(),
+            Column::text(concat!($s, "_leaning")).csv_only(),
+        ]
+    };
+}
+
+/// `csfkit matrix` after [`MATRIX_TAIL`]: the tally columns of each service model in scope,
+/// indexed like `Service::ALL` (the table shows the tally inside the ownership cell).
+pub const MATRIX_TALLY: [[Column; 5]; 5] = [
+    tally_columns!("bare_metal"),
+    tally_columns!("iaas"),
+    tally_columns!("paas"),
+    tally_columns!("saas"),
+    tally_columns!("model"),
+];
+
+/// `csfkit control ID --provider P`: each service model's cell, each referenced control with
+/// its answer, and the row of the CRM or CCM it came from.
+/// The table shape (one per service model, under the cell's line) shows the reference columns.
+pub const CONTROL_SOURCES: &[Column] = &[
+    Column::text("control_id").csv_only(),
+    Column::text("provider").csv_only(),
+    Column::text("service").csv_only(),
+    Column::text("ownership").csv_only().note("in force"),
+    Column::text("matrix")
+        .csv_only()
+        .note("the matrix value, before any override"),
+    Column::number("answers_yes").csv_only(),
+    Column::number("answers_partial").csv_only(),
+    Column::number("answers_no").csv_only(),
+    Column::number("answers_unanswered").csv_only(),
+    Column::text("leaning").csv_only(),
+    Column::text("reference").note("the referenced control, normalised"),
+    Column::text("answer").note("yes|partial|no|unanswered, combined over its rows"),
+    Column::text("sheet"),
+    Column::number("row").note("as the spreadsheet shows it; empty when the source has none"),
+    Column::text("written_id"),
+    Column::text("written_answer"),
+    Column::text("text"),
 ];
 
 /// Help text: the examples (and notes) given, then the columns of the listing.

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use crate::catalogue::{ControlDetail, ControlFilter};
-use crate::cli::{Ctx, columns};
+use crate::cli::{Ctx, columns, control_cell};
 use crate::error::{Error, Result};
 use crate::ids;
 use crate::import::resolve::{Resolution, Resolver};
@@ -40,9 +40,18 @@ pub struct ListArgs {
 /// Arguments of `csfkit control`.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Examples:\n  csfkit control GV.OC-01\n  csfkit control gv.oc-1\n  \
+    after_help = columns::help(
+        "Examples:\n  csfkit control GV.OC-01\n  csfkit control gv.oc-1\n  \
 csfkit control PR.AC-1            a CSF 1.1 ID: shows its CSF 2.0 successors\n  \
-csfkit control PR.AA --format json\n  csfkit control ID.AM-1 --framework nist-csf-1.1"
+csfkit control PR.AA --format json\n  csfkit control ID.AM-1 --framework nist-csf-1.1\n  \
+csfkit control PR.AA-06 --provider govcloud     the cells, and the CRM rows behind them\n\n\
+With --provider P (a CSF 2.0 subcategory): the provider's cell per service model as `csfkit\n\
+matrix` shows it, and for a cell projected from a FedRAMP CRM or a CSA CCM workbook each\n\
+referenced control with its answer and the workbook row it came from (sheet, row, ID and answer\n\
+as written, the row's responsibility text). JSON adds `responsibility` to the record; CSV lists\n\
+one line per row (a cell without rows: one line):",
+        columns::CONTROL_SOURCES
+    )
 )]
 pub struct ShowArgs {
     /// The control ID (any case, padding optional; CSF 1.1 IDs are resolved to CSF 2.0).
@@ -56,6 +65,10 @@ pub struct ShowArgs {
     /// Write CSV cells exactly (no ' before a cell that starts with = + - @ TAB or CR).
     #[arg(long)]
     pub raw_csv: bool,
+    /// Also show this provider's cells of the subcategory, with the answers and workbook rows
+    /// behind a projected cell (see `csfkit providers`).
+    #[arg(long, value_name = "P")]
+    pub provider: Option<String>,
 }
 
 fn level_filter(
@@ -156,14 +169,39 @@ pub fn show(ctx: &Ctx, args: &ShowArgs) -> Result<u8> {
     let Some(detail) = detail else {
         return Err(Error::Data(format!("`{}` is not in {}", args.id, args.framework)));
     };
+    let cells = match &args.provider {
+        None => None,
+        Some(p) => {
+            let subcategory = matches!(resolution, Resolution::Active(_))
+                && args.framework == DEFAULT_FRAMEWORK
+                && detail.level == "subcategory";
+            if !subcategory {
+                return Err(Error::Usage(format!(
+                    "--provider shows a provider's cells of a {DEFAULT_FRAMEWORK} subcategory; `{}` is not one",
+                    args.id
+                )));
+            }
+            Some(control_cell::load(&cat, p, &detail.id)?)
+        }
+    };
     let mut out: Vec<u8> = Vec::new();
-    match args.format {
-        Format::Json => {
-            serde_json::to_writer_pretty(&mut out, &detail_json(&detail))?;
+    match (args.format, &cells) {
+        (Format::Json, _) => {
+            let mut v = detail_json(&detail);
+            if let (Some(c), Some(map)) = (&cells, v.as_object_mut()) {
+                map.insert("responsibility".into(), c.json());
+            }
+            serde_json::to_writer_pretty(&mut out, &v)?;
             out.push(b'\n');
         }
-        Format::Csv => detail_listing(&detail).write_as(Format::Csv, args.raw_csv, &mut out)?,
-        Format::Table => out.extend_from_slice(text(&detail).as_bytes()),
+        (Format::Csv, Some(c)) => c.listing().write_as(Format::Csv, args.raw_csv, &mut out)?,
+        (Format::Csv, None) => detail_listing(&detail).write_as(Format::Csv, args.raw_csv, &mut out)?,
+        (Format::Table, _) => {
+            out.extend_from_slice(text(&detail).as_bytes());
+            if let Some(c) = &cells {
+                out.extend_from_slice(c.text()?.as_bytes());
+            }
+        }
     }
     crate::output::stdout_bytes(&out)?;
     Ok(0)

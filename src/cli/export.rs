@@ -87,7 +87,7 @@ pub enum PaperArg {
     after_help = columns::help_then(
         "Examples:\n  csfkit status --provider datacrunch --services iaas\n  csfkit status --fail-on-gaps        exit 1 when a customer or shared control lacks current evidence\n  csfkit status --format json",
         columns::STATUS,
-        "The implementation status counts are of the customer and shared controls; a line per\nfunction, then the total."
+        "The implementation status counts are of the customer and shared controls; a line per\nfunction, then the total. The shared_ columns count shared cells (a control on one service\nmodel) by the leaning of a projected cell's referenced controls (see `csfkit matrix --help`)."
     )
 )]
 pub struct StatusArgs {

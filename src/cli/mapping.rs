@@ -13,7 +13,7 @@ use crate::export::files;
 use crate::import::matrix::{Layout, detect_layout, import_ccm, import_csfkit, import_fedramp};
 use crate::import::resolve::Resolver;
 use crate::model::framework::DEFAULT_FRAMEWORK;
-use crate::model::ownership::{Cell, Ownership, Service, join_services};
+use crate::model::ownership::{Cell, Leaning, Ownership, Service, join_services};
 use crate::output::{Listing, OutputArgs};
 use crate::util::sha256_hex;
 
@@ -40,20 +40,26 @@ csfkit mapping import crm.xlsx --provider govcloud --layout fedramp-crm --sheet 
 csfkit mapping import CCMv4.0.5.xlsx --provider examplecsp --layout csa-ccm\n  \
 csfkit mapping import acme.xlsx --provider acme --dry-run\n\n\
 Layouts:\n  csfkit       control_id, service_model, ownership, basis, citation, provider_responsibility,\n               \
-customer_responsibility (CSV or any spreadsheet); what `mapping export` writes.\n  \
+customer_responsibility (CSV or any spreadsheet); what `mapping export` writes.\n               \
+Optionally followed by a projected cell's tally: answers_yes, answers_partial,\n               \
+answers_no, answers_unanswered, leaning (blank for a cell that is not a projection).\n  \
 fedramp-crm  FedRAMP Rev 5 CIS/CRM workbook, `<Baseline> CRM Worksheet` sheets (Control ID | Can Be\n               \
 Inherited from CSP | Specific Inheritance and Customer Agency/CSP Responsibilities); needs --service.\n  \
 csa-ccm      CSA Cloud Controls Matrix v4 workbook, sheet CCM (Control ID and IaaS/PaaS/SaaS ownership).\n\
 FedRAMP and CCM answers are projected onto CSF 2.0 through the informative references of the NIST\n\
 export: inherited if every answered referenced control is Yes/CSP-owned, customer if every one is\n\
-No/CSC-owned, shared otherwise, undetermined (reported) if none is answered.\n\
+No/CSC-owned, shared otherwise, undetermined (reported) if none is answered. Each projected cell\n\
+keeps its tally (the referenced controls by answer) and leaning: see `csfkit matrix --help`.\n\
 Nothing is written unless the whole file is valid."
     )]
     Import(ImportArgs),
     /// Write a provider's matrix in the csfkit layout (CSV); `mapping import` reads it back.
     #[command(
         after_help = "Examples:\n  csfkit mapping export --provider datacrunch > datacrunch.csv\n  \
-csfkit mapping export --provider acme --out acme.csv"
+csfkit mapping export --provider acme --out acme.csv\n\n\
+The tally columns (answers_yes, answers_partial, answers_no, answers_unanswered, leaning) follow\n\
+the seven csfkit columns only when some cell was projected from a FedRAMP CRM or a CSA CCM; the\n\
+workbook rows behind a projected cell (`csfkit control ID --provider P`) are not exported."
     )]
     Export(ExportArgs),
 }
@@ -186,7 +192,7 @@ fn import(ctx: &Ctx, args: &ImportArgs) -> Result<u8> {
         })?,
     };
     let mut cat = ctx.open()?;
-    let (cells, sheet) = match layout {
+    let imported = match layout {
         Layout::Csfkit => import_csfkit(&cat, &tables, args.sheet.as_deref())?,
         Layout::FedrampCrm => {
             let service = args.service.ok_or_else(|| {
@@ -199,10 +205,11 @@ fn import(ctx: &Ctx, args: &ImportArgs) -> Result<u8> {
         }
         Layout::CsaCcm => import_ccm(&cat, &tables, args.sheet.as_deref())?,
     };
+    let (cells, sheet) = (&imported.cells, &imported.sheet);
     let mut services: Vec<Service> = cells.iter().map(|c| c.service).collect();
     services.sort();
     services.dedup();
-    report(ctx, &cat, &cells, &services)?;
+    report(ctx, &cat, cells, &services)?;
     let file_name = args
         .file
         .file_name()
@@ -212,7 +219,7 @@ fn import(ctx: &Ctx, args: &ImportArgs) -> Result<u8> {
         id: args.provider.clone(),
         name: args.name.clone().unwrap_or_else(|| args.provider.clone()),
         services: services.clone(),
-        source: match &sheet {
+        source: match sheet {
             Some(s) => format!("{file_name} (sheet {s})"),
             None => file_name,
         },
@@ -225,7 +232,7 @@ fn import(ctx: &Ctx, args: &ImportArgs) -> Result<u8> {
         return Ok(0);
     }
     let existed = cat.providers()?.iter().any(|p| p.id == meta.id);
-    cat.replace_provider(&meta, &cells)?;
+    cat.replace_provider(&meta, cells, &imported.sources)?;
     ctx.msg.note(format!(
         "{} provider `{}`: {} cells for {}",
         if existed { "replaced" } else { "imported" },
@@ -242,8 +249,25 @@ fn report(ctx: &Ctx, cat: &Catalogue, cells: &[Cell], services: &[Service]) -> R
     for s in services {
         let mine: Vec<&Cell> = cells.iter().filter(|c| c.service == *s).collect();
         let count = |o: Ownership| mine.iter().filter(|c| c.ownership == o).count();
+        // A projected matrix: the shared cells by the leaning of their referenced controls.
+        let leaning = |l: Leaning| {
+            mine.iter()
+                .filter(|c| c.ownership == Ownership::Shared)
+                .filter(|c| c.tally.and_then(|t| t.leaning()) == Some(l))
+                .count()
+        };
+        let shared = if mine.iter().any(|c| c.tally.is_some()) {
+            format!(
+                " ({} provider-led, {} balanced, {} customer-led)",
+                leaning(Leaning::ProviderLed),
+                leaning(Leaning::Balanced),
+                leaning(Leaning::CustomerLed)
+            )
+        } else {
+            String::new()
+        };
         ctx.msg.note(format!(
-            "{s}: {} controls: {} inherited, {} shared, {} customer, {} undetermined",
+            "{s}: {} controls: {} inherited, {} shared{shared}, {} customer, {} undetermined",
             mine.len(),
             count(Ownership::Inherited),
             count(Ownership::Shared),

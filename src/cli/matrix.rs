@@ -14,11 +14,22 @@ use crate::view::matrix;
     after_help = "Examples:\n  csfkit matrix --provider datacrunch --services iaas\n  \
 csfkit matrix --provider datacrunch --services iaas,model --format csv > matrix.csv\n  \
 csfkit matrix --owner customer --function PR        (uses the recorded scope)\n\n\
-CSV/JSON columns: control_id, title, function, category, one column per service model in scope\n\
-(bare-metal, iaas, paas, saas, model: the ownership in force), effective, status (implementation\n\
-status; `provider-attested` for an unassessed inherited control), status_note, overridden (the service\n\
-models whose cell is overridden), basis, provider_responsibility, customer_responsibility,\n\
-citation. When service models differ, texts read `[iaas] ... | [model] ...`.\n\
+CSV/JSON columns: control_id, title, function, category, one column per service model in\n\
+scope (bare-metal, iaas, paas, saas, model: the ownership in force), effective, status\n\
+(implementation status; `provider-attested` for an unassessed inherited control), status_note,\n\
+overridden (the service models whose cell is overridden), basis, provider_responsibility,\n\
+customer_responsibility, citation, then five tally columns per service model in scope, e.g.\n\
+iaas_answers_yes, iaas_answers_partial, iaas_answers_no, iaas_answers_unanswered, iaas_leaning\n\
+(likewise bare_metal_, paas_, saas_, model_). When service models differ, texts read\n\
+`[iaas] ... | [model] ...`.\n\n\
+A cell projected from a FedRAMP CRM or a CSA CCM workbook has a tally: its subcategory's\n\
+referenced controls by the provider's answer (yes = Yes/CSP-owned, partial = Partial/Shared,\n\
+no = No/CSC-owned or third-party, unanswered = no row or a blank answer) and its leaning:\n\
+provider-led when yes > partial + no, customer-led when no > yes + partial, else balanced;\n\
+empty when nothing is answered and for cells a matrix states itself. The table shows it in the\n\
+cell, numbers yes/partial/no: `shared (customer-led, 0/3/5)`, `shared (balanced, 2/1/1,\n\
+3 unanswered)`, `undetermined (4 unanswered)`. `csfkit control ID --provider P` lists the\n\
+answers and workbook rows behind a cell.\n\
 In the table an overridden cell is marked with `*`."
 )]
 pub struct Args {
@@ -38,6 +49,10 @@ fn service_column(s: Service) -> &'static str {
     s.as_str()
 }
 
+fn service_index(s: Service) -> usize {
+    Service::ALL.iter().position(|x| *x == s).unwrap_or(0)
+}
+
 /// Runs `csfkit matrix`.
 pub fn run(ctx: &Ctx, args: &Args) -> Result<u8> {
     let cat = ctx.open()?;
@@ -55,6 +70,12 @@ pub fn run(ctx: &Ctx, args: &Args) -> Result<u8> {
         .copied()
         .chain(scope.services.iter().map(|s| Column::text(service_column(*s))))
         .chain(columns::MATRIX_TAIL.iter().copied())
+        .chain(
+            scope
+                .services
+                .iter()
+                .flat_map(|s| columns::MATRIX_TALLY[service_index(*s)]),
+        )
         .collect();
     let mut l = Listing::of(&columns);
     let mark = args.out.format == Format::Table;
@@ -76,8 +97,12 @@ pub fn run(ctx: &Ctx, args: &Args) -> Result<u8> {
             r.category.clone(),
         ];
         for c in &r.cells {
-            let star = if mark && c.r#override.is_some() { "*" } else { "" };
-            row.push(format!("{}{star}", c.ownership));
+            // The table shows the tally in the cell; CSV and JSON in their own columns.
+            row.push(if mark {
+                c.shown(true)
+            } else {
+                c.ownership.to_string()
+            });
         }
         row.push(r.effective.to_string());
         row.push(r.status());
@@ -94,6 +119,9 @@ pub fn run(ctx: &Ctx, args: &Args) -> Result<u8> {
         row.push(r.joined(|c| &c.provider_responsibility));
         row.push(r.joined(|c| &c.customer_responsibility));
         row.push(r.joined(|c| &c.citation));
+        for c in &r.cells {
+            row.extend(crate::export::files::tally_fields(c.tally));
+        }
         l.push(row);
     }
     l.print(&args.out)?;

@@ -8,6 +8,7 @@ mod check;
 mod columns;
 mod completions;
 mod control;
+mod control_cell;
 mod evidence;
 mod export;
 mod frameworks;

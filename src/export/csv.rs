@@ -61,7 +61,31 @@ pub fn csv_bytes(header: &[&str], rows: &[Vec<String>], raw: bool, bom: bool) ->
     out.finish()
 }
 
-/// Columns of `control-matrix.csv` (stable; documented in README).
+/// The five tally columns of one service model in `control-matrix.csv`.
+macro_rules! tally_columns {
+    ($s:literal) => {
+        [
+            concat!($s, "_answers_yes"),
+            concat!($s, "_answers_partial"),
+            concat!($s, "_answers_no"),
+            concat!($s, "_answers_unanswered"),
+            concat!($s, "_leaning"),
+        ]
+    };
+}
+
+/// The tally columns of `control-matrix.csv`, after [`MATRIX_COLUMNS`]: five per service
+/// model, in `Service::ALL` order, empty when the model is not in scope or the cell was not
+/// projected.
+pub const MATRIX_TALLY_COLUMNS: [[&str; 5]; 5] = [
+    tally_columns!("bare_metal"),
+    tally_columns!("iaas"),
+    tally_columns!("paas"),
+    tally_columns!("saas"),
+    tally_columns!("model"),
+];
+
+/// Columns of `control-matrix.csv` before the tally columns (stable; documented in README).
 pub const MATRIX_COLUMNS: [&str; 23] = [
     "control_id",
     "title",
@@ -124,12 +148,21 @@ pub const GAP_COLUMNS: [&str; 7] = [
     "reasons",
 ];
 
-/// `control-matrix.csv`: one row per control of the matrix.
-pub fn matrix_csv(cov: &Coverage, raw: bool, bom: bool) -> Result<Vec<u8>> {
-    csv_bytes(&MATRIX_COLUMNS, &matrix_rows(cov), raw, bom)
+/// The header of `control-matrix.csv`: [`MATRIX_COLUMNS`], then [`MATRIX_TALLY_COLUMNS`].
+pub fn matrix_header() -> Vec<&'static str> {
+    MATRIX_COLUMNS
+        .iter()
+        .chain(MATRIX_TALLY_COLUMNS.iter().flatten())
+        .copied()
+        .collect()
 }
 
-/// The rows of `control-matrix.csv` (and the workbook's Matrix sheet), in [`MATRIX_COLUMNS`]
+/// `control-matrix.csv`: one row per control of the matrix.
+pub fn matrix_csv(cov: &Coverage, raw: bool, bom: bool) -> Result<Vec<u8>> {
+    csv_bytes(&matrix_header(), &matrix_rows(cov), raw, bom)
+}
+
+/// The rows of `control-matrix.csv` (and the workbook's Matrix sheet), in [`matrix_header`]
 /// order.
 pub fn matrix_rows(cov: &Coverage) -> Vec<Vec<String>> {
     cov.matrix
@@ -178,6 +211,11 @@ pub fn matrix_rows(cov: &Coverage) -> Vec<Vec<String>> {
                 r.joined(|x| &x.customer_responsibility),
                 r.joined(|x| &x.citation),
             ]);
+            let mut tallies: [[String; 5]; 5] = Default::default();
+            for cell in &r.cells {
+                tallies[service_index(cell.service)] = crate::export::files::tally_fields(cell.tally);
+            }
+            row.extend(tallies.into_iter().flatten());
             row
         })
         .collect()

@@ -8,8 +8,8 @@ use std::path::Path;
 use rust_xlsxwriter::{DataValidation, Format, Formula, Workbook};
 
 use crate::error::{Error, Result};
-use crate::import::matrix::CSFKIT_HEADER;
-use crate::model::ownership::Cell;
+use crate::import::matrix::{CSFKIT_HEADER, CSFKIT_TALLY_HEADER};
+use crate::model::ownership::{Cell, Tally};
 
 /// The template's header row (`templates/evidence-template.csv`).
 pub const EVIDENCE_CSV: &str = include_str!("../../templates/evidence-template.csv");
@@ -80,12 +80,19 @@ fn xlsx(controls: &[(String, String)]) -> std::result::Result<Vec<u8>, rust_xlsx
 
 /// Writes cells in the csfkit layout (UTF-8, LF, RFC 4180), as shipped in `mappings/`.
 /// Text cells a spreadsheet would run as a formula are neutralised reversibly unless `raw`
-/// ([`crate::util::neutralise_reversible`]; `mapping import` undoes it).
+/// ([`crate::util::neutralise_reversible`]; `mapping import` undoes it). The tally columns
+/// ([`CSFKIT_TALLY_HEADER`]) follow only when some cell has a tally (a projected matrix), blank
+/// for the cells without one; a matrix without tallies keeps the seven columns it always had.
 pub fn write_matrix(cells: &[Cell], raw: bool, out: &mut dyn std::io::Write) -> Result<(), csv::Error> {
     let mut w = csv::WriterBuilder::new()
         .terminator(csv::Terminator::Any(b'\n'))
         .from_writer(out);
-    w.write_record(CSFKIT_HEADER)?;
+    let tallied = cells.iter().any(|c| c.tally.is_some());
+    let mut header: Vec<&str> = CSFKIT_HEADER.to_vec();
+    if tallied {
+        header.extend(CSFKIT_TALLY_HEADER);
+    }
+    w.write_record(&header)?;
     for c in cells {
         let text = |t: &str| {
             if raw {
@@ -94,18 +101,37 @@ pub fn write_matrix(cells: &[Cell], raw: bool, out: &mut dyn std::io::Write) -> 
                 crate::util::neutralise_reversible(t).into_owned()
             }
         };
-        w.write_record([
-            c.control_id.as_str(),
-            c.service.as_str(),
-            c.ownership.as_str(),
-            c.basis.as_str(),
-            &text(&c.citation),
-            &text(&c.provider_responsibility),
-            &text(&c.customer_responsibility),
-        ])?;
+        let mut record: Vec<String> = vec![
+            c.control_id.clone(),
+            c.service.as_str().to_string(),
+            c.ownership.as_str().to_string(),
+            c.basis.clone(),
+            text(&c.citation),
+            text(&c.provider_responsibility),
+            text(&c.customer_responsibility),
+        ];
+        if tallied {
+            record.extend(tally_fields(c.tally));
+        }
+        w.write_record(&record)?;
     }
     w.flush()?;
     Ok(())
+}
+
+/// The five tally fields of a cell ([`CSFKIT_TALLY_HEADER`]): the counts and the leaning, or
+/// all blank for a cell without a tally (the leaning blank too when nothing is answered).
+pub fn tally_fields(tally: Option<Tally>) -> [String; 5] {
+    match tally {
+        None => Default::default(),
+        Some(t) => [
+            t.yes.to_string(),
+            t.partial.to_string(),
+            t.no.to_string(),
+            t.unanswered.to_string(),
+            t.leaning().map(|l| l.as_str().to_string()).unwrap_or_default(),
+        ],
+    }
 }
 
 /// Why `path` must not be replaced by a file csfkit writes, or None: nothing is there, or what
@@ -147,13 +173,15 @@ pub fn is_blank_template(tables: &[crate::import::reader::RawTable]) -> bool {
     })
 }
 
-/// True when `tables` are a matrix in the csfkit layout (an earlier `mapping export`).
+/// True when `tables` are a matrix in the csfkit layout (an earlier `mapping export`, with or
+/// without the tally columns).
 pub fn is_matrix_file(tables: &[crate::import::reader::RawTable]) -> bool {
+    let plain = CSFKIT_HEADER.iter().copied();
+    let tallied = CSFKIT_HEADER.iter().chain(&CSFKIT_TALLY_HEADER).copied();
     tables.len() == 1
-        && tables[0]
-            .rows
-            .first()
-            .is_some_and(|(_, r)| r.iter().map(String::as_str).eq(CSFKIT_HEADER.iter().copied()))
+        && tables[0].rows.first().is_some_and(|(_, r)| {
+            r.iter().map(String::as_str).eq(plain) || r.iter().map(String::as_str).eq(tallied)
+        })
 }
 
 /// Writes through a temporary file and a rename, so a failure leaves no half-written file.

@@ -343,7 +343,7 @@ fn start_workbook(
     poam: &[PoamRow],
     staging: &Staging,
 ) -> Result<AuditWorkbook> {
-    use crate::export::workbook::{EVIDENCE_COLS, GAP_COLS, MATRIX_COLS, POAM_COLS, SUMMARY_COLS, Tables};
+    use crate::export::workbook::{EVIDENCE_COLS, GAP_COLS, POAM_COLS, SUMMARY_COLS, Tables, matrix_cols};
     let m = &cov.matrix;
     let facts = vec![
         ("Title".to_string(), cover.title.clone()),
@@ -376,7 +376,7 @@ fn start_workbook(
     let tables = Tables {
         summary: (&SUMMARY_COLS, crate::view::summary::rows(cov, poam)),
         facts,
-        matrix: (&MATRIX_COLS, crate::export::csv::matrix_rows(cov)),
+        matrix: (matrix_cols(), crate::export::csv::matrix_rows(cov)),
         gaps: (&GAP_COLS, crate::export::csv::gap_rows(cov)),
         evidence: &EVIDENCE_COLS,
         poam: (&POAM_COLS, poam.iter().map(PoamRow::cells).collect()),

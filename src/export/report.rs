@@ -157,6 +157,9 @@ fn front(cov: &Coverage, cover: &Cover, poam: &[PoamRow]) -> Vec<Block> {
         rows,
         font_size: 9.0,
     }));
+    if tallied(m) {
+        blocks.extend(leaning_summary(&by_fn, &total));
+    }
     blocks.push(Block::Heading(
         "Evidence coverage of customer and shared controls".into(),
     ));
@@ -220,12 +223,28 @@ fn front(cov: &Coverage, cover: &Cover, poam: &[PoamRow]) -> Vec<Block> {
          overridden for this catalogue, with its reason in control-matrix.csv."
             .into(),
     ));
-    let mut columns = vec![col("ID", 1.3), col("Subcategory", 5.0)];
+    // A projected matrix: the tally goes under the ownership, in a wider column.
+    let tallied = tallied(m);
+    if tallied {
+        blocks.push(Block::Paragraph(
+            "Projected cells (FedRAMP CRM, CSA CCM) show the leaning and the yes/partial/no answers of \
+             the referenced controls, +n unanswered: p-led provider-led, bal balanced, c-led customer-led."
+                .into(),
+        ));
+    }
+    // With a tally, the ownership columns are wide enough for `undetermined` on one line up
+    // to three service models (a CCM); the subcategory text gives way.
+    let (title_w, service_w) = if tallied {
+        ((6.0 - 1.5 * m.services.len() as f32).max(2.0), 1.5)
+    } else {
+        (5.0, 1.3)
+    };
+    let mut columns = vec![col("ID", 1.3), col("Subcategory", title_w)];
     for s in &m.services {
-        columns.push(col(service_label(*s), 1.3));
+        columns.push(col(service_label(*s), service_w));
     }
     columns.extend([
-        col("Effective", 1.3),
+        col("Effective", service_w),
         col("Status", 1.6),
         num("Evidence", 1.4),
         col("Freshness", 1.4),
@@ -238,7 +257,10 @@ fn front(cov: &Coverage, cover: &Cover, poam: &[PoamRow]) -> Vec<Block> {
             let mut row = vec![r.control_id.clone(), r.title.clone()];
             for cell in &r.cells {
                 let star = if cell.r#override.is_some() { "*" } else { "" };
-                row.push(format!("{}{star}", short(cell.ownership)));
+                row.push(match &cell.tally {
+                    Some(t) => format!("{}{star}\n({})", short(cell.ownership), t.describe_short()),
+                    None => format!("{}{star}", short(cell.ownership)),
+                });
             }
             row.push(short(r.effective).into());
             // A blank status would read as "nothing to report"; say it was never assessed.
@@ -323,6 +345,51 @@ fn front(cov: &Coverage, cover: &Cover, poam: &[PoamRow]) -> Vec<Block> {
 
     blocks.push(Block::PageBreak);
     blocks
+}
+
+/// True when some cell of the matrix has a tally (it was projected from a CRM or a CCM).
+fn tallied(m: &crate::view::matrix::Matrix) -> bool {
+    m.rows.iter().any(|r| r.cells.iter().any(|c| c.tally.is_some()))
+}
+
+/// The summary's count of shared cells by leaning, per function and in total.
+fn leaning_summary(by_fn: &[FunctionSummary], total: &FunctionSummary) -> Vec<Block> {
+    let rows = by_fn
+        .iter()
+        .chain([total])
+        .map(|f| {
+            let l = &f.shared_cells;
+            vec![
+                f.function.clone(),
+                l.provider_led.to_string(),
+                l.balanced.to_string(),
+                l.customer_led.to_string(),
+                l.untallied.to_string(),
+                (l.tallied() + l.untallied).to_string(),
+            ]
+        })
+        .collect();
+    vec![
+        Block::Paragraph(
+            "Shared cells by leaning: a cell is one control on one service model; a projected cell \
+             leans to the provider when its referenced controls answered Yes outnumber those \
+             answered Partial and No together, to the customer when those answered No outnumber \
+             the others, and is balanced otherwise (the control matrix shows each cell's counts)."
+                .into(),
+        ),
+        Block::Table(Table {
+            columns: vec![
+                col("Function", 2.0),
+                num("Provider-led", 1.2),
+                num("Balanced", 1.0),
+                num("Customer-led", 1.2),
+                num("Not projected", 1.2),
+                num("Shared cells", 1.1),
+            ],
+            rows,
+            font_size: 9.0,
+        }),
+    ]
 }
 
 /// The customer responsibility section: for every control the customer carries alone or

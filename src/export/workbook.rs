@@ -243,7 +243,7 @@ pub struct Tables<'a> {
     /// Summary, below the table: the cover facts (label, value).
     pub facts: Vec<(String, String)>,
     /// Matrix: the rows of control-matrix.csv.
-    pub matrix: (&'a [Col], Vec<Vec<String>>),
+    pub matrix: (Vec<Col>, Vec<Vec<String>>),
     /// Gaps: the rows of gaps.csv.
     pub gaps: (&'a [Col], Vec<Vec<String>>),
     /// Evidence: the columns of evidence-index.csv (rows come one at a time).
@@ -438,9 +438,9 @@ impl AuditWorkbook {
         }
 
         for (index, name, (cols, rows)) in [
-            (1, "Matrix", &t.matrix),
-            (2, "Gaps", &t.gaps),
-            (4, "POA&M", &t.poam),
+            (1, "Matrix", (t.matrix.0.as_slice(), &t.matrix.1)),
+            (2, "Gaps", (t.gaps.0, &t.gaps.1)),
+            (4, "POA&M", (t.poam.0, &t.poam.1)),
         ] {
             let ws = wb.worksheet_from_index(index)?;
             frame(ws, &f, name, cols, u32::try_from(rows.len()).unwrap_or(u32::MAX))?;
@@ -518,13 +518,17 @@ impl AuditWorkbook {
 }
 
 /// The Summary sheet's table: the `csfkit status` columns.
-pub const SUMMARY_COLS: [Col; 18] = [
+pub const SUMMARY_COLS: [Col; 22] = [
     ("function", Kind::Text(30.0)),
     ("controls", Kind::Number),
     ("inherited", Kind::Number),
     ("shared", Kind::Number),
     ("customer", Kind::Number),
     ("undetermined", Kind::Number),
+    ("shared_provider_led", Kind::Number),
+    ("shared_balanced", Kind::Number),
+    ("shared_customer_led", Kind::Number),
+    ("shared_untallied", Kind::Number),
     ("evidence_current", Kind::Number),
     ("evidence_outdated", Kind::Number),
     ("evidence_none", Kind::Number),
@@ -539,7 +543,8 @@ pub const SUMMARY_COLS: [Col; 18] = [
     ("gaps_unplanned", Kind::Number),
 ];
 
-/// The Matrix sheet: the columns of control-matrix.csv.
+/// The Matrix sheet: the columns of control-matrix.csv ([`matrix_cols`] adds the tally
+/// columns).
 pub const MATRIX_COLS: [Col; 23] = [
     ("control_id", Kind::Text(12.0)),
     ("title", Kind::Text(50.0)),
@@ -565,6 +570,23 @@ pub const MATRIX_COLS: [Col; 23] = [
     ("customer_responsibility", Kind::Text(45.0)),
     ("citation", Kind::Text(40.0)),
 ];
+
+/// The Matrix sheet's columns: [`MATRIX_COLS`], then the tally columns of control-matrix.csv
+/// (counts as numbers, the leaning as text).
+pub fn matrix_cols() -> Vec<Col> {
+    let mut cols = MATRIX_COLS.to_vec();
+    for per_service in crate::export::csv::MATRIX_TALLY_COLUMNS {
+        for name in per_service {
+            let kind = if name.ends_with("_leaning") {
+                Kind::Text(16.0)
+            } else {
+                Kind::Number
+            };
+            cols.push((name, kind));
+        }
+    }
+    cols
+}
 
 /// The Gaps sheet: the columns of gaps.csv.
 pub const GAP_COLS: [Col; 7] = [
@@ -628,7 +650,7 @@ mod tests {
 
     #[test]
     fn sheets_have_the_columns_of_their_csv_files() {
-        assert_eq!(names(&MATRIX_COLS), crate::export::csv::MATRIX_COLUMNS);
+        assert_eq!(names(&matrix_cols()), crate::export::csv::matrix_header());
         assert_eq!(names(&GAP_COLS), crate::export::csv::GAP_COLUMNS);
         assert_eq!(names(&EVIDENCE_COLS), crate::export::csv::EVIDENCE_COLUMNS);
         assert_eq!(names(&POAM_COLS), crate::view::poam::POAM_COLUMNS);

@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use crate::model::ownership::{Cell, Ownership, Service};
+use crate::model::ownership::{Cell, CellSource, Leaning, Ownership, Service, Tally};
 
 use crate::catalogue::Catalogue;
 use crate::error::{Error, Location, Problem, Result, ValueError};
@@ -28,8 +28,114 @@ pub const CSFKIT_HEADER: [&str; 7] = [
 /// Allowed `basis` values.
 pub const BASES: [&str; 2] = ["stated", "derived"];
 
+/// The csfkit layout's optional tally columns of a projected cell, in order, after
+/// [`CSFKIT_HEADER`]: how the referenced controls were answered and the leaning that follows.
+/// `mapping export` writes them only when some cell has a tally, so a matrix without any
+/// (every shipped one) keeps the seven columns, and a file without them still imports.
+pub const CSFKIT_TALLY_HEADER: [&str; 5] = [
+    "answers_yes",
+    "answers_partial",
+    "answers_no",
+    "answers_unanswered",
+    "leaning",
+];
+
+/// Where the tally columns are in the header row `h`: all five, none, or a problem naming
+/// the missing ones.
+fn tally_columns(table: &RawTable, h: usize) -> std::result::Result<Option<[usize; 5]>, Vec<Problem>> {
+    let header = &table.rows[h].1;
+    let found: Vec<Option<usize>> = CSFKIT_TALLY_HEADER
+        .iter()
+        .map(|n| header.iter().position(|c| header_key(c) == header_key(n)))
+        .collect();
+    if found.iter().all(Option::is_none) {
+        return Ok(None);
+    }
+    let missing: Vec<&str> = CSFKIT_TALLY_HEADER
+        .iter()
+        .zip(&found)
+        .filter(|(_, f)| f.is_none())
+        .map(|(n, _)| *n)
+        .collect();
+    if !missing.is_empty() {
+        return Err(vec![Problem {
+            location: Location {
+                file: table.file.clone(),
+                sheet: table.sheet.clone(),
+                row: Some(table.rows[h].0),
+                column: None,
+            },
+            value: None,
+            message: format!(
+                "the tally columns go together ({}); missing: {}",
+                CSFKIT_TALLY_HEADER.join(", "),
+                missing.join(", ")
+            ),
+        }]);
+    }
+    let mut cols = [0; 5];
+    for (c, f) in cols.iter_mut().zip(found) {
+        *c = f.unwrap_or_default();
+    }
+    Ok(Some(cols))
+}
+
+/// Reads a row's tally: None when all five cells are blank, else the four counts (each a whole
+/// number) and a leaning that is blank or the one the counts give. Problems are `(column
+/// index in CSFKIT_TALLY_HEADER, value, message)`.
+fn parse_tally(values: [&str; 5]) -> std::result::Result<Option<Tally>, Vec<(usize, String, String)>> {
+    if values.iter().all(|v| v.is_empty()) {
+        return Ok(None);
+    }
+    let mut problems = Vec::new();
+    let mut counts = [0u32; 4];
+    for (i, count) in counts.iter_mut().enumerate() {
+        match values[i].parse::<u32>() {
+            Ok(n) => *count = n,
+            Err(_) => problems.push((
+                i,
+                values[i].to_string(),
+                "expected a count (0 or more): a projected cell fills all four answers_ columns, \
+                 a cell that is not a projection leaves all five tally columns blank"
+                    .to_string(),
+            )),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let tally = Tally {
+        yes: counts[0],
+        partial: counts[1],
+        no: counts[2],
+        unanswered: counts[3],
+    };
+    let leaning = values[4].to_ascii_lowercase();
+    let leaning = leaning.as_str();
+    let computed = tally.leaning().map_or("", Leaning::as_str);
+    if !leaning.is_empty() && leaning != computed {
+        let message = if ["provider-led", "balanced", "customer-led"].contains(&leaning) {
+            match tally.leaning() {
+                Some(l) => format!("the counts {} give {l} (or leave it blank)", tally.counts()),
+                None => format!(
+                    "the counts {} give no leaning (nothing is answered); leave it blank",
+                    tally.counts()
+                ),
+            }
+        } else {
+            "expected provider-led, balanced, customer-led or blank".to_string()
+        };
+        return Err(vec![(4, leaning.to_string(), message)]);
+    }
+    Ok(Some(tally))
+}
+
 /// Parses a matrix in the csfkit layout. `resolve` maps an input ID to the catalogue spelling
 /// or explains why not. All problems are collected.
+///
+/// The optional tally columns ([`CSFKIT_TALLY_HEADER`]) are read when present: a cell with a
+/// tally must have the ownership its counts give (the projection rule), and only such a cell
+/// may be `undetermined`.
 pub fn parse_csfkit(
     table: &RawTable,
     resolve: &dyn Fn(&str) -> std::result::Result<String, ValueError>,
@@ -49,17 +155,26 @@ pub fn parse_csfkit(
             ),
         }]);
     };
+    let tally_cols = tally_columns(table, h)?;
     let mut problems = Vec::new();
     let mut cells = Vec::new();
     let mut seen: HashMap<(String, Service), usize> = HashMap::new();
     for (row_no, row) in &table.rows[h + 1..] {
         let get = |i: usize| row.get(cols[i]).map(|s| s.trim()).unwrap_or("");
-        if (0..CSFKIT_HEADER.len()).all(|i| get(i).is_empty()) {
+        let tally_get = |i: usize| {
+            tally_cols
+                .and_then(|t| row.get(t[i]))
+                .map(|s| s.trim())
+                .unwrap_or("")
+        };
+        if (0..CSFKIT_HEADER.len()).all(|i| get(i).is_empty())
+            && (0..CSFKIT_TALLY_HEADER.len()).all(|i| tally_get(i).is_empty())
+        {
             continue;
         }
-        let mut bad = |col: usize, value: &str, message: String| {
+        let mut bad_at = |column: &str, value: &str, message: String| {
             problems.push(Problem {
-                location: table.loc(*row_no, Some(CSFKIT_HEADER[col])),
+                location: table.loc(*row_no, Some(column)),
                 value: Some(value.to_string()),
                 message,
             });
@@ -67,38 +182,80 @@ pub fn parse_csfkit(
         let control = match resolve(get(0)) {
             Ok(c) => Some(c),
             Err(m) => {
-                bad(0, get(0), m.message);
+                bad_at(CSFKIT_HEADER[0], get(0), m.message);
                 None
             }
         };
         let service = get(1)
             .parse::<Service>()
-            .map_err(|m| bad(1, get(1), m.message))
+            .map_err(|m| bad_at(CSFKIT_HEADER[1], get(1), m.message))
             .ok();
-        let ownership = match get(2).parse::<Ownership>() {
-            Ok(Ownership::Undetermined) | Err(_) => {
-                bad(2, get(2), "expected inherited, shared or customer".into());
+        let tally = match parse_tally([0, 1, 2, 3, 4].map(tally_get)) {
+            Ok(t) => Ok(t),
+            Err(found) => {
+                for (i, value, message) in found {
+                    bad_at(CSFKIT_TALLY_HEADER[i], &value, message);
+                }
+                Err(())
+            }
+        };
+        let ownership = match (get(2).parse::<Ownership>(), &tally) {
+            (Err(_), _) => {
+                bad_at(
+                    CSFKIT_HEADER[2],
+                    get(2),
+                    "expected inherited, shared or customer".into(),
+                );
                 None
             }
-            Ok(o) => Some(o),
+            (Ok(o), Ok(Some(t))) if o != t.ownership() => {
+                bad_at(
+                    CSFKIT_HEADER[2],
+                    get(2),
+                    format!(
+                        "the counts {} give {} (a cell is inherited if every answered referenced \
+                         control is Yes, customer if every one is No, undetermined if none is \
+                         answered, shared otherwise); a cell that is no longer a projection \
+                         leaves the tally columns blank",
+                        t.counts(),
+                        t.ownership()
+                    ),
+                );
+                None
+            }
+            (Ok(Ownership::Undetermined), Ok(None)) => {
+                bad_at(
+                    CSFKIT_HEADER[2],
+                    get(2),
+                    "expected inherited, shared or customer (undetermined only for a projected \
+                     cell whose counts answer nothing)"
+                        .into(),
+                );
+                None
+            }
+            (Ok(o), _) => Some(o),
         };
         let basis = get(3).to_ascii_lowercase();
         if !BASES.contains(&basis.as_str()) {
-            bad(
-                3,
+            bad_at(
+                CSFKIT_HEADER[3],
                 get(3),
                 "expected `stated` (cite the provider's words) or `derived`".into(),
             );
         } else if basis == "stated" && get(4).is_empty() {
-            bad(
-                4,
+            bad_at(
+                CSFKIT_HEADER[4],
                 "",
                 "a `stated` basis needs a citation: the provider's words".into(),
             );
         }
-        if let (Some(c), Some(s), Some(o)) = (control, service, ownership) {
+        if let (Some(c), Some(s), Some(o), Ok(tally)) = (control, service, ownership, tally) {
             if let Some(first) = seen.insert((c.clone(), s), *row_no) {
-                bad(0, get(0), format!("{c} / {s} is already given on row {first}"));
+                bad_at(
+                    CSFKIT_HEADER[0],
+                    get(0),
+                    format!("{c} / {s} is already given on row {first}"),
+                );
                 continue;
             }
             // Keep the cell text exactly as written (only the key fields are normalised),
@@ -117,6 +274,7 @@ pub fn parse_csfkit(
                 citation: raw(4),
                 provider_responsibility: raw(5),
                 customer_responsibility: raw(6),
+                tally,
             });
         }
     }
@@ -127,36 +285,7 @@ pub fn parse_csfkit(
     }
 }
 
-/// A provider's answer for one SP 800-53 or CCM control.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Answer {
-    /// Fully inherited / CSP-owned.
-    Yes,
-    /// Partly / shared.
-    Partial,
-    /// Not inherited / customer-owned.
-    No,
-}
-
-impl Answer {
-    /// Combines answered parts: all Yes -> Yes, all No -> No, else Partial.
-    pub fn combine(parts: &[Answer]) -> Option<Answer> {
-        let first = *parts.first()?;
-        if parts.iter().all(|p| *p == first) {
-            Some(first)
-        } else {
-            Some(Answer::Partial)
-        }
-    }
-
-    fn label(self) -> &'static str {
-        match self {
-            Answer::Yes => "Yes",
-            Answer::Partial => "Partial",
-            Answer::No => "No",
-        }
-    }
-}
+pub use crate::model::ownership::Answer;
 
 /// Normalises an SP 800-53 control identifier to its control or enhancement, dropping
 /// statement parts: `AC-2(a)` -> `AC-2`, `AC-02(01)(a)` -> `AC-2(1)`, `ac-2 (1)` -> `AC-2(1)`.
@@ -197,6 +326,21 @@ pub fn ccm_key(s: &str) -> Option<String> {
     Some(format!("{}-{n:02}", domain.trim()))
 }
 
+/// One row of a source as read: where it is and what it says.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SourceRow {
+    /// Sheet name (empty for CSV).
+    pub sheet: String,
+    /// Row number as the spreadsheet shows it.
+    pub row: usize,
+    /// The control ID as written.
+    pub written_id: String,
+    /// The answer as written (empty when blank).
+    pub written_answer: String,
+    /// The responsibility text of the row (empty when the source has none).
+    pub text: String,
+}
+
 /// The answers of one source, by control key, with the text that came with them.
 #[derive(Debug, Clone, Default)]
 pub struct Answers {
@@ -206,27 +350,49 @@ pub struct Answers {
     pub texts: BTreeMap<String, Vec<String>>,
     /// Every control key seen, answered or not.
     pub seen: BTreeSet<String>,
+    /// The rows of each control key, in file order (answered or blank).
+    pub rows: BTreeMap<String, Vec<SourceRow>>,
+}
+
+/// A projection onto CSF 2.0: one cell per subcategory, and the rows of the source behind
+/// each cell.
+#[derive(Debug, Clone, Default)]
+pub struct Projection {
+    /// The cells, in catalogue order.
+    pub cells: Vec<Cell>,
+    /// Per cell, each referenced control with its answer and the rows it came from.
+    pub sources: Vec<CellSource>,
 }
 
 /// Projects answers onto subcategories. `refs` maps each CSF 2.0 subcategory (in catalogue
 /// order) to the control keys it references. A subcategory is `inherited` if every answered
 /// referenced control is Yes, `customer` if every one is No, `shared` otherwise, and
-/// `undetermined` if none is answered.
+/// `undetermined` if none is answered ([`Tally::ownership`]). Each cell keeps its tally (its
+/// distinct referenced controls by answer), and the rows behind it go to `sources`.
 pub fn project(
     refs: &[(String, Vec<String>)],
     answers: &Answers,
     service: Service,
     source: &str,
-) -> Vec<Cell> {
-    let mut out = Vec::new();
-    for (control, keys) in refs {
-        let mut answered: Vec<(String, Answer)> = Vec::new();
-        let mut texts: Vec<String> = Vec::new();
-        for k in keys {
-            if let Some(a) = answers.parts.get(k).and_then(|p| Answer::combine(p)) {
-                answered.push((k.clone(), a));
+) -> Projection {
+    let mut out = Projection::default();
+    for (control, all_keys) in refs {
+        let mut keys: Vec<&String> = Vec::new();
+        for k in all_keys {
+            if !keys.contains(&k) {
+                keys.push(k);
             }
-            if let Some(t) = answers.texts.get(k) {
+        }
+        let mut tally = Tally::default();
+        let mut answered: Vec<(&str, Answer)> = Vec::new();
+        let mut texts: Vec<String> = Vec::new();
+        for k in &keys {
+            let answer = answers.parts.get(*k).and_then(|p| Answer::combine(p));
+            tally.add(answer);
+            if let Some(a) = answer {
+                answered.push((k.as_str(), a));
+            }
+            if let Some(t) = answers.texts.get(*k) {
                 for x in t {
                     let line = format!("{k}: {x}");
                     if !texts.contains(&line) {
@@ -234,21 +400,30 @@ pub fn project(
                     }
                 }
             }
+            let source_of = |r: Option<&SourceRow>| CellSource {
+                control_id: control.clone(),
+                service,
+                reference: (*k).clone(),
+                answer,
+                sheet: r.map(|r| r.sheet.clone()).unwrap_or_default(),
+                row: r.map(|r| r.row),
+                written_id: r.map(|r| r.written_id.clone()).unwrap_or_default(),
+                written_answer: r.map(|r| r.written_answer.clone()).unwrap_or_default(),
+                text: r.map(|r| r.text.clone()).unwrap_or_default(),
+            };
+            match answers.rows.get(*k) {
+                Some(rows) if !rows.is_empty() => {
+                    out.sources.extend(rows.iter().map(|r| source_of(Some(r))));
+                }
+                _ => out.sources.push(source_of(None)),
+            }
         }
-        let ownership = if answered.is_empty() {
-            Ownership::Undetermined
-        } else if answered.iter().all(|(_, a)| *a == Answer::Yes) {
-            Ownership::Inherited
-        } else if answered.iter().all(|(_, a)| *a == Answer::No) {
-            Ownership::Customer
-        } else {
-            Ownership::Shared
-        };
+        let ownership = tally.ownership();
         let trace = if answered.is_empty() {
             format!(
                 "{source}: none of the {} referenced controls is answered ({})",
                 keys.len(),
-                keys.join(", ")
+                keys.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ")
             )
         } else {
             format!(
@@ -272,7 +447,7 @@ pub fn project(
             }
             Ownership::Undetermined => "Not stated by the source.".to_string(),
         };
-        out.push(Cell {
+        out.cells.push(Cell {
             control_id: control.clone(),
             service,
             ownership,
@@ -280,6 +455,7 @@ pub fn project(
             citation: trace,
             provider_responsibility: provider,
             customer_responsibility: texts.join(" | "),
+            tally: Some(tally),
         });
     }
     out
@@ -340,11 +516,100 @@ mod tests {
         a.parts.insert("AC-2".into(), vec![Answer::No, Answer::No]);
         a.parts.insert("AC-3".into(), vec![Answer::Yes, Answer::No]);
         a.parts.insert("PE-3".into(), vec![Answer::Yes]);
-        let cells = project(&refs, &a, Service::Iaas, "CRM");
+        a.rows.insert(
+            "AC-3".into(),
+            vec![
+                SourceRow {
+                    sheet: "CRM".into(),
+                    row: 7,
+                    written_id: "AC-3(a)".into(),
+                    written_answer: "Yes".into(),
+                    text: String::new(),
+                },
+                SourceRow {
+                    sheet: "CRM".into(),
+                    row: 8,
+                    written_id: "AC-3(b)".into(),
+                    written_answer: "No".into(),
+                    text: "Customer part.".into(),
+                },
+            ],
+        );
+        let p = project(&refs, &a, Service::Iaas, "CRM");
+        let cells = p.cells;
         let o: Vec<Ownership> = cells.iter().map(|c| c.ownership).collect();
         use Ownership::*;
         assert_eq!(o, vec![Shared, Customer, Inherited, Shared, Undetermined]);
         assert_eq!(cells[0].citation, "CRM: AC-2 No, AC-3 Partial");
+        let t = |yes, partial, no, unanswered| {
+            Some(Tally {
+                yes,
+                partial,
+                no,
+                unanswered,
+            })
+        };
+        assert_eq!(cells[0].tally, t(0, 1, 1, 0));
+        assert_eq!(cells[3].tally, t(1, 1, 0, 0));
+        assert_eq!(cells[4].tally, t(0, 0, 0, 1));
+        // A: AC-2 has no row (listed once, without one), AC-3 has two rows.
+        let a_sources: Vec<(&str, Option<usize>, Option<Answer>)> = p
+            .sources
+            .iter()
+            .filter(|s| s.control_id == "A")
+            .map(|s| (s.reference.as_str(), s.row, s.answer))
+            .collect();
+        assert_eq!(
+            a_sources,
+            vec![
+                ("AC-2", None, Some(Answer::No)),
+                ("AC-3", Some(7), Some(Answer::Partial)),
+                ("AC-3", Some(8), Some(Answer::Partial)),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_reference_cited_twice_is_counted_once_and_families_not_at_all() {
+        let keys: Vec<String> = ["AC-02", "CP", "AC-2(a)", "AC-03", "AC-2"]
+            .iter()
+            .filter_map(|r| sp800_53_key(r))
+            .collect();
+        assert_eq!(keys, vec!["AC-2", "AC-2", "AC-3", "AC-2"]);
+        let mut a = Answers::default();
+        a.parts.insert("AC-2".into(), vec![Answer::Yes]);
+        let p = project(&[("A".to_string(), keys)], &a, Service::Iaas, "CRM");
+        assert_eq!(
+            p.cells[0].tally,
+            Some(Tally {
+                yes: 1,
+                partial: 0,
+                no: 0,
+                unanswered: 1
+            })
+        );
+        assert_eq!(ccm_key("DSP"), None);
+    }
+
+    #[test]
+    fn a_tally_is_read_checked_against_the_ownership_and_optional() {
+        let table = |csv: &str| crate::import::reader::csv_table("m.csv", csv.as_bytes().to_vec()).unwrap();
+        let ok = |s: &str| -> std::result::Result<String, ValueError> { Ok(s.to_string()) };
+        let head = CSFKIT_HEADER.join(",");
+        let old = parse_csfkit(&table(&format!("{head}\nA,iaas,customer,derived,,p,c\n")), &ok).unwrap();
+        assert_eq!(old[0].tally, None);
+        let tally = CSFKIT_TALLY_HEADER.join(",");
+        let new = parse_csfkit(
+            &table(&format!(
+                "{head},{tally}\nA,iaas,shared,stated,x,p,c,1,0,2,0,\nB,iaas,customer,derived,,p,c,,,,,\n"
+            )),
+            &ok,
+        )
+        .unwrap();
+        assert_eq!(new[0].tally.map(|t| t.counts()), Some("1/0/2".to_string()));
+        assert_eq!(new[1].tally, None);
+        let partial_header = parse_csfkit(&table(&format!("{head},answers_yes\n")), &ok).unwrap_err();
+        assert!(partial_header[0].message.contains("missing: answers_partial"));
     }
 
     #[test]
@@ -443,12 +708,20 @@ fn pick<'a>(
     }
 }
 
+/// What an importer read: the cells, the rows of the source behind projected cells (none for
+/// the csfkit layout, which does not carry them), and the sheet read.
+#[derive(Debug, Clone, Default)]
+pub struct Imported {
+    /// The cells, in catalogue order, then service order.
+    pub cells: Vec<Cell>,
+    /// The source rows behind projected cells.
+    pub sources: Vec<CellSource>,
+    /// The sheet read (spreadsheets).
+    pub sheet: Option<String>,
+}
+
 /// Reads a matrix in the csfkit layout (the sheet `sheet`, or the one with its header).
-pub fn import_csfkit(
-    cat: &Catalogue,
-    tables: &[RawTable],
-    sheet: Option<&str>,
-) -> Result<(Vec<Cell>, Option<String>)> {
+pub fn import_csfkit(cat: &Catalogue, tables: &[RawTable], sheet: Option<&str>) -> Result<Imported> {
     let t = pick(
         tables,
         sheet,
@@ -465,7 +738,11 @@ pub fn import_csfkit(
         file: t.file.clone(),
         problems,
     })?;
-    Ok((cells, t.sheet.clone()))
+    Ok(Imported {
+        cells,
+        sources: Vec::new(),
+        sheet: t.sheet.clone(),
+    })
 }
 
 /// (column of Control ID, header row index, column of the answer, column of the text)
@@ -485,7 +762,7 @@ pub fn import_fedramp(
     tables: &[RawTable],
     sheet: Option<&str>,
     service: Service,
-) -> Result<(Vec<Cell>, Option<String>)> {
+) -> Result<Imported> {
     // Prefer the worksheet that was actually filled in when several baselines are present.
     let answered = |t: &RawTable| {
         fedramp_header(t).is_some_and(|(h, _, a, _)| {
@@ -538,13 +815,21 @@ pub fn import_fedramp(
             Ok(None) => {}
             Err(refused) => problems.push(refused.at(loc(ans_col))),
         }
-        if let Some(tc) = text_col {
-            let text = row.get(tc).map(|s| s.trim()).unwrap_or("");
-            if !text.is_empty() {
-                let v = answers.texts.entry(key).or_default();
-                if !v.iter().any(|x| x == text) {
-                    v.push(text.to_string());
-                }
+        let text = text_col
+            .and_then(|tc| row.get(tc))
+            .map(|s| s.trim())
+            .unwrap_or("");
+        answers.rows.entry(key.clone()).or_default().push(SourceRow {
+            sheet: t.sheet.clone().unwrap_or_default(),
+            row: *row_no,
+            written_id: id.to_string(),
+            written_answer: raw.trim().to_string(),
+            text: text.to_string(),
+        });
+        if !text.is_empty() {
+            let v = answers.texts.entry(key).or_default();
+            if !v.iter().any(|x| x == text) {
+                v.push(text.to_string());
             }
         }
     }
@@ -556,7 +841,12 @@ pub fn import_fedramp(
     }
     let refs = references(cat, "SP 800-53 Rev 5.2.0", sp800_53_key)?;
     let source = format!("FedRAMP CRM ({})", t.sheet.clone().unwrap_or_default());
-    Ok((project(&refs, &answers, service, &source), t.sheet.clone()))
+    let p = project(&refs, &answers, service, &source);
+    Ok(Imported {
+        cells: p.cells,
+        sources: p.sources,
+        sheet: t.sheet.clone(),
+    })
 }
 
 /// (header row index, Control ID column, [(service, column)])
@@ -586,11 +876,7 @@ fn ccm_header(t: &RawTable) -> Option<CcmHeader> {
 
 /// Reads a CSA CCM workbook (sheet `CCM`, or `sheet`) and projects its IaaS, PaaS and SaaS
 /// ownership onto CSF 2.0.
-pub fn import_ccm(
-    cat: &Catalogue,
-    tables: &[RawTable],
-    sheet: Option<&str>,
-) -> Result<(Vec<Cell>, Option<String>)> {
+pub fn import_ccm(cat: &Catalogue, tables: &[RawTable], sheet: Option<&str>) -> Result<Imported> {
     let t = match sheet {
         Some(_) => pick(tables, sheet, |t| ccm_header(t).is_some(), "CCM")?,
         None => tables
@@ -629,6 +915,13 @@ pub fn import_ccm(
             let answers = per_service.entry(*service).or_default();
             answers.seen.insert(key.clone());
             let raw = row.get(*col).map(|s| s.as_str()).unwrap_or("");
+            answers.rows.entry(key.clone()).or_default().push(SourceRow {
+                sheet: t.sheet.clone().unwrap_or_default(),
+                row: *row_no,
+                written_id: id.to_string(),
+                written_answer: raw.trim().to_string(),
+                text: String::new(),
+            });
             match ccm_answer(raw) {
                 Ok(Some(a)) => answers.parts.entry(key.clone()).or_default().push(a),
                 Ok(None) => {}
@@ -649,8 +942,11 @@ pub fn import_ccm(
     }
     let refs = references(cat, "CCMv4.0", ccm_key)?;
     let mut cells = Vec::new();
+    let mut sources = Vec::new();
     for (service, answers) in &per_service {
-        cells.extend(project(&refs, answers, *service, "CSA CCM"));
+        let p = project(&refs, answers, *service, "CSA CCM");
+        cells.extend(p.cells);
+        sources.extend(p.sources);
     }
     // Catalogue order, then service order, like every matrix.
     let order: BTreeMap<&str, usize> = refs
@@ -659,7 +955,11 @@ pub fn import_ccm(
         .map(|(i, (c, _))| (c.as_str(), i))
         .collect();
     cells.sort_by_key(|c| (order.get(c.control_id.as_str()).copied(), c.service));
-    Ok((cells, t.sheet.clone()))
+    Ok(Imported {
+        cells,
+        sources,
+        sheet: t.sheet.clone(),
+    })
 }
 
 /// Each active CSF 2.0 subcategory (catalogue order) with its normalised references of `source`.

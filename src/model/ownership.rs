@@ -167,6 +167,213 @@ impl FromStr for Ownership {
     }
 }
 
+/// A provider's answer for one referenced control (an SP 800-53 control of a FedRAMP CRM, a
+/// CCM control): what a projected cell is counted from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Answer {
+    /// Fully inherited / CSP-owned.
+    Yes,
+    /// Partly / shared.
+    Partial,
+    /// Not inherited / customer-owned (CCM: CSC-owned or third-party outsourced).
+    No,
+}
+
+impl Answer {
+    /// Combines answered parts: all Yes -> Yes, all No -> No, else Partial.
+    pub fn combine(parts: &[Answer]) -> Option<Answer> {
+        let first = *parts.first()?;
+        if parts.iter().all(|p| *p == first) {
+            Some(first)
+        } else {
+            Some(Answer::Partial)
+        }
+    }
+
+    /// `Yes`, `Partial`, `No`: as citations spell it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Answer::Yes => "Yes",
+            Answer::Partial => "Partial",
+            Answer::No => "No",
+        }
+    }
+
+    /// `yes`, `partial`, `no`: as the catalogue and listings spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Answer::Yes => "yes",
+            Answer::Partial => "partial",
+            Answer::No => "no",
+        }
+    }
+
+    /// Reads [`Answer::as_str`] back.
+    pub fn parse(s: &str) -> Option<Answer> {
+        match s {
+            "yes" => Some(Answer::Yes),
+            "partial" => Some(Answer::Partial),
+            "no" => Some(Answer::No),
+            _ => None,
+        }
+    }
+}
+
+/// The tally of a projected cell: its subcategory's referenced controls (distinct, family-only
+/// references such as `CP` not counted) by the provider's combined answer for each.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Tally {
+    /// Answered Yes (FedRAMP) or CSP-owned (CCM).
+    pub yes: u32,
+    /// Partial, or parts answered differently (FedRAMP); shared (CCM).
+    pub partial: u32,
+    /// No (FedRAMP); CSC-owned or third-party outsourced (CCM).
+    pub no: u32,
+    /// Referenced, but without a row in the source or with only blank answers.
+    pub unanswered: u32,
+}
+
+/// Which side the answered referenced controls of a cell lean to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Leaning {
+    /// More Yes than Partial and No together.
+    ProviderLed,
+    /// Neither side has more than the other two answers together.
+    Balanced,
+    /// More No than Yes and Partial together.
+    CustomerLed,
+}
+
+impl Leaning {
+    /// `provider-led`, `balanced`, `customer-led`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Leaning::ProviderLed => "provider-led",
+            Leaning::Balanced => "balanced",
+            Leaning::CustomerLed => "customer-led",
+        }
+    }
+
+    /// `p-led`, `bal`, `c-led`: where space is short (the PDF matrix).
+    pub fn short(self) -> &'static str {
+        match self {
+            Leaning::ProviderLed => "p-led",
+            Leaning::Balanced => "bal",
+            Leaning::CustomerLed => "c-led",
+        }
+    }
+}
+
+impl fmt::Display for Leaning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Tally {
+    /// Counts one referenced control by its combined answer (None: unanswered).
+    pub fn add(&mut self, answer: Option<Answer>) {
+        match answer {
+            Some(Answer::Yes) => self.yes += 1,
+            Some(Answer::Partial) => self.partial += 1,
+            Some(Answer::No) => self.no += 1,
+            None => self.unanswered += 1,
+        }
+    }
+
+    /// Referenced controls with an answer.
+    pub fn answered(&self) -> u32 {
+        self.yes + self.partial + self.no
+    }
+
+    /// `provider-led` when yes > partial + no, `customer-led` when no > yes + partial,
+    /// `balanced` otherwise; None when no referenced control is answered.
+    pub fn leaning(&self) -> Option<Leaning> {
+        if self.answered() == 0 {
+            None
+        } else if self.yes > self.partial + self.no {
+            Some(Leaning::ProviderLed)
+        } else if self.no > self.yes + self.partial {
+            Some(Leaning::CustomerLed)
+        } else {
+            Some(Leaning::Balanced)
+        }
+    }
+
+    /// The projection rule: `inherited` if every answered referenced control is Yes,
+    /// `customer` if every one is No, `undetermined` if none is answered, `shared` otherwise.
+    pub fn ownership(&self) -> Ownership {
+        let answered = self.answered();
+        if answered == 0 {
+            Ownership::Undetermined
+        } else if self.yes == answered {
+            Ownership::Inherited
+        } else if self.no == answered {
+            Ownership::Customer
+        } else {
+            Ownership::Shared
+        }
+    }
+
+    /// `yes/partial/no`, e.g. `0/3/5`.
+    pub fn counts(&self) -> String {
+        format!("{}/{}/{}", self.yes, self.partial, self.no)
+    }
+
+    /// What is shown beside the ownership, in parentheses: `customer-led, 0/3/5` with
+    /// `, 2 unanswered` when some are; `4 unanswered` or `no referenced control` when none is
+    /// answered.
+    pub fn describe(&self) -> String {
+        match self.leaning() {
+            None if self.unanswered == 0 => "no referenced control".to_string(),
+            None => format!("{} unanswered", self.unanswered),
+            Some(l) if self.unanswered == 0 => format!("{l}, {}", self.counts()),
+            Some(l) => format!("{l}, {}, {} unanswered", self.counts(), self.unanswered),
+        }
+    }
+
+    /// The short form for narrow columns: `c-led 0/3/5`, `+2` for unanswered ones.
+    pub fn describe_short(&self) -> String {
+        let more = if self.unanswered > 0 {
+            format!(" +{}", self.unanswered)
+        } else {
+            String::new()
+        };
+        match self.leaning() {
+            None => format!("{}{more}", self.counts()),
+            Some(l) => format!("{} {}{more}", l.short(), self.counts()),
+        }
+    }
+}
+
+/// One row of a source behind a projected cell: a referenced control, the provider's combined
+/// answer for it, and the row of the CRM or CCM it came from (one per row; a control with no
+/// row is listed once, without a row).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CellSource {
+    /// CSF 2.0 subcategory.
+    pub control_id: String,
+    /// Service model.
+    pub service: Service,
+    /// The referenced control, normalised (`AC-2(1)`, `IAM-01`).
+    pub reference: String,
+    /// The control's combined answer over all its rows; None: unanswered.
+    pub answer: Option<Answer>,
+    /// The sheet of the row (empty without a row).
+    pub sheet: String,
+    /// The row number as the spreadsheet shows it; None: the source has no row for it.
+    pub row: Option<usize>,
+    /// The control ID as written in the row (`AC-02(01)(a)`).
+    pub written_id: String,
+    /// The answer as written in the row (empty when blank).
+    pub written_answer: String,
+    /// The row's responsibility text (FedRAMP: Specific Inheritance and Customer Agency/CSP
+    /// Responsibilities), empty when the source has none.
+    pub text: String,
+}
+
 /// One cell of a responsibility matrix: a control for one service model.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Cell {
@@ -185,6 +392,9 @@ pub struct Cell {
     pub provider_responsibility: String,
     /// What the customer does.
     pub customer_responsibility: String,
+    /// For a cell projected from a FedRAMP CRM or a CCM workbook, how its referenced controls
+    /// were answered; None for a cell a matrix states or derives itself.
+    pub tally: Option<Tally>,
 }
 
 #[cfg(test)]
@@ -198,6 +408,32 @@ mod tests {
         assert_eq!(Ownership::effective(&[Inherited, Customer]), Shared);
         assert_eq!(Ownership::effective(&[Inherited]), Inherited);
         assert_eq!(Ownership::effective(&[Inherited, Undetermined]), Undetermined);
+    }
+
+    #[test]
+    fn the_leaning_follows_the_rule_and_is_empty_without_answers() {
+        let t = |yes, partial, no, unanswered| Tally {
+            yes,
+            partial,
+            no,
+            unanswered,
+        };
+        assert_eq!(t(3, 1, 1, 0).leaning(), Some(Leaning::ProviderLed));
+        assert_eq!(t(2, 1, 1, 0).leaning(), Some(Leaning::Balanced));
+        assert_eq!(t(0, 3, 5, 0).leaning(), Some(Leaning::CustomerLed));
+        assert_eq!(t(0, 3, 3, 0).leaning(), Some(Leaning::Balanced));
+        assert_eq!(t(1, 3, 4, 0).leaning(), Some(Leaning::Balanced));
+        assert_eq!(t(1, 1, 3, 2).leaning(), Some(Leaning::CustomerLed));
+        assert_eq!(t(0, 0, 0, 4).leaning(), None);
+        assert_eq!(t(0, 0, 0, 4).ownership(), Ownership::Undetermined);
+        assert_eq!(t(2, 0, 0, 1).ownership(), Ownership::Inherited);
+        assert_eq!(t(0, 0, 2, 1).ownership(), Ownership::Customer);
+        assert_eq!(t(0, 1, 0, 0).ownership(), Ownership::Shared);
+        assert_eq!(t(0, 3, 6, 0).describe(), "customer-led, 0/3/6");
+        assert_eq!(t(0, 3, 6, 2).describe(), "customer-led, 0/3/6, 2 unanswered");
+        assert_eq!(t(0, 0, 0, 4).describe(), "4 unanswered");
+        assert_eq!(t(0, 0, 0, 0).describe(), "no referenced control");
+        assert_eq!(t(0, 3, 6, 2).describe_short(), "c-led 0/3/6 +2");
     }
 
     #[test]

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::model::assessment::Status;
 use crate::model::evidence::{EvidenceItem, Freshness, freshness};
-use crate::model::ownership::Ownership;
+use crate::model::ownership::{Leaning, Ownership};
 use crate::view::matrix::{Matrix, MatrixRow};
 
 /// Evidence collected more than this many days before the as-of date is stale, unless a
@@ -227,6 +227,9 @@ impl Coverage {
             }
             let Some(f) = out.last_mut() else { continue };
             f.ownership.add(r.effective);
+            for cell in r.cells.iter().filter(|c| c.ownership == Ownership::Shared) {
+                f.shared_cells.add(cell.tally.and_then(|t| t.leaning()));
+            }
             if !c.gaps.is_empty() {
                 f.gaps += 1;
             }
@@ -271,6 +274,39 @@ impl OwnershipCounts {
     /// The controls the customer must carry: shared, customer and undetermined.
     pub fn customer_carried(&self) -> usize {
         self.shared + self.customer + self.undetermined
+    }
+}
+
+/// Shared cells (one per control and service model, ownership in force) counted by the
+/// leaning of their tally; a shared cell a matrix states itself has no tally (`untallied`).
+/// A projected cell whose ownership is overridden to shared is counted by the leaning of its
+/// referenced controls, which the override does not change.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct LeaningCounts {
+    /// More Yes than Partial and No together.
+    pub provider_led: usize,
+    /// Neither side ahead.
+    pub balanced: usize,
+    /// More No than Yes and Partial together.
+    pub customer_led: usize,
+    /// Without a tally (not projected).
+    pub untallied: usize,
+}
+
+impl LeaningCounts {
+    fn add(&mut self, l: Option<Leaning>) {
+        match l {
+            Some(Leaning::ProviderLed) => self.provider_led += 1,
+            Some(Leaning::Balanced) => self.balanced += 1,
+            Some(Leaning::CustomerLed) => self.customer_led += 1,
+            // A shared cell always has an answer; no leaning means no tally.
+            None => self.untallied += 1,
+        }
+    }
+
+    /// Shared cells with a tally.
+    pub fn tallied(&self) -> usize {
+        self.provider_led + self.balanced + self.customer_led
     }
 }
 
@@ -329,6 +365,8 @@ pub struct FunctionSummary {
     pub function: String,
     /// Controls by effective ownership.
     pub ownership: OwnershipCounts,
+    /// Shared cells by the leaning of their referenced controls.
+    pub shared_cells: LeaningCounts,
     /// Customer and shared controls by evidence state.
     pub evidence: EvidenceCounts,
     /// Customer and shared controls by implementation status.
@@ -350,6 +388,11 @@ impl FunctionSummary {
             t.ownership.shared += o.shared;
             t.ownership.customer += o.customer;
             t.ownership.undetermined += o.undetermined;
+            let (a, b) = (&mut t.shared_cells, &l.shared_cells);
+            a.provider_led += b.provider_led;
+            a.balanced += b.balanced;
+            a.customer_led += b.customer_led;
+            a.untallied += b.untallied;
             t.evidence.current += e.current;
             t.evidence.outdated += e.outdated;
             t.evidence.none += e.none;

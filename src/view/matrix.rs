@@ -11,7 +11,7 @@ use serde::Serialize;
 use crate::catalogue::{AssessmentRow, Catalogue, ControlFilter, OverrideRow, ProviderRow};
 use crate::error::{Error, Result};
 use crate::model::framework::DEFAULT_FRAMEWORK;
-use crate::model::ownership::{Ownership, Service};
+use crate::model::ownership::{Ownership, Service, Tally};
 
 /// One service model's cell in a matrix row.
 #[derive(Debug, Clone, Serialize)]
@@ -32,6 +32,29 @@ pub struct ServiceCell {
     pub customer_responsibility: String,
     /// The override in force, if any.
     pub r#override: Option<OverrideRow>,
+    /// The tally of the matrix cell when it was projected from a FedRAMP CRM or a CCM
+    /// workbook (an override changes the ownership, not how the referenced controls were
+    /// answered). Left out of the serialised cell when None, so a matrix without tallies
+    /// serialises (and digests) as before.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tally: Option<Tally>,
+}
+
+impl ServiceCell {
+    /// The cell as tables show it: the ownership in force (`*` after it when overridden and
+    /// `star`), then the tally in parentheses when there is one: `shared (customer-led,
+    /// 0/3/5)`, `shared (balanced, 1/2/1, 2 unanswered)`, `undetermined (4 unanswered)`.
+    pub fn shown(&self, star: bool) -> String {
+        let mark = if star && self.r#override.is_some() {
+            "*"
+        } else {
+            ""
+        };
+        match &self.tally {
+            Some(t) => format!("{}{mark} ({})", self.ownership, t.describe()),
+            None => format!("{}{mark}", self.ownership),
+        }
+    }
 }
 
 /// One control of the matrix.
@@ -155,6 +178,7 @@ pub fn build(cat: &Catalogue, provider: &ProviderRow, services: &[Service]) -> R
                 citation: text(|b| &b.citation),
                 provider_responsibility: text(|b| &b.provider_responsibility),
                 customer_responsibility: text(|b| &b.customer_responsibility),
+                tally: base.as_ref().and_then(|b| b.tally),
                 r#override: ov,
             });
         }

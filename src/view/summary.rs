@@ -6,13 +6,17 @@ use crate::view::coverage::{Coverage, FunctionSummary};
 use crate::view::poam::{self, PlanCounts, PoamRow};
 
 /// The columns, in order (`csfkit status --format csv` and the Summary sheet).
-pub const COLUMNS: [&str; 18] = [
+pub const COLUMNS: [&str; 22] = [
     "function",
     "controls",
     "inherited",
     "shared",
     "customer",
     "undetermined",
+    "shared_provider_led",
+    "shared_balanced",
+    "shared_customer_led",
+    "shared_untallied",
     "evidence_current",
     "evidence_outdated",
     "evidence_none",
@@ -40,6 +44,10 @@ pub fn rows(cov: &Coverage, poam: &[PoamRow]) -> Vec<Vec<String>> {
             o.shared.to_string(),
             o.customer.to_string(),
             o.undetermined.to_string(),
+            f.shared_cells.provider_led.to_string(),
+            f.shared_cells.balanced.to_string(),
+            f.shared_cells.customer_led.to_string(),
+            f.shared_cells.untallied.to_string(),
             e.current.to_string(),
             e.outdated.to_string(),
             e.none.to_string(),
