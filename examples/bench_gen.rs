@@ -1,6 +1,7 @@
-//! Benchmark input: `cargo run --release --example bench_gen -- ROWS OUT.xlsx|OUT.csv` writes an
-//! evidence tracker of ROWS rows × 9 columns (real date cells in xlsx), cycling through the 106
-//! CSF 2.0 subcategories, every row distinct.
+//! Benchmark input: `cargo run --release --example bench_gen -- ROWS OUT.xlsx|OUT.csv [IDS]` writes
+//! an evidence tracker of ROWS rows × 9 columns (real date cells in xlsx), cycling through the 106
+//! CSF 2.0 subcategories, every row distinct. IDS, a file of one control ID per line (e.g. the
+//! SP 800-53 column of `csfkit crosswalk --from sp800-53 --format csv`), replaces the CSF IDs.
 
 use rust_xlsxwriter::{Format, Workbook};
 
@@ -25,8 +26,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Approximate ID lists are fine for throughput; the real catalogue decides validity, so use
     // only IDs that exist: numbers 01..n per category as listed above (a subset of CSF 2.0).
     let mut ids = Vec::new();
-    for (f, cats) in FUNCTIONS {
-        for (c, n) in cats {
+    if let Some(list) = args.get(3) {
+        ids = std::fs::read_to_string(list)?
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_owned)
+            .collect();
+        if ids.is_empty() {
+            return Err(format!("{list}: no control IDs").into());
+        }
+    }
+    for (f, cats) in FUNCTIONS.iter().filter(|_| args.get(3).is_none()) {
+        for (c, n) in cats.iter() {
             for i in 1..=*n {
                 ids.push(format!("{f}.{c}-{i:02}"));
             }

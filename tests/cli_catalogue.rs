@@ -90,3 +90,90 @@ fn db_in_a_missing_directory_cannot_be_created() {
     c.env("CSFKIT_DB", w.path().join("no/such/dir/c.db"));
     w.run_cmd(c).code(73).stderr_has("cannot create");
 }
+
+/// A catalogue csfkit 0.1.0 wrote (schema 5; tests/data/catalogue-0.1.0 says how it was made)
+/// is migrated in place by the current csfkit: every record and every chain link survives, and
+/// the features added since work on it.
+#[test]
+fn a_catalogue_of_csfkit_0_1_upgrades_in_place_and_keeps_its_history() {
+    use std::io::Read;
+    let w = Workdir::new();
+    let gz = std::fs::read(crate::util::repo().join("tests/data/catalogue-0.1.0/csfkit.db.gz")).unwrap();
+    let mut db = Vec::new();
+    flate2::read::GzDecoder::new(&gz[..])
+        .read_to_end(&mut db)
+        .unwrap();
+    std::fs::write(w.db(), db).unwrap();
+    let old_version = |w: &Workdir| -> i64 {
+        rusqlite::Connection::open(w.db())
+            .unwrap()
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap()
+    };
+    assert_eq!(old_version(&w), 5);
+    // The heads csfkit 0.1.0 printed for this file.
+    let heads = w.run(&["check", "--format", "csv"]).ok().csv();
+    let head = |log: &str| {
+        heads
+            .iter()
+            .find(|r| crate::util::field(r, "log") == log)
+            .map(|r| crate::util::field(r, "head").to_string())
+            .unwrap()
+    };
+    assert_eq!(
+        head("ownership"),
+        "bddc04921138aa5c87f9c7008de21913ca5772bbaf0ba5d8bc8199aa17663ece"
+    );
+    assert_eq!(
+        head("assessment"),
+        "16e39d02a232914247aeb3262cbeb30ffca51bfb267ef3a81957d56314bf5f21"
+    );
+    assert_eq!(
+        head("batch"),
+        "e005e16bfa1963a11a84d2c2d804988256a4f532c55ab5933b63f95cb688abaf"
+    );
+    assert!(old_version(&w) > 5, "the catalogue was migrated");
+    // The records as they were.
+    let assessed = w.run(&["assess", "history", "--format", "csv"]).ok().csv();
+    assert_eq!(assessed.len(), 2);
+    assert_eq!(crate::util::field(&assessed[1], "note"), "No premises");
+    let evidence = w.run(&["evidence", "list", "--format", "csv"]).ok().csv();
+    assert_eq!(evidence.len(), 4);
+    assert!(
+        evidence
+            .iter()
+            .all(|r| crate::util::field(r, "mapped_from").is_empty())
+    );
+    let history = w.run(&["ownership", "history", "--format", "csv"]).ok().csv();
+    assert_eq!(crate::util::field(&history[0], "reason"), "SSO is ours");
+    // The features added since, on the old file: a plan, evidence keyed by SP 800-53, an export.
+    w.run(&[
+        "plan",
+        "DE.CM-01",
+        "--due",
+        "2027-01-31",
+        "--owner",
+        "SecOps",
+        "--action",
+        "Refresh the SIEM rules",
+    ])
+    .ok();
+    w.write(
+        "nist.csv",
+        "control_id,title,collected_on\nAC-2,Account review,2026-11-15\n",
+    );
+    w.run(&["evidence", "import", "nist.csv"]).ok();
+    let pkg = w.run(&["export", "--out", "pkg", "--as-of", "2026-11-24"]).ok();
+    pkg.stderr_has("wrote pkg");
+    w.run(&["verify", "pkg"]).ok();
+    let after = w.run(&["check", "--format", "csv"]).ok().csv();
+    assert!(
+        after.iter().all(|r| crate::util::field(r, "status") == "ok"),
+        "{after:?}"
+    );
+    let plan = after
+        .iter()
+        .find(|r| crate::util::field(r, "log") == "plan")
+        .unwrap();
+    assert_eq!(crate::util::field(plan, "records"), "1");
+}

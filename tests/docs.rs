@@ -10,6 +10,7 @@ const COMMANDS: &[&[&str]] = &[
     &["framework", "diff"],
     &["controls"],
     &["control"],
+    &["crosswalk"],
     &["providers"],
     &["mapping", "import"],
     &["mapping", "export"],
@@ -50,6 +51,8 @@ fn every_command_has_help_with_examples_and_is_in_the_readme() {
         .and_then(|s| s.split("Options:").next())
         .unwrap_or("")
         .lines()
+        // A command's line starts two spaces in; its description's continuation lines further.
+        .filter(|l| l.starts_with("  ") && !l.starts_with("   "))
         .filter_map(|l| l.split_whitespace().next())
         .filter(|c| *c != "help")
         .collect();

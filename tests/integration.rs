@@ -20,6 +20,8 @@ mod mapping_data;
 mod cli_assess;
 // Evidence import: real spreadsheets, validation, atomicity, path rules, hostile files.
 mod cli_evidence;
+// Evidence, assessments and plans keyed by SP 800-53, ISO/IEC 27001 or CCM IDs.
+mod cli_mapped;
 // The audit package: PDF, CSVs, manifest and verify, determinism, status.
 mod cli_export;
 // The assessor workbook and the POA&M: real readers, CSV agreement, plans.

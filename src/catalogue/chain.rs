@@ -20,7 +20,9 @@
 //! as the fields `source_sheet`, `source_row`, `location_kind`, `file_size` and the row's
 //! `content_hash` (hex), where `content_hash` is the SHA-256 csfkit computes at import over the
 //! row's values, extra attributes and file hash
-//! ([`crate::model::evidence::EvidenceFields::content_hash`]); `check`
+//! ([`crate::model::evidence::EvidenceFields::content_hash`]); a row mapped from another
+//! framework's ID (`mapped_from` set) then adds the line `mapped` and the fields
+//! `mapped_framework` and `mapped_from` (a row without them encodes as it always did). `check`
 //! recomputes each row's content hash from its stored columns, so a changed value is caught.
 
 use std::collections::BTreeMap;
@@ -213,6 +215,7 @@ impl RowsDigest {
         location_kind: &str,
         file_size: Option<i64>,
         content_hash: &[u8],
+        mapped: Option<(&str, &str)>,
     ) {
         let mut field = |b: &[u8]| {
             self.0.update(b.len().to_string().as_bytes());
@@ -230,6 +233,17 @@ impl RowsDigest {
         self.0.update(b"64:");
         self.0.update(crate::util::hex(content_hash).as_bytes());
         self.0.update(b"\n");
+        if let Some((framework, id)) = mapped {
+            self.0.update(b"mapped\n");
+            let mut field = |b: &[u8]| {
+                self.0.update(b.len().to_string().as_bytes());
+                self.0.update(b":");
+                self.0.update(b);
+                self.0.update(b"\n");
+            };
+            field(framework.as_bytes());
+            field(id.as_bytes());
+        }
     }
 
     /// The digest, hex.
@@ -316,7 +330,7 @@ fn row_digests(conn: &Connection) -> Result<RowDigests> {
         .prepare(
             "SELECT id, batch_id, source_sheet, source_row, control_id, title, description, evidence_type,
                 owner, collected_on, valid_until, location, location_kind, file_sha256, file_size,
-                source_system, extras, content_hash FROM evidence ORDER BY id",
+                source_system, extras, content_hash, mapped_from, mapped_framework FROM evidence ORDER BY id",
         )
         .map_err(err)?;
     let mut rows = stmt.query([]).map_err(err)?;
@@ -341,7 +355,23 @@ fn row_digests(conn: &Connection) -> Result<RowDigests> {
         let file_sha: Option<String> = r.get(13).map_err(err)?;
         let extras = get(16).map_err(err)?;
         let stored: Vec<u8> = r.get(17).map_err(err)?;
-        let computed = fields.content_hash(&extras, file_sha.as_deref());
+        let mapped_from: Option<String> = r.get(18).map_err(err)?;
+        let mapped_framework: Option<String> = r.get(19).map_err(err)?;
+        let mapped = match (&mapped_from, &mapped_framework) {
+            (Some(id), Some(f)) => Some((f.as_str(), id.as_str())),
+            _ => None,
+        };
+        // A framework name the schema's CHECK admits always parses; anything else is no mapping
+        // the hash could include, and the mismatch shows as an altered row.
+        let parsed = mapped.and_then(|(f, id)| {
+            f.parse()
+                .ok()
+                .map(|framework| crate::model::evidence::MappedFrom {
+                    id: id.to_string(),
+                    framework,
+                })
+        });
+        let computed = fields.content_hash(&extras, file_sha.as_deref(), parsed.as_ref());
         if computed[..] != stored[..] {
             altered.push((id, batch));
         }
@@ -351,6 +381,7 @@ fn row_digests(conn: &Connection) -> Result<RowDigests> {
             &get(12).map_err(err)?,
             r.get(14).map_err(err)?,
             &stored,
+            mapped,
         );
     }
     Ok((digests, altered))

@@ -113,15 +113,18 @@ fn next_batch_id(tx: &Transaction<'_>) -> Result<i64> {
 }
 
 /// Rows per multi-row INSERT: one statement step stores this many rows, which spares most of
-/// SQLite's per-statement work (17 parameters a row, far below the parameter limit).
+/// SQLite's per-statement work (19 parameters a row, far below the parameter limit).
 const ROWS_PER_INSERT: usize = 32;
 
+/// Parameters of one row.
+const PARAMS: usize = 19;
+
 fn insert_sql(rows: usize) -> String {
-    let one = format!("({})", vec!["?"; 17].join(","));
+    let one = format!("({})", vec!["?"; PARAMS].join(","));
     format!(
         "INSERT INTO evidence (batch_id, source_sheet, source_row, control_id, title, description,
             evidence_type, owner, collected_on, valid_until, location, location_kind, file_sha256,
-            file_size, source_system, extras, content_hash) VALUES {}",
+            file_size, source_system, extras, content_hash, mapped_from, mapped_framework) VALUES {}",
         vec![one; rows].join(",")
     )
 }
@@ -130,7 +133,7 @@ fn non_empty(s: &str) -> Option<&str> {
     Some(s).filter(|s| !s.is_empty())
 }
 
-/// Binds one row's 17 values from parameter `base` + 1 on.
+/// Binds one row's [`PARAMS`] values from parameter `base` + 1 on.
 fn bind_row(
     stmt: &mut rusqlite::CachedStatement<'_>,
     base: usize,
@@ -156,7 +159,9 @@ fn bind_row(
     stmt.raw_bind_parameter(base + 14, r.file.as_ref().map(|f| f.1 as i64))?;
     stmt.raw_bind_parameter(base + 15, f.source_system.as_str())?;
     stmt.raw_bind_parameter(base + 16, r.extras.as_str())?;
-    stmt.raw_bind_parameter(base + 17, &r.content_hash[..])
+    stmt.raw_bind_parameter(base + 17, &r.content_hash[..])?;
+    stmt.raw_bind_parameter(base + 18, r.mapped.as_ref().map(|m| m.id.as_str()))?;
+    stmt.raw_bind_parameter(base + 19, r.mapped.as_ref().map(|m| m.framework.as_str()))
 }
 
 /// Rows get their ids in the order they are inserted, the order of the digest.
@@ -174,6 +179,7 @@ fn insert_evidence(
             r.location_kind.as_str(),
             r.file.as_ref().map(|f| f.1 as i64),
             &r.content_hash,
+            r.mapped.as_ref().map(|m| (m.framework.as_str(), m.id.as_str())),
         );
     }
     let err = |e| Error::sqlite("storing evidence", e);
@@ -182,7 +188,7 @@ fn insert_evidence(
         let mut stmt = tx.prepare_cached(&insert_sql(ROWS_PER_INSERT)).map_err(err)?;
         for chunk in chunks.by_ref() {
             for (i, r) in chunk.iter().enumerate() {
-                bind_row(&mut stmt, i * 17, batch, sheet, r).map_err(err)?;
+                bind_row(&mut stmt, i * PARAMS, batch, sheet, r).map_err(err)?;
             }
             stmt.raw_execute().map_err(err)?;
         }
@@ -230,7 +236,8 @@ fn insert_batch(tx: &Transaction<'_>, b: &Batch, rows: RowsDigest) -> Result<()>
 
 const ITEM_SQL: &str = "SELECT e.id, e.control_id, e.title, e.description, e.evidence_type, e.owner,
         e.collected_on, e.valid_until, e.location, e.location_kind, e.file_sha256, e.file_size,
-        e.source_system, e.extras, b.source_file, b.source_sha256, e.source_sheet, e.source_row, e.batch_id
+        e.source_system, e.extras, b.source_file, b.source_sha256, e.source_sheet, e.source_row, e.batch_id,
+        e.mapped_from, e.mapped_framework
     FROM evidence e JOIN evidence_batch b ON b.id = e.batch_id";
 
 fn item(r: &rusqlite::Row<'_>) -> rusqlite::Result<EvidenceItem> {
@@ -255,6 +262,13 @@ fn item(r: &rusqlite::Row<'_>) -> rusqlite::Result<EvidenceItem> {
         source_sheet: r.get(16)?,
         source_row: r.get(17)?,
         batch_id: r.get(18)?,
+        mapped: match (r.get::<_, Option<String>>(19)?, r.get::<_, Option<String>>(20)?) {
+            (Some(id), Some(f)) => f
+                .parse()
+                .ok()
+                .map(|framework| crate::model::evidence::MappedFrom { id, framework }),
+            _ => None,
+        },
     })
 }
 

@@ -292,4 +292,11 @@ CREATE TABLE responsibility_source (
         REFERENCES responsibility(provider_id, control_id, service) ON DELETE CASCADE
 ) STRICT, WITHOUT ROWID;
 ",
+    // 8: evidence keyed by another framework's ID (SP 800-53, ISO/IEC 27001 Annex A, CCM, CSF
+    // 1.1) keeps that ID as written and its framework; NULL for a row keyed by CSF 2.0.
+    r"
+ALTER TABLE evidence ADD COLUMN mapped_from TEXT;
+ALTER TABLE evidence ADD COLUMN mapped_framework TEXT
+    CHECK (mapped_framework IN ('csf1.1', 'sp800-53', 'iso27001', 'ccm'));
+",
 ];

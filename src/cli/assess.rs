@@ -92,6 +92,11 @@ pub struct ImportArgs {
     /// Who assesses, for rows without a `by` (default: the OS user).
     #[arg(long)]
     by: Option<String>,
+    /// Read every control ID as this framework's: csf2, csf1.1, sp800-53, iso27001, ccm
+    /// (default: by its shape; another framework's ID is recorded for every CSF 2.0
+    /// subcategory whose NIST references cite it).
+    #[arg(long, value_name = "NAME", value_parser = crate::cli::ref_framework)]
+    framework: Option<crate::model::crosswalk::RefFramework>,
     /// Validate and report, record nothing.
     #[arg(long)]
     dry_run: bool,
@@ -181,7 +186,7 @@ fn import(ctx: &Ctx, args: &ImportArgs) -> Result<u8> {
     let read = assess::read(&args.file, args.sheet.as_deref())?;
     let mut cat = ctx.open()?;
     let resolver = Resolver::load(&cat, DEFAULT_FRAMEWORK)?;
-    let records = assess::validate(&read, &resolver, &whoami(args.by.as_deref()))?;
+    let records = assess::validate(&read, &resolver, args.framework, &whoami(args.by.as_deref()))?;
     ctx.msg
         .note(format!("{}: {} assessment rows valid", read.name, records.len()));
     if args.dry_run {

@@ -21,6 +21,10 @@ pub const EVIDENCE_LIST: &[Column] = &[
     Column::text("source_sheet").csv_only(),
     Column::number("source_row"),
     Column::number("batch"),
+    Column::text("mapped_from").note("the ID as the tracker wrote it, when not a CSF 2.0 ID"),
+    Column::text("mapped_framework")
+        .csv_only()
+        .note("csf1.1|sp800-53|iso27001|ccm"),
 ];
 
 /// `csfkit evidence batches`.
@@ -116,6 +120,17 @@ pub const CONTROLS: &[Column] = &[
     Column::text("text").note("the official text, exactly as published"),
 ];
 
+/// `csfkit crosswalk` and `csfkit control AC-2`: another framework's control and a CSF 2.0
+/// subcategory citing it.
+pub const CROSSWALK: &[Column] = &[
+    Column::text("from"),
+    Column::text("framework")
+        .csv_only()
+        .note("csf1.1|sp800-53|iso27001|ccm"),
+    Column::text("control_id"),
+    Column::text("text").note("the subcategory's official text"),
+];
+
 /// `csfkit scope show`.
 pub const SCOPE: &[Column] = &[
     Column::text("system"),
@@ -140,6 +155,9 @@ pub const STATUS: &[Column] = &[
     Column::number("evidence_current"),
     Column::number("evidence_outdated"),
     Column::number("evidence_none"),
+    Column::number("evidence_current_mapped_only")
+        .csv_only()
+        .note("of evidence_current: current evidence only mapped from another framework"),
     Column::number("implemented"),
     Column::number("not_implemented"),
     Column::number("not_applicable"),

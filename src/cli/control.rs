@@ -7,6 +7,7 @@ use crate::cli::{Ctx, columns, control_cell};
 use crate::error::{Error, Result};
 use crate::ids;
 use crate::import::resolve::{Resolution, Resolver};
+use crate::model::crosswalk::{RefFramework, Shape, shape};
 use crate::model::framework::DEFAULT_FRAMEWORK;
 use crate::output::{Format, Listing, OutputArgs};
 
@@ -44,7 +45,12 @@ pub struct ListArgs {
         "Examples:\n  csfkit control GV.OC-01\n  csfkit control gv.oc-1\n  \
 csfkit control PR.AC-1            a CSF 1.1 ID: shows its CSF 2.0 successors\n  \
 csfkit control PR.AA --format json\n  csfkit control ID.AM-1 --framework nist-csf-1.1\n  \
-csfkit control PR.AA-06 --provider govcloud     the cells, and the CRM rows behind them\n\n\
+csfkit control PR.AA-06 --provider govcloud     the cells, and the CRM rows behind them\n  \
+csfkit control AC-2               the CSF 2.0 subcategories citing SP 800-53 AC-2\n  \
+csfkit control 5.15 --framework iso27001        the same for ISO/IEC 27001 Annex A 5.15\n\n\
+Another framework's control (SP 800-53 such as AC-2 or AC-2(1), ISO/IEC 27001 Annex A such as\n\
+A.5.15, CCM such as IAM-02) lists the CSF 2.0 subcategories whose NIST informative references\n\
+cite it, with their text (`csfkit crosswalk` prints the whole table).\n\n\
 With --provider P (a CSF 2.0 subcategory): the provider's cell per service model as `csfkit\n\
 matrix` shows it, and for a cell projected from a FedRAMP CRM or a CSA CCM workbook each\n\
 referenced control with its answer and the workbook row it came from (sheet, row, ID and answer\n\
@@ -56,7 +62,8 @@ one line per row (a cell without rows: one line):",
 pub struct ShowArgs {
     /// The control ID (any case, padding optional; CSF 1.1 IDs are resolved to CSF 2.0).
     pub id: String,
-    /// Framework to look in.
+    /// Framework to look in (see `csfkit frameworks`); or sp800-53, iso27001, ccm to list the CSF
+    /// 2.0 subcategories citing that framework's control.
     #[arg(long, default_value = DEFAULT_FRAMEWORK)]
     pub framework: String,
     /// Output format (table is the readable layout).
@@ -134,6 +141,29 @@ pub fn list(ctx: &Ctx, args: &ListArgs) -> Result<u8> {
 /// Runs `csfkit control`.
 pub fn show(ctx: &Ctx, args: &ShowArgs) -> Result<u8> {
     let cat = ctx.open()?;
+    // Another framework's control (by --framework, or by its shape): the subcategories citing it.
+    let forced = args
+        .framework
+        .parse::<RefFramework>()
+        .ok()
+        .filter(|f| RefFramework::REFERENCED.contains(f));
+    let default = args.framework == DEFAULT_FRAMEWORK;
+    match (forced, shape(&args.id)) {
+        (Some(_), _) | (None, Shape::Of(_)) if forced.is_some() || default => {
+            let out = OutputArgs {
+                format: args.format,
+                raw_csv: args.raw_csv,
+            };
+            return crate::cli::crosswalk::cited_by(ctx, &cat, &args.id, forced, &out);
+        }
+        (None, Shape::Ambiguous) if default => {
+            return Err(Error::Usage(format!(
+                "`{}` could be ISO/IEC 27001:2022 Annex A control A.{0}; write A.{0} or pass --framework iso27001",
+                args.id.trim()
+            )));
+        }
+        _ => {}
+    }
     let resolver = Resolver::load(&cat, &args.framework)?;
     let resolution = resolver.resolve(&args.id).map_err(|e| Error::Data(e.message))?;
     let detail = match &resolution {

@@ -61,6 +61,10 @@ pub struct ExportArgs {
     /// Replace an existing --out.
     #[arg(long)]
     force: bool,
+    /// Count only evidence keyed by its CSF ID: rows mapped from SP 800-53, ISO/IEC 27001 or CCM
+    /// IDs are listed but not counted (for assessors who accept only direct mapping).
+    #[arg(long)]
+    no_mapped: bool,
     /// Paper size of the PDF.
     #[arg(long, value_enum, default_value_t = PaperArg::A4)]
     paper: PaperArg,
@@ -102,6 +106,10 @@ pub struct StatusArgs {
     /// Exit 1 when any customer or shared control is a gap.
     #[arg(long)]
     fail_on_gaps: bool,
+    /// Count only evidence keyed by its CSF ID: leave out rows mapped from SP 800-53, ISO/IEC
+    /// 27001 or CCM IDs (for assessors who accept only direct mapping).
+    #[arg(long)]
+    no_mapped: bool,
     #[command(flatten)]
     out: OutputArgs,
 }
@@ -172,6 +180,7 @@ pub fn export(ctx: &Ctx, args: &ExportArgs) -> Result<u8> {
         pdf,
         csv,
         xlsx,
+        no_mapped: args.no_mapped,
         force: args.force,
         paper: match args.paper {
             PaperArg::A4 => crate::pdf::Paper::A4,
@@ -213,7 +222,7 @@ pub fn status(ctx: &Ctx, args: &StatusArgs) -> Result<u8> {
     let cat = ctx.open()?;
     let scope = args.scope.resolve(&cat)?;
     check_stale_days(args.stale_days)?;
-    let cov = export::coverage(&cat, &scope, as_of, args.stale_days)?;
+    let cov = export::coverage(&cat, &scope, as_of, args.stale_days, args.no_mapped)?;
     let poam = crate::view::poam::rows(&cov, &cat.plans_in_force()?);
     let lines = crate::view::summary::rows(&cov, &poam);
     let total = cov.by_function();
@@ -231,6 +240,19 @@ pub fn status(ctx: &Ctx, args: &StatusArgs) -> Result<u8> {
         if gaps == 1 { "" } else { "s" },
         total.ownership.customer_carried()
     ));
+    if cov.no_mapped {
+        ctx.msg.note(format!(
+            "coverage without mapped evidence (--no-mapped): {} rows mapped from other frameworks' IDs left out",
+            cov.mapped_left_out
+        ));
+    } else if cov.mapped_items > 0 {
+        ctx.msg.note(format!(
+            "{} of {} evidence rows were mapped from SP 800-53, ISO/IEC 27001 or CCM IDs; {} controls have current evidence only through them (--no-mapped leaves them out)",
+            cov.mapped_items,
+            cov.evidence_items,
+            total.evidence.current_mapped_only
+        ));
+    }
     if gaps > 0 {
         let p = crate::view::poam::counts(&poam);
         ctx.msg.note(format!(

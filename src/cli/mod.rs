@@ -9,6 +9,7 @@ mod columns;
 mod completions;
 mod control;
 mod control_cell;
+mod crosswalk;
 mod evidence;
 mod export;
 mod frameworks;
@@ -107,6 +108,8 @@ pub enum Command {
     Controls(control::ListArgs),
     /// Show one control in full: text, examples, references, CSF 1.1/2.0 links.
     Control(control::ShowArgs),
+    /// The CSF 2.0 subcategories citing each SP 800-53, ISO 27001, CCM or CSF 1.1 control.
+    Crosswalk(crosswalk::Args),
     /// List the providers whose responsibility matrices are loaded.
     Providers(mapping::ProvidersArgs),
     /// Import or export a provider's responsibility matrix.
@@ -196,6 +199,11 @@ pub fn whoami(by: Option<&str>) -> String {
         .unwrap_or_else(|| "unknown".to_string())
 }
 
+/// `--framework` of the imports: a framework whose IDs csfkit maps onto CSF 2.0.
+pub fn ref_framework(s: &str) -> std::result::Result<crate::model::crosswalk::RefFramework, String> {
+    s.parse().map_err(|e: crate::error::ValueError| e.message)
+}
+
 /// Runs a parsed command line.
 pub fn dispatch(cli: Cli) -> Result<u8> {
     let ctx = Ctx {
@@ -208,6 +216,7 @@ pub fn dispatch(cli: Cli) -> Result<u8> {
         Command::Framework(c) => frameworks::run(&ctx, c),
         Command::Controls(a) => control::list(&ctx, &a),
         Command::Control(a) => control::show(&ctx, &a),
+        Command::Crosswalk(a) => crosswalk::run(&ctx, &a),
         Command::Providers(a) => mapping::providers(&ctx, &a),
         Command::Mapping(c) => mapping::run(&ctx, &c),
         Command::Scope(c) => scope::run(&ctx, &c),

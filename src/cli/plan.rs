@@ -119,6 +119,11 @@ pub struct ImportArgs {
     /// Who records, for rows without a `by` (default: the OS user).
     #[arg(long)]
     by: Option<String>,
+    /// Read every control ID as this framework's: csf2, csf1.1, sp800-53, iso27001, ccm
+    /// (default: by its shape; another framework's ID gets the plan on every CSF 2.0
+    /// subcategory whose NIST references cite it).
+    #[arg(long, value_name = "NAME", value_parser = crate::cli::ref_framework)]
+    framework: Option<crate::model::crosswalk::RefFramework>,
     /// Validate and report, record nothing.
     #[arg(long)]
     dry_run: bool,
@@ -231,7 +236,13 @@ fn warn_unless_gaps(ctx: &Ctx, cat: &Catalogue, scope: &ScopeArgs, plans: &[NewP
         return Ok(());
     }
     let scope = scope.resolve(cat)?;
-    let cov = crate::export::coverage(cat, &scope, today()?, crate::view::coverage::DEFAULT_STALE_DAYS)?;
+    let cov = crate::export::coverage(
+        cat,
+        &scope,
+        today()?,
+        crate::view::coverage::DEFAULT_STALE_DAYS,
+        false,
+    )?;
     let gaps: std::collections::HashSet<&str> = cov.gaps().map(|(r, _)| r.control_id.as_str()).collect();
     let not: Vec<&str> = plans
         .iter()
@@ -314,7 +325,7 @@ fn import(ctx: &Ctx, args: &ImportArgs) -> Result<u8> {
     let read = plan::read(&args.file, args.sheet.as_deref())?;
     let mut cat = ctx.open()?;
     let resolver = Resolver::load(&cat, DEFAULT_FRAMEWORK)?;
-    let found = plan::validate(&read, &resolver, &whoami(args.by.as_deref()))?;
+    let found = plan::validate(&read, &resolver, args.framework, &whoami(args.by.as_deref()))?;
     ctx.msg.note(format!(
         "{}: {} plan rows valid{}",
         read.name,

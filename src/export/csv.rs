@@ -113,7 +113,7 @@ pub const MATRIX_COLUMNS: [&str; 23] = [
 ];
 
 /// Columns of `evidence-index.csv`.
-pub const EVIDENCE_COLUMNS: [&str; 21] = [
+pub const EVIDENCE_COLUMNS: [&str; 23] = [
     "evidence_id",
     "control_id",
     "title",
@@ -135,6 +135,8 @@ pub const EVIDENCE_COLUMNS: [&str; 21] = [
     "source_row",
     "batch",
     "packaged_file",
+    "mapped_from",
+    "mapped_framework",
 ];
 
 /// Columns of `gaps.csv`.
@@ -245,6 +247,11 @@ pub fn evidence_row(cov: &Coverage, e: &EvidenceItem, packaged: String) -> Vec<S
         e.source_row.to_string(),
         e.batch_id.to_string(),
         packaged,
+        e.mapped.as_ref().map(|m| m.id.clone()).unwrap_or_default(),
+        e.mapped
+            .as_ref()
+            .map(|m| m.framework.to_string())
+            .unwrap_or_default(),
     ]
 }
 

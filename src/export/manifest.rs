@@ -65,6 +65,8 @@ pub struct Parameters {
     pub formats: Vec<String>,
     /// Evidence files copied in.
     pub include_files: bool,
+    /// Coverage left evidence mapped from other frameworks out (`--no-mapped`).
+    pub no_mapped: bool,
     /// Organisation on the cover.
     pub organization: String,
     /// `a4` or `letter`.

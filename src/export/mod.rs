@@ -54,6 +54,8 @@ pub struct Options {
     pub csv: bool,
     /// Write the workbook.
     pub xlsx: bool,
+    /// Leave evidence mapped from other frameworks out of the coverage.
+    pub no_mapped: bool,
     /// Replace a previous csfkit package at `out`.
     pub force: bool,
     /// PDF paper size.
@@ -108,7 +110,7 @@ fn write_package(cat: &Catalogue, scope: &Scope, opts: &Options) -> Result<Done>
     // First pass over the evidence: coverage and the catalogue digest (the cover shows it).
     let m = crate::view::matrix::build(cat, &scope.provider, &scope.services)?;
     let mut dig = CatalogueDigest::new(&frameworks_loaded, &m)?;
-    let mut builder = CoverageBuilder::new(m, as_of, opts.stale_days);
+    let mut builder = CoverageBuilder::new(m, as_of, opts.stale_days).without_mapped(opts.no_mapped);
     cat.each_evidence(|e| {
         check_interrupted()?;
         dig.add(&e)?;
@@ -198,6 +200,7 @@ fn write_package(cat: &Catalogue, scope: &Scope, opts: &Options) -> Result<Done>
             .map(str::to_string)
             .collect(),
             include_files: opts.include_files,
+            no_mapped: opts.no_mapped,
             organization: opts.organization.clone(),
             paper: match opts.paper {
                 crate::pdf::Paper::A4 => "a4",
@@ -371,6 +374,20 @@ fn start_workbook(
         ("Controls".into(), m.rows.len().to_string()),
         ("Evidence items".into(), cov.evidence_items.to_string()),
         ("Gaps".into(), cov.gaps().count().to_string()),
+        (
+            "Evidence mapped from other frameworks".into(),
+            if cov.no_mapped {
+                format!(
+                    "{} rows left out of the coverage (--no-mapped); listed in the Evidence sheet",
+                    cov.mapped_left_out
+                )
+            } else {
+                format!(
+                    "{} of the rows counted (SP 800-53, ISO/IEC 27001 or CCM IDs read through NIST's informative references)",
+                    cov.mapped_items
+                )
+            },
+        ),
         ("Produced by".into(), format!("csfkit {}", cover.version)),
     ];
     let tables = Tables {
@@ -431,9 +448,15 @@ fn write_report(
 
 /// Coverage of a scope at a date, counting evidence as it streams from the catalogue (what
 /// `csfkit status` shows).
-pub fn coverage(cat: &Catalogue, scope: &Scope, as_of: NaiveDate, stale_days: i64) -> Result<Coverage> {
+pub fn coverage(
+    cat: &Catalogue,
+    scope: &Scope,
+    as_of: NaiveDate,
+    stale_days: i64,
+    no_mapped: bool,
+) -> Result<Coverage> {
     let m = crate::view::matrix::build(cat, &scope.provider, &scope.services)?;
-    let mut b = CoverageBuilder::new(m, as_of, stale_days);
+    let mut b = CoverageBuilder::new(m, as_of, stale_days).without_mapped(no_mapped);
     cat.each_evidence(|e| {
         b.add(&e);
         Ok(())

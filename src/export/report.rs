@@ -208,6 +208,9 @@ fn front(cov: &Coverage, cover: &Cover, poam: &[PoamRow]) -> Vec<Block> {
         font_size: 9.0,
     }));
     let gaps = cov.gaps().count();
+    if let Some(p) = mapped_paragraph(cov) {
+        blocks.push(Block::Paragraph(p));
+    }
     blocks.push(Block::Paragraph(format!(
         "{gaps} of {} controls are gaps (customer or shared, without current evidence or not implemented); \
          {} evidence items in total.",
@@ -462,6 +465,41 @@ fn appendix_columns() -> Vec<Column> {
     ]
 }
 
+/// What the coverage owes to evidence mapped from other frameworks' IDs, if any.
+fn mapped_paragraph(cov: &Coverage) -> Option<String> {
+    if cov.no_mapped {
+        return Some(format!(
+            "Coverage counts evidence keyed by its CSF ID only (--no-mapped): {} evidence rows mapped from \
+             SP 800-53, ISO/IEC 27001 or CCM IDs are listed in the appendix but not counted.",
+            cov.mapped_left_out
+        ));
+    }
+    if cov.mapped_items == 0 {
+        return None;
+    }
+    let only = cov
+        .controls
+        .iter()
+        .filter(|c| {
+            c.current > 0 && c.current_direct == 0 && needs_customer_evidence(&cov.matrix.rows[c.row])
+        })
+        .count();
+    let current = cov
+        .controls
+        .iter()
+        .filter(|c| c.current > 0 && needs_customer_evidence(&cov.matrix.rows[c.row]))
+        .count();
+    Some(format!(
+        "{} of {} evidence items were mapped from another framework's ID (SP 800-53, ISO/IEC 27001 or \
+         CCM) onto the CSF 2.0 subcategories whose NIST informative references cite it; the appendix \
+         names the ID each came from. {only} controls have current evidence only through such mapping \
+         ({current} customer and shared controls have current evidence in all). NIST's references are \
+         informative: a mapped item is a claim for the assessor to judge, not proof. An export with \
+         --no-mapped counts direct evidence only.",
+        cov.mapped_items, cov.evidence_items
+    ))
+}
+
 /// One appendix row; `not_packaged` says why a file that should be in the package is not.
 fn appendix_row(e: &EvidenceItem, cov: &Coverage, not_packaged: Option<&str>) -> Vec<String> {
     let mut location = e.location.clone();
@@ -471,10 +509,20 @@ fn appendix_row(e: &EvidenceItem, cov: &Coverage, not_packaged: Option<&str>) ->
     if let Some(why) = not_packaged {
         location.push_str(&format!(" [not in the package: {why}]"));
     }
+    // A row mapped from another framework's ID says so under its title.
+    let title = match &e.mapped {
+        Some(m) => format!(
+            "{}\n[mapped from {} {}]",
+            e.title,
+            m.framework.short_label(),
+            m.id
+        ),
+        None => e.title.clone(),
+    };
     vec![
         e.id.to_string(),
         e.control_id.clone(),
-        e.title.clone(),
+        title,
         e.collected_on.map(|d| d.to_string()).unwrap_or_default(),
         e.valid_until.map(|d| d.to_string()).unwrap_or_default(),
         freshness(e, cov.as_of, cov.stale_days).as_str().to_string(),

@@ -518,7 +518,7 @@ impl AuditWorkbook {
 }
 
 /// The Summary sheet's table: the `csfkit status` columns.
-pub const SUMMARY_COLS: [Col; 22] = [
+pub const SUMMARY_COLS: [Col; 23] = [
     ("function", Kind::Text(30.0)),
     ("controls", Kind::Number),
     ("inherited", Kind::Number),
@@ -532,6 +532,7 @@ pub const SUMMARY_COLS: [Col; 22] = [
     ("evidence_current", Kind::Number),
     ("evidence_outdated", Kind::Number),
     ("evidence_none", Kind::Number),
+    ("evidence_current_mapped_only", Kind::Number),
     ("implemented", Kind::Number),
     ("not_implemented", Kind::Number),
     ("not_applicable", Kind::Number),
@@ -600,7 +601,7 @@ pub const GAP_COLS: [Col; 7] = [
 ];
 
 /// The Evidence sheet: the columns of evidence-index.csv.
-pub const EVIDENCE_COLS: [Col; 21] = [
+pub const EVIDENCE_COLS: [Col; 23] = [
     ("evidence_id", Kind::Number),
     ("control_id", Kind::Text(12.0)),
     ("title", Kind::Text(35.0)),
@@ -622,6 +623,8 @@ pub const EVIDENCE_COLS: [Col; 21] = [
     ("source_row", Kind::Number),
     ("batch", Kind::Number),
     ("packaged_file", Kind::Text(30.0)),
+    ("mapped_from", Kind::Text(14.0)),
+    ("mapped_framework", Kind::Text(14.0)),
 ];
 
 /// The POA&M sheet: the columns of poam.csv.

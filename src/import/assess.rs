@@ -10,6 +10,7 @@ use crate::error::{Error, Problem, Result};
 use crate::import::header::FieldTable;
 use crate::import::resolve::{Legacy, Resolver};
 use crate::model::assessment::Status;
+use crate::model::crosswalk::RefFramework;
 use crate::model::ownership::Service;
 
 /// Header synonyms of the assessment import, compared ignoring case, spaces and punctuation.
@@ -43,11 +44,25 @@ pub fn read(file: &Path, sheet: Option<&str>) -> Result<FieldTable> {
     )
 }
 
+/// A note with where a mapped control came from appended (`... [mapped from AC-2 (sp800-53)]`).
+pub fn mapped_note(note: &str, from: Option<&(String, RefFramework)>) -> String {
+    match from {
+        Some((id, f)) if note.is_empty() => format!("[mapped from {id} ({f})]"),
+        Some((id, f)) => format!("{note} [mapped from {id} ({f})]"),
+        None => note.to_string(),
+    }
+}
+
 /// Checks every row: the control (a CSF 2.0 subcategory; a CSF 1.1 ID is refused naming its
 /// successors), the status, the service model, a justification for not-applicable, one record
 /// per control and service model. `default_by` is who assesses rows without a `by`. Every
 /// problem is reported at once ([`Error::Invalid`]).
-pub fn validate(read: &FieldTable, resolver: &Resolver, default_by: &str) -> Result<Vec<NewAssessment>> {
+pub fn validate(
+    read: &FieldTable,
+    resolver: &Resolver,
+    framework: Option<RefFramework>,
+    default_by: &str,
+) -> Result<Vec<NewAssessment>> {
     let mut problems = Vec::new();
     let mut records = Vec::new();
     let mut seen: HashMap<(String, Option<Service>), usize> = HashMap::new();
@@ -59,11 +74,13 @@ pub fn validate(read: &FieldTable, resolver: &Resolver, default_by: &str) -> Res
                 message,
             });
         };
-        let control = match resolver.subcategories_for(get("control_id"), Legacy::Refuse("")) {
-            Ok(found) => found.ids.into_iter().next(),
+        // A CSF 1.1 ID is refused (its successors named); another framework's ID stands for
+        // every subcategory whose NIST references cite it, each recorded with where it came from.
+        let (controls, from) = match resolver.map(get("control_id"), framework, Legacy::Refuse("")) {
+            Ok(found) => (found.ids, found.from),
             Err(m) => {
                 bad("control_id", get("control_id"), m.message);
-                None
+                (Vec::new(), None)
             }
         };
         let status = match get("status").parse::<Status>() {
@@ -92,7 +109,9 @@ pub fn validate(read: &FieldTable, resolver: &Resolver, default_by: &str) -> Res
             );
             continue;
         }
-        if let (Some(c), Some(s)) = (control, status) {
+        let Some(s) = status else { continue };
+        let note = mapped_note(get("note"), from.as_ref());
+        for c in controls {
             if let Some(first) = seen.insert((c.clone(), service), row_no) {
                 bad(
                     "control_id",
@@ -105,7 +124,7 @@ pub fn validate(read: &FieldTable, resolver: &Resolver, default_by: &str) -> Res
                 control_id: c,
                 service,
                 status: s,
-                note: get("note").to_string(),
+                note: note.clone(),
                 by: if get("by").is_empty() {
                     default_by.to_string()
                 } else {

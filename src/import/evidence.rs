@@ -34,6 +34,9 @@ pub struct Report {
     pub rows_read: usize,
     /// Evidence rows stored (or that a dry run would store).
     pub imported: usize,
+    /// Of the new evidence rows, those mapped from another framework's ID (SP 800-53, ISO/IEC
+    /// 27001, CCM) onto a subcategory that cites it.
+    pub imported_mapped: usize,
     /// Rows whose content the catalogue already holds.
     pub already: usize,
     /// Rows refused: (row number, cells as text, reasons).
@@ -93,6 +96,8 @@ pub struct Options {
     pub skip_invalid: bool,
     /// Refuse CSF 1.1 IDs instead of recording them against their successors.
     pub strict: bool,
+    /// How control IDs are read (`--framework`); None: by their shape.
+    pub framework: Option<crate::model::crosswalk::RefFramework>,
     /// Validate and report; store nothing.
     pub dry_run: bool,
 }
@@ -205,6 +210,7 @@ pub fn import(cat: &mut Catalogue, prepared: Prepared<'_>, progress: &dyn Progre
             header,
             date_format: args.date_format.clone(),
             strict: args.strict,
+            framework: args.framework,
             root: root.clone(),
             file_cache: HashMap::new(),
             dups,
@@ -439,7 +445,7 @@ fn consume<'r>(
                 validate(args, overrides, rx, make, progress, valid_tx)
             })
             .map_err(|e| Error::Failed(format!("cannot start the validation thread: {e}")))?;
-        let (mut imported, mut already) = (0, 0);
+        let (mut imported, mut already, mut mapped) = (0, 0, 0);
         let mut digest = store::RowsDigest::default();
         let mut stored = Ok(());
         'chunks: for (sheet, rows) in valid_rx.iter() {
@@ -463,6 +469,12 @@ fn consume<'r>(
                     }
                 }
                 imported += 1;
+                if e.mapped
+                    .as_ref()
+                    .is_some_and(|m| crate::model::crosswalk::RefFramework::REFERENCED.contains(&m.framework))
+                {
+                    mapped += 1;
+                }
                 fresh.push(e);
             }
             stored = tx.insert_evidence(batch, sheet.as_deref().unwrap_or(""), &fresh, &mut digest);
@@ -477,6 +489,7 @@ fn consume<'r>(
             .map_err(|_| Error::Failed("the validation thread failed (a bug: please report it)".into()))??;
         stored?;
         out.imported = imported;
+        out.imported_mapped = mapped;
         out.already = already;
         out.rows_digest = digest;
         Ok(out)

@@ -287,44 +287,7 @@ pub fn parse_csfkit(
 
 pub use crate::model::ownership::Answer;
 
-/// Normalises an SP 800-53 control identifier to its control or enhancement, dropping
-/// statement parts: `AC-2(a)` -> `AC-2`, `AC-02(01)(a)` -> `AC-2(1)`, `ac-2 (1)` -> `AC-2(1)`.
-pub fn sp800_53_key(s: &str) -> Option<String> {
-    let t: String = s
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect::<String>()
-        .to_ascii_uppercase();
-    let (family, rest) = t.split_once('-')?;
-    if family.len() != 2 || !family.bytes().all(|b| b.is_ascii_uppercase()) {
-        return None;
-    }
-    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
-    if digits.is_empty() {
-        return None;
-    }
-    let number: u32 = digits.parse().ok()?;
-    let mut key = format!("{family}-{number}");
-    let after = &rest[digits.len()..];
-    if let Some(inner) = after.strip_prefix('(') {
-        let e: String = inner.chars().take_while(char::is_ascii_digit).collect();
-        if !e.is_empty() && inner[e.len()..].starts_with(')') {
-            key.push_str(&format!("({})", e.parse::<u32>().ok()?));
-        }
-    }
-    Some(key)
-}
-
-/// Normalises a CCM control ID (`bcr-01` -> `BCR-01`, `A&A-1` -> `A&A-01`).
-pub fn ccm_key(s: &str) -> Option<String> {
-    let t = s.trim().to_ascii_uppercase();
-    let (domain, num) = t.rsplit_once('-')?;
-    let n: u32 = num.trim().parse().ok()?;
-    if domain.is_empty() {
-        return None;
-    }
-    Some(format!("{}-{n:02}", domain.trim()))
-}
+pub use crate::model::crosswalk::{ccm_key, sp800_53_key};
 
 /// One row of a source as read: where it is and what it says.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -10,6 +10,7 @@ use crate::error::{Error, Problem, Result};
 use crate::import::header::FieldTable;
 use crate::import::resolve::{Legacy, Resolver};
 use crate::import::validate::parse_date;
+use crate::model::crosswalk::RefFramework;
 use crate::model::plan::{Milestone, NewPlan, PlanStatus};
 
 /// Header synonyms of the plan import, compared ignoring case, spaces and punctuation. The
@@ -118,7 +119,12 @@ pub struct Plans {
 /// successors), the due date, owner and action, each milestone, the status and its note
 /// (closed and risk-accepted need one), one plan per control. `default_by` records rows
 /// without a `by`. Every problem is reported at once ([`Error::Invalid`]).
-pub fn validate(read: &FieldTable, resolver: &Resolver, default_by: &str) -> Result<Plans> {
+pub fn validate(
+    read: &FieldTable,
+    resolver: &Resolver,
+    framework: Option<RefFramework>,
+    default_by: &str,
+) -> Result<Plans> {
     let mut problems = Vec::new();
     let mut plans = Vec::new();
     let mut skipped = 0;
@@ -135,11 +141,11 @@ pub fn validate(read: &FieldTable, resolver: &Resolver, default_by: &str) -> Res
                 message,
             });
         };
-        let control = match resolver.subcategories_for(get("control_id"), Legacy::Refuse("")) {
-            Ok(found) => found.ids.into_iter().next(),
+        let (controls, from) = match resolver.map(get("control_id"), framework, Legacy::Refuse("")) {
+            Ok(found) => (found.ids, found.from),
             Err(m) => {
                 bad("control_id", get("control_id"), m.message);
-                None
+                (Vec::new(), None)
             }
         };
         let due = match parse_date(get("due"), None) {
@@ -187,34 +193,37 @@ pub fn validate(read: &FieldTable, resolver: &Resolver, default_by: &str) -> Res
             );
             continue;
         }
-        let (Some(c), Some(due), Some(status)) = (control, due, status) else {
+        let (Some(due), Some(status)) = (due, status) else {
             continue;
         };
         if get("owner").is_empty() || get("action").is_empty() {
             continue;
         }
-        if let Some(first) = seen.insert(c.clone(), row_no) {
-            bad(
-                "control_id",
-                get("control_id"),
-                format!("{c} already has a plan on row {first}; one plan per control"),
-            );
-            continue;
+        let note = crate::import::assess::mapped_note(get("note"), from.as_ref());
+        for c in controls {
+            if let Some(first) = seen.insert(c.clone(), row_no) {
+                bad(
+                    "control_id",
+                    get("control_id"),
+                    format!("{c} already has a plan on row {first}; one plan per control"),
+                );
+                continue;
+            }
+            plans.push(NewPlan {
+                control_id: c,
+                due,
+                owner: get("owner").to_string(),
+                action: get("action").to_string(),
+                milestones: milestones.clone(),
+                status,
+                note: note.clone(),
+                by: if get("by").is_empty() {
+                    default_by.to_string()
+                } else {
+                    get("by").to_string()
+                },
+            });
         }
-        plans.push(NewPlan {
-            control_id: c,
-            due,
-            owner: get("owner").to_string(),
-            action: get("action").to_string(),
-            milestones,
-            status,
-            note: get("note").to_string(),
-            by: if get("by").is_empty() {
-                default_by.to_string()
-            } else {
-                get("by").to_string()
-            },
-        });
     }
     if !problems.is_empty() {
         return Err(Error::Invalid {

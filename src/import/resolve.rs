@@ -10,6 +10,8 @@ use std::collections::{HashMap, HashSet};
 use crate::catalogue::Catalogue;
 use crate::error::{Error, Result, ValueError};
 use crate::ids::{self, IdError, Level};
+use crate::model::crosswalk::{RefFramework, Shape, base_control, shape};
+use crate::model::framework::DEFAULT_FRAMEWORK;
 
 /// What an input resolved to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,6 +56,126 @@ pub struct Resolver {
     categories: Vec<String>,
     functions: Vec<String>,
     successors: HashMap<String, Vec<String>>,
+    crosswalk: Crosswalk,
+}
+
+/// The CSF 2.0 subcategories that cite each control of the referenced frameworks (SP 800-53,
+/// ISO/IEC 27001 Annex A, CCM) in NIST's informative references, in document order.
+#[derive(Debug, Clone, Default)]
+pub struct Crosswalk {
+    maps: HashMap<RefFramework, HashMap<String, Vec<String>>>,
+}
+
+impl Crosswalk {
+    /// Reads the references of the CSF 2.0 catalogue (empty for any other framework).
+    pub fn load(cat: &Catalogue, framework_id: &str) -> Result<Crosswalk> {
+        let mut maps: HashMap<RefFramework, HashMap<String, Vec<String>>> = HashMap::new();
+        if framework_id != DEFAULT_FRAMEWORK {
+            return Ok(Crosswalk { maps });
+        }
+        for f in RefFramework::REFERENCED {
+            let Some(source) = f.reference_source() else {
+                continue;
+            };
+            let map = maps.entry(f).or_default();
+            for (subcategory, refs) in cat.references_by_source(framework_id, source)? {
+                for r in refs {
+                    if let Some(key) = f.reference_key(&r) {
+                        let ids = map.entry(key).or_default();
+                        if !ids.contains(&subcategory) {
+                            ids.push(subcategory.clone());
+                        }
+                    }
+                }
+            }
+        }
+        Ok(Crosswalk { maps })
+    }
+
+    /// The subcategories citing `key` of `f`.
+    pub fn cited(&self, f: RefFramework, key: &str) -> Option<&[String]> {
+        self.maps.get(&f)?.get(key).map(Vec::as_slice)
+    }
+
+    /// Every cited key of `f` with its subcategories, in the framework's order (family, then
+    /// number, then enhancement).
+    pub fn table(&self, f: RefFramework) -> Vec<(&str, &[String])> {
+        let mut out: Vec<(&str, &[String])> = self
+            .maps
+            .get(&f)
+            .map(|m| m.iter().map(|(k, v)| (k.as_str(), v.as_slice())).collect())
+            .unwrap_or_default();
+        out.sort_by_key(|(k, _)| natural_key(k));
+        out
+    }
+
+    /// The cited keys of `f` nearest to `key`: the same family's nearest numbers, else the
+    /// closest spellings.
+    fn nearest(&self, f: RefFramework, key: &str) -> Vec<String> {
+        let Some(map) = self.maps.get(&f) else {
+            return Vec::new();
+        };
+        let (family, number) = split_key(key);
+        let mut same: Vec<(u32, &String)> = map
+            .keys()
+            .filter(|k| split_key(k).0 == family)
+            .map(|k| (split_key(k).1.abs_diff(number), k))
+            .collect();
+        same.sort();
+        if !same.is_empty() {
+            return same.into_iter().take(3).map(|(_, k)| k.clone()).collect();
+        }
+        let mut keys: Vec<&str> = map.keys().map(String::as_str).collect();
+        keys.sort_by_key(|k| natural_key(k));
+        let mut scored: Vec<(usize, &str)> = keys
+            .into_iter()
+            .map(|k| (strsim::levenshtein(key, k), k))
+            .collect();
+        scored.sort();
+        scored.into_iter().take(3).map(|(_, k)| k.to_string()).collect()
+    }
+}
+
+/// Family (or theme, domain) and number of a key: `AC-2(1)` -> (`AC`, 2), `A.5.15` -> (`A.5`, 15).
+fn split_key(k: &str) -> (&str, u32) {
+    let base = base_control(k).unwrap_or(k);
+    let cut = base.rfind(['-', '.']).unwrap_or(0);
+    let number = base.get(cut + 1..).and_then(|n| n.parse().ok()).unwrap_or(0);
+    (&base[..cut], number)
+}
+
+/// CSF 1.1 document order of a subcategory ID: function (ID, PR, DE, RS, RC), category,
+/// number.
+fn csf11_order(id: &str) -> (usize, String, u32) {
+    let (category, number) = id.rsplit_once('-').unwrap_or((id, "0"));
+    let function = category.split('.').next().unwrap_or("");
+    let f = ["ID", "PR", "DE", "RS", "RC"]
+        .iter()
+        .position(|x| *x == function)
+        .unwrap_or(5);
+    (f, category.to_string(), number.parse().unwrap_or(0))
+}
+
+/// A sort key that orders `AC-2` before `AC-10` and a control before its enhancements.
+fn natural_key(k: &str) -> (String, u32, u32) {
+    let (family, number) = split_key(k);
+    let enhancement = k
+        .split_once('(')
+        .and_then(|(_, e)| e.trim_end_matches(')').parse().ok())
+        .unwrap_or(0);
+    (family.to_string(), number, enhancement)
+}
+
+/// The subcategories an ID of any framework stands for, and where they came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mapped {
+    /// The CSF 2.0 subcategories, in document order.
+    pub ids: Vec<String>,
+    /// The ID as written and its framework, when it is not a CSF 2.0 ID.
+    pub from: Option<(String, RefFramework)>,
+    /// Said when the reading was not the obvious one (a CSF 1.1 ID expanded, an enhancement
+    /// read as its base control).
+    pub warning: Option<String>,
 }
 
 impl Resolver {
@@ -240,6 +362,159 @@ impl Resolver {
             categories,
             functions,
             successors,
+            crosswalk: Crosswalk::load(cat, framework_id)?,
         })
+    }
+
+    /// NIST's CSF 1.1 -> 2.0 crosswalk of subcategories: each CSF 1.1 subcategory with its
+    /// active CSF 2.0 successors, in CSF 1.1 order.
+    pub fn csf11_table(&self) -> Vec<(String, Vec<String>)> {
+        let mut out: Vec<(String, Vec<String>)> = self
+            .successors
+            .iter()
+            .filter(|(old, new)| old.contains('-') && !new.is_empty())
+            .map(|(old, new)| (old.clone(), new.clone()))
+            .collect();
+        out.sort_by_key(|(old, _)| csf11_order(old));
+        out
+    }
+
+    /// The crosswalk of the referenced frameworks.
+    pub fn crosswalk(&self) -> &Crosswalk {
+        &self.crosswalk
+    }
+
+    /// The subcategories `input` stands for, read as `forced` says or, without it, as its shape
+    /// says: a CSF ID as [`Resolver::subcategories_for`] reads it (a CSF 1.1 ID under
+    /// `legacy`); an SP 800-53, ISO/IEC 27001 Annex A or CCM ID as the subcategories whose
+    /// NIST references cite it (an SP 800-53 enhancement no subcategory cites as its base
+    /// control, with a warning). An ID nothing cites, or whose shape fits several frameworks,
+    /// is refused with what to do.
+    pub fn map(
+        &self,
+        input: &str,
+        forced: Option<RefFramework>,
+        legacy: Legacy,
+    ) -> std::result::Result<Mapped, ValueError> {
+        let written = input.trim();
+        let csf = |found: Subcategories, from: Option<RefFramework>| Mapped {
+            from: from
+                .or(found.warning.as_ref().map(|_| RefFramework::Csf11))
+                .map(|f| (written.to_string(), f)),
+            ids: found.ids,
+            warning: found.warning,
+        };
+        match forced {
+            Some(RefFramework::Csf2) => {
+                let found = self.subcategories_for(
+                    input,
+                    Legacy::Refuse(" (--framework csf2 reads CSF 2.0 IDs only)"),
+                )?;
+                return Ok(csf(found, None));
+            }
+            Some(RefFramework::Csf11) => return self.map_csf11(written),
+            Some(f) => return self.map_referenced(written, f, true),
+            None => {}
+        }
+        if self.is_subcategory(written) {
+            return Ok(Mapped {
+                ids: vec![written.to_string()],
+                from: None,
+                warning: None,
+            });
+        }
+        match shape(written) {
+            Shape::Of(f) => self.map_referenced(written, f, false),
+            Shape::Ambiguous => Err(ValueError::new(
+                written,
+                format!(
+                    "`{written}` could be ISO/IEC 27001:2022 Annex A control A.{written} or another framework's number; write A.{written}, or import with --framework iso27001"
+                ),
+            )),
+            Shape::Csf | Shape::Unknown => Ok(csf(self.subcategories_for(written, legacy)?, None)),
+        }
+    }
+
+    /// A CSF 1.1 ID read through NIST's crosswalk (`--framework csf1.1`).
+    fn map_csf11(&self, written: &str) -> std::result::Result<Mapped, ValueError> {
+        let old = ids::parse(written).map(|p| p.csf11()).map_err(|e| {
+            ValueError::new(
+                written,
+                format!("`{written}`: {e}; expected a CSF 1.1 ID such as PR.AC-1"),
+            )
+        })?;
+        match self.successors.get(&old) {
+            Some(successors) if !successors.is_empty() && old.contains('-') => Ok(Mapped {
+                warning: Some(format!(
+                    "CSF 1.1 `{old}` recorded against CSF 2.0 {}",
+                    successors.join(", ")
+                )),
+                ids: successors.clone(),
+                from: Some((written.to_string(), RefFramework::Csf11)),
+            }),
+            _ => {
+                let known: Vec<&str> = self.successors.keys().map(String::as_str).collect();
+                let s = ids::suggest(&old, known, 3);
+                Err(ValueError::new(
+                    written,
+                    format!(
+                        "`{written}` is not a CSF 1.1 subcategory with a CSF 2.0 successor{}",
+                        ids::did_you_mean(&s)
+                    ),
+                ))
+            }
+        }
+    }
+
+    /// An ID of a referenced framework read through NIST's informative references.
+    fn map_referenced(
+        &self,
+        written: &str,
+        f: RefFramework,
+        bare: bool,
+    ) -> std::result::Result<Mapped, ValueError> {
+        let Some(key) = f.key(written, bare) else {
+            return Err(ValueError::new(
+                written,
+                format!(
+                    "`{written}` is not a {} control ID; expected e.g. {}",
+                    f.label(),
+                    f.example()
+                ),
+            ));
+        };
+        if let Some(ids) = self.crosswalk.cited(f, &key) {
+            return Ok(Mapped {
+                ids: ids.to_vec(),
+                from: Some((written.to_string(), f)),
+                warning: None,
+            });
+        }
+        if let Some(base) = base_control(&key) {
+            if let Some(ids) = self.crosswalk.cited(f, base) {
+                return Ok(Mapped {
+                    warning: Some(format!(
+                        "{} {key} is cited by no CSF 2.0 subcategory; read as its base control {base}, cited by {}",
+                        f.label(),
+                        ids.join(", ")
+                    )),
+                    ids: ids.to_vec(),
+                    from: Some((written.to_string(), f)),
+                });
+            }
+        }
+        let near = self.crosswalk.nearest(f, &key);
+        Err(ValueError::new(
+            written,
+            format!(
+                "{} {key} is cited by no CSF 2.0 subcategory in NIST's informative references{}",
+                f.label(),
+                if near.is_empty() {
+                    String::new()
+                } else {
+                    format!("; cited nearby: {}", near.join(", "))
+                }
+            ),
+        ))
     }
 }

@@ -13,6 +13,8 @@ use crate::error::{Location, Problem, ValueError};
 use crate::import::header::header_key;
 use crate::import::reader::{Cell, column_letters};
 use crate::import::resolve::{Legacy, Resolver};
+use crate::model::crosswalk::RefFramework;
+use crate::model::evidence::MappedFrom;
 pub use crate::model::evidence::{EvidenceFields, HashKey, LocationKind, NewEvidence, hash_key};
 
 pub use crate::model::evidence::FIELDS;
@@ -258,6 +260,8 @@ pub struct Validator<'a> {
     pub date_format: Option<String>,
     /// `--strict`: CSF 1.1 IDs are errors.
     pub strict: bool,
+    /// `--framework`: how every control ID is read (None: by its shape).
+    pub framework: Option<RefFramework>,
     /// The evidence root, canonical.
     pub root: PathBuf,
     /// File hashes already computed (path -> hash, size).
@@ -336,15 +340,17 @@ impl Validator<'_> {
                 });
             }
         }
-        // Control IDs: exact spelling fast, everything else through the resolver.
+        // Control IDs: exact spelling fast, everything else through the resolver (other
+        // frameworks' IDs through NIST's references).
         let mut controls = Vec::new();
+        let mut mapped = None;
         if !values[CONTROL].is_empty() {
             let legacy = if self.strict {
                 Legacy::Refuse(" (refused by --strict)")
             } else {
                 Legacy::Expand
             };
-            match self.resolver.subcategories_for(&values[CONTROL], legacy) {
+            match self.resolver.map(&values[CONTROL], self.framework, legacy) {
                 Ok(found) => {
                     if let Some(message) = found.warning {
                         warnings.push(Warning {
@@ -353,6 +359,7 @@ impl Validator<'_> {
                         });
                     }
                     controls = found.ids;
+                    mapped = found.from.map(|(id, framework)| MappedFrom { id, framework });
                 }
                 Err(refused) => problems.push(refused.at(self.loc(row, Some(CONTROL)))),
             }
@@ -451,7 +458,8 @@ impl Validator<'_> {
             };
             values[CONTROL] = control;
             let fields = EvidenceFields::from_values(values);
-            let content_hash = fields.content_hash(&extras, file.as_ref().map(|f| f.0.as_str()));
+            let content_hash =
+                fields.content_hash(&extras, file.as_ref().map(|f| f.0.as_str()), mapped.as_ref());
             let succ = u16::try_from(i).unwrap_or(u16::MAX);
             if let Some(&first) = self.dups.get(&(row, succ)) {
                 problems.push(Problem {
@@ -471,6 +479,7 @@ impl Validator<'_> {
                 file: file.clone(),
                 extras: extras.clone(),
                 content_hash,
+                mapped: mapped.clone(),
             });
         }
         if !problems.is_empty() {

@@ -3,6 +3,8 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
+use crate::model::crosswalk::RefFramework;
+
 /// The fields of an evidence row, in template order.
 pub const FIELDS: [&str; 9] = [
     "control_id",
@@ -57,6 +59,9 @@ pub struct EvidenceItem {
     pub source_row: i64,
     /// Import batch.
     pub batch_id: i64,
+    /// The ID as the tracker wrote it and its framework, when the control was mapped (SP
+    /// 800-53, ISO/IEC 27001, CCM, CSF 1.1); None for a row keyed by its CSF 2.0 ID.
+    pub mapped: Option<MappedFrom>,
 }
 
 /// How current one evidence item is at the as-of date.
@@ -95,6 +100,23 @@ pub fn freshness(item: &EvidenceItem, as_of: NaiveDate, stale_days: i64) -> Fres
         Some(_) => Freshness::Current,
         None if item.valid_until.is_some() => Freshness::Current,
         None => Freshness::Stale,
+    }
+}
+
+/// Where a row's control came from when it was not written as a CSF 2.0 ID: the ID as written
+/// in the tracker and its framework.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MappedFrom {
+    /// The ID as written (`AC-02`, `A.5.15`, `PR.AC-1`).
+    pub id: String,
+    /// Its framework.
+    pub framework: RefFramework,
+}
+
+impl MappedFrom {
+    /// `AC-02 (sp800-53)`: the ID as written and its framework.
+    pub fn text(&self) -> String {
+        format!("{} ({})", self.id, self.framework)
     }
 }
 
@@ -164,8 +186,16 @@ impl EvidenceFields {
     }
 
     /// The idempotence key: SHA-256 over the field values (in [`FIELDS`]
-    /// order, each followed by 0x1F), the extras and the evidence file's hash.
-    pub fn content_hash(&self, extras: &str, file_sha: Option<&str>) -> [u8; 32] {
+    /// order, each followed by 0x1F), the extras and the evidence file's hash; for a row mapped
+    /// from an SP 800-53, ISO/IEC 27001 or CCM ID, then 0x1E, the framework, 0x1F and the ID as
+    /// written (so the same artefact filed under AC-2 and under IA-2 is two rows even where
+    /// both land on one subcategory; a CSF 1.1 row keeps the key it always had).
+    pub fn content_hash(
+        &self,
+        extras: &str,
+        file_sha: Option<&str>,
+        mapped: Option<&MappedFrom>,
+    ) -> [u8; 32] {
         use sha2::{Digest, Sha256};
         let mut h = Sha256::new();
         for v in self.values() {
@@ -175,6 +205,12 @@ impl EvidenceFields {
         h.update(extras.as_bytes());
         h.update([0x1f]);
         h.update(file_sha.unwrap_or("").as_bytes());
+        if let Some(m) = mapped.filter(|m| RefFramework::REFERENCED.contains(&m.framework)) {
+            h.update([0x1e]);
+            h.update(m.framework.as_str().as_bytes());
+            h.update([0x1f]);
+            h.update(m.id.as_bytes());
+        }
         h.finalize().into()
     }
 }
@@ -221,6 +257,8 @@ pub struct NewEvidence {
     pub extras: String,
     /// SHA-256 over the content: the idempotence key.
     pub content_hash: [u8; 32],
+    /// Where the control came from when it was not written as a CSF 2.0 ID.
+    pub mapped: Option<MappedFrom>,
 }
 
 /// The first 16 bytes of a content hash: ample to tell rows apart (the odds of two different

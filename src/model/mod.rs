@@ -2,6 +2,7 @@
 //! evidence items and their freshness. Every layer (import, catalogue, export, cli) speaks it.
 
 pub mod assessment;
+pub mod crosswalk;
 pub mod evidence;
 pub mod framework;
 pub mod ownership;

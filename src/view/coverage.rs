@@ -48,6 +48,8 @@ pub struct ControlCoverage {
     pub evidence: usize,
     /// Current items.
     pub current: usize,
+    /// Current items keyed by the control's own CSF ID (not mapped from another framework).
+    pub current_direct: usize,
     /// Expired items.
     pub expired: usize,
     /// Stale items.
@@ -71,6 +73,21 @@ pub struct Coverage {
     pub controls: Vec<ControlCoverage>,
     /// Number of evidence items counted (also those of controls outside the matrix).
     pub evidence_items: usize,
+    /// Of those, items mapped from another framework's ID through NIST's references.
+    pub mapped_items: usize,
+    /// Coverage leaves mapped items out (`--no-mapped`).
+    pub no_mapped: bool,
+    /// Mapped items left out under `no_mapped`.
+    pub mapped_left_out: usize,
+}
+
+/// True for an item whose control came from another framework's ID through NIST's informative
+/// references (SP 800-53, ISO/IEC 27001, CCM). A CSF 1.1 ID read through NIST's CSF 1.1 -> 2.0
+/// crosswalk counts as direct, as it always has.
+pub fn is_mapped(e: &EvidenceItem) -> bool {
+    e.mapped
+        .as_ref()
+        .is_some_and(|m| crate::model::crosswalk::RefFramework::REFERENCED.contains(&m.framework))
 }
 
 /// Does the customer have to evidence this control?
@@ -95,9 +112,12 @@ pub struct CoverageBuilder {
     as_of: NaiveDate,
     stale_days: i64,
     index: std::collections::HashMap<String, usize>,
-    /// Per matrix row: items, current, expired, stale.
-    tallies: Vec<[usize; 4]>,
+    /// Per matrix row: items, current, expired, stale, current and direct.
+    tallies: Vec<[usize; 5]>,
     items: usize,
+    mapped_items: usize,
+    no_mapped: bool,
+    mapped_left_out: usize,
 }
 
 impl CoverageBuilder {
@@ -109,7 +129,7 @@ impl CoverageBuilder {
             .enumerate()
             .map(|(i, r)| (r.control_id.clone(), i))
             .collect();
-        let tallies = vec![[0; 4]; matrix.rows.len()];
+        let tallies = vec![[0; 5]; matrix.rows.len()];
         CoverageBuilder {
             matrix,
             as_of,
@@ -117,7 +137,16 @@ impl CoverageBuilder {
             index,
             tallies,
             items: 0,
+            mapped_items: 0,
+            no_mapped: false,
+            mapped_left_out: 0,
         }
+    }
+
+    /// Leaves evidence mapped from other frameworks out of the coverage (`--no-mapped`).
+    pub fn without_mapped(mut self, no_mapped: bool) -> Self {
+        self.no_mapped = no_mapped;
+        self
     }
 
     /// The matrix being covered.
@@ -127,14 +156,27 @@ impl CoverageBuilder {
 
     /// Counts one evidence item.
     pub fn add(&mut self, e: &EvidenceItem) {
+        let mapped = is_mapped(e);
+        if mapped && self.no_mapped {
+            self.mapped_left_out += 1;
+            return;
+        }
         self.items += 1;
+        if mapped {
+            self.mapped_items += 1;
+        }
         let Some(&i) = self.index.get(&e.control_id) else {
             return;
         };
         let t = &mut self.tallies[i];
         t[0] += 1;
         match freshness(e, self.as_of, self.stale_days) {
-            Freshness::Current => t[1] += 1,
+            Freshness::Current => {
+                t[1] += 1;
+                if !mapped {
+                    t[4] += 1;
+                }
+            }
             Freshness::Expired => t[2] += 1,
             Freshness::Stale => t[3] += 1,
         }
@@ -144,7 +186,7 @@ impl CoverageBuilder {
     pub fn finish(self) -> Coverage {
         let mut controls = Vec::with_capacity(self.matrix.rows.len());
         for (i, (row, t)) in self.matrix.rows.iter().zip(&self.tallies).enumerate() {
-            let [n, current, expired, stale] = *t;
+            let [n, current, expired, stale, current_direct] = *t;
             let state = if current > 0 {
                 EvidenceState::Current
             } else if n > 0 {
@@ -174,6 +216,7 @@ impl CoverageBuilder {
                 row: i,
                 evidence: n,
                 current,
+                current_direct,
                 expired,
                 stale,
                 state,
@@ -186,6 +229,9 @@ impl CoverageBuilder {
             matrix: self.matrix,
             controls,
             evidence_items: self.items,
+            mapped_items: self.mapped_items,
+            no_mapped: self.no_mapped,
+            mapped_left_out: self.mapped_left_out,
         }
     }
 }
@@ -237,6 +283,9 @@ impl Coverage {
                 continue;
             }
             f.evidence.add(c.state);
+            if c.current > 0 && c.current_direct == 0 {
+                f.evidence.current_mapped_only += 1;
+            }
             f.status.add(&statuses(r));
         }
         out
@@ -319,6 +368,8 @@ pub struct EvidenceCounts {
     pub outdated: usize,
     /// No evidence.
     pub none: usize,
+    /// Of `current`, controls whose current evidence is all mapped from another framework.
+    pub current_mapped_only: usize,
 }
 
 impl EvidenceCounts {
@@ -396,6 +447,7 @@ impl FunctionSummary {
             t.evidence.current += e.current;
             t.evidence.outdated += e.outdated;
             t.evidence.none += e.none;
+            t.evidence.current_mapped_only += e.current_mapped_only;
             t.status.implemented += s.implemented;
             t.status.not_implemented += s.not_implemented;
             t.status.not_applicable += s.not_applicable;
@@ -432,6 +484,7 @@ mod tests {
             source_sheet: String::new(),
             source_row: 2,
             batch_id: 1,
+            mapped: None,
         }
     }
 

@@ -6,7 +6,7 @@ use crate::view::coverage::{Coverage, FunctionSummary};
 use crate::view::poam::{self, PlanCounts, PoamRow};
 
 /// The columns, in order (`csfkit status --format csv` and the Summary sheet).
-pub const COLUMNS: [&str; 22] = [
+pub const COLUMNS: [&str; 23] = [
     "function",
     "controls",
     "inherited",
@@ -20,6 +20,7 @@ pub const COLUMNS: [&str; 22] = [
     "evidence_current",
     "evidence_outdated",
     "evidence_none",
+    "evidence_current_mapped_only",
     "implemented",
     "not_implemented",
     "not_applicable",
@@ -51,6 +52,7 @@ pub fn rows(cov: &Coverage, poam: &[PoamRow]) -> Vec<Vec<String>> {
             e.current.to_string(),
             e.outdated.to_string(),
             e.none.to_string(),
+            e.current_mapped_only.to_string(),
             st.implemented.to_string(),
             st.not_implemented.to_string(),
             st.not_applicable.to_string(),

@@ -96,6 +96,11 @@ pub fn list(ctx: &Ctx, args: &ListArgs) -> Result<u8> {
             e.source_sheet,
             e.source_row.to_string(),
             e.batch_id.to_string(),
+            e.mapped.as_ref().map(|m| m.id.clone()).unwrap_or_default(),
+            e.mapped
+                .as_ref()
+                .map(|m| m.framework.to_string())
+                .unwrap_or_default(),
         ]);
     }
     if l.rows.is_empty() {
@@ -118,6 +123,19 @@ pub fn show(ctx: &Ctx, args: &ShowArgs) -> Result<u8> {
     let mut kv = |k: &str, v: String| l.push(vec![k.to_string(), v]);
     kv("id", e.id.to_string());
     kv("control_id", e.control_id.clone());
+    kv(
+        "mapped_from",
+        e.mapped
+            .as_ref()
+            .map(|m| {
+                format!(
+                    "{} ({}; the control is one of the CSF 2.0 subcategories whose NIST references cite it)",
+                    m.id,
+                    m.framework.label()
+                )
+            })
+            .unwrap_or_default(),
+    );
     kv("title", e.title.clone());
     kv("description", e.description.clone());
     kv("evidence_type", e.evidence_type.clone());

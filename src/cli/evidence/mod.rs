@@ -95,6 +95,11 @@ pub struct ImportArgs {
     /// Refuse CSF 1.1 IDs instead of mapping them to CSF 2.0 with a warning.
     #[arg(long)]
     pub strict: bool,
+    /// Read every control ID as this framework's: csf2, csf1.1, sp800-53, iso27001, ccm
+    /// (default: each ID by its shape; SP 800-53, ISO/IEC 27001 Annex A and CCM IDs are recorded
+    /// against the CSF 2.0 subcategories whose NIST references cite them).
+    #[arg(long, value_name = "NAME", value_parser = crate::cli::ref_framework)]
+    pub framework: Option<crate::model::crosswalk::RefFramework>,
     /// Validate and report; write nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -130,6 +135,7 @@ fn import(ctx: &Ctx, args: &ImportArgs) -> Result<u8> {
         collector: whoami(args.collector.as_deref()),
         skip_invalid: args.skip_invalid,
         strict: args.strict,
+        framework: args.framework,
         dry_run: args.dry_run,
     };
     // The file is checked before the catalogue is opened (or created).
@@ -187,6 +193,14 @@ fn import(ctx: &Ctx, args: &ImportArgs) -> Result<u8> {
         out.already,
         out.rejected_rows.len()
     );
+    let summary = if out.imported_mapped > 0 {
+        format!(
+            "{summary}; {} of the new rows were mapped from another framework's ID onto the CSF 2.0 subcategories citing it",
+            out.imported_mapped
+        )
+    } else {
+        summary
+    };
     match &out.batch {
         Some((b, sha256)) => ctx.msg.note(format!("batch {b}: {summary} (SHA-256 {sha256})")),
         None => ctx.msg.note(format!("dry run, nothing written: {summary}")),
