@@ -19,9 +19,11 @@ const EXPORT_HELP: &str = "Examples:
   csfkit export --out audit.zip --zip --as-of 2026-12-31 --organization \"Acme GmbH\"
   csfkit export --out pkg --formats csv --bom            CSVs only, with a BOM for Excel
   csfkit export --out pkg --include-files --force        evidence files too, re-hashed
+  csfkit export --out pkg --formats pdf,csv,oscal        with the OSCAL documents in oscal/
 
 The package: report.pdf, control-matrix.csv, evidence-index.csv, gaps.csv, manifest.json (every
-file with its SHA-256), and with --include-files the evidence files under evidence/. The same
+file with its SHA-256), with --include-files the evidence files under evidence/, and with oscal in
+--formats oscal/catalog.json, oscal/component-definition.json, oscal/assessment-results.json. The same
 catalogue and --as-of give byte-identical files. `csfkit verify PATH` checks a package.
 CSV cells that a spreadsheet would run as a formula are prefixed with ' (not with --raw-csv).";
 
@@ -53,7 +55,8 @@ pub struct ExportArgs {
     /// Copy the evidence files into the package, re-hashed against the import.
     #[arg(long)]
     include_files: bool,
-    /// Which documents to write: pdf, csv (comma-separated).
+    /// Which documents to write: pdf, csv, oscal (comma-separated; oscal adds the OSCAL 1.2.1
+    /// catalog, component definition and assessment results under oscal/).
     #[arg(long, value_name = "LIST", default_value = "pdf,csv")]
     formats: String,
     /// Replace an existing --out.
@@ -135,20 +138,24 @@ fn check_stale_days(stale_days: i64) -> Result<()> {
 pub fn export(ctx: &Ctx, args: &ExportArgs) -> Result<u8> {
     let mut pdf = false;
     let mut csv = false;
+    let mut oscal = false;
     for f in args.formats.split(',').map(|s| s.trim().to_ascii_lowercase()) {
         match f.as_str() {
             "pdf" => pdf = true,
             "csv" => csv = true,
+            "oscal" => oscal = true,
             "" => {}
             other => {
                 return Err(Error::Usage(format!(
-                    "--formats: `{other}` is not a format; expected pdf, csv or pdf,csv"
+                    "--formats: `{other}` is not a format; expected a comma-separated list of pdf, csv, oscal"
                 )));
             }
         }
     }
-    if !pdf && !csv {
-        return Err(Error::Usage("--formats: name at least one of pdf, csv".into()));
+    if !pdf && !csv && !oscal {
+        return Err(Error::Usage(
+            "--formats: name at least one of pdf, csv, oscal".into(),
+        ));
     }
     let as_of = match args.as_of {
         Some(d) => d,
@@ -167,6 +174,7 @@ pub fn export(ctx: &Ctx, args: &ExportArgs) -> Result<u8> {
         include_files: args.include_files,
         pdf,
         csv,
+        oscal,
         force: args.force,
         paper: match args.paper {
             PaperArg::A4 => crate::pdf::Paper::A4,
