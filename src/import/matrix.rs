@@ -367,6 +367,8 @@ pub enum Layout {
     FedrampCrm,
     /// CSA Cloud Controls Matrix v4 workbook.
     CsaCcm,
+    /// OSCAL component definition (JSON): csfkit's own or a provider's.
+    OscalComponent,
 }
 
 impl Layout {
@@ -376,6 +378,7 @@ impl Layout {
             Layout::Csfkit => "csfkit",
             Layout::FedrampCrm => "fedramp-crm",
             Layout::CsaCcm => "csa-ccm",
+            Layout::OscalComponent => "oscal-component",
         }
     }
 }
