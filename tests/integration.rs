@@ -20,6 +20,8 @@ mod cli_assess;
 mod cli_evidence;
 // The audit package: PDF, CSVs, manifest and verify, determinism, status.
 mod cli_export;
+// OSCAL: the three documents against NIST's schemas, determinism, component definitions read back.
+mod cli_oscal;
 // Misuse: --force, signals, broken quoting, pipes, verify, races, injection, read-only, chains.
 mod cli_misuse;
 // Property tests of the readers: mutated real files through every importer.
