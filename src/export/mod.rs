@@ -551,7 +551,11 @@ fn write_oscal(
         &oscal::component::component_definition(cat, &input.cov.matrix, as_of)?,
     )?;
     let mut f = staging.create(&format!("{prefix}{}", oscal::ASSESSMENT_RESULTS))?;
-    oscal::results::write_assessment_results(cat, input, &mut f)?;
+    // JSON is written token by token: buffer before the staged file hashes and writes it.
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, &mut f);
+    oscal::results::write_assessment_results(cat, input, &mut out)?;
+    out.into_inner()
+        .map_err(|e| Error::io("writing assessment-results.json", e.into_error()))?;
     staging.close(f)
 }
 
