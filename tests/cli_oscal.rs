@@ -719,3 +719,112 @@ fn verify_requires_the_oscal_files_and_force_replaces_only_a_csfkit_folder() {
     w.run(&["verify", "pkg"]).ok();
     assert!(!w.path().join("pkg/gaps.csv").exists());
 }
+
+#[test]
+fn undetermined_and_missing_cells_validate_and_round_trip_too() {
+    let w = Workdir::new();
+    // A FedRAMP CRM answers a few SP 800-53 controls: most subcategories stay undetermined,
+    // which FedRAMP's vocabulary cannot state (no control-origination is written).
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("Moderate CRM Worksheet").unwrap();
+    for (c, h) in [
+        "Control ID",
+        "Can Be Inherited from CSP",
+        "Specific Inheritance and Customer Agency/CSP Responsibilities",
+    ]
+    .iter()
+    .enumerate()
+    {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    for (r, (id, answer, text)) in [
+        (
+            "AC-2",
+            "No",
+            "Customer manages agency accounts.\nAnd reviews them.",
+        ),
+        ("PE-3", "Yes", ""),
+        ("PM-11", "Partial", "  Mission defined by the agency  "),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let row = r as u32 + 1;
+        ws.write_string(row, 0, *id).unwrap();
+        ws.write_string(row, 1, *answer).unwrap();
+        ws.write_string(row, 2, *text).unwrap();
+    }
+    wb.save(w.path().join("crm.xlsx")).unwrap();
+    w.run(&[
+        "mapping",
+        "import",
+        "crm.xlsx",
+        "--provider",
+        "gov",
+        "--layout",
+        "fedramp-crm",
+        "--service",
+        "saas",
+    ])
+    .ok();
+    // A csfkit matrix with two cells only: the other subcategories have no requirement.
+    w.write(
+        "tiny.csv",
+        "control_id,service_model,ownership,basis,citation,provider_responsibility,customer_responsibility\n\
+GV.OC-01,iaas,customer,derived,rule 5,,Define the mission\n\
+PR.AA-06,iaas,inherited,stated,\"The provider says: \"\"badges\"\"\",Badge readers,\n",
+    );
+    w.run(&["mapping", "import", "tiny.csv", "--provider", "tiny"])
+        .ok();
+    for provider in ["gov", "tiny"] {
+        oscal_export(&w, provider, &["--provider", provider]);
+        for (file, schema) in DOCS {
+            assert_valid(schema, &w.path().join(provider).join(file));
+        }
+        let copy = format!("{provider}-copy");
+        w.run(&[
+            "mapping",
+            "import",
+            &format!("{provider}/component-definition.json"),
+            "--provider",
+            &copy,
+        ])
+        .ok();
+        assert_eq!(
+            w.run(&["mapping", "export", "--provider", provider]).ok().stdout,
+            w.run(&["mapping", "export", "--provider", &copy]).ok().stdout,
+            "{provider}"
+        );
+    }
+    let cd = json(&w.path().join("gov/component-definition.json"));
+    let reqs =
+        cd["component-definition"]["components"][0]["control-implementations"][0]["implemented-requirements"]
+            .as_array()
+            .unwrap();
+    let undetermined: Vec<&Value> = reqs
+        .iter()
+        .filter(|r| props(r, "ownership") == ["undetermined"])
+        .collect();
+    assert!(undetermined.len() > 90, "{}", undetermined.len());
+    assert!(
+        undetermined
+            .iter()
+            .all(|r| props(r, "control-origination").is_empty())
+    );
+    let tiny = json(&w.path().join("tiny/component-definition.json"));
+    let component = &tiny["component-definition"]["components"][0];
+    assert_eq!(
+        component["control-implementations"][0]["implemented-requirements"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    assert!(
+        component["remarks"]
+            .as_str()
+            .unwrap()
+            .starts_with("The matrix has no cell for 104 of the subcategories")
+    );
+}
