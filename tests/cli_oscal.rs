@@ -651,6 +651,17 @@ fn what_cannot_be_mapped_is_reported_with_its_place_and_nothing_is_stored() {
     }
     let providers = w.run(&["providers", "--format", "csv"]).ok().csv();
     assert!(providers.iter().all(|p| field(p, "id") != "bad"));
+    // A definition whose components hold no requirements has nothing to import.
+    let empty = provider_definition(serde_json::json!([{
+        "uuid": "4a3b2c1d-0e9f-4a8b-9c7d-6e5f4a3b2c1d",
+        "type": "service",
+        "title": "Acme IaaS",
+        "description": "A service."
+    }]));
+    w.write("empty.json", serde_json::to_vec(&empty).unwrap());
+    w.run(&["mapping", "import", "empty.json", "--provider", "empty"])
+        .code(65)
+        .stderr_has("no implemented requirements");
     // --service names the model of a component whose title does not.
     let one = provider_definition(serde_json::json!([component(
         "Acme object storage",

@@ -272,6 +272,13 @@ pub fn import_component(
             }
         }
     }
+    if problems.is_empty() && cells.is_empty() {
+        problems.push(Problem {
+            location: at("component-definition".into()),
+            value: None,
+            message: "its components hold no implemented requirements, so there is no cell to import".into(),
+        });
+    }
     if !problems.is_empty() {
         return Err(Error::Invalid {
             file: file.to_string(),

@@ -309,6 +309,8 @@ fn finding(row: &MatrixRow, c: &ControlCoverage, ar_uuid: &str, related: &[uuid:
         }),
         _ => None,
     };
+    // The notes go with the target's status; when the records disagree, on the finding.
+    let remarks = (implementation_status.is_none() && !note.is_empty()).then_some(note);
     let status = row.status();
     let ownership = row
         .cells
@@ -348,7 +350,7 @@ fn finding(row: &MatrixRow, c: &ControlCoverage, ar_uuid: &str, related: &[uuid:
                 observation_uuid: u.to_string(),
             })
             .collect(),
-        remarks: (!note.is_empty() && row.assessments.len() > 1).then_some(note),
+        remarks,
     }
 }
 
