@@ -8,14 +8,15 @@
 //!   print its report; the listings' columns (`cli::columns`);
 //! - [`import`]: everything that comes in from files: the one table reader (every format and
 //!   container guard), header finding, control-ID resolution, and the importers of evidence,
-//!   assessments, provider matrices and framework exports;
+//!   assessments, provider matrices (spreadsheets and OSCAL component definitions) and
+//!   framework exports;
 //! - [`export`]: everything that goes out as files: the audit package (PDF report, CSV files,
-//!   manifest, folder or zip) and `verify`, the evidence template, matrix files;
+//!   OSCAL documents, manifest, folder or zip) and `verify`, the evidence template, matrix files;
 //! - [`view`]: read models over the catalogue: the control matrix of a scope, its coverage;
 //! - [`catalogue`]: the SQLite file, migrations, the history chains, every SQL statement, with
 //!   typed records and a write API that ends transactions with a typed outcome;
 //! - [`model`]: the domain vocabulary without I/O (service models, ownership, status,
-//!   evidence, frameworks);
+//!   evidence, frameworks, the OSCAL names csfkit writes and reads);
 //! - [`pdf`]: the streaming PDF writer and its layout engine;
 //! - [`embedded`]: the data shipped in the binary, parsed for the catalogue's first use;
 //! - [`ids`]: control ID normalisation and suggestions;

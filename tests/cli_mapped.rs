@@ -321,7 +321,41 @@ fn the_id_as_written_is_kept_in_the_package_and_coverage_can_leave_mapped_eviden
     assert!(mapped_only > 0 && direct >= 1);
     assert_eq!(field(&without, "evidence_current_mapped_only"), "0");
 
-    w.run(&["export", "--out", "pkg", "--as-of", "2026-11-24"]).ok();
+    w.run(&[
+        "export",
+        "--out",
+        "pkg",
+        "--as-of",
+        "2026-11-24",
+        "--formats",
+        "pdf,csv,xlsx,oscal",
+    ])
+    .ok();
+    // The OSCAL observations carry the ID as written too.
+    let results: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(w.path().join("pkg/oscal/assessment-results.json")).unwrap())
+            .unwrap();
+    let observations = results["assessment-results"]["results"][0]["observations"]
+        .as_array()
+        .unwrap();
+    let prop = |o: &serde_json::Value, name: &str| -> Option<String> {
+        o["props"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .map(|p| p["value"].as_str().unwrap().to_string())
+    };
+    let mapped_obs: Vec<&serde_json::Value> = observations
+        .iter()
+        .filter(|o| prop(o, "mapped-from").as_deref() == Some("AC-2"))
+        .collect();
+    assert_eq!(mapped_obs.len(), ac2.len());
+    assert!(
+        mapped_obs
+            .iter()
+            .all(|o| prop(o, "mapped-framework").as_deref() == Some("sp800-53"))
+    );
     let index = std::fs::read_to_string(w.path().join("pkg/evidence-index.csv")).unwrap();
     let mut r = csv::Reader::from_reader(index.as_bytes());
     let header = r.headers().unwrap().clone();

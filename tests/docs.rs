@@ -32,6 +32,7 @@ const COMMANDS: &[&[&str]] = &[
     &["evidence", "batches"],
     &["template", "evidence"],
     &["export"],
+    &["oscal", "export"],
     &["status"],
     &["verify"],
     &["check"],

@@ -24,6 +24,8 @@ mod cli_evidence;
 mod cli_mapped;
 // The audit package: PDF, CSVs, manifest and verify, determinism, status.
 mod cli_export;
+// OSCAL: the three documents against NIST's schemas, determinism, component definitions read back.
+mod cli_oscal;
 // The assessor workbook and the POA&M: real readers, CSV agreement, plans.
 mod cli_workbook;
 // Misuse: --force, signals, broken quoting, pipes, verify, races, injection, read-only, chains.

@@ -20,11 +20,14 @@ const EXPORT_HELP: &str = "Examples:
   csfkit export --out pkg --formats csv --bom            CSVs only, with a BOM for Excel
   csfkit export --out pkg --formats xlsx                 the assessor workbook only
   csfkit export --out pkg --include-files --force        evidence files too, re-hashed
+  csfkit export --out pkg --formats pdf,csv,oscal        with the OSCAL documents in oscal/
 
 The package: report.pdf, control-matrix.csv, evidence-index.csv, gaps.csv, poam.csv (one row per
 gap with its remediation plan), audit-workbook.xlsx (Summary, Matrix, Gaps, Evidence and POA&M
-sheets), manifest.json (every file with its SHA-256), and with --include-files the evidence files
-under evidence/. The same catalogue and --as-of give byte-identical files. `csfkit verify PATH` checks a package.
+sheets), manifest.json (every file with its SHA-256), with --include-files the evidence files
+under evidence/, and with oscal in --formats oscal/catalog.json, oscal/component-definition.json
+and oscal/assessment-results.json. The same catalogue and --as-of give byte-identical files.
+`csfkit verify PATH` checks a package.
 CSV cells that a spreadsheet would run as a formula are prefixed with ' (not with --raw-csv).";
 
 /// Arguments of `csfkit export`.
@@ -55,7 +58,8 @@ pub struct ExportArgs {
     /// Copy the evidence files into the package, re-hashed against the import.
     #[arg(long)]
     include_files: bool,
-    /// Which documents to write: pdf, csv, xlsx (comma-separated).
+    /// Which documents to write: pdf, csv, xlsx, oscal (comma-separated; oscal adds the OSCAL
+    /// 1.2.1 catalog, component definition and assessment results under oscal/).
     #[arg(long, value_name = "LIST", default_value = "pdf,csv,xlsx")]
     formats: String,
     /// Replace an existing --out.
@@ -143,23 +147,24 @@ fn check_stale_days(stale_days: i64) -> Result<()> {
 
 /// Runs `csfkit export`.
 pub fn export(ctx: &Ctx, args: &ExportArgs) -> Result<u8> {
-    let (mut pdf, mut csv, mut xlsx) = (false, false, false);
+    let (mut pdf, mut csv, mut xlsx, mut oscal) = (false, false, false, false);
     for f in args.formats.split(',').map(|s| s.trim().to_ascii_lowercase()) {
         match f.as_str() {
             "pdf" => pdf = true,
             "csv" => csv = true,
             "xlsx" => xlsx = true,
+            "oscal" => oscal = true,
             "" => {}
             other => {
                 return Err(Error::Usage(format!(
-                    "--formats: `{other}` is not a format; expected pdf, csv and xlsx, comma-separated (e.g. pdf,xlsx)"
+                    "--formats: `{other}` is not a format; expected pdf, csv, xlsx and oscal, comma-separated (e.g. pdf,xlsx)"
                 )));
             }
         }
     }
-    if !pdf && !csv && !xlsx {
+    if !pdf && !csv && !xlsx && !oscal {
         return Err(Error::Usage(
-            "--formats: name at least one of pdf, csv, xlsx".into(),
+            "--formats: name at least one of pdf, csv, xlsx, oscal".into(),
         ));
     }
     let as_of = match args.as_of {
@@ -180,6 +185,7 @@ pub fn export(ctx: &Ctx, args: &ExportArgs) -> Result<u8> {
         pdf,
         csv,
         xlsx,
+        oscal,
         no_mapped: args.no_mapped,
         force: args.force,
         paper: match args.paper {

@@ -11,6 +11,7 @@ use crate::cli::{Ctx, columns};
 use crate::error::{Error, Result};
 use crate::export::files;
 use crate::import::matrix::{Layout, detect_layout, import_ccm, import_csfkit, import_fedramp};
+use crate::import::oscal;
 use crate::import::resolve::Resolver;
 use crate::model::framework::DEFAULT_FRAMEWORK;
 use crate::model::ownership::{Cell, Leaning, Ownership, Service, join_services};
@@ -33,19 +34,28 @@ pub struct ProvidersArgs {
 /// `csfkit mapping ...`
 #[derive(Debug, Subcommand)]
 pub enum MappingCommand {
-    /// Import a provider's responsibility matrix (csfkit layout, FedRAMP CRM or CSA CCM workbook).
+    /// Import a provider's responsibility matrix (csfkit layout, FedRAMP CRM or CSA CCM workbook,
+    /// OSCAL component definition).
     #[command(
         after_help = "Examples:\n  csfkit mapping import acme.csv --provider acme\n  \
 csfkit mapping import crm.xlsx --provider govcloud --layout fedramp-crm --sheet \"Moderate CRM Worksheet\" --service saas\n  \
 csfkit mapping import CCMv4.0.5.xlsx --provider examplecsp --layout csa-ccm\n  \
-csfkit mapping import acme.xlsx --provider acme --dry-run\n\n\
+csfkit mapping import acme.xlsx --provider acme --dry-run\n  \
+csfkit mapping import component-definition.json --provider acme --layout oscal-component\n\n\
 Layouts:\n  csfkit       control_id, service_model, ownership, basis, citation, provider_responsibility,\n               \
 customer_responsibility (CSV or any spreadsheet); what `mapping export` writes.\n               \
 Optionally followed by a projected cell's tally: answers_yes, answers_partial,\n               \
 answers_no, answers_unanswered, leaning (blank for a cell that is not a projection).\n  \
 fedramp-crm  FedRAMP Rev 5 CIS/CRM workbook, `<Baseline> CRM Worksheet` sheets (Control ID | Can Be\n               \
 Inherited from CSP | Specific Inheritance and Customer Agency/CSP Responsibilities); needs --service.\n  \
-csa-ccm      CSA Cloud Controls Matrix v4 workbook, sheet CCM (Control ID and IaaS/PaaS/SaaS ownership).\n\
+csa-ccm      CSA Cloud Controls Matrix v4 workbook, sheet CCM (Control ID and IaaS/PaaS/SaaS ownership).\n  \
+oscal-component\n               \
+OSCAL component definition (JSON, detected): one component per service model\n               \
+(csfkit's service-model property, else IaaS, PaaS, SaaS, bare metal or model\n               \
+endpoints in its title, else --service); control-id a CSF 2.0 subcategory\n               \
+(gv.oc-01); ownership from csfkit's ownership property, else FedRAMP's\n               \
+control-origination (sp-corporate, sp-system, inherited: inherited;\n               \
+customer-configured, customer-provided: customer; both sides: shared).\n\
 FedRAMP and CCM answers are projected onto CSF 2.0 through the informative references of the NIST\n\
 export: inherited if every answered referenced control is Yes/CSP-owned, customer if every one is\n\
 No/CSC-owned, shared otherwise, undetermined (reported) if none is answered. Each projected cell\n\
@@ -81,7 +91,8 @@ pub struct ImportArgs {
     /// Sheet to read (spreadsheets).
     #[arg(long)]
     pub sheet: Option<String>,
-    /// The service model the matrix describes, for layouts without service-model columns (FedRAMP CRM).
+    /// The service model the matrix describes, for layouts without service-model columns (FedRAMP
+    /// CRM), and for OSCAL components whose property and title name none.
     #[arg(long, value_enum)]
     pub service: Option<Service>,
     /// Validate and report, write nothing.
@@ -181,18 +192,50 @@ fn import(ctx: &Ctx, args: &ImportArgs) -> Result<u8> {
         path: args.file.clone(),
         source: e,
     })?;
-    let tables = crate::import::reader::read_tables(&args.file)?;
+    let json = oscal::looks_like_json(&bytes);
+    let oscal_file = match args.layout {
+        Some(l) => l == Layout::OscalComponent,
+        None => json && oscal::is_component_definition(&bytes),
+    };
+    if args.layout.is_none() && json && !oscal_file {
+        return Err(Error::Data(format!(
+            "{}: a JSON file that is not an OSCAL component definition (no `component-definition` object); matrices are read from CSV or spreadsheets, or from OSCAL component definitions",
+            args.file.display()
+        )));
+    }
+    if oscal_file && args.sheet.is_some() {
+        return Err(Error::Usage(
+            "--sheet is for spreadsheets; an OSCAL component definition has none".into(),
+        ));
+    }
+    let tables = if oscal_file {
+        Vec::new()
+    } else {
+        crate::import::reader::read_tables(&args.file)?
+    };
     let layout = match args.layout {
         Some(l) => l,
+        None if oscal_file => Layout::OscalComponent,
         None => detect_layout(&tables).ok_or_else(|| {
             Error::Data(format!(
-                "{}: cannot tell the layout from the headers; pass --layout csfkit|fedramp-crm|csa-ccm",
+                "{}: cannot tell the layout from the headers; pass --layout csfkit|fedramp-crm|csa-ccm|oscal-component",
                 args.file.display()
             ))
         })?,
     };
     let mut cat = ctx.open()?;
     let imported = match layout {
+        Layout::OscalComponent => {
+            let read = oscal::import_component(&cat, &args.file.display().to_string(), &bytes, args.service)?;
+            for n in &read.notes {
+                ctx.msg.warn(n);
+            }
+            crate::import::matrix::Imported {
+                cells: read.cells,
+                sources: Vec::new(),
+                sheet: None,
+            }
+        }
         Layout::Csfkit => import_csfkit(&cat, &tables, args.sheet.as_deref())?,
         Layout::FedrampCrm => {
             let service = args.service.ok_or_else(|| {

@@ -16,6 +16,7 @@ mod frameworks;
 mod init;
 mod mapping;
 mod matrix;
+mod oscal;
 mod ownership;
 mod plan;
 mod scope;
@@ -135,6 +136,9 @@ pub enum Command {
     Template(template::TemplateCommand),
     /// Write the audit package: PDF report, CSV matrix, evidence index, gaps, hash manifest.
     Export(export::ExportArgs),
+    /// Write OSCAL 1.2.1 documents: catalog, component definition, assessment results.
+    #[command(subcommand)]
+    Oscal(oscal::OscalCommand),
     /// Evidence coverage of the scope in the terminal; `--fail-on-gaps` for pipelines.
     Status(export::StatusArgs),
     /// Check every file of an audit package against its manifest (exit 1 if any differs).
@@ -227,6 +231,7 @@ pub fn dispatch(cli: Cli) -> Result<u8> {
         Command::Evidence(c) => evidence::run(&ctx, &c),
         Command::Template(c) => template::run(&ctx, &c),
         Command::Export(a) => export::export(&ctx, &a),
+        Command::Oscal(c) => oscal::run(&ctx, &c),
         Command::Status(a) => export::status(&ctx, &a),
         Command::Verify(a) => export::verify(&ctx, &a),
         Command::Check(a) => check::check(&ctx, &a),

@@ -61,7 +61,8 @@ pub struct Parameters {
     pub as_of: String,
     /// CSV files start with a BOM.
     pub bom: bool,
-    /// Documents written: `pdf`, `csv`.
+    /// Documents written: `pdf`, `csv`, `oscal` (in `oscal/`), or `oscal-export` (the OSCAL
+    /// documents alone, at the top: `csfkit oscal export`).
     pub formats: Vec<String>,
     /// Evidence files copied in.
     pub include_files: bool,
@@ -223,6 +224,16 @@ pub fn required_files(formats: &[&str], version: &str) -> Vec<&'static str> {
                 }
             }
             "xlsx" => out.push(WORKBOOK),
+            "oscal" => out.extend([
+                "oscal/assessment-results.json",
+                "oscal/catalog.json",
+                "oscal/component-definition.json",
+            ]),
+            "oscal-export" => out.extend([
+                "assessment-results.json",
+                "catalog.json",
+                "component-definition.json",
+            ]),
             _ => {}
         }
     }

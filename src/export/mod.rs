@@ -5,6 +5,7 @@
 pub mod csv;
 pub mod files;
 pub mod manifest;
+pub mod oscal;
 pub mod package;
 pub mod report;
 pub mod workbook;
@@ -20,7 +21,7 @@ use crate::catalogue::{Catalogue, FrameworkRow};
 use crate::error::{Error, Result};
 use crate::export::csv::{CsvOut, EVIDENCE_COLUMNS, evidence_row, gaps_csv, matrix_csv, poam_csv};
 use crate::export::manifest::{
-    BatchSource, ChainHead, FrameworkSource, Manifest, MatrixSource, Parameters, Sources,
+    BatchSource, ChainHead, FrameworkSource, Manifest, ManifestFile, MatrixSource, Parameters, Sources,
 };
 use crate::export::package::{Staging, check_interrupted};
 use crate::export::workbook::AuditWorkbook;
@@ -54,6 +55,8 @@ pub struct Options {
     pub csv: bool,
     /// Write the workbook.
     pub xlsx: bool,
+    /// Write the OSCAL documents under `oscal/`.
+    pub oscal: bool,
     /// Leave evidence mapped from other frameworks out of the coverage.
     pub no_mapped: bool,
     /// Replace a previous csfkit package at `out`.
@@ -100,26 +103,114 @@ pub fn package(cat: &Catalogue, scope: &Scope, opts: &Options) -> Result<Done> {
     result
 }
 
-fn write_package(cat: &Catalogue, scope: &Scope, opts: &Options) -> Result<Done> {
-    let as_of = opts.as_of;
-    let _snapshot = cat.snapshot()?;
-    let frameworks_loaded = cat.frameworks()?;
+/// What a package reflects, read inside its snapshot: the sources named in the manifest, the
+/// coverage of the scope and the digest over the catalogue content.
+struct Reading {
+    frameworks: Vec<FrameworkRow>,
+    batches: Vec<Batch>,
+    history: Vec<(crate::catalogue::chain::Log, i64, String)>,
+    cov: Coverage,
+    digest: String,
+}
+
+/// The first pass over the evidence (call inside a read snapshot): coverage of `scope` at
+/// `as_of` (without mapped evidence with `no_mapped`) and the catalogue digest (the cover
+/// shows it), with the sources.
+fn read(
+    cat: &Catalogue,
+    scope: &Scope,
+    as_of: NaiveDate,
+    stale_days: i64,
+    no_mapped: bool,
+) -> Result<Reading> {
+    let frameworks = cat.frameworks()?;
     let batches = cat.batches()?;
     let history = cat.chain_heads()?;
-
-    // First pass over the evidence: coverage and the catalogue digest (the cover shows it).
     let m = crate::view::matrix::build(cat, &scope.provider, &scope.services)?;
-    let mut dig = CatalogueDigest::new(&frameworks_loaded, &m)?;
-    let mut builder = CoverageBuilder::new(m, as_of, opts.stale_days).without_mapped(opts.no_mapped);
+    let mut dig = CatalogueDigest::new(&frameworks, &m)?;
+    let mut builder = CoverageBuilder::new(m, as_of, stale_days).without_mapped(no_mapped);
     cat.each_evidence(|e| {
         check_interrupted()?;
         dig.add(&e)?;
         builder.add(&e);
         Ok(())
     })?;
-    let cov = builder.finish();
-    let digest = dig.finish();
-    let poam = crate::view::poam::rows(&cov, &cat.plans_in_force()?);
+    Ok(Reading {
+        frameworks,
+        batches,
+        history,
+        cov: builder.finish(),
+        digest: dig.finish(),
+    })
+}
+
+impl Reading {
+    /// The manifest of a package made with `parameters` from this reading.
+    fn manifest(&self, parameters: Parameters, warnings: Vec<String>, files: Vec<ManifestFile>) -> Manifest {
+        let provider = &self.cov.matrix.provider;
+        Manifest {
+            format: "csfkit-audit-package".into(),
+            format_version: 1,
+            csfkit_version: env!("CARGO_PKG_VERSION").into(),
+            parameters,
+            catalogue_digest: self.digest.clone(),
+            sources: Sources {
+                evidence_batches: self
+                    .batches
+                    .iter()
+                    .map(|b| BatchSource {
+                        batch: b.id,
+                        file: b.source_file.clone(),
+                        imported_at: b.imported_at.clone(),
+                        sha256: b.source_sha256.clone(),
+                    })
+                    .collect(),
+                frameworks: self
+                    .frameworks
+                    .iter()
+                    .map(|f| FrameworkSource {
+                        id: f.id.clone(),
+                        sha256: f.source_sha256.clone(),
+                        source: f.source.clone(),
+                        version: f.version.clone(),
+                    })
+                    .collect(),
+                matrix: MatrixSource {
+                    provider: provider.id.clone(),
+                    sha256: provider.source_sha256.clone(),
+                    source: provider.source.clone(),
+                },
+            },
+            history: self
+                .history
+                .iter()
+                .map(|(log, records, head)| {
+                    (
+                        log.as_str().to_string(),
+                        ChainHead {
+                            head: head.clone(),
+                            records: *records,
+                        },
+                    )
+                })
+                .collect(),
+            warnings,
+            files,
+        }
+    }
+}
+
+fn write_package(cat: &Catalogue, scope: &Scope, opts: &Options) -> Result<Done> {
+    let as_of = opts.as_of;
+    let _snapshot = cat.snapshot()?;
+    let reading = read(cat, scope, as_of, opts.stale_days, opts.no_mapped)?;
+    let (cov, digest, batches, frameworks_loaded) = (
+        &reading.cov,
+        &reading.digest,
+        &reading.batches,
+        &reading.frameworks,
+    );
+    let poam = crate::view::poam::rows(cov, &cat.plans_in_force()?);
     let mut staging = Staging::new(&opts.out, opts.zip, opts.force, &opts.catalogue)?;
     Staging::watch_signals();
     let mut warnings = Vec::new();
@@ -135,12 +226,12 @@ fn write_package(cat: &Catalogue, scope: &Scope, opts: &Options) -> Result<Done>
         organization: opts.organization.clone(),
         system: scope.system.clone().unwrap_or_default(),
         version: env!("CARGO_PKG_VERSION").into(),
-        frameworks: framework_lines(&frameworks_loaded),
+        frameworks: framework_lines(frameworks_loaded),
         digest: digest.clone(),
         paper: opts.paper,
     };
     let mut workbook = if opts.xlsx {
-        Some(start_workbook(&cov, &cover, &poam, &staging)?)
+        Some(start_workbook(cov, &cover, &poam, &staging)?)
     } else {
         None
     };
@@ -152,8 +243,8 @@ fn write_package(cat: &Catalogue, scope: &Scope, opts: &Options) -> Result<Done>
     if opts.csv || opts.include_files || opts.xlsx {
         not_packaged = write_evidence(
             cat,
-            &cov,
-            &batches,
+            cov,
+            batches,
             opts,
             &mut staging,
             workbook.as_mut(),
@@ -165,15 +256,15 @@ fn write_package(cat: &Catalogue, scope: &Scope, opts: &Options) -> Result<Done>
         staging.adopt(manifest::WORKBOOK)?;
     }
     if opts.csv {
-        staging.add_bytes("control-matrix.csv", &matrix_csv(&cov, opts.raw_csv, opts.bom)?)?;
-        staging.add_bytes("gaps.csv", &gaps_csv(&cov, opts.raw_csv, opts.bom)?)?;
+        staging.add_bytes("control-matrix.csv", &matrix_csv(cov, opts.raw_csv, opts.bom)?)?;
+        staging.add_bytes("gaps.csv", &gaps_csv(cov, opts.raw_csv, opts.bom)?)?;
         staging.add_bytes(manifest::POAM, &poam_csv(&poam, opts.raw_csv, opts.bom)?)?;
     }
     let pages = if opts.pdf {
         // Third pass: the report, its appendix fed row by row.
         Some(write_report(
             cat,
-            &cov,
+            cov,
             &cover,
             &poam,
             &not_packaged,
@@ -183,84 +274,56 @@ fn write_package(cat: &Catalogue, scope: &Scope, opts: &Options) -> Result<Done>
     } else {
         None
     };
-    let manifest = Manifest {
-        format: "csfkit-audit-package".into(),
-        format_version: 1,
-        csfkit_version: env!("CARGO_PKG_VERSION").into(),
-        parameters: Parameters {
-            as_of: as_of.to_string(),
-            bom: opts.bom,
-            formats: [
-                opts.pdf.then_some("pdf"),
-                opts.csv.then_some("csv"),
-                opts.xlsx.then_some("xlsx"),
-            ]
-            .into_iter()
-            .flatten()
-            .map(str::to_string)
-            .collect(),
-            include_files: opts.include_files,
-            no_mapped: opts.no_mapped,
-            organization: opts.organization.clone(),
-            paper: match opts.paper {
-                crate::pdf::Paper::A4 => "a4",
-                crate::pdf::Paper::Letter => "letter",
-            }
-            .into(),
-            provider: cov.matrix.provider.id.clone(),
-            raw_csv: opts.raw_csv,
-            services: cov
-                .matrix
-                .services
-                .iter()
-                .map(|s| s.as_str().to_string())
-                .collect(),
-            stale_days: opts.stale_days,
-            system: scope.system.clone(),
-            title,
-            zip: opts.zip,
-        },
-        catalogue_digest: digest,
-        sources: Sources {
-            evidence_batches: batches
-                .iter()
-                .map(|b| BatchSource {
-                    batch: b.id,
-                    file: b.source_file.clone(),
-                    imported_at: b.imported_at.clone(),
-                    sha256: b.source_sha256.clone(),
-                })
-                .collect(),
-            frameworks: frameworks_loaded
-                .iter()
-                .map(|f| FrameworkSource {
-                    id: f.id.clone(),
-                    sha256: f.source_sha256.clone(),
-                    source: f.source.clone(),
-                    version: f.version.clone(),
-                })
-                .collect(),
-            matrix: MatrixSource {
-                provider: cov.matrix.provider.id.clone(),
-                sha256: cov.matrix.provider.source_sha256.clone(),
-                source: cov.matrix.provider.source.clone(),
-            },
-        },
-        history: history
+    if opts.oscal {
+        // Fourth pass: the assessment results stream the evidence once more.
+        let packaged = |e: &EvidenceItem| {
+            (opts.include_files && e.location_kind == "file" && !not_packaged.contains_key(&e.id))
+                .then(|| format!("../{}", packaged_name(e)))
+        };
+        let input = oscal::results::ResultsInput {
+            cov,
+            digest,
+            system: scope.system.as_deref(),
+            import_ap: "../manifest.json",
+            packaged: &packaged,
+        };
+        write_oscal(cat, &input, &mut staging, "oscal/")?;
+    }
+    let parameters = Parameters {
+        as_of: as_of.to_string(),
+        bom: opts.bom,
+        formats: [
+            opts.pdf.then_some("pdf"),
+            opts.csv.then_some("csv"),
+            opts.xlsx.then_some("xlsx"),
+            opts.oscal.then_some("oscal"),
+        ]
+        .into_iter()
+        .flatten()
+        .map(str::to_string)
+        .collect(),
+        include_files: opts.include_files,
+        no_mapped: opts.no_mapped,
+        organization: opts.organization.clone(),
+        paper: match opts.paper {
+            crate::pdf::Paper::A4 => "a4",
+            crate::pdf::Paper::Letter => "letter",
+        }
+        .into(),
+        provider: cov.matrix.provider.id.clone(),
+        raw_csv: opts.raw_csv,
+        services: cov
+            .matrix
+            .services
             .iter()
-            .map(|(log, records, head)| {
-                (
-                    log.as_str().to_string(),
-                    ChainHead {
-                        head: head.clone(),
-                        records: *records,
-                    },
-                )
-            })
+            .map(|s| s.as_str().to_string())
             .collect(),
-        warnings: warnings.clone(),
-        files: staging.files(),
+        stale_days: opts.stale_days,
+        system: scope.system.clone(),
+        title,
+        zip: opts.zip,
     };
+    let manifest = reading.manifest(parameters, warnings.clone(), staging.files());
     let manifest_sha256 = hex(&Sha256::digest(manifest.to_bytes()?));
     let files = manifest.files.len() + 1;
     staging.finish(&manifest, as_of)?;
@@ -272,6 +335,77 @@ fn write_package(cat: &Catalogue, scope: &Scope, opts: &Options) -> Result<Done>
         gaps: cov.gaps().count(),
         manifest_sha256,
         warnings,
+    })
+}
+
+/// What `csfkit oscal export` writes and how.
+#[derive(Debug, Clone)]
+pub struct OscalOptions {
+    /// The folder to create (a csfkit folder with a manifest, like a package).
+    pub out: PathBuf,
+    /// The date of the documents; evidence freshness is judged at it.
+    pub as_of: NaiveDate,
+    /// Evidence collected more than this many days before `as_of` is stale.
+    pub stale_days: i64,
+    /// Replace a previous csfkit folder at `out`.
+    pub force: bool,
+    /// The catalogue file: never inside what an export replaces.
+    pub catalogue: PathBuf,
+}
+
+/// Writes the OSCAL documents of `scope` into a folder of their own (`catalog.json`,
+/// `component-definition.json`, `assessment-results.json` and the `manifest.json` that lets
+/// `verify` check them and a later `--force` replace them), under the rules of [`package`]:
+/// staged beside the destination, put in place whole, replacing only what csfkit wrote.
+pub fn oscal_export(cat: &Catalogue, scope: &Scope, opts: &OscalOptions) -> Result<Done> {
+    let result = write_oscal_export(cat, scope, opts);
+    if package::interrupted() {
+        return Err(Error::Interrupted);
+    }
+    result
+}
+
+fn write_oscal_export(cat: &Catalogue, scope: &Scope, opts: &OscalOptions) -> Result<Done> {
+    let _snapshot = cat.snapshot()?;
+    let reading = read(cat, scope, opts.as_of, opts.stale_days, false)?;
+    let cov = &reading.cov;
+    let mut staging = Staging::new(&opts.out, false, opts.force, &opts.catalogue)?;
+    Staging::watch_signals();
+    let input = oscal::results::ResultsInput {
+        cov,
+        digest: &reading.digest,
+        system: scope.system.as_deref(),
+        import_ap: "manifest.json",
+        packaged: &|_| None,
+    };
+    write_oscal(cat, &input, &mut staging, "")?;
+    let parameters = Parameters {
+        as_of: opts.as_of.to_string(),
+        formats: vec!["oscal-export".into()],
+        provider: cov.matrix.provider.id.clone(),
+        services: cov
+            .matrix
+            .services
+            .iter()
+            .map(|s| s.as_str().to_string())
+            .collect(),
+        stale_days: opts.stale_days,
+        system: scope.system.clone(),
+        title: format!("OSCAL documents — {}", cov.matrix.provider.name),
+        ..Parameters::default()
+    };
+    let manifest = reading.manifest(parameters, Vec::new(), staging.files());
+    let manifest_sha256 = hex(&Sha256::digest(manifest.to_bytes()?));
+    let files = manifest.files.len() + 1;
+    staging.finish(&manifest, opts.as_of)?;
+    Ok(Done {
+        files,
+        pages: None,
+        controls: cov.matrix.rows.len(),
+        evidence_items: cov.evidence_items,
+        gaps: cov.gaps().count(),
+        manifest_sha256,
+        warnings: Vec::new(),
     })
 }
 
@@ -505,6 +639,40 @@ impl CatalogueDigest {
     }
 }
 
+/// Where an evidence file is copied in the package: `evidence/<evidence id>-<file name>`.
+fn packaged_name(e: &EvidenceItem) -> String {
+    let name = Path::new(&e.location)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "file".into());
+    format!("evidence/{}-{}", e.id, name)
+}
+
+/// The three OSCAL documents of `input`'s scope, under `prefix` in the package.
+fn write_oscal(
+    cat: &Catalogue,
+    input: &oscal::results::ResultsInput<'_>,
+    staging: &mut Staging,
+    prefix: &str,
+) -> Result<()> {
+    let as_of = input.cov.as_of;
+    staging.add_bytes(
+        &format!("{prefix}{}", oscal::CATALOG),
+        &oscal::catalog::catalog(cat, as_of)?,
+    )?;
+    staging.add_bytes(
+        &format!("{prefix}{}", oscal::COMPONENT_DEFINITION),
+        &oscal::component::component_definition(cat, &input.cov.matrix, as_of)?,
+    )?;
+    let mut f = staging.create(&format!("{prefix}{}", oscal::ASSESSMENT_RESULTS))?;
+    // JSON is written token by token: buffer before the staged file hashes and writes it.
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, &mut f);
+    oscal::results::write_assessment_results(cat, input, &mut out)?;
+    out.into_inner()
+        .map_err(|e| Error::io("writing assessment-results.json", e.into_error()))?;
+    staging.close(f)
+}
+
 /// Copies one evidence file into the package when it still has the hash recorded at import;
 /// returns what `evidence-index.csv` says in its `packaged_as` column.
 fn package_file(
@@ -521,11 +689,7 @@ fn package_file(
     };
     let root = Path::new(root);
     let src = root.join(e.location.replace('\\', "/"));
-    let name = Path::new(&e.location)
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "file".into());
-    let rel = format!("evidence/{}-{}", e.id, name);
+    let rel = packaged_name(e);
     let file = match open_evidence_file(root, &e.location) {
         Ok(f) => f,
         Err(err) => {

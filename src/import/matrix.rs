@@ -83,7 +83,9 @@ fn tally_columns(table: &RawTable, h: usize) -> std::result::Result<Option<[usiz
 /// Reads a row's tally: None when all five cells are blank, else the four counts (each a whole
 /// number) and a leaning that is blank or the one the counts give. Problems are `(column
 /// index in CSFKIT_TALLY_HEADER, value, message)`.
-fn parse_tally(values: [&str; 5]) -> std::result::Result<Option<Tally>, Vec<(usize, String, String)>> {
+pub(crate) fn parse_tally(
+    values: [&str; 5],
+) -> std::result::Result<Option<Tally>, Vec<(usize, String, String)>> {
     if values.iter().all(|v| v.is_empty()) {
         return Ok(None);
     }
@@ -595,6 +597,8 @@ pub enum Layout {
     FedrampCrm,
     /// CSA Cloud Controls Matrix v4 workbook.
     CsaCcm,
+    /// OSCAL component definition (JSON): csfkit's own or a provider's.
+    OscalComponent,
 }
 
 impl Layout {
@@ -604,6 +608,7 @@ impl Layout {
             Layout::Csfkit => "csfkit",
             Layout::FedrampCrm => "fedramp-crm",
             Layout::CsaCcm => "csa-ccm",
+            Layout::OscalComponent => "oscal-component",
         }
     }
 }

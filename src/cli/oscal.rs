@@ -1,0 +1,108 @@
+//! `csfkit oscal export`: the catalogue, the scope's responsibility matrix and its assessment
+//! results as OSCAL 1.2.1 JSON documents in a folder of their own.
+
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use clap::Subcommand;
+
+use crate::cli::Ctx;
+use crate::cli::scope::ScopeArgs;
+use crate::error::{Error, Result};
+use crate::export;
+use crate::util::today;
+
+const EXPORT_HELP: &str = "Examples:
+  csfkit oscal export --out oscal --provider datacrunch --services iaas,model --as-of 2026-12-31
+  csfkit oscal export --out oscal --force              replace the folder an earlier run wrote
+  csfkit oscal export --out acme --provider acme       a provider's whole matrix, every model
+
+Writes, as OSCAL 1.2.1 JSON (NIST's schemas):
+  catalog.json               NIST CSF 2.0: functions and categories as groups, subcategories as
+                             controls (id gv.oc-01, label GV.OC-01), statements, implementation
+                             examples, informative references
+  component-definition.json  one component per service model in scope: each subcategory's
+                             ownership (csfkit's and FedRAMP's control-origination), basis,
+                             citation, provider and customer responsibility, overrides in force
+  assessment-results.json    one result as of the date: an observation per evidence item (link,
+                             SHA-256), a finding per gap and per assessed control, the statuses
+  manifest.json              every file with its SHA-256 (`csfkit verify FOLDER` checks them)
+The same catalogue and --as-of give the same bytes: UUIDs are derived from the content and every
+timestamp is the as-of date. `csfkit export --formats pdf,csv,oscal` puts the same documents in
+a package's oscal/ folder; `csfkit mapping import FILE --layout oscal-component` reads a
+component definition back.";
+
+/// `csfkit oscal ...`
+#[derive(Debug, Subcommand)]
+pub enum OscalCommand {
+    /// Write the catalog, component definition and assessment results as OSCAL 1.2.1 JSON.
+    #[command(after_help = EXPORT_HELP)]
+    Export(ExportArgs),
+}
+
+/// Arguments of `csfkit oscal export`.
+#[derive(Debug, clap::Args)]
+pub struct ExportArgs {
+    /// The folder to create.
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    #[command(flatten)]
+    scope: ScopeArgs,
+    /// The date of the documents; evidence freshness is judged at it (default: today, or
+    /// CSFKIT_TODAY).
+    #[arg(long, value_name = "DATE")]
+    as_of: Option<NaiveDate>,
+    /// Evidence collected more than this many days before the as-of date is stale.
+    #[arg(long, value_name = "DAYS", default_value_t = 365)]
+    stale_days: i64,
+    /// Replace a folder an earlier csfkit export wrote at --out.
+    #[arg(long)]
+    force: bool,
+}
+
+/// Runs `csfkit oscal ...`.
+pub fn run(ctx: &Ctx, cmd: &OscalCommand) -> Result<u8> {
+    match cmd {
+        OscalCommand::Export(a) => export(ctx, a),
+    }
+}
+
+fn export(ctx: &Ctx, args: &ExportArgs) -> Result<u8> {
+    if args.stale_days < 0 {
+        return Err(Error::Usage(format!(
+            "--stale-days {}: expected 0 or more",
+            args.stale_days
+        )));
+    }
+    let as_of = match args.as_of {
+        Some(d) => d,
+        None => today()?,
+    };
+    let cat = ctx.open()?;
+    let scope = args.scope.resolve(&cat)?;
+    let opts = export::OscalOptions {
+        out: args.out.clone(),
+        as_of,
+        stale_days: args.stale_days,
+        force: args.force,
+        catalogue: ctx.global.db.clone(),
+    };
+    let done = export::oscal_export(&cat, &scope, &opts)?;
+    ctx.msg.note(format!(
+        "wrote {} ({} files: {}, {}, {}, manifest.json): {} controls, {} evidence items, {} gaps, as of {as_of}",
+        args.out.display(),
+        done.files,
+        export::oscal::CATALOG,
+        export::oscal::COMPONENT_DEFINITION,
+        export::oscal::ASSESSMENT_RESULTS,
+        done.controls,
+        done.evidence_items,
+        done.gaps
+    ));
+    ctx.msg.note(format!(
+        "manifest.json SHA-256 {}; check the folder with `csfkit verify {}`",
+        done.manifest_sha256,
+        args.out.display()
+    ));
+    Ok(0)
+}

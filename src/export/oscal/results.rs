@@ -1,0 +1,541 @@
+//! A scope's coverage at a date as OSCAL `assessment-results`: one `result` dated the as-of
+//! date, with
+//!
+//! - one observation per evidence item (method `EXAMINE`): its `relevant-evidence` points at the
+//!   evidence (a URL as recorded; a file as its copy in the package, else as the path recorded
+//!   at import, relative to that import's evidence root) and carries the file's SHA-256 as the
+//!   `sha256` property; the item's dates, freshness and provenance are properties;
+//! - one finding per control that is a gap (`not-satisfied`, reason `fail`, each gap reason a
+//!   `gap-reason` property) and per other control with an implementation status recorded
+//!   (`satisfied`, reason `pass`, `not-applicable` or `provider-attested`); its target is the
+//!   control's statement, with the implementation status when the records in force agree on
+//!   one, and every record as an `implementation-status` property (class: its service model);
+//!   the control's observations are its related observations.
+//!
+//! The observations are written as the evidence streams from the catalogue, one at a time.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::io::Write;
+
+use chrono::NaiveDate;
+use serde::Serialize;
+use serde::ser::{Error as _, SerializeSeq};
+
+use crate::catalogue::Catalogue;
+use crate::error::{Error, Result};
+use crate::export::oscal::{Metadata, Prop, one_line, timestamp, uri_reference, uuid_for};
+use crate::model::evidence::{EvidenceItem, freshness};
+use crate::model::oscal::{statement_id, token};
+use crate::model::ownership::join_services;
+use crate::view::coverage::{ControlCoverage, Coverage, needs_customer_evidence};
+use crate::view::matrix::MatrixRow;
+
+/// What the assessment results are written from.
+pub struct ResultsInput<'a> {
+    /// Coverage of the scope at the as-of date.
+    pub cov: &'a Coverage,
+    /// The catalogue digest (frameworks, matrix rows, evidence) the results reflect.
+    pub digest: &'a str,
+    /// System in scope, when it came from the recorded scope.
+    pub system: Option<&'a str>,
+    /// Where the document's `import-ap` points (the package manifest, relative).
+    pub import_ap: &'a str,
+    /// The evidence file copied into the package for an item, relative to the document.
+    pub packaged: &'a dyn Fn(&EvidenceItem) -> Option<String>,
+}
+
+#[derive(Serialize)]
+struct Document<'a> {
+    #[serde(rename = "assessment-results")]
+    results: AssessmentResults<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "kebab-case")]
+struct AssessmentResults<'a> {
+    uuid: String,
+    metadata: Metadata,
+    import_ap: ImportAp,
+    results: [ResultOut<'a>; 1],
+}
+
+#[derive(Serialize)]
+struct ImportAp {
+    href: String,
+    remarks: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "kebab-case")]
+struct ResultOut<'a> {
+    uuid: String,
+    title: String,
+    description: String,
+    start: String,
+    end: String,
+    props: Vec<Prop>,
+    reviewed_controls: ReviewedControls,
+    #[serde(skip_serializing_if = "Observations::is_empty")]
+    observations: Observations<'a>,
+    #[serde(skip_serializing_if = "Findings::is_empty")]
+    findings: Findings<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "kebab-case")]
+struct ReviewedControls {
+    description: String,
+    control_selections: [Selection; 1],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "kebab-case")]
+struct Selection {
+    include_all: IncludeAll,
+}
+
+#[derive(Serialize)]
+struct IncludeAll {}
+
+#[derive(Serialize)]
+#[serde(rename_all = "kebab-case")]
+struct Observation {
+    uuid: String,
+    title: String,
+    description: String,
+    props: Vec<Prop>,
+    methods: [&'static str; 1],
+    relevant_evidence: [RelevantEvidence; 1],
+    collected: String,
+}
+
+#[derive(Serialize)]
+struct RelevantEvidence {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    href: Option<String>,
+    description: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    props: Vec<Prop>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "kebab-case")]
+struct Finding {
+    uuid: String,
+    title: String,
+    description: String,
+    props: Vec<Prop>,
+    target: Target,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    related_observations: Vec<Related>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    remarks: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "kebab-case")]
+struct Target {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    target_id: String,
+    status: TargetStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    implementation_status: Option<ImplementationStatus>,
+}
+
+#[derive(Serialize)]
+struct TargetStatus {
+    state: &'static str,
+    reason: &'static str,
+}
+
+#[derive(Serialize)]
+struct ImplementationStatus {
+    state: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    remarks: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "kebab-case")]
+struct Related {
+    observation_uuid: String,
+}
+
+/// The observation UUIDs of each control, filled while the observations are written and read
+/// by the findings written after them.
+type RelatedIds = RefCell<HashMap<String, Vec<uuid::Uuid>>>;
+
+/// The observations, serialised as the evidence streams from the catalogue.
+struct Observations<'a> {
+    cat: &'a Catalogue,
+    input: &'a ResultsInput<'a>,
+    related: &'a RelatedIds,
+    /// A catalogue error met while serialising (serde's error type cannot carry it).
+    failure: &'a RefCell<Option<Error>>,
+}
+
+impl Observations<'_> {
+    fn is_empty(&self) -> bool {
+        self.input.cov.evidence_items == 0
+    }
+}
+
+impl Serialize for Observations<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        let mut seq = serializer.serialize_seq(None)?;
+        let mut write_error = None;
+        let read = self.cat.each_evidence(|e| {
+            let o = observation(&e, self.input)?;
+            if let Ok(u) = uuid::Uuid::parse_str(&o.uuid) {
+                self.related
+                    .borrow_mut()
+                    .entry(e.control_id.clone())
+                    .or_default()
+                    .push(u);
+            }
+            seq.serialize_element(&o).map_err(|err| {
+                write_error = Some(err);
+                Error::Interrupted
+            })
+        });
+        if let Some(err) = write_error {
+            return Err(err);
+        }
+        if let Err(e) = read {
+            let msg = e.to_string();
+            *self.failure.borrow_mut() = Some(e);
+            return Err(S::Error::custom(msg));
+        }
+        seq.end()
+    }
+}
+
+/// The findings, written after the observations (whose UUIDs they relate).
+struct Findings<'a> {
+    input: &'a ResultsInput<'a>,
+    ar_uuid: &'a str,
+    related: &'a RelatedIds,
+}
+
+impl Findings<'_> {
+    fn is_empty(&self) -> bool {
+        !self
+            .input
+            .cov
+            .controls
+            .iter()
+            .any(|c| has_finding(self.input.cov, c))
+    }
+}
+
+impl Serialize for Findings<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        let cov = self.input.cov;
+        let mut seq = serializer.serialize_seq(None)?;
+        for c in cov.controls.iter().filter(|c| has_finding(cov, c)) {
+            let row = &cov.matrix.rows[c.row];
+            let related = self
+                .related
+                .borrow()
+                .get(&row.control_id)
+                .cloned()
+                .unwrap_or_default();
+            seq.serialize_element(&finding(row, c, self.ar_uuid, &related))?;
+        }
+        seq.end()
+    }
+}
+
+fn has_finding(cov: &Coverage, c: &ControlCoverage) -> bool {
+    !c.gaps.is_empty() || !cov.matrix.rows[c.row].assessments.is_empty()
+}
+
+/// What a control's finding says: state, reason, and the words for them.
+fn determination(row: &MatrixRow, c: &ControlCoverage) -> (&'static str, &'static str, String) {
+    if !c.gaps.is_empty() {
+        return ("not-satisfied", "fail", format!("Gap: {}.", c.gaps.join("; ")));
+    }
+    if !needs_customer_evidence(row) {
+        return (
+            "satisfied",
+            "provider-attested",
+            "No gap: the control is inherited from the provider (provider-attested).".into(),
+        );
+    }
+    if row.assessments.iter().all(|a| a.status == "not-applicable") {
+        return (
+            "satisfied",
+            "not-applicable",
+            "No gap: not applicable, with the justification recorded.".into(),
+        );
+    }
+    (
+        "satisfied",
+        "pass",
+        format!(
+            "No gap: current evidence ({} item{}) and an implementation status that achieves the outcome.",
+            c.current,
+            if c.current == 1 { "" } else { "s" }
+        ),
+    )
+}
+
+fn finding(row: &MatrixRow, c: &ControlCoverage, ar_uuid: &str, related: &[uuid::Uuid]) -> Finding {
+    let (state, reason, words) = determination(row, c);
+    let mut props: Vec<Prop> = [
+        Prop::csfkit("ownership", row.effective.as_str()),
+        Prop::csfkit("evidence-state", c.state.as_str()),
+        Prop::csfkit("evidence-current", &c.current.to_string()),
+        Prop::csfkit("evidence-items", &c.evidence.to_string()),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    props.extend(c.gaps.iter().filter_map(|g| Prop::csfkit("gap-reason", g)));
+    for a in &row.assessments {
+        props.extend(
+            Prop::csfkit("implementation-status", &a.status)
+                .map(|p| p.with_class(a.service.as_deref().unwrap_or("all-service-models"))),
+        );
+    }
+    let states: Vec<&str> = row.assessments.iter().map(|a| a.status.as_str()).collect();
+    let note = row.status_note();
+    let implementation_status = match states.first() {
+        Some(first) if states.iter().all(|s| s == first) => Some(ImplementationStatus {
+            state: (*first).to_string(),
+            remarks: (!note.is_empty()).then(|| note.clone()),
+        }),
+        _ => None,
+    };
+    // The notes go with the target's status; when the records disagree, on the finding.
+    let remarks = (implementation_status.is_none() && !note.is_empty()).then_some(note);
+    let status = row.status();
+    let ownership = row
+        .cells
+        .iter()
+        .map(|s| format!("{}: {}", s.service, s.ownership))
+        .collect::<Vec<_>>()
+        .join(", ");
+    Finding {
+        uuid: uuid_for(&format!("finding|{ar_uuid}|{}", row.control_id)),
+        title: format!(
+            "{}: {}",
+            row.control_id,
+            if state == "satisfied" { "no gap" } else { "gap" }
+        ),
+        description: format!(
+            "{} — ownership {} ({ownership}); implementation status: {}; evidence: {} current of {}. {words}",
+            row.control_id,
+            row.effective,
+            if status.is_empty() {
+                "not assessed".into()
+            } else {
+                status
+            },
+            c.current,
+            c.evidence
+        ),
+        props,
+        target: Target {
+            kind: "statement-id",
+            target_id: statement_id(&row.control_id),
+            status: TargetStatus { state, reason },
+            implementation_status,
+        },
+        related_observations: related
+            .iter()
+            .map(|u| Related {
+                observation_uuid: u.to_string(),
+            })
+            .collect(),
+        remarks,
+    }
+}
+
+/// The observation of one evidence item.
+fn observation(e: &EvidenceItem, input: &ResultsInput<'_>) -> Result<Observation> {
+    let cov = input.cov;
+    let content = crate::util::sha256_hex(&serde_json::to_vec(e)?);
+    let date = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+    let props: Vec<Prop> = [
+        Prop::csfkit("evidence-id", &e.id.to_string()),
+        Prop::csfkit("control-id", &token(&e.control_id)),
+        Prop::csfkit("evidence-type", &e.evidence_type),
+        Prop::csfkit("owner", &e.owner),
+        Prop::csfkit("collected-on", &date(e.collected_on)),
+        Prop::csfkit("valid-until", &date(e.valid_until)),
+        Prop::csfkit("freshness", freshness(e, cov.as_of, cov.stale_days).as_str()),
+        Prop::csfkit("source-system", &e.source_system),
+        Prop::csfkit("source-file", &e.source_file),
+        Prop::csfkit("source-sheet", &e.source_sheet),
+        Prop::csfkit("source-row", &e.source_row.to_string()),
+        Prop::csfkit("batch", &e.batch_id.to_string()),
+        // The ID as the tracker wrote it, when NIST's references (or the CSF 1.1 crosswalk)
+        // mapped it onto this control: a claim for the assessor to judge.
+        Prop::csfkit("mapped-from", e.mapped.as_ref().map_or("", |m| m.id.as_str())),
+        Prop::csfkit(
+            "mapped-framework",
+            e.mapped.as_ref().map_or("", |m| m.framework.as_str()),
+        ),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let loc = &e.location;
+    let (href, description, mut evidence_props) = match e.location_kind.as_str() {
+        "url" => (
+            Some(uri_reference(loc, false)),
+            format!("URL `{loc}`, as recorded at import; csfkit did not fetch it."),
+            Vec::new(),
+        ),
+        "file" => {
+            let sha = e.file_sha256.clone().unwrap_or_default();
+            let size = e.file_size.map(|s| format!(", {s} bytes")).unwrap_or_default();
+            match (input.packaged)(e) {
+                Some(copy) => (
+                    Some(uri_reference(&copy, true)),
+                    format!(
+                        "File `{loc}` (import batch {}), SHA-256 {sha}{size} at import; the link is its copy in this package, re-hashed at export.",
+                        e.batch_id
+                    ),
+                    Vec::new(),
+                ),
+                None => (
+                    Some(uri_reference(&loc.replace('\\', "/"), true)),
+                    format!(
+                        "File `{loc}`, relative to the evidence root of import batch {}, SHA-256 {sha}{size} at import.",
+                        e.batch_id
+                    ),
+                    Vec::new(),
+                ),
+            }
+        }
+        "missing" => (
+            Some(uri_reference(&loc.replace('\\', "/"), true)),
+            format!(
+                "File `{loc}` was missing from the evidence root when import batch {} read it; there is no hash.",
+                e.batch_id
+            ),
+            Vec::new(),
+        ),
+        _ => (
+            None,
+            "No location was recorded for this evidence.".to_string(),
+            Vec::new(),
+        ),
+    };
+    evidence_props.extend(Prop::csfkit("location-kind", &e.location_kind));
+    if let Some(sha) = &e.file_sha256 {
+        evidence_props.extend(Prop::csfkit("sha256", sha));
+    }
+    Ok(Observation {
+        uuid: uuid_for(&format!("observation|{}|{content}", e.id)),
+        title: one_line(&e.title).unwrap_or_else(|| format!("Evidence {}", e.id)),
+        description: if e.description.trim().is_empty() {
+            format!("Evidence {} for {}: {}", e.id, e.control_id, e.title)
+        } else {
+            e.description.clone()
+        },
+        props,
+        methods: ["EXAMINE"],
+        relevant_evidence: [RelevantEvidence {
+            href,
+            description,
+            props: evidence_props,
+        }],
+        collected: timestamp(cov.as_of),
+    })
+}
+
+/// Writes `assessment-results.json` to `out`, streaming the evidence from the catalogue (call
+/// inside a read snapshot, so that it is the evidence the coverage counted).
+pub fn write_assessment_results(
+    cat: &Catalogue,
+    input: &ResultsInput<'_>,
+    out: &mut impl Write,
+) -> Result<()> {
+    let cov = input.cov;
+    let m = &cov.matrix;
+    let as_of = cov.as_of;
+    let services = join_services(&m.services);
+    let ar_uuid = uuid_for(&format!(
+        "assessment-results|{}|{}|{services}|{as_of}|{}",
+        input.digest, m.provider.id, cov.stale_days
+    ));
+    let scope = format!(
+        "{}{} ({})",
+        input.system.map(|s| format!("{s}, ")).unwrap_or_default(),
+        m.provider.name,
+        services.replace(',', ", ")
+    );
+    let mut metadata = Metadata::new(
+        &format!("csfkit assessment results: {scope}, as of {as_of}"),
+        &as_of.to_string(),
+        as_of,
+    );
+    metadata
+        .props
+        .extend(Prop::csfkit("catalogue-digest", input.digest));
+    let mut props: Vec<Prop> = [
+        input.system.and_then(|s| Prop::csfkit("system", s)),
+        Prop::csfkit("provider", &m.provider.id),
+        Prop::csfkit("stale-days", &cov.stale_days.to_string()),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    props.extend(
+        m.services
+            .iter()
+            .filter_map(|s| Prop::csfkit("service-model", s.as_str())),
+    );
+    let related: RelatedIds = RefCell::new(HashMap::new());
+    let failure = RefCell::new(None);
+    let doc = Document {
+        results: AssessmentResults {
+            uuid: ar_uuid.clone(),
+            metadata,
+            import_ap: ImportAp {
+                href: input.import_ap.into(),
+                remarks: "csfkit writes no OSCAL assessment plan. This points at the package manifest, which records what was assessed and how: provider, service models, as-of date, stale days, sources and the catalogue digest.".into(),
+            },
+            results: [ResultOut {
+                uuid: uuid_for(&format!("result|{ar_uuid}")),
+                title: format!("Evidence coverage of {scope} as of {as_of}"),
+                description: format!(
+                    "csfkit's coverage of every NIST CSF 2.0 subcategory for {scope}, judged at {as_of} with evidence older than {} days stale. A customer, shared or undetermined control is a gap when it lacks current evidence, is not assessed or not implemented, or its ownership is undetermined; not-applicable controls (with a justification) and inherited controls (provider-attested) are not gaps. One observation per evidence item; one finding per gap (not-satisfied) and per other control with an implementation status recorded (satisfied). Evidence was examined as recorded at import: csfkit hashes files and never opens URLs.",
+                    cov.stale_days
+                ),
+                start: timestamp(as_of),
+                end: timestamp(as_of),
+                props,
+                reviewed_controls: ReviewedControls {
+                    description: "Every active NIST CSF 2.0 subcategory of catalog.json.".into(),
+                    control_selections: [Selection {
+                        include_all: IncludeAll {},
+                    }],
+                },
+                observations: Observations {
+                    cat,
+                    input,
+                    related: &related,
+                    failure: &failure,
+                },
+                findings: Findings {
+                    input,
+                    ar_uuid: &ar_uuid,
+                    related: &related,
+                },
+            }],
+        },
+    };
+    let written = serde_json::to_writer_pretty(&mut *out, &doc);
+    if let Some(e) = failure.into_inner() {
+        return Err(e);
+    }
+    written.map_err(|e| Error::io("writing assessment-results.json", std::io::Error::from(e)))?;
+    out.write_all(b"\n")
+        .map_err(|e| Error::io("writing assessment-results.json", e))
+}
