@@ -852,7 +852,7 @@ PR.AA-06,iaas,inherited,stated,\"The provider says: \"\"badges\"\"\",Badge reade
             p["value"] = Value::from("0");
         }
     }
-    w.write("edited.json", &serde_json::to_string_pretty(&edited).unwrap());
+    w.write("edited.json", serde_json::to_string_pretty(&edited).unwrap());
     w.run(&["mapping", "import", "edited.json", "--provider", "edited"])
         .code(65)
         .stderr_has("not the `ownership` it states");
