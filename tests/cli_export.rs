@@ -22,17 +22,7 @@ DE.CM-01,SIEM rules,\"multi\nline\",Chloé,2026-03-01,,\n"
         ),
     );
     w.run(&["evidence", "import", "tracker.csv"]).ok();
-    w.run(&[
-        "scope",
-        "set",
-        "--system",
-        "Payments",
-        "--provider",
-        "datacrunch",
-        "--services",
-        "iaas,model",
-    ])
-    .ok();
+    w.payments_scope("iaas,model");
     w.run(&[
         "assess",
         "PR.AA-01",

@@ -279,17 +279,7 @@ fn control_and_crosswalk_answer_from_nists_references() {
 #[test]
 fn the_id_as_written_is_kept_in_the_package_and_coverage_can_leave_mapped_evidence_out() {
     let w = Workdir::new();
-    w.run(&[
-        "scope",
-        "set",
-        "--system",
-        "Payments",
-        "--provider",
-        "datacrunch",
-        "--services",
-        "iaas",
-    ])
-    .ok();
+    w.payments_scope("iaas");
     tracker(
         &w,
         "t.xlsx",

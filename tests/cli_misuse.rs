@@ -19,17 +19,7 @@ fn setup() -> Workdir {
     w.write("evidence/policy.pdf", b"%PDF-1.4 policy");
     w.write("tracker.csv", TRACKER);
     w.run(&["evidence", "import", "tracker.csv"]).ok();
-    w.run(&[
-        "scope",
-        "set",
-        "--system",
-        "Payments",
-        "--provider",
-        "datacrunch",
-        "--services",
-        "iaas,model",
-    ])
-    .ok();
+    w.payments_scope("iaas,model");
     w
 }
 

@@ -70,17 +70,7 @@ GV.OC-01,Board minutes,,Dana,2026-02-01,,evidence/board minutes ü.txt\n\
 RS.MA-01,Runbook,,Eve,2026-02-01,,evidence/never.txt\n",
     );
     w.run(&["evidence", "import", "tracker.csv"]).ok();
-    w.run(&[
-        "scope",
-        "set",
-        "--system",
-        "Payments",
-        "--provider",
-        "datacrunch",
-        "--services",
-        "iaas,model",
-    ])
-    .ok();
+    w.payments_scope("iaas,model");
     w.run(&[
         "ownership",
         "set",

@@ -25,17 +25,7 @@ fn setup() -> Workdir {
     let w = Workdir::new();
     w.write("tracker.csv", TRACKER);
     w.run(&["evidence", "import", "tracker.csv"]).ok();
-    w.run(&[
-        "scope",
-        "set",
-        "--system",
-        "Payments",
-        "--provider",
-        "datacrunch",
-        "--services",
-        "iaas,model",
-    ])
-    .ok();
+    w.payments_scope("iaas,model");
     w
 }
 

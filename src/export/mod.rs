@@ -312,12 +312,7 @@ fn write_package(cat: &Catalogue, scope: &Scope, opts: &Options) -> Result<Done>
         .into(),
         provider: cov.matrix.provider.id.clone(),
         raw_csv: opts.raw_csv,
-        services: cov
-            .matrix
-            .services
-            .iter()
-            .map(|s| s.as_str().to_string())
-            .collect(),
+        services: service_names(cov),
         stale_days: opts.stale_days,
         system: scope.system.clone(),
         title,
@@ -383,12 +378,7 @@ fn write_oscal_export(cat: &Catalogue, scope: &Scope, opts: &OscalOptions) -> Re
         as_of: opts.as_of.to_string(),
         formats: vec!["oscal-export".into()],
         provider: cov.matrix.provider.id.clone(),
-        services: cov
-            .matrix
-            .services
-            .iter()
-            .map(|s| s.as_str().to_string())
-            .collect(),
+        services: service_names(cov),
         stale_days: opts.stale_days,
         system: scope.system.clone(),
         title: format!("OSCAL documents — {}", cov.matrix.provider.name),
@@ -407,6 +397,15 @@ fn write_oscal_export(cat: &Catalogue, scope: &Scope, opts: &OscalOptions) -> Re
         manifest_sha256,
         warnings: Vec::new(),
     })
+}
+
+/// The service models of a coverage's scope, as the manifest names them.
+fn service_names(cov: &Coverage) -> Vec<String> {
+    cov.matrix
+        .services
+        .iter()
+        .map(|s| s.as_str().to_string())
+        .collect()
 }
 
 /// The cover's line for the default framework: name, version, source and a short hash.

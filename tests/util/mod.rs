@@ -176,6 +176,21 @@ impl Workdir {
         c
     }
 
+    /// Records the scope: system `Payments`, provider DataCrunch, `services` (e.g. `iaas,model`).
+    pub fn payments_scope(&self, services: &str) {
+        self.run(&[
+            "scope",
+            "set",
+            "--system",
+            "Payments",
+            "--provider",
+            "datacrunch",
+            "--services",
+            services,
+        ])
+        .ok();
+    }
+
     /// Runs the binary once with `args`.
     pub fn run(&self, args: &[&str]) -> Run {
         Run::from(self.cmd(args).output().expect("run csfkit"))
