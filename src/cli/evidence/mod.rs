@@ -19,6 +19,8 @@ const IMPORT_HELP: &str = "Examples:
   csfkit evidence import export.csv --map \"Ref=control_id\" --map \"Artefact=title\"
   csfkit evidence import tracker.ods --date-format %d/%m/%Y --evidence-root /srv/evidence
   csfkit evidence import tracker.xlsx --skip-invalid --errors-out rejected.csv
+  csfkit evidence import fedramp-tracker.xlsx             rows keyed by SP 800-53 (AC-2, AC-2(1))
+  csfkit evidence import isms.xlsx --framework iso27001   rows keyed by Annex A (5.15)
 
 Formats (decided by content): xlsx, xlsm, xlsb, xls, ods, CSV/TSV (UTF-8; `,` `;` tab or `|`).
 The header row is found among the first 30 rows by its names, ignoring case, spaces and
@@ -33,6 +35,10 @@ Dates: date cells (1900 and 1904 systems), YYYY-MM-DD text, other text with --da
 
 If any row is invalid nothing is imported (exit 65) and every problem is reported with its
 row and column; --skip-invalid imports the valid rows. Re-importing the same rows adds nothing.
+Control IDs of SP 800-53 Rev 5 (AC-2), ISO/IEC 27001:2022 Annex A (A.5.15) and CCM v4 (IAM-02)
+are recorded against every CSF 2.0 subcategory whose NIST references cite them, keeping the ID
+as written (mapped_from); a CSF 1.1 ID against its CSF 2.0 successors. `csfkit control AC-2`
+shows where an ID lands; `status --no-mapped` shows coverage without mapped rows.
 Local file locations are hashed (SHA-256) if they are inside --evidence-root (default: the
 spreadsheet's folder); URLs are recorded, never fetched.";
 
