@@ -385,6 +385,47 @@ fn the_id_as_written_is_kept_in_the_package_and_coverage_can_leave_mapped_eviden
     let m: serde_json::Value =
         serde_json::from_slice(&std::fs::read(w.path().join("direct/manifest.json")).unwrap()).unwrap();
     assert_eq!(m["parameters"]["no_mapped"], true);
+    // The OSCAL findings too: without mapped evidence, the controls that had only mapped
+    // evidence are found to lack current evidence, and the result says what was counted.
+    let lacking = |dir: &str, extra: &[&str]| {
+        let mut args = vec!["oscal", "export", "--out", dir, "--as-of", "2026-11-24"];
+        args.extend(extra);
+        w.run(&args).ok();
+        let doc: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(w.path().join(dir).join("assessment-results.json")).unwrap(),
+        )
+        .unwrap();
+        let result = &doc["assessment-results"]["results"][0];
+        let counted: Vec<String> = result["props"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["name"] == "evidence-counted")
+            .map(|p| p["value"].as_str().unwrap().to_string())
+            .collect();
+        let lacking = result["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| {
+                f["props"].as_array().is_some_and(|ps| {
+                    ps.iter().any(|p| {
+                        p["name"] == "gap-reason"
+                            && (p["value"] == "no evidence" || p["value"] == "only expired or stale evidence")
+                    })
+                })
+            })
+            .count();
+        (lacking, counted)
+    };
+    let (all, counted_all) = lacking("oscal-all", &[]);
+    let (direct_only, counted_direct) = lacking("oscal-direct", &["--no-mapped"]);
+    assert_eq!(direct_only, all + mapped_only);
+    assert!(counted_all.is_empty());
+    assert_eq!(counted_direct, ["direct-only"]);
+    let m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(w.path().join("oscal-direct/manifest.json")).unwrap()).unwrap();
+    assert_eq!(m["parameters"]["no_mapped"], true);
     if !have_tool("pdftotext") {
         return;
     }

@@ -16,6 +16,7 @@ const EXPORT_HELP: &str = "Examples:
   csfkit oscal export --out oscal --provider datacrunch --services iaas,model --as-of 2026-12-31
   csfkit oscal export --out oscal --force              replace the folder an earlier run wrote
   csfkit oscal export --out acme --provider acme       a provider's whole matrix, every model
+  csfkit oscal export --out direct --no-mapped          findings on directly keyed evidence only
 
 Writes, as OSCAL 1.2.1 JSON (NIST's schemas):
   catalog.json               NIST CSF 2.0: functions and categories as groups, subcategories as
@@ -58,6 +59,11 @@ pub struct ExportArgs {
     /// Replace a folder an earlier csfkit export wrote at --out.
     #[arg(long)]
     force: bool,
+    /// Judge the controls on evidence keyed by its CSF ID only: observations of rows mapped from
+    /// SP 800-53, ISO/IEC 27001 or CCM IDs are still written (with `mapped-from`), but no finding
+    /// counts them.
+    #[arg(long)]
+    no_mapped: bool,
 }
 
 /// Runs `csfkit oscal ...`.
@@ -85,6 +91,7 @@ fn export(ctx: &Ctx, args: &ExportArgs) -> Result<u8> {
         as_of,
         stale_days: args.stale_days,
         force: args.force,
+        no_mapped: args.no_mapped,
         catalogue: ctx.global.db.clone(),
     };
     let done = export::oscal_export(&cat, &scope, &opts)?;

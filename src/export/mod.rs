@@ -344,6 +344,8 @@ pub struct OscalOptions {
     pub stale_days: i64,
     /// Replace a previous csfkit folder at `out`.
     pub force: bool,
+    /// Leave evidence mapped from other frameworks out of the findings.
+    pub no_mapped: bool,
     /// The catalogue file: never inside what an export replaces.
     pub catalogue: PathBuf,
 }
@@ -362,7 +364,7 @@ pub fn oscal_export(cat: &Catalogue, scope: &Scope, opts: &OscalOptions) -> Resu
 
 fn write_oscal_export(cat: &Catalogue, scope: &Scope, opts: &OscalOptions) -> Result<Done> {
     let _snapshot = cat.snapshot()?;
-    let reading = read(cat, scope, opts.as_of, opts.stale_days, false)?;
+    let reading = read(cat, scope, opts.as_of, opts.stale_days, opts.no_mapped)?;
     let cov = &reading.cov;
     let mut staging = Staging::new(&opts.out, false, opts.force, &opts.catalogue)?;
     Staging::watch_signals();
@@ -380,6 +382,7 @@ fn write_oscal_export(cat: &Catalogue, scope: &Scope, opts: &OscalOptions) -> Re
         provider: cov.matrix.provider.id.clone(),
         services: service_names(cov),
         stale_days: opts.stale_days,
+        no_mapped: opts.no_mapped,
         system: scope.system.clone(),
         title: format!("OSCAL documents — {}", cov.matrix.provider.name),
         ..Parameters::default()

@@ -482,6 +482,10 @@ pub fn write_assessment_results(
         input.system.and_then(|s| Prop::csfkit("system", s)),
         Prop::csfkit("provider", &m.provider.id),
         Prop::csfkit("stale-days", &cov.stale_days.to_string()),
+        // --no-mapped: the findings count only evidence keyed by its CSF ID.
+        cov.no_mapped
+            .then(|| Prop::csfkit("evidence-counted", "direct-only"))
+            .flatten(),
     ]
     .into_iter()
     .flatten()
