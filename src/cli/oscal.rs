@@ -16,7 +16,7 @@ const EXPORT_HELP: &str = "Examples:
   csfkit oscal export --out oscal --provider datacrunch --services iaas,model --as-of 2026-12-31
   csfkit oscal export --out oscal --force              replace the folder an earlier run wrote
   csfkit oscal export --out acme --provider acme       a provider's whole matrix, every model
-  csfkit oscal export --out direct --no-mapped          findings on directly keyed evidence only
+  csfkit oscal export --out direct --no-mapped         findings on directly keyed evidence only
 
 Writes, as OSCAL 1.2.1 JSON (NIST's schemas):
   catalog.json               NIST CSF 2.0: functions and categories as groups, subcategories as
