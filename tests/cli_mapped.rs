@@ -475,3 +475,42 @@ fn assessments_and_plans_keyed_by_sp800_53_are_recorded_on_every_citing_subcateg
     want.sort();
     assert_eq!(got, want);
 }
+
+#[test]
+fn a_cell_listing_several_controls_is_refused_not_cut_to_its_first() {
+    let w = Workdir::new();
+    // A FedRAMP POA&M often lists several controls in one cell.
+    w.write(
+        "poam.csv",
+        "POAM ID,Controls,Point of Contact,Overall Remediation Plan,Scheduled Completion Date\r\n\
+V-1,\"AC-2, SI-4\",SecOps,Tune the SIEM,2027-03-31\r\n",
+    );
+    w.run(&["plan", "import", "poam.csv"])
+        .code(65)
+        .stderr_has("row 2, column `Controls`")
+        .stderr_has("`AC-2, SI-4` names 2 controls (AC-2, SI-4)");
+    assert_eq!(w.run(&["plan", "list", "--format", "csv"]).ok().csv().len(), 0);
+    w.write(
+        "tracker.csv",
+        "Control,Evidence\r\nAC-2 SI-4,Two controls\r\nPR.AA-01; PR.AA-02,Two subcategories\r\nAC-2x,A typo\r\nAC-2(1)(a),A statement part\r\n",
+    );
+    let run = w.run(&["evidence", "import", "tracker.csv"]).code(65);
+    let run = run
+        .stderr_has("row 2, column `Control`: `AC-2 SI-4`")
+        .stderr_has("names 2 controls (AC-2, SI-4)")
+        .stderr_has("row 3, column `Control`: `PR.AA-01; PR.AA-02`")
+        .stderr_has("row 4, column `Control`: `AC-2x`");
+    // A statement part of an enhancement reads as the enhancement, then its base control.
+    let run = run
+        .stderr_has("3 problems found")
+        .stderr_has("row 5, column `Control`: NIST SP 800-53 Rev 5 AC-2(1) is cited by no CSF 2.0 subcategory; read as its base control AC-2");
+    assert!(
+        !run.stderr.contains("row 5, column `Control`: `AC-2(1)(a)`"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        w.run(&["evidence", "list", "--format", "csv"]).ok().csv().len(),
+        0
+    );
+}

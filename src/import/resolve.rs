@@ -178,6 +178,26 @@ pub struct Mapped {
     pub warning: Option<String>,
 }
 
+/// The IDs of a cell that lists several controls (`AC-2, SI-4`, `PR.AA-01; PR.AA-02`,
+/// `AC-2 SI-4`), or None. Read alone, such a cell would be refused as no ID or, worse, cut to
+/// its first one.
+fn several_ids(cell: &str) -> Option<Vec<&str>> {
+    if !cell.contains([',', ';', '\n', '\r', '|', ' ', '\t']) {
+        return None;
+    }
+    let is_id = |t: &str| !matches!(shape(t), Shape::Unknown);
+    let listed: Vec<&str> = cell
+        .split([',', ';', '\n', '\r', '|'])
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .collect();
+    if listed.len() >= 2 && listed.iter().all(|t| is_id(t)) {
+        return Some(listed);
+    }
+    let words: Vec<&str> = cell.split_whitespace().collect();
+    (listed.len() == 1 && words.len() >= 2 && words.iter().all(|t| is_id(t))).then_some(words)
+}
+
 impl Resolver {
     /// Active subcategory IDs in document order.
     pub fn subcategories(&self) -> &[String] {
@@ -397,6 +417,16 @@ impl Resolver {
         legacy: Legacy,
     ) -> std::result::Result<Mapped, ValueError> {
         let written = input.trim();
+        if let Some(ids) = several_ids(written) {
+            return Err(ValueError::new(
+                written,
+                format!(
+                    "`{written}` names {} controls ({}); a row is recorded against one control ID: give each its own row",
+                    ids.len(),
+                    ids.join(", ")
+                ),
+            ));
+        }
         let csf = |found: Subcategories, from: Option<RefFramework>| Mapped {
             from: from
                 .or(found.warning.as_ref().map(|_| RefFramework::Csf11))

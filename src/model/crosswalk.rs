@@ -98,7 +98,7 @@ impl RefFramework {
     /// shape. `bare` lets an ISO Annex A control be written without its `A.` (`5.15`).
     pub fn key(self, input: &str, bare: bool) -> Option<String> {
         match self {
-            RefFramework::Sp80053 => sp800_53_key(input),
+            RefFramework::Sp80053 => sp800_53_exact_key(input),
             RefFramework::Iso27001 => iso_annex_a_key(input, bare),
             RefFramework::Ccm => ccm_key(input),
             RefFramework::Csf2 | RefFramework::Csf11 => None,
@@ -176,7 +176,7 @@ pub enum Shape {
 /// The shape of `input`.
 pub fn shape(input: &str) -> Shape {
     let t = input.trim();
-    if sp800_53_key(t).is_some() {
+    if sp800_53_exact_key(t).is_some() {
         return Shape::Of(RefFramework::Sp80053);
     }
     if iso_annex_a_key(t, false).is_some() {
@@ -225,6 +225,33 @@ pub fn sp800_53_key(s: &str) -> Option<String> {
         }
     }
     Some(key)
+}
+
+/// [`sp800_53_key`] for an ID a user wrote in a cell of its own: after the control and its
+/// enhancement only statement parts may follow (`AC-2(1)(a)`, `AC-2 a.`), never more text
+/// (`AC-2x`) or a second control (`AC-2 SI-4`), which the lenient reading would cut off.
+pub fn sp800_53_exact_key(s: &str) -> Option<String> {
+    let key = sp800_53_key(s)?;
+    let t: String = s
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_ascii_uppercase();
+    let (_, rest) = t.split_once('-')?;
+    let mut rest = rest.trim_start_matches(|c: char| c.is_ascii_digit());
+    // Parenthesised groups: the enhancement, then statement parts such as (a), (1), (b)(2).
+    while let Some(inner) = rest.strip_prefix('(') {
+        let (group, after) = inner.split_once(')')?;
+        if group.is_empty() || group.len() > 3 || !group.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            return None;
+        }
+        rest = after;
+    }
+    // A part written the way the control text numbers it: `a.`, `a.1.`
+    let parts_only = rest
+        .split('.')
+        .all(|p| p.len() <= 2 && p.bytes().all(|b| b.is_ascii_alphanumeric()));
+    (rest.is_empty() || (rest.ends_with('.') && parts_only)).then_some(key)
 }
 
 /// Normalises a CCM control ID (`bcr-01` -> `BCR-01`, `A&A-1` -> `A&A-01`): a domain of three
@@ -284,6 +311,28 @@ mod tests {
 
     #[test]
     fn iso_and_ccm_ids_and_the_shapes_that_tell_them_apart() {
+        for s in [
+            "AC-2",
+            "ac-02",
+            "AC-2 (1)",
+            "AC-02(01)",
+            "AC-2(1)(a)",
+            "AC-2 a.",
+            "AC-2(a)",
+        ] {
+            assert!(sp800_53_exact_key(s).is_some(), "{s}");
+        }
+        for s in [
+            "AC-2x",
+            "AC-2 SI-4",
+            "AC-2, SI-4",
+            "AC-2; SI-4",
+            "AC-2(1) and more",
+            "AC-2(12345)",
+        ] {
+            assert_eq!(sp800_53_exact_key(s), None, "{s}");
+            assert_ne!(shape(s), Shape::Of(RefFramework::Sp80053), "{s}");
+        }
         assert_eq!(iso_annex_a_key("A.5.15", false).as_deref(), Some("A.5.15"));
         assert_eq!(iso_annex_a_key("a.8.2", false).as_deref(), Some("A.8.2"));
         assert_eq!(iso_annex_a_key("5.15", false), None);
