@@ -461,7 +461,17 @@ impl Resolver {
                     "`{written}` could be ISO/IEC 27001:2022 Annex A control A.{written} or another framework's number; write A.{written}, or import with --framework iso27001"
                 ),
             )),
-            Shape::Csf | Shape::Unknown => Ok(csf(self.subcategories_for(written, legacy)?, None)),
+            Shape::Csf | Shape::Unknown => match self.subcategories_for(written, legacy) {
+                Ok(found) => Ok(csf(found, None)),
+                // Not a CSF ID and no dot: perhaps another framework's ID, mistyped.
+                Err(mut e) if !written.contains('.') => {
+                    e.message.push_str(
+                        " (other frameworks' control IDs are read too: SP 800-53 `AC-2`, ISO/IEC 27001 Annex A `A.5.15`, CCM `IAM-02`)",
+                    );
+                    Err(e)
+                }
+                Err(e) => Err(e),
+            },
         }
     }
 
