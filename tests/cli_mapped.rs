@@ -514,3 +514,68 @@ V-1,\"AC-2, SI-4\",SecOps,Tune the SIEM,2027-03-31\r\n",
         0
     );
 }
+
+#[test]
+fn spellings_of_one_id_are_one_id_and_no_mapped_still_observes_every_item() {
+    let w = Workdir::new();
+    w.write(
+        "tracker.csv",
+        "Control,Evidence\r\nPR AA-01,Spaced CSF ID\r\nAC\u{2013}2,Excel's en dash\r\nac-02,Account review\r\nAC-2,Account review\r\n",
+    );
+    let run = w.run(&["evidence", "import", "tracker.csv"]).code(65);
+    let run = run
+        .stderr_has("1 problem found")
+        .stderr_has("row 5: duplicate of row 4");
+    assert_eq!(
+        run.stderr.matches("duplicate of row 4").count(),
+        1,
+        "{}",
+        run.stderr
+    );
+    w.run(&["evidence", "import", "tracker.csv", "--skip-invalid"])
+        .ok();
+    let got = landed(&w);
+    assert_eq!(
+        got["Spaced CSF ID"],
+        [("PR.AA-01".to_string(), String::new(), String::new())]
+    );
+    let mut ac2 = cited_sp("AC-2");
+    ac2.sort();
+    for title in ["Excel's en dash", "Account review"] {
+        let mut controls: Vec<&str> = got[title].iter().map(|(c, _, _)| c.as_str()).collect();
+        controls.sort_unstable();
+        assert_eq!(controls, ac2, "{title}");
+    }
+    assert!(
+        got["Excel's en dash"]
+            .iter()
+            .all(|(_, from, f)| from == "AC\u{2013}2" && f == "sp800-53")
+    );
+    // Only mapped evidence: --no-mapped counts none of it, but every item is still observed.
+    let w = Workdir::new();
+    w.write("mapped.csv", "Control,Evidence\r\nAC-2,Account review\r\n");
+    w.run(&["evidence", "import", "mapped.csv"]).ok();
+    w.payments_scope("iaas");
+    let observations = |dir: &str, extra: &[&str]| {
+        let mut args = vec!["oscal", "export", "--out", dir, "--as-of", "2026-11-24"];
+        args.extend(extra);
+        w.run(&args).ok();
+        let doc: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(w.path().join(dir).join("assessment-results.json")).unwrap(),
+        )
+        .unwrap();
+        let result = &doc["assessment-results"]["results"][0];
+        (
+            result["observations"].as_array().map_or(0, Vec::len),
+            result["uuid"].as_str().unwrap().to_string(),
+        )
+    };
+    let (all, uuid_all) = observations("all", &[]);
+    let (direct, uuid_direct) = observations("direct", &["--no-mapped"]);
+    assert_eq!(all, ac2.len());
+    assert_eq!(direct, all, "--no-mapped dropped observations");
+    assert_ne!(
+        uuid_all, uuid_direct,
+        "documents that count differently share identifiers"
+    );
+}

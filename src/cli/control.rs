@@ -148,7 +148,7 @@ pub fn show(ctx: &Ctx, args: &ShowArgs) -> Result<u8> {
         .ok()
         .filter(|f| RefFramework::REFERENCED.contains(f));
     let default = args.framework == DEFAULT_FRAMEWORK;
-    match (forced, shape(&args.id)) {
+    match (forced, shape(&crate::ids::clean(&args.id))) {
         (Some(_), _) | (None, Shape::Of(_)) if forced.is_some() || default => {
             let out = OutputArgs {
                 format: args.format,

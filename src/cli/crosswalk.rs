@@ -115,7 +115,9 @@ pub fn cited_by(
         ctx.msg.warn(w);
     }
     let texts = texts(cat)?;
-    let mut key = f.key(input, true).unwrap_or_else(|| input.trim().to_string());
+    let mut key = f
+        .key(&crate::ids::clean(input), true)
+        .unwrap_or_else(|| input.trim().to_string());
     if found.warning.is_some() {
         // An enhancement no subcategory cites was read as its base control.
         if let Some(base) = crate::model::crosswalk::base_control(&key) {

@@ -182,7 +182,8 @@ pub struct Mapped {
 /// `AC-2 SI-4`), or None. Read alone, such a cell would be refused as no ID or, worse, cut to
 /// its first one.
 fn several_ids(cell: &str) -> Option<Vec<&str>> {
-    if !cell.contains([',', ';', '\n', '\r', '|', ' ', '\t']) {
+    // One CSF ID may be written with spaces (`PR AA-01`), and ISO's `A. 5.15` is one ID too.
+    if !cell.contains([',', ';', '\n', '\r', '|', ' ', '\t']) || ids::parse(cell).is_ok() {
         return None;
     }
     let is_id = |t: &str| !matches!(shape(t), Shape::Unknown);
@@ -194,8 +195,15 @@ fn several_ids(cell: &str) -> Option<Vec<&str>> {
     if listed.len() >= 2 && listed.iter().all(|t| is_id(t)) {
         return Some(listed);
     }
+    // Words are several IDs only when each is a whole one: `AC-2 SI-4`, `PR.AA-01 PR.AA-02`
+    // (not `PR AA-01`, whose `PR` names a function).
+    let whole = |t: &str| match shape(t) {
+        Shape::Of(_) => true,
+        Shape::Csf => t.contains('.') && ids::parse(t).is_ok(),
+        Shape::Ambiguous | Shape::Unknown => false,
+    };
     let words: Vec<&str> = cell.split_whitespace().collect();
-    (listed.len() == 1 && words.len() >= 2 && words.iter().all(|t| is_id(t))).then_some(words)
+    (listed.len() == 1 && words.len() >= 2 && words.iter().all(|t| whole(t))).then_some(words)
 }
 
 impl Resolver {
@@ -417,13 +425,22 @@ impl Resolver {
         legacy: Legacy,
     ) -> std::result::Result<Mapped, ValueError> {
         let written = input.trim();
-        if let Some(ids) = several_ids(written) {
+        if forced.is_none() && self.is_subcategory(written) {
+            return Ok(Mapped {
+                ids: vec![written.to_string()],
+                from: None,
+                warning: None,
+            });
+        }
+        // Read as every ID input is: lookalike dashes and fullwidth characters normalised.
+        let cleaned = ids::clean(written);
+        if let Some(listed) = several_ids(&cleaned) {
             return Err(ValueError::new(
                 written,
                 format!(
                     "`{written}` names {} controls ({}); a row is recorded against one control ID: give each its own row",
-                    ids.len(),
-                    ids.join(", ")
+                    listed.len(),
+                    listed.join(", ")
                 ),
             ));
         }
@@ -446,14 +463,7 @@ impl Resolver {
             Some(f) => return self.map_referenced(written, f, true),
             None => {}
         }
-        if self.is_subcategory(written) {
-            return Ok(Mapped {
-                ids: vec![written.to_string()],
-                from: None,
-                warning: None,
-            });
-        }
-        match shape(written) {
+        match shape(&cleaned) {
             Shape::Of(f) => self.map_referenced(written, f, false),
             Shape::Ambiguous => Err(ValueError::new(
                 written,
@@ -513,7 +523,7 @@ impl Resolver {
         f: RefFramework,
         bare: bool,
     ) -> std::result::Result<Mapped, ValueError> {
-        let Some(key) = f.key(written, bare) else {
+        let Some(key) = f.key(&ids::clean(written), bare) else {
             return Err(ValueError::new(
                 written,
                 format!(

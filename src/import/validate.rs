@@ -462,6 +462,13 @@ impl Validator<'_> {
                 fields.content_hash(&extras, file.as_ref().map(|f| f.0.as_str()), mapped.as_ref());
             let succ = u16::try_from(i).unwrap_or(u16::MAX);
             if let Some(&first) = self.dups.get(&(row, succ)) {
+                // One line per row, however many subcategories its ID landed on.
+                let said = problems
+                    .last()
+                    .is_some_and(|p: &Problem| p.message.starts_with(&format!("duplicate of row {first} ")));
+                if said {
+                    continue;
+                }
                 problems.push(Problem {
                     location: self.loc(row, None),
                     value: None,

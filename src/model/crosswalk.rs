@@ -228,7 +228,7 @@ pub fn sp800_53_key(s: &str) -> Option<String> {
 }
 
 /// [`sp800_53_key`] for an ID a user wrote in a cell of its own: after the control and its
-/// enhancement only statement parts may follow (`AC-2(1)(a)`, `AC-2 a.`), never more text
+/// enhancement only statement parts may follow (`AC-2(1)(a)`), never more text
 /// (`AC-2x`) or a second control (`AC-2 SI-4`), which the lenient reading would cut off.
 pub fn sp800_53_exact_key(s: &str) -> Option<String> {
     let key = sp800_53_key(s)?;
@@ -247,11 +247,7 @@ pub fn sp800_53_exact_key(s: &str) -> Option<String> {
         }
         rest = after;
     }
-    // A part written the way the control text numbers it: `a.`, `a.1.`
-    let parts_only = rest
-        .split('.')
-        .all(|p| p.len() <= 2 && p.bytes().all(|b| b.is_ascii_alphanumeric()));
-    (rest.is_empty() || (rest.ends_with('.') && parts_only)).then_some(key)
+    rest.is_empty().then_some(key)
 }
 
 /// Normalises a CCM control ID (`bcr-01` -> `BCR-01`, `A&A-1` -> `A&A-01`): a domain of three
@@ -260,7 +256,11 @@ pub fn ccm_key(s: &str) -> Option<String> {
     let t = s.trim().to_ascii_uppercase();
     let (domain, num) = t.rsplit_once('-')?;
     let domain = domain.trim();
-    let n: u32 = num.trim().parse().ok()?;
+    let num = num.trim();
+    if num.is_empty() || !num.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let n: u32 = num.parse().ok()?;
     let ok = domain == "A&A" || (domain.len() == 3 && domain.bytes().all(|b| b.is_ascii_uppercase()));
     if !ok || n > 999 {
         return None;
@@ -278,9 +278,13 @@ pub fn iso_annex_a_key(s: &str, bare: bool) -> Option<String> {
         None => return None,
     };
     let (theme, control) = rest.split_once('.')?;
-    let theme: u32 = theme.trim().parse().ok()?;
-    let control = control.trim();
-    if !(5..=8).contains(&theme) || control.is_empty() || control.len() > 2 {
+    let (theme, control) = (theme.trim(), control.trim());
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(theme) || !digits(control) || control.len() > 2 {
+        return None;
+    }
+    let theme: u32 = theme.parse().ok()?;
+    if !(5..=8).contains(&theme) {
         return None;
     }
     let control: u32 = control.parse().ok()?;
@@ -311,15 +315,7 @@ mod tests {
 
     #[test]
     fn iso_and_ccm_ids_and_the_shapes_that_tell_them_apart() {
-        for s in [
-            "AC-2",
-            "ac-02",
-            "AC-2 (1)",
-            "AC-02(01)",
-            "AC-2(1)(a)",
-            "AC-2 a.",
-            "AC-2(a)",
-        ] {
+        for s in ["AC-2", "ac-02", "AC-2 (1)", "AC-02(01)", "AC-2(1)(a)", "AC-2(a)"] {
             assert!(sp800_53_exact_key(s).is_some(), "{s}");
         }
         for s in [
@@ -329,6 +325,10 @@ mod tests {
             "AC-2; SI-4",
             "AC-2(1) and more",
             "AC-2(12345)",
+            "AC-2.",
+            "AC-2SI.",
+            "AC-+2",
+            "AC-2 a.",
         ] {
             assert_eq!(sp800_53_exact_key(s), None, "{s}");
             assert_ne!(shape(s), Shape::Of(RefFramework::Sp80053), "{s}");
@@ -342,6 +342,9 @@ mod tests {
         assert_eq!(ccm_key("iam-2").as_deref(), Some("IAM-02"));
         assert_eq!(ccm_key("A&A-01").as_deref(), Some("A&A-01"));
         assert_eq!(ccm_key("AC-2"), None);
+        assert_eq!(ccm_key("IAM-+2"), None);
+        assert_eq!(iso_annex_a_key("A.+5.15", false), None);
+        assert_eq!(iso_annex_a_key("A.5.+1", false), None);
         assert_eq!(
             RefFramework::Iso27001
                 .reference_key("Annex A Controls: 5.15")

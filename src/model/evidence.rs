@@ -60,7 +60,9 @@ pub struct EvidenceItem {
     /// Import batch.
     pub batch_id: i64,
     /// The ID as the tracker wrote it and its framework, when the control was mapped (SP
-    /// 800-53, ISO/IEC 27001, CCM, CSF 1.1); None for a row keyed by its CSF 2.0 ID.
+    /// 800-53, ISO/IEC 27001, CCM, CSF 1.1); None for a row keyed by its CSF 2.0 ID (and then
+    /// not serialised, so digests over unmapped rows are those csfkit 0.1 gave).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub mapped: Option<MappedFrom>,
 }
 
@@ -187,9 +189,10 @@ impl EvidenceFields {
 
     /// The idempotence key: SHA-256 over the field values (in [`FIELDS`]
     /// order, each followed by 0x1F), the extras and the evidence file's hash; for a row mapped
-    /// from an SP 800-53, ISO/IEC 27001 or CCM ID, then 0x1E, the framework, 0x1F and the ID as
-    /// written (so the same artefact filed under AC-2 and under IA-2 is two rows even where
-    /// both land on one subcategory; a CSF 1.1 row keeps the key it always had).
+    /// from an SP 800-53, ISO/IEC 27001 or CCM ID, then 0x1E, the framework, 0x1F and the ID's
+    /// key (`AC-2` for `ac-02`: one artefact filed as `AC-2` and as `AC-02` is one row, and
+    /// filed under AC-2 and under IA-2 two rows even where both land on one subcategory; a CSF
+    /// 1.1 row keeps the key it always had).
     pub fn content_hash(
         &self,
         extras: &str,
@@ -209,7 +212,8 @@ impl EvidenceFields {
             h.update([0x1e]);
             h.update(m.framework.as_str().as_bytes());
             h.update([0x1f]);
-            h.update(m.id.as_bytes());
+            let key = m.framework.key(&crate::ids::clean(&m.id), true);
+            h.update(key.as_deref().unwrap_or(&m.id).as_bytes());
         }
         h.finalize().into()
     }

@@ -128,11 +128,12 @@ pub fn show(ctx: &Ctx, args: &ShowArgs) -> Result<u8> {
         e.mapped
             .as_ref()
             .map(|m| {
-                format!(
-                    "{} ({}; the control is one of the CSF 2.0 subcategories whose NIST references cite it)",
-                    m.id,
-                    m.framework.label()
-                )
+                let how = if m.framework == crate::model::crosswalk::RefFramework::Csf11 {
+                    "the control is one of its CSF 2.0 successors in NIST's CSF 1.1 to 2.0 crosswalk"
+                } else {
+                    "the control is one of the CSF 2.0 subcategories whose NIST references cite it"
+                };
+                format!("{} ({}; {how})", m.id, m.framework.label())
             })
             .unwrap_or_default(),
     );

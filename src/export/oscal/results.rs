@@ -178,7 +178,8 @@ struct Observations<'a> {
 
 impl Observations<'_> {
     fn is_empty(&self) -> bool {
-        self.input.cov.evidence_items == 0
+        // Every item is observed, also those --no-mapped leaves out of the counts.
+        self.input.cov.evidence_items + self.input.cov.mapped_left_out == 0
     }
 }
 
@@ -188,7 +189,9 @@ impl Serialize for Observations<'_> {
         let mut write_error = None;
         let read = self.cat.each_evidence(|e| {
             let o = observation(&e, self.input)?;
-            if let Ok(u) = uuid::Uuid::parse_str(&o.uuid) {
+            // A finding relates the observations it counted: not mapped ones under --no-mapped.
+            let counted = !(self.input.cov.no_mapped && crate::view::coverage::is_mapped(&e));
+            if let (true, Ok(u)) = (counted, uuid::Uuid::parse_str(&o.uuid)) {
                 self.related
                     .borrow_mut()
                     .entry(e.control_id.clone())
@@ -460,8 +463,11 @@ pub fn write_assessment_results(
     let m = &cov.matrix;
     let as_of = cov.as_of;
     let services = join_services(&m.services);
+    // Documents that count differently get other identifiers (the seed of a default export
+    // is unchanged).
+    let counted = if cov.no_mapped { "|no-mapped" } else { "" };
     let ar_uuid = uuid_for(&format!(
-        "assessment-results|{}|{}|{services}|{as_of}|{}",
+        "assessment-results|{}|{}|{services}|{as_of}|{}{counted}",
         input.digest, m.provider.id, cov.stale_days
     ));
     let scope = format!(
