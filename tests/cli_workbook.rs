@@ -681,3 +681,185 @@ fn the_pdf_gaps_table_shows_the_due_date_and_owner_of_a_plan() {
         "{gaps}"
     );
 }
+
+#[test]
+fn a_poam_csv_imports_back_exactly_and_updates_keep_status_and_note() {
+    let w = setup();
+    plan(
+        &w,
+        &[
+            "PR.AA-02",
+            "--due",
+            "2027-06-01",
+            "--owner",
+            "=HYPERLINK(\"http://evil.example\",\"x\")",
+            "--action=- rotate keys",
+            "--milestone",
+            "2027-01-15: cut over; 2027-03-01 review follows",
+            "--milestone",
+            "2027-04-01: step one\nstep two",
+        ],
+    )
+    .ok();
+    plan(
+        &w,
+        &[
+            "PR.AA-03",
+            "--due",
+            "2026-12-02",
+            "--owner",
+            "Ops",
+            "--action",
+            "Accept the residual risk",
+            "--status",
+            "risk-accepted",
+            "--note=@accepted by the CISO",
+        ],
+    )
+    .ok();
+    // An update of the owner alone keeps the risk acceptance and its justification.
+    plan(&w, &["PR.AA-03", "--owner", "New Owner"]).ok();
+    let listed = w
+        .run(&["plan", "list", "PR.AA-03", "--format", "csv", "--raw-csv"])
+        .ok()
+        .csv();
+    assert_eq!(field(&listed[0], "owner"), "New Owner");
+    assert_eq!(field(&listed[0], "status"), "risk-accepted");
+    assert_eq!(field(&listed[0], "note"), "@accepted by the CISO");
+    // A superseded record is never overdue.
+    plan(
+        &w,
+        &["PR.AA-04", "--due", "2026-01-01", "--owner", "o", "--action", "a"],
+    )
+    .ok();
+    plan(&w, &["PR.AA-04", "--status", "closed", "--note", "done"]).ok();
+    let all = w
+        .run(&[
+            "plan", "list", "PR.AA-04", "--all", "--format", "csv", "--as-of", AS_OF,
+        ])
+        .ok()
+        .csv();
+    let states: Vec<&str> = all.iter().map(|r| field(r, "state")).collect();
+    assert_eq!(states, ["superseded", "closed"]);
+    let overdue = w
+        .run(&[
+            "plan",
+            "list",
+            "--all",
+            "--overdue",
+            "--format",
+            "csv",
+            "--as-of",
+            AS_OF,
+        ])
+        .ok()
+        .csv();
+    assert!(overdue.iter().all(|r| field(r, "control_id") != "PR.AA-04"));
+    plan(
+        &w,
+        &[
+            "PR.AA-06",
+            "--due",
+            "+10000-01-01",
+            "--owner",
+            "o",
+            "--action",
+            "a",
+        ],
+    )
+    .code(2);
+
+    // The package's poam.csv into a new catalogue gives the same plans, text exact.
+    export(&w, "pkg", &["--formats", "csv"]).ok();
+    let poam = std::fs::read(w.path().join("pkg/poam.csv")).unwrap();
+    let w2 = setup();
+    w2.write("poam.csv", &poam);
+    w2.run(&["plan", "import", "poam.csv"]).ok();
+    let fields = [
+        "control_id",
+        "due",
+        "owner",
+        "action",
+        "milestones",
+        "status",
+        "note",
+    ];
+    let plans = |w: &Workdir| -> Vec<Vec<String>> {
+        w.run(&["plan", "list", "--format", "csv", "--raw-csv"])
+            .ok()
+            .csv()
+            .iter()
+            .map(|r| fields.iter().map(|f| field(r, f).to_string()).collect())
+            .collect()
+    };
+    assert_eq!(plans(&w2), plans(&w));
+    assert!(
+        plans(&w2)
+            .iter()
+            .any(|p| p[2] == "=HYPERLINK(\"http://evil.example\",\"x\")")
+    );
+
+    // A risk acceptance typed into a row without a plan is checked, not skipped.
+    let text = String::from_utf8(poam).unwrap();
+    let mut r = csv::Reader::from_reader(text.as_bytes());
+    let header = r.headers().unwrap().clone();
+    let col = |n: &str| header.iter().position(|h| h == n).unwrap();
+    let mut out = csv::Writer::from_writer(Vec::new());
+    out.write_record(&header).unwrap();
+    let mut edited = false;
+    for rec in r.records() {
+        let mut rec: Vec<String> = rec.unwrap().iter().map(str::to_string).collect();
+        if !edited && rec[col("Status")] == "No plan" {
+            rec[col("Status")] = "Risk Accepted".into();
+            rec[col("Comments")] = "Accepted by the CISO until 2027-12-31".into();
+            edited = true;
+        }
+        out.write_record(&rec).unwrap();
+    }
+    let w3 = setup();
+    w3.write("poam.csv", out.into_inner().unwrap());
+    w3.run(&["plan", "import", "poam.csv"])
+        .code(65)
+        .stderr_has("a plan needs a due date");
+    assert!(w3.run(&["plan", "list", "--format", "csv"]).ok().csv().is_empty());
+
+    // Due dates written as text in another order are read with --date-format.
+    w3.write(
+        "dmy.csv",
+        "Control,Due,Owner,Action\r\nPR.AA-01,01/02/2027,IAM,Enforce MFA\r\n",
+    );
+    w3.run(&["plan", "import", "dmy.csv"])
+        .code(65)
+        .stderr_has("--date-format");
+    w3.run(&["plan", "import", "dmy.csv", "--date-format", "%d/%m/%Y"])
+        .ok();
+    let got = w3.run(&["plan", "list", "--format", "csv"]).ok().csv();
+    assert_eq!(field(&got[0], "due"), "2027-02-01");
+}
+
+#[test]
+fn the_catalogue_digest_covers_the_plans_the_poam_shows() {
+    let w = setup();
+    let digest = |out: &str| {
+        export(&w, out, &["--formats", "csv"]).ok();
+        let m: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(w.path().join(out).join("manifest.json")).unwrap())
+                .unwrap();
+        m["catalogue_digest"].as_str().unwrap().to_string()
+    };
+    let before = digest("before");
+    plan(
+        &w,
+        &[
+            "PR.AA-01",
+            "--due",
+            "2027-01-31",
+            "--owner",
+            "IAM",
+            "--action",
+            "MFA",
+        ],
+    )
+    .ok();
+    assert_ne!(digest("after"), before);
+}

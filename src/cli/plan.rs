@@ -30,8 +30,8 @@ const HELP: &str = "Examples:
 A plan says how and when a gap will be closed: due date, owner, action, milestones. Every
 record is appended with who (--by, else the OS user) and when; the newest per control is the
 plan in force. A later record for the same control keeps what it does not change (--status
-closed keeps the due date, owner, action and milestones). closed and risk-accepted need a
---note. A plan for a control that is not a gap now is recorded with a warning; the POA&M shows
+closed keeps the due date, owner, action and milestones; --owner alone keeps the status and its
+note too). closed and risk-accepted need a --note. A plan for a control that is not a gap now is recorded with a warning; the POA&M shows
 it once the control is one. Exports list every gap in poam.csv and the workbook's POA&M sheet.";
 
 /// Arguments of `csfkit plan`.
@@ -124,6 +124,10 @@ pub struct ImportArgs {
     /// subcategory whose NIST references cite it).
     #[arg(long, value_name = "NAME", value_parser = crate::cli::ref_framework)]
     framework: Option<crate::model::crosswalk::RefFramework>,
+    /// How due dates written as text are read, in chrono syntax (e.g. %d/%m/%Y); date cells
+    /// and YYYY-MM-DD are always read.
+    #[arg(long, value_name = "FMT")]
+    date_format: Option<String>,
     /// Validate and report, record nothing.
     #[arg(long)]
     dry_run: bool,
@@ -145,11 +149,17 @@ fn system_in_scope(cat: &Catalogue) -> Result<String> {
 /// Builds the record from the options, keeping what the plan in force has for what is not
 /// given.
 fn new_plan(args: &Args, control: &str, previous: Option<&PlanRow>, by: String) -> Result<NewPlan> {
-    let status = match &args.status {
-        Some(s) => s
-            .parse::<PlanStatus>()
-            .map_err(|e: crate::error::ValueError| Error::Usage(e.message))?,
-        None => PlanStatus::Open,
+    // The status and its note carry over unless --status changes it: an update of the owner
+    // never reopens a risk acceptance or drops its justification.
+    let (status, carried_note) = match (&args.status, previous) {
+        (Some(s), p) => {
+            let status = s
+                .parse::<PlanStatus>()
+                .map_err(|e: crate::error::ValueError| Error::Usage(e.message))?;
+            (status, p.filter(|p| p.status == status).map(|p| p.note.clone()))
+        }
+        (None, Some(p)) => (p.status, Some(p.note.clone())),
+        (None, None) => (PlanStatus::Open, None),
     };
     let mut milestones = args
         .milestones
@@ -173,6 +183,11 @@ fn new_plan(args: &Args, control: &str, previous: Option<&PlanRow>, by: String) 
         ))
     };
     let due = match (args.due, previous) {
+        (Some(d), _) if !crate::model::plan::in_date_range(d) => {
+            return Err(Error::Usage(format!(
+                "--due {d}: expected a date from 1900 to 9999 (a POA&M goes to spreadsheets)"
+            )));
+        }
         (Some(d), _) => d,
         (None, Some(p)) => p.due,
         (None, None) => return Err(missing("--due DATE")),
@@ -187,7 +202,7 @@ fn new_plan(args: &Args, control: &str, previous: Option<&PlanRow>, by: String) 
         (None, Some(p)) => p.action.clone(),
         (None, None) => return Err(missing("--action TEXT")),
     };
-    let note = given(&args.note).unwrap_or_default();
+    let note = given(&args.note).or(carried_note).unwrap_or_default();
     if status != PlanStatus::Open && note.is_empty() {
         return Err(Error::Data(format!(
             "a {status} plan needs a justification: pass --note \"why\" (the assessor reads it in the POA&M)"
@@ -279,6 +294,11 @@ fn list(ctx: &Ctx, args: &ListArgs) -> Result<u8> {
         None => None,
     };
     let mut rows = cat.plan_history(control.as_deref())?;
+    // The record in force per control: with --all, older records are `superseded`, never
+    // overdue.
+    let in_force: std::collections::HashMap<String, i64> =
+        rows.iter().map(|r| (r.control_id.clone(), r.seq)).collect();
+    let current = |r: &PlanRow| in_force.get(&r.control_id) == Some(&r.seq);
     if !args.all {
         // The plan in force: the newest record per control, listed in control order.
         let mut newest: std::collections::BTreeMap<String, PlanRow> = Default::default();
@@ -288,8 +308,12 @@ fn list(ctx: &Ctx, args: &ListArgs) -> Result<u8> {
         rows = newest.into_values().collect();
     }
     let mut l = Listing::of(columns::PLAN_LIST);
-    for r in rows.into_iter().filter(|r| !args.overdue || r.overdue(as_of)) {
+    for r in rows
+        .into_iter()
+        .filter(|r| !args.overdue || (current(r) && r.overdue(as_of)))
+    {
         let state = match r.status {
+            _ if !current(&r) => "superseded",
             PlanStatus::Open if r.overdue(as_of) => "overdue",
             PlanStatus::Open => "planned",
             other => other.as_str(),
@@ -325,7 +349,13 @@ fn import(ctx: &Ctx, args: &ImportArgs) -> Result<u8> {
     let read = plan::read(&args.file, args.sheet.as_deref())?;
     let mut cat = ctx.open()?;
     let resolver = Resolver::load(&cat, DEFAULT_FRAMEWORK)?;
-    let found = plan::validate(&read, &resolver, args.framework, &whoami(args.by.as_deref()))?;
+    let found = plan::validate(
+        &read,
+        &resolver,
+        args.framework,
+        args.date_format.as_deref(),
+        &whoami(args.by.as_deref()),
+    )?;
     ctx.msg.note(format!(
         "{}: {} plan rows valid{}",
         read.name,

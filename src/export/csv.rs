@@ -279,8 +279,22 @@ pub fn gap_rows(cov: &Coverage) -> Vec<Vec<String>> {
 
 /// `poam.csv`: one row per gap with its remediation plan, FedRAMP POA&M column names.
 pub fn poam_csv(poam: &[PoamRow], raw: bool, bom: bool) -> Result<Vec<u8>> {
-    let rows: Vec<Vec<String>> = poam.iter().map(PoamRow::cells).collect();
-    csv_bytes(&POAM_COLUMNS, &rows, raw, bom)
+    // Neutralised reversibly, so `plan import` of this file gives back the text exactly.
+    let rows: Vec<Vec<String>> = poam
+        .iter()
+        .map(|r| {
+            let cells = r.cells();
+            if raw {
+                cells
+            } else {
+                cells
+                    .iter()
+                    .map(|c| crate::util::neutralise_reversible(c).into_owned())
+                    .collect()
+            }
+        })
+        .collect();
+    csv_bytes(&POAM_COLUMNS, &rows, true, bom)
 }
 
 fn service_index(s: Service) -> usize {

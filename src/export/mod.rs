@@ -127,7 +127,7 @@ fn read(
     let batches = cat.batches()?;
     let history = cat.chain_heads()?;
     let m = crate::view::matrix::build(cat, &scope.provider, &scope.services)?;
-    let mut dig = CatalogueDigest::new(&frameworks, &m)?;
+    let mut dig = CatalogueDigest::new(&frameworks, &m, &cat.plans_in_force()?)?;
     let mut builder = CoverageBuilder::new(m, as_of, stale_days).without_mapped(no_mapped);
     cat.each_evidence(|e| {
         check_interrupted()?;
@@ -601,12 +601,17 @@ pub fn coverage(
 }
 
 /// Digest over the content the package reflects: frameworks and matrix sources, every matrix
-/// row (ownership, overrides, statuses) and every evidence item, fed one at a time. Load
-/// times are left out.
+/// row (ownership, overrides, statuses), the remediation plans in force (the POA&M) and every
+/// evidence item, fed one at a time. Load times are left out; a catalogue without plans has
+/// the digest csfkit 0.1 gave it.
 struct CatalogueDigest(Sha256);
 
 impl CatalogueDigest {
-    fn new(frameworks: &[FrameworkRow], m: &Matrix) -> Result<Self> {
+    fn new(
+        frameworks: &[FrameworkRow],
+        m: &Matrix,
+        plans: &HashMap<String, (crate::model::plan::PlanRow, String)>,
+    ) -> Result<Self> {
         let mut h = Sha256::new();
         for f in frameworks {
             h.update(format!("framework\x1f{}\x1f{}\x1f{}\n", f.id, f.version, f.source_sha256).as_bytes());
@@ -625,6 +630,13 @@ impl CatalogueDigest {
                 &r.effective,
                 &r.assessments,
             ))?);
+            h.update(b"\n");
+        }
+        let mut controls: Vec<&String> = plans.keys().collect();
+        controls.sort();
+        for c in controls {
+            h.update(b"plan\x1f");
+            h.update(serde_json::to_vec(&plans[c])?);
             h.update(b"\n");
         }
         Ok(CatalogueDigest(h))

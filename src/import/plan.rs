@@ -74,25 +74,47 @@ pub fn read(file: &Path, sheet: Option<&str>) -> Result<FieldTable> {
 }
 
 /// Splits a milestones cell: one per line or separated by `;`, each `YYYY-MM-DD: text`. A
-/// piece that does not start with a date continues the previous one (text may hold `;`).
+/// piece that does not start with `DATE:` continues the previous one with its separator (a
+/// milestone's text may hold `;`, line breaks and dates), so a cell csfkit wrote reads back
+/// exactly.
 pub fn split_milestones(cell: &str) -> Vec<String> {
+    let starts_milestone = |p: &str| {
+        let p = p.trim_start();
+        p.len() >= 10
+            && p.is_char_boundary(10)
+            && parse_date(&p[..10], None).ok().flatten().is_some()
+            && p[10..].trim_start().starts_with(':')
+    };
     let mut out: Vec<String> = Vec::new();
-    for piece in cell.split(['\n', ';']) {
-        let p = piece.trim();
-        if p.is_empty() {
-            continue;
-        }
-        let starts_with_date =
-            p.len() >= 10 && p.is_char_boundary(10) && parse_date(&p[..10], None).ok().flatten().is_some();
+    let mut rest = cell;
+    let mut sep = "";
+    loop {
+        let (piece, next) = match rest.find(['\n', ';']) {
+            Some(i) => (&rest[..i], Some((&rest[i..i + 1], &rest[i + 1..]))),
+            None => (rest, None),
+        };
         match out.last_mut() {
-            Some(last) if !starts_with_date => {
-                last.push_str("; ");
-                last.push_str(p);
+            // A trailing separator ends the cell.
+            _ if piece.trim().is_empty() && next.is_none() => {}
+            Some(last) if !starts_milestone(piece) => {
+                last.push_str(sep);
+                last.push_str(piece);
             }
-            _ => out.push(p.to_string()),
+            _ if piece.trim().is_empty() => {}
+            _ => out.push(piece.to_string()),
+        }
+        match next {
+            Some((s, r)) => {
+                sep = s;
+                rest = r;
+            }
+            None => break,
         }
     }
-    out
+    out.iter()
+        .map(|m| m.trim().to_string())
+        .filter(|m| !m.is_empty())
+        .collect()
 }
 
 /// Reads a status as written in a plan file: csfkit's words, FedRAMP's, and what csfkit's own
@@ -123,6 +145,7 @@ pub fn validate(
     read: &FieldTable,
     resolver: &Resolver,
     framework: Option<RefFramework>,
+    date_format: Option<&str>,
     default_by: &str,
 ) -> Result<Plans> {
     let mut problems = Vec::new();
@@ -130,7 +153,11 @@ pub fn validate(
     let mut skipped = 0;
     let mut seen: HashMap<String, usize> = HashMap::new();
     for (row_no, get) in read.rows(FIELDS) {
-        if PLAN_DATA.iter().all(|f| get(f).is_empty()) {
+        // An unplanned gap of an exported POA&M: no plan data, status `No plan` or empty, no
+        // comment. A status or comment typed into such a row is meant: it is checked, not
+        // skipped (a risk acceptance without due date, owner and action is a row error).
+        let status_given = !get("status").is_empty() && !get("status").eq_ignore_ascii_case("no plan");
+        if PLAN_DATA.iter().all(|f| get(f).is_empty()) && !status_given && get("note").is_empty() {
             skipped += 1;
             continue;
         }
@@ -148,7 +175,11 @@ pub fn validate(
                 (Vec::new(), None)
             }
         };
-        let due = match parse_date(get("due"), None) {
+        let due = match parse_date(get("due"), date_format) {
+            Ok(Some(d)) if !crate::model::plan::in_date_range(d) => {
+                bad("due", get("due"), "expected a date from 1900 to 9999".into());
+                None
+            }
             Ok(Some(d)) => Some(d),
             Ok(None) => {
                 bad("due", "", "a plan needs a due date (YYYY-MM-DD)".into());
@@ -159,6 +190,10 @@ pub fn validate(
                 None
             }
         };
+        // Text as csfkit's poam.csv writes it comes back exactly: its `'` before a formula
+        // character goes (`util::neutralise_reversible`).
+        let text = |f: &str| crate::util::unneutralise(get(f)).into_owned();
+        let (owner, action, note_text) = (text("owner"), text("action"), text("note"));
         for (f, what) in [
             ("owner", "an owner (who answers for it)"),
             ("action", "an action (what will be done)"),
@@ -168,7 +203,7 @@ pub fn validate(
             }
         }
         let mut milestones = Vec::new();
-        for m in split_milestones(get("milestones")) {
+        for m in split_milestones(&text("milestones")) {
             match m.parse::<Milestone>() {
                 Ok(m) => milestones.push(m),
                 Err(e) => bad("milestones", &m, e.message),
@@ -196,10 +231,10 @@ pub fn validate(
         let (Some(due), Some(status)) = (due, status) else {
             continue;
         };
-        if get("owner").is_empty() || get("action").is_empty() {
+        if owner.is_empty() || action.is_empty() {
             continue;
         }
-        let note = crate::import::assess::mapped_note(get("note"), from.as_ref());
+        let note = crate::import::assess::mapped_note(&note_text, from.as_ref());
         for c in controls {
             if let Some(first) = seen.insert(c.clone(), row_no) {
                 bad(
@@ -212,15 +247,15 @@ pub fn validate(
             plans.push(NewPlan {
                 control_id: c,
                 due,
-                owner: get("owner").to_string(),
-                action: get("action").to_string(),
+                owner: owner.clone(),
+                action: action.clone(),
                 milestones: milestones.clone(),
                 status,
                 note: note.clone(),
                 by: if get("by").is_empty() {
                     default_by.to_string()
                 } else {
-                    get("by").to_string()
+                    text("by")
                 },
             });
         }
@@ -249,6 +284,18 @@ mod tests {
             vec!["2027-01-15: a", "2027-02-01: b"]
         );
         assert!(split_milestones("  ").is_empty());
+        // Text csfkit's POA&M wrote reads back exactly: dates without a colon, line breaks.
+        assert_eq!(
+            split_milestones("2027-01-15: cut over; 2027-03-01 review follows; 2027-04-01: done"),
+            vec![
+                "2027-01-15: cut over; 2027-03-01 review follows",
+                "2027-04-01: done"
+            ]
+        );
+        assert_eq!(
+            split_milestones("2027-01-15: step one\nstep two; 2027-02-01: b;"),
+            vec!["2027-01-15: step one\nstep two", "2027-02-01: b"]
+        );
     }
 
     #[test]

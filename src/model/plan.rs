@@ -72,6 +72,13 @@ pub struct Milestone {
     pub text: String,
 }
 
+/// A date a plan may carry: years 1900 to 9999, what spreadsheets can hold (a POA&M goes to
+/// Excel and comes back).
+pub fn in_date_range(d: NaiveDate) -> bool {
+    use chrono::Datelike;
+    (1900..=9999).contains(&d.year())
+}
+
 impl FromStr for Milestone {
     type Err = ValueError;
     /// `YYYY-MM-DD: text`.
@@ -87,6 +94,9 @@ impl FromStr for Milestone {
         };
         let (d, t) = s.split_once(':').ok_or_else(refuse)?;
         let date = NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d").map_err(|_| refuse())?;
+        if !in_date_range(date) {
+            return Err(refuse());
+        }
         let text = t.trim();
         if text.is_empty() {
             return Err(refuse());
