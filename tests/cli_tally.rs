@@ -897,3 +897,82 @@ fn a_tally_that_contradicts_its_cell_is_refused_and_an_old_file_still_imports() 
         .iter()
         .for_each(|p| assert_ne!(field(p, "id"), "bad"));
 }
+
+#[test]
+fn a_crm_row_is_counted_for_its_whole_id_or_refused_and_nothing_empty_replaces_a_matrix() {
+    let w = Workdir::new();
+    let before = w
+        .run(&["mapping", "export", "--provider", "datacrunch"])
+        .ok()
+        .stdout;
+    // Two controls in one cell, a dotted enhancement, and an answer whose ID cell was merged
+    // into the row above: none may be counted as something else or silently dropped.
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    for (c, h) in [
+        "Control ID",
+        "Can Be Inherited from CSP",
+        "Specific Inheritance and Customer Agency/CSP Responsibilities",
+    ]
+    .iter()
+    .enumerate()
+    {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    for (r, (id, answer)) in [
+        ("AC-2", "Yes"),
+        ("AC-3, AC-5", "No"),
+        ("AC-2.1", "Yes"),
+        ("AC-17", "Yes"),
+        ("", "No"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        ws.write_string(r as u32 + 1, 0, *id).unwrap();
+        ws.write_string(r as u32 + 1, 1, *answer).unwrap();
+    }
+    wb.save(w.path().join("crm.xlsx")).unwrap();
+    let run = w
+        .run(&[
+            "mapping",
+            "import",
+            "crm.xlsx",
+            "--provider",
+            "datacrunch",
+            "--layout",
+            "fedramp-crm",
+            "--service",
+            "iaas",
+        ])
+        .code(65)
+        .stderr_has("3 problems found");
+    for (row, value) in [(3, "AC-3, AC-5"), (4, "AC-2.1"), (6, "No")] {
+        assert!(
+            run.stderr.contains(&format!("row {row}")) && run.stderr.contains(value),
+            "row {row}: {}",
+            run.stderr
+        );
+    }
+    // A header without rows, and a tally no subcategory could have: refused, nothing changed.
+    w.write(
+        "empty.csv",
+        "control_id,service_model,ownership,basis,citation,provider_responsibility,customer_responsibility\n",
+    );
+    w.run(&["mapping", "import", "empty.csv", "--provider", "datacrunch"])
+        .code(65)
+        .stderr_has("no cell to import");
+    w.write(
+        "big.csv",
+        "control_id,service_model,ownership,basis,citation,provider_responsibility,customer_responsibility,answers_yes,answers_partial,answers_no,answers_unanswered,leaning\n\
+GV.OC-01,iaas,shared,stated,c,p,c,4294967295,1,0,0,\n",
+    );
+    let run = w.run(&["mapping", "import", "big.csv", "--provider", "datacrunch"]);
+    assert_eq!(run.code, 65, "{}", run.stderr);
+    assert_eq!(
+        w.run(&["mapping", "export", "--provider", "datacrunch"])
+            .ok()
+            .stdout,
+        before
+    );
+}

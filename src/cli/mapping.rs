@@ -249,6 +249,13 @@ fn import(ctx: &Ctx, args: &ImportArgs) -> Result<u8> {
         Layout::CsaCcm => import_ccm(&cat, &tables, args.sheet.as_deref())?,
     };
     let (cells, sheet) = (&imported.cells, &imported.sheet);
+    if cells.is_empty() {
+        return Err(Error::Data(format!(
+            "{}: no cell to import (a header and no rows?); provider `{}` was not changed",
+            args.file.display(),
+            args.provider
+        )));
+    }
     let mut services: Vec<Service> = cells.iter().map(|c| c.service).collect();
     services.sort();
     services.dedup();

@@ -80,6 +80,18 @@ fn tally_columns(table: &RawTable, h: usize) -> std::result::Result<Option<[usiz
     Ok(Some(cols))
 }
 
+/// A row with an answer and no control ID: its answer would count for nothing.
+fn no_id(location: Location, answer: &str) -> Problem {
+    Problem {
+        location,
+        value: Some(answer.to_string()),
+        message: "a row with an answer needs its control ID; if the ID cell is merged over several rows, unmerge it and write the ID on each row".into(),
+    }
+}
+
+/// The largest count a tally column may hold.
+const MAX_TALLY: u32 = 10_000;
+
 /// Reads a row's tally: None when all five cells are blank, else the four counts (each a whole
 /// number) and a leaning that is blank or the one the counts give. Problems are `(column
 /// index in CSFKIT_TALLY_HEADER, value, message)`.
@@ -93,7 +105,13 @@ pub(crate) fn parse_tally(
     let mut counts = [0u32; 4];
     for (i, count) in counts.iter_mut().enumerate() {
         match values[i].parse::<u32>() {
-            Ok(n) => *count = n,
+            // No subcategory cites more than a few dozen controls.
+            Ok(n) if n <= MAX_TALLY => *count = n,
+            Ok(_) => problems.push((
+                i,
+                values[i].to_string(),
+                format!("expected a count of referenced controls, at most {MAX_TALLY}"),
+            )),
             Err(_) => problems.push((
                 i,
                 values[i].to_string(),
@@ -759,20 +777,27 @@ pub fn import_fedramp(
     let header = &t.rows[h].1;
     for (row_no, row) in &t.rows[h + 1..] {
         let id = row.get(id_col).map(|s| s.trim()).unwrap_or("");
-        if id.is_empty() {
-            continue;
-        }
         let loc = |col: usize| Location {
             file: t.file.clone(),
             sheet: t.sheet.clone(),
             row: Some(*row_no),
             column: header.get(col).cloned(),
         };
-        let Some(key) = sp800_53_key(id) else {
+        if id.is_empty() {
+            let answer = row.get(ans_col).map(|s| s.trim()).unwrap_or("");
+            if !answer.is_empty() {
+                problems.push(no_id(loc(id_col), answer));
+            }
+            continue;
+        }
+        // The whole cell: `AC-3, AC-5` or `AC-2.1` must not be counted as AC-3 or AC-2.
+        let Some(key) = crate::model::crosswalk::sp800_53_exact_key(id) else {
             problems.push(Problem {
                 location: loc(id_col),
                 value: Some(id.to_string()),
-                message: "expected an SP 800-53 control such as AC-2, AC-2(a), AC-2(1) or AC-2(1)(a)".into(),
+                message:
+                    "expected one SP 800-53 control per row, such as AC-2, AC-2(a), AC-2(1) or AC-2(1)(a)"
+                        .into(),
             });
             continue;
         };
@@ -864,6 +889,19 @@ pub fn import_ccm(cat: &Catalogue, tables: &[RawTable], sheet: Option<&str>) -> 
     for (row_no, row) in &t.rows[h + 1..] {
         let id = row.get(id_col).map(|s| s.trim()).unwrap_or("");
         if id.is_empty() {
+            if let Some(answer) = service_cols
+                .iter()
+                .map(|(_, c)| row.get(*c).map(|s| s.trim()).unwrap_or(""))
+                .find(|a| !a.is_empty())
+            {
+                let location = Location {
+                    file: t.file.clone(),
+                    sheet: t.sheet.clone(),
+                    row: Some(*row_no),
+                    column: Some("Control ID".into()),
+                };
+                problems.push(no_id(location, answer));
+            }
             continue;
         }
         let Some(key) = ccm_key(id) else {

@@ -282,6 +282,13 @@ pub fn import_component(
                         );
                         continue;
                     }
+                    Ok(None) if ownership == Ownership::Undetermined => {
+                        bad(
+                            Some("undetermined"),
+                            "`undetermined` is only for a cell projected from referenced controls (with `answers-*` properties); a cell a matrix states or derives is inherited, shared or customer".into(),
+                        );
+                        continue;
+                    }
                     Ok(t) => t,
                     Err(found) => {
                         for (i, value, message) in found {

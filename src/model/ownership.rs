@@ -285,7 +285,7 @@ impl Tally {
 
     /// Referenced controls with an answer.
     pub fn answered(&self) -> u32 {
-        self.yes + self.partial + self.no
+        self.yes.saturating_add(self.partial).saturating_add(self.no)
     }
 
     /// `provider-led` when yes > partial + no, `customer-led` when no > yes + partial,
@@ -293,9 +293,9 @@ impl Tally {
     pub fn leaning(&self) -> Option<Leaning> {
         if self.answered() == 0 {
             None
-        } else if self.yes > self.partial + self.no {
+        } else if u64::from(self.yes) > u64::from(self.partial) + u64::from(self.no) {
             Some(Leaning::ProviderLed)
-        } else if self.no > self.yes + self.partial {
+        } else if u64::from(self.no) > u64::from(self.yes) + u64::from(self.partial) {
             Some(Leaning::CustomerLed)
         } else {
             Some(Leaning::Balanced)
