@@ -868,3 +868,18 @@ PR.AA-06,iaas,inherited,stated,\"The provider says: \"\"badges\"\"\",Badge reade
             .starts_with("The matrix has no cell for 104 of the subcategories")
     );
 }
+
+#[test]
+fn oscal_xml_and_yaml_are_named_as_such() {
+    let w = Workdir::new();
+    w.write(
+        "cd.xml",
+        "<?xml version=\"1.0\"?>\n<component-definition xmlns=\"http://csrc.nist.gov/ns/oscal/1.0\" uuid=\"x\"/>\n",
+    );
+    w.write("cd.yaml", "component-definition:\n  uuid: x\n");
+    for f in ["cd.xml", "cd.yaml"] {
+        w.run(&["mapping", "import", f, "--provider", "acme"])
+            .code(65)
+            .stderr_has("csfkit reads OSCAL component definitions in their JSON form only");
+    }
+}

@@ -193,6 +193,18 @@ fn import(ctx: &Ctx, args: &ImportArgs) -> Result<u8> {
         source: e,
     })?;
     let json = oscal::looks_like_json(&bytes);
+    // OSCAL's XML and YAML forms: named as such, not as a spreadsheet without headers.
+    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]);
+    if !json
+        && (args.layout == Some(Layout::OscalComponent)
+            || head.contains("<component-definition")
+            || head.contains("component-definition:"))
+    {
+        return Err(Error::Data(format!(
+            "{}: not OSCAL JSON; csfkit reads OSCAL component definitions in their JSON form only: convert XML or YAML to JSON (NIST's oscal-cli does) and import that",
+            args.file.display()
+        )));
+    }
     let oscal_file = match args.layout {
         Some(l) => l == Layout::OscalComponent,
         None => json && oscal::is_component_definition(&bytes),
