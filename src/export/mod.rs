@@ -110,6 +110,8 @@ struct Reading {
     batches: Vec<Batch>,
     history: Vec<(crate::catalogue::chain::Log, i64, String)>,
     cov: Coverage,
+    /// The remediation plans in force (the digest covers them; the POA&M shows them).
+    plans: HashMap<String, (crate::model::plan::PlanRow, String)>,
     digest: String,
 }
 
@@ -127,7 +129,8 @@ fn read(
     let batches = cat.batches()?;
     let history = cat.chain_heads()?;
     let m = crate::view::matrix::build(cat, &scope.provider, &scope.services)?;
-    let mut dig = CatalogueDigest::new(&frameworks, &m, &cat.plans_in_force()?)?;
+    let plans = cat.plans_in_force()?;
+    let mut dig = CatalogueDigest::new(&frameworks, &m, &plans)?;
     let mut builder = CoverageBuilder::new(m, as_of, stale_days).without_mapped(no_mapped);
     cat.each_evidence(|e| {
         check_interrupted()?;
@@ -140,6 +143,7 @@ fn read(
         batches,
         history,
         cov: builder.finish(),
+        plans,
         digest: dig.finish(),
     })
 }
@@ -210,7 +214,7 @@ fn write_package(cat: &Catalogue, scope: &Scope, opts: &Options) -> Result<Done>
         &reading.batches,
         &reading.frameworks,
     );
-    let poam = crate::view::poam::rows(cov, &cat.plans_in_force()?);
+    let poam = crate::view::poam::rows(cov, &reading.plans);
     let mut staging = Staging::new(&opts.out, opts.zip, opts.force, &opts.catalogue)?;
     Staging::watch_signals();
     let mut warnings = Vec::new();
