@@ -13,10 +13,7 @@ pub const HEADER_SEARCH_ROWS: usize = 30;
 
 /// A header compared ignoring case, spaces and punctuation.
 pub fn header_key(s: &str) -> String {
-    s.chars()
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_lowercase)
-        .collect()
+    crate::util::loose_key(s)
 }
 
 impl RawTable {

@@ -64,11 +64,7 @@ impl FromStr for Status {
     type Err = ValueError;
     /// Reads csfkit's words and the FedRAMP spellings (`Partially Implemented`, `N/A`, ...).
     fn from_str(s: &str) -> Result<Self, ValueError> {
-        let k: String = s
-            .chars()
-            .filter(|c| c.is_alphanumeric())
-            .flat_map(char::to_lowercase)
-            .collect();
+        let k = crate::util::loose_key(s);
         Ok(match k.as_str() {
             "implemented" => Status::Implemented,
             "partial" | "partiallyimplemented" => Status::Partial,

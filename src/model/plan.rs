@@ -41,11 +41,7 @@ impl FromStr for PlanStatus {
     type Err = ValueError;
     /// Reads csfkit's words and FedRAMP's (`Ongoing`, `Completed`, `Risk Accepted`).
     fn from_str(s: &str) -> Result<Self, ValueError> {
-        let k: String = s
-            .chars()
-            .filter(|c| c.is_alphanumeric())
-            .flat_map(char::to_lowercase)
-            .collect();
+        let k = crate::util::loose_key(s);
         Ok(match k.as_str() {
             "open" | "ongoing" | "planned" | "inprogress" => PlanStatus::Open,
             "closed" | "completed" | "done" => PlanStatus::Closed,

@@ -23,6 +23,15 @@ pub fn hex(bytes: &[u8]) -> String {
     s
 }
 
+/// Text compared ignoring case, spaces and punctuation (`Risk Accepted`, `risk-accepted`
+/// and `RISK_ACCEPTED` are one): for headers and vocabulary read from spreadsheets.
+pub fn loose_key(s: &str) -> String {
+    s.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
 /// Lower-case hex SHA-256 of bytes.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
