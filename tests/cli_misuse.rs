@@ -933,6 +933,8 @@ fn a_full_disk_is_exit_74_and_leaves_nothing_half_written() {
         return;
     }
     let w = setup();
+    // 20,000 rows do not fit in the 4 MB catalogue disk; `init` (about 3 MB at its peak with the
+    // shipped matrices) must.
     big_tracker(&w, 20_000);
     let script = format!(
         r#"set -u
@@ -941,7 +943,7 @@ mkdir -p full cat
 mount -t tmpfs -o size=96k tmpfs full || exit 99
 "$B" export --out full/pkg --as-of 2026-11-24 2>full-export.err; echo "export=$?"
 echo "left=$(ls -A full | wc -l)"
-mount -t tmpfs -o size=3m tmpfs cat || exit 99
+mount -t tmpfs -o size=4m tmpfs cat || exit 99
 export CSFKIT_DB="$PWD/cat/c.db"
 "$B" init 2>/dev/null; echo "init=$?"
 "$B" evidence import big.csv 2>import.err; echo "import=$?"
