@@ -3,6 +3,10 @@
 //! citations are verbatim, derived cells name an existing clause, quoted words are the page's,
 //! claims the pages do not make are marked as expectations, ownership that differs between service
 //! models comes with different texts, and every control is present once per service model.
+//! The cells issue 25's review challenged are pinned as the rule now decides them, with the texts
+//! it asked for (inherited cells tell the customer what to obtain and check, provider duties the
+//! pages do not state are expectations in customer texts too, bare metal names the hand-over
+//! between tenants, the account's audit trail is the customer's to export and keep).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -225,6 +229,12 @@ fn claims_the_pages_do_not_make_are_marked_as_expectations() {
         "sign-up",
         "audit log",
         "notif",
+        // Issue 25: redundancy (DataCrunch PR.IR-03 iaas) and the bare-metal hand-over between
+        // tenants are the provider's duties only as expectations.
+        "redundan",
+        "wipe",
+        "flash",
+        "baseboard",
     ];
     for provider in PROVIDERS {
         let page = page(provider).to_lowercase();
@@ -326,6 +336,282 @@ fn every_control_is_present_once_per_service_model_in_catalogue_order() {
                 !c.provider.contains("VM instance") && !c.customer.contains("VM instance"),
                 "{}: DataCrunch's IaaS is \"virtual machine instances\"",
                 c.at(provider)
+            );
+        }
+    }
+}
+
+/// The display name of each provider, from `mappings/providers.csv`.
+fn names() -> BTreeMap<String, String> {
+    let mut rdr = csv::Reader::from_path(repo().join("mappings/providers.csv")).unwrap();
+    rdr.records()
+        .map(|r| {
+            let r = r.unwrap();
+            (r[0].to_string(), r[1].to_string())
+        })
+        .collect()
+}
+
+fn cell<'a>(cells: &'a [Cell], control: &str, service: &str) -> &'a Cell {
+    cells
+        .iter()
+        .find(|c| c.control == control && c.service == service)
+        .unwrap_or_else(|| panic!("no cell {control} / {service}"))
+}
+
+/// The part of a text after the expectation marker ("" when there is none).
+fn expectation(text: &str) -> &str {
+    text.split_once(EXPECTED).map(|(_, e)| e).unwrap_or("")
+}
+
+/// The cells issue 25's review challenged, as RULES.md decides them now: provider, control,
+/// service model, ownership, basis, and the clause a derived citation opens with.
+const REVIEWED: &[(&str, &str, &str, &str, &str, &str)] = &[
+    // The provider runs the sign-in, MFA and tokens (rules 10b, 12e), as for DataCrunch.
+    ("digitalocean", "PR.AA-03", "paas", "shared", "derived", "10b"),
+    ("digitalocean", "PR.AA-03", "saas", "shared", "derived", "10b"),
+    ("digitalocean", "PR.AA-04", "paas", "shared", "derived", "10b"),
+    ("digitalocean", "PR.AA-04", "saas", "shared", "derived", "10b"),
+    ("datacrunch", "PR.AA-03", "saas", "shared", "derived", "10b"),
+    // Stated cells whose sentence does not assign the outcome to both parties (rules 11a, 11c).
+    ("datacrunch", "GV.SC-02", "bare-metal", "shared", "derived", "6"),
+    ("datacrunch", "GV.SC-02", "iaas", "shared", "derived", "6"),
+    ("datacrunch", "GV.SC-02", "paas", "shared", "derived", "6"),
+    ("datacrunch", "GV.SC-02", "saas", "shared", "derived", "6"),
+    ("datacrunch", "GV.SC-02", "model", "shared", "derived", "6"),
+    ("digitalocean", "GV.SC-02", "iaas", "shared", "derived", "6"),
+    ("digitalocean", "GV.SC-02", "paas", "shared", "derived", "6"),
+    ("digitalocean", "GV.SC-02", "saas", "shared", "derived", "6"),
+    ("datacrunch", "PR.IR-03", "iaas", "shared", "derived", "8f"),
+    ("datacrunch", "PR.AA-01", "iaas", "customer", "derived", "10a"),
+    ("digitalocean", "PR.DS-02", "iaas", "shared", "derived", "8a"),
+    ("digitalocean", "PR.DS-02", "paas", "shared", "derived", "8a"),
+    ("digitalocean", "PR.DS-02", "saas", "inherited", "derived", "8a"),
+    ("digitalocean", "PR.DS-10", "iaas", "shared", "derived", "8c"),
+    ("digitalocean", "PR.DS-10", "paas", "shared", "derived", "8c"),
+    ("digitalocean", "PR.DS-10", "saas", "inherited", "derived", "8c"),
+    // The account's audit trail: the customer exports and keeps it (rule 8h).
+    ("datacrunch", "PR.PS-04", "saas", "shared", "derived", "8h"),
+    ("datacrunch", "PR.PS-04", "model", "shared", "derived", "8h"),
+    ("digitalocean", "PR.PS-04", "saas", "shared", "derived", "8h"),
+    // Backups where the provider holds state (rule 8e).
+    ("datacrunch", "PR.DS-11", "paas", "shared", "derived", "8e"),
+    // Bare metal: the hand-over between tenants (rule 8g), the servers the customer holds (7a).
+    ("datacrunch", "PR.DS-01", "bare-metal", "shared", "derived", "8g"),
+    ("datacrunch", "PR.DS-10", "bare-metal", "shared", "derived", "8g"),
+    (
+        "datacrunch",
+        "PR.PS-03",
+        "bare-metal",
+        "inherited",
+        "derived",
+        "7",
+    ),
+    ("datacrunch", "ID.AM-01", "bare-metal", "shared", "derived", "7a"),
+];
+
+#[test]
+fn the_cells_the_review_challenged_follow_the_rule() {
+    let clauses = clauses();
+    for provider in PROVIDERS {
+        let cells = cells(provider);
+        for &(_, control, service, ownership, basis, clause) in REVIEWED.iter().filter(|r| r.0 == provider) {
+            let c = cell(&cells, control, service);
+            assert!(clauses.contains(clause), "RULES.md lacks rule {clause}");
+            assert_eq!(
+                (c.ownership.as_str(), c.basis.as_str()),
+                (ownership, basis),
+                "{}",
+                c.at(provider)
+            );
+            assert!(
+                c.citation.starts_with(&format!("rule {clause}: ")),
+                "{}: cites {:?}, not rule {clause}",
+                c.at(provider),
+                c.citation
+            );
+        }
+    }
+    // The customer's part where the provider runs the sign-in is what the customer can do: no
+    // "authenticate every user before it reaches the account", no verifying the provider's tokens.
+    let names = names();
+    for provider in PROVIDERS {
+        for c in cells(provider)
+            .iter()
+            .filter(|c| c.citation.starts_with("rule 10b: ") && c.ownership == "shared")
+        {
+            assert!(
+                !c.customer.contains("Authenticate every") && !c.customer.contains("verify the"),
+                "{}: asks the customer to do the provider's check: {}",
+                c.at(provider),
+                c.customer
+            );
+            assert!(
+                c.provider.starts_with(EXPECTED),
+                "{}: neither page says {} runs the sign-in: {}",
+                c.at(provider),
+                names[provider],
+                c.provider
+            );
+        }
+    }
+}
+
+#[test]
+fn no_inherited_cell_tells_the_customer_none() {
+    for provider in PROVIDERS {
+        let inherited: Vec<Cell> = cells(provider)
+            .into_iter()
+            .filter(|c| c.ownership == "inherited")
+            .collect();
+        assert!(!inherited.is_empty(), "{provider} has no inherited cell");
+        for c in &inherited {
+            let text = c.customer.to_lowercase();
+            assert!(
+                !text.starts_with("none"),
+                "{}: an inherited cell's customer text says what to obtain and check, not {:?}",
+                c.at(provider),
+                c.customer
+            );
+            for word in ["obtain", "attestation", "complementary"] {
+                assert!(
+                    text.contains(word),
+                    "{}: the customer text of an inherited cell names the provider's attestation \
+                     and the complementary customer controls it depends on (no {word:?}): {}",
+                    c.at(provider),
+                    c.customer
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn a_stated_shared_cell_quotes_a_sentence_that_gives_both_parties_a_part() {
+    // Rule 11c. A sentence that names only one party ("any continuity of service that falls
+    // outside of our responsibilities") cannot carry a shared cell.
+    let names = names();
+    for provider in PROVIDERS {
+        let name = names[provider].to_lowercase();
+        for c in cells(provider)
+            .iter()
+            .filter(|c| c.basis == "stated" && c.ownership == "shared")
+        {
+            let words: Vec<String> = c
+                .citation
+                .to_lowercase()
+                .split(|ch: char| !ch.is_alphanumeric())
+                .map(str::to_string)
+                .collect();
+            let has = |w: &[&str]| words.iter().any(|x| w.contains(&x.as_str()));
+            assert!(
+                has(&[name.as_str(), "we", "our", "us"]) && has(&["you", "your"]),
+                "{}: a shared cell stated by a sentence that does not name both parties: {}",
+                c.at(provider),
+                c.citation
+            );
+        }
+    }
+}
+
+#[test]
+fn customer_texts_state_no_provider_duty_outside_an_expectation() {
+    // "DataCrunch backs up the state it holds" is the provider's duty, which neither page states:
+    // in a customer text it reads "Expected; confirm in the provider's documentation: ...", like
+    // a provider text (RULES.md, rule 13e). "what DataCrunch reports" names an input, not a duty.
+    let names = names();
+    let mut checked = 0;
+    for provider in PROVIDERS {
+        let name = &names[provider];
+        for c in cells(provider) {
+            let said = c.customer.split(EXPECTED).next().unwrap();
+            for (at, _) in said.match_indices(name.as_str()) {
+                let before = said[..at].trim_end();
+                let after = &said[at + name.len()..];
+                let Some(word) = after.strip_prefix(' ') else {
+                    continue;
+                };
+                let word: String = word.chars().take_while(|c| c.is_alphabetic()).collect();
+                checked += 1;
+                let verb = word.len() > 2 && word.ends_with('s') && word != "services";
+                assert!(
+                    !verb || before.ends_with("what"),
+                    "{}: the customer text says {name} {word} ... outside an expectation: {}",
+                    c.at(provider),
+                    c.customer
+                );
+            }
+            assert!(
+                c.customer.matches(EXPECTED).count() <= 1,
+                "{}: one expectation per text",
+                c.at(provider)
+            );
+        }
+    }
+    assert!(checked > 0, "no customer text names a provider");
+}
+
+#[test]
+fn bare_metal_names_the_hand_over_between_tenants() {
+    // Rule 8g: a dedicated server passes from tenant to tenant with its disks, memory, GPUs and
+    // firmware. Neither page says so: the provider texts put it after the expectation marker.
+    let cells = cells("datacrunch");
+    let expect = |control: &str, words: &[&str]| {
+        let c = cell(&cells, control, "bare-metal");
+        let e = expectation(&c.provider).to_lowercase();
+        for w in words {
+            assert!(
+                e.contains(w),
+                "{}: the expectation does not name {w:?}: {}",
+                c.at("datacrunch"),
+                c.provider
+            );
+        }
+        assert_ne!(c.ownership, "customer", "{}", c.at("datacrunch"));
+    };
+    expect("PR.DS-01", &["wipes", "disks", "between tenants"]);
+    expect("PR.DS-10", &["gpu memory", "between tenants"]);
+    expect(
+        "PR.PS-03",
+        &[
+            "wipes",
+            "gpu memory",
+            "firmware",
+            "baseboard management controller",
+        ],
+    );
+    // The customer records the servers it holds (ID.AM-01 on bare metal is shared, rule 7a).
+    let inv = cell(&cells, "ID.AM-01", "bare-metal");
+    assert!(
+        inv.customer.contains("servers") && inv.customer.starts_with("Record"),
+        "{}: {}",
+        inv.at("datacrunch"),
+        inv.customer
+    );
+}
+
+#[test]
+fn the_accounts_audit_trail_is_the_customers_to_export_and_keep() {
+    let services = services();
+    for provider in PROVIDERS {
+        let cells = cells(provider);
+        for service in ["saas", "model"] {
+            if !services[provider].iter().any(|s| s == service) {
+                continue;
+            }
+            let c = cell(&cells, "PR.PS-04", service);
+            let text = c.customer.to_lowercase();
+            assert!(
+                text.contains("export") && text.contains("audit trail") && text.contains("keep"),
+                "{}: no cell tells the customer to export and keep the account's audit trail: {}",
+                c.at(provider),
+                c.customer
+            );
+            assert!(
+                c.provider.starts_with(EXPECTED),
+                "{}: neither page mentions logs: {}",
+                c.at(provider),
+                c.provider
             );
         }
     }
