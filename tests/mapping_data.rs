@@ -616,3 +616,36 @@ fn the_accounts_audit_trail_is_the_customers_to_export_and_keep() {
         }
     }
 }
+
+#[test]
+fn the_mappings_readme_says_what_the_matrices_rest_on_and_what_to_prefer() {
+    let readme = std::fs::read_to_string(repo().join("mappings/README.md")).unwrap();
+    for words in [
+        "two short public pages",
+        "prefer",
+        "CRM",
+        "CCM",
+        "csfkit mapping import",
+    ] {
+        assert!(readme.contains(words), "mappings/README.md lacks {words:?}");
+    }
+    // The count of stated cells it gives is the shipped one.
+    let all: Vec<Cell> = PROVIDERS.iter().flat_map(|p| cells(p)).collect();
+    let stated = all.iter().filter(|c| c.basis == "stated").count();
+    let claim = format!("{stated} of the {} cells", all.len());
+    let flat = readme.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(flat.contains(&claim), "mappings/README.md does not say {claim:?}");
+    // The layouts it names are the ones `mapping import` reads.
+    let w = Workdir::new();
+    let help = w.run(&["mapping", "import", "--help"]).ok().stdout;
+    for layout in ["fedramp-crm", "csa-ccm", "oscal-component"] {
+        assert!(
+            readme.contains(&format!("`{layout}`")),
+            "mappings/README.md does not name the layout {layout}"
+        );
+        assert!(
+            help.contains(&format!("{layout}:")),
+            "`mapping import --help` lacks {layout}"
+        );
+    }
+}
