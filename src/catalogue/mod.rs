@@ -150,6 +150,17 @@ impl Catalogue {
     /// and use it. A catalogue this user cannot write is opened read-only: reading commands work,
     /// writing ones say so (exit 73).
     pub fn open(path: &Path, defaults: &Defaults) -> Result<(Self, OpenReport)> {
+        Self::open_as(path, defaults, true)
+    }
+
+    /// Opens the catalogue at `path` like [`Catalogue::open`], but never creates one: a path
+    /// where nothing is (or only an empty file) is [`Error::NoCatalogue`] (`check`, `backup`).
+    pub fn open_existing(path: &Path, defaults: &Defaults) -> Result<(Self, OpenReport)> {
+        Self::open_as(path, defaults, false)
+    }
+
+    fn open_as(path: &Path, defaults: &Defaults, create: bool) -> Result<(Self, OpenReport)> {
+        check_db_name(path)?;
         let mut report = OpenReport::default();
         let busy_ms = std::env::var("CSFKIT_BUSY_TIMEOUT_MS")
             .ok()
@@ -165,7 +176,18 @@ impl Catalogue {
                 }
                 if meta.len() > 0 {
                     check_magic(path)?;
+                } else if !create {
+                    return Err(Error::NoCatalogue {
+                        path: path.into(),
+                        reason: ": the file is empty".into(),
+                    });
                 }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !create => {
+                return Err(Error::NoCatalogue {
+                    path: path.into(),
+                    reason: String::new(),
+                });
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let (created, loaded) = create_whole(path, busy_ms, defaults)?;
@@ -200,7 +222,7 @@ impl Catalogue {
             )
         } else {
             Connection::open_with_flags(
-                path,
+                plain_name(path),
                 OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
             )
         };
@@ -218,6 +240,20 @@ impl Catalogue {
         };
         let (version, app_id, tables) = cat.inspect()?;
         let known = MIGRATIONS.len() as i64;
+        if version < 0 || (version == 0 && app_id == APPLICATION_ID && tables > 0) {
+            // No csfkit writes either: the header was set by hand, by another program, or damaged.
+            return Err(Error::NotCatalogue {
+                path: path.into(),
+                reason: format!(
+                    "its schema version (PRAGMA user_version) is {version}, which no csfkit writes{}: it is another program's or a damaged catalogue. Restore it from a backup (csfkit backup) if it was yours",
+                    if version == 0 {
+                        " for a file with tables"
+                    } else {
+                        ""
+                    }
+                ),
+            });
+        }
         if version > known {
             return Err(Error::CatalogueTooNew {
                 path: path.into(),
@@ -499,7 +535,11 @@ impl Catalogue {
             .tempfile_in(&dir)
             .map_err(|e| catalogue_cant_create(out, &dir, e))?;
         {
-            let mut dst = Connection::open(tmp.path()).map_err(|e| Error::sqlite("writing the backup", e))?;
+            let mut dst = Connection::open_with_flags(
+                plain_name(tmp.path()),
+                OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )
+            .map_err(|e| Error::sqlite("writing the backup", e))?;
             let backup = rusqlite::backup::Backup::new(&self.conn, &mut dst)
                 .map_err(|e| self.err("starting the backup", e))?;
             // All pages in one step: one read snapshot, while writers go on in WAL mode.
@@ -515,7 +555,7 @@ impl Catalogue {
         }
         // Check the copy as its own catalogue before it is put in place.
         {
-            let conn = Connection::open_with_flags(tmp.path(), OpenFlags::SQLITE_OPEN_READ_ONLY)
+            let conn = Connection::open_with_flags(plain_name(tmp.path()), OpenFlags::SQLITE_OPEN_READ_ONLY)
                 .map_err(|e| Error::sqlite("checking the backup", e))?;
             let copy = Catalogue {
                 conn,
@@ -637,6 +677,54 @@ fn check_magic(path: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Refuses a `--db` that SQLite would not take as a plain file name, before anything is
+/// opened or created: an empty name, `:memory:` (a database in memory that vanishes with the
+/// command), a name beginning with `file:` (an SQLite URI, whose `?mode=memory`,
+/// `?immutable=1` or `?vfs=` would change what is opened), and a name ending in `-wal`, `-shm`
+/// or `-journal` (the files SQLite keeps beside a database, which it may truncate). A file
+/// really named `file:...` is reached as `./file:...`.
+fn check_db_name(path: &Path) -> Result<()> {
+    use std::os::unix::ffi::OsStrExt;
+    let given = path.as_os_str().as_bytes();
+    let refuse = |why: &str| {
+        Err(Error::Usage(format!(
+            "--db (or CSFKIT_DB) `{}`: {why}; csfkit takes it as the path of a catalogue file, always",
+            path.display()
+        )))
+    };
+    if given.is_empty() {
+        return refuse("the name is empty");
+    }
+    if given == b":memory:" {
+        return refuse(
+            "`:memory:` is SQLite's in-memory database, which vanishes when the command ends (everything recorded would be lost); name a file, e.g. csfkit.db",
+        );
+    }
+    if given.len() >= 5 && given[..5].eq_ignore_ascii_case(b"file:") {
+        return refuse(&format!(
+            "a name beginning with `file:` is an SQLite URI, whose parameters (mode=memory, immutable=1, vfs=...) would change what is opened; csfkit never reads it as one. For a file really so named, write `./{}`",
+            path.display()
+        ));
+    }
+    let name = path.file_name().map(|n| n.as_bytes()).unwrap_or_default();
+    for side in [&b"-wal"[..], b"-shm", b"-journal"] {
+        if name.ends_with(side) {
+            return refuse(&format!(
+                "a name ending in `{}` is one of the files SQLite keeps beside a database, which it may rewrite or remove; name the catalogue itself (without the suffix)",
+                String::from_utf8_lossy(side)
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The name handed to SQLite for a file: the absolute path, which SQLite never reads as a URI
+/// or a special name (this build of SQLite reads `file:` names as URIs even without
+/// `SQLITE_OPEN_URI`).
+fn plain_name(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| Path::new(".").join(path))
+}
+
 /// `path` with `ext` appended to its name (`-wal`, `-shm`).
 fn side_file(path: &Path, ext: &str) -> PathBuf {
     let mut p = path.as_os_str().to_owned();
@@ -702,7 +790,7 @@ fn create_whole(path: &Path, busy_ms: u64, defaults: &Defaults) -> Result<(bool,
     let loaded;
     {
         let conn = Connection::open_with_flags(
-            tmp.path(),
+            plain_name(tmp.path()),
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .map_err(|e| Error::sqlite("creating the catalogue", e))?;

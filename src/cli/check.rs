@@ -41,7 +41,7 @@ pub struct BackupArgs {
 
 /// Runs `csfkit check`.
 pub fn check(ctx: &Ctx, args: &CheckArgs) -> Result<u8> {
-    let cat = ctx.open()?;
+    let cat = ctx.open_existing()?;
     let integrity = cat.integrity_check()?;
     let report = cat.verify_chains()?;
     let mut l = Listing::of(columns::CHECK);
@@ -102,7 +102,7 @@ fn plural(name: &str, n: i64) -> String {
 
 /// Runs `csfkit backup`.
 pub fn backup(ctx: &Ctx, args: &BackupArgs) -> Result<u8> {
-    let cat = ctx.open()?;
+    let cat = ctx.open_existing()?;
     let done = cat.backup_to(&args.out)?;
     ctx.msg.note(format!(
         "wrote `{}` ({} bytes, SHA-256 {}): a consistent copy of `{}`; integrity ok, history chains hold",

@@ -1,0 +1,126 @@
+//! The catalogue under a hostile or careless user (issue 22, the catalogue side): `--db` is a
+//! plain file path, a failed import leaves the catalogue as it was, `check` covers the matrices,
+//! the scope, the framework texts and the foreign keys, the evidence content hash cannot be
+//! re-split, and `check` / `backup` never create a catalogue.
+
+use std::path::Path;
+
+use crate::util::{Workdir, sha256_file};
+
+/// A direct connection to a catalogue file, as another program would open it.
+fn sql(db: &Path) -> rusqlite::Connection {
+    rusqlite::Connection::open(db).unwrap()
+}
+
+/// `:memory:` and SQLite URIs given as --db (or CSFKIT_DB) are refused before anything is
+/// opened, and nothing is recorded into a database that vanishes; a file really named
+/// `file:...` is reached as `./file:...`.
+#[test]
+fn db_is_a_plain_file_path_never_a_uri_or_a_memory_database() {
+    let w = Workdir::new();
+    let cases = [
+        ":memory:",
+        "file:c.db?mode=memory",
+        "file:c.db?immutable=1",
+        "FILE:c.db",
+        "c.db-wal",
+        "c.db-journal",
+    ];
+    for db in cases {
+        let mut c = w.cmd(&["assess", "PR.DS-01", "--status", "implemented"]);
+        c.env("CSFKIT_DB", db);
+        let run = w
+            .run_cmd(c)
+            .code(2)
+            .stderr_has("csfkit takes it as the path of a catalogue file");
+        assert!(run.stderr.contains(&format!("`{db}`")), "{db}: {}", run.stderr);
+        // The flag says the same as the variable.
+        let mut c = w.cmd(&["--db", db, "controls"]);
+        c.env_remove("CSFKIT_DB");
+        w.run_cmd(c).code(2);
+    }
+    // An empty name is a usage error too (clap's own message).
+    let mut c = w.cmd(&["--db", "", "controls"]);
+    c.env_remove("CSFKIT_DB");
+    w.run_cmd(c).code(2);
+    let mut c = w.cmd(&["controls"]);
+    c.env("CSFKIT_DB", "");
+    w.run_cmd(c).code(2);
+    // Nothing was created for any of them.
+    let left: Vec<String> = std::fs::read_dir(w.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(left.is_empty(), "files were created: {left:?}");
+    // `:memory:` says why it is refused; a URI says how to name such a file.
+    let mut c = w.cmd(&["controls"]);
+    c.env("CSFKIT_DB", ":memory:");
+    w.run_cmd(c).code(2).stderr_has("vanishes when the command ends");
+    let mut c = w.cmd(&["controls"]);
+    c.env("CSFKIT_DB", "file:c.db?mode=memory");
+    w.run_cmd(c)
+        .code(2)
+        .stderr_has("is an SQLite URI")
+        .stderr_has("`./file:c.db?mode=memory`");
+    // Written as a path, such a name is a file like any other, and what is recorded stays.
+    for name in ["./file:c.db?mode=memory", "./:memory:"] {
+        let mut c = w.cmd(&["assess", "PR.DS-01", "--status", "implemented"]);
+        c.env("CSFKIT_DB", name);
+        w.run_cmd(c).ok();
+        let mut c = w.cmd(&["assess", "history", "--format", "csv"]);
+        c.env("CSFKIT_DB", name);
+        let rows = w.run_cmd(c).ok().csv();
+        assert_eq!(rows.len(), 1, "{name}: the record was kept");
+        assert!(w.path().join(name).is_file(), "{name}");
+    }
+}
+
+/// `check` and `backup` on a mistyped path never create a catalogue there (exit 66), nor
+/// take an empty file for one.
+#[test]
+fn check_and_backup_never_create_a_catalogue() {
+    let w = Workdir::new();
+    let typo = w.path().join("csfkti.db");
+    let mut c = w.cmd(&["check"]);
+    c.env("CSFKIT_DB", &typo);
+    w.run_cmd(c)
+        .code(66)
+        .stderr_has(&format!("no catalogue at `{}`", typo.display()));
+    let mut c = w.cmd(&["backup", "--out", "b.db"]);
+    c.env("CSFKIT_DB", &typo);
+    w.run_cmd(c).code(66).stderr_has("no catalogue at");
+    assert!(!typo.exists(), "check or backup created a catalogue");
+    assert!(!w.path().join("b.db").exists());
+    let empty = w.write("empty.db", "");
+    let mut c = w.cmd(&["check"]);
+    c.env("CSFKIT_DB", &empty);
+    w.run_cmd(c).code(66).stderr_has("the file is empty");
+    assert_eq!(std::fs::metadata(&empty).unwrap().len(), 0, "left as it was");
+    // Other commands still create the catalogue on first use, and check then passes.
+    w.run(&["init"]).ok();
+    w.run(&["check"]).ok();
+}
+
+/// A catalogue whose schema version no csfkit writes (negative, or 0 on a file with tables)
+/// is named another program's or a damaged catalogue, untouched, with the whole message.
+#[test]
+fn a_schema_version_no_csfkit_writes_is_named_damaged() {
+    for version in ["-1", "-2147483648", "0"] {
+        let w = Workdir::new();
+        w.run(&["init"]).ok();
+        sql(&w.db())
+            .execute_batch(&format!("PRAGMA user_version = {version};"))
+            .unwrap();
+        let before = sha256_file(&w.db());
+        let run = w
+            .run(&["controls"])
+            .code(65)
+            .stderr_has("another program's or a damaged catalogue")
+            .stderr_has(&format!("is {version}"))
+            .stderr_has("it was left untouched");
+        assert!(!run.stderr.contains("CREATE TABLE"), "{}", run.stderr);
+        assert!(run.stderr.lines().count() <= 2, "{}", run.stderr);
+        w.run(&["check"]).code(65);
+        assert_eq!(sha256_file(&w.db()), before, "version {version}");
+    }
+}
