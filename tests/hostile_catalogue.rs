@@ -124,3 +124,82 @@ fn a_schema_version_no_csfkit_writes_is_named_damaged() {
         assert_eq!(sha256_file(&w.db()), before, "version {version}");
     }
 }
+
+/// The import batches of the catalogue.
+fn batches(w: &Workdir) -> usize {
+    w.run(&["evidence", "batches", "--format", "csv"])
+        .ok()
+        .csv()
+        .len()
+}
+
+/// An `--errors-out` file that cannot be written stops the import before anything is stored:
+/// the command fails (exit 73) and the catalogue is as it was, whatever the reason (a missing
+/// folder, a file that is not csfkit's, a read-only folder).
+#[test]
+fn an_errors_file_that_cannot_be_written_stores_nothing() {
+    let w = Workdir::new();
+    w.write(
+        "tracker.csv",
+        "control_id,title\nPR.AA-01,SSO configuration\nXX.YY-99,Bad row\n",
+    );
+    w.write("mine.csv", "my own notes\n");
+    std::fs::create_dir(w.path().join("locked")).unwrap();
+    let locked = w.path().join("locked");
+    let lock = |mode: u32| {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(mode)).unwrap();
+    };
+    lock(0o500);
+    // Root writes anywhere: the read-only folder is then no case.
+    let read_only_works = std::fs::write(locked.join("probe"), "x").is_err();
+    let mut places = vec!["no/such/folder/rejected.csv", "mine.csv"];
+    if read_only_works {
+        places.push("locked/rejected.csv");
+    }
+    w.run(&["init"]).ok();
+    for place in places {
+        let run = w
+            .run(&[
+                "evidence",
+                "import",
+                "tracker.csv",
+                "--skip-invalid",
+                "--errors-out",
+                place,
+            ])
+            .code(73);
+        assert!(run.stderr.contains("cannot create"), "{place}: {}", run.stderr);
+        assert_eq!(batches(&w), 0, "{place}: the import was stored");
+        assert_eq!(
+            w.run(&["evidence", "list", "--format", "csv"]).ok().csv().len(),
+            0,
+            "{place}"
+        );
+    }
+    lock(0o700);
+    assert_eq!(
+        std::fs::read_to_string(w.path().join("mine.csv")).unwrap(),
+        "my own notes\n"
+    );
+    // A place that can be written: the rows and the errors file, both.
+    w.run(&[
+        "evidence",
+        "import",
+        "tracker.csv",
+        "--skip-invalid",
+        "--errors-out",
+        "locked/rejected.csv",
+    ])
+    .ok()
+    .stderr_has("wrote 1 rejected row(s)");
+    assert_eq!(batches(&w), 1);
+    let rejected = std::fs::read_to_string(locked.join("rejected.csv")).unwrap();
+    assert!(rejected.contains("XX.YY-99"), "{rejected}");
+    let left: Vec<String> = std::fs::read_dir(&locked)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".csfkit-"))
+        .collect();
+    assert!(left.is_empty(), "temporary files left: {left:?}");
+}
