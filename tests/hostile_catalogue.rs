@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use crate::util::{Workdir, sha256_file};
+use crate::util::{Workdir, field, sha256_file};
 
 /// A direct connection to a catalogue file, as another program would open it.
 fn sql(db: &Path) -> rusqlite::Connection {
@@ -202,4 +202,74 @@ fn an_errors_file_that_cannot_be_written_stores_nothing() {
         .filter(|n| n.starts_with(".csfkit-"))
         .collect();
     assert!(left.is_empty(), "temporary files left: {left:?}");
+}
+
+/// Copies evidence row 1 as a row of import batch 99, which does not exist (its content hash
+/// is the one its columns give).
+fn add_orphan_evidence(db: &Path) {
+    sql(db)
+        .execute_batch(
+            "PRAGMA foreign_keys = OFF;
+             INSERT INTO evidence(batch_id, source_sheet, source_row, control_id, title, description,
+                evidence_type, owner, collected_on, valid_until, location, location_kind, file_sha256,
+                file_size, source_system, extras, content_hash)
+             SELECT 99, source_sheet, source_row, control_id, title, description, evidence_type, owner,
+                collected_on, valid_until, location, location_kind, file_sha256, file_size, source_system,
+                extras, content_hash FROM evidence WHERE id = 1;",
+        )
+        .unwrap();
+}
+
+/// A row that refers to a row that does not exist (an evidence row of a missing batch, an
+/// example of a missing element) fails `check`, named with its table, and `backup` refuses to
+/// put such a copy in place.
+#[test]
+fn check_and_backup_run_the_foreign_key_check() {
+    let w = Workdir::new();
+    w.write("t.csv", "control_id,title\nPR.AA-01,SSO configuration\n");
+    w.run(&["evidence", "import", "t.csv"]).ok();
+    w.run(&["backup", "--out", "before.db"]).ok();
+    add_orphan_evidence(&w.db());
+    let run = w.run(&["check", "--format", "csv"]).code(1).stderr_has(
+        "foreign key broken: row 2 of table `evidence`: its `batch_id` refers to a row of `evidence_batch` that does not exist",
+    );
+    let fk = run
+        .csv()
+        .into_iter()
+        .find(|r| field(r, "log") == "foreign-keys")
+        .unwrap();
+    assert_eq!((field(&fk, "records"), field(&fk, "status")), ("1", "broken"));
+    w.run(&["backup", "--out", "copy.db"])
+        .code(1)
+        .stderr_has("the backup did not pass its check")
+        .stderr_has("foreign key broken");
+    assert!(!w.path().join("copy.db").exists());
+    let left: Vec<String> = std::fs::read_dir(w.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".csfkit-"))
+        .collect();
+    assert!(left.is_empty(), "temporary files left: {left:?}");
+    // The copy made before is whole.
+    let mut c = w.cmd(&["check", "--format", "csv"]);
+    c.env("CSFKIT_DB", w.path().join("before.db"));
+    let rows = w.run_cmd(c).ok().csv();
+    assert!(
+        rows.iter()
+            .any(|r| field(r, "log") == "foreign-keys" && field(r, "status") == "ok")
+    );
+
+    // A table without row ids (examples) is named too.
+    let w = Workdir::new();
+    w.run(&["init"]).ok();
+    sql(&w.db())
+        .execute_batch(
+            "PRAGMA foreign_keys = OFF;
+             INSERT INTO example(framework_id, element_id, seq, label, text)
+             VALUES ('nist-csf-2.0', 'ZZ.ZZ-99', 0, 'Ex1', 'an example of nothing');",
+        )
+        .unwrap();
+    w.run(&["check"])
+        .code(1)
+        .stderr_has("foreign key broken: a row of table `example`: its `framework_id`, `element_id` refers to a row of `element`");
 }

@@ -493,6 +493,13 @@ impl Catalogue {
         Ok(rows.into_iter().filter(|r| r != "ok").collect())
     }
 
+    /// SQLite's `PRAGMA foreign_key_check`: every row that refers to a row that does not exist
+    /// (an evidence row whose import batch is gone, an example of a removed element), as
+    /// sentences, at most [`SHOWN_FK`] per table, and how many there are in all.
+    pub fn foreign_key_check(&self) -> Result<(usize, Vec<String>)> {
+        foreign_key_check(&self.conn).map_err(|e| self.err("checking the foreign keys", e))
+    }
+
     /// Verifies the history chains from their first record (see [`chain`]).
     pub fn verify_chains(&self) -> Result<chain::ChainReport> {
         // One snapshot for the whole check.
@@ -563,7 +570,10 @@ impl Catalogue {
                 busy_ms: self.busy_ms,
                 read_only: true,
             };
-            let problems = copy.integrity_check()?;
+            let mut problems = copy.integrity_check()?;
+            if problems.is_empty() {
+                problems.extend(copy.foreign_key_check()?.1);
+            }
             let chains = copy.verify_chains()?;
             if !problems.is_empty() || !chains.broken.is_empty() {
                 return Err(Error::Failed(format!(
@@ -639,6 +649,54 @@ impl Catalogue {
             Ok(loaded)
         })
     }
+}
+
+/// How many rows with a broken foreign key are named per table.
+pub const SHOWN_FK: usize = 10;
+
+fn foreign_key_check(conn: &Connection) -> rusqlite::Result<(usize, Vec<String>)> {
+    let mut st = conn.prepare("PRAGMA foreign_key_check")?;
+    let found: Vec<(String, Option<i64>, String, i64)> = st
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut per_table: std::collections::BTreeMap<&str, usize> = Default::default();
+    let mut lines = Vec::new();
+    for (table, rowid, parent, fk) in &found {
+        let n = per_table.entry(table).or_default();
+        *n += 1;
+        if *n > SHOWN_FK {
+            continue;
+        }
+        // The referring columns, from the table's foreign key list.
+        let mut cols = conn.prepare(&format!(
+            "SELECT \"from\" FROM pragma_foreign_key_list('{}') WHERE id = ?1 ORDER BY seq",
+            table.replace('\'', "''")
+        ))?;
+        let columns: Vec<String> = cols
+            .query_map([fk], |r| r.get::<_, String>(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let columns = columns
+            .iter()
+            .map(|c| format!("`{c}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let row = match rowid {
+            Some(id) => format!("row {id} of table `{table}`"),
+            None => format!("a row of table `{table}`"),
+        };
+        lines.push(format!(
+            "foreign key broken: {row}: its {columns} refers to a row of `{parent}` that does not exist"
+        ));
+    }
+    for (table, n) in per_table {
+        if n > SHOWN_FK {
+            lines.push(format!(
+                "foreign key broken: ... and {} more rows of table `{table}`",
+                n - SHOWN_FK
+            ));
+        }
+    }
+    Ok((found.len(), lines))
 }
 
 fn origin_and_sha(tx: &Transaction<'_>, table: &str, id: &str) -> Result<Option<(String, String)>> {

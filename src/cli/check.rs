@@ -13,9 +13,11 @@ use crate::output::{Listing, OutputArgs};
 #[command(
     after_help = columns::help(
         "Examples:\n  csfkit check\n  csfkit --db /srv/audit/csfkit.db check --format json\n\n\
-Runs SQLite's integrity_check on the catalogue file and verifies the hash chains of the ownership\n\
-changes, the assessment records, the evidence import batches (with every evidence row) and the\n\
-remediation plans, from the first record on. Exit 0 when all hold; 1 naming the first broken link of each chain.",
+Runs SQLite's integrity_check and foreign_key_check on the catalogue file and verifies the hash\n\
+chains of the ownership changes, the assessment records, the evidence import batches (with every\n\
+evidence row) and the remediation plans, from the first record on. Exit 0 when all hold; 1 naming\n\
+each row with a broken foreign key and the first broken link of each chain. Never creates a\n\
+catalogue: a path where there is none exits 66.",
         columns::CHECK
     )
 )]
@@ -29,7 +31,8 @@ pub struct CheckArgs {
 #[command(
     after_help = "Examples:\n  csfkit backup --out csfkit-2026-12-01.db\n  csfkit --db /srv/audit/csfkit.db backup --out /backups/audit.db\n\n\
 Writes a consistent copy of the catalogue with SQLite's online backup, even while other csfkit\n\
-commands write to it, then checks the copy (integrity_check and the history chains). An existing\n\
+commands write to it, then checks the copy (integrity_check, foreign_key_check and the history\n\
+chains) before it is put in place. An existing\n\
 file is never overwritten. To restore, stop every csfkit command, then put the copy in place of\n\
 the catalogue (and remove the old catalogue's -wal and -shm files), or point --db at the copy."
 )]
@@ -43,6 +46,7 @@ pub struct BackupArgs {
 pub fn check(ctx: &Ctx, args: &CheckArgs) -> Result<u8> {
     let cat = ctx.open_existing()?;
     let integrity = cat.integrity_check()?;
+    let (fk_count, fk_problems) = cat.foreign_key_check()?;
     let report = cat.verify_chains()?;
     let mut l = Listing::of(columns::CHECK);
     l.push(vec![
@@ -53,6 +57,16 @@ pub fn check(ctx: &Ctx, args: &CheckArgs) -> Result<u8> {
             "ok".into()
         } else {
             "damaged".into()
+        },
+    ]);
+    l.push(vec![
+        "foreign-keys".into(),
+        fk_count.to_string(),
+        String::new(),
+        if fk_count == 0 {
+            "ok".into()
+        } else {
+            "broken".into()
         },
     ]);
     for (log, records, head) in &report.heads {
@@ -70,12 +84,15 @@ pub fn check(ctx: &Ctx, args: &CheckArgs) -> Result<u8> {
     for p in &integrity {
         ctx.msg.error(format!("integrity_check: {p}"));
     }
+    for p in &fk_problems {
+        ctx.msg.error(p.clone());
+    }
     for b in &report.broken {
         ctx.msg.error(format!("history chain broken: {b}"));
     }
-    if integrity.is_empty() && report.broken.is_empty() {
+    if integrity.is_empty() && fk_count == 0 && report.broken.is_empty() {
         ctx.msg.note(format!(
-            "`{}`: integrity ok; the history chains hold ({})",
+            "`{}`: integrity ok, foreign keys hold; the history chains hold ({})",
             cat.path().display(),
             report
                 .heads
@@ -105,7 +122,7 @@ pub fn backup(ctx: &Ctx, args: &BackupArgs) -> Result<u8> {
     let cat = ctx.open_existing()?;
     let done = cat.backup_to(&args.out)?;
     ctx.msg.note(format!(
-        "wrote `{}` ({} bytes, SHA-256 {}): a consistent copy of `{}`; integrity ok, history chains hold",
+        "wrote `{}` ({} bytes, SHA-256 {}): a consistent copy of `{}`; integrity ok, foreign keys hold, history chains hold",
         args.out.display(),
         done.size,
         done.sha256,
