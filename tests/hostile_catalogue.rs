@@ -273,3 +273,267 @@ fn check_and_backup_run_the_foreign_key_check() {
         .code(1)
         .stderr_has("foreign key broken: a row of table `example`: its `framework_id`, `element_id` refers to a row of `element`");
 }
+
+/// Changes loaded data behind csfkit's back (the triggers of the history tables do not cover it).
+fn tamper(db: &Path, statements: &str) {
+    sql(db).execute_batch(statements).unwrap();
+}
+
+/// The first DataCrunch IaaS cell that is not inherited: erasing its gap is the attack.
+fn a_customer_cell(db: &Path) -> String {
+    sql(db)
+        .query_row(
+            "SELECT control_id FROM responsibility WHERE provider_id = 'datacrunch' AND service = 'iaas'
+               AND ownership <> 'inherited' ORDER BY control_id LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap()
+}
+
+/// The responsibility matrix, the scope and the framework texts are covered by `check`: each
+/// is recorded with a digest when csfkit stores it, and a direct UPDATE makes `check` fail
+/// naming the matrix, the table and the row; `backup` refuses such a copy.
+#[test]
+fn check_finds_matrix_scope_and_framework_texts_changed_behind_csfkits_back() {
+    let w = Workdir::new();
+    w.payments_scope("iaas");
+    w.run(&["check"]).ok();
+    let copy = |name: &str| {
+        let p = w.path().join(name);
+        std::fs::copy(w.db(), &p).unwrap();
+        p
+    };
+    let check = |db: &Path| {
+        let mut c = w.cmd(&["check", "--format", "csv"]);
+        c.env("CSFKIT_DB", db);
+        w.run_cmd(c)
+    };
+    // Every gap of the matrix erased in one statement, the issue's attack.
+    let db = copy("all.db");
+    let cell = a_customer_cell(&db);
+    tamper(
+        &db,
+        "UPDATE responsibility SET ownership = 'inherited' WHERE provider_id = 'datacrunch';",
+    );
+    let run = check(&db)
+        .code(1)
+        .stderr_has("responsibility matrix `datacrunch`: its cells (ownership and responsibilities) changed behind csfkit's back, table `responsibility`")
+        .stderr_has(&format!("`{cell} bare-metal`"));
+    let row = run
+        .csv()
+        .into_iter()
+        .find(|r| field(r, "log") == "provider:datacrunch")
+        .unwrap();
+    assert_eq!(field(&row, "status"), "changed");
+    // One cell: named with its service model.
+    let db = copy("one.db");
+    tamper(
+        &db,
+        &format!(
+            "UPDATE responsibility SET ownership = 'inherited' WHERE provider_id = 'datacrunch'
+               AND control_id = '{cell}' AND service = 'iaas';"
+        ),
+    );
+    check(&db)
+        .code(1)
+        .stderr_has(&format!("1 row not as csfkit stored them: `{cell} iaas`"));
+    // The scope's service models.
+    let db = copy("scope.db");
+    tamper(&db, "UPDATE scope SET services = 'saas';");
+    check(&db).code(1).stderr_has(
+        "the assessment scope: its system, provider or service models changed behind csfkit's back",
+    );
+    // A subcategory's text.
+    let db = copy("text.db");
+    tamper(
+        &db,
+        "UPDATE element SET text = 'Nothing to do here' WHERE framework_id = 'nist-csf-2.0' AND id = 'GV.OC-01';",
+    );
+    check(&db)
+        .code(1)
+        .stderr_has("framework `nist-csf-2.0`: its functions, categories and subcategories changed behind csfkit's back, table `element`: 1 row not as csfkit stored them: `GV.OC-01`");
+    // A provider's matrix removed with its digest left: named as removed. A matrix slipped in
+    // without one: named as unrecorded.
+    let db = copy("gone.db");
+    tamper(
+        &db,
+        "PRAGMA foreign_keys = ON; DELETE FROM provider WHERE id = 'digitalocean';
+         INSERT INTO provider(id, name, services, source, source_sha256, layout, origin, loaded_at)
+           VALUES ('acme', 'Acme', 'iaas', 'x', 'y', 'csfkit', 'imported', '2026-01-01T00:00:00Z');",
+    );
+    let run = check(&db)
+        .code(1)
+        .stderr_has(
+            "responsibility matrix `digitalocean` was stored by csfkit and is no longer in the catalogue",
+        )
+        .stderr_has("responsibility matrix `acme` has no recorded digest");
+    let status = |name: &str| {
+        run.csv()
+            .into_iter()
+            .find(|r| field(r, "log") == name)
+            .map(|r| field(&r, "status").to_string())
+    };
+    assert_eq!(status("provider:digitalocean").as_deref(), Some("removed"));
+    assert_eq!(status("provider:acme").as_deref(), Some("unrecorded"));
+    // backup refuses to copy a catalogue whose matrix was changed.
+    tamper(
+        &w.db(),
+        "UPDATE responsibility SET ownership = 'inherited' WHERE provider_id = 'datacrunch';",
+    );
+    w.run(&["backup", "--out", "copy.db"])
+        .code(1)
+        .stderr_has("responsibility matrix `datacrunch`");
+    assert!(!w.path().join("copy.db").exists());
+    // Loading the matrix again through csfkit, as the message suggests, records it anew.
+    let shipped = crate::util::reference("mappings/datacrunch.csv");
+    w.run(&[
+        "mapping",
+        "import",
+        shipped.to_str().unwrap(),
+        "--provider",
+        "datacrunch",
+    ])
+    .ok();
+    let rows = w.run(&["check", "--format", "csv"]).ok().csv();
+    for name in ["provider:datacrunch", "framework:nist-csf-2.0", "scope"] {
+        let r = rows.iter().find(|r| field(r, "log") == name);
+        assert!(r.is_some_and(|r| field(r, "status") == "ok"), "{name}: {rows:?}");
+    }
+}
+
+/// The catalogue csfkit 0.1.0 wrote (tests/data/catalogue-0.1.0), at the Workdir's path.
+fn old_catalogue(w: &Workdir) {
+    use std::io::Read;
+    let gz = std::fs::read(crate::util::repo().join("tests/data/catalogue-0.1.0/csfkit.db.gz")).unwrap();
+    let mut db = Vec::new();
+    flate2::read::GzDecoder::new(&gz[..])
+        .read_to_end(&mut db)
+        .unwrap();
+    std::fs::write(w.db(), db).unwrap();
+}
+
+/// A value may hold 0x1F (the importer keeps it): moving it from the title to the description
+/// behind csfkit's back changes the row's content hash, so `check` finds it. Rows stored with
+/// the old encoding still verify, and importing their tracker again still adds nothing.
+#[test]
+fn the_evidence_content_hash_cannot_be_resplit_and_old_rows_still_verify() {
+    let w = Workdir::new();
+    w.write(
+        "t.csv",
+        "control_id,title,description\nPR.AA-01,SSO\u{1f}configuration,reviewed yearly\n",
+    );
+    w.run(&["evidence", "import", "t.csv"]).ok();
+    let title: String = sql(&w.db())
+        .query_row("SELECT title FROM evidence WHERE id = 1", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(title, "SSO\u{1f}configuration", "the importer keeps 0x1F");
+    w.run(&["check"]).ok();
+    tamper(
+        &w.db(),
+        "DROP TRIGGER evidence_no_update;
+         UPDATE evidence SET title = 'SSO', description = 'configuration' || char(31) || 'reviewed yearly' WHERE id = 1;",
+    );
+    w.run(&["check"])
+        .code(1)
+        .stderr_has("evidence import batch 1: evidence row 1 no longer has the content it was imported with");
+
+    // csfkit 0.1.0's catalogue: its rows (the old encoding) verify after the upgrade, and its
+    // tracker imported again (the file as tests/data/catalogue-0.1.0/README.md made it) adds
+    // nothing, while a new row is added and chained with the new encoding.
+    let w = Workdir::new();
+    old_catalogue(&w);
+    w.write("evidence/policy.pdf", "%PDF-1.4 policy\n");
+    w.write(
+        "tracker.csv",
+        "control_id,title,owner,collected_on,valid_until,location\nPR.AA-01,SSO configuration,Anna,2026-11-01,2027-11-01,evidence/policy.pdf\nPR.AC-1,Legacy keyed row,Ben,2026-10-01,,https://grc.example/ac1\nDE.CM-01,SIEM rules,Chloé,2025-01-01,,https://grc.example/siem\n",
+    );
+    w.run(&["check"]).ok();
+    w.run(&["evidence", "import", "tracker.csv", "--collector", "Ann"])
+        .ok()
+        .stderr_has("0 new evidence rows")
+        .stderr_has("every row was already imported");
+    w.write(
+        "more.csv",
+        "control_id,title,description\nPR.AA-01,SSO\u{1f}configuration,reviewed yearly\nPR.AA-01,SSO,configuration\u{1f}reviewed yearly\n",
+    );
+    // Two rows that differ only in where 0x1F sits are two rows, not duplicates.
+    w.run(&["evidence", "import", "more.csv"])
+        .ok()
+        .stderr_has("2 new evidence rows");
+    w.run(&["check"]).ok();
+    let encodings: Vec<Option<i64>> = {
+        let c = sql(&w.db());
+        let mut st = c
+            .prepare("SELECT hash_encoding FROM evidence_batch ORDER BY id")
+            .unwrap();
+        st.query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+    };
+    assert_eq!(
+        encodings,
+        vec![None, Some(2), Some(2)],
+        "old batch keeps the old encoding"
+    );
+    // The batch's recorded encoding is part of its link: changing it breaks the chain.
+    tamper(
+        &w.db(),
+        "DROP TRIGGER evidence_batch_no_update; UPDATE evidence_batch SET hash_encoding = NULL WHERE id = 3;",
+    );
+    w.run(&["check"]).code(1).stderr_has("evidence import batch 3");
+}
+
+/// What `check` cannot detect from the catalogue alone is said, in its help and in the README,
+/// and it is so: the newest records cut off with their links leave a valid, shorter chain that
+/// `check` passes, while a package's manifest still records the longer one.
+#[test]
+fn check_says_what_it_cannot_detect_and_the_manifest_shows_a_cut_log() {
+    let w = Workdir::new();
+    w.run(&["check", "--help"]).ok().stdout_has(
+        "What check cannot detect on its own (the newest records cut off, a consistent\nrecomputation)",
+    );
+    let readme = std::fs::read_to_string(crate::util::repo().join("README.md")).unwrap();
+    let history = readme
+        .split("### History and integrity")
+        .nth(1)
+        .and_then(|s| s.split("\n### ").next())
+        .unwrap();
+    for claim in [
+        "the newest records of\na log cut off together with their links",
+        "a\nconsistent recomputation",
+        "records each chain's head and length\nunder `history`",
+    ] {
+        assert!(
+            history.contains(claim),
+            "README, History and integrity, lacks {claim:?}"
+        );
+    }
+    w.payments_scope("iaas");
+    w.run(&["assess", "PR.AA-01", "--status", "implemented"]).ok();
+    w.run(&["assess", "DE.CM-01", "--status", "partial", "--note", "SIEM"])
+        .ok();
+    w.run(&["export", "--out", "pkg", "--as-of", "2026-11-24"]).ok();
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(w.path().join("pkg/manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["history"]["assessment"]["records"], 2, "{manifest}");
+    tamper(
+        &w.db(),
+        "DROP TRIGGER assessment_no_delete; DROP TRIGGER history_chain_no_delete;
+         DELETE FROM assessment WHERE seq = 2;
+         DELETE FROM history_chain WHERE log = 'assessment' AND record = 2;",
+    );
+    let rows = w.run(&["check", "--format", "csv"]).ok().csv();
+    let assessment = rows.iter().find(|r| field(r, "log") == "assessment").unwrap();
+    assert_eq!(
+        field(assessment, "records"),
+        "1",
+        "the cut chain passes check alone"
+    );
+    assert_ne!(
+        field(assessment, "head"),
+        manifest["history"]["assessment"]["head"].as_str().unwrap(),
+        "the package's head is no longer the catalogue's"
+    );
+}

@@ -9,6 +9,7 @@
 
 mod assessment;
 pub mod chain;
+pub mod digest;
 pub mod evidence;
 mod frameworks;
 mod migrations;
@@ -447,6 +448,10 @@ impl Catalogue {
                 // every migration, so that each chained table exists).
                 chain::backfill(tx)?;
             }
+            if start < digest::MIGRATION {
+                // What was loaded before the digests existed is recorded as it is now.
+                digest::backfill(tx)?;
+            }
             tx.execute_batch(&format!(
                 "PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = {};",
                 MIGRATIONS.len()
@@ -508,6 +513,18 @@ impl Catalogue {
             .unchecked_transaction()
             .map_err(|e| self.err("reading the catalogue", e))?;
         let report = chain::verify(&tx)?;
+        drop(tx);
+        Ok(report)
+    }
+
+    /// Recomputes the content digests of the loaded frameworks, matrices and scope (see
+    /// [`digest`]) and compares them with the ones recorded when they were stored.
+    pub fn verify_digests(&self) -> Result<Vec<digest::SubjectCheck>> {
+        let tx = self
+            .conn
+            .unchecked_transaction()
+            .map_err(|e| self.err("reading the catalogue", e))?;
+        let report = digest::verify(&tx)?;
         drop(tx);
         Ok(report)
     }
@@ -575,6 +592,7 @@ impl Catalogue {
                 problems.extend(copy.foreign_key_check()?.1);
             }
             let chains = copy.verify_chains()?;
+            problems.extend(copy.verify_digests()?.into_iter().flat_map(|d| d.problems));
             if !problems.is_empty() || !chains.broken.is_empty() {
                 return Err(Error::Failed(format!(
                     "the backup did not pass its check ({}); nothing was written. Run `csfkit check` on the catalogue",
@@ -858,17 +876,28 @@ fn create_whole(path: &Path, busy_ms: u64, defaults: &Defaults) -> Result<(bool,
             busy_ms,
             read_only: false,
         };
-        cat.pragmas()?;
+        // The file is private until it is linked, and a half-made one is never linked: it is
+        // built with its rollback journal in memory, so that making it needs the room of the
+        // catalogue alone (a write-ahead log would need as much again), and switched to WAL,
+        // the mode every catalogue is opened in, when it is whole.
+        cat.conn
+            .query_row("PRAGMA journal_mode = MEMORY", [], |r| r.get::<_, String>(0))
+            .map_err(|e| Error::sqlite("creating the catalogue", e))?;
+        cat.conn
+            .execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")
+            .map_err(|e| Error::sqlite("creating the catalogue", e))?;
         cat.migrate(0)?;
         loaded = cat.ensure_defaults(defaults)?;
-        // Fold the write-ahead log into the file before it is linked: the file alone is the
+        // Switched to WAL with nothing written since: the log is empty, the file alone is the
         // whole catalogue.
-        cat.conn
-            .execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
-            .map_err(|e| Error::sqlite("creating the catalogue", e))?;
+        cat.pragmas()?;
         cat.conn
             .close()
             .map_err(|(_, e)| Error::sqlite("creating the catalogue", e))?;
+        // On disk before it is linked into place.
+        std::fs::File::open(tmp.path())
+            .and_then(|f| f.sync_all())
+            .map_err(|e| Error::io("creating the catalogue", e))?;
     }
     let linked = match std::fs::hard_link(tmp.path(), path) {
         Ok(()) => true,
