@@ -115,7 +115,7 @@ pub fn check(ctx: &Ctx, args: &CheckArgs) -> Result<u8> {
     if integrity.is_empty() && fk_count == 0 && report.broken.is_empty() && changed.is_empty() {
         let count = |s: Subject| digests.iter().filter(|d| d.subject == s).count();
         ctx.msg.note(format!(
-            "`{}`: integrity ok, foreign keys hold; the history chains hold ({}); the loaded data is as csfkit stored it ({} framework(s), {} responsibility matri{}{})",
+            "`{}`: integrity ok, foreign keys hold; the history chains hold ({}); the loaded data is as csfkit stored it ({} framework{}, {} responsibility matri{}{})",
             cat.path().display(),
             report
                 .heads
@@ -124,6 +124,7 @@ pub fn check(ctx: &Ctx, args: &CheckArgs) -> Result<u8> {
                 .collect::<Vec<_>>()
                 .join(", "),
             count(Subject::Framework),
+            if count(Subject::Framework) == 1 { "" } else { "s" },
             count(Subject::Provider),
             if count(Subject::Provider) == 1 { "x" } else { "ces" },
             if count(Subject::Scope) > 0 { ", the scope" } else { "" }
