@@ -212,6 +212,15 @@ pub enum Error {
         reason: String,
     },
 
+    /// No catalogue at the path a command that never creates one (`check`, `backup`) was given.
+    #[error("no catalogue at `{}`{reason}; `csfkit check` and `csfkit backup` never create one. Check --db (or CSFKIT_DB): it must name an existing catalogue", path.display())]
+    NoCatalogue {
+        /// The path as given.
+        path: PathBuf,
+        /// More about what is there (empty when nothing is), starting with `: `.
+        reason: String,
+    },
+
     /// The catalogue was written by a newer csfkit.
     #[error("catalogue `{}` has schema version {found}, but this csfkit (v{version}) knows only up to {supported}; it was written by a newer csfkit and was left untouched. Upgrade csfkit to use it", path.display(), version = env!("CARGO_PKG_VERSION"))]
     CatalogueTooNew {
@@ -267,7 +276,7 @@ impl Error {
             | Error::Invalid { .. }
             | Error::NotCatalogue { .. }
             | Error::CatalogueTooNew { .. } => EXIT_DATA,
-            Error::InputMissing { .. } | Error::Unreadable(_) => EXIT_NO_INPUT,
+            Error::InputMissing { .. } | Error::Unreadable(_) | Error::NoCatalogue { .. } => EXIT_NO_INPUT,
             Error::CantCreate { .. } => EXIT_CANT_CREATE,
             Error::Io { .. } => EXIT_IO,
             Error::Busy { .. } => EXIT_BUSY,

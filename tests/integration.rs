@@ -30,6 +30,8 @@ mod cli_oscal;
 mod cli_workbook;
 // Misuse: --force, signals, broken quoting, pipes, verify, races, injection, read-only, chains.
 mod cli_misuse;
+// The catalogue under hostile use: --db names, failed imports, what check covers, hash encodings.
+mod hostile_catalogue;
 // Property tests of the readers: mutated real files through every importer.
 mod fuzz_readers;
 // Help, completions and documentation.

@@ -11,7 +11,10 @@
 //! 2. the log's name (`ownership`, `assessment`, `batch` or `plan`) as a field;
 //! 3. the previous record's link in the same log as a field (for the first record, 64 zeros);
 //! 4. the record's columns as fields, in the order [`OWNERSHIP`], [`ASSESSMENT`], [`BATCH`] and
-//!    [`PLAN`] list them; for a batch, then the digest of its evidence rows as a field.
+//!    [`PLAN`] list them; for a batch, then the digest of its evidence rows as a field, and for
+//!    a batch that records the encoding of its rows' content hashes (`hash_encoding`, every
+//!    batch imported since schema 9), the line `content-hash` and that number as a field (a
+//!    batch without it encodes as it always did).
 //!
 //! A field is its UTF-8 length in bytes in decimal, a colon, the bytes, and a newline
 //! (`5:hello\n`); a NULL is the single line `-\n`; an integer is written in decimal as text.
@@ -19,8 +22,9 @@
 //! The digest of a batch's evidence rows is `SHA-256` over its rows in `id` order, each encoded
 //! as the fields `source_sheet`, `source_row`, `location_kind`, `file_size` and the row's
 //! `content_hash` (hex), where `content_hash` is the SHA-256 csfkit computes at import over the
-//! row's values, extra attributes and file hash
-//! ([`crate::model::evidence::EvidenceFields::content_hash`]); a row mapped from another
+//! row's values, extra attributes and file hash in the encoding its batch records
+//! ([`crate::model::evidence::EvidenceFields::content_hash_as`]: version 1 when the batch
+//! records none, length-prefixed version 2 for batches imported since); a row mapped from another
 //! framework's ID (`mapped_from` set) then adds the line `mapped` and the fields
 //! `mapped_framework` and `mapped_from` (a row without them encodes as it always did). `check`
 //! recomputes each row's content hash from its stored columns, so a changed value is caught.
@@ -31,6 +35,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
+use crate::model::evidence::HashEncoding;
 
 /// The migration (1-based) that adds the chains.
 pub const MIGRATION: usize = 5;
@@ -168,19 +173,31 @@ pub struct Encoder(Sha256);
 
 impl Encoder {
     fn new() -> Self {
+        Self::with_header(b"csfkit-chain-v1\n")
+    }
+
+    /// An encoder whose input starts with `header` (the name and version of an encoding).
+    pub(super) fn with_header(header: &[u8]) -> Self {
         let mut h = Sha256::new();
-        h.update(b"csfkit-chain-v1\n");
+        h.update(header);
         Encoder(h)
     }
 
-    fn bytes(&mut self, b: &[u8]) {
+    /// Bytes written as they are (a line that names what follows).
+    pub(super) fn raw(&mut self, b: &[u8]) {
+        self.0.update(b);
+    }
+
+    /// One field: length, colon, bytes, newline.
+    pub(super) fn bytes(&mut self, b: &[u8]) {
         self.0.update(b.len().to_string().as_bytes());
         self.0.update(b":");
         self.0.update(b);
         self.0.update(b"\n");
     }
 
-    fn value(&mut self, v: rusqlite::types::ValueRef<'_>) {
+    /// One column value as a field (NULL as the line `-`).
+    pub(super) fn value(&mut self, v: rusqlite::types::ValueRef<'_>) {
         use rusqlite::types::ValueRef;
         match v {
             ValueRef::Null => self.0.update(b"-\n"),
@@ -191,8 +208,14 @@ impl Encoder {
         }
     }
 
-    fn finish(self) -> String {
+    /// The SHA-256, hex.
+    pub(super) fn finish(self) -> String {
         crate::util::hex(&self.0.finalize())
+    }
+
+    /// The SHA-256, bytes.
+    pub(super) fn finish_bytes(self) -> [u8; 32] {
+        self.0.finalize().into()
     }
 }
 
@@ -276,8 +299,10 @@ pub fn head(conn: &Connection, log: Log) -> Result<(String, i64)> {
 /// The link of record `key` of `log`, given the link before it and (for a batch) its rows
 /// digest, computed from the record as stored. None when there is no such record.
 fn compute(conn: &Connection, log: Log, key: i64, prev: &str, digest: &str) -> Result<Option<String>> {
+    // A batch's encoding of its rows' content hashes follows its columns (NULL before schema 9).
+    let extra = if log == Log::Batch { ", hash_encoding" } else { "" };
     let sql = format!(
-        "SELECT {} FROM {} WHERE {} = ?1",
+        "SELECT {}{extra} FROM {} WHERE {} = ?1",
         log.columns().join(", "),
         log.table(),
         log.key()
@@ -292,6 +317,11 @@ fn compute(conn: &Connection, log: Log, key: i64, prev: &str, digest: &str) -> R
         }
         if log == Log::Batch {
             enc.bytes(digest.as_bytes());
+            let encoding = r.get_ref(n)?;
+            if encoding != rusqlite::types::ValueRef::Null {
+                enc.raw(b"content-hash\n");
+                enc.value(encoding);
+            }
         }
         Ok(enc.finish())
     })
@@ -326,6 +356,7 @@ type RowDigests = (BTreeMap<i64, RowsDigest>, Vec<(i64, i64)>);
 
 fn row_digests(conn: &Connection) -> Result<RowDigests> {
     let err = |e| Error::sqlite("reading evidence for the check", e);
+    let encodings = batch_encodings(conn)?;
     let mut stmt = conn
         .prepare(
             "SELECT id, batch_id, source_sheet, source_row, control_id, title, description, evidence_type,
@@ -371,8 +402,14 @@ fn row_digests(conn: &Connection) -> Result<RowDigests> {
                     framework,
                 })
         });
-        let computed = fields.content_hash(&extras, file_sha.as_deref(), parsed.as_ref());
-        if computed[..] != stored[..] {
+        // The encoding the row's batch records; a row of a batch that does not exist, or
+        // that names an encoding no csfkit writes, matches none (and shows as altered).
+        let computed = encodings
+            .get(&batch)
+            .copied()
+            .flatten()
+            .map(|enc| fields.content_hash_as(enc, &extras, file_sha.as_deref(), parsed.as_ref()));
+        if computed.is_none_or(|c| c[..] != stored[..]) {
             altered.push((id, batch));
         }
         digests.entry(batch).or_default().add(
@@ -385,6 +422,20 @@ fn row_digests(conn: &Connection) -> Result<RowDigests> {
         );
     }
     Ok((digests, altered))
+}
+
+/// Per import batch, the encoding of its rows' content hashes (None: a number no csfkit writes).
+pub(super) fn batch_encodings(conn: &Connection) -> Result<BTreeMap<i64, Option<HashEncoding>>> {
+    let err = |e| Error::sqlite("reading the import batches", e);
+    let mut st = conn
+        .prepare("SELECT id, hash_encoding FROM evidence_batch")
+        .map_err(err)?;
+    st.query_map([], |r| {
+        Ok((r.get::<_, i64>(0)?, HashEncoding::from_stored(r.get(1)?)))
+    })
+    .map_err(err)?
+    .collect::<rusqlite::Result<_>>()
+    .map_err(err)
 }
 
 /// What `csfkit check` found in the chains.

@@ -8,7 +8,7 @@ use super::Catalogue;
 pub use super::chain::RowsDigest;
 use crate::error::{Error, Result};
 use crate::model::evidence::EvidenceItem;
-use crate::model::evidence::{HashKey, NewEvidence, hash_key};
+use crate::model::evidence::{EvidenceFields, HashEncoding, HashKey, MappedFrom, NewEvidence, hash_key};
 
 /// One import batch: where a set of rows came from.
 #[derive(Debug, Clone, Serialize)]
@@ -86,23 +86,90 @@ impl super::Tx<'_> {
     }
 }
 
+/// The keys an import compares its rows with are in the encoding it computes
+/// ([`HashEncoding::V2`]): a row of a batch imported with another encoding has its key computed
+/// from its stored columns, exactly what the same row imported now gets, so that importing an
+/// old tracker again still adds nothing.
 fn each_other_key(
     tx: &rusqlite::Connection,
     batch: i64,
     mut f: impl FnMut(HashKey) -> Result<()>,
 ) -> Result<()> {
     let err = |e| Error::sqlite("reading evidence hashes", e);
+    let older: std::collections::BTreeSet<i64> = super::chain::batch_encodings(tx)?
+        .into_iter()
+        .filter(|(_, enc)| *enc != Some(HashEncoding::V2))
+        .map(|(id, _)| id)
+        .collect();
+    if older.is_empty() {
+        let mut stmt = tx
+            .prepare("SELECT content_hash FROM evidence WHERE batch_id <> ?1")
+            .map_err(err)?;
+        let mut rows = stmt.query([batch]).map_err(err)?;
+        while let Some(r) = rows.next().map_err(err)? {
+            let v = r.get_ref(0).map_err(err)?.as_blob().unwrap_or_default();
+            if let Ok(h) = <[u8; 32]>::try_from(v) {
+                f(hash_key(&h))?;
+            }
+        }
+        return Ok(());
+    }
     let mut stmt = tx
-        .prepare("SELECT content_hash FROM evidence WHERE batch_id <> ?1")
+        .prepare(
+            "SELECT batch_id, content_hash, control_id, title, description, evidence_type, owner,
+                collected_on, valid_until, location, source_system, file_sha256, extras, mapped_from,
+                mapped_framework FROM evidence WHERE batch_id <> ?1",
+        )
         .map_err(err)?;
     let mut rows = stmt.query([batch]).map_err(err)?;
     while let Some(r) = rows.next().map_err(err)? {
-        let v = r.get_ref(0).map_err(err)?.as_blob().unwrap_or_default();
-        if let Ok(h) = <[u8; 32]>::try_from(v) {
-            f(hash_key(&h))?;
-        }
+        let row_batch: i64 = r.get(0).map_err(err)?;
+        let h = if older.contains(&row_batch) {
+            let (fields, extras, file_sha, mapped) = stored_fields(r, 2).map_err(err)?;
+            fields.content_hash_as(HashEncoding::V2, &extras, file_sha.as_deref(), mapped.as_ref())
+        } else {
+            let v = r.get_ref(1).map_err(err)?.as_blob().unwrap_or_default();
+            match <[u8; 32]>::try_from(v) {
+                Ok(h) => h,
+                Err(_) => continue,
+            }
+        };
+        f(hash_key(&h))?;
     }
     Ok(())
+}
+
+/// A stored evidence row's hashed content from column `base` on, in the order `control_id,
+/// title, description, evidence_type, owner, collected_on, valid_until, location,
+/// source_system, file_sha256, extras, mapped_from, mapped_framework`: its fields (an empty
+/// date as empty text, as the importer hashes it), extras, file hash and mapping.
+type StoredContent = (EvidenceFields, String, Option<String>, Option<MappedFrom>);
+
+fn stored_fields(r: &rusqlite::Row<'_>, base: usize) -> rusqlite::Result<StoredContent> {
+    let text = |i: usize| -> rusqlite::Result<String> {
+        Ok(r.get::<_, Option<String>>(base + i)?.unwrap_or_default())
+    };
+    let fields = EvidenceFields::from_values([
+        text(0)?,
+        text(1)?,
+        text(2)?,
+        text(3)?,
+        text(4)?,
+        text(5)?,
+        text(6)?,
+        text(7)?,
+        text(8)?,
+    ]);
+    let file_sha: Option<String> = r.get(base + 9)?;
+    let extras = text(10)?;
+    let mapped = match (
+        r.get::<_, Option<String>>(base + 11)?,
+        r.get::<_, Option<String>>(base + 12)?,
+    ) {
+        (Some(id), Some(f)) => f.parse().ok().map(|framework| MappedFrom { id, framework }),
+        _ => None,
+    };
+    Ok((fields, extras, file_sha, mapped))
 }
 
 fn next_batch_id(tx: &Transaction<'_>) -> Result<i64> {
@@ -204,12 +271,14 @@ fn insert_evidence(
     Ok(())
 }
 
+/// A new batch records the encoding its rows' content hashes were computed in (the one
+/// [`crate::model::evidence::EvidenceFields::content_hash`] gives, [`HashEncoding::V2`]).
 fn insert_batch(tx: &Transaction<'_>, b: &Batch, rows: RowsDigest) -> Result<()> {
     tx.execute(
         "INSERT INTO evidence_batch (id, source_file, source_path, source_sha256, source_size, format, sheet,
             header_row, columns, collector, imported_at, rows_read, rows_imported, rows_already, rows_rejected,
-            evidence_root)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+            evidence_root, hash_encoding)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
         params![
             b.id,
             b.source_file,
@@ -226,7 +295,8 @@ fn insert_batch(tx: &Transaction<'_>, b: &Batch, rows: RowsDigest) -> Result<()>
             b.rows_imported,
             b.rows_already,
             b.rows_rejected,
-            b.evidence_root
+            b.evidence_root,
+            HashEncoding::V2.stored()
         ],
     )
     .map_err(|e| Error::sqlite("recording the import batch", e))?;

@@ -134,6 +134,7 @@ pub(super) fn store(tx: &Transaction<'_>, data: &FrameworkData, origin: &str) ->
         sw.execute(params![data.id, old_id, new_id, rel])
             .map_err(sq("storing the crosswalk"))?;
     }
+    super::digest::record(tx, super::digest::Subject::Framework, &data.id)?;
     let new = subcategory_texts(tx, &data.id)?;
     Ok(compare(&old, &new))
 }

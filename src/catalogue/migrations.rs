@@ -299,4 +299,23 @@ ALTER TABLE evidence ADD COLUMN mapped_from TEXT;
 ALTER TABLE evidence ADD COLUMN mapped_framework TEXT
     CHECK (mapped_framework IN ('csf1.1', 'sp800-53', 'iso27001', 'ccm'));
 ",
+    // 9: content digests of the data csfkit loads (each framework's texts, each provider's
+    // matrix, the scope), one per table, recorded when it is stored and recomputed by `check`
+    // (see `digest.rs`; what is loaded already is recorded by the migration, `digest::backfill`);
+    // and per import batch the encoding of its rows' content hashes: NULL for version 1 (values
+    // ended by 0x1F, every batch imported before), 2 for the length-prefixed version 2. A batch
+    // that records an encoding has it in its link of the history chain.
+    r"
+CREATE TABLE content_digest (
+    subject TEXT NOT NULL CHECK (subject IN ('framework', 'provider', 'scope')),
+    id      TEXT NOT NULL,
+    part    TEXT NOT NULL,
+    rows    INTEGER NOT NULL,
+    sha256  TEXT NOT NULL,
+    -- Per row, in order, the first 8 bytes of its own SHA-256: to name the rows that changed.
+    row_digests BLOB NOT NULL,
+    PRIMARY KEY (subject, id, part)
+) STRICT, WITHOUT ROWID;
+ALTER TABLE evidence_batch ADD COLUMN hash_encoding INTEGER CHECK (hash_encoding = 2);
+",
 ];

@@ -9,6 +9,7 @@
 
 mod assessment;
 pub mod chain;
+pub mod digest;
 pub mod evidence;
 mod frameworks;
 mod migrations;
@@ -150,6 +151,17 @@ impl Catalogue {
     /// and use it. A catalogue this user cannot write is opened read-only: reading commands work,
     /// writing ones say so (exit 73).
     pub fn open(path: &Path, defaults: &Defaults) -> Result<(Self, OpenReport)> {
+        Self::open_as(path, defaults, true)
+    }
+
+    /// Opens the catalogue at `path` like [`Catalogue::open`], but never creates one: a path
+    /// where nothing is (or only an empty file) is [`Error::NoCatalogue`] (`check`, `backup`).
+    pub fn open_existing(path: &Path, defaults: &Defaults) -> Result<(Self, OpenReport)> {
+        Self::open_as(path, defaults, false)
+    }
+
+    fn open_as(path: &Path, defaults: &Defaults, create: bool) -> Result<(Self, OpenReport)> {
+        check_db_name(path)?;
         let mut report = OpenReport::default();
         let busy_ms = std::env::var("CSFKIT_BUSY_TIMEOUT_MS")
             .ok()
@@ -165,7 +177,18 @@ impl Catalogue {
                 }
                 if meta.len() > 0 {
                     check_magic(path)?;
+                } else if !create {
+                    return Err(Error::NoCatalogue {
+                        path: path.into(),
+                        reason: ": the file is empty".into(),
+                    });
                 }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !create => {
+                return Err(Error::NoCatalogue {
+                    path: path.into(),
+                    reason: String::new(),
+                });
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let (created, loaded) = create_whole(path, busy_ms, defaults)?;
@@ -200,7 +223,7 @@ impl Catalogue {
             )
         } else {
             Connection::open_with_flags(
-                path,
+                plain_name(path),
                 OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
             )
         };
@@ -218,6 +241,20 @@ impl Catalogue {
         };
         let (version, app_id, tables) = cat.inspect()?;
         let known = MIGRATIONS.len() as i64;
+        if version < 0 || (version == 0 && app_id == APPLICATION_ID && tables > 0) {
+            // No csfkit writes either: the header was set by hand, by another program, or damaged.
+            return Err(Error::NotCatalogue {
+                path: path.into(),
+                reason: format!(
+                    "its schema version (PRAGMA user_version) is {version}, which no csfkit writes{}: it is another program's or a damaged catalogue. Restore it from a backup (csfkit backup) if it was yours",
+                    if version == 0 {
+                        " for a file with tables"
+                    } else {
+                        ""
+                    }
+                ),
+            });
+        }
         if version > known {
             return Err(Error::CatalogueTooNew {
                 path: path.into(),
@@ -411,6 +448,10 @@ impl Catalogue {
                 // every migration, so that each chained table exists).
                 chain::backfill(tx)?;
             }
+            if start < digest::MIGRATION {
+                // What was loaded before the digests existed is recorded as it is now.
+                digest::backfill(tx)?;
+            }
             tx.execute_batch(&format!(
                 "PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = {};",
                 MIGRATIONS.len()
@@ -457,6 +498,13 @@ impl Catalogue {
         Ok(rows.into_iter().filter(|r| r != "ok").collect())
     }
 
+    /// SQLite's `PRAGMA foreign_key_check`: every row that refers to a row that does not exist
+    /// (an evidence row whose import batch is gone, an example of a removed element), as
+    /// sentences, at most [`SHOWN_FK`] per table, and how many there are in all.
+    pub fn foreign_key_check(&self) -> Result<(usize, Vec<String>)> {
+        foreign_key_check(&self.conn).map_err(|e| self.err("checking the foreign keys", e))
+    }
+
     /// Verifies the history chains from their first record (see [`chain`]).
     pub fn verify_chains(&self) -> Result<chain::ChainReport> {
         // One snapshot for the whole check.
@@ -465,6 +513,18 @@ impl Catalogue {
             .unchecked_transaction()
             .map_err(|e| self.err("reading the catalogue", e))?;
         let report = chain::verify(&tx)?;
+        drop(tx);
+        Ok(report)
+    }
+
+    /// Recomputes the content digests of the loaded frameworks, matrices and scope (see
+    /// [`digest`]) and compares them with the ones recorded when they were stored.
+    pub fn verify_digests(&self) -> Result<Vec<digest::SubjectCheck>> {
+        let tx = self
+            .conn
+            .unchecked_transaction()
+            .map_err(|e| self.err("reading the catalogue", e))?;
+        let report = digest::verify(&tx)?;
         drop(tx);
         Ok(report)
     }
@@ -499,7 +559,11 @@ impl Catalogue {
             .tempfile_in(&dir)
             .map_err(|e| catalogue_cant_create(out, &dir, e))?;
         {
-            let mut dst = Connection::open(tmp.path()).map_err(|e| Error::sqlite("writing the backup", e))?;
+            let mut dst = Connection::open_with_flags(
+                plain_name(tmp.path()),
+                OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )
+            .map_err(|e| Error::sqlite("writing the backup", e))?;
             let backup = rusqlite::backup::Backup::new(&self.conn, &mut dst)
                 .map_err(|e| self.err("starting the backup", e))?;
             // All pages in one step: one read snapshot, while writers go on in WAL mode.
@@ -515,7 +579,7 @@ impl Catalogue {
         }
         // Check the copy as its own catalogue before it is put in place.
         {
-            let conn = Connection::open_with_flags(tmp.path(), OpenFlags::SQLITE_OPEN_READ_ONLY)
+            let conn = Connection::open_with_flags(plain_name(tmp.path()), OpenFlags::SQLITE_OPEN_READ_ONLY)
                 .map_err(|e| Error::sqlite("checking the backup", e))?;
             let copy = Catalogue {
                 conn,
@@ -523,8 +587,12 @@ impl Catalogue {
                 busy_ms: self.busy_ms,
                 read_only: true,
             };
-            let problems = copy.integrity_check()?;
+            let mut problems = copy.integrity_check()?;
+            if problems.is_empty() {
+                problems.extend(copy.foreign_key_check()?.1);
+            }
             let chains = copy.verify_chains()?;
+            problems.extend(copy.verify_digests()?.into_iter().flat_map(|d| d.problems));
             if !problems.is_empty() || !chains.broken.is_empty() {
                 return Err(Error::Failed(format!(
                     "the backup did not pass its check ({}); nothing was written. Run `csfkit check` on the catalogue",
@@ -601,6 +669,54 @@ impl Catalogue {
     }
 }
 
+/// How many rows with a broken foreign key are named per table.
+pub const SHOWN_FK: usize = 10;
+
+fn foreign_key_check(conn: &Connection) -> rusqlite::Result<(usize, Vec<String>)> {
+    let mut st = conn.prepare("PRAGMA foreign_key_check")?;
+    let found: Vec<(String, Option<i64>, String, i64)> = st
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut per_table: std::collections::BTreeMap<&str, usize> = Default::default();
+    let mut lines = Vec::new();
+    for (table, rowid, parent, fk) in &found {
+        let n = per_table.entry(table).or_default();
+        *n += 1;
+        if *n > SHOWN_FK {
+            continue;
+        }
+        // The referring columns, from the table's foreign key list.
+        let mut cols = conn.prepare(&format!(
+            "SELECT \"from\" FROM pragma_foreign_key_list('{}') WHERE id = ?1 ORDER BY seq",
+            table.replace('\'', "''")
+        ))?;
+        let columns: Vec<String> = cols
+            .query_map([fk], |r| r.get::<_, String>(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let columns = columns
+            .iter()
+            .map(|c| format!("`{c}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let row = match rowid {
+            Some(id) => format!("row {id} of table `{table}`"),
+            None => format!("a row of table `{table}`"),
+        };
+        lines.push(format!(
+            "foreign key broken: {row}: its {columns} refers to a row of `{parent}` that does not exist"
+        ));
+    }
+    for (table, n) in per_table {
+        if n > SHOWN_FK {
+            lines.push(format!(
+                "foreign key broken: ... and {} more rows of table `{table}`",
+                n - SHOWN_FK
+            ));
+        }
+    }
+    Ok((found.len(), lines))
+}
+
 fn origin_and_sha(tx: &Transaction<'_>, table: &str, id: &str) -> Result<Option<(String, String)>> {
     tx.query_row(
         &format!("SELECT origin, source_sha256 FROM {table} WHERE id = ?1"),
@@ -635,6 +751,54 @@ fn check_magic(path: &Path) -> Result<()> {
         });
     }
     Ok(())
+}
+
+/// Refuses a `--db` that SQLite would not take as a plain file name, before anything is
+/// opened or created: an empty name, `:memory:` (a database in memory that vanishes with the
+/// command), a name beginning with `file:` (an SQLite URI, whose `?mode=memory`,
+/// `?immutable=1` or `?vfs=` would change what is opened), and a name ending in `-wal`, `-shm`
+/// or `-journal` (the files SQLite keeps beside a database, which it may truncate). A file
+/// really named `file:...` is reached as `./file:...`.
+fn check_db_name(path: &Path) -> Result<()> {
+    use std::os::unix::ffi::OsStrExt;
+    let given = path.as_os_str().as_bytes();
+    let refuse = |why: &str| {
+        Err(Error::Usage(format!(
+            "--db (or CSFKIT_DB) `{}`: {why}; csfkit takes it as the path of a catalogue file, always",
+            path.display()
+        )))
+    };
+    if given.is_empty() {
+        return refuse("the name is empty");
+    }
+    if given == b":memory:" {
+        return refuse(
+            "`:memory:` is SQLite's in-memory database, which vanishes when the command ends (everything recorded would be lost); name a file, e.g. csfkit.db",
+        );
+    }
+    if given.len() >= 5 && given[..5].eq_ignore_ascii_case(b"file:") {
+        return refuse(&format!(
+            "a name beginning with `file:` is an SQLite URI, whose parameters (mode=memory, immutable=1, vfs=...) would change what is opened; csfkit never reads it as one. For a file really so named, write `./{}`",
+            path.display()
+        ));
+    }
+    let name = path.file_name().map(|n| n.as_bytes()).unwrap_or_default();
+    for side in [&b"-wal"[..], b"-shm", b"-journal"] {
+        if name.ends_with(side) {
+            return refuse(&format!(
+                "a name ending in `{}` is one of the files SQLite keeps beside a database, which it may rewrite or remove; name the catalogue itself (without the suffix)",
+                String::from_utf8_lossy(side)
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The name handed to SQLite for a file: the absolute path, which SQLite never reads as a URI
+/// or a special name (this build of SQLite reads `file:` names as URIs even without
+/// `SQLITE_OPEN_URI`).
+fn plain_name(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| Path::new(".").join(path))
 }
 
 /// `path` with `ext` appended to its name (`-wal`, `-shm`).
@@ -702,7 +866,7 @@ fn create_whole(path: &Path, busy_ms: u64, defaults: &Defaults) -> Result<(bool,
     let loaded;
     {
         let conn = Connection::open_with_flags(
-            tmp.path(),
+            plain_name(tmp.path()),
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .map_err(|e| Error::sqlite("creating the catalogue", e))?;
@@ -712,17 +876,28 @@ fn create_whole(path: &Path, busy_ms: u64, defaults: &Defaults) -> Result<(bool,
             busy_ms,
             read_only: false,
         };
-        cat.pragmas()?;
+        // The file is private until it is linked, and a half-made one is never linked: it is
+        // built with its rollback journal in memory, so that making it needs the room of the
+        // catalogue alone (a write-ahead log would need as much again), and switched to WAL,
+        // the mode every catalogue is opened in, when it is whole.
+        cat.conn
+            .query_row("PRAGMA journal_mode = MEMORY", [], |r| r.get::<_, String>(0))
+            .map_err(|e| Error::sqlite("creating the catalogue", e))?;
+        cat.conn
+            .execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")
+            .map_err(|e| Error::sqlite("creating the catalogue", e))?;
         cat.migrate(0)?;
         loaded = cat.ensure_defaults(defaults)?;
-        // Fold the write-ahead log into the file before it is linked: the file alone is the
+        // Switched to WAL with nothing written since: the log is empty, the file alone is the
         // whole catalogue.
-        cat.conn
-            .execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
-            .map_err(|e| Error::sqlite("creating the catalogue", e))?;
+        cat.pragmas()?;
         cat.conn
             .close()
             .map_err(|(_, e)| Error::sqlite("creating the catalogue", e))?;
+        // On disk before it is linked into place.
+        std::fs::File::open(tmp.path())
+            .and_then(|f| f.sync_all())
+            .map_err(|e| Error::io("creating the catalogue", e))?;
     }
     let linked = match std::fs::hard_link(tmp.path(), path) {
         Ok(()) => true,

@@ -174,7 +174,7 @@ pub(super) fn store_provider(
         ])
         .map_err(sq("storing the matrix's sources"))?;
     }
-    Ok(())
+    super::digest::record(tx, super::digest::Subject::Provider, &meta.id)
 }
 
 impl Catalogue {
@@ -507,7 +507,7 @@ impl Catalogue {
                 params![system, provider, join_services(services), by, now_utc()],
             )
             .map_err(sq("setting the scope"))?;
-            Ok(())
+            super::digest::record(tx, super::digest::Subject::Scope, "")
         })
     }
 }

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use crate::catalogue::chain::Log;
+use crate::catalogue::digest::Subject;
 use crate::cli::{Ctx, columns};
 use crate::error::Result;
 use crate::output::{Listing, OutputArgs};
@@ -13,9 +14,14 @@ use crate::output::{Listing, OutputArgs};
 #[command(
     after_help = columns::help(
         "Examples:\n  csfkit check\n  csfkit --db /srv/audit/csfkit.db check --format json\n\n\
-Runs SQLite's integrity_check on the catalogue file and verifies the hash chains of the ownership\n\
-changes, the assessment records, the evidence import batches (with every evidence row) and the\n\
-remediation plans, from the first record on. Exit 0 when all hold; 1 naming the first broken link of each chain.",
+Runs SQLite's integrity_check and foreign_key_check on the catalogue file, verifies the hash\n\
+chains of the ownership changes, the assessment records, the evidence import batches (with every\n\
+evidence row) and the remediation plans, from the first record on, and recomputes the digests of\n\
+the loaded data (framework texts, responsibility matrices, scope) recorded when it was stored.\n\
+Exit 0 when all hold; 1 naming each row with a broken foreign key, the first broken link of each\n\
+chain and each table of loaded data that changed. Never creates a catalogue: a path where there\n\
+is none exits 66. What check cannot detect on its own (the newest records cut off, a consistent\n\
+recomputation): see the README, History and integrity.",
         columns::CHECK
     )
 )]
@@ -29,7 +35,8 @@ pub struct CheckArgs {
 #[command(
     after_help = "Examples:\n  csfkit backup --out csfkit-2026-12-01.db\n  csfkit --db /srv/audit/csfkit.db backup --out /backups/audit.db\n\n\
 Writes a consistent copy of the catalogue with SQLite's online backup, even while other csfkit\n\
-commands write to it, then checks the copy (integrity_check and the history chains). An existing\n\
+commands write to it, then checks the copy (integrity_check, foreign_key_check, the history\n\
+chains and the digests of the loaded data) before it is put in place. An existing\n\
 file is never overwritten. To restore, stop every csfkit command, then put the copy in place of\n\
 the catalogue (and remove the old catalogue's -wal and -shm files), or point --db at the copy."
 )]
@@ -41,9 +48,11 @@ pub struct BackupArgs {
 
 /// Runs `csfkit check`.
 pub fn check(ctx: &Ctx, args: &CheckArgs) -> Result<u8> {
-    let cat = ctx.open()?;
+    let cat = ctx.open_existing()?;
     let integrity = cat.integrity_check()?;
+    let (fk_count, fk_problems) = cat.foreign_key_check()?;
     let report = cat.verify_chains()?;
+    let digests = cat.verify_digests()?;
     let mut l = Listing::of(columns::CHECK);
     l.push(vec![
         "sqlite".into(),
@@ -53,6 +62,16 @@ pub fn check(ctx: &Ctx, args: &CheckArgs) -> Result<u8> {
             "ok".into()
         } else {
             "damaged".into()
+        },
+    ]);
+    l.push(vec![
+        "foreign-keys".into(),
+        fk_count.to_string(),
+        String::new(),
+        if fk_count == 0 {
+            "ok".into()
+        } else {
+            "broken".into()
         },
     ]);
     for (log, records, head) in &report.heads {
@@ -66,23 +85,49 @@ pub fn check(ctx: &Ctx, args: &CheckArgs) -> Result<u8> {
             if broken { "broken".into() } else { "ok".into() },
         ]);
     }
+    for d in &digests {
+        l.push(vec![
+            d.name(),
+            d.rows.to_string(),
+            d.digest.clone(),
+            d.status.into(),
+        ]);
+    }
     l.print(&args.out)?;
     for p in &integrity {
         ctx.msg.error(format!("integrity_check: {p}"));
     }
+    for p in &fk_problems {
+        ctx.msg.error(p.clone());
+    }
     for b in &report.broken {
         ctx.msg.error(format!("history chain broken: {b}"));
     }
-    if integrity.is_empty() && report.broken.is_empty() {
+    let changed: Vec<&String> = digests.iter().flat_map(|d| &d.problems).collect();
+    for p in &changed {
+        ctx.msg.error(format!("loaded data changed: {p}"));
+    }
+    if !changed.is_empty() {
+        ctx.msg.error(
+            "restore the catalogue from a backup (csfkit backup), or load the data again (csfkit mapping import, csfkit framework import, csfkit scope set)",
+        );
+    }
+    if integrity.is_empty() && fk_count == 0 && report.broken.is_empty() && changed.is_empty() {
+        let count = |s: Subject| digests.iter().filter(|d| d.subject == s).count();
         ctx.msg.note(format!(
-            "`{}`: integrity ok; the history chains hold ({})",
+            "`{}`: integrity ok, foreign keys hold; the history chains hold ({}); the loaded data is as csfkit stored it ({} framework{}, {} responsibility matri{}{})",
             cat.path().display(),
             report
                 .heads
                 .iter()
                 .map(|(log, n, _)| format!("{n} {}", plural(log.record_name(), *n)))
                 .collect::<Vec<_>>()
-                .join(", ")
+                .join(", "),
+            count(Subject::Framework),
+            if count(Subject::Framework) == 1 { "" } else { "s" },
+            count(Subject::Provider),
+            if count(Subject::Provider) == 1 { "x" } else { "ces" },
+            if count(Subject::Scope) > 0 { ", the scope" } else { "" }
         ));
         Ok(0)
     } else {
@@ -102,10 +147,10 @@ fn plural(name: &str, n: i64) -> String {
 
 /// Runs `csfkit backup`.
 pub fn backup(ctx: &Ctx, args: &BackupArgs) -> Result<u8> {
-    let cat = ctx.open()?;
+    let cat = ctx.open_existing()?;
     let done = cat.backup_to(&args.out)?;
     ctx.msg.note(format!(
-        "wrote `{}` ({} bytes, SHA-256 {}): a consistent copy of `{}`; integrity ok, history chains hold",
+        "wrote `{}` ({} bytes, SHA-256 {}): a consistent copy of `{}`; integrity ok, foreign keys hold, history chains hold, loaded data as stored",
         args.out.display(),
         done.size,
         done.sha256,

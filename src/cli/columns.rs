@@ -188,10 +188,14 @@ pub const PLAN_LIST: &[Column] = &[
 
 /// `csfkit check`.
 pub const CHECK: &[Column] = &[
-    Column::text("log"),
-    Column::number("records"),
-    Column::text("head").note("the newest link; an export's manifest.json records it"),
-    Column::text("status"),
+    Column::text("log").note(
+        "sqlite, foreign-keys, the four history logs, then framework:ID, provider:ID and scope (the loaded data)",
+    ),
+    Column::number("records").note("records or rows checked (foreign-keys: rows with a broken key)"),
+    Column::text("head").note(
+        "the newest link (an export's manifest.json records it); for loaded data, the SHA-256 of its table digests",
+    ),
+    Column::text("status").note("ok, damaged, broken, changed, unrecorded or removed"),
 ];
 
 /// `csfkit matrix` before the service-model columns (one per service model in scope).

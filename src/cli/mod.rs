@@ -163,7 +163,18 @@ pub struct Ctx {
 impl Ctx {
     /// Opens the catalogue, creating it on first use, and says so on stderr.
     pub fn open(&self) -> Result<Catalogue> {
-        let (cat, report) = Catalogue::open(&self.global.db, &crate::embedded::defaults())?;
+        let opened = Catalogue::open(&self.global.db, &crate::embedded::defaults())?;
+        Ok(self.opened(opened))
+    }
+
+    /// Opens an existing catalogue (migrating it if needed), never creating one: `check` and
+    /// `backup` on a mistyped path say there is no catalogue there (exit 66).
+    pub fn open_existing(&self) -> Result<Catalogue> {
+        let opened = Catalogue::open_existing(&self.global.db, &crate::embedded::defaults())?;
+        Ok(self.opened(opened))
+    }
+
+    fn opened(&self, (cat, report): (Catalogue, crate::catalogue::OpenReport)) -> Catalogue {
         if report.created {
             self.msg.note(format!(
                 "created catalogue `{}` with {}",
@@ -177,7 +188,7 @@ impl Ctx {
                 report.loaded.join(", ")
             ));
         }
-        Ok(cat)
+        cat
     }
 }
 

@@ -54,6 +54,8 @@ pub struct Report {
     pub batch: Option<(i64, String)>,
     /// The digest of the rows stored, for the batch's link in the history chain.
     rows_digest: store::RowsDigest,
+    /// The `--errors-out` file written and the number of rows in it.
+    pub errors_written: Option<(PathBuf, usize)>,
 }
 
 /// A row an import refused: its row number, its cells as text, and why.
@@ -100,6 +102,11 @@ pub struct Options {
     pub framework: Option<crate::model::crosswalk::RefFramework>,
     /// Validate and report; store nothing.
     pub dry_run: bool,
+    /// Write the rejected rows with their reasons to this CSV (`--errors-out`): opened by
+    /// [`prepare`], written and put in place before the import commits.
+    pub errors_out: Option<PathBuf>,
+    /// Write the errors file's cells exactly (`--raw-csv`).
+    pub raw_csv: bool,
 }
 
 /// An import whose file checks are done: the file is open and being hashed, its format is
@@ -112,6 +119,7 @@ pub struct Prepared<'a> {
     hashing: std::thread::JoinHandle<std::io::Result<(String, u64)>>,
     format: Format,
     root: PathBuf,
+    errors_out: Option<ErrorsOut>,
 }
 
 /// Checks the file and the evidence root (missing, unreadable, not a spreadsheet) and starts
@@ -149,6 +157,12 @@ pub fn prepare(args: &Options) -> Result<Prepared<'_>> {
         path: root_given.clone(),
         source: e,
     })?;
+    // The errors file is opened now: a place where it cannot be written is found before a row
+    // is stored, never after the import committed.
+    let errors_out = match &args.errors_out {
+        Some(path) => Some(ErrorsOut::open(path, &args.file, args.raw_csv)?),
+        None => None,
+    };
     Ok(Prepared {
         args,
         file,
@@ -157,6 +171,7 @@ pub fn prepare(args: &Options) -> Result<Prepared<'_>> {
         hashing,
         format,
         root,
+        errors_out,
     })
 }
 
@@ -168,7 +183,8 @@ pub fn prepare(args: &Options) -> Result<Prepared<'_>> {
 /// validates rows and this thread stores them in one transaction. Rows whose content the
 /// catalogue already holds, or that repeat an earlier row, are found by sorting content keys
 /// on disk; when there are any, that first pass is rolled back and the file read again
-/// without them.
+/// without them. The `--errors-out` file (when asked for) is written and put in place inside
+/// the last transaction, before it commits: when it cannot be written, nothing is stored.
 pub fn import(cat: &mut Catalogue, prepared: Prepared<'_>, progress: &dyn Progress) -> Result<Report> {
     let Prepared {
         args,
@@ -178,6 +194,7 @@ pub fn import(cat: &mut Catalogue, prepared: Prepared<'_>, progress: &dyn Progre
         hashing,
         format,
         root,
+        mut errors_out,
     } = prepared;
     let missing = |e| Error::InputMissing {
         path: args.file.clone(),
@@ -233,6 +250,11 @@ pub fn import(cat: &mut Catalogue, prepared: Prepared<'_>, progress: &dyn Progre
                     found = Some(k);
                     return Ok(Outcome::Rollback(out));
                 }
+            }
+            // The last pass: the rejected rows are known. The errors file goes in place before
+            // anything is committed, so that failing to write it leaves the catalogue as it was.
+            if let Some(e) = errors_out.take() {
+                out.errors_written = Some(e.write(out.header.as_ref(), &out.rejected_rows)?);
             }
             if args.dry_run || (!out.problems.is_empty() && !args.skip_invalid) {
                 // All or nothing (or a dry run): nothing is kept.
@@ -723,58 +745,90 @@ fn no_header(file: &str, sheet: &Option<String>, rows: &[(usize, Vec<Cell>)]) ->
 /// a million messages).
 const SHOWN_WARNINGS: usize = 20;
 
-/// Writes the rejected rows with their reasons to `path` as CSV (cells neutralised unless
-/// `raw`), to be fixed and imported again; replaces only an earlier such file, never `input`.
-pub fn write_rejected(
-    path: &Path,
-    input: &Path,
-    header: Option<&HeaderMap>,
-    rows: &[(usize, Vec<String>, Vec<String>)],
+/// An `--errors-out` file: its path checked and a temporary file beside it opened before the
+/// import, so that a place where it cannot be written stops the import before anything is
+/// stored. [`ErrorsOut::write`] fills the temporary file and renames it over the path; an
+/// existing file is replaced only if it is an earlier `--errors-out` file, never the input.
+pub struct ErrorsOut {
+    path: PathBuf,
+    input: PathBuf,
+    tmp: tempfile::NamedTempFile,
     raw: bool,
-) -> Result<()> {
-    check_errors_out(path, input)?;
-    // Written beside the destination and renamed over it: a failure leaves the old file.
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| crate::error::cant_create(path, e))?;
-    let mut w = csv::WriterBuilder::new()
-        .flexible(true)
-        .from_writer(std::io::BufWriter::new(tmp));
-    let mut head: Vec<String> = header.map(|h| h.headers.clone()).unwrap_or_default();
-    let width = rows
-        .iter()
-        .map(|r| r.1.len())
-        .chain([head.len()])
-        .max()
-        .unwrap_or(0);
-    head.resize(width, String::new());
-    head.push(ERRORS_COLUMN.to_string());
-    head.push(ERRORS_ROW_COLUMN.to_string());
-    let cell = |c: &str| {
-        if raw {
-            c.to_string()
-        } else {
-            crate::util::neutralise(c).into_owned()
-        }
-    };
-    w.write_record(head.iter().map(|c| cell(c)))?;
-    for (n, cells, reasons) in rows {
-        let mut rec: Vec<String> = cells.iter().map(|c| cell(c)).collect();
-        rec.resize(width, String::new());
-        rec.push(cell(&reasons.join("; ")));
-        rec.push(n.to_string());
-        w.write_record(&rec)?;
+}
+
+impl ErrorsOut {
+    /// Checks `path` and opens the temporary file beside it.
+    pub fn open(path: &Path, input: &Path, raw: bool) -> Result<Self> {
+        check_errors_out(path, input)?;
+        let dir = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let tmp = tempfile::Builder::new()
+            .prefix(".csfkit-errors-")
+            .suffix(".csv")
+            .tempfile_in(dir)
+            .map_err(|e| crate::error::cant_create(path, e))?;
+        Ok(ErrorsOut {
+            path: path.to_path_buf(),
+            input: input.to_path_buf(),
+            tmp,
+            raw,
+        })
     }
-    let tmp = w
-        .into_inner()
-        .map_err(|e| Error::io(format!("writing {}", path.display()), e.into_error()))?
-        .into_inner()
-        .map_err(|e| Error::io(format!("writing {}", path.display()), e.into_error()))?;
-    tmp.persist(path)
-        .map_err(|e| crate::error::cant_create(path, e.error))?;
-    Ok(())
+
+    /// Writes the rejected rows with their reasons as CSV (cells neutralised unless `raw`), to
+    /// be fixed and imported again, and puts the file in place. Returns the path and the
+    /// number of rows written.
+    pub fn write(self, header: Option<&HeaderMap>, rows: &[RejectedRow]) -> Result<(PathBuf, usize)> {
+        let ErrorsOut {
+            path,
+            input,
+            tmp,
+            raw,
+        } = self;
+        let mut w = csv::WriterBuilder::new()
+            .flexible(true)
+            .from_writer(std::io::BufWriter::new(tmp));
+        let mut head: Vec<String> = header.map(|h| h.headers.clone()).unwrap_or_default();
+        let width = rows
+            .iter()
+            .map(|r| r.1.len())
+            .chain([head.len()])
+            .max()
+            .unwrap_or(0);
+        head.resize(width, String::new());
+        head.push(ERRORS_COLUMN.to_string());
+        head.push(ERRORS_ROW_COLUMN.to_string());
+        let cell = |c: &str| {
+            if raw {
+                c.to_string()
+            } else {
+                crate::util::neutralise(c).into_owned()
+            }
+        };
+        w.write_record(head.iter().map(|c| cell(c)))?;
+        for (n, cells, reasons) in rows {
+            let mut rec: Vec<String> = cells.iter().map(|c| cell(c)).collect();
+            rec.resize(width, String::new());
+            rec.push(cell(&reasons.join("; ")));
+            rec.push(n.to_string());
+            w.write_record(&rec)?;
+        }
+        let tmp = w
+            .into_inner()
+            .map_err(|e| Error::io(format!("writing {}", path.display()), e.into_error()))?
+            .into_inner()
+            .map_err(|e| Error::io(format!("writing {}", path.display()), e.into_error()))?;
+        tmp.as_file()
+            .sync_all()
+            .map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
+        // Checked again: something saved at the path during the import is not replaced.
+        check_errors_out(&path, &input)?;
+        tmp.persist(&path)
+            .map_err(|e| crate::error::cant_create(&path, e.error))?;
+        Ok((path, rows.len()))
+    }
 }
 
 /// The last column an `--errors-out` file has.

@@ -187,35 +187,122 @@ impl EvidenceFields {
         ]
     }
 
-    /// The idempotence key: SHA-256 over the field values (in [`FIELDS`]
-    /// order, each followed by 0x1F), the extras and the evidence file's hash; for a row mapped
-    /// from an SP 800-53, ISO/IEC 27001 or CCM ID, then 0x1E, the framework, 0x1F and the ID's
-    /// key (`AC-2` for `ac-02`: one artefact filed as `AC-2` and as `AC-02` is one row, and
-    /// filed under AC-2 and under IA-2 two rows even where both land on one subcategory; a CSF
-    /// 1.1 row keeps the key it always had).
+    /// The idempotence key of a new row: SHA-256 over the encoding of [`HashEncoding::V2`],
+    /// where every value is written with its length, so that no value can be moved from one
+    /// field to the next without changing the hash.
     pub fn content_hash(
         &self,
         extras: &str,
         file_sha: Option<&str>,
         mapped: Option<&MappedFrom>,
     ) -> [u8; 32] {
+        self.content_hash_as(HashEncoding::V2, extras, file_sha, mapped)
+    }
+
+    /// The content hash in `encoding`: what a row stored with that encoding must carry.
+    ///
+    /// - [`HashEncoding::V1`] (rows imported before csfkit 0.2 recorded an encoding): SHA-256
+    ///   over the field values (in [`FIELDS`] order, each followed by 0x1F), the extras, 0x1F
+    ///   and the evidence file's hash; for a row mapped from an SP 800-53, ISO/IEC 27001 or CCM
+    ///   ID, then 0x1E, the framework, 0x1F and the ID's key. A value holding 0x1F can be
+    ///   re-split across two fields without changing it: kept only so that the rows stored
+    ///   with it still verify.
+    /// - [`HashEncoding::V2`]: SHA-256 over the line `csfkit-evidence-v2`, then each of the
+    ///   field values (in [`FIELDS`] order), the extras and the evidence file's hash as a
+    ///   field: its UTF-8 length in bytes in decimal, a colon, the bytes and a newline
+    ///   (`5:hello\n`; no file hash is the line `-`); for a row mapped from an SP 800-53,
+    ///   ISO/IEC 27001 or CCM ID, then the line `mapped` and the framework and the ID's key as
+    ///   fields.
+    ///
+    /// The ID's key is `AC-2` for `ac-02`: one artefact filed as `AC-2` and as `AC-02` is one
+    /// row, and filed under AC-2 and under IA-2 two rows even where both land on one
+    /// subcategory; a CSF 1.1 row keeps the key it always had (no mapped part).
+    pub fn content_hash_as(
+        &self,
+        encoding: HashEncoding,
+        extras: &str,
+        file_sha: Option<&str>,
+        mapped: Option<&MappedFrom>,
+    ) -> [u8; 32] {
         use sha2::{Digest, Sha256};
         let mut h = Sha256::new();
-        for v in self.values() {
-            h.update(v.as_bytes());
-            h.update([0x1f]);
-        }
-        h.update(extras.as_bytes());
-        h.update([0x1f]);
-        h.update(file_sha.unwrap_or("").as_bytes());
-        if let Some(m) = mapped.filter(|m| RefFramework::REFERENCED.contains(&m.framework)) {
-            h.update([0x1e]);
-            h.update(m.framework.as_str().as_bytes());
-            h.update([0x1f]);
-            let key = m.framework.key(&crate::ids::clean(&m.id), true);
-            h.update(key.as_deref().unwrap_or(&m.id).as_bytes());
+        let mapped = mapped
+            .filter(|m| RefFramework::REFERENCED.contains(&m.framework))
+            .map(|m| {
+                let key = m.framework.key(&crate::ids::clean(&m.id), true);
+                (m.framework.as_str(), key.unwrap_or_else(|| m.id.clone()))
+            });
+        match encoding {
+            HashEncoding::V1 => {
+                for v in self.values() {
+                    h.update(v.as_bytes());
+                    h.update([0x1f]);
+                }
+                h.update(extras.as_bytes());
+                h.update([0x1f]);
+                h.update(file_sha.unwrap_or("").as_bytes());
+                if let Some((framework, key)) = &mapped {
+                    h.update([0x1e]);
+                    h.update(framework.as_bytes());
+                    h.update([0x1f]);
+                    h.update(key.as_bytes());
+                }
+            }
+            HashEncoding::V2 => {
+                fn field(h: &mut Sha256, b: &[u8]) {
+                    h.update(b.len().to_string().as_bytes());
+                    h.update(b":");
+                    h.update(b);
+                    h.update(b"\n");
+                }
+                h.update(b"csfkit-evidence-v2\n");
+                for v in self.values() {
+                    field(&mut h, v.as_bytes());
+                }
+                field(&mut h, extras.as_bytes());
+                match file_sha {
+                    Some(f) => field(&mut h, f.as_bytes()),
+                    None => h.update(b"-\n"),
+                }
+                if let Some((framework, key)) = &mapped {
+                    h.update(b"mapped\n");
+                    field(&mut h, framework.as_bytes());
+                    field(&mut h, key.as_bytes());
+                }
+            }
         }
         h.finalize().into()
+    }
+}
+
+/// How an evidence row's content hash is computed ([`EvidenceFields::content_hash_as`]); an
+/// import batch records the encoding of its rows (`evidence_batch.hash_encoding`: NULL for
+/// version 1, 2 for version 2), and its link in the history chain covers that record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HashEncoding {
+    /// Values ended by 0x1F: batches imported before the encoding was recorded.
+    V1,
+    /// Length-prefixed values: every batch imported since.
+    V2,
+}
+
+impl HashEncoding {
+    /// The encoding a batch's stored `hash_encoding` names (NULL: version 1); None for a
+    /// number no csfkit writes.
+    pub fn from_stored(v: Option<i64>) -> Option<Self> {
+        match v {
+            None => Some(HashEncoding::V1),
+            Some(2) => Some(HashEncoding::V2),
+            Some(_) => None,
+        }
+    }
+
+    /// What a batch stores for it.
+    pub fn stored(self) -> Option<i64> {
+        match self {
+            HashEncoding::V1 => None,
+            HashEncoding::V2 => Some(2),
+        }
     }
 }
 
@@ -275,4 +362,47 @@ pub fn hash_key(h: &[u8; 32]) -> HashKey {
     let mut k = [0u8; 16];
     k.copy_from_slice(&h[..16]);
     k
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(title: &str, description: &str) -> EvidenceFields {
+        EvidenceFields {
+            control_id: "PR.AA-01".into(),
+            title: title.into(),
+            description: description.into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn only_the_old_encoding_lets_a_separator_move_between_fields() {
+        let a = fields("SSO\u{1f}configuration", "yearly");
+        let b = fields("SSO", "configuration\u{1f}yearly");
+        let hash = |f: &EvidenceFields, enc| f.content_hash_as(enc, "", None, None);
+        assert_eq!(hash(&a, HashEncoding::V1), hash(&b, HashEncoding::V1));
+        assert_ne!(hash(&a, HashEncoding::V2), hash(&b, HashEncoding::V2));
+        // The extras and the file hash cannot trade bytes either; no file is not an empty hash.
+        let f = fields("x", "");
+        assert_ne!(
+            f.content_hash_as(HashEncoding::V2, "a", Some("b"), None),
+            f.content_hash_as(HashEncoding::V2, "", Some("ab"), None),
+        );
+        assert_ne!(
+            f.content_hash_as(HashEncoding::V2, "", None, None),
+            f.content_hash_as(HashEncoding::V2, "", Some(""), None),
+        );
+        assert_eq!(
+            f.content_hash("", None, None),
+            f.content_hash_as(HashEncoding::V2, "", None, None)
+        );
+        assert_eq!(HashEncoding::from_stored(None), Some(HashEncoding::V1));
+        assert_eq!(
+            HashEncoding::from_stored(HashEncoding::V2.stored()),
+            Some(HashEncoding::V2)
+        );
+        assert_eq!(HashEncoding::from_stored(Some(7)), None);
+    }
 }

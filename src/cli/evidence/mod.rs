@@ -143,6 +143,8 @@ fn import(ctx: &Ctx, args: &ImportArgs) -> Result<u8> {
         strict: args.strict,
         framework: args.framework,
         dry_run: args.dry_run,
+        errors_out: args.errors_out.clone(),
+        raw_csv: args.raw_csv,
     };
     // The file is checked before the catalogue is opened (or created).
     let prepared = evidence::prepare(&opts)?;
@@ -163,19 +165,9 @@ fn import(ctx: &Ctx, args: &ImportArgs) -> Result<u8> {
         }
     }
     report_warnings(ctx, &out.warnings, out.warnings_total);
-    if let Some(path) = &args.errors_out {
-        evidence::write_rejected(
-            path,
-            &args.file,
-            out.header.as_ref(),
-            &out.rejected_rows,
-            args.raw_csv,
-        )?;
-        ctx.msg.note(format!(
-            "wrote {} rejected row(s) to {}",
-            out.rejected_rows.len(),
-            path.display()
-        ));
+    if let Some((path, rows)) = &out.errors_written {
+        ctx.msg
+            .note(format!("wrote {rows} rejected row(s) to {}", path.display()));
     }
     if !out.problems.is_empty() && !args.skip_invalid {
         return Err(Error::Invalid {
