@@ -30,6 +30,8 @@ mod cli_oscal;
 mod cli_workbook;
 // Misuse: --force, signals, broken quoting, pipes, verify, races, injection, read-only, chains.
 mod cli_misuse;
+// Hostile packages: --force through links and edits, zips built to fool verify, zip64, leftovers.
+mod hostile_package;
 // Property tests of the readers: mutated real files through every importer.
 mod fuzz_readers;
 // Help, completions and documentation.
