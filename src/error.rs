@@ -36,8 +36,9 @@ pub const EXIT_CANT_CREATE: u8 = 73;
 pub const EXIT_IO: u8 = 74;
 /// Catalogue busy.
 pub const EXIT_BUSY: u8 = 75;
-/// Interrupted by a signal (SIGINT, SIGTERM, SIGHUP): 128 + SIGINT, as shells report it.
-pub const EXIT_INTERRUPTED: u8 = 130;
+/// Interrupted by a signal: 128 + the signal's number, as shells report a process it ended
+/// (130 SIGINT, 143 SIGTERM, 129 SIGHUP).
+pub const EXIT_SIGNAL_BASE: u8 = 128;
 
 /// Shorthand used across the crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -246,8 +247,21 @@ pub enum Error {
     Failed(String),
 
     /// A signal asked csfkit to stop; what it had staged was removed.
-    #[error("interrupted: stopped on a signal; nothing was written and the files staged so far were removed")]
-    Interrupted,
+    #[error("interrupted: stopped on {}; nothing was written and the files staged so far were removed", signal_name(*signal))]
+    Interrupted {
+        /// The signal's number (SIGINT 2, SIGTERM 15, SIGHUP 1).
+        signal: i32,
+    },
+}
+
+/// The name of the signals csfkit stops on.
+fn signal_name(signal: i32) -> String {
+    match signal {
+        1 => "SIGHUP".into(),
+        2 => "SIGINT".into(),
+        15 => "SIGTERM".into(),
+        n => format!("signal {n}"),
+    }
 }
 
 /// An output that cannot be created because of `e`: a full device is an I/O error (exit 74),
@@ -280,7 +294,9 @@ impl Error {
             Error::CantCreate { .. } => EXIT_CANT_CREATE,
             Error::Io { .. } => EXIT_IO,
             Error::Busy { .. } => EXIT_BUSY,
-            Error::Interrupted => EXIT_INTERRUPTED,
+            Error::Interrupted { signal } => {
+                EXIT_SIGNAL_BASE.saturating_add(u8::try_from(*signal).unwrap_or(2))
+            }
             Error::Sqlite { source, .. } => match source.sqlite_error_code() {
                 // The disk filled up under the catalogue (or its journal).
                 Some(rusqlite::ErrorCode::DiskFull) => EXIT_IO,

@@ -238,6 +238,12 @@ fn verify_passes_a_fresh_package_and_names_an_altered_missing_or_extra_file() {
         .stderr_has("it holds `extra.txt`");
     assert!(w.path().join("pkg/extra.txt").exists());
     std::fs::remove_file(w.path().join("pkg/extra.txt")).unwrap();
+    // Nor while a file is not the one its manifest lists (the flipped byte; issue 22).
+    w.run(&["export", "--out", "pkg", "--as-of", "2026-11-24", "--force"])
+        .code(73)
+        .stderr_has("`report.pdf` is not the file its manifest.json lists");
+    bytes[i] ^= 0x01;
+    std::fs::write(&pdf, &bytes).unwrap();
     export(&w, "pkg", &["--force"]);
     w.run(&["verify", "pkg"]).ok();
 }

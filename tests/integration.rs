@@ -32,6 +32,8 @@ mod cli_workbook;
 mod cli_misuse;
 // The catalogue under hostile use: --db names, failed imports, what check covers, hash encodings.
 mod hostile_catalogue;
+// Hostile packages: --force through links and edits, zips built to fool verify, zip64, leftovers.
+mod hostile_package;
 // Property tests of the readers: mutated real files through every importer.
 mod fuzz_readers;
 // Help, completions and documentation.

@@ -62,7 +62,9 @@ pub struct ExportArgs {
     /// 1.2.1 catalog, component definition and assessment results under oscal/).
     #[arg(long, value_name = "LIST", default_value = "pdf,csv,xlsx")]
     formats: String,
-    /// Replace an existing --out.
+    /// Replace a previous csfkit package at --out: only if every file in it has the bytes its
+    /// manifest.json lists (none is the catalogue); what changes in it meanwhile is kept as
+    /// PATH.previous.
     #[arg(long)]
     force: bool,
     /// Count only evidence keyed by its CSF ID: rows mapped from SP 800-53, ISO/IEC 27001 or CCM
@@ -123,7 +125,9 @@ pub struct StatusArgs {
 #[command(
     after_help = "Examples:\n  csfkit verify audit-2026\n  csfkit verify audit.zip\n  csfkit verify audit.zip --manifest-sha256 9f2c...e1   the hash export printed\n\n\
 Exit 0 when every file matches manifest.json; 1 naming each missing, extra or altered file, any\n\
-link, FIFO or device (never opened), duplicate zip member, or file the manifest should list.\n\
+link, FIFO or device (never opened), duplicate zip member, file the manifest should list, or\n\
+path with a control character; a zip with bytes in front of its first member, between members or\n\
+after its end, or with members sharing bytes, is refused before anything is inflated.\n\
 --manifest-sha256 HEX also checks manifest.json against the SHA-256 `csfkit export` printed."
 )]
 pub struct VerifyArgs {

@@ -41,7 +41,8 @@ Exit codes:
   73  output cannot be created
   74  I/O error
   75  catalogue busy (locked by another writer past the timeout)
-  130 interrupted (SIGINT, SIGTERM, SIGHUP); what was staged is removed";
+  130 interrupted by SIGINT (143 SIGTERM, 129 SIGHUP: 128 + the signal); what was staged
+      is removed";
 
 const TOP_HELP: &str = "\
 Examples:
@@ -63,7 +64,8 @@ Exit codes:
   73  output cannot be created
   74  I/O error
   75  catalogue busy (locked by another writer past the timeout)
-  130 interrupted (SIGINT, SIGTERM, SIGHUP); what was staged is removed";
+  130 interrupted by SIGINT (143 SIGTERM, 129 SIGHUP: 128 + the signal); what was staged
+      is removed";
 
 /// csfkit: the NIST Cybersecurity Framework catalogue, shared-responsibility ownership,
 /// evidence and audit-ready exports, for compliance officers.

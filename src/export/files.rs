@@ -184,24 +184,37 @@ pub fn is_matrix_file(tables: &[crate::import::reader::RawTable]) -> bool {
         })
 }
 
-/// Writes through a temporary file and a rename, so a failure leaves no half-written file.
+/// Writes through a temporary file and a rename, so a failure leaves no half-written file. The
+/// temporary name holds the process id and a random part and is created new, so two commands
+/// writing the same path never write into one file.
 pub fn write_new(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     let tmp = dir.join(format!(
-        ".{}.tmp-{}",
+        ".{}.tmp-{}-{:016x}",
         path.file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default(),
-        std::process::id()
+        std::process::id(),
+        crate::export::package::random()
     ));
     let cant = |e: std::io::Error| Error::CantCreate {
         path: path.to_path_buf(),
         reason: e.to_string(),
     };
-    std::fs::write(&tmp, bytes).map_err(cant)?;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&tmp)
+        .map_err(cant)?;
+    if let Err(e) = f.write_all(bytes) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(cant(e));
+    }
+    drop(f);
     std::fs::rename(&tmp, path).map_err(|e| {
         let _ = std::fs::remove_file(&tmp);
         cant(e)

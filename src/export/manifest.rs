@@ -254,6 +254,16 @@ fn manifest_problems(m: &Manifest) -> Vec<String> {
         if !seen.insert(f.path.as_str()) {
             problems.push(format!("`{MANIFEST}` lists `{}` twice", f.path));
         }
+        if let Some(c) = f.path.chars().find(|c| c.is_control()) {
+            // An unzip tool cuts a name at a NUL (`report.pdf\0evil` is written over
+            // `report.pdf`); other control characters rewrite the terminal that lists them.
+            problems.push(format!(
+                "`{MANIFEST}` lists a path with the control character U+{:04X} (`{}`); no csfkit package holds one, and tools that unpack it may write another file",
+                c as u32,
+                f.path.escape_debug()
+            ));
+            continue;
+        }
         let bad = f.path.is_empty()
             || f.path.starts_with('/')
             || f.path.contains('\\')
@@ -306,18 +316,40 @@ fn compare(manifest: Manifest, actual: BTreeMap<String, (String, u64)>, v: &mut 
     v.manifest = Some(manifest);
 }
 
-/// SHA-256 and size of at most `limit` bytes of `src` (one more than the manifest's size is
-/// enough to tell a longer file, and a member or file that never ends cannot stall `verify`).
-fn hash_bounded(src: impl Read, limit: u64) -> io::Result<(String, u64)> {
-    crate::util::hash_reader(src.take(limit))
+/// How much more `verify` may read: the manifest's total size and one byte a listed file. Each
+/// file is read to at most one byte past the size the manifest gives it (enough to tell a
+/// longer file); files the manifest does not list are never read (they are extra whatever
+/// they hold). So a package built to make `verify` inflate more than it lists cannot stall it.
+struct Budget(u64);
+
+impl Budget {
+    fn of(manifest: &Manifest) -> Budget {
+        Budget(
+            manifest
+                .files
+                .iter()
+                .fold(0u64, |t, f| t.saturating_add(f.size).saturating_add(1)),
+        )
+    }
+
+    /// SHA-256 and size of `src`, read to at most `size + 1` bytes and what is left.
+    fn hash(&mut self, src: impl Read, size: u64) -> io::Result<(String, u64)> {
+        let limit = size.saturating_add(1).min(self.0);
+        let (sha, n) = crate::util::hash_reader(src.take(limit))?;
+        self.0 -= n;
+        Ok((sha, n))
+    }
 }
 
-/// Every entry of a package folder: regular files are hashed (at most one byte more than the
-/// manifest gives them), anything else is a problem and is never opened.
+/// Every entry of a package folder: listed regular files are hashed (see [`Budget`]), unlisted
+/// ones only noted, anything else is a problem and is never opened. `ignore` names files left
+/// out (the marker of a staging folder).
 fn walk(
     root: &Path,
     dir: &Path,
     sizes: &BTreeMap<String, u64>,
+    ignore: &[&str],
+    budget: &mut Budget,
     out: &mut BTreeMap<String, (String, u64)>,
     problems: &mut Vec<String>,
 ) -> Result<()> {
@@ -332,16 +364,22 @@ fn walk(
             fs::symlink_metadata(&p).map_err(|e| Error::io(format!("reading `{}`", p.display()), e))?;
         let rel = crate::export::package::relative(root, &p);
         if meta.is_dir() {
-            walk(root, &p, sizes, out, problems)?;
+            walk(root, &p, sizes, ignore, budget, out, problems)?;
         } else if meta.is_file() {
-            let limit = sizes.get(&rel).map_or(64 << 20, |s| s.saturating_add(1));
-            let h = crate::util::fs::open_regular(&p, false)
-                .and_then(|f| hash_bounded(f, limit))
-                .map_err(|e| Error::io(format!("reading `{}`", p.display()), e))?;
+            if ignore.contains(&rel.as_str()) || rel == MANIFEST {
+                continue;
+            }
+            let h = match sizes.get(&rel) {
+                Some(&size) => crate::util::fs::open_regular(&p, false)
+                    .and_then(|f| budget.hash(f, size))
+                    .map_err(|e| Error::io(format!("reading `{}`", p.display()), e))?,
+                None => (String::new(), meta.len()),
+            };
             out.insert(rel, h);
         } else {
             problems.push(format!(
-                "`{rel}` is {}; a package holds only regular files (it was not opened)",
+                "`{}` is {}; a package holds only regular files (it was not opened)",
+                rel.escape_debug(),
                 crate::util::fs::kind(&meta)
             ));
         }
@@ -352,6 +390,12 @@ fn walk(
 /// Recomputes every hash of a package (folder or zip) against its manifest, and checks the
 /// manifest itself (and its SHA-256 against `manifest_sha256`, when given).
 pub fn verify(path: &Path, manifest_sha256: Option<&str>) -> Result<Verification> {
+    verify_with(path, manifest_sha256, &[])
+}
+
+/// [`verify`], leaving the files named in `ignore` out of a folder (an export checks its
+/// staging folder, marker file and all, before putting it in place).
+pub fn verify_with(path: &Path, manifest_sha256: Option<&str>, ignore: &[&str]) -> Result<Verification> {
     let meta = fs::symlink_metadata(path).map_err(|e| Error::InputMissing {
         path: path.into(),
         source: e,
@@ -373,8 +417,17 @@ pub fn verify(path: &Path, manifest_sha256: Option<&str>) -> Result<Verification
         v.manifest_sha256 = hex(&Sha256::digest(&bytes));
         let manifest = read_manifest(&bytes, &where_)?;
         let sizes: BTreeMap<String, u64> = manifest.files.iter().map(|f| (f.path.clone(), f.size)).collect();
+        let mut budget = Budget::of(&manifest);
         let mut actual = BTreeMap::new();
-        walk(path, path, &sizes, &mut actual, &mut v.problems)?;
+        walk(
+            path,
+            path,
+            &sizes,
+            ignore,
+            &mut budget,
+            &mut actual,
+            &mut v.problems,
+        )?;
         compare(manifest, actual, &mut v);
     } else if meta.is_file() {
         verify_zip(path, &where_, &mut v)?;
@@ -392,7 +445,8 @@ pub fn verify(path: &Path, manifest_sha256: Option<&str>) -> Result<Verification
     }
     if let Some(want) = manifest_sha256 {
         let want = want.trim().to_ascii_lowercase();
-        if want != v.manifest_sha256 {
+        // A zip refused for its layout was not read: it has no manifest hash to compare.
+        if !v.manifest_sha256.is_empty() && want != v.manifest_sha256 {
             v.problems.push(format!(
                 "`{MANIFEST}` has SHA-256 {}, not the {want} given with --manifest-sha256: the manifest (and with it the package's as-of date, catalogue digest or history) is not the one that export wrote",
                 v.manifest_sha256
@@ -402,11 +456,176 @@ pub fn verify(path: &Path, manifest_sha256: Option<&str>) -> Result<Verification
     Ok(v)
 }
 
+fn le16(b: &[u8], at: usize) -> u64 {
+    u64::from(u16::from_le_bytes([b[at], b[at + 1]]))
+}
+
+fn le32(b: &[u8], at: usize) -> u64 {
+    u64::from(u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]]))
+}
+
+fn le64(b: &[u8], at: usize) -> u64 {
+    let mut a = [0u8; 8];
+    a.copy_from_slice(&b[at..at + 8]);
+    u64::from_le_bytes(a)
+}
+
+/// Where a zip of `len` bytes says its central directory is: (offset, size) as its end record
+/// gives them (the zip64 end record's, when a locator points at one), and where that end record
+/// starts. Fails when the file does not end with the end record (bytes follow it).
+fn zip_end(f: &fs::File, len: u64) -> std::result::Result<(u64, u64, u64), String> {
+    use std::os::unix::fs::FileExt;
+    let tail_len = len.min(22 + 0xFFFF);
+    let base = len - tail_len;
+    let mut tail = vec![0u8; tail_len as usize];
+    f.read_exact_at(&mut tail, base)
+        .map_err(|e| format!("it cannot be read ({e})"))?;
+    let after = "bytes follow the zip's end record (another zip or data after the package): readers that look for the end from the back and readers that stop at the record see different files";
+    if tail.len() < 22 {
+        return Err(after.into());
+    }
+    let Some(i) = (0..=tail.len() - 22)
+        .rev()
+        .find(|&i| tail[i..i + 4] == *b"PK\x05\x06" && i as u64 + 22 + le16(&tail, i + 20) == tail_len)
+    else {
+        return Err(after.into());
+    };
+    let eocd = base + i as u64;
+    let (size32, offset32) = (le32(&tail, i + 12), le32(&tail, i + 16));
+    if eocd >= 20 {
+        let mut locator = [0u8; 20];
+        f.read_exact_at(&mut locator, eocd - 20)
+            .map_err(|e| format!("it cannot be read ({e})"))?;
+        let at = le64(&locator, 8);
+        let mut record = [0u8; 56];
+        if locator[..4] == *b"PK\x06\x07"
+            && at.checked_add(56).is_some_and(|end| end <= eocd - 20)
+            && f.read_exact_at(&mut record, at).is_ok()
+            && record[..4] == *b"PK\x06\x06"
+        {
+            if at.checked_add(12).and_then(|e| e.checked_add(le64(&record, 4))) != Some(eocd - 20) {
+                return Err("bytes sit between the zip's zip64 end record and its locator".into());
+            }
+            return Ok((le64(&record, 48), le64(&record, 40), at));
+        }
+    }
+    Ok((offset32, size32, eocd))
+}
+
+/// Why the zip read as `z` (a file of `len` bytes, also open as `f`) is not laid out as csfkit
+/// writes one: its members one after the other from the first byte, each its own bytes, then
+/// the central directory, then the end records. Bytes in front of the first member (another
+/// zip: readers that read from the front see it), between members or after the end record,
+/// and members sharing bytes (one compressed stream inflated once per member) are refused
+/// before anything is inflated.
+fn zip_layout_problems<R: Read + io::Seek>(
+    z: &mut zip::ZipArchive<R>,
+    f: &fs::File,
+    len: u64,
+) -> Vec<String> {
+    use std::os::unix::fs::FileExt;
+    let front = |n: u64| {
+        format!(
+            "{n} bytes sit in front of the zip's first member (another zip or other data before the package): readers that read from the front see them instead"
+        )
+    };
+    let (cd_offset, cd_size, footer) = match zip_end(f, len) {
+        Ok(end) => end,
+        Err(why) => return vec![why],
+    };
+    let cd_end = cd_offset.saturating_add(cd_size);
+    if cd_end < footer {
+        return vec![front(footer - cd_end)];
+    }
+    if cd_end > footer || z.offset() != 0 || z.central_directory_start() != cd_offset {
+        return vec![
+            "the zip's end record does not match its central directory (a damaged or rebuilt zip)".into(),
+        ];
+    }
+    // (start, end, name, uses a data descriptor, crc) of every member, in file order.
+    let mut spans = Vec::with_capacity(z.len());
+    for i in 0..z.len() {
+        let e = match z.by_index_raw(i) {
+            Ok(e) => e,
+            Err(e) => return vec![format!("zip member {i} cannot be read: {e}")],
+        };
+        let name = String::from_utf8_lossy(e.name_raw()).escape_debug().to_string();
+        let start = e.header_start();
+        let end = e
+            .data_start()
+            .unwrap_or(start)
+            .saturating_add(e.compressed_size());
+        spans.push((start, end, name, e.flags().is_using_data_descriptor(), e.crc32()));
+    }
+    spans.sort_by_key(|s| (s.0, s.1));
+    let mut problems = Vec::new();
+    let mut at = 0u64;
+    for (k, (start, end, name, descriptor, crc)) in spans.iter().enumerate() {
+        if *start < at {
+            let (_, _, other, ..) = &spans[k - 1];
+            problems.push(format!(
+                "the zip members `{other}` and `{name}` share bytes (overlapping members: one compressed stream read once per member); a zip csfkit writes gives every member its own bytes"
+            ));
+            break;
+        }
+        if *start > at {
+            problems.push(if k == 0 {
+                front(*start)
+            } else {
+                format!(
+                    "{} bytes before the zip member `{name}` belong to no member (a hidden entry?)",
+                    start - at
+                )
+            });
+            break;
+        }
+        at = *end;
+        if *descriptor {
+            // A data descriptor after the member's data: an optional signature, the CRC and
+            // the two sizes (32 or 64 bits each).
+            let next = spans.get(k + 1).map_or(cd_offset, |s| s.0);
+            let mut dd = [0u8; 24];
+            let n = next.saturating_sub(at).min(24) as usize;
+            if f.read_exact_at(&mut dd[..n], at).is_ok() {
+                let sig = if n >= 4 && dd[..4] == *b"PK\x07\x08" { 4 } else { 0 };
+                if (n == sig + 12 || n == sig + 20) && le32(&dd, sig) == u64::from(*crc) {
+                    at += n as u64;
+                }
+            }
+        }
+    }
+    if problems.is_empty() && at != cd_offset {
+        problems.push(if at < cd_offset {
+            format!(
+                "{} bytes between the last zip member and the central directory belong to no member (a hidden entry?)",
+                cd_offset - at
+            )
+        } else {
+            "the zip's last member runs into its central directory (a damaged zip)".into()
+        });
+    }
+    if problems.is_empty() && !z.has_duplicate_names() {
+        if let Err(e) = z.validate_header_consistency() {
+            problems.push(format!(
+                "a zip member's local header does not match the central directory ({e}): readers that read from the front see other names or sizes"
+            ));
+        }
+    }
+    problems
+}
+
 fn verify_zip(path: &Path, where_: &str, v: &mut Verification) -> Result<()> {
     let f = crate::util::fs::open_regular(path, false).map_err(|e| Error::InputMissing {
         path: path.into(),
         source: e,
     })?;
+    let raw = f
+        .try_clone()
+        .map_err(|e| Error::io(format!("reading `{where_}`"), e))?;
+    let len = raw
+        .metadata()
+        .map_err(|e| Error::io(format!("reading `{where_}`"), e))?
+        .len();
     let mut z = zip::ZipArchive::new(io::BufReader::new(f))
         .map_err(|e| Error::Failed(format!("{where_}: not a package folder or zip: {e}")))?;
     if z.has_duplicate_names() {
@@ -415,6 +634,13 @@ fn verify_zip(path: &Path, where_: &str, v: &mut Verification) -> Result<()> {
         v.problems.push(
             "the zip holds two or more members with the same name; a reader may show either copy".into(),
         );
+    }
+    let layout = zip_layout_problems(&mut z, &raw, len);
+    if !layout.is_empty() {
+        // Nothing is inflated from a zip laid out to show different readers different files
+        // or to inflate one stream many times.
+        v.problems.extend(layout);
+        return Ok(());
     }
     // The manifest first: it gives every member the size to read up to.
     let manifest_bytes = {
@@ -432,6 +658,7 @@ fn verify_zip(path: &Path, where_: &str, v: &mut Verification) -> Result<()> {
     v.manifest_sha256 = hex(&Sha256::digest(&manifest_bytes));
     let manifest = read_manifest(&manifest_bytes, where_)?;
     let sizes: BTreeMap<String, u64> = manifest.files.iter().map(|f| (f.path.clone(), f.size)).collect();
+    let mut budget = Budget::of(&manifest);
     let mut actual = BTreeMap::new();
     let mut names = BTreeSet::new();
     for i in 0..z.len() {
@@ -446,11 +673,12 @@ fn verify_zip(path: &Path, where_: &str, v: &mut Verification) -> Result<()> {
             // Readers disagree on which of two same-named members they show: the package
             // cannot be trusted whichever matches.
             v.problems.push(format!(
-                "`{name}` is in the zip twice; a reader may show either copy"
+                "`{}` is in the zip twice; a reader may show either copy",
+                name.escape_debug()
             ));
             continue;
         }
-        if entry.is_dir() {
+        if entry.is_dir() || name == MANIFEST {
             continue;
         }
         if entry.is_symlink()
@@ -458,13 +686,18 @@ fn verify_zip(path: &Path, where_: &str, v: &mut Verification) -> Result<()> {
                 .unix_mode()
                 .is_some_and(|m| m & 0o170000 != 0o100000 && m & 0o170000 != 0)
         {
-            v.problems
-                .push(format!("`{name}` is not a regular file in the zip"));
+            v.problems.push(format!(
+                "`{}` is not a regular file in the zip",
+                name.escape_debug()
+            ));
             continue;
         }
-        let limit = sizes.get(&name).map_or(64 << 20, |s| s.saturating_add(1));
-        let h = hash_bounded(entry, limit)
-            .map_err(|e| Error::Failed(format!("{where_}: cannot read `{name}`: {e}")))?;
+        let h = match sizes.get(&name) {
+            Some(&size) => budget
+                .hash(entry, size)
+                .map_err(|e| Error::Failed(format!("{where_}: cannot read `{name}`: {e}")))?,
+            None => (String::new(), entry.size()),
+        };
         actual.insert(name, h);
     }
     compare(manifest, actual, v);

@@ -96,9 +96,11 @@ pub struct Done {
 /// shows in none of the passes. A signal stops the export with [`Error::Interrupted`] after
 /// the staging folder is removed.
 pub fn package(cat: &Catalogue, scope: &Scope, opts: &Options) -> Result<Done> {
+    // A failure after a signal is the signal's doing (the staged writes stop on it); a
+    // package already put in place when the signal came is reported as written.
     let result = write_package(cat, scope, opts);
-    if package::interrupted() {
-        return Err(Error::Interrupted);
+    if result.is_err() {
+        package::check_interrupted()?;
     }
     result
 }
@@ -325,7 +327,9 @@ fn write_package(cat: &Catalogue, scope: &Scope, opts: &Options) -> Result<Done>
     let manifest = reading.manifest(parameters, warnings.clone(), staging.files());
     let manifest_sha256 = hex(&Sha256::digest(manifest.to_bytes()?));
     let files = manifest.files.len() + 1;
-    staging.finish(&manifest, as_of)?;
+    // What the replacement kept of a previous package is said after the package's own warnings
+    // (the manifest cannot hold it: it is written before).
+    warnings.extend(staging.finish(&manifest, as_of)?);
     Ok(Done {
         files,
         pages,
@@ -359,9 +363,11 @@ pub struct OscalOptions {
 /// `verify` check them and a later `--force` replace them), under the rules of [`package`]:
 /// staged beside the destination, put in place whole, replacing only what csfkit wrote.
 pub fn oscal_export(cat: &Catalogue, scope: &Scope, opts: &OscalOptions) -> Result<Done> {
+    // A failure after a signal is the signal's doing (the staged writes stop on it); a
+    // package already put in place when the signal came is reported as written.
     let result = write_oscal_export(cat, scope, opts);
-    if package::interrupted() {
-        return Err(Error::Interrupted);
+    if result.is_err() {
+        package::check_interrupted()?;
     }
     result
 }
@@ -394,7 +400,7 @@ fn write_oscal_export(cat: &Catalogue, scope: &Scope, opts: &OscalOptions) -> Re
     let manifest = reading.manifest(parameters, Vec::new(), staging.files());
     let manifest_sha256 = hex(&Sha256::digest(manifest.to_bytes()?));
     let files = manifest.files.len() + 1;
-    staging.finish(&manifest, opts.as_of)?;
+    let warnings = staging.finish(&manifest, opts.as_of)?;
     Ok(Done {
         files,
         pages: None,
@@ -402,7 +408,7 @@ fn write_oscal_export(cat: &Catalogue, scope: &Scope, opts: &OscalOptions) -> Re
         evidence_items: cov.evidence_items,
         gaps: cov.gaps().count(),
         manifest_sha256,
-        warnings: Vec::new(),
+        warnings,
     })
 }
 
@@ -657,12 +663,22 @@ impl CatalogueDigest {
     }
 }
 
-/// Where an evidence file is copied in the package: `evidence/<evidence id>-<file name>`.
+/// Where an evidence file is copied in the package: `evidence/<evidence id>-<file name>`. The
+/// file name is the location's last part, `/` and `\` both separating parts (as on import: a
+/// tracker kept on Windows or synced by OneDrive writes `evidence\screenshots\mfa.png`); a
+/// control character in it (which `verify` refuses in a package path) becomes `_`.
 fn packaged_name(e: &EvidenceItem) -> String {
-    let name = Path::new(&e.location)
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "file".into());
+    let name = e
+        .location
+        .trim_end_matches(['/', '\\'])
+        .rsplit(['/', '\\'])
+        .next()
+        .filter(|n| !n.is_empty() && *n != "." && *n != "..")
+        .unwrap_or("file");
+    let name: String = name
+        .chars()
+        .map(|c| if c.is_control() { '_' } else { c })
+        .collect();
     format!("evidence/{}-{}", e.id, name)
 }
 

@@ -200,7 +200,8 @@ impl Serialize for Observations<'_> {
             }
             seq.serialize_element(&o).map_err(|err| {
                 write_error = Some(err);
-                Error::Interrupted
+                // Replaced by the write error below; never reaches the user.
+                Error::Failed("writing an observation".into())
             })
         });
         if let Some(err) = write_error {
