@@ -3,7 +3,8 @@
 //! numbers a user sees.
 //!
 //! Formats: xlsx / xlsm / xlsb (streamed cell by cell), xls and ods (whole sheet, calamine has no
-//! streaming reader for them), CSV and TSV (delimiter detected among `, ; \t |`, BOM removed).
+//! streaming reader for them), CSV and TSV (delimiter given, or detected among `, ; \t |` counting
+//! outside quoted fields; BOM removed).
 //! Everything here is defensive: declared and actual inflated sizes of a zip container are checked
 //! first, rows, columns and cell lengths are capped, and the caller runs [`read`] on a thread of
 //! its own so that a panic inside a parser becomes an error naming the file.
@@ -215,9 +216,12 @@ impl Format {
     }
 }
 
-/// Caps that keep a hostile or broken file from taking the machine down.
+/// Caps that keep a hostile or broken file from taking the machine down, and the one choice a
+/// user can make about how a file is split (`--delimiter`).
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
+    /// The field delimiter of delimited text (`--delimiter`); None: detected.
+    pub delimiter: Option<u8>,
     /// Data rows read from one sheet.
     pub max_rows: usize,
     /// Columns (the highest column index with a value).
@@ -234,11 +238,18 @@ impl Limits {
     /// (at least 64 MiB, at most 4 GiB).
     pub fn for_size(size: u64) -> Limits {
         Limits {
+            delimiter: None,
             max_rows: 2_000_000,
             max_cols: 1024,
             max_cell_chars: 32_767,
             max_inflated: size.saturating_mul(100).clamp(64 << 20, 4 << 30),
         }
+    }
+
+    /// The same caps, delimited text split at `delimiter` (None: detected).
+    #[must_use]
+    pub fn with_delimiter(self, delimiter: Option<u8>) -> Limits {
+        Limits { delimiter, ..self }
     }
 }
 
@@ -748,16 +759,66 @@ pub fn column_letters(mut c: usize) -> String {
     String::from_utf8(s).unwrap_or_default()
 }
 
-/// The delimiter of delimited text: among `,` `;` tab `|`, the one a line of the first 30 uses
-/// most (title rows above the header have none); `,` when there is none.
+/// The delimiters csfkit recognises in delimited text, in the order a tie is decided.
+pub const DELIMITERS: [u8; 4] = [b',', b';', b'\t', b'|'];
+
+/// The delimiter of delimited text: among `,` `;` tab `|`, the one a record of the first 30 uses
+/// most (title rows above the header have none); `,` when there is none. Only delimiters outside
+/// quoted fields count: `GV.OC-01,x,"a; b; c; d"` is comma-separated, however many `;` the quoted
+/// cell holds. A quote opens a field at the start of a line or after one of the four delimiters
+/// (optionally after spaces); inside, `""` is a quote and a line break belongs to the field.
 pub fn detect_delimiter(text: &str) -> u8 {
     let mut best = (0usize, b',');
-    for line in text.lines().take(30) {
-        for d in [b',', b';', b'\t', b'|'] {
-            let n = line.bytes().filter(|b| *b == d).count();
-            if n > best.0 {
-                best = (n, d);
+    let mut counts = [0usize; 4];
+    let mut records = 0;
+    let mut quoted = false;
+    // Whether a quote here would open a field: at the start of a line or after a delimiter
+    // (spaces allowed in between).
+    let mut field_start = true;
+    let mut bytes = text.bytes().peekable();
+    while let Some(b) = bytes.next() {
+        if quoted {
+            if b == b'"' {
+                if bytes.peek() == Some(&b'"') {
+                    bytes.next();
+                } else {
+                    quoted = false;
+                }
             }
+            continue;
+        }
+        match b {
+            b'"' if field_start => {
+                quoted = true;
+                field_start = false;
+            }
+            b'\n' => {
+                for (i, d) in DELIMITERS.iter().enumerate() {
+                    if counts[i] > best.0 {
+                        best = (counts[i], *d);
+                    }
+                }
+                counts = [0; 4];
+                field_start = true;
+                records += 1;
+                if records >= 30 {
+                    return best.1;
+                }
+            }
+            b' ' | b'\r' if field_start => {}
+            _ => {
+                if let Some(i) = DELIMITERS.iter().position(|d| *d == b) {
+                    counts[i] += 1;
+                    field_start = true;
+                } else {
+                    field_start = false;
+                }
+            }
+        }
+    }
+    for (i, d) in DELIMITERS.iter().enumerate() {
+        if counts[i] > best.0 {
+            best = (counts[i], *d);
         }
     }
     best.1
@@ -895,8 +956,9 @@ fn unclosed_quote(file: &str, open: &Quotes, eof: bool) -> String {
     }
 }
 
-/// Reads delimited text as a stream: BOM removed, delimiter among `, ; \t |` (the one the first
-/// lines use most), quoted newlines allowed, row numbers = the line each record starts on.
+/// Reads delimited text as a stream: BOM removed, delimiter `limits.delimiter` or, when None,
+/// among `, ; \t |` (the one the first lines use most outside quotes), quoted newlines allowed,
+/// row numbers = the line each record starts on.
 fn read_csv<R: Read>(
     file: &str,
     mut src: R,
@@ -913,7 +975,7 @@ fn read_csv<R: Read>(
         // A character cut at the end of the sample is fine; anything else is checked per field.
         Err(e) => std::str::from_utf8(&body[..e.valid_up_to()]).unwrap_or_default(),
     };
-    let delimiter = detect_delimiter(valid);
+    let delimiter = limits.delimiter.unwrap_or_else(|| detect_delimiter(valid));
     let lines = Rc::new(RefCell::new(Lines {
         buf: Vec::new(),
         start: 0,
@@ -1027,27 +1089,46 @@ impl RawTable {
     }
 }
 
-/// Reads `path`: a spreadsheet gives one table per sheet, CSV one table.
-pub fn read_tables(path: &Path) -> Result<Vec<RawTable>> {
+/// Reads `path`: a spreadsheet gives one table per sheet, CSV one table (split at `delimiter`,
+/// `--delimiter`, or the one detected when None).
+pub fn read_tables(path: &Path, delimiter: Option<u8>) -> Result<Vec<RawTable>> {
     let missing = |e| Error::InputMissing {
         path: path.into(),
         source: e,
     };
     let mut f = crate::util::fs::open_regular(path, true).map_err(missing)?;
     let size = f.metadata().map_err(missing)?.len();
-    tables_from(&path.display().to_string(), path, &mut f, size)
+    tables_from(&path.display().to_string(), path, &mut f, size, delimiter)
 }
 
 /// Reads a file already in memory (`name` for messages and its extension), with the same
-/// checks as a file on disk: one table per sheet, or one for CSV.
-pub fn tables_from_bytes(name: &str, bytes: &[u8]) -> Result<Vec<RawTable>> {
+/// checks as a file on disk: one table per sheet, or one for CSV (split at `delimiter`, or the
+/// one detected when None).
+pub fn tables_from_bytes(name: &str, bytes: &[u8], delimiter: Option<u8>) -> Result<Vec<RawTable>> {
     let mut src = std::io::Cursor::new(bytes);
-    tables_from(name, Path::new(name), &mut src, bytes.len() as u64)
+    tables_from(name, Path::new(name), &mut src, bytes.len() as u64, delimiter)
 }
 
-fn tables_from<R: Read + Seek>(file: &str, path: &Path, f: &mut R, size: u64) -> Result<Vec<RawTable>> {
+/// The refusal of `--delimiter` for a file that is not delimited text.
+pub fn delimiter_for_text_only(file: &str, format: Format) -> Error {
+    Error::Usage(format!(
+        "--delimiter is for CSV and TSV files; `{file}` is {}, whose cells are already separated: leave --delimiter out",
+        format.name()
+    ))
+}
+
+fn tables_from<R: Read + Seek>(
+    file: &str,
+    path: &Path,
+    f: &mut R,
+    size: u64,
+    delimiter: Option<u8>,
+) -> Result<Vec<RawTable>> {
     let format = sniff(file, path, f)?;
-    let limits = Limits::for_size(size);
+    if delimiter.is_some() && format != Format::Csv {
+        return Err(delimiter_for_text_only(file, format));
+    }
+    let limits = Limits::for_size(size).with_delimiter(delimiter);
     check_container(file, f, size, &limits)?;
     if format == Format::Csv {
         return Ok(vec![table(file, &mut *f, format, None, &limits)?]);
@@ -1250,6 +1331,24 @@ mod tests {
             "2025-12-31T09:05:01"
         );
         assert_eq!(Cell::Date(Some(at(987, 1, 2, 0, 0, 0))).text(), "0987-01-02");
+    }
+
+    #[test]
+    fn the_delimiter_is_counted_outside_quoted_fields() {
+        assert_eq!(detect_delimiter("control_id,title,note\nGV.OC-01,x,\"a; b; c; d; e; f; g; h\"\n"), b',');
+        assert_eq!(detect_delimiter("a;b\n\"x, y, z, w\";\"p, q\"\n"), b';');
+        assert_eq!(detect_delimiter("a|b|c\n1| \"p, q, r, s\"|3\n"), b'|');
+        assert_eq!(detect_delimiter("a\tb\tc\n\"x;y;z;w\"\t2\t3\n"), b'\t');
+        // A quoted field spanning lines, with doubled quotes inside.
+        assert_eq!(
+            detect_delimiter("id,note\r\n1,\"line one; \"\"quoted\"\"; a\nline two; b; c; d\"\r\n"),
+            b','
+        );
+        // A quote inside an unquoted field opens nothing.
+        assert_eq!(detect_delimiter("size;model;price\n5\" screen, matte;X1;9\n"), b';');
+        // Title rows without delimiters above the header; none at all gives `,`.
+        assert_eq!(detect_delimiter("Evidence tracker\n\nid;title\n"), b';');
+        assert_eq!(detect_delimiter("just one column\n"), b',');
     }
 
     #[test]
