@@ -1491,7 +1491,10 @@ mod tests {
 
     #[test]
     fn the_delimiter_is_counted_outside_quoted_fields() {
-        assert_eq!(detect_delimiter("control_id,title,note\nGV.OC-01,x,\"a; b; c; d; e; f; g; h\"\n"), b',');
+        assert_eq!(
+            detect_delimiter("control_id,title,note\nGV.OC-01,x,\"a; b; c; d; e; f; g; h\"\n"),
+            b','
+        );
         assert_eq!(detect_delimiter("a;b\n\"x, y, z, w\";\"p, q\"\n"), b';');
         assert_eq!(detect_delimiter("a|b|c\n1| \"p, q, r, s\"|3\n"), b'|');
         assert_eq!(detect_delimiter("a\tb\tc\n\"x;y;z;w\"\t2\t3\n"), b'\t');
@@ -1501,7 +1504,10 @@ mod tests {
             b','
         );
         // A quote inside an unquoted field opens nothing.
-        assert_eq!(detect_delimiter("size;model;price\n5\" screen, matte;X1;9\n"), b';');
+        assert_eq!(
+            detect_delimiter("size;model;price\n5\" screen, matte;X1;9\n"),
+            b';'
+        );
         // Title rows without delimiters above the header; none at all gives `,`.
         assert_eq!(detect_delimiter("Evidence tracker\n\nid;title\n"), b';');
         assert_eq!(detect_delimiter("just one column\n"), b',');

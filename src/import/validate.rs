@@ -747,11 +747,15 @@ fn check_time_tail(tail: &str) -> Result<(), String> {
         }
     }
     // A 12-hour clock, as some systems export it (`2026-10-01 09:15:00 PM`).
-    if let Some(half) = tail.get(i..i + 3).filter(|x| {
-        x.eq_ignore_ascii_case(" am") || x.eq_ignore_ascii_case(" pm")
-    }) {
+    if let Some(half) = tail
+        .get(i..i + 3)
+        .filter(|x| x.eq_ignore_ascii_case(" am") || x.eq_ignore_ascii_case(" pm"))
+    {
         if h > 12 {
-            return Err(format!("there is no hour {h}{} (a 12-hour clock)", half.to_uppercase()));
+            return Err(format!(
+                "there is no hour {h}{} (a 12-hour clock)",
+                half.to_uppercase()
+            ));
         }
         i += 3;
     }
