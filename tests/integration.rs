@@ -30,6 +30,8 @@ mod cli_oscal;
 mod cli_workbook;
 // Misuse: --force, signals, broken quoting, pipes, verify, races, injection, read-only, chains.
 mod cli_misuse;
+// Hostile and careless input, second round: CSV delimiters, impossible times, terminal escapes, as-of bounds, ods repeats.
+mod hostile_input;
 // Property tests of the readers: mutated real files through every importer.
 mod fuzz_readers;
 // Help, completions and documentation.
