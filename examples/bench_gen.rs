@@ -1,7 +1,9 @@
-//! Benchmark input: `cargo run --release --example bench_gen -- ROWS OUT.xlsx|OUT.csv [IDS]` writes
-//! an evidence tracker of ROWS rows × 9 columns (real date cells in xlsx), cycling through the 106
-//! CSF 2.0 subcategories, every row distinct. IDS, a file of one control ID per line (e.g. the
-//! SP 800-53 column of `csfkit crosswalk --from sp800-53 --format csv`), replaces the CSF IDs.
+//! Benchmark input: `cargo run --release --example bench_gen -- [--long] ROWS OUT.xlsx|OUT.csv [IDS]`
+//! writes an evidence tracker of ROWS rows × 9 columns (real date cells in xlsx), cycling through
+//! the 106 CSF 2.0 subcategories, every row distinct. IDS, a file of one control ID per line (e.g.
+//! the SP 800-53 column of `csfkit crosswalk --from sp800-53 --format csv`), replaces the CSF IDs.
+//! `--long` writes descriptions of about 190 characters, as real trackers hold, which wrap over
+//! several lines in the workbook's Evidence sheet (the short default fits on one).
 
 use rust_xlsxwriter::{Format, Workbook};
 
@@ -18,9 +20,21 @@ const FUNCTIONS: [(&str, &[(&str, u32)]); 6] = [
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args: Vec<String> = std::env::args().collect();
+    let long = std::env::args().any(|a| a == "--long");
+    let args: Vec<String> = std::env::args().filter(|a| a != "--long").collect();
+    let describe = |r: u32| {
+        if long {
+            format!(
+                "Exported from the GRC tool, record {r}: quarterly access review of the production \
+                 accounts, signed off by the control owner; the screenshots and the ticket are \
+                 attached to the record"
+            )
+        } else {
+            format!("Exported from the GRC tool, record {r}")
+        }
+    };
     let (Some(rows), Some(out)) = (args.get(1).and_then(|r| r.parse::<u32>().ok()), args.get(2)) else {
-        eprintln!("usage: bench_gen ROWS OUT.xlsx|OUT.csv");
+        eprintln!("usage: bench_gen [--long] ROWS OUT.xlsx|OUT.csv [IDS]");
         std::process::exit(2);
     };
     // Approximate ID lists are fine for throughput; the real catalogue decides validity, so use
@@ -56,7 +70,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             w.write_record([
                 ids[r as usize % ids.len()].as_str(),
                 &format!("Evidence item {r}"),
-                &format!("Exported from the GRC tool, record {r}"),
+                &describe(r),
                 types[r as usize % types.len()],
                 &format!("owner{}", r % 50),
                 &c.to_string(),
@@ -81,7 +95,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let v = c + 365.0;
         ws.write_string(row, 0, &ids[r as usize % ids.len()])?;
         ws.write_string(row, 1, format!("Evidence item {r}"))?;
-        ws.write_string(row, 2, format!("Exported from the GRC tool, record {r}"))?;
+        ws.write_string(row, 2, describe(r))?;
         ws.write_string(row, 3, types[r as usize % types.len()])?;
         ws.write_string(row, 4, format!("owner{}", r % 50))?;
         ws.write_number_with_format(row, 5, c, &date)?;

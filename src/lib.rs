@@ -55,13 +55,18 @@ where
     let cli = match cli::Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
-            // clap prints help/version to stdout (exit 0) and usage errors to stderr (exit 2).
-            let _ = e.print();
-            return ExitCode::from(if e.use_stderr() {
-                error::EXIT_USAGE
-            } else {
-                error::EXIT_OK
-            });
+            // clap prints help/version to stdout (exit 0); usage errors go to stderr (exit 2),
+            // with the value they quote escaped like every message (`output::terminal_text`).
+            if !e.use_stderr() {
+                let _ = e.print();
+                return ExitCode::from(error::EXIT_OK);
+            }
+            let text = e.render().to_string();
+            let _ = std::io::Write::write_all(
+                &mut std::io::stderr().lock(),
+                output::terminal_text(&text).as_bytes(),
+            );
+            return ExitCode::from(error::EXIT_USAGE);
         }
     };
     let quiet = cli.global.quiet;

@@ -188,8 +188,9 @@ impl Listing {
     }
 
     /// Writes the listing in `format`; CSV cells that a spreadsheet would run as a formula get
-    /// a leading `'` unless `raw_csv`. Table cells show control characters as spaces, so a
-    /// value cannot move the terminal's cursor or change its colours.
+    /// a leading `'` unless `raw_csv`. Table cells show control characters escaped
+    /// ([`terminal_text`]), so a value cannot move the terminal's cursor, change its colours or
+    /// reverse the text; CSV and JSON keep them exactly.
     pub fn write_as(&self, format: Format, raw_csv: bool, out: &mut dyn Write) -> Result<()> {
         match format {
             Format::Table => {
@@ -200,7 +201,7 @@ impl Listing {
                 let rows: Vec<Vec<String>> = self
                     .rows
                     .iter()
-                    .map(|r| keep.iter().map(|i| printable(&r[*i])).collect())
+                    .map(|r| keep.iter().map(|i| terminal_text(&r[*i]).into_owned()).collect())
                     .collect();
                 let table = render_table(&cols, &rows);
                 writeln!(out, "{table}").map_err(out_err)?;
@@ -249,16 +250,52 @@ impl Listing {
     }
 }
 
-/// A cell for the terminal: control characters other than a newline become spaces (an escape
-/// sequence in imported data must not reach the terminal).
-fn printable(s: &str) -> String {
-    if s.chars().any(|c| c.is_control() && c != '\n') {
-        s.chars()
-            .map(|c| if c.is_control() && c != '\n' { ' ' } else { c })
-            .collect()
-    } else {
-        s.to_string()
+/// Whether `c` must not reach a terminal as it is: a control character (C0, DEL, C1: escape
+/// sequences, carriage return, backspace, bell), a bidirectional control that reorders what
+/// follows it (U+061C, U+200E, U+200F, U+202A-U+202E, U+2066-U+2069), or a line or paragraph
+/// separator (U+2028, U+2029). A line feed is one only when `line_feed` is set.
+fn needs_escape(c: char, line_feed: bool) -> bool {
+    if c == '\n' {
+        return line_feed;
     }
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{2028}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+        )
+}
+
+fn escape_for_terminal(s: &str, line_feed: bool) -> std::borrow::Cow<'_, str> {
+    use std::fmt::Write as _;
+    if !s.chars().any(|c| needs_escape(c, line_feed)) {
+        return s.into();
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if !needs_escape(c, line_feed) {
+            out.push(c);
+        } else if c.is_ascii() {
+            let _ = write!(out, "\\x{:02x}", u32::from(c));
+        } else {
+            let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+        }
+    }
+    out.into()
+}
+
+/// Text as it may reach a terminal (table cells, messages on stderr): control characters and
+/// the invisible characters that reorder or break text are shown escaped, ASCII ones as `\x1b`
+/// (two hex digits) and the others as `\u{202e}`, so a file name or a cell cannot move the
+/// cursor, clear a line, change colours or reverse the text after it (and so hide a `FAILED`).
+/// Line feeds stay. CSV and JSON output keep every character exactly.
+pub fn terminal_text(s: &str) -> std::borrow::Cow<'_, str> {
+    escape_for_terminal(s, false)
+}
+
+/// [`terminal_text`] for one line: a line feed is escaped too (`\x0a`), so a value cannot start
+/// a line of its own (a file name printed after `OK`).
+pub fn terminal_line(s: &str) -> std::borrow::Cow<'_, str> {
+    escape_for_terminal(s, true)
 }
 
 /// Renders rows as an aligned table, wrapped to the terminal width when stdout is a terminal.
@@ -307,9 +344,10 @@ pub fn stdout_bytes(bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
-/// One line of data on stdout (see [`stdout_bytes`]).
+/// One line for people on stdout (`OK PATH`, a hash and a path), escaped as [`terminal_line`]
+/// (see [`stdout_bytes`]).
 pub fn stdout_line(line: &str) -> Result<()> {
-    stdout_bytes(format!("{line}\n").as_bytes())
+    stdout_bytes(format!("{}\n", terminal_line(line)).as_bytes())
 }
 
 /// Messages for people on stderr: notes, warnings, and the single error line.
@@ -333,10 +371,11 @@ impl Messages {
         self.quiet
     }
 
-    /// An informational line (suppressed by `--quiet`).
+    /// An informational line (suppressed by `--quiet`). Like every message, shown as
+    /// [`terminal_text`]: the file names and cells it quotes cannot drive the terminal.
     pub fn note(&self, msg: impl AsRef<str>) {
         if !self.quiet {
-            to_stderr(format_args!("{}", msg.as_ref()));
+            to_stderr(format_args!("{}", terminal_text(msg.as_ref())));
         }
     }
 
@@ -346,7 +385,7 @@ impl Messages {
             to_stderr(format_args!(
                 "{}{}",
                 self.paint("csfkit: warning: ", "33"),
-                msg.as_ref()
+                terminal_text(msg.as_ref())
             ));
         }
     }
@@ -356,7 +395,7 @@ impl Messages {
         to_stderr(format_args!(
             "{}{}",
             self.paint("csfkit: error: ", "31"),
-            msg.as_ref()
+            terminal_text(msg.as_ref())
         ));
     }
 
@@ -396,10 +435,28 @@ mod tests {
         l.write_as(Format::Csv, true, &mut out).unwrap();
         assert!(String::from_utf8(out).unwrap().starts_with("v\n\"=HYPERLINK"));
         let mut l = Listing::new(&["v"]);
-        l.push(vec!["a\u{1b}[31mred".into()]);
+        l.push(vec!["a\u{1b}[31mred\u{202e}lave".into()]);
         let mut out = Vec::new();
         l.write(Format::Table, &mut out).unwrap();
-        assert!(!String::from_utf8(out).unwrap().contains('\u{1b}'));
+        let table = String::from_utf8(out).unwrap();
+        assert!(
+            !table.contains('\u{1b}') && !table.contains('\u{202e}'),
+            "{table}"
+        );
+        assert!(table.contains(r"a\x1b[31mred\u{202e}lave"), "{table}");
+    }
+
+    #[test]
+    fn terminal_text_escapes_controls_and_bidi_but_keeps_text() {
+        assert_eq!(terminal_text("plain, ünïcode 日本"), "plain, ünïcode 日本");
+        assert_eq!(terminal_text("a\rb\tc\u{7f}\u{9b}"), r"a\x0db\x09c\x7f\u{9b}");
+        assert_eq!(terminal_text("x\u{2066}y\u{2029}"), r"x\u{2066}y\u{2029}");
+        assert_eq!(terminal_text("two\nlines"), "two\nlines");
+        assert_eq!(terminal_line("two\nlines"), r"two\x0alines");
+        assert!(matches!(
+            terminal_text("no change"),
+            std::borrow::Cow::Borrowed(_)
+        ));
     }
 
     #[test]

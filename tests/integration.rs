@@ -34,6 +34,8 @@ mod cli_misuse;
 mod hostile_catalogue;
 // Hostile packages: --force through links and edits, zips built to fool verify, zip64, leftovers.
 mod hostile_package;
+// Hostile and careless input, second round: CSV delimiters, impossible times, terminal escapes, as-of bounds, ods repeats.
+mod hostile_input;
 // Property tests of the readers: mutated real files through every importer.
 mod fuzz_readers;
 // Help, completions and documentation.

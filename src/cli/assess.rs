@@ -89,6 +89,10 @@ pub struct ImportArgs {
     /// Sheet to read (default: the first with the columns).
     #[arg(long)]
     sheet: Option<String>,
+    /// CSV/TSV only: the field delimiter, `,` `;` `|` or `tab` (default: the one the first
+    /// lines use most outside quoted fields).
+    #[arg(long, value_name = "CHAR", value_parser = crate::cli::delimiter)]
+    delimiter: Option<u8>,
     /// Who assesses, for rows without a `by` (default: the OS user).
     #[arg(long)]
     by: Option<String>,
@@ -183,7 +187,7 @@ fn history(ctx: &Ctx, args: &HistoryArgs) -> Result<u8> {
 }
 
 fn import(ctx: &Ctx, args: &ImportArgs) -> Result<u8> {
-    let read = assess::read(&args.file, args.sheet.as_deref())?;
+    let read = assess::read(&args.file, args.sheet.as_deref(), args.delimiter)?;
     let mut cat = ctx.open()?;
     let resolver = Resolver::load(&cat, DEFAULT_FRAMEWORK)?;
     let records = assess::validate(&read, &resolver, args.framework, &whoami(args.by.as_deref()))?;

@@ -227,9 +227,10 @@ pub fn show(ctx: &Ctx, args: &ShowArgs) -> Result<u8> {
         (Format::Csv, Some(c)) => c.listing().write_as(Format::Csv, args.raw_csv, &mut out)?,
         (Format::Csv, None) => detail_listing(&detail).write_as(Format::Csv, args.raw_csv, &mut out)?,
         (Format::Table, _) => {
-            out.extend_from_slice(text(&detail).as_bytes());
+            // For people: control characters in imported texts are shown escaped.
+            out.extend_from_slice(crate::output::terminal_text(&text(&detail)).as_bytes());
             if let Some(c) = &cells {
-                out.extend_from_slice(c.text()?.as_bytes());
+                out.extend_from_slice(crate::output::terminal_text(&c.text()?).as_bytes());
             }
         }
     }

@@ -44,7 +44,7 @@ pub struct ExportArgs {
     scope: ScopeArgs,
     /// Judge evidence freshness at this date, also the package's date (default: today, or
     /// CSFKIT_TODAY).
-    #[arg(long, value_name = "DATE")]
+    #[arg(long, value_name = "DATE", value_parser = crate::cli::as_of_date)]
     as_of: Option<NaiveDate>,
     /// Evidence collected more than this many days before the as-of date is stale.
     #[arg(long, value_name = "DAYS", default_value_t = crate::view::coverage::DEFAULT_STALE_DAYS)]
@@ -104,7 +104,7 @@ pub struct StatusArgs {
     #[command(flatten)]
     scope: ScopeArgs,
     /// Judge freshness at this date (default: today, or CSFKIT_TODAY).
-    #[arg(long, value_name = "DATE")]
+    #[arg(long, value_name = "DATE", value_parser = crate::cli::as_of_date)]
     as_of: Option<NaiveDate>,
     /// Evidence collected more than this many days before is stale.
     #[arg(long, value_name = "DAYS", default_value_t = crate::view::coverage::DEFAULT_STALE_DAYS)]

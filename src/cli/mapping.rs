@@ -91,6 +91,10 @@ pub struct ImportArgs {
     /// Sheet to read (spreadsheets).
     #[arg(long)]
     pub sheet: Option<String>,
+    /// CSV/TSV only: the field delimiter, `,` `;` `|` or `tab` (default: the one the first
+    /// lines use most outside quoted fields).
+    #[arg(long, value_name = "CHAR", value_parser = crate::cli::delimiter)]
+    pub delimiter: Option<u8>,
     /// The service model the matrix describes, for layouts without service-model columns (FedRAMP
     /// CRM), and for OSCAL components whose property and title name none.
     #[arg(long, value_enum)]
@@ -220,10 +224,15 @@ fn import(ctx: &Ctx, args: &ImportArgs) -> Result<u8> {
             "--sheet is for spreadsheets; an OSCAL component definition has none".into(),
         ));
     }
+    if oscal_file && args.delimiter.is_some() {
+        return Err(Error::Usage(
+            "--delimiter is for CSV and TSV files; an OSCAL component definition is JSON: leave --delimiter out".into(),
+        ));
+    }
     let tables = if oscal_file {
         Vec::new()
     } else {
-        crate::import::reader::read_tables(&args.file)?
+        crate::import::reader::read_tables(&args.file, args.delimiter)?
     };
     let layout = match args.layout {
         Some(l) => l,

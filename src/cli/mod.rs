@@ -221,6 +221,32 @@ pub fn ref_framework(s: &str) -> std::result::Result<crate::model::crosswalk::Re
     s.parse().map_err(|e: crate::error::ValueError| e.message)
 }
 
+/// A date option such as `--due`: YYYY-MM-DD exactly (`util::parse_date_arg`).
+pub fn date(s: &str) -> std::result::Result<chrono::NaiveDate, String> {
+    crate::util::parse_date_arg(s)
+}
+
+/// `--as-of`: a date from 1900-01-01 to 2999-12-31, what every output can write
+/// (`util::parse_as_of`).
+pub fn as_of_date(s: &str) -> std::result::Result<chrono::NaiveDate, String> {
+    crate::util::parse_as_of(s)
+}
+
+/// `--delimiter` of the imports: `,` `;` `|`, or a tab written `tab`, `\t` or as itself.
+pub fn delimiter(s: &str) -> std::result::Result<u8, String> {
+    match s {
+        "," => Ok(b','),
+        ";" => Ok(b';'),
+        "|" => Ok(b'|'),
+        "\t" | "\\t" => Ok(b'\t'),
+        _ if s.eq_ignore_ascii_case("tab") => Ok(b'\t'),
+        _ => Err(format!(
+            "`{}` is not a delimiter csfkit reads; expected `,` `;` `|` or `tab`",
+            crate::output::terminal_text(s)
+        )),
+    }
+}
+
 /// Runs a parsed command line.
 pub fn dispatch(cli: Cli) -> Result<u8> {
     let ctx = Ctx {

@@ -51,7 +51,7 @@ pub struct ExportArgs {
     scope: ScopeArgs,
     /// The date of the documents; evidence freshness is judged at it (default: today, or
     /// CSFKIT_TODAY).
-    #[arg(long, value_name = "DATE")]
+    #[arg(long, value_name = "DATE", value_parser = crate::cli::as_of_date)]
     as_of: Option<NaiveDate>,
     /// Evidence collected more than this many days before the as-of date is stale.
     #[arg(long, value_name = "DAYS", default_value_t = 365)]

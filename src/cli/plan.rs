@@ -43,7 +43,7 @@ pub struct Args {
     /// The control (CSF 2.0 subcategory).
     id: Option<String>,
     /// Scheduled completion date (YYYY-MM-DD).
-    #[arg(long, value_name = "DATE")]
+    #[arg(long, value_name = "DATE", value_parser = crate::cli::date)]
     due: Option<NaiveDate>,
     /// Who answers for the plan (point of contact).
     #[arg(long, value_name = "NAME")]
@@ -102,7 +102,7 @@ pub struct ListArgs {
     #[arg(long)]
     all: bool,
     /// Judge overdue at this date (default: today, or CSFKIT_TODAY).
-    #[arg(long, value_name = "DATE")]
+    #[arg(long, value_name = "DATE", value_parser = crate::cli::as_of_date)]
     as_of: Option<NaiveDate>,
     #[command(flatten)]
     out: OutputArgs,
@@ -116,6 +116,10 @@ pub struct ImportArgs {
     /// Sheet to read (default: the first with the columns).
     #[arg(long)]
     sheet: Option<String>,
+    /// CSV/TSV only: the field delimiter, `,` `;` `|` or `tab` (default: the one the first
+    /// lines use most outside quoted fields).
+    #[arg(long, value_name = "CHAR", value_parser = crate::cli::delimiter)]
+    delimiter: Option<u8>,
     /// Who records, for rows without a `by` (default: the OS user).
     #[arg(long)]
     by: Option<String>,
@@ -346,7 +350,7 @@ fn list(ctx: &Ctx, args: &ListArgs) -> Result<u8> {
 }
 
 fn import(ctx: &Ctx, args: &ImportArgs) -> Result<u8> {
-    let read = plan::read(&args.file, args.sheet.as_deref())?;
+    let read = plan::read(&args.file, args.sheet.as_deref(), args.delimiter)?;
     let mut cat = ctx.open()?;
     let resolver = Resolver::load(&cat, DEFAULT_FRAMEWORK)?;
     let found = plan::validate(

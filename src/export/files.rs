@@ -155,7 +155,7 @@ pub fn replace_check(
     if !meta.is_file() {
         return Err(refuse(format!("it is {}", crate::util::fs::kind(&meta))));
     }
-    match crate::import::reader::read_tables(path) {
+    match crate::import::reader::read_tables(path, None) {
         Ok(tables) if ours(&tables) => Ok(()),
         _ => Err(refuse("it exists and is not one".into())),
     }

@@ -33,11 +33,12 @@ pub const FIELDS: &[(&str, &[&str])] = &[
 ];
 
 /// Reads `file` (a spreadsheet gives the first sheet with the columns, or `sheet`) and finds
-/// its header row: the first row naming a control and a status column.
-pub fn read(file: &Path, sheet: Option<&str>) -> Result<FieldTable> {
+/// its header row (CSV split at `delimiter`, or the detected one): the first row naming a control and a status column.
+pub fn read(file: &Path, sheet: Option<&str>, delimiter: Option<u8>) -> Result<FieldTable> {
     FieldTable::read(
         file,
         sheet,
+        delimiter,
         FIELDS,
         &["control_id", "status"],
         "a control column (Control ID, Control, CSF ID, Subcategory) and a status column (Status, Implementation Status)",

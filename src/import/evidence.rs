@@ -84,6 +84,8 @@ pub struct Options {
     pub file: PathBuf,
     /// Sheet to read (default: the first).
     pub sheet: Option<String>,
+    /// The field delimiter of a CSV/TSV file (`--delimiter`); None: detected.
+    pub delimiter: Option<u8>,
     /// Row number of the header (default: found by its names).
     pub header_row: Option<usize>,
     /// Header -> field overrides (`--map`).
@@ -144,6 +146,9 @@ pub fn prepare(args: &Options) -> Result<Prepared<'_>> {
         .spawn(move || crate::util::hash_file(&hash_path))
         .map_err(|e| Error::Failed(format!("cannot start the hashing thread: {e}")))?;
     let format = workbook::sniff(&file, &args.file, &mut source)?;
+    if args.delimiter.is_some() && format != Format::Csv {
+        return Err(workbook::delimiter_for_text_only(&file, format));
+    }
     let root_given = match &args.evidence_root {
         Some(r) => r.clone(),
         None => args
@@ -204,7 +209,7 @@ pub fn import(cat: &mut Catalogue, prepared: Prepared<'_>, progress: &dyn Progre
     let overrides = &args.map;
     let resolver = Resolver::load(cat, DEFAULT_FRAMEWORK)?;
 
-    let limits = Limits::for_size(size);
+    let limits = Limits::for_size(size).with_delimiter(args.delimiter);
     install_quiet_panic_hook();
     let collector = args.collector.clone();
     let mut hashing = Some(hashing);

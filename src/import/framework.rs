@@ -43,7 +43,10 @@ pub fn parse(name: &str, bytes: &[u8], opts: &ParseOptions) -> Result<FrameworkD
     } else if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
         // Through the one table reader: the same zip-bomb, size and encryption guards as
         // every other import.
-        parse_workbook(name, &crate::import::reader::tables_from_bytes(name, bytes)?)?
+        parse_workbook(
+            name,
+            &crate::import::reader::tables_from_bytes(name, bytes, None)?,
+        )?
     } else {
         return Err(Error::Data(format!(
             "{name}: not a NIST CSF export: expected the CSF Reference Tool spreadsheet (.xlsx) or its JSON export"

@@ -50,13 +50,15 @@ pub struct FieldTable {
 }
 
 impl FieldTable {
-    /// Reads `file` and finds, in `sheet` or the first sheet that has one, the first row (of the
-    /// first [`HEADER_SEARCH_ROWS`]) naming every field of `required`. `fields` gives each
-    /// field's synonyms, compared with [`header_key`]. `what` describes the required columns
-    /// for the error when none is found.
+    /// Reads `file` (CSV split at `delimiter`, or the detected one when None) and finds, in
+    /// `sheet` or the first sheet that has one, the first row (of the first
+    /// [`HEADER_SEARCH_ROWS`]) naming every field of `required`. `fields` gives each field's
+    /// synonyms, compared with [`header_key`]. `what` describes the required columns for the
+    /// error when none is found.
     pub fn read(
         file: &Path,
         sheet: Option<&str>,
+        delimiter: Option<u8>,
         fields: &[(&'static str, &[&str])],
         required: &[&str],
         what: &str,
@@ -66,7 +68,8 @@ impl FieldTable {
             source: e,
         })?;
         // Read once: the hash recorded is the hash of the rows validated.
-        let tables = crate::import::reader::tables_from_bytes(&file.display().to_string(), &bytes)?;
+        let tables =
+            crate::import::reader::tables_from_bytes(&file.display().to_string(), &bytes, delimiter)?;
         let mut found = None;
         'tables: for t in tables {
             if let Some(s) = sheet {

@@ -62,11 +62,12 @@ pub const FIELDS: &[(&str, &[&str])] = &[
 const PLAN_DATA: [&str; 4] = ["due", "owner", "action", "milestones"];
 
 /// Reads `file` (a spreadsheet gives the first sheet with the columns, or `sheet`) and finds
-/// its header row: the first row naming a control and the due date, owner and action.
-pub fn read(file: &Path, sheet: Option<&str>) -> Result<FieldTable> {
+/// its header row (CSV split at `delimiter`, or the detected one): the first row naming a control and the due date, owner and action.
+pub fn read(file: &Path, sheet: Option<&str>, delimiter: Option<u8>) -> Result<FieldTable> {
     FieldTable::read(
         file,
         sheet,
+        delimiter,
         FIELDS,
         &["control_id", "due", "owner", "action"],
         "the columns of a plan: control (Control ID, Controls), due date (Due, Scheduled Completion Date), owner (Owner, Point of Contact) and action (Action, Overall Remediation Plan)",

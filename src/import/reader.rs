@@ -2,8 +2,10 @@
 //! containers refused before any parser sees them, and rows streamed with typed cells and the row
 //! numbers a user sees.
 //!
-//! Formats: xlsx / xlsm / xlsb (streamed cell by cell), xls and ods (whole sheet, calamine has no
-//! streaming reader for them), CSV and TSV (delimiter detected among `, ; \t |`, BOM removed).
+//! Formats: xlsx / xlsm / xlsb (streamed cell by cell), ods (streamed by [`crate::import::ods`],
+//! repeated rows and cells counted, never expanded), xls (whole sheet, calamine has no streaming
+//! reader for it), CSV and TSV (delimiter given, or detected among `, ; \t |` counting
+//! outside quoted fields; BOM removed).
 //! Everything here is defensive: declared and actual inflated sizes of a zip container are checked
 //! first, rows, columns and cell lengths are capped, and the caller runs [`read`] on a thread of
 //! its own so that a panic inside a parser becomes an error naming the file.
@@ -215,9 +217,12 @@ impl Format {
     }
 }
 
-/// Caps that keep a hostile or broken file from taking the machine down.
+/// Caps that keep a hostile or broken file from taking the machine down, and the one choice a
+/// user can make about how a file is split (`--delimiter`).
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
+    /// The field delimiter of delimited text (`--delimiter`); None: detected.
+    pub delimiter: Option<u8>,
     /// Data rows read from one sheet.
     pub max_rows: usize,
     /// Columns (the highest column index with a value).
@@ -234,11 +239,18 @@ impl Limits {
     /// (at least 64 MiB, at most 4 GiB).
     pub fn for_size(size: u64) -> Limits {
         Limits {
+            delimiter: None,
             max_rows: 2_000_000,
             max_cols: 1024,
             max_cell_chars: 32_767,
             max_inflated: size.saturating_mul(100).clamp(64 << 20, 4 << 30),
         }
+    }
+
+    /// The same caps, delimited text split at `delimiter` (None: detected).
+    #[must_use]
+    pub fn with_delimiter(self, delimiter: Option<u8>) -> Limits {
+        Limits { delimiter, ..self }
     }
 }
 
@@ -598,7 +610,22 @@ pub fn read<R: Read + Seek>(
             })?;
             (name, names)
         }
-        Format::Xls | Format::Ods => {
+        Format::Ods => {
+            // Streamed by csfkit's own reader: calamine expands repeated rows and cells whole.
+            let mut src = src;
+            let names = crate::import::ods::sheet_names(file, &mut src)?;
+            let name = choose(&names)?;
+            on_sheet(Some(&name));
+            src.seek(SeekFrom::Start(0))
+                .map_err(|e| ReadError::unreadable(format!("{file}: cannot read the file: {e}")))?;
+            crate::import::ods::stream_sheet(file, src, &name, limits, &mut |r, c, v| {
+                row_buf.push(r, c, v, on_row)
+            })?;
+            // After a stop this hands nothing on (the assembler remembers it stopped).
+            row_buf.flush(on_row)?;
+            (name, names)
+        }
+        Format::Xls => {
             let mut wb = calamine::open_workbook_auto_from_rs(whole(file, src)?).map_err(|e| password(&e))?;
             let names = wb.sheet_names();
             let name = choose(&names)?;
@@ -621,7 +648,7 @@ pub fn read<R: Read + Seek>(
     })
 }
 
-/// The whole file in memory, for the formats calamine reads whole anyway (xls, ods).
+/// The whole file in memory, for the format calamine reads whole anyway (xls).
 fn whole<R: Read>(file: &str, mut src: R) -> Result<std::io::Cursor<Vec<u8>>, ReadError> {
     let mut bytes = Vec::new();
     src.read_to_end(&mut bytes)
@@ -633,6 +660,9 @@ fn whole<R: Read>(file: &str, mut src: R) -> Result<std::io::Cursor<Vec<u8>>, Re
 pub fn sheet_names<R: Read + Seek>(file: &str, src: R, format: Format) -> Result<Vec<String>, ReadError> {
     if format == Format::Csv {
         return Ok(Vec::new());
+    }
+    if format == Format::Ods {
+        return crate::import::ods::sheet_names(file, src);
     }
     let wb = calamine::open_workbook_auto_from_rs(whole(file, src)?)
         .map_err(|e| ReadError::unreadable(format!("{file}: cannot read {}: {e}", format.name())))?;
@@ -748,16 +778,66 @@ pub fn column_letters(mut c: usize) -> String {
     String::from_utf8(s).unwrap_or_default()
 }
 
-/// The delimiter of delimited text: among `,` `;` tab `|`, the one a line of the first 30 uses
-/// most (title rows above the header have none); `,` when there is none.
+/// The delimiters csfkit recognises in delimited text, in the order a tie is decided.
+pub const DELIMITERS: [u8; 4] = [b',', b';', b'\t', b'|'];
+
+/// The delimiter of delimited text: among `,` `;` tab `|`, the one a record of the first 30 uses
+/// most (title rows above the header have none); `,` when there is none. Only delimiters outside
+/// quoted fields count: `GV.OC-01,x,"a; b; c; d"` is comma-separated, however many `;` the quoted
+/// cell holds. A quote opens a field at the start of a line or after one of the four delimiters
+/// (optionally after spaces); inside, `""` is a quote and a line break belongs to the field.
 pub fn detect_delimiter(text: &str) -> u8 {
     let mut best = (0usize, b',');
-    for line in text.lines().take(30) {
-        for d in [b',', b';', b'\t', b'|'] {
-            let n = line.bytes().filter(|b| *b == d).count();
-            if n > best.0 {
-                best = (n, d);
+    let mut counts = [0usize; 4];
+    let mut records = 0;
+    let mut quoted = false;
+    // Whether a quote here would open a field: at the start of a line or after a delimiter
+    // (spaces allowed in between).
+    let mut field_start = true;
+    let mut bytes = text.bytes().peekable();
+    while let Some(b) = bytes.next() {
+        if quoted {
+            if b == b'"' {
+                if bytes.peek() == Some(&b'"') {
+                    bytes.next();
+                } else {
+                    quoted = false;
+                }
             }
+            continue;
+        }
+        match b {
+            b'"' if field_start => {
+                quoted = true;
+                field_start = false;
+            }
+            b'\n' => {
+                for (i, d) in DELIMITERS.iter().enumerate() {
+                    if counts[i] > best.0 {
+                        best = (counts[i], *d);
+                    }
+                }
+                counts = [0; 4];
+                field_start = true;
+                records += 1;
+                if records >= 30 {
+                    return best.1;
+                }
+            }
+            b' ' | b'\r' if field_start => {}
+            _ => {
+                if let Some(i) = DELIMITERS.iter().position(|d| *d == b) {
+                    counts[i] += 1;
+                    field_start = true;
+                } else {
+                    field_start = false;
+                }
+            }
+        }
+    }
+    for (i, d) in DELIMITERS.iter().enumerate() {
+        if counts[i] > best.0 {
+            best = (counts[i], *d);
         }
     }
     best.1
@@ -895,8 +975,9 @@ fn unclosed_quote(file: &str, open: &Quotes, eof: bool) -> String {
     }
 }
 
-/// Reads delimited text as a stream: BOM removed, delimiter among `, ; \t |` (the one the first
-/// lines use most), quoted newlines allowed, row numbers = the line each record starts on.
+/// Reads delimited text as a stream: BOM removed, delimiter `limits.delimiter` or, when None,
+/// among `, ; \t |` (the one the first lines use most outside quotes), quoted newlines allowed,
+/// row numbers = the line each record starts on.
 fn read_csv<R: Read>(
     file: &str,
     mut src: R,
@@ -913,7 +994,7 @@ fn read_csv<R: Read>(
         // A character cut at the end of the sample is fine; anything else is checked per field.
         Err(e) => std::str::from_utf8(&body[..e.valid_up_to()]).unwrap_or_default(),
     };
-    let delimiter = detect_delimiter(valid);
+    let delimiter = limits.delimiter.unwrap_or_else(|| detect_delimiter(valid));
     let lines = Rc::new(RefCell::new(Lines {
         buf: Vec::new(),
         start: 0,
@@ -1027,27 +1108,46 @@ impl RawTable {
     }
 }
 
-/// Reads `path`: a spreadsheet gives one table per sheet, CSV one table.
-pub fn read_tables(path: &Path) -> Result<Vec<RawTable>> {
+/// Reads `path`: a spreadsheet gives one table per sheet, CSV one table (split at `delimiter`,
+/// `--delimiter`, or the one detected when None).
+pub fn read_tables(path: &Path, delimiter: Option<u8>) -> Result<Vec<RawTable>> {
     let missing = |e| Error::InputMissing {
         path: path.into(),
         source: e,
     };
     let mut f = crate::util::fs::open_regular(path, true).map_err(missing)?;
     let size = f.metadata().map_err(missing)?.len();
-    tables_from(&path.display().to_string(), path, &mut f, size)
+    tables_from(&path.display().to_string(), path, &mut f, size, delimiter)
 }
 
 /// Reads a file already in memory (`name` for messages and its extension), with the same
-/// checks as a file on disk: one table per sheet, or one for CSV.
-pub fn tables_from_bytes(name: &str, bytes: &[u8]) -> Result<Vec<RawTable>> {
+/// checks as a file on disk: one table per sheet, or one for CSV (split at `delimiter`, or the
+/// one detected when None).
+pub fn tables_from_bytes(name: &str, bytes: &[u8], delimiter: Option<u8>) -> Result<Vec<RawTable>> {
     let mut src = std::io::Cursor::new(bytes);
-    tables_from(name, Path::new(name), &mut src, bytes.len() as u64)
+    tables_from(name, Path::new(name), &mut src, bytes.len() as u64, delimiter)
 }
 
-fn tables_from<R: Read + Seek>(file: &str, path: &Path, f: &mut R, size: u64) -> Result<Vec<RawTable>> {
+/// The refusal of `--delimiter` for a file that is not delimited text.
+pub fn delimiter_for_text_only(file: &str, format: Format) -> Error {
+    Error::Usage(format!(
+        "--delimiter is for CSV and TSV files; `{file}` is {}, whose cells are already separated: leave --delimiter out",
+        format.name()
+    ))
+}
+
+fn tables_from<R: Read + Seek>(
+    file: &str,
+    path: &Path,
+    f: &mut R,
+    size: u64,
+    delimiter: Option<u8>,
+) -> Result<Vec<RawTable>> {
     let format = sniff(file, path, f)?;
-    let limits = Limits::for_size(size);
+    if delimiter.is_some() && format != Format::Csv {
+        return Err(delimiter_for_text_only(file, format));
+    }
+    let limits = Limits::for_size(size).with_delimiter(delimiter);
     check_container(file, f, size, &limits)?;
     if format == Format::Csv {
         return Ok(vec![table(file, &mut *f, format, None, &limits)?]);
@@ -1250,6 +1350,167 @@ mod tests {
             "2025-12-31T09:05:01"
         );
         assert_eq!(Cell::Date(Some(at(987, 1, 2, 0, 0, 0))).text(), "0987-01-02");
+    }
+
+    /// An ods file with `content` as the body of its spreadsheet.
+    fn ods(tables: &str) -> Vec<u8> {
+        use std::io::Write;
+        let content = format!(
+            r#"<?xml version="1.0" encoding="UTF-8"?><office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" xmlns:calcext="urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0" xmlns:dc="http://purl.org/dc/elements/1.1/" office:version="1.3"><office:body><office:spreadsheet>{tables}</office:spreadsheet></office:body></office:document-content>"#
+        );
+        let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let stored =
+            zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+        z.start_file("mimetype", stored).unwrap();
+        z.write_all(b"application/vnd.oasis.opendocument.spreadsheet")
+            .unwrap();
+        z.start_file("META-INF/manifest.xml", zip::write::SimpleFileOptions::default())
+            .unwrap();
+        z.write_all(br#"<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.3"><manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>"#).unwrap();
+        z.start_file("content.xml", zip::write::SimpleFileOptions::default())
+            .unwrap();
+        z.write_all(content.as_bytes()).unwrap();
+        z.finish().unwrap().into_inner()
+    }
+
+    /// A sheet's name and its rows (row number, cells).
+    type Sheet = (String, Vec<(usize, Vec<Cell>)>);
+
+    /// Every row of every sheet of `bytes` (an ods file) as csfkit's reader streams them.
+    fn ods_rows(bytes: &[u8]) -> Result<Vec<Sheet>, ReadError> {
+        let mut out = Vec::new();
+        for name in sheet_names("t.ods", std::io::Cursor::new(bytes), Format::Ods)? {
+            let mut rows = Vec::new();
+            read(
+                "t.ods",
+                std::io::Cursor::new(bytes),
+                Format::Ods,
+                Some(&name),
+                &Limits::for_size(bytes.len() as u64),
+                &mut |_| {},
+                &mut |n, cells| {
+                    rows.push((n, cells));
+                    Ok(true)
+                },
+            )?;
+            out.push((name, rows));
+        }
+        Ok(out)
+    }
+
+    #[test]
+    fn ods_streams_the_rows_calamine_reads() {
+        let cell = |v: &str| {
+            format!(
+                r#"<table:table-cell office:value-type="string" calcext:value-type="string"><text:p>{v}</text:p></table:table-cell>"#
+            )
+        };
+        let tables = format!(
+            r#"<table:table table:name="Tracker"><table:table-column table:number-columns-repeated="4"/><table:table-header-rows><table:table-row>{h1}{h2}{h3}<table:table-cell table:number-columns-repeated="2"/>{h4}</table:table-row></table:table-header-rows><table:table-row table:number-rows-repeated="3"><table:table-cell table:number-columns-repeated="1024"/></table:table-row><table:table-row>{id}<table:table-cell office:value-type="string"><text:p>two  <text:s text:c="3"/>spaces<text:tab/>tab</text:p><text:p>second <text:span>span</text:span> and <text:a>link</text:a><text:line-break/>break &amp; &#x263A;</text:p><office:annotation><dc:creator>x</dc:creator><text:p>a comment</text:p></office:annotation></table:table-cell><table:table-cell office:value-type="float" office:value="42.5"><text:p>42.5</text:p></table:table-cell><table:table-cell office:value-type="date" office:date-value="2026-10-01T14:30:00"><text:p>01/10/2026</text:p></table:table-cell><table:table-cell office:value-type="percentage" office:value="0.25"/><table:table-cell office:value-type="boolean" office:boolean-value="true"/></table:table-row><table:table-row table:number-rows-repeated="2">{id}<table:table-cell table:number-columns-repeated="3" office:value-type="string"><text:p>same</text:p></table:table-cell><table:table-cell office:value-type="string" calcext:value-type="error" office:string-value=""><text:p>#N/A</text:p></table:table-cell><table:covered-table-cell office:value-type="time" office:time-value="PT10H30M00S"/><table:table-cell office:value-type="string" office:string-value="from the attribute"><text:p>shown</text:p></table:table-cell></table:table-row><table:table-row table:number-rows-repeated="1048000"><table:table-cell table:number-columns-repeated="1024"/></table:table-row></table:table><table:table table:name="Second"><table:table-row><table:table-cell/>{x}</table:table-row></table:table>"#,
+            h1 = cell("control_id"),
+            h2 = cell("title"),
+            h3 = cell("note"),
+            h4 = cell("far"),
+            id = cell("GV.OC-01"),
+            x = cell("x"),
+        );
+        let bytes = ods(&tables);
+        let ours = ods_rows(&bytes).unwrap();
+        // calamine, whole: the same sheets, rows, columns and values.
+        let mut wb = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes.clone())).unwrap();
+        let names = wb.sheet_names();
+        assert_eq!(names, vec!["Tracker", "Second"]);
+        let mut theirs = Vec::new();
+        for name in &names {
+            let range = wb.worksheet_range(name).unwrap();
+            let (r0, c0) = range.start().unwrap();
+            let mut rows: Vec<(usize, Vec<Cell>)> = Vec::new();
+            for (i, j, d) in range.cells() {
+                let v = Cell::from_data(d);
+                if v.is_blank() {
+                    continue;
+                }
+                let (r, c) = ((r0 as usize) + i + 1, (c0 as usize) + j);
+                if rows.last().is_none_or(|(n, _)| *n != r) {
+                    rows.push((r, Vec::new()));
+                }
+                let cells = &mut rows.last_mut().unwrap().1;
+                if cells.len() <= c {
+                    cells.resize(c + 1, Cell::Empty);
+                }
+                cells[c] = v;
+            }
+            theirs.push((name.clone(), rows));
+        }
+        assert_eq!(ours, theirs);
+        let tracker = &ours[0].1;
+        assert_eq!(
+            tracker.iter().map(|(n, _)| *n).collect::<Vec<_>>(),
+            vec![1, 5, 6, 7]
+        );
+        assert_eq!(
+            tracker[1].1[1],
+            Cell::Text("two     spaces\ttab\nsecond span and link\nbreak & \u{263A}".into())
+        );
+        assert_eq!(tracker[2].1[4], Cell::Text("#N/A".into()));
+        assert_eq!(tracker[2].1[1], Cell::Text("same".into()));
+        assert_eq!(tracker[2].1[3], Cell::Text("same".into()));
+        assert_eq!(tracker[0].1[5], Cell::Text("far".into()));
+    }
+
+    #[test]
+    fn ods_repeats_are_counted_before_they_are_expanded() {
+        let row = |times: u64, cells: &str| {
+            format!(r#"<table:table-row table:number-rows-repeated="{times}">{cells}</table:table-row>"#)
+        };
+        let v = r#"<table:table-cell office:value-type="string"><text:p>v</text:p></table:table-cell>"#;
+        let sheet = |rows: String| format!(r#"<table:table table:name="S">{rows}</table:table>"#);
+        // Past the sheet's last row: refused at once, naming the row and the repeat.
+        let e = ods_rows(&ods(&sheet(row(1, v) + &row(1_900_000, &v.repeat(20))))).unwrap_err();
+        assert!(
+            e.message.contains("sheet `S`, row 2") && e.message.contains("1900000 times") && !e.unreadable,
+            "{e}"
+        );
+        // More copies than the duplicates allowance.
+        let e = ods_rows(&ods(&sheet(row(10_002, v)))).unwrap_err();
+        assert!(e.message.contains("more than 10000 rows"), "{e}");
+        assert_eq!(ods_rows(&ods(&sheet(row(10_001, v)))).unwrap()[0].1.len(), 10_001);
+        // A value repeated across more columns than a tracker has.
+        let wide = r#"<table:table-cell table:number-columns-repeated="2000" office:value-type="string"><text:p>v</text:p></table:table-cell>"#;
+        let e = ods_rows(&ods(&sheet(row(1, wide)))).unwrap_err();
+        assert!(e.message.contains("more than 1024 columns"), "{e}");
+        // Empty rows and cells cost nothing however often they repeat.
+        let empty = r#"<table:table-cell table:number-columns-repeated="16384"/>"#;
+        let rows = ods_rows(&ods(&sheet(row(1_000_000, empty) + &row(1, v)))).unwrap();
+        assert_eq!(rows[0].1[0].0, 1_000_001);
+        // A space count that would fill memory.
+        let spaces = r#"<table:table-cell office:value-type="string"><text:p><text:s text:c="4000000000"/></text:p></table:table-cell>"#;
+        let e = ods_rows(&ods(&sheet(row(1, spaces)))).unwrap_err();
+        assert!(e.message.contains("more than 32767 characters"), "{e}");
+    }
+
+    #[test]
+    fn the_delimiter_is_counted_outside_quoted_fields() {
+        assert_eq!(
+            detect_delimiter("control_id,title,note\nGV.OC-01,x,\"a; b; c; d; e; f; g; h\"\n"),
+            b','
+        );
+        assert_eq!(detect_delimiter("a;b\n\"x, y, z, w\";\"p, q\"\n"), b';');
+        assert_eq!(detect_delimiter("a|b|c\n1| \"p, q, r, s\"|3\n"), b'|');
+        assert_eq!(detect_delimiter("a\tb\tc\n\"x;y;z;w\"\t2\t3\n"), b'\t');
+        // A quoted field spanning lines, with doubled quotes inside.
+        assert_eq!(
+            detect_delimiter("id,note\r\n1,\"line one; \"\"quoted\"\"; a\nline two; b; c; d\"\r\n"),
+            b','
+        );
+        // A quote inside an unquoted field opens nothing.
+        assert_eq!(
+            detect_delimiter("size;model;price\n5\" screen, matte;X1;9\n"),
+            b';'
+        );
+        // Title rows without delimiters above the header; none at all gives `,`.
+        assert_eq!(detect_delimiter("Evidence tracker\n\nid;title\n"), b';');
+        assert_eq!(detect_delimiter("just one column\n"), b',');
     }
 
     #[test]

@@ -703,9 +703,91 @@ fn iso_date(d: NaiveDate) -> String {
     }
 }
 
-/// Parses a date typed as text: ISO 8601 (`2025-03-01`, with or without a time), or with
-/// `format` (chrono syntax, e.g. `%d/%m/%Y`). Other text is refused with a reason: an
-/// impossible date, an ambiguous day/month order, or simply an unknown form.
+/// Checks what follows an ISO date in a cell (`T10:30`, ` 10:30:05.250Z`, `T10:30:00+02:00`):
+/// a separator (`T` or a space), a real time of day `HH:MM` or `HH:MM:SS` (a fraction after the
+/// seconds, `:60` for a leap second, ` AM`/` PM` after an hour up to 12), and optionally a zone:
+/// `Z`, `+HH:MM`, `+HHMM`, `+HH` (or `-`), ` UTC`, ` GMT`. `Err` says what is wrong with it. Only the date is kept: the time
+/// is checked so that `9999-12-31T25:61` or `2026-10-01Tgarbage` is refused, never cut off.
+fn check_time_tail(tail: &str) -> Result<(), String> {
+    let b = tail.as_bytes();
+    let two = |i: usize| -> Option<u32> {
+        let d = b.get(i..i + 2)?;
+        d.iter()
+            .all(u8::is_ascii_digit)
+            .then(|| u32::from(d[0] - b'0') * 10 + u32::from(d[1] - b'0'))
+    };
+    let shape = || "expected a time THH:MM or THH:MM:SS, optionally with a zone (Z, +02:00)".to_string();
+    if !matches!(b.first(), Some(b'T' | b't' | b' ')) {
+        return Err(shape());
+    }
+    let (Some(h), Some(b':'), Some(m)) = (two(1), b.get(3), two(4)) else {
+        return Err(shape());
+    };
+    if h > 23 {
+        return Err(format!("there is no hour {h} (00 to 23)"));
+    }
+    if m > 59 {
+        return Err(format!("there is no minute {m} (00 to 59)"));
+    }
+    let mut i = 6;
+    if b.get(i) == Some(&b':') {
+        let Some(sec) = two(i + 1) else {
+            return Err(shape());
+        };
+        if sec > 60 {
+            return Err(format!("there is no second {sec} (00 to 59)"));
+        }
+        i += 3;
+        if matches!(b.get(i), Some(b'.' | b',')) {
+            let digits = b[i + 1..].iter().take_while(|c| c.is_ascii_digit()).count();
+            if digits == 0 {
+                return Err(shape());
+            }
+            i += 1 + digits;
+        }
+    }
+    // A 12-hour clock, as some systems export it (`2026-10-01 09:15:00 PM`).
+    if let Some(half) = tail
+        .get(i..i + 3)
+        .filter(|x| x.eq_ignore_ascii_case(" am") || x.eq_ignore_ascii_case(" pm"))
+    {
+        if h > 12 {
+            return Err(format!(
+                "there is no hour {h}{} (a 12-hour clock)",
+                half.to_uppercase()
+            ));
+        }
+        i += 3;
+    }
+    let zone = &tail[i..];
+    let zone = zone.strip_prefix(' ').unwrap_or(zone);
+    if zone.is_empty() || matches!(zone, "Z" | "z" | "UTC" | "GMT") {
+        return Ok(());
+    }
+    let zb = zone.as_bytes();
+    let digits = |x: &[u8]| -> Option<u32> {
+        (x.len() == 2 && x.iter().all(u8::is_ascii_digit))
+            .then(|| u32::from(x[0] - b'0') * 10 + u32::from(x[1] - b'0'))
+    };
+    let offset = match &zb[1..] {
+        z if z.len() == 2 => digits(z).map(|h| (h, 0)),
+        z if z.len() == 4 => digits(&z[..2]).zip(digits(&z[2..])),
+        z if z.len() == 5 && z[2] == b':' => digits(&z[..2]).zip(digits(&z[3..])),
+        _ => None,
+    };
+    match (zb[0], offset) {
+        (b'+' | b'-', Some((zh, zm))) if zh <= 14 && zm <= 59 => Ok(()),
+        (b'+' | b'-', Some(_)) => Err(format!("`{zone}` is not a time zone offset (at most 14:00)")),
+        _ => Err(format!(
+            "`{zone}` after the time is not a time zone (Z, +02:00, -0500)"
+        )),
+    }
+}
+
+/// Parses a date typed as text: ISO 8601 (`2025-03-01`, with or without a time, which must be
+/// a real time of day), or with `format` (chrono syntax, e.g. `%d/%m/%Y`). Other text is
+/// refused with a reason: an impossible date or time, an ambiguous day/month order, or simply
+/// an unknown form.
 pub fn parse_date(s: &str, format: Option<&str>) -> Result<Option<NaiveDate>, ValueError> {
     if s.is_empty() {
         return Ok(None);
@@ -734,6 +816,14 @@ pub fn parse_date(s: &str, format: Option<&str>) -> Result<Option<NaiveDate>, Va
         let ymd = i32::try_from(num(0..4))
             .ok()
             .and_then(|y| NaiveDate::from_ymd_opt(y, num(5..7), num(8..10)));
+        if let Some(Err(why)) = (s.len() > 10).then(|| check_time_tail(&s[10..])) {
+            return Err(ValueError::new(
+                s,
+                format!(
+                    "`{s}` is not a date and time csfkit can read: {why}; expected YYYY-MM-DD, optionally followed by a time such as T14:30 or T14:30:00Z"
+                ),
+            ));
+        }
         return match ymd {
             Some(d) => Ok(Some(d)),
             None => Err(ValueError::new(
@@ -847,6 +937,38 @@ mod tests {
                 .contains("--date-format %d/%m/%Y")
         );
         assert!(parse_date("next week", None).is_err());
+    }
+
+    #[test]
+    fn times_after_an_iso_date_must_be_real() {
+        for ok in [
+            "2026-10-01T14:30",
+            "2026-10-01 14:30:05",
+            "2026-10-01T23:59:60Z",
+            "2026-10-01T00:00:00.000+02:00",
+            "2026-10-01T09:15:00,5-0500",
+            "2026-10-01 09:15 +01",
+            "2026-10-01 09:15:00 UTC",
+            "2026-10-01 09:15:00 PM",
+            "2026-10-01 12:00 am",
+        ] {
+            assert_eq!(parse_date(ok, None).unwrap(), Some(d("2026-10-01")), "{ok}");
+        }
+        for (bad, why) in [
+            ("9999-12-31T25:61", "no hour 25"),
+            ("2026-10-01T23:61", "no minute 61"),
+            ("2026-10-01T23:59:61", "no second 61"),
+            ("2026-10-01Tgarbage", "expected a time"),
+            ("2026-10-01T", "expected a time"),
+            ("2026-10-01 ", "expected a time"),
+            ("2026-10-01T10:00:00.", "expected a time"),
+            ("2026-10-01T10:00Zulu", "not a time zone"),
+            ("2026-10-01T10:00+15:00", "not a time zone offset"),
+            ("2026-10-01 13:00 PM", "no hour 13 PM"),
+        ] {
+            let e = parse_date(bad, None).unwrap_err().message;
+            assert!(e.contains(why) && e.contains(bad), "{bad}: {e}");
+        }
     }
 
     #[test]

@@ -58,11 +58,60 @@ pub fn hash_reader(mut f: impl Read) -> std::io::Result<(String, u64)> {
     Ok((hex(&h.finalize()), size))
 }
 
-/// The date "today" for freshness: `CSFKIT_TODAY` (YYYY-MM-DD) if set, else the local date.
+/// A date given on the command line: exactly `YYYY-MM-DD`, a real day. Anything else (a time
+/// after it, `2026-10-01Tgarbage`, `2026-02-30`) is refused with what was expected; nothing is
+/// cut off or guessed.
+pub fn parse_date_arg(s: &str) -> std::result::Result<NaiveDate, String> {
+    let t = s.trim();
+    let shape = t.len() == 10
+        && t.bytes().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
+    if !shape {
+        return Err(format!(
+            "`{t}` is not a date; expected YYYY-MM-DD (e.g. 2026-12-31), a date alone without a time"
+        ));
+    }
+    NaiveDate::parse_from_str(t, "%Y-%m-%d")
+        .map_err(|_| format!("`{t}` is not a real date (no such day); expected a valid YYYY-MM-DD date"))
+}
+
+/// The first as-of date every output can carry.
+pub fn as_of_min() -> NaiveDate {
+    NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or(NaiveDate::MIN)
+}
+
+/// The last as-of date every output can carry.
+pub fn as_of_max() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2999, 12, 31).unwrap_or(NaiveDate::MAX)
+}
+
+/// An as-of date (`--as-of`, `CSFKIT_TODAY`): a date ([`parse_date_arg`]) from 1900-01-01 to
+/// 2999-12-31, the dates every output can write: OSCAL's date-time pattern takes the years 1900 to
+/// 2999, a workbook's date cells 1900 to 9999, a PDF's dates four-digit years.
+pub fn parse_as_of(s: &str) -> std::result::Result<NaiveDate, String> {
+    let d = parse_date_arg(s)?;
+    if d < as_of_min() || d > as_of_max() {
+        return Err(format!(
+            "`{d}` is outside the dates a package can carry; expected a date from {} to {} (OSCAL timestamps take the years 1900 to 2999, workbook dates start in 1900)",
+            as_of_min(),
+            as_of_max()
+        ));
+    }
+    Ok(d)
+}
+
+/// The date "today" for freshness: `CSFKIT_TODAY` (YYYY-MM-DD, within the as-of range of
+/// [`parse_as_of`]) if set, else the local date.
 pub fn today() -> Result<NaiveDate> {
     match std::env::var("CSFKIT_TODAY") {
-        Ok(s) if !s.trim().is_empty() => NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
-            .map_err(|_| Error::Usage(format!("CSFKIT_TODAY=`{s}` is not a YYYY-MM-DD date"))),
+        Ok(s) if !s.trim().is_empty() => {
+            parse_as_of(&s).map_err(|why| Error::Usage(format!("CSFKIT_TODAY: {why}")))
+        }
         _ => Ok(chrono::Local::now().date_naive()),
     }
 }

@@ -27,7 +27,7 @@ pub struct ListArgs {
     #[arg(long, value_name = "N")]
     batch: Option<i64>,
     /// Judge freshness at this date (default: today, or CSFKIT_TODAY).
-    #[arg(long, value_name = "DATE")]
+    #[arg(long, value_name = "DATE", value_parser = crate::cli::as_of_date)]
     as_of: Option<NaiveDate>,
     #[command(flatten)]
     out: OutputArgs,

@@ -22,7 +22,8 @@ const IMPORT_HELP: &str = "Examples:
   csfkit evidence import fedramp-tracker.xlsx             rows keyed by SP 800-53 (AC-2, AC-2(1))
   csfkit evidence import isms.xlsx --framework iso27001   rows keyed by Annex A (5.15)
 
-Formats (decided by content): xlsx, xlsm, xlsb, xls, ods, CSV/TSV (UTF-8; `,` `;` tab or `|`).
+Formats (decided by content): xlsx, xlsm, xlsb, xls, ods, CSV/TSV (UTF-8; `,` `;` tab or `|`,
+the one the first lines use most outside quoted cells, or --delimiter).
 The header row is found among the first 30 rows by its names, ignoring case, spaces and
 punctuation: Control ID / Control / CSF ID / Subcategory / Requirement -> control_id;
 Evidence / Evidence Title / Title / Name / Artifact -> title; Description / Details / Notes;
@@ -30,8 +31,9 @@ Type / Evidence Type; Owner / Collected By / Collector; Date Collected / Collect
 Collected; Valid Until / Expires / Expiry / Expiration Date / Review By; Location / Link / URL /
 Path / File; Source / System / Source System. Other columns are kept as extra attributes.
 
-Dates: date cells (1900 and 1904 systems), YYYY-MM-DD text, other text with --date-format
-(chrono syntax: %d/%m/%Y, %m/%d/%Y, %d.%m.%Y). Ambiguous or impossible dates are refused.
+Dates: date cells (1900 and 1904 systems), YYYY-MM-DD text (optionally with a real time such as
+T14:30:00Z, of which the date is kept), other text with --date-format (chrono syntax: %d/%m/%Y,
+%m/%d/%Y, %d.%m.%Y). Ambiguous or impossible dates and times are refused.
 
 If any row is invalid nothing is imported (exit 65) and every problem is reported with its
 row and column; --skip-invalid imports the valid rows. Re-importing the same rows adds nothing.
@@ -79,6 +81,10 @@ pub struct ImportArgs {
     /// Sheet to read (default: the first).
     #[arg(long)]
     pub sheet: Option<String>,
+    /// CSV/TSV only: the field delimiter, `,` `;` `|` or `tab` (default: the one the first
+    /// lines use most outside quoted fields).
+    #[arg(long, value_name = "CHAR", value_parser = crate::cli::delimiter)]
+    pub delimiter: Option<u8>,
     /// Row number of the header (default: found by its names among the first 30 rows).
     #[arg(long, value_name = "N")]
     pub header_row: Option<usize>,
@@ -134,6 +140,7 @@ fn import(ctx: &Ctx, args: &ImportArgs) -> Result<u8> {
     let opts = evidence::Options {
         file: args.file.clone(),
         sheet: args.sheet.clone(),
+        delimiter: args.delimiter,
         header_row: args.header_row,
         map: parse_maps(&args.map)?,
         date_format: args.date_format.clone(),
