@@ -6,10 +6,13 @@ use std::path::PathBuf;
 
 use chrono::NaiveDate;
 
+use clap::builder::{PossibleValue, TypedValueParser};
+
 use crate::cli::scope::ScopeArgs;
 use crate::cli::{Ctx, columns};
-use crate::error::{Error, Result};
-use crate::export::{self, manifest};
+use crate::error::Result;
+use crate::export::format::Format;
+use crate::export::{self, verify};
 use crate::output::{Listing, OutputArgs};
 use crate::util::today;
 use crate::view::coverage::FunctionSummary;
@@ -47,7 +50,12 @@ pub struct ExportArgs {
     #[arg(long, value_name = "DATE", value_parser = crate::cli::as_of_date)]
     as_of: Option<NaiveDate>,
     /// Evidence collected more than this many days before the as-of date is stale.
-    #[arg(long, value_name = "DAYS", default_value_t = crate::view::coverage::DEFAULT_STALE_DAYS)]
+    #[arg(
+        long,
+        value_name = "DAYS",
+        default_value_t = crate::view::coverage::DEFAULT_STALE_DAYS,
+        value_parser = crate::cli::stale_days
+    )]
     stale_days: i64,
     /// Organisation named on the cover and as the PDF author.
     #[arg(long, value_name = "NAME", default_value = "")]
@@ -58,10 +66,16 @@ pub struct ExportArgs {
     /// Copy the evidence files into the package, re-hashed against the import.
     #[arg(long)]
     include_files: bool,
-    /// Which documents to write: pdf, csv, xlsx, oscal (comma-separated; oscal adds the OSCAL
-    /// 1.2.1 catalog, component definition and assessment results under oscal/).
-    #[arg(long, value_name = "LIST", default_value = "pdf,csv,xlsx")]
-    formats: String,
+    /// Which documents to write, comma-separated (oscal adds the OSCAL 1.2.1 catalog, component
+    /// definition and assessment results under oscal/).
+    #[arg(
+        long,
+        value_name = "LIST",
+        value_delimiter = ',',
+        default_value = DEFAULT_FORMATS,
+        value_parser = FormatParser
+    )]
+    formats: Vec<Format>,
     /// Replace a previous csfkit package at --out: only if every file in it has the bytes its
     /// manifest.json lists (none is the catalogue); what changes in it meanwhile is kept as
     /// PATH.previous.
@@ -91,6 +105,42 @@ pub enum PaperArg {
     Letter,
 }
 
+/// `--formats` when it is not given: [`crate::export::format::DEFAULT`], as the help shows it.
+const DEFAULT_FORMATS: &str = "pdf,csv,xlsx";
+
+/// `--formats`: each name of the comma-separated list one of [`Format::ALL`] (any case); the
+/// possible values are shown in help and offered by shell completions.
+#[derive(Debug, Clone, Copy)]
+struct FormatParser;
+
+impl TypedValueParser for FormatParser {
+    type Value = Format;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> std::result::Result<Format, clap::Error> {
+        let s = value.to_string_lossy();
+        Format::from_name(&s).ok_or_else(|| {
+            let arg = arg.map_or_else(|| "--formats".to_string(), ToString::to_string);
+            clap::Error::raw(
+                clap::error::ErrorKind::InvalidValue,
+                format!(
+                    "invalid value '{s}' for '{arg}': `{s}` is not a format; expected {}, comma-separated (e.g. pdf,xlsx)\n",
+                    Format::names()
+                ),
+            )
+            .with_cmd(cmd)
+        })
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
+        Some(Box::new(Format::ALL.iter().map(|f| PossibleValue::new(f.name()))))
+    }
+}
+
 /// Arguments of `csfkit status`.
 #[derive(Debug, clap::Args)]
 #[command(
@@ -107,7 +157,12 @@ pub struct StatusArgs {
     #[arg(long, value_name = "DATE", value_parser = crate::cli::as_of_date)]
     as_of: Option<NaiveDate>,
     /// Evidence collected more than this many days before is stale.
-    #[arg(long, value_name = "DAYS", default_value_t = crate::view::coverage::DEFAULT_STALE_DAYS)]
+    #[arg(
+        long,
+        value_name = "DAYS",
+        default_value_t = crate::view::coverage::DEFAULT_STALE_DAYS,
+        value_parser = crate::cli::stale_days
+    )]
     stale_days: i64,
     /// Exit 1 when any customer or shared control is a gap.
     #[arg(long)]
@@ -136,48 +191,18 @@ pub struct VerifyArgs {
     /// The SHA-256 of manifest.json that `csfkit export` printed: checks the manifest itself
     /// (as-of date, catalogue digest, history heads, sources), which nothing inside the package
     /// can vouch for.
-    #[arg(long, value_name = "HEX")]
+    #[arg(long, value_name = "HEX", value_parser = crate::cli::sha256_hex)]
     manifest_sha256: Option<String>,
-}
-
-fn check_stale_days(stale_days: i64) -> Result<()> {
-    if stale_days < 0 {
-        return Err(Error::Usage(format!(
-            "--stale-days {stale_days}: expected 0 or more"
-        )));
-    }
-    Ok(())
 }
 
 /// Runs `csfkit export`.
 pub fn export(ctx: &Ctx, args: &ExportArgs) -> Result<u8> {
-    let (mut pdf, mut csv, mut xlsx, mut oscal) = (false, false, false, false);
-    for f in args.formats.split(',').map(|s| s.trim().to_ascii_lowercase()) {
-        match f.as_str() {
-            "pdf" => pdf = true,
-            "csv" => csv = true,
-            "xlsx" => xlsx = true,
-            "oscal" => oscal = true,
-            "" => {}
-            other => {
-                return Err(Error::Usage(format!(
-                    "--formats: `{other}` is not a format; expected pdf, csv, xlsx and oscal, comma-separated (e.g. pdf,xlsx)"
-                )));
-            }
-        }
-    }
-    if !pdf && !csv && !xlsx && !oscal {
-        return Err(Error::Usage(
-            "--formats: name at least one of pdf, csv, xlsx, oscal".into(),
-        ));
-    }
     let as_of = match args.as_of {
         Some(d) => d,
         None => today()?,
     };
     let cat = ctx.open()?;
     let scope = args.scope.resolve(&cat)?;
-    check_stale_days(args.stale_days)?;
     let opts = export::Options {
         out: args.out.clone(),
         zip: args.zip,
@@ -186,10 +211,7 @@ pub fn export(ctx: &Ctx, args: &ExportArgs) -> Result<u8> {
         organization: args.organization.clone(),
         title: args.title.clone(),
         include_files: args.include_files,
-        pdf,
-        csv,
-        xlsx,
-        oscal,
+        formats: args.formats.iter().copied().collect(),
         no_mapped: args.no_mapped,
         force: args.force,
         paper: match args.paper {
@@ -231,8 +253,7 @@ pub fn status(ctx: &Ctx, args: &StatusArgs) -> Result<u8> {
     };
     let cat = ctx.open()?;
     let scope = args.scope.resolve(&cat)?;
-    check_stale_days(args.stale_days)?;
-    let cov = export::coverage(&cat, &scope, as_of, args.stale_days, args.no_mapped)?;
+    let cov = crate::view::coverage::of_scope(&cat, &scope, as_of, args.stale_days, args.no_mapped)?;
     let poam = crate::view::poam::rows(&cov, &cat.plans_in_force()?);
     let lines = crate::view::summary::rows(&cov, &poam);
     let total = cov.by_function();
@@ -292,14 +313,10 @@ pub fn status(ctx: &Ctx, args: &StatusArgs) -> Result<u8> {
 
 /// Runs `csfkit verify`.
 pub fn verify(ctx: &Ctx, args: &VerifyArgs) -> Result<u8> {
-    if let Some(h) = &args.manifest_sha256 {
-        if h.trim().len() != 64 || !h.trim().bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(Error::Usage(format!(
-                "--manifest-sha256 `{h}`: expected 64 hexadecimal digits (the SHA-256 `csfkit export` printed)"
-            )));
-        }
+    let v = verify::verify(&args.path, args.manifest_sha256.as_deref())?;
+    for n in &v.notes {
+        ctx.msg.note(n);
     }
-    let v = manifest::verify(&args.path, args.manifest_sha256.as_deref())?;
     for p in &v.missing {
         ctx.msg.error(format!(
             "missing: {p} (listed in manifest.json, not in the package)"
@@ -337,5 +354,16 @@ pub fn verify(ctx: &Ctx, args: &VerifyArgs) -> Result<u8> {
     } else {
         crate::output::stdout_line(&format!("FAILED {}", args.path.display()))?;
         Ok(1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_formats_are_the_enums() {
+        let named: Vec<&str> = crate::export::format::DEFAULT.iter().map(|f| f.name()).collect();
+        assert_eq!(DEFAULT_FORMATS, named.join(","));
     }
 }

@@ -232,6 +232,25 @@ pub fn as_of_date(s: &str) -> std::result::Result<chrono::NaiveDate, String> {
     crate::util::parse_as_of(s)
 }
 
+/// `--stale-days`: a whole number of days, 0 or more.
+pub fn stale_days(s: &str) -> std::result::Result<i64, String> {
+    s.trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|d| *d >= 0)
+        .ok_or_else(|| "expected a whole number of days, 0 or more".to_string())
+}
+
+/// `--manifest-sha256`: 64 hexadecimal digits (any case), given back in lower case.
+pub fn sha256_hex(s: &str) -> std::result::Result<String, String> {
+    let h = s.trim();
+    if h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()) {
+        Ok(h.to_ascii_lowercase())
+    } else {
+        Err("expected 64 hexadecimal digits (the SHA-256 `csfkit export` printed)".into())
+    }
+}
+
 /// `--delimiter` of the imports: `,` `;` `|`, or a tab written `tab`, `\t` or as itself.
 pub fn delimiter(s: &str) -> std::result::Result<u8, String> {
     match s {

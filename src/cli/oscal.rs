@@ -8,7 +8,7 @@ use clap::Subcommand;
 
 use crate::cli::Ctx;
 use crate::cli::scope::ScopeArgs;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::export;
 use crate::util::today;
 
@@ -54,7 +54,12 @@ pub struct ExportArgs {
     #[arg(long, value_name = "DATE", value_parser = crate::cli::as_of_date)]
     as_of: Option<NaiveDate>,
     /// Evidence collected more than this many days before the as-of date is stale.
-    #[arg(long, value_name = "DAYS", default_value_t = 365)]
+    #[arg(
+        long,
+        value_name = "DAYS",
+        default_value_t = crate::view::coverage::DEFAULT_STALE_DAYS,
+        value_parser = crate::cli::stale_days
+    )]
     stale_days: i64,
     /// Replace a folder an earlier csfkit export wrote at --out.
     #[arg(long)]
@@ -74,12 +79,6 @@ pub fn run(ctx: &Ctx, cmd: &OscalCommand) -> Result<u8> {
 }
 
 fn export(ctx: &Ctx, args: &ExportArgs) -> Result<u8> {
-    if args.stale_days < 0 {
-        return Err(Error::Usage(format!(
-            "--stale-days {}: expected 0 or more",
-            args.stale_days
-        )));
-    }
     let as_of = match args.as_of {
         Some(d) => d,
         None => today()?,

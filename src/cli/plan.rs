@@ -255,7 +255,7 @@ fn warn_unless_gaps(ctx: &Ctx, cat: &Catalogue, scope: &ScopeArgs, plans: &[NewP
         return Ok(());
     }
     let scope = scope.resolve(cat)?;
-    let cov = crate::export::coverage(
+    let cov = crate::view::coverage::of_scope(
         cat,
         &scope,
         today()?,

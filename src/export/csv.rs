@@ -5,6 +5,9 @@
 use std::io::{self, Write};
 
 use crate::error::{Error, Result};
+use crate::export::format::{EVIDENCE_CSV, GAPS_CSV, MATRIX_CSV, POAM_CSV};
+use crate::export::job::{Job, Output, Pass, Written};
+use crate::export::package::{StagedFile, Staging};
 use crate::model::evidence::{EvidenceItem, freshness};
 use crate::model::ownership::Service;
 use crate::view::coverage::{Coverage, needs_customer_evidence};
@@ -295,6 +298,46 @@ pub fn poam_csv(poam: &[PoamRow], raw: bool, bom: bool) -> Result<Vec<u8>> {
         })
         .collect();
     csv_bytes(&POAM_COLUMNS, &rows, true, bom)
+}
+
+/// `--formats csv`: `evidence-index.csv` row by row in the shared pass, then
+/// `control-matrix.csv`, `gaps.csv` and `poam.csv`.
+pub struct CsvOutput {
+    index: CsvOut<StagedFile>,
+}
+
+impl CsvOutput {
+    /// Starts `evidence-index.csv` in the staging folder (its header row).
+    pub fn start(job: &Job<'_>, staging: &mut Staging) -> Result<CsvOutput> {
+        let f = staging.create(EVIDENCE_CSV)?;
+        Ok(CsvOutput {
+            index: CsvOut::new(f, &EVIDENCE_COLUMNS, job.opts.raw_csv, job.opts.bom)?,
+        })
+    }
+}
+
+impl Output for CsvOutput {
+    fn reads_index(&self) -> bool {
+        true
+    }
+
+    fn index_row(&mut self, row: &[String]) -> Result<()> {
+        self.index.row(row)
+    }
+
+    fn finish(
+        self: Box<Self>,
+        job: &Job<'_>,
+        _pass: &Pass,
+        staging: &mut Staging,
+        _written: &mut Written,
+    ) -> Result<()> {
+        staging.close(self.index.finish()?)?;
+        let (raw, bom) = (job.opts.raw_csv, job.opts.bom);
+        staging.add_bytes(MATRIX_CSV, &matrix_csv(job.cov, raw, bom)?)?;
+        staging.add_bytes(GAPS_CSV, &gaps_csv(job.cov, raw, bom)?)?;
+        staging.add_bytes(POAM_CSV, &poam_csv(job.poam, raw, bom)?)
+    }
 }
 
 fn service_index(s: Service) -> usize {

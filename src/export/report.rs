@@ -5,30 +5,15 @@
 
 use std::io::Write;
 
+use crate::error::{Error, Result};
+use crate::export::format::REPORT;
+use crate::export::job::{Cover, Job, Output, Pass, Written};
+use crate::export::package::Staging;
 use crate::model::evidence::{EvidenceItem, freshness};
 use crate::model::ownership::{Ownership, Service};
-use crate::pdf::{Align, BarChart, Block, Column, Finished, Meta, Paper, PdfError, Table, Writer};
+use crate::pdf::{Align, BarChart, Block, Column, Finished, Meta, PdfError, Table, Writer};
 use crate::view::coverage::{Coverage, FunctionSummary, needs_customer_evidence};
 use crate::view::poam::{PlanState, PoamRow};
-
-/// What the cover page says besides the coverage itself.
-#[derive(Debug, Clone)]
-pub struct Cover {
-    /// Report title (also the running header).
-    pub title: String,
-    /// Organisation.
-    pub organization: String,
-    /// System in scope (may be empty).
-    pub system: String,
-    /// csfkit version.
-    pub version: String,
-    /// Framework versions, e.g. `NIST CSF 2.0 (csf2.xlsx, sha256 ab12…)`.
-    pub frameworks: Vec<String>,
-    /// Digest over the catalogue content.
-    pub digest: String,
-    /// Paper size.
-    pub paper: Paper,
-}
 
 fn col(header: &str, width: f32) -> Column {
     Column {
@@ -82,11 +67,22 @@ fn meta(cov: &Coverage, cover: &Cover) -> Meta {
     }
 }
 
-/// Everything before the evidence appendix: cover, summary, matrix and gaps.
+/// Everything before the evidence appendix: cover, summary, matrix, customer responsibilities
+/// and gaps.
 fn front(cov: &Coverage, cover: &Cover, poam: &[PoamRow]) -> Vec<Block> {
+    let mut blocks = cover_page(cov, cover);
+    blocks.extend(summary(cov));
+    blocks.extend(control_matrix(cov));
+    blocks.extend(customer_responsibilities(cov));
+    blocks.extend(gaps(cov, poam));
+    blocks
+}
+
+/// The cover: title, the facts of the package, what ownership means.
+fn cover_page(cov: &Coverage, cover: &Cover) -> Vec<Block> {
     let m = &cov.matrix;
     let services: Vec<&str> = m.services.iter().map(|s| service_label(*s)).collect();
-    let mut blocks = vec![
+    vec![
         Block::Title(cover.title.clone()),
         Block::KeyValues(vec![
             (
@@ -119,8 +115,16 @@ fn front(cov: &Coverage, cover: &Cover, poam: &[PoamRow]) -> Vec<Block> {
                 .into(),
         ),
         Block::PageBreak,
-        Block::Heading("Summary: controls per function and effective ownership".into()),
-    ];
+    ]
+}
+
+/// The summary: controls per function and effective ownership (and shared cells by leaning),
+/// evidence coverage as a chart and a table, what mapped evidence adds, the count of gaps.
+fn summary(cov: &Coverage) -> Vec<Block> {
+    let m = &cov.matrix;
+    let mut blocks = vec![Block::Heading(
+        "Summary: controls per function and effective ownership".into(),
+    )];
     let by_fn = cov.by_function();
     let total = FunctionSummary::total("Total", &by_fn);
     let rows: Vec<Vec<String>> = by_fn
@@ -218,7 +222,14 @@ fn front(cov: &Coverage, cover: &Cover, poam: &[PoamRow]) -> Vec<Block> {
         cov.evidence_items
     )));
 
-    // The matrix.
+    blocks
+}
+
+/// The control matrix: ownership per service model (a projected cell with its tally),
+/// effective ownership, status, evidence and freshness.
+fn control_matrix(cov: &Coverage) -> Vec<Block> {
+    let m = &cov.matrix;
+    let mut blocks = Vec::new();
     blocks.push(Block::PageBreak);
     blocks.push(Block::Heading("Control matrix".into()));
     blocks.push(Block::Paragraph(
@@ -288,9 +299,12 @@ fn front(cov: &Coverage, cover: &Cover, poam: &[PoamRow]) -> Vec<Block> {
         font_size: 7.0,
     }));
 
-    blocks.extend(customer_responsibilities(cov));
+    blocks
+}
 
-    // Gaps.
+/// The gaps, each with the due date and owner of the plan in force.
+fn gaps(cov: &Coverage, poam: &[PoamRow]) -> Vec<Block> {
+    let mut blocks = Vec::new();
     blocks.push(Block::PageBreak);
     blocks.push(Block::Heading("Gaps".into()));
     // One POA&M row per gap, in the same order: the plan's due date and owner beside the gap.
@@ -581,5 +595,45 @@ impl<'c, W: Write> Report<'c, W> {
     /// If the output cannot be written.
     pub fn finish(self) -> Result<Finished<W>, PdfError> {
         self.w.finish()
+    }
+}
+
+/// `--formats pdf`: `report.pdf`, written after the shared pass with its evidence appendix fed
+/// row by row from the catalogue (a pass of its own).
+pub struct PdfOutput;
+
+impl Output for PdfOutput {
+    fn finish(
+        self: Box<Self>,
+        job: &Job<'_>,
+        pass: &Pass,
+        staging: &mut Staging,
+        written: &mut Written,
+    ) -> Result<()> {
+        let failed = |e: PdfError| match e {
+            PdfError::Io(e) => Error::io("writing report.pdf", e),
+            other => Error::Failed(format!("writing report.pdf: {other}")),
+        };
+        let file = staging.create(REPORT)?;
+        let mut report = Report::start(file, job.cov, job.cover, job.poam).map_err(failed)?;
+        job.cat.each_evidence(|e| {
+            report
+                .evidence(&e, pass.not_packaged.get(&e.id).map(String::as_str))
+                .map_err(failed)
+        })?;
+        let done = report.finish().map_err(failed)?;
+        if !done.missing_chars.is_empty() {
+            let list: Vec<String> = done
+                .missing_chars
+                .iter()
+                .map(|c| format!("{c} (U+{:04X})", *c as u32))
+                .collect();
+            written.warnings.push(format!(
+                "report.pdf: the embedded font (DejaVu Sans) cannot show {}; they appear as ? in the PDF and exactly in the CSV files",
+                list.join(", ")
+            ));
+        }
+        written.pages = Some(done.pages);
+        staging.close(done.out)
     }
 }

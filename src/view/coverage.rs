@@ -1,8 +1,9 @@
 //! Evidence coverage of a scope at a date: which customer and shared controls have current
 //! evidence, only expired or stale evidence, or none, and which are gaps.
 //!
-//! Pure computation over a [`Matrix`] and evidence items; `csfkit status` prints it and the
-//! export renders it. Nothing here reads the clock: the as-of date comes from the caller.
+//! Computation over a [`Matrix`] and evidence items; [`of_scope`] feeds it from the catalogue
+//! as the evidence streams. `csfkit status` prints it and the export renders it. Nothing here
+//! reads the clock: the as-of date comes from the caller.
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -234,6 +235,24 @@ impl CoverageBuilder {
             mapped_left_out: self.mapped_left_out,
         }
     }
+}
+
+/// Coverage of a scope at a date, counting evidence as it streams from the catalogue (what
+/// `csfkit status` shows); without mapped evidence with `no_mapped`.
+pub fn of_scope(
+    cat: &crate::catalogue::Catalogue,
+    scope: &crate::view::Scope,
+    as_of: NaiveDate,
+    stale_days: i64,
+    no_mapped: bool,
+) -> crate::error::Result<Coverage> {
+    let m = crate::view::matrix::build(cat, &scope.provider, &scope.services)?;
+    let mut b = CoverageBuilder::new(m, as_of, stale_days).without_mapped(no_mapped);
+    cat.each_evidence(|e| {
+        b.add(&e);
+        Ok(())
+    })?;
+    Ok(b.finish())
 }
 
 impl Coverage {

@@ -17,14 +17,19 @@ pub mod results;
 use chrono::NaiveDate;
 use serde::Serialize;
 
+use crate::catalogue::Catalogue;
+use crate::error::{Error, Result};
+use crate::export::format::OSCAL_DIR;
+use crate::export::job::{Job, Output, Pass, Written};
+use crate::export::package::Staging;
+use crate::model::evidence::EvidenceItem;
 use crate::model::oscal::{CSFKIT_NS, OSCAL_VERSION};
 
-/// The file names of the three documents.
-pub const CATALOG: &str = "catalog.json";
-/// The component definition.
-pub const COMPONENT_DEFINITION: &str = "component-definition.json";
-/// The assessment results.
-pub const ASSESSMENT_RESULTS: &str = "assessment-results.json";
+/// The file names of the three documents (`export::format` lists them for `verify`).
+pub use crate::export::format::{
+    OSCAL_ASSESSMENT_RESULTS as ASSESSMENT_RESULTS, OSCAL_CATALOG as CATALOG,
+    OSCAL_COMPONENT_DEFINITION as COMPONENT_DEFINITION,
+};
 
 /// csfkit's UUID namespace: the v5 UUID of its property namespace in RFC 4122's URL namespace.
 fn namespace() -> uuid::Uuid {
@@ -199,6 +204,58 @@ pub fn uri_reference(s: &str, path: bool) -> String {
         }
     }
     out
+}
+
+/// The three OSCAL documents of `input`'s scope, under `prefix` in the package (`oscal/`, or
+/// nothing in the folder of `csfkit oscal export`). The assessment results stream the evidence
+/// from the catalogue once more.
+pub fn write_documents(
+    cat: &Catalogue,
+    input: &results::ResultsInput<'_>,
+    staging: &mut Staging,
+    prefix: &str,
+) -> Result<()> {
+    let as_of = input.cov.as_of;
+    staging.add_bytes(&format!("{prefix}{CATALOG}"), &catalog::catalog(cat, as_of)?)?;
+    staging.add_bytes(
+        &format!("{prefix}{COMPONENT_DEFINITION}"),
+        &component::component_definition(cat, &input.cov.matrix, as_of)?,
+    )?;
+    let mut f = staging.create(&format!("{prefix}{ASSESSMENT_RESULTS}"))?;
+    // JSON is written token by token: buffer before the staged file hashes and writes it.
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, &mut f);
+    results::write_assessment_results(cat, input, &mut out)?;
+    out.into_inner()
+        .map_err(|e| Error::io("writing assessment-results.json", e.into_error()))?;
+    staging.close(f)
+}
+
+/// `--formats oscal`: the three documents under `oscal/`, written after the shared pass; an
+/// observation links the evidence file's copy in the package (`../evidence/...`) when it is in.
+pub struct OscalOutput;
+
+impl Output for OscalOutput {
+    fn finish(
+        self: Box<Self>,
+        job: &Job<'_>,
+        pass: &Pass,
+        staging: &mut Staging,
+        _written: &mut Written,
+    ) -> Result<()> {
+        let include_files = job.opts.include_files;
+        let packaged = |e: &EvidenceItem| {
+            (include_files && e.location_kind == "file" && !pass.not_packaged.contains_key(&e.id))
+                .then(|| format!("../{}", crate::export::evidence_files::packaged_name(e)))
+        };
+        let input = results::ResultsInput {
+            cov: job.cov,
+            digest: job.digest,
+            system: job.system,
+            import_ap: "../manifest.json",
+            packaged: &packaged,
+        };
+        write_documents(job.cat, &input, staging, OSCAL_DIR)
+    }
 }
 
 #[cfg(test)]

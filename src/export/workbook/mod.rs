@@ -27,29 +27,18 @@ use rust_xlsxwriter::{
 };
 
 use crate::error::{Error, Result};
+use crate::export::format::WORKBOOK;
+use crate::export::job::{Job, Output, Pass, Written};
+use crate::export::package::Staging;
+
+pub mod sheets;
+
+pub use sheets::{Col, Kind, Tables};
 
 /// Excel's limit on the characters of a cell.
 const MAX_CELL: usize = 32_767;
 /// Excel's limit on the rows of a sheet.
 const MAX_ROWS: u32 = 1_048_576;
-
-/// How a column is written.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Kind {
-    /// Text, this wide (characters), wrapped.
-    Text(f64),
-    /// Text that does not wrap (hashes), this wide.
-    Code(f64),
-    /// A whole number (text when it is not one).
-    Number,
-    /// A date cell (text when it is not an ISO date Excel can hold).
-    Date,
-    /// Text filled by its value (ownership, freshness, plan status), this wide.
-    Fill(f64),
-}
-
-/// A column: its header and how it is written.
-pub type Col = (&'static str, Kind);
 
 /// Fill colours by cell value; the legend on the Summary sheet lists the same.
 const FILLS: &[(&str, u32, &str)] = &[
@@ -242,22 +231,6 @@ pub struct AuditWorkbook {
     tempdir: PathBuf,
     f: Formats,
     evidence: Sheet,
-}
-
-/// What goes into the workbook besides the evidence rows, all as text cells in column order.
-pub struct Tables<'a> {
-    /// Summary: the per-function table (`csfkit status` columns).
-    pub summary: (&'a [Col], Vec<Vec<String>>),
-    /// Summary, below the table: the cover facts (label, value).
-    pub facts: Vec<(String, String)>,
-    /// Matrix: the rows of control-matrix.csv.
-    pub matrix: (Vec<Col>, Vec<Vec<String>>),
-    /// Gaps: the rows of gaps.csv.
-    pub gaps: (&'a [Col], Vec<Vec<String>>),
-    /// Evidence: the columns of evidence-index.csv (rows come one at a time).
-    pub evidence: &'a [Col],
-    /// POA&M: the rows of poam.csv.
-    pub poam: (&'a [Col], Vec<Vec<String>>),
 }
 
 fn xlsx_err(e: XlsxError) -> Error {
@@ -526,148 +499,51 @@ impl AuditWorkbook {
     }
 }
 
-/// The Summary sheet's table: the `csfkit status` columns.
-pub const SUMMARY_COLS: [Col; 23] = [
-    ("function", Kind::Text(30.0)),
-    ("controls", Kind::Number),
-    ("inherited", Kind::Number),
-    ("shared", Kind::Number),
-    ("customer", Kind::Number),
-    ("undetermined", Kind::Number),
-    ("shared_provider_led", Kind::Number),
-    ("shared_balanced", Kind::Number),
-    ("shared_customer_led", Kind::Number),
-    ("shared_untallied", Kind::Number),
-    ("evidence_current", Kind::Number),
-    ("evidence_outdated", Kind::Number),
-    ("evidence_none", Kind::Number),
-    ("evidence_current_mapped_only", Kind::Number),
-    ("implemented", Kind::Number),
-    ("not_implemented", Kind::Number),
-    ("not_applicable", Kind::Number),
-    ("not_assessed", Kind::Number),
-    ("gaps", Kind::Number),
-    ("gaps_planned", Kind::Number),
-    ("gaps_overdue", Kind::Number),
-    ("gaps_risk_accepted", Kind::Number),
-    ("gaps_unplanned", Kind::Number),
-];
-
-/// The Matrix sheet: the columns of control-matrix.csv ([`matrix_cols`] adds the tally
-/// columns).
-pub const MATRIX_COLS: [Col; 23] = [
-    ("control_id", Kind::Text(12.0)),
-    ("title", Kind::Text(50.0)),
-    ("function", Kind::Text(9.0)),
-    ("category", Kind::Text(10.0)),
-    ("bare_metal", Kind::Fill(13.0)),
-    ("iaas", Kind::Fill(13.0)),
-    ("paas", Kind::Fill(13.0)),
-    ("saas", Kind::Fill(13.0)),
-    ("model", Kind::Fill(13.0)),
-    ("effective", Kind::Fill(13.0)),
-    ("overridden", Kind::Text(12.0)),
-    ("override_reason", Kind::Text(40.0)),
-    ("status", Kind::Text(16.0)),
-    ("status_note", Kind::Text(40.0)),
-    ("evidence_count", Kind::Number),
-    ("evidence_current", Kind::Number),
-    ("evidence_state", Kind::Fill(18.0)),
-    ("gap", Kind::Text(6.0)),
-    ("gap_reasons", Kind::Text(40.0)),
-    ("basis", Kind::Text(40.0)),
-    ("provider_responsibility", Kind::Text(45.0)),
-    ("customer_responsibility", Kind::Text(45.0)),
-    ("citation", Kind::Text(40.0)),
-];
-
-/// The Matrix sheet's columns: [`MATRIX_COLS`], then the tally columns of control-matrix.csv
-/// (counts as numbers, the leaning as text).
-pub fn matrix_cols() -> Vec<Col> {
-    let mut cols = MATRIX_COLS.to_vec();
-    for per_service in crate::export::csv::MATRIX_TALLY_COLUMNS {
-        for name in per_service {
-            let kind = if name.ends_with("_leaning") {
-                Kind::Text(16.0)
-            } else {
-                Kind::Number
-            };
-            cols.push((name, kind));
-        }
-    }
-    cols
+/// `--formats xlsx`: `audit-workbook.xlsx`, every sheet written at the start, the evidence rows
+/// in the shared pass, saved when the pass is over.
+pub struct XlsxOutput {
+    wb: AuditWorkbook,
 }
 
-/// The Gaps sheet: the columns of gaps.csv.
-pub const GAP_COLS: [Col; 7] = [
-    ("control_id", Kind::Text(12.0)),
-    ("title", Kind::Text(50.0)),
-    ("effective", Kind::Fill(13.0)),
-    ("status", Kind::Text(16.0)),
-    ("evidence_state", Kind::Fill(18.0)),
-    ("evidence_count", Kind::Number),
-    ("reasons", Kind::Text(50.0)),
-];
+impl XlsxOutput {
+    /// Starts the workbook in the staging folder: every sheet but the evidence rows.
+    pub fn start(job: &Job<'_>, staging: &mut Staging) -> Result<XlsxOutput> {
+        let wb = AuditWorkbook::start(
+            staging.path_for(WORKBOOK)?,
+            staging.dir(),
+            &job.cover.title,
+            &job.cover.organization,
+            job.cov.as_of,
+            sheets::tables(job),
+        )?;
+        Ok(XlsxOutput { wb })
+    }
+}
 
-/// The Evidence sheet: the columns of evidence-index.csv.
-pub const EVIDENCE_COLS: [Col; 23] = [
-    ("evidence_id", Kind::Number),
-    ("control_id", Kind::Text(12.0)),
-    ("title", Kind::Text(35.0)),
-    ("description", Kind::Text(45.0)),
-    ("evidence_type", Kind::Text(14.0)),
-    ("owner", Kind::Text(16.0)),
-    ("collected_on", Kind::Date),
-    ("valid_until", Kind::Date),
-    ("freshness", Kind::Fill(11.0)),
-    ("location", Kind::Text(35.0)),
-    ("location_kind", Kind::Text(10.0)),
-    ("file_sha256", Kind::Code(20.0)),
-    ("file_size", Kind::Number),
-    ("source_system", Kind::Text(16.0)),
-    ("extras", Kind::Text(30.0)),
-    ("source_file", Kind::Text(24.0)),
-    ("source_sha256", Kind::Code(20.0)),
-    ("source_sheet", Kind::Text(14.0)),
-    ("source_row", Kind::Number),
-    ("batch", Kind::Number),
-    ("packaged_file", Kind::Text(30.0)),
-    ("mapped_from", Kind::Text(14.0)),
-    ("mapped_framework", Kind::Text(14.0)),
-];
+impl Output for XlsxOutput {
+    fn reads_index(&self) -> bool {
+        true
+    }
 
-/// The POA&M sheet: the columns of poam.csv.
-pub const POAM_COLS: [Col; 12] = [
-    ("POAM ID", Kind::Text(16.0)),
-    ("Controls", Kind::Text(12.0)),
-    ("Weakness Name", Kind::Text(40.0)),
-    ("Weakness Description", Kind::Text(60.0)),
-    ("Point of Contact", Kind::Text(18.0)),
-    ("Overall Remediation Plan", Kind::Text(45.0)),
-    ("Original Detection Date", Kind::Date),
-    ("Scheduled Completion Date", Kind::Date),
-    ("Planned Milestones", Kind::Text(45.0)),
-    ("Status", Kind::Fill(22.0)),
-    ("Status Date", Kind::Date),
-    ("Comments", Kind::Text(40.0)),
-];
+    fn index_row(&mut self, row: &[String]) -> Result<()> {
+        self.wb.evidence(row)
+    }
+
+    fn finish(
+        self: Box<Self>,
+        _job: &Job<'_>,
+        _pass: &Pass,
+        staging: &mut Staging,
+        written: &mut Written,
+    ) -> Result<()> {
+        written.warnings.extend(self.wb.finish()?);
+        staging.adopt(WORKBOOK)
+    }
+}
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn names(cols: &[Col]) -> Vec<&str> {
-        cols.iter().map(|(n, _)| *n).collect()
-    }
-
-    #[test]
-    fn sheets_have_the_columns_of_their_csv_files() {
-        assert_eq!(names(&matrix_cols()), crate::export::csv::matrix_header());
-        assert_eq!(names(&GAP_COLS), crate::export::csv::GAP_COLUMNS);
-        assert_eq!(names(&EVIDENCE_COLS), crate::export::csv::EVIDENCE_COLUMNS);
-        assert_eq!(names(&POAM_COLS), crate::view::poam::POAM_COLUMNS);
-        assert_eq!(names(&SUMMARY_COLS), crate::view::summary::COLUMNS);
-    }
 
     #[test]
     fn long_text_is_cut_to_the_cell_limit_with_a_note() {

@@ -1,0 +1,161 @@
+//! The documents an export can write, as one enum: its name on the command line (`--formats`)
+//! and in `manifest.json`, and the files every package with it holds (what `verify` requires).
+//! Which writer makes each is `export::start` (an exhaustive match); each writer is one file
+//! under `export/`. Adding a format is one line in [`formats!`] below and one writer file: the
+//! compiler then names the matches that must know it ([`Format::files`] and `export::start`).
+
+/// `report.pdf`.
+pub const REPORT: &str = "report.pdf";
+/// `control-matrix.csv`.
+pub const MATRIX_CSV: &str = "control-matrix.csv";
+/// `evidence-index.csv`.
+pub const EVIDENCE_CSV: &str = "evidence-index.csv";
+/// `gaps.csv`.
+pub const GAPS_CSV: &str = "gaps.csv";
+/// The POA&M (with the CSV files since csfkit 0.2).
+pub const POAM_CSV: &str = "poam.csv";
+/// The assessor workbook.
+pub const WORKBOOK: &str = "audit-workbook.xlsx";
+/// The folder of the OSCAL documents in a package.
+pub const OSCAL_DIR: &str = "oscal/";
+/// The OSCAL catalog.
+pub const OSCAL_CATALOG: &str = "catalog.json";
+/// The OSCAL component definition.
+pub const OSCAL_COMPONENT_DEFINITION: &str = "component-definition.json";
+/// The OSCAL assessment results.
+pub const OSCAL_ASSESSMENT_RESULTS: &str = "assessment-results.json";
+
+/// The manifest's name for the folder `csfkit oscal export` writes: the three OSCAL documents
+/// at the top, no `--formats` of its own.
+pub const OSCAL_EXPORT: &str = "oscal-export";
+
+/// Declares [`Format`] and [`Format::ALL`] from one list, so the list cannot miss a variant.
+macro_rules! formats {
+    ($($(#[doc = $doc:literal])* $variant:ident = $name:literal,)+) => {
+        /// A document an export writes (`--formats`), in the order the manifest lists them.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Format {
+            $($(#[doc = $doc])* $variant,)+
+        }
+
+        impl Format {
+            /// Every format, in declaration order (the order of `--formats` in the manifest).
+            pub const ALL: &[Format] = &[$(Format::$variant,)+];
+
+            /// Its name on the command line and in the manifest.
+            pub const fn name(self) -> &'static str {
+                match self {
+                    $(Format::$variant => $name,)+
+                }
+            }
+        }
+    };
+}
+
+formats! {
+    /// `report.pdf`: the audit report.
+    Pdf = "pdf",
+    /// `control-matrix.csv`, `evidence-index.csv`, `gaps.csv`, `poam.csv`.
+    Csv = "csv",
+    /// `audit-workbook.xlsx`: the assessor workbook.
+    Xlsx = "xlsx",
+    /// The three OSCAL 1.2.1 documents under `oscal/`.
+    Oscal = "oscal",
+}
+
+/// The formats `csfkit export` writes when `--formats` is not given.
+pub const DEFAULT: &[Format] = &[Format::Pdf, Format::Csv, Format::Xlsx];
+
+impl Format {
+    /// The format named `s` (any case, surrounding spaces ignored), or None.
+    pub fn from_name(s: &str) -> Option<Format> {
+        let s = s.trim();
+        Format::ALL
+            .iter()
+            .copied()
+            .find(|f| f.name().eq_ignore_ascii_case(s))
+    }
+
+    /// The files every package with this format holds, as the manifest lists them; `version`
+    /// is the csfkit that wrote the package (packages of csfkit 0.1 have no POA&M).
+    pub fn files(self, version: &str) -> Vec<String> {
+        match self {
+            Format::Pdf => vec![REPORT.into()],
+            Format::Csv => {
+                let mut files = vec![MATRIX_CSV, EVIDENCE_CSV, GAPS_CSV];
+                if !version.starts_with("0.1.") {
+                    files.push(POAM_CSV);
+                }
+                files.into_iter().map(String::from).collect()
+            }
+            Format::Xlsx => vec![WORKBOOK.into()],
+            Format::Oscal => oscal_files(OSCAL_DIR),
+        }
+    }
+
+    /// The names of every format, for messages: `pdf, csv, xlsx, oscal`.
+    pub fn names() -> String {
+        Format::ALL
+            .iter()
+            .map(|f| f.name())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// The three OSCAL documents under `prefix` (`oscal/` in a package, nothing in the folder of
+/// `csfkit oscal export`), sorted as a manifest lists them.
+pub fn oscal_files(prefix: &str) -> Vec<String> {
+    [
+        OSCAL_ASSESSMENT_RESULTS,
+        OSCAL_CATALOG,
+        OSCAL_COMPONENT_DEFINITION,
+    ]
+    .iter()
+    .map(|f| format!("{prefix}{f}"))
+    .collect()
+}
+
+/// What a manifest's `formats` say every file of the package must be: the files they require
+/// (every format this csfkit knows, and `oscal-export`), and the names this csfkit does not
+/// know (a package of a later csfkit: its files are checked against the manifest's own list).
+pub fn required_files(formats: &[String], version: &str) -> (Vec<String>, Vec<String>) {
+    let (mut files, mut unknown) = (Vec::new(), Vec::new());
+    for f in formats {
+        if f == OSCAL_EXPORT {
+            files.extend(oscal_files(""));
+        } else if let Some(known) = Format::from_name(f).filter(|k| k.name() == f) {
+            files.extend(known.files(version));
+        } else {
+            unknown.push(f.clone());
+        }
+    }
+    (files, unknown)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_format_has_its_name_and_files() {
+        for f in Format::ALL {
+            assert_eq!(Format::from_name(f.name()), Some(*f));
+            assert_eq!(Format::from_name(&f.name().to_uppercase()), Some(*f));
+            assert!(!f.files(env!("CARGO_PKG_VERSION")).is_empty(), "{f:?}");
+        }
+        assert_eq!(Format::names(), "pdf, csv, xlsx, oscal");
+        assert_eq!(Format::from_name("docx"), None);
+    }
+
+    #[test]
+    fn manifests_name_their_formats_exactly_and_unknown_ones_are_set_apart() {
+        let (files, unknown) = required_files(&["csv".into(), "html".into()], "0.1.0");
+        assert_eq!(files, [MATRIX_CSV, EVIDENCE_CSV, GAPS_CSV]);
+        assert_eq!(unknown, ["html"]);
+        // A manifest spells its formats as csfkit writes them.
+        let (files, unknown) = required_files(&["PDF".into(), OSCAL_EXPORT.into()], "0.2.0");
+        assert_eq!(files, oscal_files(""));
+        assert_eq!(unknown, ["PDF"]);
+    }
+}

@@ -1,0 +1,132 @@
+//! The seam every format's writer plugs into: what an export was asked for ([`Options`]), what
+//! each writer is given ([`Job`]), and the trait it implements ([`Output`]).
+//!
+//! An export reads the catalogue once for the coverage and digest, then makes one shared pass
+//! over the evidence: the evidence files are copied in and every writer that asks
+//! ([`Output::reads_index`]) gets each row of the evidence index. Then every writer is finished
+//! (those fed by the shared pass first): a writer may stream the evidence once more itself (the
+//! PDF appendix, the OSCAL assessment results).
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+
+use crate::catalogue::Catalogue;
+use crate::error::Result;
+use crate::export::format::Format;
+use crate::export::package::Staging;
+use crate::view::coverage::Coverage;
+use crate::view::poam::PoamRow;
+
+/// What to write and how.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The package folder, or zip file with `zip`.
+    pub out: PathBuf,
+    /// One zip file instead of a folder.
+    pub zip: bool,
+    /// The date freshness is judged at; also the package's date.
+    pub as_of: NaiveDate,
+    /// Evidence collected more than this many days before `as_of` is stale.
+    pub stale_days: i64,
+    /// Organisation on the cover.
+    pub organization: String,
+    /// Report title (default: made from the system and the provider).
+    pub title: Option<String>,
+    /// Copy the evidence files in, re-hashed against the import.
+    pub include_files: bool,
+    /// The documents to write (at least one).
+    pub formats: BTreeSet<Format>,
+    /// Leave evidence mapped from other frameworks out of the coverage.
+    pub no_mapped: bool,
+    /// Replace a previous csfkit package at `out`.
+    pub force: bool,
+    /// PDF paper size.
+    pub paper: crate::pdf::Paper,
+    /// Write CSV cells exactly.
+    pub raw_csv: bool,
+    /// Start CSV files with a BOM.
+    pub bom: bool,
+    /// The catalogue file: never inside what an export replaces.
+    pub catalogue: PathBuf,
+}
+
+/// What the cover page (and the workbook's Summary) says besides the coverage itself.
+#[derive(Debug, Clone)]
+pub struct Cover {
+    /// Report title (also the running header).
+    pub title: String,
+    /// Organisation.
+    pub organization: String,
+    /// System in scope (may be empty).
+    pub system: String,
+    /// csfkit version.
+    pub version: String,
+    /// Framework versions, e.g. `NIST CSF 2.0 (csf2.xlsx, sha256 ab12…)`.
+    pub frameworks: Vec<String>,
+    /// Digest over the catalogue content.
+    pub digest: String,
+    /// Paper size.
+    pub paper: crate::pdf::Paper,
+}
+
+/// What every writer of one export is given: the catalogue (inside the export's read snapshot),
+/// the options, and what the first pass read.
+pub struct Job<'a> {
+    /// The catalogue, to stream the evidence again.
+    pub cat: &'a Catalogue,
+    /// What was asked for.
+    pub opts: &'a Options,
+    /// The system in scope, when it comes from the recorded scope.
+    pub system: Option<&'a str>,
+    /// The coverage of the scope at the as-of date.
+    pub cov: &'a Coverage,
+    /// The digest over the catalogue content the package reflects.
+    pub digest: &'a str,
+    /// The cover facts.
+    pub cover: &'a Cover,
+    /// The POA&M: one row per gap, in the gaps' order.
+    pub poam: &'a [PoamRow],
+}
+
+/// What the shared pass over the evidence found: the evidence files that should be in the
+/// package and are not, with why (evidence ID to reason).
+#[derive(Debug, Default)]
+pub struct Pass {
+    /// Evidence files left out (changed since import, unreadable now).
+    pub not_packaged: HashMap<i64, String>,
+}
+
+/// What the writers report back besides their files.
+#[derive(Debug, Default)]
+pub struct Written {
+    /// Problems found while writing (changed evidence files, characters the font lacks).
+    pub warnings: Vec<String>,
+    /// Pages of report.pdf, when it was written.
+    pub pages: Option<usize>,
+}
+
+/// One format's writer (see the module documentation for the order of calls). Each writer is
+/// one file under `export/`; `export::start` makes it.
+pub trait Output {
+    /// True when the shared pass is to hand it every row of the evidence index.
+    fn reads_index(&self) -> bool {
+        false
+    }
+
+    /// One row of the evidence index (`export::csv::EVIDENCE_COLUMNS`), in catalogue order.
+    fn index_row(&mut self, row: &[String]) -> Result<()> {
+        let _ = row;
+        Ok(())
+    }
+
+    /// Writes the rest of its files into `staging` once the shared pass is over.
+    fn finish(
+        self: Box<Self>,
+        job: &Job<'_>,
+        pass: &Pass,
+        staging: &mut Staging,
+        written: &mut Written,
+    ) -> Result<()>;
+}
