@@ -155,7 +155,7 @@ fn export(ctx: &Ctx, args: &ExportArgs) -> Result<u8> {
     let cells = cat.cells(&p.id, &Service::ALL)?;
     match &args.out {
         Some(path) => {
-            files::replace_check(path, &files::is_matrix_file, "a matrix file that")?;
+            files::replace_check(path, &is_matrix_file, "a matrix file that")?;
             let mut buf = Vec::new();
             files::write_matrix(&cells, args.raw_csv, &mut buf)?;
             files::write_new(path, &buf)?;
@@ -371,4 +371,18 @@ fn report(ctx: &Ctx, cat: &Catalogue, cells: &[Cell], services: &[Service]) -> R
         }
     }
     Ok(())
+}
+
+/// True when the file at `path` is a matrix in the csfkit layout (an earlier `mapping export`,
+/// with or without the tally columns).
+fn is_matrix_file(path: &std::path::Path) -> bool {
+    use crate::model::ownership::{CSFKIT_HEADER, CSFKIT_TALLY_HEADER};
+    let plain = CSFKIT_HEADER.iter().copied();
+    let tallied = CSFKIT_HEADER.iter().chain(&CSFKIT_TALLY_HEADER).copied();
+    crate::import::reader::read_tables(path, None).is_ok_and(|tables| {
+        tables.len() == 1
+            && tables[0].rows.first().is_some_and(|(_, r)| {
+                r.iter().map(String::as_str).eq(plain) || r.iter().map(String::as_str).eq(tallied)
+            })
+    })
 }

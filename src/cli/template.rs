@@ -1,7 +1,7 @@
 //! `csfkit template evidence --out FILE.xlsx|FILE.csv`: the evidence import template from
 //! `templates/` — the header row, the instructions, and in xlsx a drop-down of CSF 2.0 IDs.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Subcommand;
 
@@ -52,7 +52,7 @@ fn evidence(ctx: &Ctx, args: &EvidenceArgs) -> Result<u8> {
             args.out.display()
         )));
     }
-    files::replace_check(&args.out, &files::is_blank_template, "an evidence template that")?;
+    files::replace_check(&args.out, &is_blank_template, "an evidence template that")?;
     let bytes = match ext.as_str() {
         "csv" => EVIDENCE_CSV.as_bytes().to_vec(),
         "xlsx" => {
@@ -82,4 +82,18 @@ fn evidence(ctx: &Ctx, args: &EvidenceArgs) -> Result<u8> {
         args.out.display()
     ));
     Ok(0)
+}
+
+/// True when the file at `path` is an evidence template nobody has filled in: the template's
+/// header row and no evidence rows below it.
+fn is_blank_template(path: &Path) -> bool {
+    let header: Vec<&str> = EVIDENCE_CSV.trim_end().split(',').collect();
+    crate::import::reader::read_tables(path, None).is_ok_and(|tables| {
+        tables.first().is_some_and(|t| {
+            t.rows
+                .first()
+                .is_some_and(|(_, r)| r.iter().map(String::as_str).eq(header.iter().copied()))
+                && t.rows.len() == 1
+        })
+    })
 }

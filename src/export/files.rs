@@ -8,8 +8,7 @@ use std::path::Path;
 use rust_xlsxwriter::{DataValidation, Format, Formula, Workbook};
 
 use crate::error::{Error, Result};
-use crate::import::matrix::{CSFKIT_HEADER, CSFKIT_TALLY_HEADER};
-use crate::model::ownership::{Cell, Tally};
+use crate::model::ownership::{CSFKIT_HEADER, CSFKIT_TALLY_HEADER, Cell, Tally};
 
 /// The template's header row (`templates/evidence-template.csv`).
 pub const EVIDENCE_CSV: &str = include_str!("../../templates/evidence-template.csv");
@@ -134,13 +133,10 @@ pub fn tally_fields(tally: Option<Tally>) -> [String; 5] {
     }
 }
 
-/// Why `path` must not be replaced by a file csfkit writes, or None: nothing is there, or what
-/// is there is a file `ours` recognises as csfkit's own (read as a table of the one reader).
-pub fn replace_check(
-    path: &Path,
-    ours: &dyn Fn(&[crate::import::reader::RawTable]) -> bool,
-    what: &str,
-) -> Result<()> {
+/// Refuses to replace `path` with a file csfkit writes unless nothing is there, or what is there
+/// is a regular file `ours` recognises as csfkit's own `what` (the caller reads it: reading files
+/// is the importers' business).
+pub fn replace_check(path: &Path, ours: &dyn Fn(&Path) -> bool, what: &str) -> Result<()> {
     let meta = match std::fs::symlink_metadata(path) {
         Ok(m) => m,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
@@ -155,33 +151,11 @@ pub fn replace_check(
     if !meta.is_file() {
         return Err(refuse(format!("it is {}", crate::util::fs::kind(&meta))));
     }
-    match crate::import::reader::read_tables(path, None) {
-        Ok(tables) if ours(&tables) => Ok(()),
-        _ => Err(refuse("it exists and is not one".into())),
+    if ours(path) {
+        Ok(())
+    } else {
+        Err(refuse("it exists and is not one".into()))
     }
-}
-
-/// True when `tables` are an evidence template nobody has filled in: the template's header row
-/// and no evidence rows below it.
-pub fn is_blank_template(tables: &[crate::import::reader::RawTable]) -> bool {
-    let header: Vec<&str> = EVIDENCE_CSV.trim_end().split(',').collect();
-    tables.first().is_some_and(|t| {
-        t.rows
-            .first()
-            .is_some_and(|(_, r)| r.iter().map(String::as_str).eq(header.iter().copied()))
-            && t.rows.len() == 1
-    })
-}
-
-/// True when `tables` are a matrix in the csfkit layout (an earlier `mapping export`, with or
-/// without the tally columns).
-pub fn is_matrix_file(tables: &[crate::import::reader::RawTable]) -> bool {
-    let plain = CSFKIT_HEADER.iter().copied();
-    let tallied = CSFKIT_HEADER.iter().chain(&CSFKIT_TALLY_HEADER).copied();
-    tables.len() == 1
-        && tables[0].rows.first().is_some_and(|(_, r)| {
-            r.iter().map(String::as_str).eq(plain) || r.iter().map(String::as_str).eq(tallied)
-        })
 }
 
 /// Writes through a temporary file and a rename, so a failure leaves no half-written file. The

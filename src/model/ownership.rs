@@ -397,6 +397,30 @@ pub struct Cell {
     pub tally: Option<Tally>,
 }
 
+/// The csfkit matrix layout's header, in order: `mappings/*.csv`, what `mapping export` writes
+/// and `mapping import` reads.
+pub const CSFKIT_HEADER: [&str; 7] = [
+    "control_id",
+    "service_model",
+    "ownership",
+    "basis",
+    "citation",
+    "provider_responsibility",
+    "customer_responsibility",
+];
+
+/// The csfkit layout's optional tally columns of a projected cell, in order, after
+/// [`CSFKIT_HEADER`]: how the referenced controls were answered and the leaning that follows.
+/// `mapping export` writes them only when some cell has a tally, so a matrix without any
+/// (every shipped one) keeps the seven columns, and a file without them still imports.
+pub const CSFKIT_TALLY_HEADER: [&str; 5] = [
+    "answers_yes",
+    "answers_partial",
+    "answers_no",
+    "answers_unanswered",
+    "leaning",
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
