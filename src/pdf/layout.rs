@@ -4,8 +4,11 @@
 //! Coordinates are PDF points from the bottom-left corner. `y` is the top of the free space on
 //! the current page and moves down as blocks are placed.
 
+use super::chart::{self, Bars, LEGEND_LEADING, ROW_GAP};
+use super::ops::{BLACK, GREY_TEXT, HEADER_FILL, PageOps, RULE};
+use super::table::{TablePlan, rows_height};
 use super::text::{Face, Fonts};
-use super::{Align, BarChart, Block, Column, Table};
+use super::{BarChart, Block, Column, Table};
 
 /// Left, right and bottom margin; also the top margin of the cover page.
 const MARGIN: f32 = 40.0;
@@ -17,214 +20,10 @@ const CONTENT_TOP: f32 = 46.0;
 /// Footer baseline above the bottom edge.
 const FOOTER_BASELINE: f32 = 22.0;
 
-const BLACK: [f32; 3] = [0.0, 0.0, 0.0];
-const GREY_TEXT: [f32; 3] = [0.35, 0.35, 0.35];
-const RULE: [f32; 3] = [0.72, 0.72, 0.72];
-const HEADER_FILL: [f32; 3] = [0.88, 0.90, 0.93];
-
 const BODY_SIZE: f32 = 10.0;
 /// Running header and footer text size.
 const HEADER_SIZE: f32 = 8.0;
 const BODY_LEADING: f32 = 13.5;
-
-/// Converts a 0–255 colour to the 0–1 floats PDF wants.
-fn rgb(c: [u8; 3]) -> [f32; 3] {
-    [
-        f32::from(c[0]) / 255.0,
-        f32::from(c[1]) / 255.0,
-        f32::from(c[2]) / 255.0,
-    ]
-}
-
-/// A font size from the caller, made usable (NaN, zero, negative and absurd values are clamped).
-fn sane_size(size: f32, default: f32) -> f32 {
-    if size.is_finite() && size > 0.0 {
-        size.clamp(4.0, 48.0)
-    } else {
-        default
-    }
-}
-
-/// The content stream of one page, tracking text-object, font and colour state so that
-/// repeated settings are not emitted again (a 100,000-row table otherwise doubles its size).
-pub(crate) struct PageOps {
-    pub(crate) buf: Vec<u8>,
-    in_text: bool,
-    font: Option<(Face, f32)>,
-    fill: Option<[f32; 3]>,
-    stroke: Option<([f32; 3], f32)>,
-    scratch: Vec<u8>,
-    /// Every piece of text shown, for the layout tests.
-    #[cfg(test)]
-    pub(crate) texts: Vec<String>,
-}
-
-/// Appends a number with at most two decimals (PDF wants no exponent; NaN draws at 0).
-fn num(out: &mut Vec<u8>, v: f32) {
-    let v = if v.is_finite() { v } else { 0.0 };
-    let hundredths = (f64::from(v) * 100.0).round() as i64;
-    if hundredths < 0 {
-        out.push(b'-');
-    }
-    let a = hundredths.unsigned_abs();
-    out.extend_from_slice((a / 100).to_string().as_bytes());
-    let frac = a % 100;
-    if frac != 0 {
-        out.push(b'.');
-        out.push(b'0' + (frac / 10) as u8);
-        if frac % 10 != 0 {
-            out.push(b'0' + (frac % 10) as u8);
-        }
-    }
-}
-
-fn nums(out: &mut Vec<u8>, vs: &[f32], op: &[u8]) {
-    for v in vs {
-        num(out, *v);
-        out.push(b' ');
-    }
-    out.extend_from_slice(op);
-    out.push(b'\n');
-}
-
-const HEX: &[u8; 16] = b"0123456789ABCDEF";
-
-impl PageOps {
-    pub(crate) fn new() -> Self {
-        PageOps {
-            buf: Vec::with_capacity(16 * 1024),
-            in_text: false,
-            font: None,
-            fill: None,
-            stroke: None,
-            scratch: Vec::new(),
-            #[cfg(test)]
-            texts: Vec::new(),
-        }
-    }
-
-    fn set_fill(&mut self, c: [f32; 3]) {
-        if self.fill != Some(c) {
-            nums(&mut self.buf, &c, b"rg");
-            self.fill = Some(c);
-        }
-    }
-
-    fn begin_text(&mut self, face: Face, size: f32, c: [f32; 3]) {
-        if !self.in_text {
-            self.buf.extend_from_slice(b"BT\n");
-            self.in_text = true;
-        }
-        if self.font != Some((face, size)) {
-            self.buf.push(b'/');
-            self.buf.extend_from_slice(face.id().as_bytes());
-            self.buf.push(b' ');
-            nums(&mut self.buf, &[size], b"Tf");
-            self.font = Some((face, size));
-        }
-        self.set_fill(c);
-    }
-
-    /// Appends `s` as a hex string of glyph ids.
-    fn glyphs(&mut self, fonts: &mut Fonts, face: Face, s: &str) {
-        #[cfg(test)]
-        self.texts.push(s.to_string());
-        self.scratch.clear();
-        fonts.metrics(face).encode(s, &mut self.scratch);
-        self.buf.push(b'<');
-        for b in &self.scratch {
-            self.buf.push(HEX[usize::from(b >> 4)]);
-            self.buf.push(HEX[usize::from(b & 15)]);
-        }
-        self.buf.push(b'>');
-    }
-
-    /// Draws one line of cleaned text with its baseline starting at (`x`, `y`).
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) fn text(
-        &mut self,
-        fonts: &mut Fonts,
-        face: Face,
-        size: f32,
-        x: f32,
-        y: f32,
-        s: &str,
-        c: [f32; 3],
-    ) {
-        if s.is_empty() {
-            return;
-        }
-        self.begin_text(face, size, c);
-        // Absolute positioning (`Tm`), never the relative `Td` cursor.
-        nums(&mut self.buf, &[1.0, 0.0, 0.0, 1.0, x, y], b"Tm");
-        self.glyphs(fonts, face, s);
-        self.buf.extend_from_slice(b" Tj\n");
-    }
-
-    /// Draws several pieces of cleaned text on one baseline as a single `TJ`: each part is
-    /// (x, measured width, text), left to right; the gaps become kerning offsets. For a wide
-    /// table this is one operation per line instead of two per cell.
-    pub(crate) fn text_run(
-        &mut self,
-        fonts: &mut Fonts,
-        face: Face,
-        size: f32,
-        y: f32,
-        parts: &[(f32, f32, &str)],
-        c: [f32; 3],
-    ) {
-        let mut parts = parts.iter().filter(|p| !p.2.is_empty());
-        let Some(&(x0, w0, s0)) = parts.next() else {
-            return;
-        };
-        self.begin_text(face, size, c);
-        nums(&mut self.buf, &[1.0, 0.0, 0.0, 1.0, x0, y], b"Tm");
-        self.buf.push(b'[');
-        self.glyphs(fonts, face, s0);
-        let mut pen = x0 + w0;
-        for &(x, w, s) in parts {
-            // TJ numbers are thousandths of an em, subtracted from the pen position.
-            self.buf.push(b' ');
-            num(&mut self.buf, -(x - pen) * 1000.0 / size);
-            self.buf.push(b' ');
-            self.glyphs(fonts, face, s);
-            pen = x + w;
-        }
-        self.buf.extend_from_slice(b"] TJ\n");
-    }
-
-    fn end_text(&mut self) {
-        if self.in_text {
-            self.buf.extend_from_slice(b"ET\n");
-            self.in_text = false;
-        }
-    }
-
-    pub(crate) fn rect(&mut self, x: f32, y: f32, w: f32, h: f32, c: [f32; 3]) {
-        if !(w > 0.0 && h > 0.0) {
-            return;
-        }
-        self.end_text();
-        self.set_fill(c);
-        nums(&mut self.buf, &[x, y, w, h], b"re f");
-    }
-
-    pub(crate) fn hline(&mut self, x1: f32, x2: f32, y: f32, thickness: f32, c: [f32; 3]) {
-        self.end_text();
-        if self.stroke != Some((c, thickness)) {
-            nums(&mut self.buf, &c, b"RG");
-            nums(&mut self.buf, &[thickness], b"w");
-            self.stroke = Some((c, thickness));
-        }
-        nums(&mut self.buf, &[x1, y], b"m");
-        nums(&mut self.buf, &[x2, y], b"l S");
-    }
-
-    pub(crate) fn finish(mut self) -> Self {
-        self.end_text();
-        self
-    }
-}
 
 /// Where finished pages go: the PDF file, or a list in the layout tests.
 pub(crate) trait Sink {
@@ -232,36 +31,6 @@ pub(crate) trait Sink {
     fn page(&mut self, index: usize, page: PageOps) -> Result<(), crate::pdf::PdfError>;
     /// The footer of page `index`, drawn once the page count is known.
     fn footer(&mut self, index: usize, footer: PageOps) -> Result<(), crate::pdf::PdfError>;
-}
-
-/// One table or key-value cell, already wrapped.
-struct Cell {
-    x: f32,
-    width: f32,
-    align: Align,
-    lines: Vec<String>,
-}
-
-/// The geometry of a table, fixed for all its rows.
-struct TablePlan {
-    size: f32,
-    leading: f32,
-    pad_x: f32,
-    pad_y: f32,
-    /// (x, width, align) per column.
-    columns: Vec<(f32, f32, Align)>,
-    header: Vec<Cell>,
-}
-
-impl TablePlan {
-    fn header_height(&self) -> f32 {
-        rows_height(&self.header, self.leading, self.pad_y)
-    }
-}
-
-fn rows_height(cells: &[Cell], leading: f32, pad_y: f32) -> f32 {
-    let n = cells.iter().map(|c| c.lines.len()).max().unwrap_or(1).max(1);
-    n as f32 * leading + 2.0 * pad_y
 }
 
 /// Lays out blocks into pages and hands each finished page to the sink, so nothing but the
@@ -378,9 +147,7 @@ impl<S: Sink> Layout<S> {
 
     /// Baseline offset below the top of a line box of height `leading`, centring the glyphs.
     fn baseline(&mut self, face: Face, size: f32, leading: f32) -> f32 {
-        let ascent = self.fonts.ascent(face);
-        // DejaVu's descent is about 0.24 em; centring ascent+descent in the line box.
-        (leading + size * (ascent - 0.24)) / 2.0
+        self.fonts.baseline(face, size, leading)
     }
 
     /// Flowing lines of text at the left margin, breaking pages between lines.
@@ -455,7 +222,7 @@ impl<S: Sink> Layout<S> {
                 None => 0.0,
                 Some(plan) => {
                     let first = t.rows.first().map_or(0.0, |row| {
-                        let cells = self.row_cells(&plan, row);
+                        let cells = plan.row_cells(&mut self.fonts, row);
                         rows_height(&cells, plan.leading, plan.pad_y)
                     });
                     plan.header_height() + first
@@ -522,119 +289,22 @@ impl<S: Sink> Layout<S> {
 
     /// Column geometry and the wrapped header; `None` for a table without columns.
     fn plan_table(&mut self, spec: &[Column], font_size: f32) -> Option<TablePlan> {
-        if spec.is_empty() {
-            return None;
-        }
-        let size = sane_size(font_size, 9.0);
-        let leading = size * 1.25;
-        let (pad_x, pad_y) = ((size * 0.4).min(4.0), (size * 0.25).min(3.0));
-        let total = self.content_width();
-        let weights: Vec<f32> = spec
-            .iter()
-            .map(|c| {
-                if c.width.is_finite() && c.width > 0.0 {
-                    c.width
-                } else {
-                    0.0
-                }
-            })
-            .collect();
-        let sum: f32 = weights.iter().sum();
-        let weights: Vec<f32> = if sum > 0.0 && sum.is_finite() {
-            // A zero-weight column still gets a sliver so its text does not overprint the
-            // neighbours.
-            weights.iter().map(|w| w.max(sum * 0.03)).collect()
-        } else {
-            vec![1.0; weights.len()]
-        };
-        let sum: f32 = weights.iter().sum();
-        let mut x = self.left();
-        let mut columns: Vec<(f32, f32, Align)> = Vec::with_capacity(weights.len());
-        for (w, col) in weights.iter().zip(spec) {
-            let width = total * w / sum;
-            columns.push((x, width, col.align));
-            x += width;
-        }
-        // A header is at most a third of a page, so a data row always fits below it.
-        let max_header_lines = ((self.capacity() / 3.0 - 2.0 * pad_y) / leading).max(1.0) as usize;
-        let header = columns
-            .iter()
-            .zip(spec)
-            .map(|(&(x, width, align), col)| {
-                let clean = self.fonts.clean(Face::Bold, &col.header).into_owned();
-                let mut lines = self.fonts.wrap(Face::Bold, &clean, size, width - 2.0 * pad_x);
-                lines.truncate(max_header_lines);
-                Cell {
-                    x,
-                    width,
-                    align,
-                    lines,
-                }
-            })
-            .collect();
-        Some(TablePlan {
-            size,
-            leading,
-            pad_x,
-            pad_y,
-            columns,
-            header,
-        })
-    }
-
-    fn row_cells(&mut self, plan: &TablePlan, row: &[String]) -> Vec<Cell> {
-        plan.columns
-            .iter()
-            .enumerate()
-            .map(|(i, &(x, width, align))| {
-                let raw = row.get(i).map_or("", String::as_str);
-                let clean = self.fonts.clean(Face::Regular, raw);
-                let lines = self
-                    .fonts
-                    .wrap(Face::Regular, &clean, plan.size, width - 2.0 * plan.pad_x);
-                Cell {
-                    x,
-                    width,
-                    align,
-                    lines,
-                }
-            })
-            .collect()
-    }
-
-    /// Draws lines `from..to` of each cell, the first at the current `y`.
-    fn draw_cells(&mut self, plan: &TablePlan, face: Face, cells: &[Cell], from: usize, to: usize) {
-        let base = self.baseline(face, plan.size, plan.leading);
-        let last = cells.iter().map(|c| c.lines.len()).max().unwrap_or(0).min(to);
-        let mut parts = Vec::with_capacity(cells.len());
-        for k in from..last {
-            let y = self.y - plan.pad_y - (k - from) as f32 * plan.leading - base;
-            parts.clear();
-            for cell in cells {
-                let Some(line) = cell.lines.get(k).filter(|l| !l.is_empty()) else {
-                    continue;
-                };
-                let w = self.fonts.width(face, line, plan.size);
-                let x = match cell.align {
-                    Align::Left => cell.x + plan.pad_x,
-                    Align::Right => cell.x + cell.width - plan.pad_x - w,
-                };
-                parts.push((x, w, line.as_str()));
-            }
-            self.page
-                .text_run(&mut self.fonts, face, plan.size, y, &parts, BLACK);
-        }
-    }
-
-    fn table_right(plan: &TablePlan) -> f32 {
-        plan.columns.last().map_or(0.0, |&(x, w, _)| x + w)
+        let (left, total, capacity) = (self.left(), self.content_width(), self.capacity());
+        TablePlan::new(&mut self.fonts, spec, font_size, left, total, capacity)
     }
 
     fn draw_table_header(&mut self, plan: &TablePlan) {
         let h = plan.header_height();
-        let (x1, x2) = (self.left(), Self::table_right(plan));
+        let (x1, x2) = (self.left(), plan.right());
         self.page.rect(x1, self.y - h, x2 - x1, h, HEADER_FILL);
-        self.draw_cells(plan, Face::Bold, &plan.header, 0, usize::MAX);
+        plan.draw_cells(
+            &mut self.page,
+            &mut self.fonts,
+            Face::Bold,
+            &plan.header,
+            self.y,
+            0..usize::MAX,
+        );
         self.y -= h;
         self.page.hline(x1, x2, self.y, 0.6, [0.45, 0.45, 0.45]);
         self.fresh = false;
@@ -659,7 +329,7 @@ impl<S: Sink> Layout<S> {
         self.gap(4.0);
         let first = match first {
             Some(row) => {
-                let cells = self.row_cells(&plan, row);
+                let cells = plan.row_cells(&mut self.fonts, row);
                 rows_height(&cells, plan.leading, plan.pad_y)
             }
             None => plan.leading + 2.0 * plan.pad_y,
@@ -686,8 +356,8 @@ impl<S: Sink> Layout<S> {
     }
 
     fn place_row(&mut self, plan: &TablePlan, row: &[String]) {
-        let (x1, x2) = (self.left(), Self::table_right(plan));
-        let cells = self.row_cells(plan, row);
+        let (x1, x2) = (self.left(), plan.right());
+        let cells = plan.row_cells(&mut self.fonts, row);
         let n = cells.iter().map(|c| c.lines.len()).max().unwrap_or(1).max(1);
         let h = n as f32 * plan.leading + 2.0 * plan.pad_y;
         if self.room() < h && h <= self.capacity() - plan.header_height() {
@@ -718,7 +388,14 @@ impl<S: Sink> Layout<S> {
                 fit = 1;
             }
             let to = n.min(from + fit);
-            self.draw_cells(plan, Face::Regular, &cells, from, to);
+            plan.draw_cells(
+                &mut self.page,
+                &mut self.fonts,
+                Face::Regular,
+                &cells,
+                self.y,
+                from..to,
+            );
             self.y -= (to - from) as f32 * plan.leading + 2.0 * plan.pad_y;
             self.page.hline(x1, x2, self.y, 0.3, RULE);
             self.fresh = false;
@@ -732,159 +409,37 @@ impl<S: Sink> Layout<S> {
     }
 
     fn bar_chart(&mut self, chart: &BarChart) {
-        let left = self.left();
-        let total_w = self.content_width();
-        let right = left + total_w;
-
-        // Caption.
+        let (left, total_w) = (self.left(), self.content_width());
         let caption = self.wrap_block(Face::Bold, 10.5, &chart.caption);
         let caption: Vec<String> = caption.into_iter().filter(|l| !l.is_empty()).collect();
         self.gap(6.0);
         self.ensure((caption.len() as f32 * 14.0 + 40.0).min(self.capacity()));
         self.flow_lines(Face::Bold, 10.5, 14.0, &caption, BLACK);
-
-        // Legend: swatch + name items flowing across lines.
-        let (legend_size, legend_leading, swatch) = (8.0, 12.0, 8.0);
-        let mut legend_lines: Vec<Vec<(f32, [u8; 3], String)>> = vec![Vec::new()];
-        let mut x = left;
-        for (name, rgb_colour) in &chart.series {
-            let name = self.fonts.clean(Face::Regular, name).replace('\n', " ");
-            let name = self
-                .fonts
-                .ellipsize(Face::Regular, &name, legend_size, total_w - swatch - 4.0);
-            let item_w = swatch + 4.0 + self.fonts.width(Face::Regular, &name, legend_size);
-            if x > left && x + item_w > right {
-                legend_lines.push(Vec::new());
-                x = left;
-            }
-            if let Some(line) = legend_lines.last_mut() {
-                line.push((x, *rgb_colour, name));
-            }
-            x += item_w + 14.0;
-        }
-        let base = self.baseline(Face::Regular, legend_size, legend_leading);
-        for line in legend_lines.iter().filter(|l| !l.is_empty()) {
-            self.ensure(legend_leading);
-            let top = self.y;
-            for (x, c, name) in line {
-                let sy = top - (legend_leading + swatch) / 2.0;
-                self.page.rect(*x, sy, swatch, swatch, rgb(*c));
-                self.page.text(
-                    &mut self.fonts,
-                    Face::Regular,
-                    legend_size,
-                    x + swatch + 4.0,
-                    top - base,
-                    name,
-                    BLACK,
-                );
-            }
-            self.y -= legend_leading;
+        for line in chart::legend_lines(&mut self.fonts, chart, left, total_w) {
+            self.ensure(LEGEND_LEADING);
+            chart::draw_legend_line(&mut self.page, &mut self.fonts, &line, self.y);
+            self.y -= LEGEND_LEADING;
             self.fresh = false;
         }
         self.y -= 4.0;
-
         if chart.bars.is_empty() {
             self.flow_lines(Face::Regular, 9.0, 12.0, &["No data.".to_string()], GREY_TEXT);
             self.y -= 8.0;
             return;
         }
-
-        // Bars: wrapped labels on the left, stacked segments, the total to the right.
-        let (size, leading, bar_h, row_gap) = (8.0, 10.5, 12.0, 5.0);
-        let totals: Vec<u128> = chart
-            .bars
-            .iter()
-            .map(|(_, v)| v.iter().map(|&x| u128::from(x)).sum())
-            .collect();
-        let max_total = totals.iter().copied().max().unwrap_or(0);
-        let total_texts: Vec<String> = totals.iter().map(u128::to_string).collect();
-        let total_text_w = total_texts
-            .iter()
-            .map(|t| self.fonts.width(Face::Regular, t, size))
-            .fold(0.0_f32, f32::max);
-        let labels: Vec<String> = chart
-            .bars
-            .iter()
-            .map(|(l, _)| self.fonts.clean(Face::Regular, l).into_owned())
-            .collect();
-        let widest = labels
-            .iter()
-            .flat_map(|l| l.split('\n'))
-            .map(|l| self.fonts.width(Face::Regular, l, size))
-            .fold(0.0_f32, f32::max);
-        let label_w = widest.min(total_w * 0.3);
-        let bar_x = left + label_w + 6.0;
-        let bar_max = (right - 6.0 - total_text_w - bar_x).max(0.0);
-        let label_base = self.baseline(Face::Regular, size, leading);
-
-        for (((label, (_, values)), total), total_text) in
-            labels.iter().zip(&chart.bars).zip(&totals).zip(&total_texts)
-        {
-            let mut lines = self.fonts.wrap(Face::Regular, label, size, label_w);
-            if lines.len() > 3 {
-                let rest = lines[2..].join(" ");
-                lines.truncate(2);
-                lines.push(self.fonts.ellipsize(Face::Regular, &rest, size, label_w));
-            }
-            let content_h = (lines.len() as f32 * leading).max(bar_h);
-            self.ensure(content_h + row_gap);
-            let top = self.y;
-            for (k, line) in lines.iter().enumerate() {
-                let y = top - k as f32 * leading - label_base;
-                let w = self.fonts.width(Face::Regular, line, size);
-                // Labels right-aligned against the bars.
-                self.page.text(
-                    &mut self.fonts,
-                    Face::Regular,
-                    size,
-                    left + label_w - w,
-                    y,
-                    line,
-                    BLACK,
-                );
-            }
-            let bar_bottom = top - (content_h + bar_h) / 2.0;
-            let text_y = bar_bottom + bar_h / 2.0 - size * 0.36;
-            let mut acc: u128 = 0;
-            let scale = |v: u128| {
-                if max_total == 0 {
-                    0.0
-                } else {
-                    (v as f64 / max_total as f64 * f64::from(bar_max)) as f32
-                }
-            };
-            for (i, &v) in values.iter().enumerate() {
-                // Cumulative positions, so rounding never opens gaps between segments.
-                let x0 = bar_x + scale(acc);
-                acc += u128::from(v);
-                let x1 = bar_x + scale(acc);
-                let c = chart.series.get(i).map_or([160, 160, 160], |s| s.1);
-                self.page.rect(x0, bar_bottom, x1 - x0, bar_h, rgb(c));
-                if v > 0 {
-                    let s = v.to_string();
-                    let w = self.fonts.width(Face::Regular, &s, size);
-                    if w + 4.0 <= x1 - x0 {
-                        let luminance =
-                            0.299 * f32::from(c[0]) + 0.587 * f32::from(c[1]) + 0.114 * f32::from(c[2]);
-                        let ink = if luminance < 140.0 { [1.0; 3] } else { BLACK };
-                        let tx = x0 + (x1 - x0 - w) / 2.0;
-                        self.page
-                            .text(&mut self.fonts, Face::Regular, size, tx, text_y, &s, ink);
-                    }
-                }
-            }
-            let end = bar_x + scale(*total);
-            self.page.text(
+        let bars = Bars::new(&mut self.fonts, chart, left, total_w);
+        for i in 0..chart.bars.len() {
+            let (lines, height) = bars.label(&mut self.fonts, i);
+            self.ensure(height + ROW_GAP);
+            bars.draw(
+                &mut self.page,
                 &mut self.fonts,
-                Face::Bold,
-                size,
-                end + 4.0,
-                text_y,
-                total_text,
-                BLACK,
+                chart,
+                i,
+                (&lines, height),
+                self.y,
             );
-            self.y -= content_h + row_gap;
+            self.y -= height + ROW_GAP;
             self.fresh = false;
         }
         self.y -= 8.0;
@@ -929,7 +484,7 @@ impl<S: Sink> Layout<S> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::Table;
+    use super::super::{Align, Table};
     use super::*;
     use crate::pdf::text::parsed_faces;
 

@@ -19,15 +19,19 @@
 //! Output is deterministic: the same blocks and rows give the same bytes; the trailer `/ID` is
 //! a hash of the file's own content.
 
+mod chart;
 mod file;
 mod layout;
+mod ops;
+mod table;
 mod text;
 
 use std::collections::BTreeSet;
 use std::io::Write;
 
 use self::file::FileWriter;
-use self::layout::{Layout, PageOps, Sink};
+use self::layout::{Layout, Sink};
+use self::ops::PageOps;
 use self::text::{Face, Fonts};
 
 /// Page size.

@@ -177,6 +177,13 @@ impl Fonts {
         }
     }
 
+    /// Baseline offset below the top of a line box of height `leading`, centring the glyphs.
+    pub(crate) fn baseline(&mut self, face: Face, size: f32, leading: f32) -> f32 {
+        let ascent = self.ascent(face);
+        // DejaVu's descent is about 0.24 em; centring ascent+descent in the line box.
+        (leading + size * (ascent - 0.24)) / 2.0
+    }
+
     /// Makes `s` drawable with `face`: control characters become spaces (a newline is kept for
     /// the wrapper), characters without a glyph become [`REPLACEMENT`] and are recorded in
     /// [`Fonts::missing`].

@@ -1,0 +1,173 @@
+//! Table geometry: where each column sits (from its weight), each cell's text wrapped to its
+//! column, and a row's lines drawn at a given height. Which page a row goes on, and the header
+//! repeated on the next, is `layout`'s business.
+
+use super::ops::{BLACK, PageOps};
+use super::text::{Face, Fonts};
+use super::{Align, Column};
+
+/// A font size from the caller, made usable (NaN, zero, negative and absurd values are clamped).
+pub(crate) fn sane_size(size: f32, default: f32) -> f32 {
+    if size.is_finite() && size > 0.0 {
+        size.clamp(4.0, 48.0)
+    } else {
+        default
+    }
+}
+
+/// One table or key-value cell, already wrapped.
+pub(crate) struct Cell {
+    x: f32,
+    width: f32,
+    align: Align,
+    pub(crate) lines: Vec<String>,
+}
+
+/// The geometry of a table, fixed for all its rows.
+pub(crate) struct TablePlan {
+    pub(crate) size: f32,
+    pub(crate) leading: f32,
+    pad_x: f32,
+    pub(crate) pad_y: f32,
+    /// (x, width, align) per column.
+    columns: Vec<(f32, f32, Align)>,
+    pub(crate) header: Vec<Cell>,
+}
+
+/// The height of a row of `cells`: its tallest cell's lines and the padding.
+pub(crate) fn rows_height(cells: &[Cell], leading: f32, pad_y: f32) -> f32 {
+    let n = cells.iter().map(|c| c.lines.len()).max().unwrap_or(1).max(1);
+    n as f32 * leading + 2.0 * pad_y
+}
+
+impl TablePlan {
+    /// Column geometry for a table from `left`, `total` wide, and the wrapped header (at most a
+    /// third of `capacity`, a page's usable height, so a data row always fits below it); None
+    /// for a table without columns.
+    pub(crate) fn new(
+        fonts: &mut Fonts,
+        spec: &[Column],
+        font_size: f32,
+        left: f32,
+        total: f32,
+        capacity: f32,
+    ) -> Option<TablePlan> {
+        if spec.is_empty() {
+            return None;
+        }
+        let size = sane_size(font_size, 9.0);
+        let leading = size * 1.25;
+        let (pad_x, pad_y) = ((size * 0.4).min(4.0), (size * 0.25).min(3.0));
+        let weights: Vec<f32> = spec
+            .iter()
+            .map(|c| {
+                if c.width.is_finite() && c.width > 0.0 {
+                    c.width
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        let sum: f32 = weights.iter().sum();
+        let weights: Vec<f32> = if sum > 0.0 && sum.is_finite() {
+            // A zero-weight column still gets a sliver so its text does not overprint the
+            // neighbours.
+            weights.iter().map(|w| w.max(sum * 0.03)).collect()
+        } else {
+            vec![1.0; weights.len()]
+        };
+        let sum: f32 = weights.iter().sum();
+        let mut x = left;
+        let mut columns: Vec<(f32, f32, Align)> = Vec::with_capacity(weights.len());
+        for (w, col) in weights.iter().zip(spec) {
+            let width = total * w / sum;
+            columns.push((x, width, col.align));
+            x += width;
+        }
+        let max_header_lines = ((capacity / 3.0 - 2.0 * pad_y) / leading).max(1.0) as usize;
+        let header = columns
+            .iter()
+            .zip(spec)
+            .map(|(&(x, width, align), col)| {
+                let clean = fonts.clean(Face::Bold, &col.header).into_owned();
+                let mut lines = fonts.wrap(Face::Bold, &clean, size, width - 2.0 * pad_x);
+                lines.truncate(max_header_lines);
+                Cell {
+                    x,
+                    width,
+                    align,
+                    lines,
+                }
+            })
+            .collect();
+        Some(TablePlan {
+            size,
+            leading,
+            pad_x,
+            pad_y,
+            columns,
+            header,
+        })
+    }
+
+    /// The height of the header row.
+    pub(crate) fn header_height(&self) -> f32 {
+        rows_height(&self.header, self.leading, self.pad_y)
+    }
+
+    /// The right edge of the last column.
+    pub(crate) fn right(&self) -> f32 {
+        self.columns.last().map_or(0.0, |&(x, w, _)| x + w)
+    }
+
+    /// The cells of `row`, wrapped to their columns (a missing cell is empty).
+    pub(crate) fn row_cells(&self, fonts: &mut Fonts, row: &[String]) -> Vec<Cell> {
+        self.columns
+            .iter()
+            .enumerate()
+            .map(|(i, &(x, width, align))| {
+                let raw = row.get(i).map_or("", String::as_str);
+                let clean = fonts.clean(Face::Regular, raw);
+                let lines = fonts.wrap(Face::Regular, &clean, self.size, width - 2.0 * self.pad_x);
+                Cell {
+                    x,
+                    width,
+                    align,
+                    lines,
+                }
+            })
+            .collect()
+    }
+
+    /// Draws the lines `lines` (`from..to`) of each cell on `page`, the first at `top`.
+    pub(crate) fn draw_cells(
+        &self,
+        page: &mut PageOps,
+        fonts: &mut Fonts,
+        face: Face,
+        cells: &[Cell],
+        top: f32,
+        lines: std::ops::Range<usize>,
+    ) {
+        let (from, to) = (lines.start, lines.end);
+        let base = fonts.baseline(face, self.size, self.leading);
+        let last = cells.iter().map(|c| c.lines.len()).max().unwrap_or(0).min(to);
+        let mut parts = Vec::with_capacity(cells.len());
+        for k in from..last {
+            let y = top - self.pad_y - (k - from) as f32 * self.leading - base;
+            parts.clear();
+            for cell in cells {
+                let Some(line) = cell.lines.get(k).filter(|l| !l.is_empty()) else {
+                    continue;
+                };
+                let w = fonts.width(face, line, self.size);
+                let x = match cell.align {
+                    Align::Left => cell.x + self.pad_x,
+                    Align::Right => cell.x + cell.width - self.pad_x - w,
+                };
+                parts.push((x, w, line.as_str()));
+            }
+            page.text_run(fonts, face, self.size, y, &parts, BLACK);
+        }
+    }
+}
