@@ -1,6 +1,5 @@
-//! `csfkit export`, `csfkit status` and `csfkit verify`: the audit package (PDF report, CSV
-//! control matrix, evidence index, gaps, evidence files, hash manifest), the same coverage in the
-//! terminal, and the check an assessor runs on a package.
+//! `csfkit export`: the audit package (PDF report, CSV files, workbook, OSCAL documents,
+//! evidence files, hash manifest), in the formats `--formats` names.
 
 use std::path::PathBuf;
 
@@ -8,14 +7,12 @@ use chrono::NaiveDate;
 
 use clap::builder::{PossibleValue, TypedValueParser};
 
+use crate::cli::Ctx;
 use crate::cli::scope::ScopeArgs;
-use crate::cli::{Ctx, columns};
 use crate::error::Result;
+use crate::export;
 use crate::export::format::Format;
-use crate::export::{self, verify};
-use crate::output::{Listing, OutputArgs};
 use crate::util::today;
-use crate::view::coverage::FunctionSummary;
 
 const EXPORT_HELP: &str = "Examples:
   csfkit export --provider datacrunch --services iaas,model --out audit-2026
@@ -141,60 +138,6 @@ impl TypedValueParser for FormatParser {
     }
 }
 
-/// Arguments of `csfkit status`.
-#[derive(Debug, clap::Args)]
-#[command(
-    after_help = columns::help_then(
-        "Examples:\n  csfkit status --provider datacrunch --services iaas\n  csfkit status --fail-on-gaps        exit 1 when a customer or shared control lacks current evidence\n  csfkit status --format json",
-        columns::STATUS,
-        "The implementation status counts are of the customer and shared controls; a line per\nfunction, then the total. The shared_ columns count shared cells (a control on one service\nmodel) by the leaning of a projected cell's referenced controls (see `csfkit matrix --help`)."
-    )
-)]
-pub struct StatusArgs {
-    #[command(flatten)]
-    scope: ScopeArgs,
-    /// Judge freshness at this date (default: today, or CSFKIT_TODAY).
-    #[arg(long, value_name = "DATE", value_parser = crate::cli::as_of_date)]
-    as_of: Option<NaiveDate>,
-    /// Evidence collected more than this many days before is stale.
-    #[arg(
-        long,
-        value_name = "DAYS",
-        default_value_t = crate::view::coverage::DEFAULT_STALE_DAYS,
-        value_parser = crate::cli::stale_days
-    )]
-    stale_days: i64,
-    /// Exit 1 when any customer or shared control is a gap.
-    #[arg(long)]
-    fail_on_gaps: bool,
-    /// Count only evidence keyed by its CSF ID: leave out rows mapped from SP 800-53, ISO/IEC
-    /// 27001 or CCM IDs (for assessors who accept only direct mapping).
-    #[arg(long)]
-    no_mapped: bool,
-    #[command(flatten)]
-    out: OutputArgs,
-}
-
-/// Arguments of `csfkit verify`.
-#[derive(Debug, clap::Args)]
-#[command(
-    after_help = "Examples:\n  csfkit verify audit-2026\n  csfkit verify audit.zip\n  csfkit verify audit.zip --manifest-sha256 9f2c...e1   the hash export printed\n\n\
-Exit 0 when every file matches manifest.json; 1 naming each missing, extra or altered file, any\n\
-link, FIFO or device (never opened), duplicate zip member, file the manifest should list, or\n\
-path with a control character; a zip with bytes in front of its first member, between members or\n\
-after its end, or with members sharing bytes, is refused before anything is inflated.\n\
---manifest-sha256 HEX also checks manifest.json against the SHA-256 `csfkit export` printed."
-)]
-pub struct VerifyArgs {
-    /// The package folder or zip.
-    path: PathBuf,
-    /// The SHA-256 of manifest.json that `csfkit export` printed: checks the manifest itself
-    /// (as-of date, catalogue digest, history heads, sources), which nothing inside the package
-    /// can vouch for.
-    #[arg(long, value_name = "HEX", value_parser = crate::cli::sha256_hex)]
-    manifest_sha256: Option<String>,
-}
-
 /// Runs `csfkit export`.
 pub fn export(ctx: &Ctx, args: &ExportArgs) -> Result<u8> {
     let as_of = match args.as_of {
@@ -243,118 +186,6 @@ pub fn export(ctx: &Ctx, args: &ExportArgs) -> Result<u8> {
         args.out.display()
     ));
     Ok(0)
-}
-
-/// Runs `csfkit status`.
-pub fn status(ctx: &Ctx, args: &StatusArgs) -> Result<u8> {
-    let as_of = match args.as_of {
-        Some(d) => d,
-        None => today()?,
-    };
-    let cat = ctx.open()?;
-    let scope = args.scope.resolve(&cat)?;
-    let cov = crate::view::coverage::of_scope(&cat, &scope, as_of, args.stale_days, args.no_mapped)?;
-    let poam = crate::view::poam::rows(&cov, &cat.plans_in_force()?);
-    let lines = crate::view::summary::rows(&cov, &poam);
-    let total = cov.by_function();
-    let total = FunctionSummary::total("total", &total);
-    let mut l = Listing::of(columns::STATUS);
-    for row in lines {
-        l.push(row);
-    }
-    l.print(&args.out)?;
-    let gaps = total.gaps;
-    ctx.msg.note(format!(
-        "{} ({}), as of {as_of}: {gaps} gap{} among {} customer and shared controls; inherited controls are provider-attested",
-        cov.matrix.provider.id,
-        crate::model::ownership::join_services(&cov.matrix.services),
-        if gaps == 1 { "" } else { "s" },
-        total.ownership.customer_carried()
-    ));
-    if cov.no_mapped {
-        ctx.msg.note(format!(
-            "coverage without mapped evidence (--no-mapped): {} rows mapped from other frameworks' IDs left out",
-            cov.mapped_left_out
-        ));
-    } else if cov.mapped_items > 0 {
-        ctx.msg.note(format!(
-            "{} of {} evidence rows were mapped from SP 800-53, ISO/IEC 27001 or CCM IDs; {} controls have current evidence only through them (--no-mapped leaves them out)",
-            cov.mapped_items,
-            cov.evidence_items,
-            total.evidence.current_mapped_only
-        ));
-    }
-    if gaps > 0 {
-        let p = crate::view::poam::counts(&poam);
-        ctx.msg.note(format!(
-            "remediation: {} planned, {} overdue, {} risk accepted, {} without a plan (csfkit plan list)",
-            p.planned, p.overdue, p.risk_accepted, p.unplanned
-        ));
-    }
-    if args.fail_on_gaps && gaps > 0 {
-        for (r, c) in cov.gaps().take(20) {
-            ctx.msg.warn(format!(
-                "gap: {} ({}): {}",
-                r.control_id,
-                r.effective,
-                c.gaps.join("; ")
-            ));
-        }
-        if gaps > 20 {
-            ctx.msg.warn(format!(
-                "... and {} more gaps (csfkit export writes gaps.csv)",
-                gaps - 20
-            ));
-        }
-        return Ok(1);
-    }
-    Ok(0)
-}
-
-/// Runs `csfkit verify`.
-pub fn verify(ctx: &Ctx, args: &VerifyArgs) -> Result<u8> {
-    let v = verify::verify(&args.path, args.manifest_sha256.as_deref())?;
-    for n in &v.notes {
-        ctx.msg.note(n);
-    }
-    for p in &v.missing {
-        ctx.msg.error(format!(
-            "missing: {p} (listed in manifest.json, not in the package)"
-        ));
-    }
-    for p in &v.extra {
-        ctx.msg
-            .error(format!("extra: {p} (in the package, not in manifest.json)"));
-    }
-    for (p, want, got) in &v.altered {
-        ctx.msg
-            .error(format!("altered: {p} (SHA-256 {want} expected, {got} found)"));
-    }
-    for p in &v.problems {
-        ctx.msg.error(p);
-    }
-    if v.passed() {
-        let m = v.manifest.as_ref();
-        ctx.msg.note(format!(
-            "{}: all {} files match manifest.json{} (csfkit {}, as of {})",
-            args.path.display(),
-            v.ok,
-            if args.manifest_sha256.is_some() {
-                ", and manifest.json is the one the export printed"
-            } else {
-                ""
-            },
-            m.map(|m| m.csfkit_version.as_str()).unwrap_or("?"),
-            m.map(|m| m.parameters.as_of.as_str())
-                .filter(|d| !d.is_empty())
-                .unwrap_or("?")
-        ));
-        crate::output::stdout_line(&format!("OK {}", args.path.display()))?;
-        Ok(0)
-    } else {
-        crate::output::stdout_line(&format!("FAILED {}", args.path.display()))?;
-        Ok(1)
-    }
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! The command line: argument types, help text, and dispatch to one module per subcommand.
 //!
 //! This module chooses what to run and talks to people; it holds no SQL (that is
-//! `catalogue`) and parses no files (that is `framework`, `import`).
+//! `catalogue`), parses no files (that is `import`) and writes none itself (that is `export`).
 
 mod assess;
 mod check;
@@ -20,7 +20,9 @@ mod oscal;
 mod ownership;
 mod plan;
 mod scope;
+mod status;
 mod template;
+mod verify;
 
 use std::path::PathBuf;
 
@@ -142,9 +144,9 @@ pub enum Command {
     #[command(subcommand)]
     Oscal(oscal::OscalCommand),
     /// Evidence coverage of the scope in the terminal; `--fail-on-gaps` for pipelines.
-    Status(export::StatusArgs),
+    Status(status::StatusArgs),
     /// Check every file of an audit package against its manifest (exit 1 if any differs).
-    Verify(export::VerifyArgs),
+    Verify(verify::VerifyArgs),
     /// Check the catalogue: SQLite integrity and the hash chains of its history.
     Check(check::CheckArgs),
     /// Write a consistent, checked copy of the catalogue (never overwrites).
@@ -290,8 +292,8 @@ pub fn dispatch(cli: Cli) -> Result<u8> {
         Command::Template(c) => template::run(&ctx, &c),
         Command::Export(a) => export::export(&ctx, &a),
         Command::Oscal(c) => oscal::run(&ctx, &c),
-        Command::Status(a) => export::status(&ctx, &a),
-        Command::Verify(a) => export::verify(&ctx, &a),
+        Command::Status(a) => status::run(&ctx, &a),
+        Command::Verify(a) => verify::run(&ctx, &a),
         Command::Check(a) => check::check(&ctx, &a),
         Command::Backup(a) => check::backup(&ctx, &a),
         Command::Completions(a) => completions::run(&a),
