@@ -1,5 +1,6 @@
-//! The data shipped inside the binary: the files of `frameworks/` (and later `mappings/`),
-//! embedded with `include_bytes!` so a user who installed only the binary has them.
+//! The data shipped inside the binary: the files of `frameworks/` and the provider matrices of
+//! `mappings/` (every provider `mappings/providers.csv` lists), embedded with `include_bytes!` so
+//! a user who installed only the binary has them.
 //!
 //! They are parsed by the same importers a user runs (`framework::parse`), so the shipped
 //! catalogue and `csfkit framework import` are one code path.
@@ -59,19 +60,9 @@ pub struct EmbeddedMatrix {
 /// `mappings/providers.csv`: provider, name, services, source, source_title.
 pub const PROVIDERS_CSV: &[u8] = include_bytes!("../mappings/providers.csv");
 
-/// The shipped matrices.
-pub const MATRICES: &[EmbeddedMatrix] = &[
-    EmbeddedMatrix {
-        provider: "datacrunch",
-        file: "datacrunch.csv",
-        bytes: include_bytes!("../mappings/datacrunch.csv"),
-    },
-    EmbeddedMatrix {
-        provider: "digitalocean",
-        file: "digitalocean.csv",
-        bytes: include_bytes!("../mappings/digitalocean.csv"),
-    },
-];
+// `MATRICES`: one entry per row of `mappings/providers.csv` (build.rs writes it), so shipping a
+// provider is `mappings/NAME.csv` and its line in providers.csv.
+include!(concat!(env!("OUT_DIR"), "/matrices.rs"));
 
 pub use crate::model::framework::DEFAULT_FRAMEWORK;
 

@@ -73,8 +73,12 @@ fn every_shipped_service_model_is_complete() {
 
 #[test]
 fn stated_cells_quote_the_providers_own_words() {
-    for provider in ["datacrunch", "digitalocean"] {
-        let page = std::fs::read_to_string(reference(&format!("mappings/sources/{provider}.txt"))).unwrap();
+    // Every shipped provider: the rows of mappings/providers.csv, with the page each is built from.
+    let mut list = csv::Reader::from_path(repo().join("mappings/providers.csv")).unwrap();
+    for row in list.records() {
+        let row = row.unwrap();
+        let (provider, source) = (&row[0], &row[3]);
+        let page = std::fs::read_to_string(reference(source)).unwrap();
         let mut rdr = csv::Reader::from_path(repo().join(format!("mappings/{provider}.csv"))).unwrap();
         let mut stated = 0;
         for rec in rdr.records() {

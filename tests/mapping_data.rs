@@ -12,8 +12,12 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::util::{Workdir, field, reference, repo};
 
-/// The providers shipped in `mappings/`.
-const PROVIDERS: [&str; 2] = ["datacrunch", "digitalocean"];
+/// The providers shipped in `mappings/`: every row of `mappings/providers.csv`, the one list
+/// the binary embeds (build.rs) and every check here runs over.
+fn providers() -> Vec<String> {
+    let mut rdr = csv::Reader::from_path(repo().join("mappings/providers.csv")).unwrap();
+    rdr.records().map(|r| r.unwrap()[0].to_string()).collect()
+}
 
 /// The words that open an expectation in `provider_responsibility` (RULES.md, rule 13a).
 const EXPECTED: &str = "Expected; confirm in the provider's documentation:";
@@ -73,8 +77,17 @@ fn cells(provider: &str) -> Vec<Cell> {
         .collect()
 }
 
+/// The provider's page the matrix is built from: the `source` column of `mappings/providers.csv`
+/// (`mappings/sources/NAME.txt`).
 fn page(provider: &str) -> String {
-    std::fs::read_to_string(reference(&format!("mappings/sources/{provider}.txt"))).unwrap()
+    let mut rdr = csv::Reader::from_path(repo().join("mappings/providers.csv")).unwrap();
+    let source = rdr
+        .records()
+        .map(|r| r.unwrap())
+        .find(|r| &r[0] == provider)
+        .map(|r| r[3].to_string())
+        .unwrap_or_else(|| panic!("{provider} is not in mappings/providers.csv"));
+    std::fs::read_to_string(reference(&source)).unwrap()
 }
 
 /// A clause label as RULES.md writes it: a number, optionally followed by one lower-case letter.
@@ -136,7 +149,7 @@ fn rules_md_defines_the_clauses_the_matrices_cite() {
 
 #[test]
 fn every_stated_citation_is_verbatim_in_the_providers_page() {
-    for provider in PROVIDERS {
+    for provider in &providers() {
         let page = page(provider);
         let stated: Vec<Cell> = cells(provider)
             .into_iter()
@@ -162,7 +175,7 @@ fn every_stated_citation_is_verbatim_in_the_providers_page() {
 #[test]
 fn every_derived_cell_names_a_clause_of_the_rule() {
     let clauses = clauses();
-    for provider in PROVIDERS {
+    for provider in &providers() {
         for c in cells(provider).iter().filter(|c| c.basis == "derived") {
             let (label, reason) = c
                 .citation
@@ -196,7 +209,7 @@ fn every_derived_cell_names_a_clause_of_the_rule() {
 
 #[test]
 fn words_in_quotes_are_the_providers_own() {
-    for provider in PROVIDERS {
+    for provider in &providers() {
         let page = page(provider);
         for c in cells(provider) {
             for text in [&c.provider, &c.customer] {
@@ -236,7 +249,7 @@ fn claims_the_pages_do_not_make_are_marked_as_expectations() {
         "flash",
         "baseboard",
     ];
-    for provider in PROVIDERS {
+    for provider in &providers() {
         let page = page(provider).to_lowercase();
         for c in cells(provider) {
             let said = c.provider.split(EXPECTED).next().unwrap().to_lowercase();
@@ -259,7 +272,7 @@ fn claims_the_pages_do_not_make_are_marked_as_expectations() {
 
 #[test]
 fn service_models_with_different_ownership_have_different_texts() {
-    for provider in PROVIDERS {
+    for provider in &providers() {
         let mut by_control: BTreeMap<String, Vec<Cell>> = BTreeMap::new();
         for c in cells(provider) {
             by_control.entry(c.control.clone()).or_default().push(c);
@@ -300,7 +313,7 @@ fn every_control_is_present_once_per_service_model_in_catalogue_order() {
         .collect();
     assert_eq!(controls.len(), 106);
     let services = services();
-    for provider in PROVIDERS {
+    for provider in &providers() {
         let models = &services[provider];
         let got: Vec<(String, String)> = cells(provider)
             .iter()
@@ -413,7 +426,7 @@ const REVIEWED: &[(&str, &str, &str, &str, &str, &str)] = &[
 #[test]
 fn the_cells_the_review_challenged_follow_the_rule() {
     let clauses = clauses();
-    for provider in PROVIDERS {
+    for provider in &providers() {
         let cells = cells(provider);
         for &(_, control, service, ownership, basis, clause) in REVIEWED.iter().filter(|r| r.0 == provider) {
             let c = cell(&cells, control, service);
@@ -435,7 +448,7 @@ fn the_cells_the_review_challenged_follow_the_rule() {
     // The customer's part where the provider runs the sign-in is what the customer can do: no
     // "authenticate every user before it reaches the account", no verifying the provider's tokens.
     let names = names();
-    for provider in PROVIDERS {
+    for provider in &providers() {
         for c in cells(provider)
             .iter()
             .filter(|c| c.citation.starts_with("rule 10b: ") && c.ownership == "shared")
@@ -459,7 +472,7 @@ fn the_cells_the_review_challenged_follow_the_rule() {
 
 #[test]
 fn no_inherited_cell_tells_the_customer_none() {
-    for provider in PROVIDERS {
+    for provider in &providers() {
         let inherited: Vec<Cell> = cells(provider)
             .into_iter()
             .filter(|c| c.ownership == "inherited")
@@ -491,7 +504,7 @@ fn a_stated_shared_cell_quotes_a_sentence_that_gives_both_parties_a_part() {
     // Rule 11c. A sentence that names only one party ("any continuity of service that falls
     // outside of our responsibilities") cannot carry a shared cell.
     let names = names();
-    for provider in PROVIDERS {
+    for provider in &providers() {
         let name = names[provider].to_lowercase();
         for c in cells(provider)
             .iter()
@@ -521,7 +534,7 @@ fn customer_texts_state_no_provider_duty_outside_an_expectation() {
     // a provider text (RULES.md, rule 13e). "what DataCrunch reports" names an input, not a duty.
     let names = names();
     let mut checked = 0;
-    for provider in PROVIDERS {
+    for provider in &providers() {
         let name = &names[provider];
         for c in cells(provider) {
             let said = c.customer.split(EXPECTED).next().unwrap();
@@ -593,7 +606,7 @@ fn bare_metal_names_the_hand_over_between_tenants() {
 #[test]
 fn the_accounts_audit_trail_is_the_customers_to_export_and_keep() {
     let services = services();
-    for provider in PROVIDERS {
+    for provider in &providers() {
         let cells = cells(provider);
         for service in ["saas", "model"] {
             if !services[provider].iter().any(|s| s == service) {
@@ -630,7 +643,7 @@ fn the_mappings_readme_says_what_the_matrices_rest_on_and_what_to_prefer() {
         assert!(readme.contains(words), "mappings/README.md lacks {words:?}");
     }
     // The count of stated cells it gives is the shipped one.
-    let all: Vec<Cell> = PROVIDERS.iter().flat_map(|p| cells(p)).collect();
+    let all: Vec<Cell> = providers().iter().flat_map(|p| cells(p)).collect();
     let stated = all.iter().filter(|c| c.basis == "stated").count();
     let claim = format!("{stated} of the {} cells", all.len());
     let flat = readme.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -646,6 +659,51 @@ fn the_mappings_readme_says_what_the_matrices_rest_on_and_what_to_prefer() {
         assert!(
             help.contains(&format!("{layout}:")),
             "`mapping import --help` lacks {layout}"
+        );
+    }
+}
+
+/// Shipping a provider is `mappings/NAME.csv` and its line in `mappings/providers.csv`: build.rs
+/// embeds what that list names, and every check in this file runs over it. So a matrix in
+/// `mappings/` that the list leaves out would be neither shipped nor checked: each one is listed,
+/// `csfkit providers` ships exactly the list, in its order, and `mapping export` gives each file
+/// back byte for byte.
+#[test]
+fn every_matrix_in_mappings_is_shipped_and_checked() {
+    let listed = providers();
+    let mut files: Vec<String> = std::fs::read_dir(repo().join("mappings"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".csv") && n != "providers.csv")
+        .map(|n| n.trim_end_matches(".csv").to_string())
+        .collect();
+    files.sort();
+    let mut sorted = listed.clone();
+    sorted.sort();
+    assert_eq!(
+        files, sorted,
+        "every mappings/NAME.csv needs its line in mappings/providers.csv (else it is neither shipped \
+         nor checked), and every line its file"
+    );
+    let w = Workdir::new();
+    let shipped: Vec<String> = w
+        .run(&["providers", "--format", "csv"])
+        .ok()
+        .csv()
+        .iter()
+        .filter(|r| field(r, "origin") == "embedded")
+        .map(|r| field(r, "id").to_string())
+        .collect();
+    assert_eq!(
+        shipped, listed,
+        "`csfkit providers` does not ship mappings/providers.csv"
+    );
+    for p in &listed {
+        let out = w.run(&["mapping", "export", "--provider", p]).ok().stdout;
+        let file = std::fs::read_to_string(repo().join(format!("mappings/{p}.csv"))).unwrap();
+        assert!(
+            out == file,
+            "`mapping export --provider {p}` is not mappings/{p}.csv"
         );
     }
 }
