@@ -36,6 +36,8 @@ mod hostile_catalogue;
 mod hostile_package;
 // Hostile and careless input, second round: CSV delimiters, impossible times, terminal escapes, as-of bounds, ods repeats.
 mod hostile_input;
+// The export's seams: --formats, --stale-days and --manifest-sha256 checked by the command line, unknown formats in a manifest.
+mod seams_export;
 // Property tests of the readers: mutated real files through every importer.
 mod fuzz_readers;
 // Help, completions and documentation.
