@@ -14,12 +14,31 @@ use crate::import::reader::RawTable;
 use crate::import::resolve::{Legacy, Resolver};
 use crate::model::framework::DEFAULT_FRAMEWORK;
 
-/// The csfkit layout's header and tally columns: the file format `mapping export` writes and
-/// this module reads, so they live with the cell they describe.
-pub use crate::model::ownership::{CSFKIT_HEADER, CSFKIT_TALLY_HEADER};
+/// The csfkit matrix layout's header, in order.
+pub const CSFKIT_HEADER: [&str; 7] = [
+    "control_id",
+    "service_model",
+    "ownership",
+    "basis",
+    "citation",
+    "provider_responsibility",
+    "customer_responsibility",
+];
 
 /// Allowed `basis` values.
 pub const BASES: [&str; 2] = ["stated", "derived"];
+
+/// The csfkit layout's optional tally columns of a projected cell, in order, after
+/// [`CSFKIT_HEADER`]: how the referenced controls were answered and the leaning that follows.
+/// `mapping export` writes them only when some cell has a tally, so a matrix without any
+/// (every shipped one) keeps the seven columns, and a file without them still imports.
+pub const CSFKIT_TALLY_HEADER: [&str; 5] = [
+    "answers_yes",
+    "answers_partial",
+    "answers_no",
+    "answers_unanswered",
+    "leaning",
+];
 
 /// Where the tally columns are in the header row `h`: all five, none, or a problem naming
 /// the missing ones.
