@@ -126,7 +126,7 @@ impl Tally {
         }
     }
 
-    /// The table's rendering of a cell, as the README documents it.
+    /// The table's rendering of a cell, as docs/reference.md documents it.
     fn shown(&self) -> String {
         if self.answered() == 0 {
             return if self.unanswered == 0 {

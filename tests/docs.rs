@@ -1,5 +1,6 @@
 //! Help, completions and documentation: every command has help with examples and is named in
-//! the README; exit codes are documented in both places.
+//! the command reference (docs/reference.md); exit codes are documented in both places; the
+//! README's walk-through and its checks of a package without csfkit run as written.
 
 use crate::util::{Workdir, repo};
 
@@ -41,9 +42,9 @@ const COMMANDS: &[&[&str]] = &[
 ];
 
 #[test]
-fn every_command_has_help_with_examples_and_is_in_the_readme() {
+fn every_command_has_help_with_examples_and_is_in_the_command_reference() {
     let w = Workdir::new();
-    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let reference = std::fs::read_to_string(repo().join("docs/reference.md")).unwrap();
     // Every command `csfkit --help` lists is checked here (a new command cannot be left out).
     let top = w.run(&["--help"]).ok().stdout;
     let listed: Vec<&str> = top
@@ -70,23 +71,26 @@ fn every_command_has_help_with_examples_and_is_in_the_readme() {
         let run = w.run(&args).ok();
         assert!(run.stdout.contains("Examples:"), "{cmd:?} help lacks examples");
         let name = format!("csfkit {}", cmd.join(" "));
-        assert!(readme.contains(&name), "README does not mention `{name}`");
+        assert!(
+            reference.contains(&name),
+            "docs/reference.md does not mention `{name}`"
+        );
     }
 }
 
 #[test]
-fn exit_codes_are_documented_in_help_and_readme() {
+fn exit_codes_are_documented_in_help_and_the_command_reference() {
     let w = Workdir::new();
     let help = w.run(&["--help"]).ok().stdout;
-    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let reference = std::fs::read_to_string(repo().join("docs/reference.md")).unwrap();
     for code in ["65", "66", "73", "74", "75"] {
         assert!(
             help.contains(&format!("  {code}  ")),
             "help lacks exit code {code}"
         );
         assert!(
-            readme.contains(&format!("| {code} ")),
-            "README lacks exit code {code}"
+            reference.contains(&format!("| {code} ")),
+            "docs/reference.md lacks exit code {code}"
         );
     }
 }
@@ -108,8 +112,13 @@ fn completions_are_generated() {
 #[test]
 fn readme_quick_start_has_exactly_two_commands() {
     let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
-    let start = readme.find("```").expect("a code block");
-    let rest = &readme[start + 3..];
+    let section = readme
+        .split("\n## Quick start\n")
+        .nth(1)
+        .expect("a Quick start section");
+    let section = section.split("\n## ").next().unwrap();
+    let start = section.find("```").expect("a code block");
+    let rest = &section[start + 3..];
     let body = &rest[rest.find('\n').unwrap() + 1..];
     let block = &body[..body.find("```").unwrap()];
     let commands: Vec<&str> = block
@@ -167,4 +176,117 @@ fn no_source_or_test_reads_outside_the_repository() {
         .map(|p| p.display().to_string())
         .collect();
     assert!(offenders.is_empty(), "files naming {needle}: {offenders:?}");
+}
+
+/// The first ```sh block of the README section `heading`.
+fn readme_block(heading: &str) -> String {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let section = readme
+        .split(&format!("\n## {heading}\n"))
+        .nth(1)
+        .unwrap_or_else(|| panic!("README has no section {heading:?}"));
+    let section = section.split("\n## ").next().unwrap();
+    let block = section
+        .split("```sh\n")
+        .nth(1)
+        .unwrap_or_else(|| panic!("README, {heading}: no sh block"));
+    block.split("```").next().unwrap().to_string()
+}
+
+/// Runs `script` with bash (`-euo pipefail`) in `dir`, with `csfkit` on the PATH being the binary
+/// under test (a link in `bin_dir`) and the catalogue the default `./csfkit.db`.
+fn bash(bin_dir: &std::path::Path, dir: &std::path::Path, script: &str) -> std::process::Output {
+    if !bin_dir.exists() {
+        std::fs::create_dir(bin_dir).unwrap();
+        std::os::unix::fs::symlink(crate::util::bin(), bin_dir.join("csfkit")).unwrap();
+    }
+    let path = std::env::join_paths(
+        std::iter::once(bin_dir.to_path_buf()).chain(std::env::split_paths(
+            &std::env::var_os("PATH").unwrap_or_default(),
+        )),
+    )
+    .unwrap();
+    std::process::Command::new("bash")
+        .args(["-euo", "pipefail", "-c", script])
+        .current_dir(dir)
+        .env("PATH", path)
+        .env("NO_COLOR", "1")
+        .env("CSFKIT_TODAY", "2026-12-01")
+        .env_remove("CSFKIT_DB")
+        .output()
+        .expect("bash")
+}
+
+/// The README's "Your first audit package" runs as written, command by command, and makes the
+/// package it describes; its checks "For assessors receiving a package" pass on that package,
+/// folder and zip, and fail on a changed or an added file.
+#[test]
+fn the_readme_walk_through_and_the_assessors_checks_run_as_written() {
+    let w = Workdir::new();
+    let tools = tempfile::tempdir().unwrap();
+    let bin_dir = tools.path().join("bin");
+    let walk = readme_block("Your first audit package");
+    assert!(
+        walk.lines().filter(|l| l.starts_with("csfkit ")).count() >= 8,
+        "{walk}"
+    );
+    let out = bash(&bin_dir, w.path(), &walk);
+    assert!(
+        out.status.success(),
+        "the walk-through failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("OK audit-2026"), "{stdout}");
+    let pkg = w.path().join("audit-2026");
+    for f in [
+        "report.pdf",
+        "evidence-index.csv",
+        "poam.csv",
+        "audit-workbook.xlsx",
+        "manifest.json",
+    ] {
+        assert!(pkg.join(f).is_file(), "{f} missing");
+    }
+    let index = std::fs::read_to_string(pkg.join("evidence-index.csv")).unwrap();
+    assert!(index.contains("MFA for administrators") && index.contains("SIEM alert rules"));
+    let poam = std::fs::read_to_string(pkg.join("poam.csv")).unwrap();
+    assert!(poam.contains("Extend the SIEM to staging"), "{poam}");
+
+    if !(crate::util::have_tool("jq") && crate::util::have_tool("python3") && crate::util::have_tool("unzip"))
+    {
+        return;
+    }
+    let checks = readme_block("For assessors receiving a package");
+    let run = |dir: &std::path::Path| bash(&bin_dir, dir, &checks);
+    let out = run(&pkg);
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The first line prints the manifest's SHA-256, the one `csfkit verify --manifest-sha256` takes.
+    let sha = crate::util::sha256_file(&pkg.join("manifest.json"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains(&sha));
+    w.run(&["verify", "audit-2026", "--manifest-sha256", &sha]).ok();
+    // A zip, unpacked as the README says.
+    w.run(&["export", "--out", "audit.zip", "--zip"]).ok();
+    let unzip = std::process::Command::new("unzip")
+        .args(["-q", "audit.zip", "-d", "unpacked"])
+        .current_dir(w.path())
+        .status()
+        .unwrap();
+    assert!(unzip.success());
+    assert!(run(&w.path().join("unpacked")).status.success());
+    // A changed file fails the hash lines; a file the manifest does not list fails the last.
+    let gaps = pkg.join("gaps.csv");
+    let original = std::fs::read(&gaps).unwrap();
+    std::fs::write(&gaps, [original.as_slice(), b"x"].concat()).unwrap();
+    assert!(!run(&pkg).status.success(), "a changed gaps.csv passed");
+    std::fs::write(&gaps, &original).unwrap();
+    assert!(run(&pkg).status.success());
+    std::fs::write(pkg.join("notes.txt"), "added\n").unwrap();
+    assert!(!run(&pkg).status.success(), "an unlisted file passed");
 }

@@ -485,7 +485,7 @@ fn the_evidence_content_hash_cannot_be_resplit_and_old_rows_still_verify() {
     w.run(&["check"]).code(1).stderr_has("evidence import batch 3");
 }
 
-/// What `check` cannot detect from the catalogue alone is said, in its help and in the README,
+/// What `check` cannot detect from the catalogue alone is said, in its help and in docs/history.md,
 /// and it is so: the newest records cut off with their links leave a valid, shorter chain that
 /// `check` passes, while a package's manifest still records the longer one.
 #[test]
@@ -494,21 +494,13 @@ fn check_says_what_it_cannot_detect_and_the_manifest_shows_a_cut_log() {
     w.run(&["check", "--help"]).ok().stdout_has(
         "What check cannot detect on its own (the newest records cut off, a consistent\nrecomputation)",
     );
-    let readme = std::fs::read_to_string(crate::util::repo().join("README.md")).unwrap();
-    let history = readme
-        .split("### History and integrity")
-        .nth(1)
-        .and_then(|s| s.split("\n### ").next())
-        .unwrap();
+    let history = std::fs::read_to_string(crate::util::repo().join("docs/history.md")).unwrap();
     for claim in [
         "the newest records of\na log cut off together with their links",
         "a\nconsistent recomputation",
         "records each chain's head and length\nunder `history`",
     ] {
-        assert!(
-            history.contains(claim),
-            "README, History and integrity, lacks {claim:?}"
-        );
+        assert!(history.contains(claim), "docs/history.md lacks {claim:?}");
     }
     w.payments_scope("iaas");
     w.run(&["assess", "PR.AA-01", "--status", "implemented"]).ok();

@@ -21,7 +21,7 @@ the loaded data (framework texts, responsibility matrices, scope) recorded when 
 Exit 0 when all hold; 1 naming each row with a broken foreign key, the first broken link of each\n\
 chain and each table of loaded data that changed. Never creates a catalogue: a path where there\n\
 is none exits 66. What check cannot detect on its own (the newest records cut off, a consistent\n\
-recomputation): see the README, History and integrity.",
+recomputation): see docs/history.md.",
         columns::CHECK
     )
 )]

@@ -32,7 +32,7 @@ use crate::catalogue::Catalogue;
 use crate::error::Result;
 use crate::output::Messages;
 
-/// Exit codes, shown in `--help` and README.
+/// Exit codes, shown in `--help` and docs/reference.md.
 pub const EXIT_CODES_HELP: &str = "\
 Exit codes:
   0   success

@@ -88,7 +88,7 @@ pub const MATRIX_TALLY_COLUMNS: [[&str; 5]; 5] = [
     tally_columns!("model"),
 ];
 
-/// Columns of `control-matrix.csv` before the tally columns (stable; documented in README).
+/// Columns of `control-matrix.csv` before the tally columns (stable; documented in docs/reference.md).
 pub const MATRIX_COLUMNS: [&str; 23] = [
     "control_id",
     "title",

@@ -16,7 +16,7 @@
 //! flushes, so a height per evidence row made the export grow with the evidence (65-78 MB at
 //! 100,000 rows, 675-678 MB at 1,000,000). Without one, Excel fits a row to its wrapped text
 //! when it opens the file; LibreOffice shows it one line high until asked for the optimal
-//! height (README, audit-workbook.xlsx).
+//! height (docs/reference.md, audit-workbook.xlsx).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
