@@ -2,7 +2,7 @@
 //! per label (wrapped labels on the left, the segments' values inside when they fit, the total
 //! to the right). Where each line and bar goes on which page is `layout`'s business.
 
-use super::BarChart;
+use super::doc::BarChart;
 use super::ops::{BLACK, PageOps, rgb};
 use super::text::{Face, Fonts};
 

@@ -21,7 +21,7 @@ use flate2::Compression;
 use flate2::write::ZlibEncoder;
 use sha2::{Digest, Sha256};
 
-use super::PdfError;
+use super::doc::PdfError;
 use super::text::{Face, Fonts};
 
 pub(crate) const CATALOG: u32 = 1;

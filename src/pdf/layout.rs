@@ -5,10 +5,10 @@
 //! the current page and moves down as blocks are placed.
 
 use super::chart::{self, Bars, LEGEND_LEADING, ROW_GAP};
+use super::doc::{BarChart, Block, Column, PdfError, Table};
 use super::ops::{BLACK, GREY_TEXT, HEADER_FILL, PageOps, RULE};
 use super::table::{TablePlan, rows_height};
 use super::text::{Face, Fonts};
-use super::{BarChart, Block, Column, Table};
 
 /// Left, right and bottom margin; also the top margin of the cover page.
 const MARGIN: f32 = 40.0;
@@ -28,9 +28,9 @@ const BODY_LEADING: f32 = 13.5;
 /// Where finished pages go: the PDF file, or a list in the layout tests.
 pub(crate) trait Sink {
     /// Page `index` (0-based) is complete except for its footer.
-    fn page(&mut self, index: usize, page: PageOps) -> Result<(), crate::pdf::PdfError>;
+    fn page(&mut self, index: usize, page: PageOps) -> Result<(), PdfError>;
     /// The footer of page `index`, drawn once the page count is known.
-    fn footer(&mut self, index: usize, footer: PageOps) -> Result<(), crate::pdf::PdfError>;
+    fn footer(&mut self, index: usize, footer: PageOps) -> Result<(), PdfError>;
 }
 
 /// Lays out blocks into pages and hands each finished page to the sink, so nothing but the
@@ -39,7 +39,7 @@ pub(crate) struct Layout<S: Sink> {
     pub(crate) fonts: Fonts,
     sink: S,
     /// The first error of the sink; later pages are laid out but not written.
-    error: Option<crate::pdf::PdfError>,
+    error: Option<PdfError>,
     width: f32,
     height: f32,
     /// Running header text, cleaned and shortened to the line.
@@ -79,7 +79,7 @@ impl<S: Sink> Layout<S> {
     }
 
     /// The first error of the sink, if any.
-    pub(crate) fn error(&self) -> Option<&crate::pdf::PdfError> {
+    pub(crate) fn error(&self) -> Option<&PdfError> {
         self.error.as_ref()
     }
 
@@ -447,7 +447,7 @@ impl<S: Sink> Layout<S> {
 
     /// Closes the last page, draws every page's "Page N of M" footer, and returns the fonts
     /// (with the glyphs used), the sink and the page count.
-    pub(crate) fn finish(mut self) -> Result<(Fonts, S, usize), crate::pdf::PdfError> {
+    pub(crate) fn finish(mut self) -> Result<(Fonts, S, usize), PdfError> {
         self.table_end();
         // A trailing page break leaves an empty page behind: drop it (but keep a lone cover).
         if !self.fresh || self.pages == 0 {
@@ -484,7 +484,7 @@ impl<S: Sink> Layout<S> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Align, Table};
+    use super::super::doc::{Align, Table};
     use super::*;
     use crate::pdf::text::parsed_faces;
 
@@ -493,12 +493,12 @@ mod tests {
     struct Texts(Vec<Vec<String>>);
 
     impl Sink for Texts {
-        fn page(&mut self, index: usize, page: PageOps) -> Result<(), crate::pdf::PdfError> {
+        fn page(&mut self, index: usize, page: PageOps) -> Result<(), PdfError> {
             assert_eq!(index, self.0.len(), "pages arrive in order");
             self.0.push(page.texts);
             Ok(())
         }
-        fn footer(&mut self, index: usize, footer: PageOps) -> Result<(), crate::pdf::PdfError> {
+        fn footer(&mut self, index: usize, footer: PageOps) -> Result<(), PdfError> {
             self.0[index].extend(footer.texts);
             Ok(())
         }

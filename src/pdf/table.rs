@@ -2,9 +2,9 @@
 //! column, and a row's lines drawn at a given height. Which page a row goes on, and the header
 //! repeated on the next, is `layout`'s business.
 
+use super::doc::{Align, Column};
 use super::ops::{BLACK, PageOps};
 use super::text::{Face, Fonts};
-use super::{Align, Column};
 
 /// A font size from the caller, made usable (NaN, zero, negative and absurd values are clamped).
 pub(crate) fn sane_size(size: f32, default: f32) -> f32 {

@@ -41,14 +41,15 @@ impl Face {
 
 /// The parsed faces, parsed once per process (parsing ~1.5 MB of TrueType is the slowest part of
 /// rendering a small document).
-pub(crate) fn parsed_faces() -> Result<&'static (ParsedFont, ParsedFont), super::PdfError> {
-    static FACES: OnceLock<Result<(ParsedFont, ParsedFont), super::PdfError>> = OnceLock::new();
+pub(crate) fn parsed_faces() -> Result<&'static (ParsedFont, ParsedFont), super::doc::PdfError> {
+    static FACES: OnceLock<Result<(ParsedFont, ParsedFont), super::doc::PdfError>> = OnceLock::new();
     FACES
         .get_or_init(|| {
             let parse = |bytes: &[u8], name: &str| {
                 let mut warnings = Vec::new();
-                ParsedFont::from_bytes(bytes, 0, &mut warnings)
-                    .ok_or_else(|| super::PdfError::Font(format!("cannot parse the embedded font `{name}`")))
+                ParsedFont::from_bytes(bytes, 0, &mut warnings).ok_or_else(|| {
+                    super::doc::PdfError::Font(format!("cannot parse the embedded font `{name}`"))
+                })
             };
             Ok((
                 parse(REGULAR_TTF, "DejaVuSans.ttf")?,
