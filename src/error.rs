@@ -148,6 +148,10 @@ pub enum Error {
     #[error("{0}")]
     Usage(String),
 
+    /// An environment variable set to a value csfkit cannot use (`CSFKIT_TODAY`).
+    #[error(transparent)]
+    Env(#[from] crate::util::EnvError),
+
     /// Bad input data in a single place (an unknown control ID, a malformed value).
     #[error("{0}")]
     Data(String),
@@ -285,7 +289,7 @@ impl Error {
     /// The process exit code for this error.
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::Usage(_) => EXIT_USAGE,
+            Error::Usage(_) | Error::Env(_) => EXIT_USAGE,
             Error::Data(_)
             | Error::Invalid { .. }
             | Error::NotCatalogue { .. }
