@@ -24,6 +24,7 @@ use rusqlite::{Connection, ErrorCode, OptionalExtension, Transaction, Transactio
 
 pub use assessment::{AssessmentRow, NewAssessment, summary as assessment_summary};
 pub use frameworks::{ControlDetail, ControlFilter, ControlRow, FrameworkRow, Linked, ReplaceSummary};
+pub use integrity::SHOWN_FK;
 pub use migrations::MIGRATIONS;
 pub use responsibility::{OverrideRow, ProviderMeta, ProviderRow, Scope};
 

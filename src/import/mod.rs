@@ -9,7 +9,6 @@ pub mod framework;
 pub mod header;
 pub mod keysort;
 pub mod matrix;
-pub mod ods;
 pub mod oscal;
 pub mod plan;
 pub mod reader;
