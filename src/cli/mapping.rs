@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use clap::Subcommand;
 
 use crate::catalogue::{Catalogue, ProviderMeta};
-use crate::cli::{Ctx, columns};
+use crate::cli::{Ctx, columns, values};
 use crate::error::{Error, Result};
 use crate::export::files;
 use crate::import::matrix::{Layout, detect_layout, import_ccm, import_csfkit, import_fedramp};
@@ -86,7 +86,7 @@ pub struct ImportArgs {
     #[arg(long)]
     pub name: Option<String>,
     /// File layout (default: detected from the headers).
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = values::matrix_layout())]
     pub layout: Option<Layout>,
     /// Sheet to read (spreadsheets).
     #[arg(long)]
@@ -97,7 +97,7 @@ pub struct ImportArgs {
     pub delimiter: Option<u8>,
     /// The service model the matrix describes, for layouts without service-model columns (FedRAMP
     /// CRM), and for OSCAL components whose property and title name none.
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = values::service())]
     pub service: Option<Service>,
     /// Validate and report, write nothing.
     #[arg(long)]

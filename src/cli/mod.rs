@@ -21,6 +21,7 @@ mod ownership;
 mod plan;
 mod scope;
 mod template;
+mod values;
 
 use std::path::PathBuf;
 
