@@ -4,8 +4,9 @@
 //! `--help` shows; an exhaustive `match` ties it to its domain type, so a variant added on one
 //! side and not the other does not compile.
 
-use clap::builder::{EnumValueParser, TypedValueParser};
+use clap::builder::{EnumValueParser, PossibleValue, PossibleValuesParser, TypedValueParser};
 
+use crate::import::layout::{DEFAULT_EVIDENCE_LAYOUT, EVIDENCE_LAYOUTS, EvidenceLayout, evidence_layout};
 use crate::import::matrix::Layout;
 use crate::model::ownership::{Ownership, Service};
 
@@ -97,6 +98,14 @@ impl From<MatrixLayoutArg> for Layout {
 /// Parses `mapping import --layout` into a matrix [`Layout`].
 pub fn matrix_layout() -> impl TypedValueParser<Value = Layout> {
     EnumValueParser::<MatrixLayoutArg>::new().map(Layout::from)
+}
+
+/// Parses `evidence import --layout` into one of [`EVIDENCE_LAYOUTS`] (their names are the
+/// possible values `--help` shows; the command's help describes each).
+pub fn tracker_layout() -> impl TypedValueParser<Value = &'static EvidenceLayout> {
+    PossibleValuesParser::new(EVIDENCE_LAYOUTS.iter().map(|l| PossibleValue::new(l.name)))
+        // The parser above has taken only the names of layouts.
+        .map(|name| evidence_layout(&name).unwrap_or(DEFAULT_EVIDENCE_LAYOUT))
 }
 
 #[cfg(test)]

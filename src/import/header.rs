@@ -1,20 +1,17 @@
-//! Finding the header row of a table: names compared ignoring case, spaces and punctuation,
-//! searched among the first [`HEADER_SEARCH_ROWS`] rows (title rows above a header are common).
-//! Every importer finds its header here: evidence, assessments, provider matrices.
+//! Finding the header row of a table: names compared ignoring case, spaces and punctuation
+//! ([`header_key`]), searched among the first [`HEADER_SEARCH_ROWS`] rows (title rows above a
+//! header are common). Which names stand for which field is [`crate::import::layout`]'s.
 
 use std::collections::HashMap;
 use std::path::Path;
 
 use crate::error::{Error, Location, Result};
+use crate::import::layout::Field;
+use crate::import::layout::header_key;
 use crate::import::reader::RawTable;
 
 /// How many rows from the top of a sheet are searched for the header row.
 pub const HEADER_SEARCH_ROWS: usize = 30;
-
-/// A header compared ignoring case, spaces and punctuation.
-pub fn header_key(s: &str) -> String {
-    crate::util::loose_key(s)
-}
 
 impl RawTable {
     /// The first row (within the first 30) that contains all `names` (compared ignoring case,
@@ -35,7 +32,7 @@ impl RawTable {
 }
 
 /// A file read once (its SHA-256 taken from the same bytes as its rows) with its header row
-/// found by field synonyms.
+/// found by the header names of its fields.
 pub struct FieldTable {
     /// The file's name, for a record's source.
     pub name: String,
@@ -53,13 +50,13 @@ impl FieldTable {
     /// Reads `file` (CSV split at `delimiter`, or the detected one when None) and finds, in
     /// `sheet` or the first sheet that has one, the first row (of the first
     /// [`HEADER_SEARCH_ROWS`]) naming every field of `required`. `fields` gives each field's
-    /// synonyms, compared with [`header_key`]. `what` describes the required columns for the
-    /// error when none is found.
+    /// header names ([`crate::import::layout::csfkit`]). `what` describes the required columns
+    /// for the error when none is found.
     pub fn read(
         file: &Path,
         sheet: Option<&str>,
         delimiter: Option<u8>,
-        fields: &[(&'static str, &[&str])],
+        fields: &[Field],
         required: &[&str],
         what: &str,
     ) -> Result<FieldTable> {
@@ -81,8 +78,8 @@ impl FieldTable {
                 let mut cols: HashMap<&'static str, usize> = HashMap::new();
                 for (c, h) in cells.iter().enumerate() {
                     let k = header_key(h);
-                    if let Some((f, _)) = fields.iter().find(|(_, syn)| syn.contains(&k.as_str())) {
-                        cols.entry(f).or_insert(c);
+                    if let Some(f) = fields.iter().find(|f| f.is_named_by(&k)) {
+                        cols.entry(f.name).or_insert(c);
                     }
                 }
                 if required.iter().all(|f| cols.contains_key(f)) {
@@ -116,7 +113,7 @@ impl FieldTable {
     /// with at least one of `fields` filled in.
     pub fn rows<'a>(
         &'a self,
-        fields: &'a [(&'static str, &[&str])],
+        fields: &'a [Field],
     ) -> impl Iterator<Item = (usize, impl Fn(&str) -> &'a str + 'a)> + 'a {
         self.table.rows[self.header_row + 1..]
             .iter()
@@ -130,7 +127,7 @@ impl FieldTable {
                 };
                 (*n, get)
             })
-            .filter(move |(_, get)| fields.iter().any(|(f, _)| !get(f).is_empty()))
+            .filter(move |(_, get)| fields.iter().any(|f| !get(f.name).is_empty()))
     }
 
     /// Where a field's cell of row `row` is, for a problem.

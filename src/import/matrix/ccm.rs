@@ -7,7 +7,7 @@ use super::common::{Imported, no_id, pick, references};
 use super::projection::{Answers, SourceRow, project};
 use crate::catalogue::Catalogue;
 use crate::error::{Error, Location, Problem, Result, ValueError};
-use crate::import::header::header_key;
+use crate::import::layout::header_key;
 use crate::import::reader::RawTable;
 use crate::model::crosswalk::ccm_key;
 use crate::model::ownership::{Answer, Service};

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use super::common::{Imported, pick};
 use crate::catalogue::Catalogue;
 use crate::error::{Error, Location, Problem, Result, ValueError};
-use crate::import::header::header_key;
+use crate::import::layout::header_key;
 use crate::import::reader::RawTable;
 use crate::import::resolve::{Legacy, Resolver};
 use crate::model::framework::DEFAULT_FRAMEWORK;
