@@ -266,3 +266,39 @@ impl Catalogue {
 }
 
 pub use crate::util::now_utc;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn empty() -> Result<DefaultData> {
+        Ok(DefaultData {
+            frameworks: Vec::new(),
+            matrices: Vec::new(),
+        })
+    }
+
+    /// A name the catalogue does not hold is told as such, with its kind and name.
+    #[test]
+    fn unknown_names_are_typed() {
+        let dir = tempfile::tempdir().unwrap();
+        let defaults = Defaults {
+            digest: "test".into(),
+            load: empty,
+        };
+        let (cat, _) = Catalogue::open(&dir.path().join("c.db"), &defaults).unwrap();
+        match cat.provider("acme") {
+            Err(Error::NotInCatalogue { kind, name, .. }) => {
+                assert_eq!((kind, name.as_str()), ("provider", "acme"))
+            }
+            other => panic!("expected an unknown provider, got {:?}", other.map(|p| p.id)),
+        }
+        match cat.require_framework("nist-csf-9") {
+            Err(Error::NotInCatalogue { kind, name, hint }) => {
+                assert_eq!((kind, name.as_str()), ("framework", "nist-csf-9"));
+                assert!(hint.contains("csfkit frameworks"), "{hint}");
+            }
+            other => panic!("expected an unknown framework, got {other:?}"),
+        }
+    }
+}

@@ -89,11 +89,10 @@ impl FieldTable {
             }
         }
         let Some((table, header_row, cols)) = found else {
-            return Err(Error::Data(format!(
-                "{}: no header row with {what}{}",
-                file.display(),
-                sheet.map(|s| format!(" in sheet `{s}`")).unwrap_or_default()
-            )));
+            return Err(Error::NoHeader {
+                at: Location::in_file(file.display().to_string()).in_sheet(sheet.map(str::to_string)),
+                message: format!("no header row with {what}"),
+            });
         };
         let name = file
             .file_name()
@@ -147,5 +146,35 @@ impl FieldTable {
     /// The file name as the table reports it, for an [`Error::Invalid`].
     pub fn file(&self) -> &str {
         &self.table.file
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::import::layout::csfkit::ASSESSMENT;
+
+    /// A file without the required columns is refused as having no header, naming the file.
+    #[test]
+    fn no_header_is_told_from_other_bad_data() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("status.csv");
+        std::fs::write(&path, "Control ID,Owner\nGV.OC-01,ann\n").unwrap();
+        let what = "a control and a status column";
+        match FieldTable::read(&path, None, None, ASSESSMENT, &["control_id", "status"], what) {
+            Err(Error::NoHeader { at, message }) => {
+                assert_eq!(at.file, path.display().to_string());
+                assert_eq!((at.sheet, at.row), (None, None));
+                assert_eq!(message, format!("no header row with {what}"));
+            }
+            other => panic!("expected no header, got {:?}", other.map(|t| t.header_row)),
+        }
+        std::fs::write(
+            &path,
+            "Notes\nSubcategory,Implementation Status\nGV.OC-01,implemented\n",
+        )
+        .unwrap();
+        let t = FieldTable::read(&path, None, None, ASSESSMENT, &["control_id", "status"], what).unwrap();
+        assert_eq!((t.header_row, t.cols.get("status")), (1, Some(&1)));
     }
 }

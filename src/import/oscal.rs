@@ -169,15 +169,19 @@ pub fn import_component(
     bytes: &[u8],
     service: Option<Service>,
 ) -> Result<OscalCells> {
-    let root = parse(bytes).map_err(|e| {
-        Error::Data(format!(
-            "{file}: not an OSCAL component definition (OSCAL JSON with a `component-definition` object): {e}"
-        ))
+    let root = parse(bytes).map_err(|e| Error::BadInput {
+        at: Location::in_file(file),
+        message: format!(
+            "not an OSCAL component definition (OSCAL JSON with a `component-definition` object): {e}"
+        ),
     })?;
     let Some(def) = root.definition else {
-        return Err(Error::Data(format!(
-            "{file}: not an OSCAL component definition: the JSON has no `component-definition` object at the top"
-        )));
+        return Err(Error::BadInput {
+            at: Location::in_file(file),
+            message:
+                "not an OSCAL component definition: the JSON has no `component-definition` object at the top"
+                    .into(),
+        });
     };
     let resolver = Resolver::load(cat, DEFAULT_FRAMEWORK)?;
     let mut problems = Vec::new();

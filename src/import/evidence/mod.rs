@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 
 use crate::catalogue::evidence::Batch;
 use crate::catalogue::{Catalogue, Outcome};
-use crate::error::{Error, Result};
+use crate::error::{Error, Location, Result};
 use crate::import::keysort::Sorter;
 use crate::import::layout::EvidenceLayout;
 use crate::import::reader::{self as workbook, Format, Limits};
@@ -242,9 +242,7 @@ pub fn import(cat: &mut Catalogue, prepared: Prepared<'_>, progress: &dyn Progre
                 return Ok(Outcome::Rollback(out));
             }
             let Some(hashing) = hashing.take() else {
-                return Err(Error::Failed(
-                    "the file hash was taken twice (a bug: please report it)".into(),
-                ));
+                return Err(Error::Bug("the file hash was taken twice".into()));
             };
             let sha256 = join_hash(&file, hashing, size)?;
             let header = out.header.as_ref();
@@ -297,15 +295,15 @@ fn join_hash(
 ) -> Result<String> {
     match hashing.join() {
         Ok(Ok((sha, n))) if n == size => Ok(sha),
-        Ok(Ok(_)) => Err(Error::Data(format!(
-            "{file}: the file changed while it was being imported (its size changed); nothing was imported, import it again once it is saved"
-        ))),
-        Ok(Err(e)) => Err(Error::Data(format!(
-            "{file}: cannot read the file to hash it: {e}"
-        ))),
-        Err(_) => Err(Error::Failed(
-            "the hashing thread failed (a bug: please report it)".into(),
-        )),
+        Ok(Ok(_)) => Err(Error::FileChanged {
+            file: file.to_string(),
+            what: "its size changed",
+        }),
+        Ok(Err(e)) => Err(Error::BadInput {
+            at: Location::in_file(file),
+            message: format!("cannot read the file to hash it: {e}"),
+        }),
+        Err(_) => Err(Error::Bug("the hashing thread failed".into())),
     }
 }
 

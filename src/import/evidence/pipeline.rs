@@ -12,7 +12,7 @@ use super::report::{Progress, Report};
 use super::row::Validator;
 use crate::catalogue::Tx;
 use crate::catalogue::evidence as store;
-use crate::error::{Error, Result};
+use crate::error::{Error, Location, Result};
 use crate::import::header::HEADER_SEARCH_ROWS;
 use crate::import::keysort::Rec;
 use crate::import::layout::{DEFAULT_EVIDENCE_LAYOUT, EvidenceLayout};
@@ -123,9 +123,10 @@ pub(super) fn finish_reader(
             // recorded hash lie about the rows.
             let now = std::fs::metadata(path).and_then(|m| Ok((m.len(), m.modified()?)));
             if now.ok() != Some(stamp) {
-                return Err(Error::Data(format!(
-                    "{file}: the file changed while it was being imported (its size or modification time differs from when it was hashed); nothing was imported, import it again once it is saved"
-                )));
+                return Err(Error::FileChanged {
+                    file: file.to_string(),
+                    what: "its size or modification time differs from when it was hashed",
+                });
             }
             out
         }
@@ -136,9 +137,12 @@ pub(super) fn finish_reader(
                 .cloned()
                 .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
                 .unwrap_or_default();
-            Err(Error::Data(format!(
-                "{file}: the spreadsheet reader failed on this file ({what}); it is probably damaged — open it in a spreadsheet program and save a new copy"
-            )))
+            Err(Error::BadInput {
+                at: Location::in_file(file),
+                message: format!(
+                    "the spreadsheet reader failed on this file ({what}); it is probably damaged — open it in a spreadsheet program and save a new copy"
+                ),
+            })
         }
     }
 }
@@ -201,7 +205,7 @@ pub(super) fn consume<'r>(
         drop(valid_rx);
         let mut out = validating
             .join()
-            .map_err(|_| Error::Failed("the validation thread failed (a bug: please report it)".into()))??;
+            .map_err(|_| Error::Bug("the validation thread failed".into()))??;
         stored?;
         out.imported = imported;
         out.imported_mapped = mapped;
@@ -226,7 +230,7 @@ fn validate<'r>(
     let mut validator: Option<Validator<'r>> = None;
     let mut before_header: Vec<(usize, Vec<Cell>)> = Vec::new();
     let mut pending: Vec<NewEvidence> = Vec::new();
-    let sheet_label = |s: &Option<String>| s.as_ref().map(|s| format!(" sheet `{s}`")).unwrap_or_default();
+    let at = |sheet: &Option<String>| Location::in_file(file.as_str()).in_sheet(sheet.clone());
     for event in rx.iter() {
         let rows = match event {
             Event::Sheet(s) => {
@@ -243,17 +247,21 @@ fn validate<'r>(
                     None => HeaderMap::is_header(&cells, search.layout),
                 };
                 if is_header {
-                    let h = HeaderMap::build(n, &cells, search.overrides, search.layout)
-                        .map_err(|m| Error::Data(format!("{file}{}: {m}", sheet_label(&out.sheet))))?;
+                    let h = HeaderMap::build(n, &cells, search.overrides, search.layout).map_err(|m| {
+                        Error::BadInput {
+                            at: at(&out.sheet),
+                            message: m.message,
+                        }
+                    })?;
                     validator = Some(make(h, out.sheet.clone()));
                     continue;
                 }
                 match search.row {
                     Some(h) if n > h => {
-                        return Err(Error::Data(format!(
-                            "{file}{}: row {h} (--header-row) is empty",
-                            sheet_label(&out.sheet)
-                        )));
+                        return Err(Error::NoHeader {
+                            at: at(&out.sheet).at_row(h),
+                            message: format!("the header row (--header-row {h}) is empty"),
+                        });
                     }
                     None if before_header.len() >= HEADER_SEARCH_ROWS => {
                         return Err(no_header(search, &out.sheet, &before_header));
@@ -297,14 +305,14 @@ fn validate<'r>(
     }
     let Some(v) = validator else {
         return match search.row {
-            Some(h) => Err(Error::Data(format!(
-                "{file}{}: row {h} (--header-row) is empty or beyond the last row",
-                sheet_label(&out.sheet)
-            ))),
-            None if before_header.is_empty() => Err(Error::Data(format!(
-                "{file}{}: no rows at all; expected a header row and evidence rows",
-                sheet_label(&out.sheet)
-            ))),
+            Some(h) => Err(Error::NoHeader {
+                at: at(&out.sheet).at_row(h),
+                message: format!("the header row (--header-row {h}) is empty or beyond the last row"),
+            }),
+            None if before_header.is_empty() => Err(Error::NoHeader {
+                at: at(&out.sheet),
+                message: "no rows at all; expected a header row and evidence rows".into(),
+            }),
             None => Err(no_header(search, &out.sheet, &before_header)),
         };
     };
@@ -334,12 +342,8 @@ fn no_header(search: &HeaderSearch<'_>, sheet: &Option<String>, rows: &[(usize, 
         })
         .collect::<Vec<_>>()
         .join("; ");
-    Error::Data(format!(
-        "{file}{}: no header row found in the first {} rows; expected a column naming the control ({}) and one naming the evidence ({}){}. First rows: {first}. Use --header-row N and --map \"HEADER=field\"{}",
-        sheet
-            .as_ref()
-            .map(|s| format!(", sheet `{s}`"))
-            .unwrap_or_default(),
+    let message = format!(
+        "no header row found in the first {} rows; expected a column naming the control ({}) and one naming the evidence ({}){}. First rows: {first}. Use --header-row N and --map \"HEADER=field\"{}",
         rows.len(),
         layout.headers.control_id.join(", "),
         layout.headers.title.join(", "),
@@ -353,9 +357,53 @@ fn no_header(search: &HeaderSearch<'_>, sheet: &Option<String>, rows: &[(usize, 
         } else {
             ""
         }
-    ))
+    );
+    Error::NoHeader {
+        at: Location::in_file(file.as_str()).in_sheet(sheet.clone()),
+        message,
+    }
 }
 
 /// How many warnings are shown (and kept: a million rows of CSF 1.1 IDs would otherwise keep
 /// a million messages).
 const SHOWN_WARNINGS: usize = 20;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::import::layout::DEFAULT_EVIDENCE_LAYOUT;
+
+    /// A sheet without a header is told as such, at the file and sheet, with every name the
+    /// layout takes for a control and a title.
+    #[test]
+    fn no_header_names_the_sheet_and_the_layouts_names() {
+        let search = HeaderSearch {
+            file: "t.xlsx".into(),
+            row: None,
+            overrides: &[],
+            layout: DEFAULT_EVIDENCE_LAYOUT,
+        };
+        let rows = vec![(1, vec![Cell::Text("Q3 evidence".into())])];
+        match no_header(&search, &Some("Q3".into()), &rows) {
+            Error::NoHeader { at, message } => {
+                assert_eq!(
+                    (at.file.as_str(), at.sheet.as_deref(), at.row),
+                    ("t.xlsx", Some("Q3"), None)
+                );
+                for name in DEFAULT_EVIDENCE_LAYOUT
+                    .headers
+                    .control_id
+                    .iter()
+                    .chain(DEFAULT_EVIDENCE_LAYOUT.headers.title)
+                {
+                    assert!(message.contains(name), "{name}: {message}");
+                }
+                assert!(
+                    message.contains("row 1: Q3 evidence")
+                        && message.ends_with("--sheet NAME for another sheet")
+                );
+            }
+            other => panic!("expected no header, got {other:?}"),
+        }
+    }
+}

@@ -63,10 +63,10 @@ pub fn import_ccm(cat: &Catalogue, tables: &[RawTable], sheet: Option<&str>) -> 
             .map_or_else(|| pick(tables, None, |t| ccm_header(t).is_some(), "CCM"), Ok)?,
     };
     let Some((h, id_col, service_cols)) = ccm_header(t) else {
-        return Err(Error::Data(format!(
-            "{}: no CCM header (`Control ID` with IaaS, PaaS and SaaS columns)",
-            t.file
-        )));
+        return Err(Error::NoHeader {
+            at: Location::in_file(t.file.as_str()).in_sheet(t.sheet.clone()),
+            message: "no CCM header (`Control ID` with IaaS, PaaS and SaaS columns)".into(),
+        });
     };
     let header = &t.rows[h].1;
     let mut per_service: BTreeMap<Service, Answers> = BTreeMap::new();

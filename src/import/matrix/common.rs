@@ -30,24 +30,25 @@ pub(super) fn pick<'a>(
                     .as_deref()
                     .is_some_and(|s| s.eq_ignore_ascii_case(name.trim()))
             })
-            .ok_or_else(|| {
-                Error::Data(format!(
+            .ok_or_else(|| Error::BadInput {
+                at: Location::in_file(tables.first().map_or("", |t| t.file.as_str())),
+                message: format!(
                     "no sheet `{name}`; sheets: {}",
                     tables
                         .iter()
                         .filter_map(|t| t.sheet.clone())
                         .collect::<Vec<_>>()
                         .join(", ")
-                ))
+                ),
             });
     }
     let fitting: Vec<&RawTable> = tables.iter().filter(|t| fits(t)).collect();
     match fitting.as_slice() {
         [one] => Ok(one),
-        [] => Err(Error::Data(format!(
-            "{}: no sheet has the {what} header",
-            tables.first().map_or("", |t| t.file.as_str())
-        ))),
+        [] => Err(Error::NoHeader {
+            at: Location::in_file(tables.first().map_or("", |t| t.file.as_str())),
+            message: format!("no sheet has the {what} header"),
+        }),
         many => Err(Error::Usage(format!(
             "several sheets hold a {what}: {}; choose one with --sheet",
             many.iter()

@@ -53,14 +53,10 @@ pub fn import_fedramp(
         pick(tables, sheet, |t| fedramp_header(t).is_some(), "FedRAMP CRM")?
     };
     let Some((h, id_col, ans_col, text_col)) = fedramp_header(t) else {
-        return Err(Error::Data(format!(
-            "{}{}: no header row with `Control ID` and `Can Be Inherited from CSP`",
-            t.file,
-            t.sheet
-                .as_deref()
-                .map(|s| format!(", sheet `{s}`"))
-                .unwrap_or_default()
-        )));
+        return Err(Error::NoHeader {
+            at: Location::in_file(t.file.as_str()).in_sheet(t.sheet.clone()),
+            message: "no header row with `Control ID` and `Can Be Inherited from CSP`".into(),
+        });
     };
     let mut answers = Answers::default();
     let mut problems = Vec::new();
