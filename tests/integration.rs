@@ -36,6 +36,8 @@ mod hostile_catalogue;
 mod hostile_package;
 // Hostile and careless input, second round: CSV delimiters, impossible times, terminal escapes, as-of bounds, ods repeats.
 mod hostile_input;
+// Issue 23, import side: evidence import --layout and the header names --help lists; errors naming file, sheet and row.
+mod import_layout;
 // Property tests of the readers: mutated real files through every importer.
 mod fuzz_readers;
 // Help, completions and documentation.
