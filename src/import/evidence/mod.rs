@@ -3,7 +3,7 @@
 //!
 //! Three threads overlap: the reader (the one table reader, [`crate::import::reader`]), the
 //! validator (header detection and [`row::Validator`]) and the caller's thread, which stores rows
-//! through the catalogue's write API ([`Tx`]) and ends the transaction with a typed
+//! through the catalogue's write API ([`crate::catalogue::Tx`]) and ends the transaction with a typed
 //! [`Outcome`].
 //!
 //! - `header`: the header row mapped to fields through the tracker's layout;
