@@ -60,6 +60,31 @@ pub struct Location {
     pub column: Option<String>,
 }
 
+impl Location {
+    /// A whole file, as the user named it.
+    pub fn in_file(file: impl Into<String>) -> Self {
+        Location {
+            file: file.into(),
+            ..Location::default()
+        }
+    }
+
+    /// The place in `sheet` (None for a CSV file).
+    #[must_use]
+    pub fn in_sheet(self, sheet: Option<String>) -> Self {
+        Location { sheet, ..self }
+    }
+
+    /// The place at `row`, as the spreadsheet shows it.
+    #[must_use]
+    pub fn at_row(self, row: usize) -> Self {
+        Location {
+            row: Some(row),
+            ..self
+        }
+    }
+}
+
 impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.file)?;
@@ -148,9 +173,71 @@ pub enum Error {
     #[error("{0}")]
     Usage(String),
 
+    /// An environment variable set to a value csfkit cannot use (`CSFKIT_TODAY`).
+    #[error(transparent)]
+    Env(#[from] crate::util::EnvError),
+
     /// Bad input data in a single place (an unknown control ID, a malformed value).
     #[error("{0}")]
     Data(String),
+
+    /// Bad input data at one place of an input file: the file, and the sheet, row and column
+    /// where they are known. Nothing was changed.
+    #[error("{at}: {message}")]
+    BadInput {
+        /// Where.
+        at: Location,
+        /// What is wrong and what was expected.
+        message: String,
+    },
+
+    /// No header row where one was looked for (in the file, in its sheet, or at the row
+    /// `--header-row` names): the message says what was expected.
+    #[error("{at}: {message}")]
+    NoHeader {
+        /// The file, and the sheet or row searched.
+        at: Location,
+        /// What the header row needs, and how to point at it.
+        message: String,
+    },
+
+    /// The input file changed while it was being imported: the hash recorded would not be the
+    /// hash of the rows read. Nothing was changed.
+    #[error(
+        "{file}: the file changed while it was being imported ({what}); nothing was imported, import it again once it is saved"
+    )]
+    FileChanged {
+        /// The file as the user named it.
+        file: String,
+        /// What was seen to change.
+        what: &'static str,
+    },
+
+    /// A name the catalogue does not hold (a provider, a framework).
+    #[error("{kind} `{name}` is not in the catalogue{hint}")]
+    NotInCatalogue {
+        /// What kind of thing (`provider`, `framework`).
+        kind: &'static str,
+        /// The name as given.
+        name: String,
+        /// What there is instead (suggestion, the known names, the command that lists them).
+        hint: String,
+    },
+
+    /// A scope naming a service model the provider publishes no matrix for.
+    #[error("provider `{provider}` has no `{service}` matrix; it covers {covers}")]
+    NoServiceMatrix {
+        /// The provider.
+        provider: String,
+        /// The service model asked for.
+        service: String,
+        /// The service models it covers, `iaas,model`.
+        covers: String,
+    },
+
+    /// Something csfkit itself got wrong; the message says what.
+    #[error("{0} (a bug: please report it)")]
+    Bug(String),
 
     /// Several problems in an input file; nothing was written.
     #[error("{file}: {count} problem{s} found, nothing was changed:\n{list}",
@@ -285,8 +372,13 @@ impl Error {
     /// The process exit code for this error.
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::Usage(_) => EXIT_USAGE,
+            Error::Usage(_) | Error::Env(_) => EXIT_USAGE,
             Error::Data(_)
+            | Error::BadInput { .. }
+            | Error::NoHeader { .. }
+            | Error::FileChanged { .. }
+            | Error::NotInCatalogue { .. }
+            | Error::NoServiceMatrix { .. }
             | Error::Invalid { .. }
             | Error::NotCatalogue { .. }
             | Error::CatalogueTooNew { .. } => EXIT_DATA,
@@ -304,7 +396,7 @@ impl Error {
                 Some(rusqlite::ErrorCode::SystemIoFailure) => EXIT_IO,
                 _ => EXIT_FAILURE,
             },
-            Error::Failed(_) => EXIT_FAILURE,
+            Error::Failed(_) | Error::Bug(_) => EXIT_FAILURE,
         }
     }
 
@@ -377,6 +469,71 @@ mod tests {
         assert_eq!(
             loc.to_string(),
             "e.xlsx, sheet `Evidence`, row 4, column `Control ID`"
+        );
+    }
+
+    /// The typed variants say where and what, in the words the free-text ones used.
+    #[test]
+    fn typed_errors_carry_their_place() {
+        let at = Location::in_file("t.xlsx").in_sheet(Some("Q3".into())).at_row(7);
+        let e = Error::NoHeader {
+            at: at.clone(),
+            message: "the header row (--header-row 7) is empty".into(),
+        };
+        assert_eq!(
+            e.to_string(),
+            "t.xlsx, sheet `Q3`, row 7: the header row (--header-row 7) is empty"
+        );
+        assert_eq!(e.exit_code(), EXIT_DATA);
+        let e = Error::BadInput {
+            at: Location::in_file("core.json"),
+            message: "not UTF-8 text".into(),
+        };
+        assert_eq!(
+            (e.to_string().as_str(), e.exit_code()),
+            ("core.json: not UTF-8 text", 65)
+        );
+        let e = Error::FileChanged {
+            file: "t.csv".into(),
+            what: "its size changed",
+        };
+        assert!(e.to_string().starts_with(
+            "t.csv: the file changed while it was being imported (its size changed); nothing was imported"
+        ));
+        assert_eq!(e.exit_code(), 65);
+        let e = Error::NotInCatalogue {
+            kind: "provider",
+            name: "acme".into(),
+            hint: "; known: digitalocean".into(),
+        };
+        assert_eq!(
+            e.to_string(),
+            "provider `acme` is not in the catalogue; known: digitalocean"
+        );
+        let e = Error::NoServiceMatrix {
+            provider: "digitalocean".into(),
+            service: "model".into(),
+            covers: "iaas,paas,saas".into(),
+        };
+        assert_eq!(
+            (e.to_string().as_str(), e.exit_code()),
+            (
+                "provider `digitalocean` has no `model` matrix; it covers iaas,paas,saas",
+                65
+            )
+        );
+        let e = Error::Bug("the hashing thread failed".into());
+        assert_eq!(
+            (e.to_string().as_str(), e.exit_code()),
+            ("the hashing thread failed (a bug: please report it)", 1)
+        );
+        let e = Error::from(crate::util::EnvError {
+            var: "CSFKIT_TODAY",
+            why: "`x` is not a date".into(),
+        });
+        assert_eq!(
+            (e.to_string().as_str(), e.exit_code()),
+            ("CSFKIT_TODAY: `x` is not a date", 2)
         );
     }
 

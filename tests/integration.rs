@@ -38,6 +38,8 @@ mod hostile_package;
 mod hostile_input;
 // The export's seams: --formats, --stale-days and --manifest-sha256 checked by the command line, unknown formats in a manifest.
 mod seams_export;
+// Issue 23, import side: evidence import --layout and the header names --help lists; errors naming file, sheet and row.
+mod import_layout;
 // Property tests of the readers: mutated real files through every importer.
 mod fuzz_readers;
 // Help, completions and documentation.

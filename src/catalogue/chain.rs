@@ -334,8 +334,8 @@ fn compute(conn: &Connection, log: Log, key: i64, prev: &str, digest: &str) -> R
 pub fn append(conn: &Connection, log: Log, key: i64, digest: &str) -> Result<String> {
     let (prev, _) = head(conn, log)?;
     let link = compute(conn, log, key, &prev, digest)?.ok_or_else(|| {
-        Error::Failed(format!(
-            "{} {key} vanished before it was chained (a bug: please report it)",
+        Error::Bug(format!(
+            "{} {key} vanished before it was chained",
             log.record_name()
         ))
     })?;

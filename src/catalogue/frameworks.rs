@@ -255,10 +255,11 @@ impl Catalogue {
             return Ok(());
         }
         let ids: Vec<String> = self.frameworks()?.into_iter().map(|f| f.id).collect();
-        Err(Error::Data(format!(
-            "framework `{id}` is not in the catalogue; loaded: {} (see `csfkit frameworks`)",
-            ids.join(", ")
-        )))
+        Err(Error::NotInCatalogue {
+            kind: "framework",
+            name: id.to_string(),
+            hint: format!("; loaded: {} (see `csfkit frameworks`)", ids.join(", ")),
+        })
     }
 
     /// The loaded frameworks, with counts.

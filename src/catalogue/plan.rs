@@ -49,7 +49,7 @@ impl Catalogue {
             let at = now_utc();
             for p in plans {
                 let milestones = serde_json::to_string(&p.milestones)
-                    .map_err(|e| Error::Failed(format!("storing milestones: {e}")))?;
+                    .map_err(|e| Error::Bug(format!("storing milestones: {e}")))?;
                 tx.execute(
                     "INSERT INTO plan(control_id, due, owner, action, milestones, status, note, system,
                         recorded_by, recorded_at, source)

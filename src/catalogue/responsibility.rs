@@ -284,15 +284,19 @@ impl Catalogue {
             .min_by_key(|i| strsim::levenshtein(i, &key))
             .into_iter()
             .collect();
-        Err(Error::Data(format!(
-            "provider `{id}` is not in the catalogue{}; known: {} (see `csfkit providers`)",
-            if near.is_empty() {
-                String::new()
-            } else {
-                format!(" (did you mean {}?)", near[0])
-            },
-            ids.join(", ")
-        )))
+        Err(Error::NotInCatalogue {
+            kind: "provider",
+            name: id.to_string(),
+            hint: format!(
+                "{}; known: {} (see `csfkit providers`)",
+                if near.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (did you mean {}?)", near[0])
+                },
+                ids.join(", ")
+            ),
+        })
     }
 
     /// The matrix cells of a provider for the given services, in catalogue order.

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::Subcommand;
 
 use crate::catalogue::{Catalogue, NewAssessment};
-use crate::cli::{Ctx, columns, whoami};
+use crate::cli::{Ctx, columns, values, whoami};
 use crate::error::{Error, Result};
 use crate::import::assess;
 use crate::import::resolve::Resolver;
@@ -45,7 +45,7 @@ pub struct Args {
     #[arg(long)]
     by: Option<String>,
     /// Record the status for one service model only.
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = values::service())]
     service: Option<Service>,
 }
 

@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use clap::Subcommand;
 
 use crate::catalogue::{Catalogue, ProviderMeta};
-use crate::cli::{Ctx, columns};
-use crate::error::{Error, Result};
+use crate::cli::{Ctx, columns, values};
+use crate::error::{Error, Location, Result};
 use crate::export::files;
 use crate::import::matrix::{Layout, detect_layout, import_ccm, import_csfkit, import_fedramp};
 use crate::import::oscal;
@@ -86,7 +86,7 @@ pub struct ImportArgs {
     #[arg(long)]
     pub name: Option<String>,
     /// File layout (default: detected from the headers).
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = values::matrix_layout())]
     pub layout: Option<Layout>,
     /// Sheet to read (spreadsheets).
     #[arg(long)]
@@ -97,7 +97,7 @@ pub struct ImportArgs {
     pub delimiter: Option<u8>,
     /// The service model the matrix describes, for layouts without service-model columns (FedRAMP
     /// CRM), and for OSCAL components whose property and title name none.
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = values::service())]
     pub service: Option<Service>,
     /// Validate and report, write nothing.
     #[arg(long)]
@@ -196,6 +196,11 @@ fn import(ctx: &Ctx, args: &ImportArgs) -> Result<u8> {
         path: args.file.clone(),
         source: e,
     })?;
+    // Bad data in the file as a whole.
+    let in_file = |message: &str| Error::BadInput {
+        at: Location::in_file(args.file.display().to_string()),
+        message: message.to_string(),
+    };
     let json = oscal::looks_like_json(&bytes);
     // OSCAL's XML and YAML forms: named as such, not as a spreadsheet without headers.
     let head = String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]);
@@ -204,20 +209,18 @@ fn import(ctx: &Ctx, args: &ImportArgs) -> Result<u8> {
             || head.contains("<component-definition")
             || head.contains("component-definition:"))
     {
-        return Err(Error::Data(format!(
-            "{}: not OSCAL JSON; csfkit reads OSCAL component definitions in their JSON form only: convert XML or YAML to JSON (NIST's oscal-cli does) and import that",
-            args.file.display()
-        )));
+        return Err(in_file(
+            "not OSCAL JSON; csfkit reads OSCAL component definitions in their JSON form only: convert XML or YAML to JSON (NIST's oscal-cli does) and import that",
+        ));
     }
     let oscal_file = match args.layout {
         Some(l) => l == Layout::OscalComponent,
         None => json && oscal::is_component_definition(&bytes),
     };
     if args.layout.is_none() && json && !oscal_file {
-        return Err(Error::Data(format!(
-            "{}: a JSON file that is not an OSCAL component definition (no `component-definition` object); matrices are read from CSV or spreadsheets, or from OSCAL component definitions",
-            args.file.display()
-        )));
+        return Err(in_file(
+            "a JSON file that is not an OSCAL component definition (no `component-definition` object); matrices are read from CSV or spreadsheets, or from OSCAL component definitions",
+        ));
     }
     if oscal_file && args.sheet.is_some() {
         return Err(Error::Usage(
@@ -238,10 +241,7 @@ fn import(ctx: &Ctx, args: &ImportArgs) -> Result<u8> {
         Some(l) => l,
         None if oscal_file => Layout::OscalComponent,
         None => detect_layout(&tables).ok_or_else(|| {
-            Error::Data(format!(
-                "{}: cannot tell the layout from the headers; pass --layout csfkit|fedramp-crm|csa-ccm|oscal-component",
-                args.file.display()
-            ))
+            in_file("cannot tell the layout from the headers; pass --layout csfkit|fedramp-crm|csa-ccm|oscal-component")
         })?,
     };
     let mut cat = ctx.open()?;
@@ -271,9 +271,8 @@ fn import(ctx: &Ctx, args: &ImportArgs) -> Result<u8> {
     };
     let (cells, sheet) = (&imported.cells, &imported.sheet);
     if cells.is_empty() {
-        return Err(Error::Data(format!(
-            "{}: no cell to import (a header and no rows?); provider `{}` was not changed",
-            args.file.display(),
+        return Err(in_file(&format!(
+            "no cell to import (a header and no rows?); provider `{}` was not changed",
             args.provider
         )));
     }

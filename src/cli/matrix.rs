@@ -2,7 +2,7 @@
 //! effective ownership, responsibilities, basis and override marker.
 
 use crate::cli::scope::ScopeArgs;
-use crate::cli::{Ctx, columns};
+use crate::cli::{Ctx, columns, values};
 use crate::error::{Error, Result};
 use crate::model::ownership::{Ownership, Service};
 use crate::output::{Column, Format, Listing, OutputArgs};
@@ -36,7 +36,7 @@ pub struct Args {
     #[command(flatten)]
     scope: ScopeArgs,
     /// Only controls whose effective ownership is this.
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = values::ownership())]
     owner: Option<Ownership>,
     /// Only this function, e.g. GV.
     #[arg(long)]

@@ -23,6 +23,7 @@ mod scope;
 mod status;
 mod template;
 mod verify;
+mod values;
 
 use std::path::PathBuf;
 

@@ -4,7 +4,7 @@
 use clap::Subcommand;
 
 use crate::cli::scope::ScopeArgs;
-use crate::cli::{Ctx, columns, whoami};
+use crate::cli::{Ctx, columns, values, whoami};
 use crate::error::{Error, Result};
 use crate::import::resolve::Resolver;
 use crate::model::framework::DEFAULT_FRAMEWORK;
@@ -45,7 +45,7 @@ pub struct SetArgs {
     /// The control (CSF 2.0 subcategory).
     pub id: String,
     /// The service model whose cell changes.
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = values::service())]
     pub service: Service,
     /// The new owner.
     #[arg(long, value_parser = ["inherited", "shared", "customer"])]
@@ -66,7 +66,7 @@ pub struct ResetArgs {
     /// The control (CSF 2.0 subcategory).
     pub id: String,
     /// The service model whose override is withdrawn.
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = values::service())]
     pub service: Service,
     /// Why (required).
     #[arg(long)]

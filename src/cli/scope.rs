@@ -117,11 +117,11 @@ fn set(ctx: &Ctx, args: &SetArgs) -> Result<u8> {
     let services = parse_services(&args.services).map_err(|e| Error::Usage(e.message))?;
     for s in &services {
         if !provider.services.contains(s) {
-            return Err(Error::Data(format!(
-                "provider `{}` has no `{s}` matrix; it covers {}",
-                provider.id,
-                join_services(&provider.services)
-            )));
+            return Err(Error::NoServiceMatrix {
+                provider: provider.id.clone(),
+                service: s.to_string(),
+                covers: join_services(&provider.services),
+            });
         }
     }
     cat.set_scope(system, &provider.id, &services, &whoami(args.by.as_deref()))?;

@@ -8,29 +8,11 @@ use std::path::Path;
 use crate::catalogue::NewAssessment;
 use crate::error::{Error, Problem, Result};
 use crate::import::header::FieldTable;
+use crate::import::layout::csfkit::ASSESSMENT;
 use crate::import::resolve::{Legacy, Resolver};
 use crate::model::assessment::Status;
 use crate::model::crosswalk::RefFramework;
 use crate::model::ownership::Service;
-
-/// Header synonyms of the assessment import, compared ignoring case, spaces and punctuation.
-pub const FIELDS: &[(&str, &[&str])] = &[
-    (
-        "control_id",
-        &[
-            "controlid",
-            "control",
-            "csfid",
-            "subcategory",
-            "requirement",
-            "id",
-        ],
-    ),
-    ("status", &["status", "implementationstatus", "implementation"]),
-    ("note", &["note", "notes", "justification", "comment", "comments"]),
-    ("by", &["by", "assessedby", "assessor", "owner"]),
-    ("service", &["service", "servicemodel"]),
-];
 
 /// Reads `file` (a spreadsheet gives the first sheet with the columns, or `sheet`) and finds
 /// its header row (CSV split at `delimiter`, or the detected one): the first row naming a control and a status column.
@@ -39,7 +21,7 @@ pub fn read(file: &Path, sheet: Option<&str>, delimiter: Option<u8>) -> Result<F
         file,
         sheet,
         delimiter,
-        FIELDS,
+        ASSESSMENT,
         &["control_id", "status"],
         "a control column (Control ID, Control, CSF ID, Subcategory) and a status column (Status, Implementation Status)",
     )
@@ -67,7 +49,7 @@ pub fn validate(
     let mut problems = Vec::new();
     let mut records = Vec::new();
     let mut seen: HashMap<(String, Option<Service>), usize> = HashMap::new();
-    for (row_no, get) in read.rows(FIELDS) {
+    for (row_no, get) in read.rows(ASSESSMENT) {
         let mut bad = |f: &str, value: &str, message: String| {
             problems.push(Problem {
                 location: read.loc(row_no, f),

@@ -17,7 +17,7 @@ use std::collections::HashMap;
 use crate::util::sha256_hex;
 use serde::Deserialize;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Location, Result};
 use crate::ids::{self, Level};
 use crate::import::reader::RawTable;
 pub use crate::model::framework::{CSF11_REFERENCE_SOURCE, Element, FrameworkData, Withdrawal, crosswalk};
@@ -48,17 +48,20 @@ pub fn parse(name: &str, bytes: &[u8], opts: &ParseOptions) -> Result<FrameworkD
             &crate::import::reader::tables_from_bytes(name, bytes, None)?,
         )?
     } else {
-        return Err(Error::Data(format!(
-            "{name}: not a NIST CSF export: expected the CSF Reference Tool spreadsheet (.xlsx) or its JSON export"
-        )));
+        return Err(Error::BadInput {
+            at: Location::in_file(name),
+            message: "not a NIST CSF export: expected the CSF Reference Tool spreadsheet (.xlsx) or its JSON export".into(),
+        });
     };
     if let Some(v) = &opts.version {
         v.clone_into(&mut data.version);
     }
     if data.version.is_empty() {
-        return Err(Error::Data(format!(
-            "{name}: the file does not say which CSF version it holds; pass --version (e.g. --version 1.1)"
-        )));
+        return Err(Error::BadInput {
+            at: Location::in_file(name),
+            message: "the file does not say which CSF version it holds; pass --version (e.g. --version 1.1)"
+                .into(),
+        });
     }
     data.id = opts
         .id
@@ -132,10 +135,13 @@ fn parse_workbook(name: &str, tables: &[RawTable]) -> Result<FrameworkData> {
             }
         }
     }
-    Err(Error::Data(format!(
-        "{name}: no sheet has a CSF header row (`Function | Category | Subcategory` or `Function | Category Identifier | ... | Subcategory Description`); sheets: {}",
-        sheets.join(", ")
-    )))
+    Err(Error::NoHeader {
+        at: Location::in_file(name),
+        message: format!(
+            "no sheet has a CSF header row (`Function | Category | Subcategory` or `Function | Category Identifier | ... | Subcategory Description`); sheets: {}",
+            sheets.join(", ")
+        ),
+    })
 }
 
 /// `2.0` from `CSF 2.0`, `The NIST Cybersecurity Framework (CSF) 2.0`, `Version  2.0`.
@@ -252,6 +258,11 @@ fn parse_cprt_rows(
     numbers: &[usize],
     cols: &CprtColumns,
 ) -> Result<FrameworkData> {
+    let at_row = |row: usize| {
+        Location::in_file(name)
+            .in_sheet(Some(sheet.to_string()))
+            .at_row(row)
+    };
     let mut elements: Vec<Element> = Vec::new();
     let mut function: Option<String> = None;
     let mut category: Option<String> = None;
@@ -260,16 +271,17 @@ fn parse_cprt_rows(
     }
     for (k, r) in rows.iter().enumerate() {
         let row_no = numbers.get(k).copied().unwrap_or(k + 1);
-        let bad = |what: &str, cell: &str| {
-            Error::Data(format!(
-                "{name}, sheet `{sheet}`, row {row_no}: cannot read {what} `{}`; expected `{}`",
+        let bad = |what: &str, cell: &str| Error::BadInput {
+            at: at_row(row_no),
+            message: format!(
+                "cannot read {what} `{}`; expected `{}`",
                 cell.chars().take(60).collect::<String>(),
                 match what {
                     "function" => "NAME (XX): text",
                     "category" => "Name (XX.YY): text",
                     _ => "XX.YY-NN: text",
                 }
-            ))
+            ),
         };
         let refs = cols.references.map(|c| references(get(r, c))).unwrap_or_default();
         let exs = cols.examples.map(|c| examples(get(r, c))).unwrap_or_default();
@@ -361,6 +373,11 @@ fn parse_flat_rows(
     numbers: &[usize],
     cols: &FlatColumns,
 ) -> Result<FrameworkData> {
+    let at_row = |row: usize| {
+        Location::in_file(name)
+            .in_sheet(Some(sheet.to_string()))
+            .at_row(row)
+    };
     let mut elements: Vec<Element> = Vec::new();
     let mut function: Option<String> = None;
     let mut category: Option<String> = None;
@@ -376,10 +393,9 @@ fn parse_flat_rows(
                 .and_then(|x| x.rsplit_once(" ("))
                 .map(|(t, i)| (t.to_string(), i.to_string()))
                 .or_else(|| split_named(&f).map(|(t, i, _)| (t, i)))
-                .ok_or_else(|| {
-                    Error::Data(format!(
-                        "{name}, sheet `{sheet}`, row {row_no}: cannot read function `{f}`; expected `NAME (XX)`"
-                    ))
+                .ok_or_else(|| Error::BadInput {
+                    at: at_row(row_no),
+                    message: format!("cannot read function `{f}`; expected `NAME (XX)`"),
                 })?;
             elements.push(Element {
                 id: id.clone(),
@@ -400,10 +416,9 @@ fn parse_flat_rows(
                 .strip_suffix(')')
                 .and_then(|x| x.rsplit_once(" ("))
                 .map(|(t, i)| (t.to_string(), i.to_string()))
-                .ok_or_else(|| {
-                    Error::Data(format!(
-                        "{name}, sheet `{sheet}`, row {row_no}: cannot read category `{c}`; expected `Name (XX.YY)`"
-                    ))
+                .ok_or_else(|| Error::BadInput {
+                    at: at_row(row_no),
+                    message: format!("cannot read category `{c}`; expected `Name (XX.YY)`"),
                 })?;
             elements.push(Element {
                 id: id.clone(),
@@ -481,12 +496,16 @@ struct CprtRelationship {
 }
 
 fn parse_cprt_json(name: &str, bytes: &[u8]) -> Result<FrameworkData> {
-    let text = std::str::from_utf8(bytes).map_err(|e| Error::Data(format!("{name}: not UTF-8 text: {e}")))?;
+    let text = std::str::from_utf8(bytes).map_err(|e| Error::BadInput {
+        at: Location::in_file(name),
+        message: format!("not UTF-8 text: {e}"),
+    })?;
     let text = text.trim_start_matches('\u{FEFF}');
-    let file: CprtFile = serde_json::from_str(text).map_err(|e| {
-        Error::Data(format!(
-            "{name}: not a CPRT JSON export (expected `response.elements.{{documents,elements,relationships}}`): {e}"
-        ))
+    let file: CprtFile = serde_json::from_str(text).map_err(|e| Error::BadInput {
+        at: Location::in_file(name),
+        message: format!(
+            "not a CPRT JSON export (expected `response.elements.{{documents,elements,relationships}}`): {e}"
+        ),
     })?;
     let body = file.response.elements;
     let by_id: HashMap<&str, &CprtElement> = body
@@ -586,6 +605,68 @@ fn parse_cprt_json(name: &str, bytes: &[u8]) -> Result<FrameworkData> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A cell the parser cannot read is refused at its place: the file, the sheet, the row.
+    #[test]
+    fn a_bad_cell_is_refused_where_it_is() {
+        let xlsx = |rows: &[[&str; 5]]| {
+            let mut wb = rust_xlsxwriter::Workbook::new();
+            let ws = wb.add_worksheet().set_name("Core").unwrap();
+            for (r, row) in rows.iter().enumerate() {
+                for (c, v) in row.iter().enumerate() {
+                    ws.write(r as u32, c as u16, *v).unwrap();
+                }
+            }
+            wb.save_to_buffer().unwrap()
+        };
+        let header = [
+            "Function",
+            "Category Identifier",
+            "Category Description",
+            "Subcategory Identifier",
+            "Subcategory Description",
+        ];
+        let opts = ParseOptions {
+            version: Some("1.1".into()),
+            ..ParseOptions::default()
+        };
+        let bad = xlsx(&[
+            header,
+            [
+                "IDENTIFY (ID)",
+                "Asset Management (ID.AM)",
+                "Assets",
+                "ID.AM-1",
+                "Devices are inventoried",
+            ],
+            [
+                "no parentheses",
+                "Business Environment (ID.BE)",
+                "Roles",
+                "ID.BE-1",
+                "The role is known",
+            ],
+        ]);
+        match parse("core.xlsx", &bad, &opts) {
+            Err(Error::BadInput { at, message }) => {
+                assert_eq!(
+                    (at.file.as_str(), at.sheet.as_deref(), at.row),
+                    ("core.xlsx", Some("Core"), Some(3)),
+                    "{message}"
+                );
+                assert!(
+                    message.contains("cannot read function `no parentheses`"),
+                    "{message}"
+                );
+            }
+            other => panic!("expected a bad cell at row 3, got {other:?}"),
+        }
+        let headless = xlsx(&[["a", "b", "c", "d", "e"]]);
+        assert!(matches!(
+            parse("x.xlsx", &headless, &opts),
+            Err(Error::NoHeader { at, .. }) if at.file == "x.xlsx"
+        ));
+    }
 
     #[test]
     fn splits_cells() {

@@ -1,20 +1,17 @@
-//! Finding the header row of a table: names compared ignoring case, spaces and punctuation,
-//! searched among the first [`HEADER_SEARCH_ROWS`] rows (title rows above a header are common).
-//! Every importer finds its header here: evidence, assessments, provider matrices.
+//! Finding the header row of a table: names compared ignoring case, spaces and punctuation
+//! ([`header_key`]), searched among the first [`HEADER_SEARCH_ROWS`] rows (title rows above a
+//! header are common). Which names stand for which field is [`crate::import::layout`]'s.
 
 use std::collections::HashMap;
 use std::path::Path;
 
 use crate::error::{Error, Location, Result};
+use crate::import::layout::Field;
+use crate::import::layout::header_key;
 use crate::import::reader::RawTable;
 
 /// How many rows from the top of a sheet are searched for the header row.
 pub const HEADER_SEARCH_ROWS: usize = 30;
-
-/// A header compared ignoring case, spaces and punctuation.
-pub fn header_key(s: &str) -> String {
-    crate::util::loose_key(s)
-}
 
 impl RawTable {
     /// The first row (within the first 30) that contains all `names` (compared ignoring case,
@@ -35,7 +32,7 @@ impl RawTable {
 }
 
 /// A file read once (its SHA-256 taken from the same bytes as its rows) with its header row
-/// found by field synonyms.
+/// found by the header names of its fields.
 pub struct FieldTable {
     /// The file's name, for a record's source.
     pub name: String,
@@ -53,13 +50,13 @@ impl FieldTable {
     /// Reads `file` (CSV split at `delimiter`, or the detected one when None) and finds, in
     /// `sheet` or the first sheet that has one, the first row (of the first
     /// [`HEADER_SEARCH_ROWS`]) naming every field of `required`. `fields` gives each field's
-    /// synonyms, compared with [`header_key`]. `what` describes the required columns for the
-    /// error when none is found.
+    /// header names ([`crate::import::layout::csfkit`]). `what` describes the required columns
+    /// for the error when none is found.
     pub fn read(
         file: &Path,
         sheet: Option<&str>,
         delimiter: Option<u8>,
-        fields: &[(&'static str, &[&str])],
+        fields: &[Field],
         required: &[&str],
         what: &str,
     ) -> Result<FieldTable> {
@@ -81,8 +78,8 @@ impl FieldTable {
                 let mut cols: HashMap<&'static str, usize> = HashMap::new();
                 for (c, h) in cells.iter().enumerate() {
                     let k = header_key(h);
-                    if let Some((f, _)) = fields.iter().find(|(_, syn)| syn.contains(&k.as_str())) {
-                        cols.entry(f).or_insert(c);
+                    if let Some(f) = fields.iter().find(|f| f.is_named_by(&k)) {
+                        cols.entry(f.name).or_insert(c);
                     }
                 }
                 if required.iter().all(|f| cols.contains_key(f)) {
@@ -92,11 +89,10 @@ impl FieldTable {
             }
         }
         let Some((table, header_row, cols)) = found else {
-            return Err(Error::Data(format!(
-                "{}: no header row with {what}{}",
-                file.display(),
-                sheet.map(|s| format!(" in sheet `{s}`")).unwrap_or_default()
-            )));
+            return Err(Error::NoHeader {
+                at: Location::in_file(file.display().to_string()).in_sheet(sheet.map(str::to_string)),
+                message: format!("no header row with {what}"),
+            });
         };
         let name = file
             .file_name()
@@ -116,7 +112,7 @@ impl FieldTable {
     /// with at least one of `fields` filled in.
     pub fn rows<'a>(
         &'a self,
-        fields: &'a [(&'static str, &[&str])],
+        fields: &'a [Field],
     ) -> impl Iterator<Item = (usize, impl Fn(&str) -> &'a str + 'a)> + 'a {
         self.table.rows[self.header_row + 1..]
             .iter()
@@ -130,7 +126,7 @@ impl FieldTable {
                 };
                 (*n, get)
             })
-            .filter(move |(_, get)| fields.iter().any(|(f, _)| !get(f).is_empty()))
+            .filter(move |(_, get)| fields.iter().any(|f| !get(f.name).is_empty()))
     }
 
     /// Where a field's cell of row `row` is, for a problem.
@@ -150,5 +146,35 @@ impl FieldTable {
     /// The file name as the table reports it, for an [`Error::Invalid`].
     pub fn file(&self) -> &str {
         &self.table.file
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::import::layout::csfkit::ASSESSMENT;
+
+    /// A file without the required columns is refused as having no header, naming the file.
+    #[test]
+    fn no_header_is_told_from_other_bad_data() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("status.csv");
+        std::fs::write(&path, "Control ID,Owner\nGV.OC-01,ann\n").unwrap();
+        let what = "a control and a status column";
+        match FieldTable::read(&path, None, None, ASSESSMENT, &["control_id", "status"], what) {
+            Err(Error::NoHeader { at, message }) => {
+                assert_eq!(at.file, path.display().to_string());
+                assert_eq!((at.sheet, at.row), (None, None));
+                assert_eq!(message, format!("no header row with {what}"));
+            }
+            other => panic!("expected no header, got {:?}", other.map(|t| t.header_row)),
+        }
+        std::fs::write(
+            &path,
+            "Notes\nSubcategory,Implementation Status\nGV.OC-01,implemented\n",
+        )
+        .unwrap();
+        let t = FieldTable::read(&path, None, None, ASSESSMENT, &["control_id", "status"], what).unwrap();
+        assert_eq!((t.header_row, t.cols.get("status")), (1, Some(&1)));
     }
 }

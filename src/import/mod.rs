@@ -4,14 +4,14 @@
 //! of them opens the catalogue itself.
 
 pub mod assess;
+pub mod date;
 pub mod evidence;
 pub mod framework;
 pub mod header;
 pub mod keysort;
+pub mod layout;
 pub mod matrix;
-pub mod ods;
 pub mod oscal;
 pub mod plan;
 pub mod reader;
 pub mod resolve;
-pub mod validate;

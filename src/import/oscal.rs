@@ -31,7 +31,7 @@ use crate::model::framework::DEFAULT_FRAMEWORK;
 use crate::model::oscal::{
     CONTROL_ORIGINATION, CSFKIT_NS, CUSTOMER_ROLE, FEDRAMP_NS, ownership_from_origination, services_in_title,
 };
-use crate::model::ownership::{Cell, Ownership, Service};
+use crate::model::ownership::{Cell, Ownership, Service, Tally};
 
 #[derive(Debug, Default, Deserialize)]
 struct Root {
@@ -169,15 +169,19 @@ pub fn import_component(
     bytes: &[u8],
     service: Option<Service>,
 ) -> Result<OscalCells> {
-    let root = parse(bytes).map_err(|e| {
-        Error::Data(format!(
-            "{file}: not an OSCAL component definition (OSCAL JSON with a `component-definition` object): {e}"
-        ))
+    let root = parse(bytes).map_err(|e| Error::BadInput {
+        at: Location::in_file(file),
+        message: format!(
+            "not an OSCAL component definition (OSCAL JSON with a `component-definition` object): {e}"
+        ),
     })?;
     let Some(def) = root.definition else {
-        return Err(Error::Data(format!(
-            "{file}: not an OSCAL component definition: the JSON has no `component-definition` object at the top"
-        )));
+        return Err(Error::BadInput {
+            at: Location::in_file(file),
+            message:
+                "not an OSCAL component definition: the JSON has no `component-definition` object at the top"
+                    .into(),
+        });
     };
     let resolver = Resolver::load(cat, DEFAULT_FRAMEWORK)?;
     let mut problems = Vec::new();
@@ -216,94 +220,45 @@ pub fn import_component(
         for ci in &comp.control_implementations {
             for req in &ci.implemented_requirements {
                 let place = format!("{here}, control `{}`", req.control_id.trim());
-                let mut bad = |value: Option<&str>, message: String| {
-                    problems.push(Problem {
-                        location: at(place.clone()),
-                        value: value.map(str::to_string),
-                        message,
-                    })
+                let mut bad = |found: Refusals| {
+                    for (value, message) in found {
+                        problems.push(Problem {
+                            location: at(place.clone()),
+                            value,
+                            message,
+                        });
+                    }
                 };
-                let control = match resolver.subcategories_for(
-                    &req.control_id,
-                    Legacy::Refuse(" (a matrix needs CSF 2.0 subcategories)"),
-                ) {
-                    Ok(found) => found.ids.into_iter().next().unwrap_or_default(),
-                    Err(m) => {
-                        bad(None, format!("not a NIST CSF 2.0 subcategory: {}", m.message));
+                let stated = match read_requirement(&resolver, &def.metadata.title, &name, req) {
+                    Ok(r) => r,
+                    Err(found) => {
+                        bad(found);
                         continue;
                     }
                 };
-                let ownership = match requirement_ownership(req) {
-                    Ok((o, overridden)) => {
-                        overrides += usize::from(overridden);
-                        o
-                    }
-                    Err(m) => {
-                        bad((!m.value.is_empty()).then_some(m.value.as_str()), m.message);
-                        continue;
-                    }
-                };
-                let (basis, citation) = match csfkit(&req.props, "basis") {
-                    Some(b) if BASES.contains(&b) => (b.to_string(), req.remarks.clone().unwrap_or_default()),
-                    Some(b) => {
-                        bad(Some(b), "csfkit's `basis` must be `stated` or `derived`".into());
-                        continue;
-                    }
-                    None => (
-                        "stated".to_string(),
-                        trace(&def.metadata.title, &name, req.remarks.as_deref()),
-                    ),
-                };
-                if basis == "stated" && citation.trim().is_empty() {
-                    bad(
-                        None,
-                        "a `stated` basis needs a citation (the requirement's remarks)".into(),
-                    );
-                    continue;
-                }
+                let control = stated.control;
                 if let Some(first) = seen.insert((control.clone(), s), name.clone()) {
-                    bad(
+                    bad(vec![(
                         None,
                         format!("{control} / {s} is already given by component `{first}`"),
-                    );
+                    )]);
                     continue;
                 }
-                // The tally of a projected cell, as csfkit writes it; it must give the cell.
-                let tally_props = TALLY_PROPS.map(|n| csfkit(&req.props, n).unwrap_or(""));
-                let tally = match crate::import::matrix::parse_tally(tally_props) {
-                    Ok(Some(t)) if t.ownership() != ownership => {
-                        bad(
-                            Some(ownership.as_str()),
-                            format!(
-                                "its tally (`answers-*` properties) {} gives {}, not the `ownership` it states",
-                                t.counts(),
-                                t.ownership()
-                            ),
-                        );
-                        continue;
-                    }
-                    Ok(None) if ownership == Ownership::Undetermined => {
-                        bad(
-                            Some("undetermined"),
-                            "`undetermined` is only for a cell projected from referenced controls (with `answers-*` properties); a cell a matrix states or derives is inherited, shared or customer".into(),
-                        );
-                        continue;
-                    }
+                let tally = match requirement_tally(req, stated.ownership) {
                     Ok(t) => t,
                     Err(found) => {
-                        for (i, value, message) in found {
-                            bad(Some(&value), format!("property `{}`: {message}", TALLY_PROPS[i]));
-                        }
+                        bad(found);
                         continue;
                     }
                 };
+                overrides += usize::from(stated.overridden);
                 let (provider, customer) = texts(req);
                 cells.push(Cell {
                     control_id: control,
                     service: s,
-                    ownership,
-                    basis,
-                    citation,
+                    ownership: stated.ownership,
+                    basis: stated.basis,
+                    citation: stated.citation,
                     provider_responsibility: provider,
                     customer_responsibility: customer,
                     tally,
@@ -339,6 +294,102 @@ pub fn import_component(
         ));
     }
     Ok(OscalCells { cells, notes })
+}
+
+/// What is wrong with a requirement: each offending value (when there is one) and why.
+type Refusals = Vec<(Option<String>, String)>;
+
+/// What a requirement states about its cell, before its tally.
+struct Stated {
+    control: String,
+    ownership: Ownership,
+    /// The ownership was a `matrix-ownership` under an override (the matrix value is taken).
+    overridden: bool,
+    basis: String,
+    citation: String,
+}
+
+/// A requirement's control (a CSF 2.0 subcategory), ownership, basis and citation (`title` is
+/// the definition's, `component` the component's name, for a citation csfkit traces itself).
+fn read_requirement(
+    resolver: &Resolver,
+    title: &str,
+    component: &str,
+    req: &Requirement,
+) -> std::result::Result<Stated, Refusals> {
+    let one = |value: Option<&str>, message: String| vec![(value.map(str::to_string), message)];
+    let control = match resolver.subcategories_for(
+        &req.control_id,
+        Legacy::Refuse(" (a matrix needs CSF 2.0 subcategories)"),
+    ) {
+        Ok(found) => found.ids.into_iter().next().unwrap_or_default(),
+        Err(m) => {
+            return Err(one(
+                None,
+                format!("not a NIST CSF 2.0 subcategory: {}", m.message),
+            ));
+        }
+    };
+    let (ownership, overridden) = requirement_ownership(req).map_err(|m| {
+        one(
+            (!m.value.is_empty()).then_some(m.value.as_str()),
+            m.message.clone(),
+        )
+    })?;
+    let (basis, citation) = match csfkit(&req.props, "basis") {
+        Some(b) if BASES.contains(&b) => (b.to_string(), req.remarks.clone().unwrap_or_default()),
+        Some(b) => {
+            return Err(one(
+                Some(b),
+                "csfkit's `basis` must be `stated` or `derived`".into(),
+            ));
+        }
+        None => (
+            "stated".to_string(),
+            trace(title, component, req.remarks.as_deref()),
+        ),
+    };
+    if basis == "stated" && citation.trim().is_empty() {
+        return Err(one(
+            None,
+            "a `stated` basis needs a citation (the requirement's remarks)".into(),
+        ));
+    }
+    Ok(Stated {
+        control,
+        ownership,
+        overridden,
+        basis,
+        citation,
+    })
+}
+
+/// The tally of a projected cell, as csfkit writes it (`answers-*` properties); it must give
+/// the `ownership` the requirement states, and only a projected cell may be undetermined.
+fn requirement_tally(
+    req: &Requirement,
+    ownership: Ownership,
+) -> std::result::Result<Option<Tally>, Refusals> {
+    let tally_props = TALLY_PROPS.map(|n| csfkit(&req.props, n).unwrap_or(""));
+    match crate::import::matrix::parse_tally(tally_props) {
+        Ok(Some(t)) if t.ownership() != ownership => Err(vec![(
+            Some(ownership.as_str().to_string()),
+            format!(
+                "its tally (`answers-*` properties) {} gives {}, not the `ownership` it states",
+                t.counts(),
+                t.ownership()
+            ),
+        )]),
+        Ok(None) if ownership == Ownership::Undetermined => Err(vec![(
+            Some("undetermined".to_string()),
+            "`undetermined` is only for a cell projected from referenced controls (with `answers-*` properties); a cell a matrix states or derives is inherited, shared or customer".into(),
+        )]),
+        Ok(t) => Ok(t),
+        Err(found) => Err(found
+            .into_iter()
+            .map(|(i, value, message)| (Some(value), format!("property `{}`: {message}", TALLY_PROPS[i])))
+            .collect()),
+    }
 }
 
 /// The service model of a component: csfkit's property, else its title, else `fallback`.

@@ -7,56 +7,12 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use crate::error::{Error, Problem, Result};
+use crate::import::date::parse_date;
 use crate::import::header::FieldTable;
+use crate::import::layout::csfkit::PLAN;
 use crate::import::resolve::{Legacy, Resolver};
-use crate::import::validate::parse_date;
 use crate::model::crosswalk::RefFramework;
 use crate::model::plan::{Milestone, NewPlan, PlanStatus};
-
-/// Header synonyms of the plan import, compared ignoring case, spaces and punctuation. The
-/// FedRAMP POA&M names (Controls, Point of Contact, Overall Remediation Plan, Scheduled
-/// Completion Date, Planned Milestones, Comments) are among them.
-pub const FIELDS: &[(&str, &[&str])] = &[
-    (
-        "control_id",
-        &[
-            "controlid",
-            "control",
-            "controls",
-            "csfid",
-            "subcategory",
-            "requirement",
-        ],
-    ),
-    (
-        "due",
-        &[
-            "due",
-            "duedate",
-            "scheduledcompletiondate",
-            "scheduledcompletion",
-            "targetdate",
-        ],
-    ),
-    (
-        "owner",
-        &["owner", "pointofcontact", "poc", "responsible", "assignee"],
-    ),
-    (
-        "action",
-        &[
-            "action",
-            "remediationplan",
-            "overallremediationplan",
-            "remediation",
-            "plan",
-        ],
-    ),
-    ("milestones", &["milestones", "milestone", "plannedmilestones"]),
-    ("status", &["status", "planstatus"]),
-    ("note", &["note", "notes", "comment", "comments", "justification"]),
-    ("by", &["by", "recordedby"]),
-];
 
 /// The fields that make a row a plan: a row with none of them is an unplanned gap.
 const PLAN_DATA: [&str; 4] = ["due", "owner", "action", "milestones"];
@@ -68,7 +24,7 @@ pub fn read(file: &Path, sheet: Option<&str>, delimiter: Option<u8>) -> Result<F
         file,
         sheet,
         delimiter,
-        FIELDS,
+        PLAN,
         &["control_id", "due", "owner", "action"],
         "the columns of a plan: control (Control ID, Controls), due date (Due, Scheduled Completion Date), owner (Owner, Point of Contact) and action (Action, Overall Remediation Plan)",
     )
@@ -153,7 +109,7 @@ pub fn validate(
     let mut plans = Vec::new();
     let mut skipped = 0;
     let mut seen: HashMap<String, usize> = HashMap::new();
-    for (row_no, get) in read.rows(FIELDS) {
+    for (row_no, get) in read.rows(PLAN) {
         // An unplanned gap of an exported POA&M: no plan data, status `No plan` or empty, no
         // comment. A status or comment typed into such a row is meant: it is checked, not
         // skipped (a risk acceptance without due date, owner and action is a row error).

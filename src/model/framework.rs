@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Location, Result};
 use crate::ids::{self, Level};
 
 /// The framework every command uses unless told otherwise.
@@ -77,27 +77,27 @@ impl FrameworkData {
         let mut seen = HashSet::new();
         for e in &self.elements {
             if !seen.insert(e.id.as_str()) {
-                return Err(Error::Data(format!(
-                    "{}: element `{}` appears twice",
-                    self.source_name, e.id
-                )));
+                return Err(Error::BadInput {
+                    at: Location::in_file(self.source_name.as_str()),
+                    message: format!("element `{}` appears twice", e.id),
+                });
             }
         }
         for e in &self.elements {
             if let Some(p) = &e.parent {
                 if !seen.contains(p.as_str()) {
-                    return Err(Error::Data(format!(
-                        "{}: `{}` belongs to `{p}`, which is not in the file",
-                        self.source_name, e.id
-                    )));
+                    return Err(Error::BadInput {
+                        at: Location::in_file(self.source_name.as_str()),
+                        message: format!("`{}` belongs to `{p}`, which is not in the file", e.id),
+                    });
                 }
             }
         }
         if self.active(Level::Subcategory).next().is_none() {
-            return Err(Error::Data(format!(
-                "{}: no subcategories found; expected a NIST CSF export",
-                self.source_name
-            )));
+            return Err(Error::BadInput {
+                at: Location::in_file(self.source_name.as_str()),
+                message: "no subcategories found; expected a NIST CSF export".into(),
+            });
         }
         Ok(())
     }

@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::error::ValueError;
 
 /// A cloud service model.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Service {
     /// Physical servers and bare-metal clusters.
@@ -102,7 +102,7 @@ pub fn join_services(s: &[Service]) -> String {
 }
 
 /// Who owns a control for one service model.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Ownership {
     /// Inherited from the provider.

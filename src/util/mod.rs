@@ -9,8 +9,6 @@ use std::path::Path;
 use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
 
-use crate::error::{Error, Result};
-
 /// Lower-case hex of bytes.
 pub fn hex(bytes: &[u8]) -> String {
     // A table, not `write!("{:02x}")`: the import hexes a content hash for every row.
@@ -61,7 +59,7 @@ pub fn hash_reader(mut f: impl Read) -> std::io::Result<(String, u64)> {
 /// A date given on the command line: exactly `YYYY-MM-DD`, a real day. Anything else (a time
 /// after it, `2026-10-01Tgarbage`, `2026-02-30`) is refused with what was expected; nothing is
 /// cut off or guessed.
-pub fn parse_date_arg(s: &str) -> std::result::Result<NaiveDate, String> {
+pub fn parse_date_arg(s: &str) -> Result<NaiveDate, String> {
     let t = s.trim();
     let shape = t.len() == 10
         && t.bytes().enumerate().all(|(i, b)| {
@@ -93,7 +91,7 @@ pub fn as_of_max() -> NaiveDate {
 /// An as-of date (`--as-of`, `CSFKIT_TODAY`): a date ([`parse_date_arg`]) from 1900-01-01 to
 /// 2999-12-31, the dates every output can write: OSCAL's date-time pattern takes the years 1900 to
 /// 2999, a workbook's date cells 1900 to 9999, a PDF's dates four-digit years.
-pub fn parse_as_of(s: &str) -> std::result::Result<NaiveDate, String> {
+pub fn parse_as_of(s: &str) -> Result<NaiveDate, String> {
     let d = parse_date_arg(s)?;
     if d < as_of_min() || d > as_of_max() {
         return Err(format!(
@@ -105,13 +103,25 @@ pub fn parse_as_of(s: &str) -> std::result::Result<NaiveDate, String> {
     Ok(d)
 }
 
+/// An environment variable set to a value csfkit cannot use: which one, and why (a usage
+/// error, exit 2, once it is a [`crate::error::Error`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{var}: {why}")]
+pub struct EnvError {
+    /// The variable.
+    pub var: &'static str,
+    /// What is wrong with its value and what was expected.
+    pub why: String,
+}
+
 /// The date "today" for freshness: `CSFKIT_TODAY` (YYYY-MM-DD, within the as-of range of
 /// [`parse_as_of`]) if set, else the local date.
-pub fn today() -> Result<NaiveDate> {
+pub fn today() -> Result<NaiveDate, EnvError> {
     match std::env::var("CSFKIT_TODAY") {
-        Ok(s) if !s.trim().is_empty() => {
-            parse_as_of(&s).map_err(|why| Error::Usage(format!("CSFKIT_TODAY: {why}")))
-        }
+        Ok(s) if !s.trim().is_empty() => parse_as_of(&s).map_err(|why| EnvError {
+            var: "CSFKIT_TODAY",
+            why,
+        }),
         _ => Ok(chrono::Local::now().date_naive()),
     }
 }

@@ -136,11 +136,11 @@ pub struct Matrix {
 pub fn build(cat: &Catalogue, provider: &ProviderRow, services: &[Service]) -> Result<Matrix> {
     for s in services {
         if !provider.services.contains(s) {
-            return Err(Error::Data(format!(
-                "provider `{}` has no `{s}` matrix; it covers {}",
-                provider.id,
-                crate::model::ownership::join_services(&provider.services)
-            )));
+            return Err(Error::NoServiceMatrix {
+                provider: provider.id.clone(),
+                service: s.to_string(),
+                covers: crate::model::ownership::join_services(&provider.services),
+            });
         }
     }
     let controls = cat.controls(&ControlFilter {

@@ -8,12 +8,13 @@ use std::path::PathBuf;
 
 use clap::Subcommand;
 
-use crate::cli::{Ctx, columns, whoami};
+use crate::cli::{Ctx, columns, values, whoami};
 use crate::error::{Error, Result};
 use crate::import::evidence;
-use crate::import::validate::Warning;
+use crate::import::evidence::Warning;
+use crate::import::layout::{EVIDENCE_LAYOUTS, EvidenceLayout};
 
-const IMPORT_HELP: &str = "Examples:
+const IMPORT_EXAMPLES: &str = "Examples:
   csfkit evidence import tracker.xlsx
   csfkit evidence import tracker.xlsx --sheet \"Q3 evidence\" --dry-run
   csfkit evidence import export.csv --map \"Ref=control_id\" --map \"Artefact=title\"
@@ -23,15 +24,10 @@ const IMPORT_HELP: &str = "Examples:
   csfkit evidence import isms.xlsx --framework iso27001   rows keyed by Annex A (5.15)
 
 Formats (decided by content): xlsx, xlsm, xlsb, xls, ods, CSV/TSV (UTF-8; `,` `;` tab or `|`,
-the one the first lines use most outside quoted cells, or --delimiter).
-The header row is found among the first 30 rows by its names, ignoring case, spaces and
-punctuation: Control ID / Control / CSF ID / Subcategory / Requirement -> control_id;
-Evidence / Evidence Title / Title / Name / Artifact -> title; Description / Details / Notes;
-Type / Evidence Type; Owner / Collected By / Collector; Date Collected / Collection Date /
-Collected; Valid Until / Expires / Expiry / Expiration Date / Review By; Location / Link / URL /
-Path / File; Source / System / Source System. Other columns are kept as extra attributes.
+the one the first lines use most outside quoted cells, or --delimiter).";
 
-Dates: date cells (1900 and 1904 systems), YYYY-MM-DD text (optionally with a real time such as
+const IMPORT_NOTES: &str =
+    "Dates: date cells (1900 and 1904 systems), YYYY-MM-DD text (optionally with a real time such as
 T14:30:00Z, of which the date is kept), other text with --date-format (chrono syntax: %d/%m/%Y,
 %m/%d/%Y, %d.%m.%Y). Ambiguous or impossible dates and times are refused.
 
@@ -44,11 +40,67 @@ shows where an ID lands; `status --no-mapped` shows coverage without mapped rows
 Local file locations are hashed (SHA-256) if they are inside --evidence-root (default: the
 spreadsheet's folder); URLs are recorded, never fetched.";
 
+/// The help after `evidence import`'s options: the examples and formats, each tracker layout with
+/// the header names of each field (from the layouts themselves), then the notes.
+fn import_help() -> String {
+    format!("{IMPORT_EXAMPLES}\n{}\n{IMPORT_NOTES}", layouts_help())
+}
+
+/// How the header row is found, and every layout's names, field by field.
+fn layouts_help() -> String {
+    let mut out = String::from(
+        "The header row is found among the first 30 rows by its names, ignoring case, spaces and\n\
+punctuation. Which names stand for which field is the tracker's layout (--layout NAME); a\n\
+field's own name (control_id, title, ...) is understood in every layout, --map \"HEADER=field\"\n\
+overrides, and other columns are kept as extra attributes.\n",
+    );
+    for (i, l) in EVIDENCE_LAYOUTS.iter().enumerate() {
+        let default = if i == 0 { " (the default)" } else { "" };
+        out.push_str(&format!("Layout {}{default}: {}\n", l.name, l.about));
+        for f in l.headers.fields() {
+            out.push_str(&hanging(&format!("  {:<15}", f.name), f.headers));
+        }
+        if let Some(d) = l.date_format {
+            out.push_str(&format!(
+                "  {:<15}text dates read as {d} (--date-format overrides)\n",
+                "dates"
+            ));
+        }
+    }
+    out
+}
+
+/// `items` joined by `, ` after `lead`, wrapped at 96 columns under their own start (an item is
+/// never cut).
+fn hanging(lead: &str, items: &[&str]) -> String {
+    let indent = " ".repeat(lead.len());
+    let mut out = String::new();
+    let mut line = lead.to_string();
+    for (i, item) in items.iter().enumerate() {
+        let piece = if i + 1 < items.len() {
+            format!("{item},")
+        } else {
+            item.to_string()
+        };
+        if line.len() > lead.len() && line.len() + 1 + piece.len() > 96 {
+            out.push_str(&line);
+            out.push('\n');
+            line = indent.clone();
+        } else if line.len() > lead.len() {
+            line.push(' ');
+        }
+        line.push_str(&piece);
+    }
+    out.push_str(&line);
+    out.push('\n');
+    out
+}
+
 /// `csfkit evidence ...`
 #[derive(Debug, Subcommand)]
 pub enum EvidenceCommand {
     /// Import evidence rows from a spreadsheet or CSV, validated row by row.
-    #[command(after_help = IMPORT_HELP)]
+    #[command(after_help = import_help())]
     Import(ImportArgs),
     /// List evidence rows.
     #[command(after_help = columns::help(
@@ -88,6 +140,10 @@ pub struct ImportArgs {
     /// Row number of the header (default: found by its names among the first 30 rows).
     #[arg(long, value_name = "N")]
     pub header_row: Option<usize>,
+    /// The tracker's layout: which header names stand for which field (each layout's names are
+    /// listed below).
+    #[arg(long, value_name = "NAME", default_value = "csfkit", value_parser = values::tracker_layout())]
+    pub layout: &'static EvidenceLayout,
     /// Map a column to a field, e.g. `--map "Ref=control_id"` (repeatable).
     #[arg(long = "map", value_name = "HEADER=FIELD")]
     pub map: Vec<String>,
@@ -143,6 +199,7 @@ fn import(ctx: &Ctx, args: &ImportArgs) -> Result<u8> {
         delimiter: args.delimiter,
         header_row: args.header_row,
         map: parse_maps(&args.map)?,
+        layout: args.layout,
         date_format: args.date_format.clone(),
         evidence_root: args.evidence_root.clone(),
         collector: whoami(args.collector.as_deref()),

@@ -15,7 +15,7 @@ use std::io::{BufReader, Read, Seek};
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 
-use crate::import::reader::{Cell, Limits, ReadError, column_letters};
+use super::cell::{Cell, Limits, ReadError, column_letters};
 
 /// The rows an ods sheet has (LibreOffice's and Excel's limit): a row with values repeated past
 /// it is not a spreadsheet's.

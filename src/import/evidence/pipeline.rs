@@ -1,0 +1,409 @@
+//! The threads of an evidence import: the reader (the one table reader) hands rows to the
+//! validator (header detection, then [`Validator::row`]), which hands valid rows to the
+//! caller's thread, which stores them through the catalogue's write API. Small queues between
+//! them keep memory flat; a panic inside a parser ends the reader thread only.
+
+use std::path::Path;
+use std::sync::mpsc;
+
+use super::header::HeaderMap;
+use super::known::KeyCheck;
+use super::report::{Progress, Report};
+use super::row::Validator;
+use crate::catalogue::Tx;
+use crate::catalogue::evidence as store;
+use crate::error::{Error, Location, Result};
+use crate::import::header::HEADER_SEARCH_ROWS;
+use crate::import::keysort::Rec;
+use crate::import::layout::{DEFAULT_EVIDENCE_LAYOUT, EvidenceLayout};
+use crate::import::reader::{self as workbook, Cell, Format, Limits};
+use crate::model::evidence::{NewEvidence, hash_key};
+
+/// How the header row is found: by `--header-row`, or by the layout's names among the first
+/// rows; `--map` overrides.
+pub(super) struct HeaderSearch<'a> {
+    /// The file, for messages.
+    pub file: String,
+    /// `--header-row`.
+    pub row: Option<usize>,
+    /// `--map HEADER=field`.
+    pub overrides: &'a [(String, String)],
+    /// The tracker's layout.
+    pub layout: &'a EvidenceLayout,
+}
+
+pub(super) enum Event {
+    Sheet(Option<String>),
+    Rows(Vec<(usize, Vec<Cell>)>),
+}
+
+const READER_THREAD: &str = "csfkit-reader";
+
+pub(super) type ReaderThread = std::thread::JoinHandle<std::result::Result<(), workbook::ReadError>>;
+
+/// Starts the reader: parsing runs on its own thread, overlapping validation and storage, and
+/// a panic inside a parser ends that thread only. Rows come in chunks over a small queue.
+pub(super) fn spawn_reader(
+    file: &str,
+    mut source: std::fs::File,
+    size: u64,
+    format: Format,
+    sheet: Option<String>,
+    limits: Limits,
+) -> Result<(ReaderThread, mpsc::Receiver<Event>)> {
+    // Small queues between the threads: enough to smooth the hand-over, little memory held.
+    let (tx, rx) = mpsc::sync_channel::<Event>(PIPELINE_DEPTH);
+    let file = file.to_string();
+    let reader = std::thread::Builder::new()
+        .name(READER_THREAD.into())
+        .spawn(move || -> std::result::Result<(), workbook::ReadError> {
+            let mut chunk = Vec::with_capacity(CHUNK_ROWS);
+            let mut sent_sheet = false;
+            workbook::check_container(&file, &mut source, size, &limits)?;
+            let info = workbook::read(
+                &file,
+                source,
+                format,
+                sheet.as_deref(),
+                &limits,
+                &mut |sheet_name| {
+                    sent_sheet = true;
+                    let _ = tx.send(Event::Sheet(sheet_name.map(str::to_string)));
+                },
+                &mut |n, cells| {
+                    chunk.push((n, cells));
+                    if chunk.len() >= CHUNK_ROWS && tx.send(Event::Rows(std::mem::take(&mut chunk))).is_err()
+                    {
+                        return Ok(false);
+                    }
+                    Ok(true)
+                },
+            )?;
+            if !sent_sheet {
+                let _ = tx.send(Event::Sheet(info.sheet));
+            }
+            if !chunk.is_empty() {
+                let _ = tx.send(Event::Rows(chunk));
+            }
+            Ok(())
+        })
+        .map_err(|e| Error::Failed(format!("cannot start the reader thread: {e}")))?;
+    Ok((reader, rx))
+}
+
+/// Rows handed from one import thread to the next at a time.
+const CHUNK_ROWS: usize = 1024;
+/// Chunks a queue between two import threads holds at most.
+const PIPELINE_DEPTH: usize = 4;
+
+/// Keeps a parser panic on the reader thread from printing a backtrace: it is reported as an
+/// error naming the file instead. Panics elsewhere still print as usual.
+pub(super) fn install_quiet_panic_hook() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if std::thread::current().name() != Some(READER_THREAD) {
+            default(info);
+        }
+    }));
+}
+
+/// Waits for the reader; its failure (a damaged or hostile file) wins over what the import
+/// loop concluded from the rows it got.
+pub(super) fn finish_reader(
+    file: &str,
+    reader: ReaderThread,
+    out: Result<Report>,
+    path: &Path,
+    stamp: (u64, std::time::SystemTime),
+) -> Result<Report> {
+    // `consume` has dropped the receiver, so a reader blocked on a full channel has stopped.
+    match reader.join() {
+        Ok(Ok(())) => {
+            // The hash was taken before parsing: a file saved again meanwhile would make the
+            // recorded hash lie about the rows.
+            let now = std::fs::metadata(path).and_then(|m| Ok((m.len(), m.modified()?)));
+            if now.ok() != Some(stamp) {
+                return Err(Error::FileChanged {
+                    file: file.to_string(),
+                    what: "its size or modification time differs from when it was hashed",
+                });
+            }
+            out
+        }
+        Ok(Err(m)) => Err(m.into()),
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default();
+            Err(Error::BadInput {
+                at: Location::in_file(file),
+                message: format!(
+                    "the spreadsheet reader failed on this file ({what}); it is probably damaged — open it in a spreadsheet program and save a new copy"
+                ),
+            })
+        }
+    }
+}
+
+/// The import: rows from the reader thread are validated on a second thread (header
+/// detection, checks, hashes) while this thread stores them (when `store_in` is given), so
+/// parsing, validation and SQLite work overlap.
+pub(super) fn consume<'r>(
+    search: &HeaderSearch<'_>,
+    rx: mpsc::Receiver<Event>,
+    make: &(dyn Fn(HeaderMap, Option<String>) -> Validator<'r> + Sync),
+    mut check: KeyCheck<'_>,
+    (tx, batch): (&Tx<'_>, i64),
+    progress: &dyn Progress,
+) -> Result<Report> {
+    std::thread::scope(|scope| {
+        let (valid_tx, valid_rx) = mpsc::sync_channel::<(Option<String>, Vec<NewEvidence>)>(PIPELINE_DEPTH);
+        let validating = std::thread::Builder::new()
+            .name("csfkit-validator".into())
+            .spawn_scoped(scope, move || validate(search, rx, make, progress, valid_tx))
+            .map_err(|e| Error::Failed(format!("cannot start the validation thread: {e}")))?;
+        let (mut imported, mut already, mut mapped) = (0, 0, 0);
+        let mut digest = store::RowsDigest::default();
+        let mut stored = Ok(());
+        'chunks: for (sheet, rows) in valid_rx.iter() {
+            let mut fresh = Vec::with_capacity(rows.len());
+            for e in rows {
+                if let KeyCheck::Skip(k) = &check {
+                    if k.is_already(e.row, e.succ) {
+                        already += 1;
+                        continue;
+                    }
+                }
+                if let KeyCheck::Collect(keys) = &mut check {
+                    let rec = Rec {
+                        key: hash_key(&e.content_hash),
+                        row: u32::try_from(e.row).unwrap_or(u32::MAX),
+                        succ: e.succ,
+                    };
+                    if let Err(err) = keys.push(rec) {
+                        stored = Err(Error::io("sorting the import's content keys", err));
+                        break 'chunks;
+                    }
+                }
+                imported += 1;
+                if e.mapped
+                    .as_ref()
+                    .is_some_and(|m| crate::model::crosswalk::RefFramework::REFERENCED.contains(&m.framework))
+                {
+                    mapped += 1;
+                }
+                fresh.push(e);
+            }
+            stored = tx.insert_evidence(batch, sheet.as_deref().unwrap_or(""), &fresh, &mut digest);
+            if stored.is_err() {
+                break;
+            }
+        }
+        // Dropping the receiver stops a validator still sending after a storage error.
+        drop(valid_rx);
+        let mut out = validating
+            .join()
+            .map_err(|_| Error::Bug("the validation thread failed".into()))??;
+        stored?;
+        out.imported = imported;
+        out.imported_mapped = mapped;
+        out.already = already;
+        out.rows_digest = digest;
+        Ok(out)
+    })
+}
+
+/// Header detection and row validation. Valid rows go to `sink` in chunks; every row is
+/// checked so that every problem is reported.
+fn validate<'r>(
+    search: &HeaderSearch<'_>,
+    rx: mpsc::Receiver<Event>,
+    make: &(dyn Fn(HeaderMap, Option<String>) -> Validator<'r> + Sync),
+    progress: &dyn Progress,
+    sink: mpsc::SyncSender<(Option<String>, Vec<NewEvidence>)>,
+) -> Result<Report> {
+    let file = &search.file;
+    let mut out = Report::default();
+    // Built once the header row is known.
+    let mut validator: Option<Validator<'r>> = None;
+    let mut before_header: Vec<(usize, Vec<Cell>)> = Vec::new();
+    let mut pending: Vec<NewEvidence> = Vec::new();
+    let at = |sheet: &Option<String>| Location::in_file(file.as_str()).in_sheet(sheet.clone());
+    for event in rx.iter() {
+        let rows = match event {
+            Event::Sheet(s) => {
+                out.sheet = s;
+                continue;
+            }
+            Event::Rows(r) => r,
+        };
+        progress.advance(rows.len() as u64);
+        for (n, cells) in rows {
+            let Some(v) = validator.as_mut() else {
+                let is_header = match search.row {
+                    Some(h) => n == h,
+                    None => HeaderMap::is_header(&cells, search.layout),
+                };
+                if is_header {
+                    let h = HeaderMap::build(n, &cells, search.overrides, search.layout).map_err(|m| {
+                        Error::BadInput {
+                            at: at(&out.sheet),
+                            message: m.message,
+                        }
+                    })?;
+                    validator = Some(make(h, out.sheet.clone()));
+                    continue;
+                }
+                match search.row {
+                    Some(h) if n > h => {
+                        return Err(Error::NoHeader {
+                            at: at(&out.sheet).at_row(h),
+                            message: format!("the header row (--header-row {h}) is empty"),
+                        });
+                    }
+                    None if before_header.len() >= HEADER_SEARCH_ROWS => {
+                        return Err(no_header(search, &out.sheet, &before_header));
+                    }
+                    _ => {}
+                }
+                before_header.push((n, cells));
+                continue;
+            };
+            out.rows_read += 1;
+            let (accepted, warnings, problems) = v.row(n, &cells);
+            out.warnings_total += warnings.len();
+            let room = SHOWN_WARNINGS.saturating_sub(out.warnings.len());
+            out.warnings.extend(warnings.into_iter().take(room));
+            if problems.is_empty() {
+                // Sent on even after an invalid row of an all-or-nothing import: the storing
+                // side's key check must see every row to report every duplicate (the
+                // transaction is rolled back in the end).
+                pending.extend(accepted);
+            } else {
+                let texts: Vec<String> = cells.iter().map(Cell::text).collect();
+                let reasons = problems
+                    .iter()
+                    .map(|p| match &p.location.column {
+                        Some(c) => format!("{c}: {}", p.message),
+                        None => p.message.clone(),
+                    })
+                    .collect();
+                out.rejected_rows.push((n, texts, reasons));
+                out.problems.extend(problems);
+            }
+            if pending.len() >= CHUNK_ROWS
+                && sink
+                    .send((out.sheet.clone(), std::mem::take(&mut pending)))
+                    .is_err()
+            {
+                // The storing side stopped (a storage error): it reports why.
+                return Ok(out);
+            }
+        }
+    }
+    let Some(v) = validator else {
+        return match search.row {
+            Some(h) => Err(Error::NoHeader {
+                at: at(&out.sheet).at_row(h),
+                message: format!("the header row (--header-row {h}) is empty or beyond the last row"),
+            }),
+            None if before_header.is_empty() => Err(Error::NoHeader {
+                at: at(&out.sheet),
+                message: "no rows at all; expected a header row and evidence rows".into(),
+            }),
+            None => Err(no_header(search, &out.sheet, &before_header)),
+        };
+    };
+    out.header = Some(v.header);
+    if !pending.is_empty() {
+        let _ = sink.send((out.sheet.clone(), pending));
+    }
+    Ok(out)
+}
+
+/// The refusal of a sheet whose first rows name no control and title in the layout: the names
+/// that would, and the first rows as read.
+fn no_header(search: &HeaderSearch<'_>, sheet: &Option<String>, rows: &[(usize, Vec<Cell>)]) -> Error {
+    let (file, layout) = (&search.file, search.layout);
+    let first = rows
+        .iter()
+        .take(3)
+        .map(|(n, c)| {
+            format!(
+                "row {n}: {}",
+                c.iter()
+                    .map(Cell::text)
+                    .filter(|t| !t.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(" | ")
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    let message = format!(
+        "no header row found in the first {} rows; expected a column naming the control ({}) and one naming the evidence ({}){}. First rows: {first}. Use --header-row N and --map \"HEADER=field\"{}",
+        rows.len(),
+        layout.headers.control_id.join(", "),
+        layout.headers.title.join(", "),
+        if layout.name == DEFAULT_EVIDENCE_LAYOUT.name {
+            String::new()
+        } else {
+            format!(" in the {} layout", layout.name)
+        },
+        if sheet.is_some() {
+            ", or --sheet NAME for another sheet"
+        } else {
+            ""
+        }
+    );
+    Error::NoHeader {
+        at: Location::in_file(file.as_str()).in_sheet(sheet.clone()),
+        message,
+    }
+}
+
+/// How many warnings are shown (and kept: a million rows of CSF 1.1 IDs would otherwise keep
+/// a million messages).
+const SHOWN_WARNINGS: usize = 20;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::import::layout::DEFAULT_EVIDENCE_LAYOUT;
+
+    /// A sheet without a header is told as such, at the file and sheet, with every name the
+    /// layout takes for a control and a title.
+    #[test]
+    fn no_header_names_the_sheet_and_the_layouts_names() {
+        let search = HeaderSearch {
+            file: "t.xlsx".into(),
+            row: None,
+            overrides: &[],
+            layout: DEFAULT_EVIDENCE_LAYOUT,
+        };
+        let rows = vec![(1, vec![Cell::Text("Q3 evidence".into())])];
+        match no_header(&search, &Some("Q3".into()), &rows) {
+            Error::NoHeader { at, message } => {
+                assert_eq!(
+                    (at.file.as_str(), at.sheet.as_deref(), at.row),
+                    ("t.xlsx", Some("Q3"), None)
+                );
+                for name in DEFAULT_EVIDENCE_LAYOUT
+                    .headers
+                    .control_id
+                    .iter()
+                    .chain(DEFAULT_EVIDENCE_LAYOUT.headers.title)
+                {
+                    assert!(message.contains(name), "{name}: {message}");
+                }
+                assert!(
+                    message.contains("row 1: Q3 evidence")
+                        && message.ends_with("--sheet NAME for another sheet")
+                );
+            }
+            other => panic!("expected no header, got {other:?}"),
+        }
+    }
+}

@@ -1,0 +1,61 @@
+//! What an evidence import reports: as it goes (a [`Progress`]), and when it is done (a
+//! [`Report`]).
+
+use std::path::PathBuf;
+
+use super::header::HeaderMap;
+use super::row::Warning;
+use crate::catalogue::evidence as store;
+use crate::error::Problem;
+
+/// What an import found and did.
+#[derive(Default)]
+pub struct Report {
+    /// The header row and how its columns map to fields.
+    pub header: Option<HeaderMap>,
+    /// Data rows read (below the header).
+    pub rows_read: usize,
+    /// Evidence rows stored (or that a dry run would store).
+    pub imported: usize,
+    /// Of the new evidence rows, those mapped from another framework's ID (SP 800-53, ISO/IEC
+    /// 27001, CCM) onto a subcategory that cites it.
+    pub imported_mapped: usize,
+    /// Rows whose content the catalogue already holds.
+    pub already: usize,
+    /// Rows refused: (row number, cells as text, reasons).
+    pub rejected_rows: Vec<RejectedRow>,
+    /// Every problem found, with its location.
+    pub problems: Vec<Problem>,
+    /// The first warnings (only these are shown) and how many there were.
+    pub warnings: Vec<Warning>,
+    /// How many warnings there were in all.
+    pub warnings_total: usize,
+    /// The sheet read (None for CSV).
+    pub sheet: Option<String>,
+    /// The batch stored and the source file's SHA-256; None when nothing was stored (a dry
+    /// run, or an all-or-nothing import with a bad row).
+    pub batch: Option<(i64, String)>,
+    /// The digest of the rows stored, for the batch's link in the history chain.
+    pub(super) rows_digest: store::RowsDigest,
+    /// The `--errors-out` file written and the number of rows in it.
+    pub errors_written: Option<(PathBuf, usize)>,
+}
+
+/// A row an import refused: its row number, its cells as text, and why.
+pub type RejectedRow = (usize, Vec<String>, Vec<String>);
+
+/// What the caller of an import learns as rows go by (a progress bar).
+pub trait Progress: Sync {
+    /// `rows` more data rows were read.
+    fn advance(&self, rows: u64);
+    /// The file is read again from the start (the second pass of the duplicate check).
+    fn restart(&self);
+}
+
+/// No progress to show.
+pub struct Quiet;
+
+impl Progress for Quiet {
+    fn advance(&self, _rows: u64) {}
+    fn restart(&self) {}
+}

@@ -1,0 +1,172 @@
+//! csfkit's own layout: the columns of `csfkit template evidence`, and the names trackers kept by
+//! hand give them; the assessment and plan files' columns (the plan's with the names of a
+//! FedRAMP POA&M, as csfkit's own `poam.csv` writes them). Dates are `YYYY-MM-DD` or date cells.
+
+use super::{EvidenceHeaders, EvidenceLayout, Field};
+
+/// Evidence trackers in csfkit's layout.
+pub const EVIDENCE: EvidenceLayout = EvidenceLayout {
+    name: "csfkit",
+    about: "csfkit's evidence template and the trackers people keep by hand",
+    headers: EvidenceHeaders {
+        control_id: &[
+            "Control ID",
+            "Control",
+            "CSF ID",
+            "Subcategory",
+            "Requirement",
+            "CSF Control",
+            "Subcategory ID",
+            "Requirement ID",
+            "CSF 2.0 ID",
+            "CSF Subcategory",
+        ],
+        title: &[
+            "Title",
+            "Evidence",
+            "Evidence Title",
+            "Evidence Name",
+            "Name",
+            "Artifact",
+            "Artifact Name",
+            "Document",
+        ],
+        description: &[
+            "Description",
+            "Details",
+            "Notes",
+            "Note",
+            "Comments",
+            "Comment",
+            "Evidence Description",
+        ],
+        evidence_type: &["Evidence Type", "Type", "Artifact Type", "Kind"],
+        owner: &[
+            "Owner",
+            "Collected By",
+            "Collector",
+            "Evidence Owner",
+            "Responsible",
+        ],
+        collected_on: &[
+            "Collected On",
+            "Date Collected",
+            "Collection Date",
+            "Collected",
+            "Date",
+            "Collected At",
+            "Evidence Date",
+        ],
+        valid_until: &[
+            "Valid Until",
+            "Expires",
+            "Expiry",
+            "Expiry Date",
+            "Expiration Date",
+            "Expiration",
+            "Review By",
+            "Valid To",
+            "Next Review",
+        ],
+        location: &[
+            "Location",
+            "Link",
+            "URL",
+            "Path",
+            "File",
+            "File Path",
+            "Evidence Location",
+            "Evidence Link",
+        ],
+        source_system: &["Source System", "Source", "System", "Tool"],
+    },
+    date_format: None,
+};
+
+/// The columns of an assessment file (`assess import`).
+pub const ASSESSMENT: &[Field] = &[
+    Field {
+        name: "control_id",
+        headers: &[
+            "Control ID",
+            "Control",
+            "CSF ID",
+            "Subcategory",
+            "Requirement",
+            "ID",
+        ],
+    },
+    Field {
+        name: "status",
+        headers: &["Status", "Implementation Status", "Implementation"],
+    },
+    Field {
+        name: "note",
+        headers: &["Note", "Notes", "Justification", "Comment", "Comments"],
+    },
+    Field {
+        name: "by",
+        headers: &["By", "Assessed By", "Assessor", "Owner"],
+    },
+    Field {
+        name: "service",
+        headers: &["Service", "Service Model"],
+    },
+];
+
+/// The columns of a plan file (`plan import`): csfkit's names and a FedRAMP POA&M's (Controls,
+/// Point of Contact, Overall Remediation Plan, Scheduled Completion Date, Planned Milestones,
+/// Comments).
+pub const PLAN: &[Field] = &[
+    Field {
+        name: "control_id",
+        headers: &[
+            "Control ID",
+            "Control",
+            "Controls",
+            "CSF ID",
+            "Subcategory",
+            "Requirement",
+        ],
+    },
+    Field {
+        name: "due",
+        headers: &[
+            "Due",
+            "Due Date",
+            "Scheduled Completion Date",
+            "Scheduled Completion",
+            "Target Date",
+        ],
+    },
+    Field {
+        name: "owner",
+        headers: &["Owner", "Point of Contact", "POC", "Responsible", "Assignee"],
+    },
+    Field {
+        name: "action",
+        headers: &[
+            "Action",
+            "Remediation Plan",
+            "Overall Remediation Plan",
+            "Remediation",
+            "Plan",
+        ],
+    },
+    Field {
+        name: "milestones",
+        headers: &["Milestones", "Milestone", "Planned Milestones"],
+    },
+    Field {
+        name: "status",
+        headers: &["Status", "Plan Status"],
+    },
+    Field {
+        name: "note",
+        headers: &["Note", "Notes", "Comment", "Comments", "Justification"],
+    },
+    Field {
+        name: "by",
+        headers: &["By", "Recorded By"],
+    },
+];
