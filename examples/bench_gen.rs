@@ -58,7 +58,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
         }
     }
-    let header = csfkit::model::evidence::FIELDS;
+    let header = csfkit::EVIDENCE_FIELDS;
     let types = ["policy", "log", "screenshot", "report", "ticket"];
     if out.ends_with(".csv") {
         let mut w = csv::Writer::from_path(out)?;

@@ -13,7 +13,7 @@ use crate::import::framework::ParseOptions;
 use crate::util::hex;
 
 /// A framework file shipped in `frameworks/`.
-pub struct EmbeddedFramework {
+pub(crate) struct EmbeddedFramework {
     /// File name, as recorded in the catalogue's provenance.
     pub file: &'static str,
     /// The file's bytes.
@@ -24,7 +24,7 @@ pub struct EmbeddedFramework {
 
 impl EmbeddedFramework {
     /// Parse options for this file.
-    pub fn options(&self) -> ParseOptions {
+    pub(crate) fn options(&self) -> ParseOptions {
         ParseOptions {
             id: None,
             version: self.version.map(str::to_string),
@@ -33,7 +33,7 @@ impl EmbeddedFramework {
 }
 
 /// The shipped frameworks, CSF 2.0 first.
-pub const FRAMEWORKS: &[EmbeddedFramework] = &[
+pub(crate) const FRAMEWORKS: &[EmbeddedFramework] = &[
     EmbeddedFramework {
         file: "csf2.xlsx",
         bytes: include_bytes!("../frameworks/csf2.xlsx"),
@@ -48,7 +48,7 @@ pub const FRAMEWORKS: &[EmbeddedFramework] = &[
 ];
 
 /// A provider responsibility matrix shipped in `mappings/` (csfkit layout).
-pub struct EmbeddedMatrix {
+pub(crate) struct EmbeddedMatrix {
     /// Provider identifier.
     pub provider: &'static str,
     /// File name.
@@ -58,17 +58,17 @@ pub struct EmbeddedMatrix {
 }
 
 /// `mappings/providers.csv`: provider, name, services, source, source_title.
-pub const PROVIDERS_CSV: &[u8] = include_bytes!("../mappings/providers.csv");
+pub(crate) const PROVIDERS_CSV: &[u8] = include_bytes!("../mappings/providers.csv");
 
 // `MATRICES`: one entry per row of `mappings/providers.csv` (build.rs writes it), so shipping a
 // provider is `mappings/NAME.csv` and its line in providers.csv.
 include!(concat!(env!("OUT_DIR"), "/matrices.rs"));
 
-pub use crate::model::framework::DEFAULT_FRAMEWORK;
+pub(crate) use crate::model::framework::DEFAULT_FRAMEWORK;
 
 /// A digest over everything embedded, stored in the catalogue so that a newer binary with
 /// newer shipped data refreshes what it loaded itself (never what the user imported).
-pub fn digest() -> String {
+pub(crate) fn digest() -> String {
     let mut h = Sha256::new();
     h.update(env!("CARGO_PKG_VERSION").as_bytes());
     for f in FRAMEWORKS {
@@ -86,7 +86,7 @@ pub fn digest() -> String {
 }
 
 /// What the catalogue is filled with on first use: the shipped frameworks and matrices.
-pub fn defaults() -> Defaults {
+pub(crate) fn defaults() -> Defaults {
     Defaults {
         digest: digest(),
         load,

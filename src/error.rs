@@ -21,32 +21,32 @@ use std::io;
 use std::path::PathBuf;
 
 /// Success.
-pub const EXIT_OK: u8 = 0;
+pub(crate) const EXIT_OK: u8 = 0;
 /// A failure not listed below, also a failed verification or check.
-pub const EXIT_FAILURE: u8 = 1;
+pub(crate) const EXIT_FAILURE: u8 = 1;
 /// Usage error.
-pub const EXIT_USAGE: u8 = 2;
+pub(crate) const EXIT_USAGE: u8 = 2;
 /// Bad input data; nothing was changed.
-pub const EXIT_DATA: u8 = 65;
+pub(crate) const EXIT_DATA: u8 = 65;
 /// Input file missing or unreadable.
-pub const EXIT_NO_INPUT: u8 = 66;
+pub(crate) const EXIT_NO_INPUT: u8 = 66;
 /// Output cannot be created.
-pub const EXIT_CANT_CREATE: u8 = 73;
+pub(crate) const EXIT_CANT_CREATE: u8 = 73;
 /// I/O error.
-pub const EXIT_IO: u8 = 74;
+pub(crate) const EXIT_IO: u8 = 74;
 /// Catalogue busy.
-pub const EXIT_BUSY: u8 = 75;
+pub(crate) const EXIT_BUSY: u8 = 75;
 /// Interrupted by a signal: 128 + the signal's number, as shells report a process it ended
 /// (130 SIGINT, 143 SIGTERM, 129 SIGHUP).
-pub const EXIT_SIGNAL_BASE: u8 = 128;
+pub(crate) const EXIT_SIGNAL_BASE: u8 = 128;
 
 /// Shorthand used across the crate.
-pub type Result<T, E = Error> = std::result::Result<T, E>;
+pub(crate) type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Where in an input file a problem sits, as the user sees it (rows and columns 1-based,
 /// the header row counted as in the spreadsheet).
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
-pub struct Location {
+pub(crate) struct Location {
     /// The file as the user named it.
     pub file: String,
     /// Worksheet name, for spreadsheets.
@@ -62,7 +62,7 @@ pub struct Location {
 
 impl Location {
     /// A whole file, as the user named it.
-    pub fn in_file(file: impl Into<String>) -> Self {
+    pub(crate) fn in_file(file: impl Into<String>) -> Self {
         Location {
             file: file.into(),
             ..Location::default()
@@ -71,13 +71,13 @@ impl Location {
 
     /// The place in `sheet` (None for a CSV file).
     #[must_use]
-    pub fn in_sheet(self, sheet: Option<String>) -> Self {
+    pub(crate) fn in_sheet(self, sheet: Option<String>) -> Self {
         Location { sheet, ..self }
     }
 
     /// The place at `row`, as the spreadsheet shows it.
     #[must_use]
-    pub fn at_row(self, row: usize) -> Self {
+    pub(crate) fn at_row(self, row: usize) -> Self {
         Location {
             row: Some(row),
             ..self
@@ -103,7 +103,7 @@ impl fmt::Display for Location {
 
 /// One problem found while validating input, reported together with all the others.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Problem {
+pub(crate) struct Problem {
     /// Where it is.
     pub location: Location,
     /// The offending value, as read.
@@ -127,7 +127,7 @@ impl fmt::Display for Problem {
 /// value and says what was expected). Placed in a file, it becomes a [`Problem`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
-pub struct ValueError {
+pub(crate) struct ValueError {
     /// The offending value, as given.
     pub value: String,
     /// What is wrong and what was expected.
@@ -136,7 +136,7 @@ pub struct ValueError {
 
 impl ValueError {
     /// A refusal of `value`.
-    pub fn new(value: impl Into<String>, message: impl Into<String>) -> Self {
+    pub(crate) fn new(value: impl Into<String>, message: impl Into<String>) -> Self {
         ValueError {
             value: value.into(),
             message: message.into(),
@@ -144,7 +144,7 @@ impl ValueError {
     }
 
     /// The refusal at a place in a file.
-    pub fn at(self, location: Location) -> Problem {
+    pub(crate) fn at(self, location: Location) -> Problem {
         Problem {
             location,
             value: Some(self.value),
@@ -168,7 +168,7 @@ fn problem_list(problems: &[Problem]) -> String {
 
 /// Every error csfkit reports.
 #[derive(Debug, thiserror::Error)]
-pub enum Error {
+pub(crate) enum Error {
     /// A usage error found after clap parsing (conflicting values, bad option value).
     #[error("{0}")]
     Usage(String),
@@ -353,7 +353,7 @@ fn signal_name(signal: i32) -> String {
 
 /// An output that cannot be created because of `e`: a full device is an I/O error (exit 74),
 /// a read-only place says so (exit 73), anything else is "cannot create" (exit 73).
-pub fn cant_create(path: &std::path::Path, e: io::Error) -> Error {
+pub(crate) fn cant_create(path: &std::path::Path, e: io::Error) -> Error {
     if crate::util::fs::is_full(&e) {
         return Error::io(format!("writing `{}`", path.display()), e);
     }
@@ -370,7 +370,7 @@ pub fn cant_create(path: &std::path::Path, e: io::Error) -> Error {
 
 impl Error {
     /// The process exit code for this error.
-    pub fn exit_code(&self) -> u8 {
+    pub(crate) fn exit_code(&self) -> u8 {
         match self {
             Error::Usage(_) | Error::Env(_) => EXIT_USAGE,
             Error::Data(_)
@@ -401,7 +401,7 @@ impl Error {
     }
 
     /// True when the error is a closed pipe on stdout (`csfkit ... | head`), which is not a failure.
-    pub fn is_broken_pipe(&self) -> bool {
+    pub(crate) fn is_broken_pipe(&self) -> bool {
         match self {
             Error::Io { source, .. } => source.kind() == io::ErrorKind::BrokenPipe,
             _ => false,
@@ -409,7 +409,7 @@ impl Error {
     }
 
     /// Wraps an I/O error with what was being done.
-    pub fn io(context: impl Into<String>, source: io::Error) -> Self {
+    pub(crate) fn io(context: impl Into<String>, source: io::Error) -> Self {
         Error::Io {
             context: context.into(),
             source,
@@ -417,7 +417,7 @@ impl Error {
     }
 
     /// Wraps a SQLite error with what was being done.
-    pub fn sqlite(context: impl Into<String>, source: rusqlite::Error) -> Self {
+    pub(crate) fn sqlite(context: impl Into<String>, source: rusqlite::Error) -> Self {
         Error::Sqlite {
             context: context.into(),
             source,

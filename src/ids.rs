@@ -15,7 +15,7 @@ use unicode_normalization::UnicodeNormalization;
 
 /// The level of a CSF element an ID names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Level {
+pub(crate) enum Level {
     /// `GV`
     Function,
     /// `GV.OC`
@@ -26,7 +26,7 @@ pub enum Level {
 
 /// A syntactically valid CSF identifier, upper-cased, without its zero padding.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ParsedId {
+pub(crate) struct ParsedId {
     /// Two-letter function code, e.g. `GV`.
     pub function: String,
     /// Two-letter category code, e.g. `OC`, when the ID names a category or subcategory.
@@ -37,7 +37,7 @@ pub struct ParsedId {
 
 impl ParsedId {
     /// The level this ID names.
-    pub fn level(&self) -> Level {
+    pub(crate) fn level(&self) -> Level {
         match (&self.category, self.number) {
             (None, _) => Level::Function,
             (Some(_), None) => Level::Category,
@@ -46,12 +46,12 @@ impl ParsedId {
     }
 
     /// The CSF 2.0 spelling: subcategory numbers padded to two digits (`GV.OC-01`).
-    pub fn csf2(&self) -> String {
+    pub(crate) fn csf2(&self) -> String {
         self.render(true)
     }
 
     /// The CSF 1.1 spelling: subcategory numbers unpadded (`PR.AC-1`).
-    pub fn csf11(&self) -> String {
+    pub(crate) fn csf11(&self) -> String {
         self.render(false)
     }
 
@@ -73,7 +73,7 @@ impl fmt::Display for ParsedId {
 
 /// Why text is not a control ID.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum IdError {
+pub(crate) enum IdError {
     /// Nothing left after trimming.
     Empty,
     /// A character that is not ASCII after normalisation (a lookalike letter, say).
@@ -150,7 +150,7 @@ fn latin_lookalike(c: char) -> Option<char> {
 
 /// Cleans text the way every ID input is cleaned: invisible characters dropped, NFKC,
 /// Unicode dashes to `-`, surrounding whitespace trimmed.
-pub fn clean(input: &str) -> String {
+pub(crate) fn clean(input: &str) -> String {
     let nfkc: String = input.chars().filter(|c| !is_invisible(*c)).nfkc().collect();
     nfkc.chars()
         .map(|c| if is_dash(c) { '-' } else { c })
@@ -160,7 +160,7 @@ pub fn clean(input: &str) -> String {
 }
 
 /// Parses a control ID written any reasonable way.
-pub fn parse(input: &str) -> Result<ParsedId, IdError> {
+pub(crate) fn parse(input: &str) -> Result<ParsedId, IdError> {
     let cleaned = clean(input);
     if cleaned.is_empty() {
         return Err(IdError::Empty);
@@ -235,7 +235,7 @@ fn parse_ascii(s: &str) -> Result<ParsedId, IdError> {
 ///
 /// Distance is Levenshtein on the upper-cased CSF 2.0 spelling; ties keep catalogue order, so
 /// `PR.ZZ-01` suggests `PR.AA-01` first.
-pub fn suggest<'a>(input: &str, known: impl IntoIterator<Item = &'a str>, max: usize) -> Vec<String> {
+pub(crate) fn suggest<'a>(input: &str, known: impl IntoIterator<Item = &'a str>, max: usize) -> Vec<String> {
     let target = match parse(input) {
         Ok(p) => p.csf2(),
         Err(IdError::NonAscii { latin: Some(l), .. }) => l,
@@ -257,7 +257,7 @@ pub fn suggest<'a>(input: &str, known: impl IntoIterator<Item = &'a str>, max: u
 }
 
 /// Formats suggestions as ` (did you mean PR.AA-01, PR.AT-01?)`, or nothing.
-pub fn did_you_mean(suggestions: &[String]) -> String {
+pub(crate) fn did_you_mean(suggestions: &[String]) -> String {
     if suggestions.is_empty() {
         String::new()
     } else {

@@ -26,18 +26,21 @@
 //!
 //! cli → import, export → view → catalogue → model; every layer uses `error`, `util`, `ids`.
 
-pub mod catalogue;
-pub mod cli;
-pub mod embedded;
-pub mod error;
-pub mod export;
-pub mod ids;
-pub mod import;
-pub mod model;
-pub mod output;
-pub mod pdf;
-pub mod util;
-pub mod view;
+pub(crate) mod catalogue;
+pub(crate) mod cli;
+pub(crate) mod embedded;
+pub(crate) mod error;
+pub(crate) mod export;
+pub(crate) mod ids;
+pub(crate) mod import;
+pub(crate) mod model;
+pub(crate) mod output;
+pub(crate) mod pdf;
+pub(crate) mod util;
+pub(crate) mod view;
+
+/// The evidence fields in the order of the csfkit layout (for `examples/bench_gen.rs`).
+pub use model::evidence::FIELDS as EVIDENCE_FIELDS;
 
 use std::ffi::OsString;
 use std::process::ExitCode;

@@ -14,7 +14,7 @@ use crate::error::Result;
 
 /// How a listing is printed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
-pub enum Format {
+pub(crate) enum Format {
     /// Aligned columns for people (the default).
     #[default]
     Table,
@@ -26,7 +26,7 @@ pub enum Format {
 
 /// The shared output option group, flattened into every listing command.
 #[derive(Debug, Clone, clap::Args)]
-pub struct OutputArgs {
+pub(crate) struct OutputArgs {
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
     pub format: Format,
@@ -39,7 +39,7 @@ pub struct OutputArgs {
 /// One column of a listing, declared once (in `cli::columns`) and used for the help text, the
 /// table, the CSV header and the JSON keys.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Column {
+pub(crate) struct Column {
     /// snake_case name: the CSV header and JSON key.
     pub name: &'static str,
     /// Written as a number in JSON.
@@ -52,7 +52,7 @@ pub struct Column {
 
 impl Column {
     /// A text column.
-    pub const fn text(name: &'static str) -> Column {
+    pub(crate) const fn text(name: &'static str) -> Column {
         Column {
             name,
             numeric: false,
@@ -62,7 +62,7 @@ impl Column {
     }
 
     /// A numeric column.
-    pub const fn number(name: &'static str) -> Column {
+    pub(crate) const fn number(name: &'static str) -> Column {
         Column {
             numeric: true,
             ..Column::text(name)
@@ -70,7 +70,7 @@ impl Column {
     }
 
     /// Left out of the table shape.
-    pub const fn csv_only(self) -> Column {
+    pub(crate) const fn csv_only(self) -> Column {
         Column {
             in_table: false,
             ..self
@@ -78,14 +78,14 @@ impl Column {
     }
 
     /// With a note for the help text.
-    pub const fn note(self, note: &'static str) -> Column {
+    pub(crate) const fn note(self, note: &'static str) -> Column {
         Column { note, ..self }
     }
 }
 
 /// The help text's paragraph naming `columns`: `CSV/JSON columns: a, b (note), c.`, wrapped
 /// below 100 characters.
-pub fn columns_help(columns: &[Column]) -> String {
+pub(crate) fn columns_help(columns: &[Column]) -> String {
     let words: Vec<String> = columns
         .iter()
         .map(|c| {
@@ -121,7 +121,7 @@ pub fn columns_help(columns: &[Column]) -> String {
 ///
 /// Column names are snake_case; they are the CSV header and the JSON keys.
 #[derive(Debug, Clone, Default)]
-pub struct Listing {
+pub(crate) struct Listing {
     /// Column names.
     pub columns: Vec<&'static str>,
     /// Rows of cells, each as long as `columns`.
@@ -133,8 +133,9 @@ pub struct Listing {
 }
 
 impl Listing {
+    #[cfg(test)]
     /// A listing with the given columns and no rows.
-    pub fn new(columns: &[&'static str]) -> Self {
+    pub(crate) fn new(columns: &[&'static str]) -> Self {
         Listing {
             columns: columns.to_vec(),
             rows: Vec::new(),
@@ -144,7 +145,7 @@ impl Listing {
     }
 
     /// A listing with `columns` (their names, numeric columns and table shape) and no rows.
-    pub fn of(columns: &[Column]) -> Self {
+    pub(crate) fn of(columns: &[Column]) -> Self {
         Listing {
             columns: columns.iter().map(|c| c.name).collect(),
             rows: Vec::new(),
@@ -153,28 +154,22 @@ impl Listing {
         }
     }
 
-    /// Leaves columns out of the table shape.
-    #[must_use]
-    pub fn hide_in_table(mut self, columns: &[&'static str]) -> Self {
-        self.table_hidden = columns.to_vec();
-        self
-    }
-
+    #[cfg(test)]
     /// Marks columns as numeric for JSON output.
     #[must_use]
-    pub fn numeric(mut self, columns: &[&'static str]) -> Self {
+    pub(crate) fn numeric(mut self, columns: &[&'static str]) -> Self {
         self.numeric = columns.to_vec();
         self
     }
 
     /// Appends a row.
-    pub fn push(&mut self, row: Vec<String>) {
+    pub(crate) fn push(&mut self, row: Vec<String>) {
         debug_assert_eq!(row.len(), self.columns.len());
         self.rows.push(row);
     }
 
     /// Prints the listing to stdout as `out` asks.
-    pub fn print(&self, out: &OutputArgs) -> Result<()> {
+    pub(crate) fn print(&self, out: &OutputArgs) -> Result<()> {
         let stdout = io::stdout();
         let mut w = io::BufWriter::new(stdout.lock());
         self.write_as(out.format, out.raw_csv, &mut w)?;
@@ -182,8 +177,9 @@ impl Listing {
         Ok(())
     }
 
+    #[cfg(test)]
     /// Writes the listing in `format` (CSV cells neutralised).
-    pub fn write(&self, format: Format, out: &mut dyn Write) -> Result<()> {
+    pub(crate) fn write(&self, format: Format, out: &mut dyn Write) -> Result<()> {
         self.write_as(format, false, out)
     }
 
@@ -191,7 +187,7 @@ impl Listing {
     /// a leading `'` unless `raw_csv`. Table cells show control characters escaped
     /// ([`terminal_text`]), so a value cannot move the terminal's cursor, change its colours or
     /// reverse the text; CSV and JSON keep them exactly.
-    pub fn write_as(&self, format: Format, raw_csv: bool, out: &mut dyn Write) -> Result<()> {
+    pub(crate) fn write_as(&self, format: Format, raw_csv: bool, out: &mut dyn Write) -> Result<()> {
         match format {
             Format::Table => {
                 let keep: Vec<usize> = (0..self.columns.len())
@@ -288,18 +284,18 @@ fn escape_for_terminal(s: &str, line_feed: bool) -> std::borrow::Cow<'_, str> {
 /// (two hex digits) and the others as `\u{202e}`, so a file name or a cell cannot move the
 /// cursor, clear a line, change colours or reverse the text after it (and so hide a `FAILED`).
 /// Line feeds stay. CSV and JSON output keep every character exactly.
-pub fn terminal_text(s: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn terminal_text(s: &str) -> std::borrow::Cow<'_, str> {
     escape_for_terminal(s, false)
 }
 
 /// [`terminal_text`] for one line: a line feed is escaped too (`\x0a`), so a value cannot start
 /// a line of its own (a file name printed after `OK`).
-pub fn terminal_line(s: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn terminal_line(s: &str) -> std::borrow::Cow<'_, str> {
     escape_for_terminal(s, true)
 }
 
 /// Renders rows as an aligned table, wrapped to the terminal width when stdout is a terminal.
-pub fn render_table(columns: &[&str], rows: &[Vec<String>]) -> String {
+pub(crate) fn render_table(columns: &[&str], rows: &[Vec<String>]) -> String {
     use comfy_table::{ContentArrangement, Table};
     use comfy_table::{LineStyle, TableStyle};
     // Header, a rule under it, then plain rows: easy to read and to grep.
@@ -330,14 +326,14 @@ fn to_stderr(line: std::fmt::Arguments<'_>) {
 }
 
 /// The error of a write to stdout (a closed pipe is recognised as success by `lib::run`).
-pub fn out_err(e: io::Error) -> crate::error::Error {
+pub(crate) fn out_err(e: io::Error) -> crate::error::Error {
     crate::error::Error::io("writing to standard output", e)
 }
 
 /// Writes `bytes` to stdout and flushes. A closed pipe comes back as an error that
 /// [`crate::error::Error::is_broken_pipe`] recognises (success for `lib::run`), a full device
 /// as an I/O error (exit 74); never a panic, as `print!` would.
-pub fn stdout_bytes(bytes: &[u8]) -> Result<()> {
+pub(crate) fn stdout_bytes(bytes: &[u8]) -> Result<()> {
     let mut out = io::stdout().lock();
     out.write_all(bytes).map_err(out_err)?;
     out.flush().map_err(out_err)?;
@@ -346,20 +342,20 @@ pub fn stdout_bytes(bytes: &[u8]) -> Result<()> {
 
 /// One line for people on stdout (`OK PATH`, a hash and a path), escaped as [`terminal_line`]
 /// (see [`stdout_bytes`]).
-pub fn stdout_line(line: &str) -> Result<()> {
+pub(crate) fn stdout_line(line: &str) -> Result<()> {
     stdout_bytes(format!("{}\n", terminal_line(line)).as_bytes())
 }
 
 /// Messages for people on stderr: notes, warnings, and the single error line.
 #[derive(Debug, Clone, Copy)]
-pub struct Messages {
+pub(crate) struct Messages {
     quiet: bool,
     color: bool,
 }
 
 impl Messages {
     /// Messages honouring `--quiet` and `NO_COLOR`.
-    pub fn new(quiet: bool) -> Self {
+    pub(crate) fn new(quiet: bool) -> Self {
         let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
             && std::env::var("TERM").map_or(true, |t| t != "dumb")
             && io::stderr().is_terminal();
@@ -367,20 +363,20 @@ impl Messages {
     }
 
     /// True when `--quiet` was given.
-    pub fn is_quiet(&self) -> bool {
+    pub(crate) fn is_quiet(&self) -> bool {
         self.quiet
     }
 
     /// An informational line (suppressed by `--quiet`). Like every message, shown as
     /// [`terminal_text`]: the file names and cells it quotes cannot drive the terminal.
-    pub fn note(&self, msg: impl AsRef<str>) {
+    pub(crate) fn note(&self, msg: impl AsRef<str>) {
         if !self.quiet {
             to_stderr(format_args!("{}", terminal_text(msg.as_ref())));
         }
     }
 
     /// A warning (suppressed by `--quiet`).
-    pub fn warn(&self, msg: impl AsRef<str>) {
+    pub(crate) fn warn(&self, msg: impl AsRef<str>) {
         if !self.quiet {
             to_stderr(format_args!(
                 "{}{}",
@@ -391,7 +387,7 @@ impl Messages {
     }
 
     /// The error line; never suppressed.
-    pub fn error(&self, msg: impl AsRef<str>) {
+    pub(crate) fn error(&self, msg: impl AsRef<str>) {
         to_stderr(format_args!(
             "{}{}",
             self.paint("csfkit: error: ", "31"),

@@ -1,6 +1,9 @@
 //! The one integration-test binary: every test runs the real `csfkit` executable on files in
 //! its own temporary directory.
 
+// Helpers are `pub` for the test modules that share them; this crate has no public API.
+#![allow(unreachable_pub)]
+
 // The Workdir helper that runs the binary once per assertion.
 mod util;
 

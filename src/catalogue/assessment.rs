@@ -12,7 +12,7 @@ use crate::model::ownership::Service;
 
 /// One assessment record.
 #[derive(Debug, Clone, Serialize)]
-pub struct AssessmentRow {
+pub(crate) struct AssessmentRow {
     /// Order of records.
     pub seq: i64,
     /// Control.
@@ -35,7 +35,7 @@ pub struct AssessmentRow {
 
 /// A status to record.
 #[derive(Debug, Clone)]
-pub struct NewAssessment {
+pub(crate) struct NewAssessment {
     /// Control.
     pub control_id: String,
     /// Service model, if only one.
@@ -50,7 +50,12 @@ pub struct NewAssessment {
 
 impl Catalogue {
     /// Appends assessment records in one transaction.
-    pub fn record_assessments(&mut self, system: &str, source: &str, rows: &[NewAssessment]) -> Result<()> {
+    pub(crate) fn record_assessments(
+        &mut self,
+        system: &str,
+        source: &str,
+        rows: &[NewAssessment],
+    ) -> Result<()> {
         self.write("recording the assessment", |tx| {
             let mut st = tx
                 .prepare(
@@ -78,7 +83,7 @@ impl Catalogue {
     }
 
     /// Every record, oldest first, optionally for one control.
-    pub fn assessment_history(&self, control: Option<&str>) -> Result<Vec<AssessmentRow>> {
+    pub(crate) fn assessment_history(&self, control: Option<&str>) -> Result<Vec<AssessmentRow>> {
         let mut st = self
             .conn()
             .prepare(
@@ -106,7 +111,7 @@ impl Catalogue {
     }
 
     /// The records in force: the newest per (control, service), keyed by control.
-    pub fn current_assessments(&self) -> Result<HashMap<String, Vec<AssessmentRow>>> {
+    pub(crate) fn current_assessments(&self) -> Result<HashMap<String, Vec<AssessmentRow>>> {
         let mut latest: HashMap<(String, Option<String>), AssessmentRow> = HashMap::new();
         for r in self.assessment_history(None)? {
             latest.insert((r.control_id.clone(), r.service.clone()), r);
@@ -124,7 +129,7 @@ impl Catalogue {
 
 /// A control's status for display: the whole-control record, with per-service records after it
 /// (`implemented; model: planned`).
-pub fn summary(rows: &[AssessmentRow]) -> String {
+pub(crate) fn summary(rows: &[AssessmentRow]) -> String {
     rows.iter()
         .map(|r| match &r.service {
             None => r.status.clone(),

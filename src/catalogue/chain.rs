@@ -38,13 +38,13 @@ use crate::error::{Error, Result};
 use crate::model::evidence::HashEncoding;
 
 /// The migration (1-based) that adds the chains.
-pub const MIGRATION: usize = 5;
+pub(crate) const MIGRATION: usize = 5;
 
 /// The link before the first record of a log.
-pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+pub(crate) const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 /// The columns of an ownership change, in encoding order.
-pub const OWNERSHIP: &[&str] = &[
+pub(crate) const OWNERSHIP: &[&str] = &[
     "seq",
     "provider_id",
     "control_id",
@@ -57,7 +57,7 @@ pub const OWNERSHIP: &[&str] = &[
 ];
 
 /// The columns of an assessment record, in encoding order.
-pub const ASSESSMENT: &[&str] = &[
+pub(crate) const ASSESSMENT: &[&str] = &[
     "seq",
     "control_id",
     "service",
@@ -70,7 +70,7 @@ pub const ASSESSMENT: &[&str] = &[
 ];
 
 /// The columns of a remediation plan record, in encoding order.
-pub const PLAN: &[&str] = &[
+pub(crate) const PLAN: &[&str] = &[
     "seq",
     "control_id",
     "due",
@@ -86,7 +86,7 @@ pub const PLAN: &[&str] = &[
 ];
 
 /// The columns of an import batch, in encoding order (then the rows digest).
-pub const BATCH: &[&str] = &[
+pub(crate) const BATCH: &[&str] = &[
     "id",
     "source_file",
     "source_path",
@@ -107,7 +107,7 @@ pub const BATCH: &[&str] = &[
 
 /// The four logs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Log {
+pub(crate) enum Log {
     /// `ownership_override`, by `seq`.
     Ownership,
     /// `assessment`, by `seq`.
@@ -120,10 +120,10 @@ pub enum Log {
 
 impl Log {
     /// Every log, in report order.
-    pub const ALL: [Log; 4] = [Log::Ownership, Log::Assessment, Log::Batch, Log::Plan];
+    pub(crate) const ALL: [Log; 4] = [Log::Ownership, Log::Assessment, Log::Batch, Log::Plan];
 
     /// The name stored in `history_chain.log` and used in the encoding.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Log::Ownership => "ownership",
             Log::Assessment => "assessment",
@@ -133,7 +133,7 @@ impl Log {
     }
 
     /// What one record is called in messages.
-    pub fn record_name(self) -> &'static str {
+    pub(crate) fn record_name(self) -> &'static str {
         match self {
             Log::Ownership => "ownership change",
             Log::Assessment => "assessment record",
@@ -169,7 +169,7 @@ impl Log {
 }
 
 /// The canonical encoding, fed straight into SHA-256.
-pub struct Encoder(Sha256);
+pub(crate) struct Encoder(Sha256);
 
 impl Encoder {
     fn new() -> Self {
@@ -221,7 +221,7 @@ impl Encoder {
 
 /// The running digest of a batch's evidence rows (see the module documentation).
 #[derive(Clone)]
-pub struct RowsDigest(Sha256);
+pub(crate) struct RowsDigest(Sha256);
 
 impl Default for RowsDigest {
     fn default() -> Self {
@@ -231,7 +231,7 @@ impl Default for RowsDigest {
 
 impl RowsDigest {
     /// Adds one row, in `id` order.
-    pub fn add(
+    pub(crate) fn add(
         &mut self,
         sheet: &str,
         row: i64,
@@ -270,13 +270,13 @@ impl RowsDigest {
     }
 
     /// The digest, hex.
-    pub fn finish(self) -> String {
+    pub(crate) fn finish(self) -> String {
         crate::util::hex(&self.0.finalize())
     }
 }
 
 /// The link of the newest record of `log` (or [`GENESIS`]) and how many records it has.
-pub fn head(conn: &Connection, log: Log) -> Result<(String, i64)> {
+pub(crate) fn head(conn: &Connection, log: Log) -> Result<(String, i64)> {
     let err = |e| Error::sqlite("reading the history chain", e);
     let head: Option<String> = conn
         .query_row(
@@ -331,7 +331,7 @@ fn compute(conn: &Connection, log: Log, key: i64, prev: &str, digest: &str) -> R
 
 /// Appends the link of record `key` of `log` (just written, in the same transaction). For a
 /// batch, `digest` is the digest of its rows ([`RowsDigest`]); empty otherwise.
-pub fn append(conn: &Connection, log: Log, key: i64, digest: &str) -> Result<String> {
+pub(crate) fn append(conn: &Connection, log: Log, key: i64, digest: &str) -> Result<String> {
     let (prev, _) = head(conn, log)?;
     let link = compute(conn, log, key, &prev, digest)?.ok_or_else(|| {
         Error::Bug(format!(
@@ -440,7 +440,7 @@ pub(super) fn batch_encodings(conn: &Connection) -> Result<BTreeMap<i64, Option<
 
 /// What `csfkit check` found in the chains.
 #[derive(Debug, Default)]
-pub struct ChainReport {
+pub(crate) struct ChainReport {
     /// Per log: records checked and the head link.
     pub heads: Vec<(Log, i64, String)>,
     /// The first broken link of each log that has one, as a sentence.
@@ -449,7 +449,7 @@ pub struct ChainReport {
 
 /// Verifies every chain from its first record: each record's link must be the one its content
 /// and the link before it give, every record must have a link and every link a record.
-pub fn verify(conn: &Connection) -> Result<ChainReport> {
+pub(crate) fn verify(conn: &Connection) -> Result<ChainReport> {
     let err = |e| Error::sqlite("reading the history chain", e);
     let mut report = ChainReport::default();
     let (digests, altered_rows) = row_digests(conn)?;
@@ -552,7 +552,7 @@ pub fn verify(conn: &Connection) -> Result<ChainReport> {
 
 /// Links every record that has no link yet, oldest first (a catalogue made before the chains
 /// existed). Run once, by the migration that adds them.
-pub fn backfill(conn: &Connection) -> Result<()> {
+pub(crate) fn backfill(conn: &Connection) -> Result<()> {
     let err = |e| Error::sqlite("building the history chain", e);
     let (digests, _) = row_digests(conn)?;
     for log in Log::ALL {

@@ -23,11 +23,11 @@ use super::chain::Encoder;
 use crate::error::{Error, Result};
 
 /// The migration (1-based) that adds the digests; what is already loaded then is recorded by it.
-pub const MIGRATION: usize = 9;
+pub(crate) const MIGRATION: usize = 9;
 
 /// What a digest covers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Subject {
+pub(crate) enum Subject {
     /// A framework catalogue: its row, elements, examples, references and crosswalk.
     Framework,
     /// A provider: its row, responsibility cells and the source rows behind projected cells.
@@ -38,7 +38,7 @@ pub enum Subject {
 
 impl Subject {
     /// The name stored in `content_digest.subject`.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Subject::Framework => "framework",
             Subject::Provider => "provider",
@@ -53,7 +53,7 @@ impl Subject {
     }
 
     /// What one is called in messages (`responsibility matrix `aws``).
-    pub fn label(self, id: &str) -> String {
+    pub(crate) fn label(self, id: &str) -> String {
         match self {
             Subject::Framework => format!("framework `{id}`"),
             Subject::Provider => format!("responsibility matrix `{id}`"),
@@ -63,7 +63,7 @@ impl Subject {
 }
 
 /// One part of a subject: the rows of one table.
-pub struct Part {
+pub(crate) struct Part {
     /// The subject it belongs to.
     pub subject: Subject,
     /// The table (also the part's name).
@@ -79,7 +79,7 @@ pub struct Part {
 }
 
 /// Every part, per subject in this order.
-pub const PARTS: &[Part] = &[
+pub(crate) const PARTS: &[Part] = &[
     Part {
         subject: Subject::Framework,
         table: "framework",
@@ -264,7 +264,7 @@ fn compute(conn: &Connection, part: &Part, id: &str) -> Result<Computed> {
 
 /// Records the digests of a subject just stored (inside the caller's transaction), replacing
 /// the ones it had.
-pub fn record(conn: &Connection, subject: Subject, id: &str) -> Result<()> {
+pub(crate) fn record(conn: &Connection, subject: Subject, id: &str) -> Result<()> {
     let err = |e| Error::sqlite("recording a content digest", e);
     conn.execute(
         "DELETE FROM content_digest WHERE subject = ?1 AND id = ?2",
@@ -304,7 +304,7 @@ fn present(conn: &Connection) -> Result<Vec<(Subject, String)>> {
 }
 
 /// Records the digests of everything loaded (the migration that adds them).
-pub fn backfill(conn: &Connection) -> Result<()> {
+pub(crate) fn backfill(conn: &Connection) -> Result<()> {
     for (subject, id) in present(conn)? {
         record(conn, subject, &id)?;
     }
@@ -313,7 +313,7 @@ pub fn backfill(conn: &Connection) -> Result<()> {
 
 /// What `check` found for one subject.
 #[derive(Debug, Clone)]
-pub struct SubjectCheck {
+pub(crate) struct SubjectCheck {
     /// The subject.
     pub subject: Subject,
     /// Its ID (empty for the scope).
@@ -331,7 +331,7 @@ pub struct SubjectCheck {
 
 impl SubjectCheck {
     /// The name in `check`'s listing: `framework:nist-csf-2.0`, `provider:aws`, `scope`.
-    pub fn name(&self) -> String {
+    pub(crate) fn name(&self) -> String {
         if self.id.is_empty() {
             self.subject.as_str().to_string()
         } else {
@@ -349,7 +349,7 @@ type Recorded = (String, String, String, i64, String, Vec<u8>);
 /// Recomputes the digest of every subject the catalogue holds or has a digest for, and compares
 /// each part with the one recorded when it was stored; a part that differs names its rows that
 /// are not among the recorded ones (changed or added) and counts the recorded rows it lacks.
-pub fn verify(conn: &Connection) -> Result<Vec<SubjectCheck>> {
+pub(crate) fn verify(conn: &Connection) -> Result<Vec<SubjectCheck>> {
     let err = |e| Error::sqlite("reading the content digests", e);
     let recorded: Vec<Recorded> = {
         let mut st = conn

@@ -5,14 +5,14 @@ use rusqlite::{OptionalExtension, Transaction, params};
 use serde::Serialize;
 
 use super::Catalogue;
-pub use super::chain::RowsDigest;
+pub(crate) use super::chain::RowsDigest;
 use crate::error::{Error, Result};
 use crate::model::evidence::EvidenceItem;
 use crate::model::evidence::{EvidenceFields, HashEncoding, HashKey, MappedFrom, NewEvidence, hash_key};
 
 /// One import batch: where a set of rows came from.
 #[derive(Debug, Clone, Serialize)]
-pub struct Batch {
+pub(crate) struct Batch {
     /// Batch number.
     pub id: i64,
     /// File name as given.
@@ -49,7 +49,7 @@ pub struct Batch {
 
 /// Which evidence to list.
 #[derive(Debug, Clone, Default)]
-pub struct EvidenceFilter {
+pub(crate) struct EvidenceFilter {
     /// One control.
     pub control: Option<String>,
     /// One batch.
@@ -59,18 +59,18 @@ pub struct EvidenceFilter {
 impl super::Tx<'_> {
     /// Hands `f` the content hash key of every evidence row not of batch `batch` (the rows an
     /// import must not store again), one at a time.
-    pub fn each_other_key(&self, batch: i64, f: impl FnMut(HashKey) -> Result<()>) -> Result<()> {
+    pub(crate) fn each_other_key(&self, batch: i64, f: impl FnMut(HashKey) -> Result<()>) -> Result<()> {
         each_other_key(&self.tx, batch, f)
     }
 
     /// The number the next batch gets.
-    pub fn next_batch_id(&self) -> Result<i64> {
+    pub(crate) fn next_batch_id(&self) -> Result<i64> {
         next_batch_id(&self.tx)
     }
 
     /// Inserts evidence rows of batch `batch` from sheet `sheet`, adding each to the batch's
     /// rows digest.
-    pub fn insert_evidence(
+    pub(crate) fn insert_evidence(
         &self,
         batch: i64,
         sheet: &str,
@@ -81,7 +81,7 @@ impl super::Tx<'_> {
     }
 
     /// Records a batch after its rows and links it into the history chain.
-    pub fn insert_batch(&self, b: &Batch, rows: RowsDigest) -> Result<()> {
+    pub(crate) fn insert_batch(&self, b: &Batch, rows: RowsDigest) -> Result<()> {
         insert_batch(&self.tx, b, rows)
     }
 }
@@ -344,7 +344,7 @@ fn item(r: &rusqlite::Row<'_>) -> rusqlite::Result<EvidenceItem> {
 
 impl Catalogue {
     /// Evidence rows, oldest first.
-    pub fn evidence(&self, filter: &EvidenceFilter) -> Result<Vec<EvidenceItem>> {
+    pub(crate) fn evidence(&self, filter: &EvidenceFilter) -> Result<Vec<EvidenceItem>> {
         let sql = format!(
             "{ITEM_SQL} WHERE (?1 IS NULL OR e.control_id = ?1) AND (?2 IS NULL OR e.batch_id = ?2) ORDER BY e.id"
         );
@@ -363,7 +363,7 @@ impl Catalogue {
     /// catalogue lists the subcategories; a control the catalogue does not know last) then by
     /// ID, handed to `f` one at a time: nothing is collected, so memory does not grow with the
     /// number of items. An error from `f` stops the scan and is returned.
-    pub fn each_evidence(&self, mut f: impl FnMut(EvidenceItem) -> Result<()>) -> Result<()> {
+    pub(crate) fn each_evidence(&self, mut f: impl FnMut(EvidenceItem) -> Result<()>) -> Result<()> {
         let sql = format!(
             "{ITEM_SQL} LEFT JOIN element el ON el.framework_id = '{}' AND el.id = e.control_id
              ORDER BY el.seq IS NULL, el.seq, e.control_id, e.id",
@@ -381,7 +381,7 @@ impl Catalogue {
     }
 
     /// One evidence row.
-    pub fn evidence_item(&self, id: i64) -> Result<Option<EvidenceItem>> {
+    pub(crate) fn evidence_item(&self, id: i64) -> Result<Option<EvidenceItem>> {
         let sql = format!("{ITEM_SQL} WHERE e.id = ?1");
         self.conn()
             .query_row(&sql, [id], item)
@@ -390,7 +390,7 @@ impl Catalogue {
     }
 
     /// Import batches, oldest first.
-    pub fn batches(&self) -> Result<Vec<Batch>> {
+    pub(crate) fn batches(&self) -> Result<Vec<Batch>> {
         let mut stmt = self
             .conn()
             .prepare(

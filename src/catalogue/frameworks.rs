@@ -21,7 +21,7 @@ fn level_name(l: Level) -> &'static str {
 
 /// What replacing a framework changed, for the import's report.
 #[derive(Debug, Clone, Default, Serialize)]
-pub struct ReplaceSummary {
+pub(crate) struct ReplaceSummary {
     /// The framework existed before.
     pub replaced: bool,
     /// Subcategories whose text changed: (id, old text, new text).
@@ -141,7 +141,7 @@ pub(super) fn store(tx: &Transaction<'_>, data: &FrameworkData, origin: &str) ->
 
 /// A loaded framework with its counts.
 #[derive(Debug, Clone, Serialize)]
-pub struct FrameworkRow {
+pub(crate) struct FrameworkRow {
     /// Catalogue ID.
     pub id: String,
     /// Name.
@@ -170,7 +170,7 @@ pub struct FrameworkRow {
 
 /// Filters for [`Catalogue::controls`].
 #[derive(Debug, Clone, Default)]
-pub struct ControlFilter {
+pub(crate) struct ControlFilter {
     /// Framework ID.
     pub framework: String,
     /// Function code, e.g. `GV`.
@@ -183,7 +183,7 @@ pub struct ControlFilter {
 
 /// One subcategory in a listing.
 #[derive(Debug, Clone, Serialize)]
-pub struct ControlRow {
+pub(crate) struct ControlRow {
     /// ID.
     pub id: String,
     /// Function code.
@@ -196,7 +196,7 @@ pub struct ControlRow {
 
 /// A related element in another framework (predecessor or successor).
 #[derive(Debug, Clone, Serialize)]
-pub struct Linked {
+pub(crate) struct Linked {
     /// Its ID.
     pub id: String,
     /// `reference`, `incorporated_into` or `moved_to`.
@@ -207,7 +207,7 @@ pub struct Linked {
 
 /// One element in full.
 #[derive(Debug, Clone, Serialize)]
-pub struct ControlDetail {
+pub(crate) struct ControlDetail {
     /// Framework ID.
     pub framework: String,
     /// Framework name and version, for display.
@@ -236,12 +236,12 @@ pub struct ControlDetail {
 
 impl Catalogue {
     /// Replaces a framework atomically with `data` (import path).
-    pub fn replace_framework(&mut self, data: &FrameworkData) -> Result<ReplaceSummary> {
+    pub(crate) fn replace_framework(&mut self, data: &FrameworkData) -> Result<ReplaceSummary> {
         self.write("importing the framework", |tx| store(tx, data, "imported"))
     }
 
     /// Whether a framework is loaded.
-    pub fn has_framework(&self, id: &str) -> Result<bool> {
+    pub(crate) fn has_framework(&self, id: &str) -> Result<bool> {
         self.conn
             .query_row("SELECT 1 FROM framework WHERE id = ?1", [id], |_| Ok(()))
             .optional()
@@ -250,7 +250,7 @@ impl Catalogue {
     }
 
     /// Errors with the list of loaded frameworks unless `id` is loaded.
-    pub fn require_framework(&self, id: &str) -> Result<()> {
+    pub(crate) fn require_framework(&self, id: &str) -> Result<()> {
         if self.has_framework(id)? {
             return Ok(());
         }
@@ -263,7 +263,7 @@ impl Catalogue {
     }
 
     /// The loaded frameworks, with counts.
-    pub fn frameworks(&self) -> Result<Vec<FrameworkRow>> {
+    pub(crate) fn frameworks(&self) -> Result<Vec<FrameworkRow>> {
         let mut st = self
             .conn
             .prepare(
@@ -299,7 +299,7 @@ impl Catalogue {
     }
 
     /// Active subcategories matching `filter`, in document order.
-    pub fn controls(&self, filter: &ControlFilter) -> Result<Vec<ControlRow>> {
+    pub(crate) fn controls(&self, filter: &ControlFilter) -> Result<Vec<ControlRow>> {
         let mut st = self
             .conn
             .prepare(
@@ -345,7 +345,7 @@ impl Catalogue {
     }
 
     /// One element in full. `id` must be the framework's exact spelling.
-    pub fn control_detail(&self, framework_id: &str, id: &str) -> Result<Option<ControlDetail>> {
+    pub(crate) fn control_detail(&self, framework_id: &str, id: &str) -> Result<Option<ControlDetail>> {
         let fw: Option<(String, String)> = self
             .conn
             .query_row(
@@ -468,7 +468,7 @@ impl Catalogue {
     }
 
     /// CSF 2.0 successors of a CSF 1.1 ID (unpadded spelling), in CSF 2.0 document order.
-    pub fn successors_of(&self, old_id: &str) -> Result<Vec<Linked>> {
+    pub(crate) fn successors_of(&self, old_id: &str) -> Result<Vec<Linked>> {
         let mut st = self
             .conn
             .prepare(
@@ -492,7 +492,7 @@ impl Catalogue {
     }
 
     /// Compares the active subcategory texts of two loaded frameworks.
-    pub fn diff_frameworks(&self, old: &str, new: &str) -> Result<ReplaceSummary> {
+    pub(crate) fn diff_frameworks(&self, old: &str, new: &str) -> Result<ReplaceSummary> {
         self.require_framework(old)?;
         self.require_framework(new)?;
         let a = subcategory_texts(&self.conn, old)?;
@@ -501,7 +501,7 @@ impl Catalogue {
     }
 
     /// Active element IDs of a framework in document order, by level.
-    pub fn element_ids(&self, framework_id: &str) -> Result<HashMap<&'static str, Vec<String>>> {
+    pub(crate) fn element_ids(&self, framework_id: &str) -> Result<HashMap<&'static str, Vec<String>>> {
         let mut st = self
             .conn
             .prepare(
@@ -530,7 +530,7 @@ impl Catalogue {
 impl Catalogue {
     /// Every active subcategory of a framework (document order) with its references of one
     /// source (e.g. `SP 800-53 Rev 5.2.0`), possibly none.
-    pub fn references_by_source(
+    pub(crate) fn references_by_source(
         &self,
         framework_id: &str,
         source: &str,

@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 
 impl Catalogue {
     /// SQLite's `PRAGMA integrity_check`: the problems it lists (empty when the file is sound).
-    pub fn integrity_check(&self) -> Result<Vec<String>> {
+    pub(crate) fn integrity_check(&self) -> Result<Vec<String>> {
         let mut st = self
             .conn
             .prepare("PRAGMA integrity_check")
@@ -28,12 +28,12 @@ impl Catalogue {
     /// SQLite's `PRAGMA foreign_key_check`: every row that refers to a row that does not exist
     /// (an evidence row whose import batch is gone, an example of a removed element), as
     /// sentences, at most [`SHOWN_FK`] per table, and how many there are in all.
-    pub fn foreign_key_check(&self) -> Result<(usize, Vec<String>)> {
+    pub(crate) fn foreign_key_check(&self) -> Result<(usize, Vec<String>)> {
         foreign_key_check(&self.conn).map_err(|e| self.err("checking the foreign keys", e))
     }
 
     /// Verifies the history chains from their first record (see [`chain`]).
-    pub fn verify_chains(&self) -> Result<chain::ChainReport> {
+    pub(crate) fn verify_chains(&self) -> Result<chain::ChainReport> {
         // One snapshot for the whole check.
         let tx = self
             .conn
@@ -46,7 +46,7 @@ impl Catalogue {
 
     /// Recomputes the content digests of the loaded frameworks, matrices and scope (see
     /// [`digest`]) and compares them with the ones recorded when they were stored.
-    pub fn verify_digests(&self) -> Result<Vec<digest::SubjectCheck>> {
+    pub(crate) fn verify_digests(&self) -> Result<Vec<digest::SubjectCheck>> {
         let tx = self
             .conn
             .unchecked_transaction()
@@ -57,7 +57,7 @@ impl Catalogue {
     }
 
     /// Per log: how many records and the newest link (what a package's manifest records).
-    pub fn chain_heads(&self) -> Result<Vec<(chain::Log, i64, String)>> {
+    pub(crate) fn chain_heads(&self) -> Result<Vec<(chain::Log, i64, String)>> {
         chain::Log::ALL
             .iter()
             .map(|log| chain::head(&self.conn, *log).map(|(h, n)| (*log, n, h)))
@@ -67,7 +67,7 @@ impl Catalogue {
     /// Writes a consistent copy of the catalogue to `out` with SQLite's online backup (other
     /// processes may go on writing), checks the copy (integrity and chains) and only then puts
     /// it in place. Never overwrites `out`.
-    pub fn backup_to(&self, out: &Path) -> Result<BackupDone> {
+    pub(crate) fn backup_to(&self, out: &Path) -> Result<BackupDone> {
         if std::fs::symlink_metadata(out).is_ok() {
             return Err(Error::CantCreate {
                 path: out.into(),
@@ -151,7 +151,7 @@ impl Catalogue {
 }
 
 /// How many rows with a broken foreign key are named per table.
-pub const SHOWN_FK: usize = 10;
+pub(crate) const SHOWN_FK: usize = 10;
 
 fn foreign_key_check(conn: &Connection) -> rusqlite::Result<(usize, Vec<String>)> {
     let mut st = conn.prepare("PRAGMA foreign_key_check")?;

@@ -6,7 +6,7 @@
 //! add instead.
 
 /// Every migration, in order. The index is the `user_version` it starts from.
-pub const MIGRATIONS: &[&str] = &[
+pub(crate) const MIGRATIONS: &[&str] = &[
     // 1: frameworks, their elements, examples, references and the 1.1 -> 2.0 crosswalk.
     r"
 CREATE TABLE meta (

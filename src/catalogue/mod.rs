@@ -8,9 +8,9 @@
 //! the busy timeout becomes [`Error::Busy`] (exit 75).
 
 mod assessment;
-pub mod chain;
-pub mod digest;
-pub mod evidence;
+pub(crate) mod chain;
+pub(crate) mod digest;
+pub(crate) mod evidence;
 mod frameworks;
 mod integrity;
 mod migrations;
@@ -22,22 +22,21 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, ErrorCode, OptionalExtension, Transaction, TransactionBehavior};
 
-pub use assessment::{AssessmentRow, NewAssessment, summary as assessment_summary};
-pub use frameworks::{ControlDetail, ControlFilter, ControlRow, FrameworkRow, Linked, ReplaceSummary};
-pub use integrity::SHOWN_FK;
-pub use migrations::MIGRATIONS;
-pub use responsibility::{OverrideRow, ProviderMeta, ProviderRow, Scope};
+pub(crate) use assessment::{AssessmentRow, NewAssessment, summary as assessment_summary};
+pub(crate) use frameworks::{ControlDetail, ControlFilter, FrameworkRow, Linked, ReplaceSummary};
+pub(crate) use migrations::MIGRATIONS;
+pub(crate) use responsibility::{OverrideRow, ProviderMeta, ProviderRow};
 
 use crate::error::{Error, Result};
 
 /// `PRAGMA application_id` of csfkit catalogues ("CSFK").
-pub const APPLICATION_ID: i64 = 0x4353_464B;
+pub(crate) const APPLICATION_ID: i64 = 0x4353_464B;
 
 /// Default busy timeout; `CSFKIT_BUSY_TIMEOUT_MS` overrides it.
 const DEFAULT_BUSY_MS: u64 = 5_000;
 
 /// An open catalogue.
-pub struct Catalogue {
+pub(crate) struct Catalogue {
     conn: Connection,
     path: PathBuf,
     busy_ms: u64,
@@ -52,7 +51,7 @@ impl std::fmt::Debug for Catalogue {
 
 /// How a write transaction ends: decided by the code that ran in it, not by an error.
 #[derive(Debug)]
-pub enum Outcome<T> {
+pub(crate) enum Outcome<T> {
     /// Keep what was written.
     Commit(T),
     /// Undo what was written (a dry run, an all-or-nothing import with a bad row, a pass
@@ -62,7 +61,7 @@ pub enum Outcome<T> {
 
 impl<T> Outcome<T> {
     /// The value, however the transaction ended.
-    pub fn into_inner(self) -> T {
+    pub(crate) fn into_inner(self) -> T {
         match self {
             Outcome::Commit(v) | Outcome::Rollback(v) => v,
         }
@@ -71,12 +70,12 @@ impl<T> Outcome<T> {
 
 /// A write transaction of the catalogue, handed to an importer: the write API (see
 /// `evidence.rs`); the SQL stays in this module.
-pub struct Tx<'c> {
+pub(crate) struct Tx<'c> {
     pub(crate) tx: Transaction<'c>,
 }
 
 /// A read snapshot: everything read while it lives sees the catalogue as of one moment.
-pub struct Snapshot<'c> {
+pub(crate) struct Snapshot<'c> {
     _tx: Transaction<'c>,
 }
 
@@ -84,7 +83,7 @@ pub struct Snapshot<'c> {
 /// document order, and the CSF 1.1 crosswalk (old ID, new ID). What a
 /// [`crate::import::resolve::Resolver`] is built from.
 #[derive(Debug, Clone, Default)]
-pub struct IdSet {
+pub(crate) struct IdSet {
     /// Active subcategory IDs.
     pub subcategories: Vec<String>,
     /// Active category IDs.
@@ -98,7 +97,7 @@ pub struct IdSet {
 /// The data a new catalogue is filled with (and refreshed from when it changes): what the
 /// binary ships, parsed by the caller (`crate::embedded`), so that this module never parses
 /// files.
-pub struct Defaults {
+pub(crate) struct Defaults {
     /// A digest of the shipped files: the catalogue keeps it and loads again only when it changes.
     pub digest: String,
     /// Parses the shipped files (called only when needed).
@@ -106,7 +105,7 @@ pub struct Defaults {
 }
 
 /// The shipped frameworks and provider matrices, parsed.
-pub struct DefaultData {
+pub(crate) struct DefaultData {
     /// Framework catalogues.
     pub frameworks: Vec<crate::model::framework::FrameworkData>,
     /// Provider matrices with their cells.
@@ -115,7 +114,7 @@ pub struct DefaultData {
 
 /// A finished backup.
 #[derive(Debug, Clone)]
-pub struct BackupDone {
+pub(crate) struct BackupDone {
     /// SHA-256 of the copy.
     pub sha256: String,
     /// Its size in bytes.
@@ -124,7 +123,7 @@ pub struct BackupDone {
 
 /// What [`Catalogue::open`] did besides opening.
 #[derive(Debug, Default, Clone)]
-pub struct OpenReport {
+pub(crate) struct OpenReport {
     /// The file did not exist and was created.
     pub created: bool,
     /// Migrations applied (from, to).
@@ -144,11 +143,6 @@ fn is_not_a_database(e: &rusqlite::Error) -> bool {
 }
 
 impl Catalogue {
-    /// True when the catalogue was opened read-only (this user cannot write it).
-    pub fn is_read_only(&self) -> bool {
-        self.read_only
-    }
-
     fn read_only_error(&self, why: &str) -> Error {
         Error::CantCreate {
             path: self.path.clone(),
@@ -159,17 +153,17 @@ impl Catalogue {
     }
 
     /// The catalogue file.
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         &self.path
     }
 
     /// The connection, for read-only queries.
-    pub fn conn(&self) -> &Connection {
+    pub(crate) fn conn(&self) -> &Connection {
         &self.conn
     }
 
     /// Turns a SQLite error into an [`Error`], recognising a busy catalogue.
-    pub fn err(&self, context: &str, e: rusqlite::Error) -> Error {
+    pub(crate) fn err(&self, context: &str, e: rusqlite::Error) -> Error {
         if is_busy(&e) {
             Error::Busy {
                 path: self.path.clone(),
@@ -182,7 +176,7 @@ impl Catalogue {
 
     /// Runs `f` in one `BEGIN IMMEDIATE` transaction, which ends as `f` decides
     /// ([`Outcome::Commit`] or [`Outcome::Rollback`]); an error rolls it back too.
-    pub fn transaction<T>(
+    pub(crate) fn transaction<T>(
         &mut self,
         context: &str,
         f: impl FnOnce(&Tx<'_>) -> Result<Outcome<T>>,
@@ -217,7 +211,7 @@ impl Catalogue {
     }
 
     /// Starts a read snapshot (see [`Snapshot`]); nothing is written through it.
-    pub fn snapshot(&self) -> Result<Snapshot<'_>> {
+    pub(crate) fn snapshot(&self) -> Result<Snapshot<'_>> {
         Ok(Snapshot {
             _tx: self
                 .conn
@@ -228,13 +222,17 @@ impl Catalogue {
 
     /// Runs `f` in one `BEGIN IMMEDIATE` transaction; commits only if it returns `Ok` (a
     /// [`Catalogue::transaction`] that always ends in [`Outcome::Commit`]).
-    pub fn write<T>(&mut self, context: &str, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+    pub(crate) fn write<T>(
+        &mut self,
+        context: &str,
+        f: impl FnOnce(&Transaction<'_>) -> Result<T>,
+    ) -> Result<T> {
         self.transaction(context, |tx| f(&tx.tx).map(Outcome::Commit))
             .map(Outcome::into_inner)
     }
 
     /// The IDs of `framework_id` (which must be loaded) and its crosswalk.
-    pub fn id_set(&self, framework_id: &str) -> Result<IdSet> {
+    pub(crate) fn id_set(&self, framework_id: &str) -> Result<IdSet> {
         self.require_framework(framework_id)?;
         let mut ids = self.element_ids(framework_id)?;
         let mut st = self
@@ -257,7 +255,7 @@ impl Catalogue {
     }
 
     /// Reads a `meta` value.
-    pub fn meta(&self, key: &str) -> Result<Option<String>> {
+    pub(crate) fn meta(&self, key: &str) -> Result<Option<String>> {
         self.conn
             .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
             .optional()
@@ -265,7 +263,7 @@ impl Catalogue {
     }
 }
 
-pub use crate::util::now_utc;
+pub(crate) use crate::util::now_utc;
 
 #[cfg(test)]
 mod tests {

@@ -23,13 +23,13 @@ impl Catalogue {
     /// on a new path never see a half-made file: one links its file, the others find it there
     /// and use it. A catalogue this user cannot write is opened read-only: reading commands work,
     /// writing ones say so (exit 73).
-    pub fn open(path: &Path, defaults: &Defaults) -> Result<(Self, OpenReport)> {
+    pub(crate) fn open(path: &Path, defaults: &Defaults) -> Result<(Self, OpenReport)> {
         Self::open_as(path, defaults, true)
     }
 
     /// Opens the catalogue at `path` like [`Catalogue::open`], but never creates one: a path
     /// where nothing is (or only an empty file) is [`Error::NoCatalogue`] (`check`, `backup`).
-    pub fn open_existing(path: &Path, defaults: &Defaults) -> Result<(Self, OpenReport)> {
+    pub(crate) fn open_existing(path: &Path, defaults: &Defaults) -> Result<(Self, OpenReport)> {
         Self::open_as(path, defaults, false)
     }
 

@@ -44,7 +44,7 @@ fn plan_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PlanRow> {
 
 impl Catalogue {
     /// Appends plan records in one transaction (with their history-chain links).
-    pub fn record_plans(&mut self, system: &str, source: &str, plans: &[NewPlan]) -> Result<()> {
+    pub(crate) fn record_plans(&mut self, system: &str, source: &str, plans: &[NewPlan]) -> Result<()> {
         self.write("recording the remediation plan", |tx| {
             let at = now_utc();
             for p in plans {
@@ -76,7 +76,7 @@ impl Catalogue {
     }
 
     /// Every plan record, oldest first, optionally for one control.
-    pub fn plan_history(&self, control: Option<&str>) -> Result<Vec<PlanRow>> {
+    pub(crate) fn plan_history(&self, control: Option<&str>) -> Result<Vec<PlanRow>> {
         let sql = format!("{PLAN_SQL} WHERE (?1 IS NULL OR control_id = ?1) ORDER BY seq");
         let mut st = self
             .conn()
@@ -91,7 +91,7 @@ impl Catalogue {
 
     /// The plans in force: the newest record per control, with the date of the control's
     /// first plan record (when the weakness was first planned for).
-    pub fn plans_in_force(&self) -> Result<HashMap<String, (PlanRow, String)>> {
+    pub(crate) fn plans_in_force(&self) -> Result<HashMap<String, (PlanRow, String)>> {
         let mut out: HashMap<String, (PlanRow, String)> = HashMap::new();
         for r in self.plan_history(None)? {
             let first = out

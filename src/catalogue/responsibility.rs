@@ -14,7 +14,7 @@ use crate::model::ownership::{
 
 /// A provider as stored.
 #[derive(Debug, Clone, Serialize)]
-pub struct ProviderRow {
+pub(crate) struct ProviderRow {
     /// Identifier (`datacrunch`).
     pub id: String,
     /// Display name.
@@ -37,7 +37,7 @@ pub struct ProviderRow {
 
 /// What to store for a provider besides its cells.
 #[derive(Debug, Clone)]
-pub struct ProviderMeta {
+pub(crate) struct ProviderMeta {
     /// Identifier.
     pub id: String,
     /// Display name.
@@ -54,7 +54,7 @@ pub struct ProviderMeta {
 
 /// One row of the ownership history.
 #[derive(Debug, Clone, Serialize)]
-pub struct OverrideRow {
+pub(crate) struct OverrideRow {
     /// Sequence number (order of changes).
     pub seq: i64,
     /// Provider.
@@ -77,7 +77,7 @@ pub struct OverrideRow {
 
 /// The assessment scope.
 #[derive(Debug, Clone, Serialize)]
-pub struct Scope {
+pub(crate) struct Scope {
     /// System name.
     pub system: String,
     /// Provider.
@@ -179,7 +179,7 @@ pub(super) fn store_provider(
 
 impl Catalogue {
     /// Replaces a provider's matrix atomically (import path).
-    pub fn replace_provider(
+    pub(crate) fn replace_provider(
         &mut self,
         meta: &ProviderMeta,
         cells: &[Cell],
@@ -193,7 +193,7 @@ impl Catalogue {
     /// The source rows behind a provider's projected cells of `control`, in the order they
     /// were imported (service model, referenced control, row). Empty for a matrix that was
     /// not projected.
-    pub fn cell_sources(&self, provider: &str, control: &str) -> Result<Vec<CellSource>> {
+    pub(crate) fn cell_sources(&self, provider: &str, control: &str) -> Result<Vec<CellSource>> {
         let ctx = "reading the matrix's sources";
         let mut st = self
             .conn()
@@ -241,7 +241,7 @@ impl Catalogue {
     }
 
     /// Every provider, by ID.
-    pub fn providers(&self) -> Result<Vec<ProviderRow>> {
+    pub(crate) fn providers(&self) -> Result<Vec<ProviderRow>> {
         let mut st = self
             .conn()
             .prepare(
@@ -270,7 +270,7 @@ impl Catalogue {
     }
 
     /// One provider, or an error listing the known ones.
-    pub fn provider(&self, id: &str) -> Result<ProviderRow> {
+    pub(crate) fn provider(&self, id: &str) -> Result<ProviderRow> {
         let all = self.providers()?;
         let key = id.trim().to_ascii_lowercase();
         if let Some(p) = all.iter().find(|p| p.id == key) {
@@ -300,7 +300,7 @@ impl Catalogue {
     }
 
     /// The matrix cells of a provider for the given services, in catalogue order.
-    pub fn cells(&self, provider: &str, services: &[Service]) -> Result<Vec<Cell>> {
+    pub(crate) fn cells(&self, provider: &str, services: &[Service]) -> Result<Vec<Cell>> {
         let mut st = self
             .conn()
             .prepare(
@@ -362,7 +362,10 @@ impl Catalogue {
     }
 
     /// The overrides in force for a provider, by (control, service).
-    pub fn current_overrides(&self, provider: &str) -> Result<HashMap<(String, Service), OverrideRow>> {
+    pub(crate) fn current_overrides(
+        &self,
+        provider: &str,
+    ) -> Result<HashMap<(String, Service), OverrideRow>> {
         let rows = self.override_history(Some(provider), None)?;
         let mut out: HashMap<(String, Service), OverrideRow> = HashMap::new();
         for r in rows {
@@ -379,7 +382,7 @@ impl Catalogue {
     }
 
     /// The ownership history, oldest first, optionally for one provider and/or control.
-    pub fn override_history(
+    pub(crate) fn override_history(
         &self,
         provider: Option<&str>,
         control: Option<&str>,
@@ -416,7 +419,7 @@ impl Catalogue {
     /// and the ownership in force before it. The ownership before is read inside the same write
     /// transaction as the insert, so changes made at the same moment each record the value the
     /// one before them left.
-    pub fn record_override(
+    pub(crate) fn record_override(
         &mut self,
         provider: &str,
         control: &str,
@@ -482,7 +485,7 @@ impl Catalogue {
     }
 
     /// The scope, if one is set.
-    pub fn scope(&self) -> Result<Option<Scope>> {
+    pub(crate) fn scope(&self) -> Result<Option<Scope>> {
         self.conn()
             .query_row(
                 "SELECT system, provider_id, services, set_by, set_at FROM scope WHERE id = 1",
@@ -502,7 +505,13 @@ impl Catalogue {
     }
 
     /// Sets the scope.
-    pub fn set_scope(&mut self, system: &str, provider: &str, services: &[Service], by: &str) -> Result<()> {
+    pub(crate) fn set_scope(
+        &mut self,
+        system: &str,
+        provider: &str,
+        services: &[Service],
+        by: &str,
+    ) -> Result<()> {
         self.write("setting the scope", |tx| {
             tx.execute(
                 "INSERT INTO scope(id, system, provider_id, services, set_by, set_at) VALUES (1, ?1, ?2, ?3, ?4, ?5)

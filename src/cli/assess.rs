@@ -30,7 +30,7 @@ Every change is appended with who (--by, else the OS user) and when; nothing is 
 /// Arguments of `csfkit assess`.
 #[derive(Debug, clap::Args)]
 #[command(args_conflicts_with_subcommands = true, after_help = HELP)]
-pub struct Args {
+pub(crate) struct Args {
     #[command(subcommand)]
     command: Option<AssessCommand>,
     /// The control (CSF 2.0 subcategory).
@@ -51,7 +51,7 @@ pub struct Args {
 
 /// `csfkit assess history|import`
 #[derive(Debug, Subcommand)]
-pub enum AssessCommand {
+pub(super) enum AssessCommand {
     /// Show every assessment record, oldest first.
     #[command(
         after_help = columns::help(
@@ -74,7 +74,7 @@ validated and every problem reported with its row; if any row is invalid nothing
 
 /// Arguments of `csfkit assess history`.
 #[derive(Debug, clap::Args)]
-pub struct HistoryArgs {
+pub(super) struct HistoryArgs {
     /// Only this control.
     id: Option<String>,
     #[command(flatten)]
@@ -83,7 +83,7 @@ pub struct HistoryArgs {
 
 /// Arguments of `csfkit assess import`.
 #[derive(Debug, clap::Args)]
-pub struct ImportArgs {
+pub(super) struct ImportArgs {
     /// The spreadsheet or CSV file.
     file: PathBuf,
     /// Sheet to read (default: the first with the columns).
@@ -107,7 +107,7 @@ pub struct ImportArgs {
 }
 
 /// Runs `csfkit assess`.
-pub fn run(ctx: &Ctx, args: &Args) -> Result<u8> {
+pub(super) fn run(ctx: &Ctx, args: &Args) -> Result<u8> {
     match &args.command {
         Some(AssessCommand::History(a)) => history(ctx, a),
         Some(AssessCommand::Import(a)) => import(ctx, a),

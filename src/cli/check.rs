@@ -25,7 +25,7 @@ recomputation): see docs/history.md.",
         columns::CHECK
     )
 )]
-pub struct CheckArgs {
+pub(crate) struct CheckArgs {
     #[command(flatten)]
     out: OutputArgs,
 }
@@ -40,14 +40,14 @@ chains and the digests of the loaded data) before it is put in place. An existin
 file is never overwritten. To restore, stop every csfkit command, then put the copy in place of\n\
 the catalogue (and remove the old catalogue's -wal and -shm files), or point --db at the copy."
 )]
-pub struct BackupArgs {
+pub(crate) struct BackupArgs {
     /// The file to write (must not exist).
     #[arg(long, value_name = "FILE")]
     out: PathBuf,
 }
 
 /// Runs `csfkit check`.
-pub fn check(ctx: &Ctx, args: &CheckArgs) -> Result<u8> {
+pub(super) fn check(ctx: &Ctx, args: &CheckArgs) -> Result<u8> {
     let cat = ctx.open_existing()?;
     let integrity = cat.integrity_check()?;
     let (fk_count, fk_problems) = cat.foreign_key_check()?;
@@ -146,7 +146,7 @@ fn plural(name: &str, n: i64) -> String {
 }
 
 /// Runs `csfkit backup`.
-pub fn backup(ctx: &Ctx, args: &BackupArgs) -> Result<u8> {
+pub(super) fn backup(ctx: &Ctx, args: &BackupArgs) -> Result<u8> {
     let cat = ctx.open_existing()?;
     let done = cat.backup_to(&args.out)?;
     ctx.msg.note(format!(

@@ -5,7 +5,7 @@
 use crate::output::{Column, columns_help};
 
 /// `csfkit evidence list`.
-pub const EVIDENCE_LIST: &[Column] = &[
+pub(super) const EVIDENCE_LIST: &[Column] = &[
     Column::number("id"),
     Column::text("control_id"),
     Column::text("title"),
@@ -28,7 +28,7 @@ pub const EVIDENCE_LIST: &[Column] = &[
 ];
 
 /// `csfkit evidence batches`.
-pub const EVIDENCE_BATCHES: &[Column] = &[
+pub(super) const EVIDENCE_BATCHES: &[Column] = &[
     Column::number("batch"),
     Column::text("source_file"),
     Column::text("source_sha256"),
@@ -47,10 +47,10 @@ pub const EVIDENCE_BATCHES: &[Column] = &[
 ];
 
 /// One record shown in full (`evidence show`, `control --format csv`): a field and its value.
-pub const FIELD_VALUE: &[Column] = &[Column::text("field"), Column::text("value")];
+pub(super) const FIELD_VALUE: &[Column] = &[Column::text("field"), Column::text("value")];
 
 /// `csfkit assess history`.
-pub const ASSESS_HISTORY: &[Column] = &[
+pub(super) const ASSESS_HISTORY: &[Column] = &[
     Column::number("seq"),
     Column::text("control_id"),
     Column::text("service"),
@@ -63,7 +63,7 @@ pub const ASSESS_HISTORY: &[Column] = &[
 ];
 
 /// `csfkit ownership history`.
-pub const OWNERSHIP_HISTORY: &[Column] = &[
+pub(super) const OWNERSHIP_HISTORY: &[Column] = &[
     Column::number("seq"),
     Column::text("provider"),
     Column::text("control_id"),
@@ -76,7 +76,7 @@ pub const OWNERSHIP_HISTORY: &[Column] = &[
 ];
 
 /// `csfkit providers`.
-pub const PROVIDERS: &[Column] = &[
+pub(super) const PROVIDERS: &[Column] = &[
     Column::text("id"),
     Column::text("name"),
     Column::text("services"),
@@ -89,7 +89,7 @@ pub const PROVIDERS: &[Column] = &[
 ];
 
 /// `csfkit frameworks`.
-pub const FRAMEWORKS: &[Column] = &[
+pub(super) const FRAMEWORKS: &[Column] = &[
     Column::text("id"),
     Column::text("name"),
     Column::text("version"),
@@ -105,7 +105,7 @@ pub const FRAMEWORKS: &[Column] = &[
 ];
 
 /// `csfkit framework diff`.
-pub const FRAMEWORK_DIFF: &[Column] = &[
+pub(super) const FRAMEWORK_DIFF: &[Column] = &[
     Column::text("id"),
     Column::text("change").note("changed|added|removed"),
     Column::text("old_text"),
@@ -113,7 +113,7 @@ pub const FRAMEWORK_DIFF: &[Column] = &[
 ];
 
 /// `csfkit controls`.
-pub const CONTROLS: &[Column] = &[
+pub(super) const CONTROLS: &[Column] = &[
     Column::text("id"),
     Column::text("function"),
     Column::text("category"),
@@ -122,7 +122,7 @@ pub const CONTROLS: &[Column] = &[
 
 /// `csfkit crosswalk` and `csfkit control AC-2`: another framework's control and a CSF 2.0
 /// subcategory citing it.
-pub const CROSSWALK: &[Column] = &[
+pub(super) const CROSSWALK: &[Column] = &[
     Column::text("from"),
     Column::text("framework")
         .csv_only()
@@ -132,7 +132,7 @@ pub const CROSSWALK: &[Column] = &[
 ];
 
 /// `csfkit scope show`.
-pub const SCOPE: &[Column] = &[
+pub(super) const SCOPE: &[Column] = &[
     Column::text("system"),
     Column::text("provider"),
     Column::text("services"),
@@ -141,7 +141,7 @@ pub const SCOPE: &[Column] = &[
 ];
 
 /// `csfkit status`: per function, then a total.
-pub const STATUS: &[Column] = &[
+pub(super) const STATUS: &[Column] = &[
     Column::text("function"),
     Column::number("controls"),
     Column::number("inherited"),
@@ -170,7 +170,7 @@ pub const STATUS: &[Column] = &[
 ];
 
 /// `csfkit plan list`: the plan in force per control (or, with --all, every record).
-pub const PLAN_LIST: &[Column] = &[
+pub(super) const PLAN_LIST: &[Column] = &[
     Column::number("seq"),
     Column::text("control_id"),
     Column::text("status").note("open|closed|risk-accepted"),
@@ -187,7 +187,7 @@ pub const PLAN_LIST: &[Column] = &[
 ];
 
 /// `csfkit check`.
-pub const CHECK: &[Column] = &[
+pub(super) const CHECK: &[Column] = &[
     Column::text("log").note(
         "sqlite, foreign-keys, the four history logs, then framework:ID, provider:ID and scope (the loaded data)",
     ),
@@ -199,7 +199,7 @@ pub const CHECK: &[Column] = &[
 ];
 
 /// `csfkit matrix` before the service-model columns (one per service model in scope).
-pub const MATRIX_LEAD: &[Column] = &[
+pub(super) const MATRIX_LEAD: &[Column] = &[
     Column::text("control_id"),
     Column::text("title"),
     Column::text("function").csv_only(),
@@ -207,7 +207,7 @@ pub const MATRIX_LEAD: &[Column] = &[
 ];
 
 /// `csfkit matrix` after the service-model columns.
-pub const MATRIX_TAIL: &[Column] = &[
+pub(super) const MATRIX_TAIL: &[Column] = &[
     Column::text("effective"),
     Column::text("status"),
     Column::text("status_note").csv_only(),
@@ -234,7 +234,7 @@ macro_rules! tally_columns {
 
 /// `csfkit matrix` after [`MATRIX_TAIL`]: the tally columns of each service model in scope,
 /// indexed like `Service::ALL` (the table shows the tally inside the ownership cell).
-pub const MATRIX_TALLY: [[Column; 5]; 5] = [
+pub(super) const MATRIX_TALLY: [[Column; 5]; 5] = [
     tally_columns!("bare_metal"),
     tally_columns!("iaas"),
     tally_columns!("paas"),
@@ -245,7 +245,7 @@ pub const MATRIX_TALLY: [[Column; 5]; 5] = [
 /// `csfkit control ID --provider P`: each service model's cell, each referenced control with
 /// its answer, and the row of the CRM or CCM it came from.
 /// The table shape (one per service model, under the cell's line) shows the reference columns.
-pub const CONTROL_SOURCES: &[Column] = &[
+pub(super) const CONTROL_SOURCES: &[Column] = &[
     Column::text("control_id").csv_only(),
     Column::text("provider").csv_only(),
     Column::text("service").csv_only(),
@@ -268,12 +268,12 @@ pub const CONTROL_SOURCES: &[Column] = &[
 ];
 
 /// Help text: the examples (and notes) given, then the columns of the listing.
-pub fn help(text: &str, columns: &[Column]) -> String {
+pub(super) fn help(text: &str, columns: &[Column]) -> String {
     format!("{text}\n\n{}", columns_help(columns))
 }
 
 /// Help text: the examples, the columns, then `more` (exit status and the like).
-pub fn help_then(text: &str, columns: &[Column], more: &str) -> String {
+pub(super) fn help_then(text: &str, columns: &[Column], more: &str) -> String {
     format!("{}\n{more}", help(text, columns))
 }
 

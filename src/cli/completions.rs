@@ -12,14 +12,14 @@ use crate::error::Result;
     after_help = "Examples:\n  csfkit completions bash > ~/.local/share/bash-completion/completions/csfkit\n  \
 csfkit completions zsh > ~/.zfunc/_csfkit\n  csfkit completions fish > ~/.config/fish/completions/csfkit.fish"
 )]
-pub struct Args {
+pub(crate) struct Args {
     /// The shell to write completions for.
     #[arg(value_enum)]
     pub shell: Shell,
 }
 
 /// Runs `csfkit completions`.
-pub fn run(args: &Args) -> Result<u8> {
+pub(super) fn run(args: &Args) -> Result<u8> {
     let mut cmd = Cli::command();
     // clap_complete panics when its writer fails: generate into memory, then write with the
     // usual handling of a closed pipe (success) or a full device (exit 74).

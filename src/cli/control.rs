@@ -21,7 +21,7 @@ csfkit controls --framework nist-csf-1.1",
         columns::CONTROLS
     )
 )]
-pub struct ListArgs {
+pub(crate) struct ListArgs {
     /// Framework to list (see `csfkit frameworks`).
     #[arg(long, default_value = DEFAULT_FRAMEWORK)]
     pub framework: String,
@@ -59,7 +59,7 @@ one line per row (a cell without rows: one line):",
         columns::CONTROL_SOURCES
     )
 )]
-pub struct ShowArgs {
+pub(crate) struct ShowArgs {
     /// The control ID (any case, padding optional; CSF 1.1 IDs are resolved to CSF 2.0).
     pub id: String,
     /// Framework to look in (see `csfkit frameworks`); or sp800-53, iso27001, ccm to list the CSF
@@ -107,7 +107,7 @@ fn level_filter(
 }
 
 /// Runs `csfkit controls`.
-pub fn list(ctx: &Ctx, args: &ListArgs) -> Result<u8> {
+pub(super) fn list(ctx: &Ctx, args: &ListArgs) -> Result<u8> {
     let cat = ctx.open()?;
     let resolver = Resolver::load(&cat, &args.framework)?;
     let filter = ControlFilter {
@@ -139,7 +139,7 @@ pub fn list(ctx: &Ctx, args: &ListArgs) -> Result<u8> {
 }
 
 /// Runs `csfkit control`.
-pub fn show(ctx: &Ctx, args: &ShowArgs) -> Result<u8> {
+pub(super) fn show(ctx: &Ctx, args: &ShowArgs) -> Result<u8> {
     let cat = ctx.open()?;
     // Another framework's control (by --framework, or by its shape): the subcategories citing it.
     let forced = args

@@ -16,7 +16,7 @@ use crate::output::{Format, Listing};
 use crate::view::matrix::{ServiceCell, build};
 
 /// One control's cells of a provider, each with the source rows behind it.
-pub struct ControlCells {
+pub(super) struct ControlCells {
     /// The provider.
     pub provider: ProviderRow,
     /// The subcategory.
@@ -27,7 +27,7 @@ pub struct ControlCells {
 }
 
 /// Loads the cells of `control_id` (an active CSF 2.0 subcategory) for `provider`.
-pub fn load(cat: &Catalogue, provider: &str, control_id: &str) -> Result<ControlCells> {
+pub(super) fn load(cat: &Catalogue, provider: &str, control_id: &str) -> Result<ControlCells> {
     let provider = cat.provider(provider)?;
     let matrix = build(cat, &provider, &provider.services)?;
     let row = matrix
@@ -63,7 +63,7 @@ fn answer(s: &CellSource) -> &'static str {
 
 impl ControlCells {
     /// One row per source row (a cell without any: one row, reference columns empty).
-    pub fn listing(&self) -> Listing {
+    pub(super) fn listing(&self) -> Listing {
         let mut l = Listing::of(columns::CONTROL_SOURCES);
         for (cell, sources) in &self.cells {
             let lead = |l: &mut Listing, s: Option<&CellSource>| {
@@ -100,7 +100,7 @@ impl ControlCells {
     }
 
     /// The cells and their sources as JSON (added to the control's record).
-    pub fn json(&self) -> Value {
+    pub(super) fn json(&self) -> Value {
         let cells: Vec<Value> = self
             .cells
             .iter()
@@ -143,7 +143,7 @@ impl ControlCells {
 
     /// The cells as text for people: per service model the cell as the matrix table shows it,
     /// its override, and a table of the referenced controls and rows behind it.
-    pub fn text(&self) -> Result<String> {
+    pub(super) fn text(&self) -> Result<String> {
         let p = &self.provider;
         let mut out = String::new();
         let _ = writeln!(

@@ -25,7 +25,7 @@ IDs of those frameworks. NIST's references are informative: a mapping is a claim
 judges, not an equivalence.",
     columns::CROSSWALK
 ))]
-pub struct Args {
+pub(crate) struct Args {
     /// The framework to map from: sp800-53, iso27001, ccm, csf1.1.
     #[arg(long, value_name = "NAME", value_parser = crate::cli::ref_framework)]
     from: RefFramework,
@@ -48,7 +48,7 @@ fn texts(cat: &Catalogue) -> Result<HashMap<String, String>> {
 }
 
 /// Runs `csfkit crosswalk`.
-pub fn run(ctx: &Ctx, args: &Args) -> Result<u8> {
+pub(super) fn run(ctx: &Ctx, args: &Args) -> Result<u8> {
     let cat = ctx.open()?;
     let resolver = Resolver::load(&cat, DEFAULT_FRAMEWORK)?;
     let texts = texts(&cat)?;
@@ -95,7 +95,7 @@ pub fn run(ctx: &Ctx, args: &Args) -> Result<u8> {
 
 /// `csfkit control AC-2`: the CSF 2.0 subcategories citing another framework's control, each
 /// with its text. `forced` reads the ID as that framework's (`--framework iso27001` for `5.15`).
-pub fn cited_by(
+pub(super) fn cited_by(
     ctx: &Ctx,
     cat: &Catalogue,
     input: &str,

@@ -33,7 +33,7 @@ CSV cells that a spreadsheet would run as a formula are prefixed with ' (not wit
 /// Arguments of `csfkit export`.
 #[derive(Debug, clap::Args)]
 #[command(after_help = EXPORT_HELP)]
-pub struct ExportArgs {
+pub(crate) struct ExportArgs {
     /// The package folder (or zip file with --zip) to create.
     #[arg(long, value_name = "PATH")]
     out: PathBuf,
@@ -95,7 +95,7 @@ pub struct ExportArgs {
 
 /// Paper sizes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum PaperArg {
+pub(super) enum PaperArg {
     /// 210 × 297 mm.
     A4,
     /// 8.5 × 11 in.
@@ -139,7 +139,7 @@ impl TypedValueParser for FormatParser {
 }
 
 /// Runs `csfkit export`.
-pub fn export(ctx: &Ctx, args: &ExportArgs) -> Result<u8> {
+pub(super) fn export(ctx: &Ctx, args: &ExportArgs) -> Result<u8> {
     let as_of = match args.as_of {
         Some(d) => d,
         None => today()?,

@@ -18,14 +18,14 @@ use crate::output::{Listing, OutputArgs};
         columns::FRAMEWORKS
     )
 )]
-pub struct ListArgs {
+pub(crate) struct ListArgs {
     #[command(flatten)]
     out: OutputArgs,
 }
 
 /// `csfkit framework ...`
 #[derive(Debug, Subcommand)]
-pub enum FrameworkCommand {
+pub(crate) enum FrameworkCommand {
     /// Import a NIST CSF Reference Tool export (xlsx or CPRT JSON); replaces that version atomically.
     #[command(after_help = "Examples:\n  csfkit framework import csf2.xlsx\n  \
 csfkit framework import cprt_CSF_2_0_0.json\n  \
@@ -49,7 +49,7 @@ csfkit framework diff nist-csf-2.0-2024 nist-csf-2.0 --format csv",
 
 /// Arguments of `csfkit framework import`.
 #[derive(Debug, clap::Args)]
-pub struct ImportArgs {
+pub(crate) struct ImportArgs {
     /// The export file (.xlsx or .json).
     pub file: PathBuf,
     /// Catalogue ID to import as (default `nist-csf-<version>`).
@@ -65,7 +65,7 @@ pub struct ImportArgs {
 
 /// Arguments of `csfkit framework diff`.
 #[derive(Debug, clap::Args)]
-pub struct DiffArgs {
+pub(crate) struct DiffArgs {
     /// The older framework ID.
     pub old: String,
     /// The newer framework ID.
@@ -75,7 +75,7 @@ pub struct DiffArgs {
 }
 
 /// Runs `csfkit frameworks`.
-pub fn list(ctx: &Ctx, args: &ListArgs) -> Result<u8> {
+pub(super) fn list(ctx: &Ctx, args: &ListArgs) -> Result<u8> {
     let cat = ctx.open()?;
     let mut l = Listing::of(columns::FRAMEWORKS);
     for f in cat.frameworks()? {
@@ -99,7 +99,7 @@ pub fn list(ctx: &Ctx, args: &ListArgs) -> Result<u8> {
 }
 
 /// Runs `csfkit framework ...`.
-pub fn run(ctx: &Ctx, cmd: FrameworkCommand) -> Result<u8> {
+pub(super) fn run(ctx: &Ctx, cmd: FrameworkCommand) -> Result<u8> {
     match cmd {
         FrameworkCommand::Import(a) => import(ctx, &a),
         FrameworkCommand::Diff(a) => diff(ctx, &a),

@@ -10,10 +10,10 @@ use crate::error::Result;
 Every command creates the catalogue on first use, so init is never required; it is safe to\n\
 run again and changes nothing on a catalogue that is up to date."
 )]
-pub struct Args {}
+pub(crate) struct Args {}
 
 /// Runs `csfkit init`.
-pub fn run(ctx: &Ctx, _args: &Args) -> Result<u8> {
+pub(super) fn run(ctx: &Ctx, _args: &Args) -> Result<u8> {
     let cat = ctx.open()?;
     let fws = cat.frameworks()?;
     let summary: Vec<String> = fws

@@ -26,14 +26,14 @@ use crate::util::sha256_hex;
         columns::PROVIDERS
     )
 )]
-pub struct ProvidersArgs {
+pub(crate) struct ProvidersArgs {
     #[command(flatten)]
     out: OutputArgs,
 }
 
 /// `csfkit mapping ...`
 #[derive(Debug, Subcommand)]
-pub enum MappingCommand {
+pub(crate) enum MappingCommand {
     /// Import a provider's responsibility matrix (csfkit layout, FedRAMP CRM or CSA CCM workbook,
     /// OSCAL component definition).
     #[command(
@@ -76,7 +76,7 @@ workbook rows behind a projected cell (`csfkit control ID --provider P`) are not
 
 /// Arguments of `csfkit mapping import`.
 #[derive(Debug, clap::Args)]
-pub struct ImportArgs {
+pub(crate) struct ImportArgs {
     /// The matrix file.
     pub file: PathBuf,
     /// Provider identifier to store it under (lower-case letters, digits, `-`).
@@ -106,7 +106,7 @@ pub struct ImportArgs {
 
 /// Arguments of `csfkit mapping export`.
 #[derive(Debug, clap::Args)]
-pub struct ExportArgs {
+pub(crate) struct ExportArgs {
     /// The provider to export.
     #[arg(long)]
     pub provider: String,
@@ -121,7 +121,7 @@ pub struct ExportArgs {
 }
 
 /// Runs `csfkit providers`.
-pub fn providers(ctx: &Ctx, args: &ProvidersArgs) -> Result<u8> {
+pub(super) fn providers(ctx: &Ctx, args: &ProvidersArgs) -> Result<u8> {
     let cat = ctx.open()?;
     let mut l = Listing::of(columns::PROVIDERS);
     for p in cat.providers()? {
@@ -142,7 +142,7 @@ pub fn providers(ctx: &Ctx, args: &ProvidersArgs) -> Result<u8> {
 }
 
 /// Runs `csfkit mapping ...`.
-pub fn run(ctx: &Ctx, cmd: &MappingCommand) -> Result<u8> {
+pub(super) fn run(ctx: &Ctx, cmd: &MappingCommand) -> Result<u8> {
     match cmd {
         MappingCommand::Import(a) => import(ctx, a),
         MappingCommand::Export(a) => export(ctx, a),
@@ -384,18 +384,4 @@ fn is_matrix_file(path: &std::path::Path) -> bool {
                 r.iter().map(String::as_str).eq(plain) || r.iter().map(String::as_str).eq(tallied)
             })
     })
-}
-
-#[cfg(test)]
-mod tests {
-    /// The csfkit layout's columns as `mapping export` writes them (model) and as `mapping
-    /// import` reads them (import) are one header: import still spells its own copy, held equal
-    /// here until it re-exports model's.
-    #[test]
-    fn the_csfkit_layout_is_written_and_read_with_one_header() {
-        use crate::import::matrix as read;
-        use crate::model::ownership as written;
-        assert_eq!(read::CSFKIT_HEADER, written::CSFKIT_HEADER);
-        assert_eq!(read::CSFKIT_TALLY_HEADER, written::CSFKIT_TALLY_HEADER);
-    }
 }

@@ -32,7 +32,7 @@ cell, numbers yes/partial/no: `shared (customer-led, 0/3/5)`, `shared (balanced,
 answers and workbook rows behind a cell.\n\
 In the table an overridden cell is marked with `*`."
 )]
-pub struct Args {
+pub(crate) struct Args {
     #[command(flatten)]
     scope: ScopeArgs,
     /// Only controls whose effective ownership is this.
@@ -54,7 +54,7 @@ fn service_index(s: Service) -> usize {
 }
 
 /// Runs `csfkit matrix`.
-pub fn run(ctx: &Ctx, args: &Args) -> Result<u8> {
+pub(super) fn run(ctx: &Ctx, args: &Args) -> Result<u8> {
     let cat = ctx.open()?;
     let scope = args.scope.resolve(&cat)?;
     let m = matrix::build(&cat, &scope.provider, &scope.services)?;

@@ -22,8 +22,8 @@ mod plan;
 mod scope;
 mod status;
 mod template;
-mod verify;
 mod values;
+mod verify;
 
 use std::path::PathBuf;
 
@@ -33,8 +33,9 @@ use crate::catalogue::Catalogue;
 use crate::error::Result;
 use crate::output::Messages;
 
+#[cfg(test)]
 /// Exit codes, shown in `--help` and docs/reference.md.
-pub const EXIT_CODES_HELP: &str = "\
+pub(crate) const EXIT_CODES_HELP: &str = "\
 Exit codes:
   0   success
   1   failure not listed below (also a failed verification or check)
@@ -74,7 +75,7 @@ Exit codes:
 /// evidence and audit-ready exports, for compliance officers.
 #[derive(Debug, Parser)]
 #[command(name = "csfkit", version, about, after_help = TOP_HELP, max_term_width = 100)]
-pub struct Cli {
+pub(crate) struct Cli {
     /// Options every command takes.
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -85,7 +86,7 @@ pub struct Cli {
 
 /// Options every command takes.
 #[derive(Debug, Clone, clap::Args)]
-pub struct GlobalArgs {
+pub(crate) struct GlobalArgs {
     /// The catalogue file (created on first use).
     #[arg(
         long,
@@ -102,7 +103,7 @@ pub struct GlobalArgs {
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Create the catalogue and load the embedded frameworks (safe to run again).
     Init(init::Args),
     /// List the loaded frameworks with version, source and counts.
@@ -158,7 +159,7 @@ pub enum Command {
 
 /// What every command gets: the global options and the message sink.
 #[derive(Debug, Clone)]
-pub struct Ctx {
+pub(crate) struct Ctx {
     /// Global options.
     pub global: GlobalArgs,
     /// Messages on stderr.
@@ -167,14 +168,14 @@ pub struct Ctx {
 
 impl Ctx {
     /// Opens the catalogue, creating it on first use, and says so on stderr.
-    pub fn open(&self) -> Result<Catalogue> {
+    pub(crate) fn open(&self) -> Result<Catalogue> {
         let opened = Catalogue::open(&self.global.db, &crate::embedded::defaults())?;
         Ok(self.opened(opened))
     }
 
     /// Opens an existing catalogue (migrating it if needed), never creating one: `check` and
     /// `backup` on a mistyped path say there is no catalogue there (exit 66).
-    pub fn open_existing(&self) -> Result<Catalogue> {
+    pub(crate) fn open_existing(&self) -> Result<Catalogue> {
         let opened = Catalogue::open_existing(&self.global.db, &crate::embedded::defaults())?;
         Ok(self.opened(opened))
     }
@@ -198,7 +199,7 @@ impl Ctx {
 }
 
 /// Who is acting: `--by` if given, else the OS user, else `unknown`.
-pub fn whoami(by: Option<&str>) -> String {
+pub(crate) fn whoami(by: Option<&str>) -> String {
     if let Some(b) = by.map(str::trim).filter(|b| !b.is_empty()) {
         return b.to_string();
     }
@@ -220,23 +221,23 @@ pub fn whoami(by: Option<&str>) -> String {
 }
 
 /// `--framework` of the imports: a framework whose IDs csfkit maps onto CSF 2.0.
-pub fn ref_framework(s: &str) -> std::result::Result<crate::model::crosswalk::RefFramework, String> {
+pub(crate) fn ref_framework(s: &str) -> std::result::Result<crate::model::crosswalk::RefFramework, String> {
     s.parse().map_err(|e: crate::error::ValueError| e.message)
 }
 
 /// A date option such as `--due`: YYYY-MM-DD exactly (`util::parse_date_arg`).
-pub fn date(s: &str) -> std::result::Result<chrono::NaiveDate, String> {
+pub(crate) fn date(s: &str) -> std::result::Result<chrono::NaiveDate, String> {
     crate::util::parse_date_arg(s)
 }
 
 /// `--as-of`: a date from 1900-01-01 to 2999-12-31, what every output can write
 /// (`util::parse_as_of`).
-pub fn as_of_date(s: &str) -> std::result::Result<chrono::NaiveDate, String> {
+pub(crate) fn as_of_date(s: &str) -> std::result::Result<chrono::NaiveDate, String> {
     crate::util::parse_as_of(s)
 }
 
 /// `--stale-days`: a whole number of days, 0 or more.
-pub fn stale_days(s: &str) -> std::result::Result<i64, String> {
+pub(crate) fn stale_days(s: &str) -> std::result::Result<i64, String> {
     s.trim()
         .parse::<i64>()
         .ok()
@@ -245,7 +246,7 @@ pub fn stale_days(s: &str) -> std::result::Result<i64, String> {
 }
 
 /// `--manifest-sha256`: 64 hexadecimal digits (any case), given back in lower case.
-pub fn sha256_hex(s: &str) -> std::result::Result<String, String> {
+pub(crate) fn sha256_hex(s: &str) -> std::result::Result<String, String> {
     let h = s.trim();
     if h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()) {
         Ok(h.to_ascii_lowercase())
@@ -255,7 +256,7 @@ pub fn sha256_hex(s: &str) -> std::result::Result<String, String> {
 }
 
 /// `--delimiter` of the imports: `,` `;` `|`, or a tab written `tab`, `\t` or as itself.
-pub fn delimiter(s: &str) -> std::result::Result<u8, String> {
+pub(crate) fn delimiter(s: &str) -> std::result::Result<u8, String> {
     match s {
         "," => Ok(b','),
         ";" => Ok(b';'),
@@ -270,7 +271,7 @@ pub fn delimiter(s: &str) -> std::result::Result<u8, String> {
 }
 
 /// Runs a parsed command line.
-pub fn dispatch(cli: Cli) -> Result<u8> {
+pub(crate) fn dispatch(cli: Cli) -> Result<u8> {
     let ctx = Ctx {
         msg: Messages::new(cli.global.quiet),
         global: cli.global,

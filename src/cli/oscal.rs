@@ -35,7 +35,7 @@ component definition back.";
 
 /// `csfkit oscal ...`
 #[derive(Debug, Subcommand)]
-pub enum OscalCommand {
+pub(crate) enum OscalCommand {
     /// Write the catalog, component definition and assessment results as OSCAL 1.2.1 JSON.
     #[command(after_help = EXPORT_HELP)]
     Export(ExportArgs),
@@ -43,7 +43,7 @@ pub enum OscalCommand {
 
 /// Arguments of `csfkit oscal export`.
 #[derive(Debug, clap::Args)]
-pub struct ExportArgs {
+pub(crate) struct ExportArgs {
     /// The folder to create.
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
@@ -72,7 +72,7 @@ pub struct ExportArgs {
 }
 
 /// Runs `csfkit oscal ...`.
-pub fn run(ctx: &Ctx, cmd: &OscalCommand) -> Result<u8> {
+pub(super) fn run(ctx: &Ctx, cmd: &OscalCommand) -> Result<u8> {
     match cmd {
         OscalCommand::Export(a) => export(ctx, a),
     }

@@ -14,7 +14,7 @@ use crate::view::matrix;
 
 /// `csfkit ownership ...`
 #[derive(Debug, Subcommand)]
-pub enum OwnershipCommand {
+pub(crate) enum OwnershipCommand {
     /// Override who owns one control for one service model (a reason is required).
     #[command(
         after_help = "Examples:\n  csfkit ownership set PR.AA-01 --service iaas --owner shared \\\n      \
@@ -41,7 +41,7 @@ when are recorded; the history is append-only (`csfkit ownership history`)."
 
 /// Arguments of `csfkit ownership set`.
 #[derive(Debug, clap::Args)]
-pub struct SetArgs {
+pub(crate) struct SetArgs {
     /// The control (CSF 2.0 subcategory).
     pub id: String,
     /// The service model whose cell changes.
@@ -62,7 +62,7 @@ pub struct SetArgs {
 
 /// Arguments of `csfkit ownership reset`.
 #[derive(Debug, clap::Args)]
-pub struct ResetArgs {
+pub(crate) struct ResetArgs {
     /// The control (CSF 2.0 subcategory).
     pub id: String,
     /// The service model whose override is withdrawn.
@@ -80,7 +80,7 @@ pub struct ResetArgs {
 
 /// Arguments of `csfkit ownership history`.
 #[derive(Debug, clap::Args)]
-pub struct HistoryArgs {
+pub(crate) struct HistoryArgs {
     /// Only this control.
     pub id: Option<String>,
     #[command(flatten)]
@@ -88,7 +88,7 @@ pub struct HistoryArgs {
 }
 
 /// Runs `csfkit ownership ...`.
-pub fn run(ctx: &Ctx, cmd: &OwnershipCommand) -> Result<u8> {
+pub(super) fn run(ctx: &Ctx, cmd: &OwnershipCommand) -> Result<u8> {
     match cmd {
         OwnershipCommand::Set(a) => change(
             ctx,

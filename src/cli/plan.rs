@@ -37,7 +37,7 @@ it once the control is one. Exports list every gap in poam.csv and the workbook'
 /// Arguments of `csfkit plan`.
 #[derive(Debug, clap::Args)]
 #[command(args_conflicts_with_subcommands = true, after_help = HELP)]
-pub struct Args {
+pub(crate) struct Args {
     #[command(subcommand)]
     command: Option<PlanCommand>,
     /// The control (CSF 2.0 subcategory).
@@ -69,7 +69,7 @@ pub struct Args {
 
 /// `csfkit plan list|import`
 #[derive(Debug, Subcommand)]
-pub enum PlanCommand {
+pub(super) enum PlanCommand {
     /// List the plan in force per control (--all: every record, oldest first).
     #[command(after_help = columns::help(
         "Examples:\n  csfkit plan list\n  csfkit plan list --overdue --format csv\n  csfkit plan list --all PR.AA-01",
@@ -92,7 +92,7 @@ row and column; if any row is invalid nothing is recorded (exit 65)."
 
 /// Arguments of `csfkit plan list`.
 #[derive(Debug, clap::Args)]
-pub struct ListArgs {
+pub(super) struct ListArgs {
     /// Only this control.
     id: Option<String>,
     /// Only open plans past their due date.
@@ -110,7 +110,7 @@ pub struct ListArgs {
 
 /// Arguments of `csfkit plan import`.
 #[derive(Debug, clap::Args)]
-pub struct ImportArgs {
+pub(super) struct ImportArgs {
     /// The spreadsheet or CSV file.
     file: PathBuf,
     /// Sheet to read (default: the first with the columns).
@@ -138,7 +138,7 @@ pub struct ImportArgs {
 }
 
 /// Runs `csfkit plan`.
-pub fn run(ctx: &Ctx, args: &Args) -> Result<u8> {
+pub(super) fn run(ctx: &Ctx, args: &Args) -> Result<u8> {
     match &args.command {
         Some(PlanCommand::List(a)) => list(ctx, a),
         Some(PlanCommand::Import(a)) => import(ctx, a),

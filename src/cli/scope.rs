@@ -12,7 +12,7 @@ use crate::view::Scope;
 
 /// `csfkit scope ...`
 #[derive(Debug, Subcommand)]
-pub enum ScopeCommand {
+pub(crate) enum ScopeCommand {
     /// Record the system being assessed, its provider and the service models it uses.
     #[command(
         after_help = "Examples:\n  csfkit scope set --system \"Payments API\" --provider datacrunch --services iaas,model\n  \
@@ -33,7 +33,7 @@ effective ownership is the common value if all agree, else shared."
 
 /// Arguments of `csfkit scope set`.
 #[derive(Debug, clap::Args)]
-pub struct SetArgs {
+pub(crate) struct SetArgs {
     /// Name of the system being assessed.
     #[arg(long)]
     pub system: String,
@@ -50,14 +50,14 @@ pub struct SetArgs {
 
 /// Arguments of `csfkit scope show`.
 #[derive(Debug, clap::Args)]
-pub struct ShowArgs {
+pub(crate) struct ShowArgs {
     #[command(flatten)]
     out: OutputArgs,
 }
 
 /// `--provider`/`--services` for commands that need a scope.
 #[derive(Debug, Clone, Default, clap::Args)]
-pub struct ScopeArgs {
+pub(crate) struct ScopeArgs {
     /// Provider to use instead of the scope's (see `csfkit providers`).
     #[arg(long)]
     pub provider: Option<String>,
@@ -69,7 +69,7 @@ pub struct ScopeArgs {
 
 impl ScopeArgs {
     /// The options if given, else the recorded scope, else a usage error saying what to do.
-    pub fn resolve(&self, cat: &Catalogue) -> Result<Scope> {
+    pub(crate) fn resolve(&self, cat: &Catalogue) -> Result<Scope> {
         let scope = cat.scope()?;
         let (system, provider_id) = match (&self.provider, &scope) {
             (Some(p), _) => (None, p.clone()),
@@ -98,7 +98,7 @@ impl ScopeArgs {
 }
 
 /// Runs `csfkit scope ...`.
-pub fn run(ctx: &Ctx, cmd: &ScopeCommand) -> Result<u8> {
+pub(super) fn run(ctx: &Ctx, cmd: &ScopeCommand) -> Result<u8> {
     match cmd {
         ScopeCommand::Set(a) => set(ctx, a),
         ScopeCommand::Show(a) => show(ctx, a),

@@ -19,7 +19,7 @@ use crate::view::coverage::FunctionSummary;
         "The implementation status counts are of the customer and shared controls; a line per\nfunction, then the total. The shared_ columns count shared cells (a control on one service\nmodel) by the leaning of a projected cell's referenced controls (see `csfkit matrix --help`)."
     )
 )]
-pub struct StatusArgs {
+pub(crate) struct StatusArgs {
     #[command(flatten)]
     scope: ScopeArgs,
     /// Judge freshness at this date (default: today, or CSFKIT_TODAY).
@@ -45,7 +45,7 @@ pub struct StatusArgs {
 }
 
 /// Runs `csfkit status`.
-pub fn run(ctx: &Ctx, args: &StatusArgs) -> Result<u8> {
+pub(super) fn run(ctx: &Ctx, args: &StatusArgs) -> Result<u8> {
     let as_of = match args.as_of {
         Some(d) => d,
         None => today()?,

@@ -12,7 +12,7 @@ use crate::model::framework::DEFAULT_FRAMEWORK;
 
 /// `csfkit template ...`
 #[derive(Debug, Subcommand)]
-pub enum TemplateCommand {
+pub(crate) enum TemplateCommand {
     /// The evidence tracker: header row, instructions and (xlsx) a CSF 2.0 ID drop-down.
     #[command(
         after_help = "Examples:\n  csfkit template evidence --out evidence.xlsx\n  csfkit template evidence --out evidence.csv\n\n\
@@ -23,7 +23,7 @@ The format follows the extension (.xlsx or .csv). Fill it in and run `csfkit evi
 
 /// Arguments of `csfkit template evidence`.
 #[derive(Debug, clap::Args)]
-pub struct EvidenceArgs {
+pub(crate) struct EvidenceArgs {
     /// Where to write it (.xlsx or .csv).
     #[arg(long, value_name = "FILE")]
     out: PathBuf,
@@ -33,7 +33,7 @@ pub struct EvidenceArgs {
 }
 
 /// Runs `csfkit template ...`.
-pub fn run(ctx: &Ctx, cmd: &TemplateCommand) -> Result<u8> {
+pub(super) fn run(ctx: &Ctx, cmd: &TemplateCommand) -> Result<u8> {
     match cmd {
         TemplateCommand::Evidence(a) => evidence(ctx, a),
     }

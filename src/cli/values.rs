@@ -12,7 +12,7 @@ use crate::model::ownership::{Ownership, Service};
 
 /// `--service`: a cloud service model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ServiceArg {
+pub(crate) enum ServiceArg {
     /// Physical servers and bare-metal clusters.
     BareMetal,
     /// Virtual machine instances, storage.
@@ -38,13 +38,13 @@ impl From<ServiceArg> for Service {
 }
 
 /// Parses `--service` into a [`Service`].
-pub fn service() -> impl TypedValueParser<Value = Service> {
+pub(super) fn service() -> impl TypedValueParser<Value = Service> {
     EnumValueParser::<ServiceArg>::new().map(Service::from)
 }
 
 /// `--owner`: who owns a control for one service model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum OwnershipArg {
+pub(crate) enum OwnershipArg {
     /// Inherited from the provider.
     Inherited,
     /// Both sides have duties.
@@ -67,13 +67,13 @@ impl From<OwnershipArg> for Ownership {
 }
 
 /// Parses `--owner` into an [`Ownership`].
-pub fn ownership() -> impl TypedValueParser<Value = Ownership> {
+pub(super) fn ownership() -> impl TypedValueParser<Value = Ownership> {
     EnumValueParser::<OwnershipArg>::new().map(Ownership::from)
 }
 
 /// `mapping import --layout`: the layout of a provider's matrix file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum MatrixLayoutArg {
+pub(crate) enum MatrixLayoutArg {
     /// The csfkit matrix layout.
     Csfkit,
     /// FedRAMP Rev 5 CRM workbook.
@@ -96,13 +96,13 @@ impl From<MatrixLayoutArg> for Layout {
 }
 
 /// Parses `mapping import --layout` into a matrix [`Layout`].
-pub fn matrix_layout() -> impl TypedValueParser<Value = Layout> {
+pub(super) fn matrix_layout() -> impl TypedValueParser<Value = Layout> {
     EnumValueParser::<MatrixLayoutArg>::new().map(Layout::from)
 }
 
 /// Parses `evidence import --layout` into one of [`EVIDENCE_LAYOUTS`] (their names are the
 /// possible values `--help` shows; the command's help describes each).
-pub fn tracker_layout() -> impl TypedValueParser<Value = &'static EvidenceLayout> {
+pub(super) fn tracker_layout() -> impl TypedValueParser<Value = &'static EvidenceLayout> {
     PossibleValuesParser::new(EVIDENCE_LAYOUTS.iter().map(|l| PossibleValue::new(l.name)))
         // The parser above has taken only the names of layouts.
         .map(|name| evidence_layout(&name).unwrap_or(DEFAULT_EVIDENCE_LAYOUT))

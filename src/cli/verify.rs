@@ -19,7 +19,7 @@ after its end, or with members sharing bytes, is refused before anything is infl
 A format the manifest names that this csfkit does not know (a later csfkit's) is noted, and its\n\
 files are checked against the manifest's list."
 )]
-pub struct VerifyArgs {
+pub(crate) struct VerifyArgs {
     /// The package folder or zip.
     path: PathBuf,
     /// The SHA-256 of manifest.json that `csfkit export` printed: checks the manifest itself
@@ -30,7 +30,7 @@ pub struct VerifyArgs {
 }
 
 /// Runs `csfkit verify`.
-pub fn run(ctx: &Ctx, args: &VerifyArgs) -> Result<u8> {
+pub(super) fn run(ctx: &Ctx, args: &VerifyArgs) -> Result<u8> {
     let v = verify::verify(&args.path, args.manifest_sha256.as_deref())?;
     for n in &v.notes {
         ctx.msg.note(n);

@@ -13,18 +13,18 @@ use crate::model::ownership::Service;
 use crate::view::coverage::{Coverage, needs_customer_evidence};
 use crate::view::poam::{POAM_COLUMNS, PoamRow};
 
-pub use crate::util::neutralise;
+pub(crate) use crate::util::neutralise;
 
 /// A CSV file written row by row (RFC 4180: CRLF line ends, header row), neutralised unless
 /// `raw`, with a UTF-8 BOM when `bom`.
-pub struct CsvOut<W: Write> {
+pub(crate) struct CsvOut<W: Write> {
     w: csv::Writer<W>,
     raw: bool,
 }
 
 impl<W: Write> CsvOut<W> {
     /// Starts the file: BOM (when asked) and header row.
-    pub fn new(mut out: W, header: &[&str], raw: bool, bom: bool) -> Result<Self> {
+    pub(crate) fn new(mut out: W, header: &[&str], raw: bool, bom: bool) -> Result<Self> {
         if bom {
             out.write_all(b"\xEF\xBB\xBF")
                 .map_err(|e| Error::io("writing a CSV file", e))?;
@@ -37,7 +37,7 @@ impl<W: Write> CsvOut<W> {
     }
 
     /// Writes one row.
-    pub fn row<S: AsRef<str>>(&mut self, cells: &[S]) -> Result<()> {
+    pub(crate) fn row<S: AsRef<str>>(&mut self, cells: &[S]) -> Result<()> {
         if self.raw {
             self.w.write_record(cells.iter().map(AsRef::as_ref))?;
         } else {
@@ -48,7 +48,7 @@ impl<W: Write> CsvOut<W> {
     }
 
     /// Flushes and hands back the output.
-    pub fn finish(self) -> Result<W> {
+    pub(crate) fn finish(self) -> Result<W> {
         self.w
             .into_inner()
             .map_err(|e| Error::io("writing a CSV file", io::Error::other(e.to_string())))
@@ -56,7 +56,7 @@ impl<W: Write> CsvOut<W> {
 }
 
 /// CSV bytes of a small table (see [`CsvOut`]).
-pub fn csv_bytes(header: &[&str], rows: &[Vec<String>], raw: bool, bom: bool) -> Result<Vec<u8>> {
+pub(crate) fn csv_bytes(header: &[&str], rows: &[Vec<String>], raw: bool, bom: bool) -> Result<Vec<u8>> {
     let mut out = CsvOut::new(Vec::new(), header, raw, bom)?;
     for r in rows {
         out.row(r)?;
@@ -80,7 +80,7 @@ macro_rules! tally_columns {
 /// The tally columns of `control-matrix.csv`, after [`MATRIX_COLUMNS`]: five per service
 /// model, in `Service::ALL` order, empty when the model is not in scope or the cell was not
 /// projected.
-pub const MATRIX_TALLY_COLUMNS: [[&str; 5]; 5] = [
+pub(crate) const MATRIX_TALLY_COLUMNS: [[&str; 5]; 5] = [
     tally_columns!("bare_metal"),
     tally_columns!("iaas"),
     tally_columns!("paas"),
@@ -89,7 +89,7 @@ pub const MATRIX_TALLY_COLUMNS: [[&str; 5]; 5] = [
 ];
 
 /// Columns of `control-matrix.csv` before the tally columns (stable; documented in docs/reference.md).
-pub const MATRIX_COLUMNS: [&str; 23] = [
+pub(crate) const MATRIX_COLUMNS: [&str; 23] = [
     "control_id",
     "title",
     "function",
@@ -116,7 +116,7 @@ pub const MATRIX_COLUMNS: [&str; 23] = [
 ];
 
 /// Columns of `evidence-index.csv`.
-pub const EVIDENCE_COLUMNS: [&str; 23] = [
+pub(crate) const EVIDENCE_COLUMNS: [&str; 23] = [
     "evidence_id",
     "control_id",
     "title",
@@ -143,7 +143,7 @@ pub const EVIDENCE_COLUMNS: [&str; 23] = [
 ];
 
 /// Columns of `gaps.csv`.
-pub const GAP_COLUMNS: [&str; 7] = [
+pub(crate) const GAP_COLUMNS: [&str; 7] = [
     "control_id",
     "title",
     "effective",
@@ -154,7 +154,7 @@ pub const GAP_COLUMNS: [&str; 7] = [
 ];
 
 /// The header of `control-matrix.csv`: [`MATRIX_COLUMNS`], then [`MATRIX_TALLY_COLUMNS`].
-pub fn matrix_header() -> Vec<&'static str> {
+pub(crate) fn matrix_header() -> Vec<&'static str> {
     MATRIX_COLUMNS
         .iter()
         .chain(MATRIX_TALLY_COLUMNS.iter().flatten())
@@ -163,13 +163,13 @@ pub fn matrix_header() -> Vec<&'static str> {
 }
 
 /// `control-matrix.csv`: one row per control of the matrix.
-pub fn matrix_csv(cov: &Coverage, raw: bool, bom: bool) -> Result<Vec<u8>> {
+pub(crate) fn matrix_csv(cov: &Coverage, raw: bool, bom: bool) -> Result<Vec<u8>> {
     csv_bytes(&matrix_header(), &matrix_rows(cov), raw, bom)
 }
 
 /// The rows of `control-matrix.csv` (and the workbook's Matrix sheet), in [`matrix_header`]
 /// order.
-pub fn matrix_rows(cov: &Coverage) -> Vec<Vec<String>> {
+pub(crate) fn matrix_rows(cov: &Coverage) -> Vec<Vec<String>> {
     cov.matrix
         .rows
         .iter()
@@ -227,7 +227,7 @@ pub fn matrix_rows(cov: &Coverage) -> Vec<Vec<String>> {
 }
 
 /// One row of `evidence-index.csv`.
-pub fn evidence_row(cov: &Coverage, e: &EvidenceItem, packaged: String) -> Vec<String> {
+pub(crate) fn evidence_row(cov: &Coverage, e: &EvidenceItem, packaged: String) -> Vec<String> {
     vec![
         e.id.to_string(),
         e.control_id.clone(),
@@ -259,12 +259,12 @@ pub fn evidence_row(cov: &Coverage, e: &EvidenceItem, packaged: String) -> Vec<S
 }
 
 /// `gaps.csv`: one row per gap.
-pub fn gaps_csv(cov: &Coverage, raw: bool, bom: bool) -> Result<Vec<u8>> {
+pub(crate) fn gaps_csv(cov: &Coverage, raw: bool, bom: bool) -> Result<Vec<u8>> {
     csv_bytes(&GAP_COLUMNS, &gap_rows(cov), raw, bom)
 }
 
 /// The rows of `gaps.csv` (and the workbook's Gaps sheet), in [`GAP_COLUMNS`] order.
-pub fn gap_rows(cov: &Coverage) -> Vec<Vec<String>> {
+pub(crate) fn gap_rows(cov: &Coverage) -> Vec<Vec<String>> {
     cov.gaps()
         .map(|(r, c)| {
             vec![
@@ -281,7 +281,7 @@ pub fn gap_rows(cov: &Coverage) -> Vec<Vec<String>> {
 }
 
 /// `poam.csv`: one row per gap with its remediation plan, FedRAMP POA&M column names.
-pub fn poam_csv(poam: &[PoamRow], raw: bool, bom: bool) -> Result<Vec<u8>> {
+pub(crate) fn poam_csv(poam: &[PoamRow], raw: bool, bom: bool) -> Result<Vec<u8>> {
     // Neutralised reversibly, so `plan import` of this file gives back the text exactly.
     let rows: Vec<Vec<String>> = poam
         .iter()
@@ -302,13 +302,13 @@ pub fn poam_csv(poam: &[PoamRow], raw: bool, bom: bool) -> Result<Vec<u8>> {
 
 /// `--formats csv`: `evidence-index.csv` row by row in the shared pass, then
 /// `control-matrix.csv`, `gaps.csv` and `poam.csv`.
-pub struct CsvOutput {
+pub(crate) struct CsvOutput {
     index: CsvOut<StagedFile>,
 }
 
 impl CsvOutput {
     /// Starts `evidence-index.csv` in the staging folder (its header row).
-    pub fn start(job: &Job<'_>, staging: &mut Staging) -> Result<CsvOutput> {
+    pub(crate) fn start(job: &Job<'_>, staging: &mut Staging) -> Result<CsvOutput> {
         let f = staging.create(EVIDENCE_CSV)?;
         Ok(CsvOutput {
             index: CsvOut::new(f, &EVIDENCE_COLUMNS, job.opts.raw_csv, job.opts.bom)?,

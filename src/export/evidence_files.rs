@@ -13,7 +13,7 @@ use crate::model::evidence::EvidenceItem;
 /// file name is the location's last part, `/` and `\` both separating parts (as on import: a
 /// tracker kept on Windows or synced by OneDrive writes `evidence\screenshots\mfa.png`); a
 /// control character in it (which `verify` refuses in a package path) becomes `_`.
-pub fn packaged_name(e: &EvidenceItem) -> String {
+pub(crate) fn packaged_name(e: &EvidenceItem) -> String {
     let name = e
         .location
         .trim_end_matches(['/', '\\'])
@@ -30,7 +30,7 @@ pub fn packaged_name(e: &EvidenceItem) -> String {
 
 /// Copies one evidence file into the package when it still has the hash recorded at import;
 /// returns what `evidence-index.csv` says in its `packaged_as` column.
-pub fn package_file(
+pub(crate) fn package_file(
     staging: &mut Staging,
     roots: &HashMap<i64, String>,
     e: &EvidenceItem,

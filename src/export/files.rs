@@ -11,13 +11,13 @@ use crate::error::{Error, Result};
 use crate::model::ownership::{CSFKIT_HEADER, CSFKIT_TALLY_HEADER, Cell, Tally};
 
 /// The template's header row (`templates/evidence-template.csv`).
-pub const EVIDENCE_CSV: &str = include_str!("../../templates/evidence-template.csv");
+pub(crate) const EVIDENCE_CSV: &str = include_str!("../../templates/evidence-template.csv");
 /// The instructions, one paragraph per line (`templates/evidence-instructions.txt`).
-pub const EVIDENCE_INSTRUCTIONS: &str = include_str!("../../templates/evidence-instructions.txt");
+pub(crate) const EVIDENCE_INSTRUCTIONS: &str = include_str!("../../templates/evidence-instructions.txt");
 
 /// The evidence template as xlsx: the Evidence sheet (header row, date columns, a drop-down of
 /// `controls`), the Instructions sheet and the Controls sheet the drop-down reads.
-pub fn template_xlsx(controls: &[(String, String)]) -> Result<Vec<u8>> {
+pub(crate) fn template_xlsx(controls: &[(String, String)]) -> Result<Vec<u8>> {
     xlsx(controls).map_err(|e| Error::Failed(format!("building the xlsx template: {e}")))
 }
 
@@ -82,7 +82,11 @@ fn xlsx(controls: &[(String, String)]) -> std::result::Result<Vec<u8>, rust_xlsx
 /// ([`crate::util::neutralise_reversible`]; `mapping import` undoes it). The tally columns
 /// ([`CSFKIT_TALLY_HEADER`]) follow only when some cell has a tally (a projected matrix), blank
 /// for the cells without one; a matrix without tallies keeps the seven columns it always had.
-pub fn write_matrix(cells: &[Cell], raw: bool, out: &mut dyn std::io::Write) -> Result<(), csv::Error> {
+pub(crate) fn write_matrix(
+    cells: &[Cell],
+    raw: bool,
+    out: &mut dyn std::io::Write,
+) -> Result<(), csv::Error> {
     let mut w = csv::WriterBuilder::new()
         .terminator(csv::Terminator::Any(b'\n'))
         .from_writer(out);
@@ -120,7 +124,7 @@ pub fn write_matrix(cells: &[Cell], raw: bool, out: &mut dyn std::io::Write) -> 
 
 /// The five tally fields of a cell ([`CSFKIT_TALLY_HEADER`]): the counts and the leaning, or
 /// all blank for a cell without a tally (the leaning blank too when nothing is answered).
-pub fn tally_fields(tally: Option<Tally>) -> [String; 5] {
+pub(crate) fn tally_fields(tally: Option<Tally>) -> [String; 5] {
     match tally {
         None => Default::default(),
         Some(t) => [
@@ -136,7 +140,7 @@ pub fn tally_fields(tally: Option<Tally>) -> [String; 5] {
 /// Refuses to replace `path` with a file csfkit writes unless nothing is there, or what is there
 /// is a regular file `ours` recognises as csfkit's own `what` (the caller reads it: reading files
 /// is the importers' business).
-pub fn replace_check(path: &Path, ours: &dyn Fn(&Path) -> bool, what: &str) -> Result<()> {
+pub(crate) fn replace_check(path: &Path, ours: &dyn Fn(&Path) -> bool, what: &str) -> Result<()> {
     let meta = match std::fs::symlink_metadata(path) {
         Ok(m) => m,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
@@ -161,7 +165,7 @@ pub fn replace_check(path: &Path, ours: &dyn Fn(&Path) -> bool, what: &str) -> R
 /// Writes through a temporary file and a rename, so a failure leaves no half-written file. The
 /// temporary name holds the process id and a random part and is created new, so two commands
 /// writing the same path never write into one file.
-pub fn write_new(path: &Path, bytes: &[u8]) -> Result<()> {
+pub(crate) fn write_new(path: &Path, bytes: &[u8]) -> Result<()> {
     use std::io::Write;
     let dir = path
         .parent()

@@ -5,45 +5,45 @@
 //! compiler then names the matches that must know it ([`Format::files`] and `export::start`).
 
 /// `report.pdf`.
-pub const REPORT: &str = "report.pdf";
+pub(crate) const REPORT: &str = "report.pdf";
 /// `control-matrix.csv`.
-pub const MATRIX_CSV: &str = "control-matrix.csv";
+pub(crate) const MATRIX_CSV: &str = "control-matrix.csv";
 /// `evidence-index.csv`.
-pub const EVIDENCE_CSV: &str = "evidence-index.csv";
+pub(crate) const EVIDENCE_CSV: &str = "evidence-index.csv";
 /// `gaps.csv`.
-pub const GAPS_CSV: &str = "gaps.csv";
+pub(crate) const GAPS_CSV: &str = "gaps.csv";
 /// The POA&M (with the CSV files since csfkit 0.2).
-pub const POAM_CSV: &str = "poam.csv";
+pub(crate) const POAM_CSV: &str = "poam.csv";
 /// The assessor workbook.
-pub const WORKBOOK: &str = "audit-workbook.xlsx";
+pub(crate) const WORKBOOK: &str = "audit-workbook.xlsx";
 /// The folder of the OSCAL documents in a package.
-pub const OSCAL_DIR: &str = "oscal/";
+pub(crate) const OSCAL_DIR: &str = "oscal/";
 /// The OSCAL catalog.
-pub const OSCAL_CATALOG: &str = "catalog.json";
+pub(crate) const OSCAL_CATALOG: &str = "catalog.json";
 /// The OSCAL component definition.
-pub const OSCAL_COMPONENT_DEFINITION: &str = "component-definition.json";
+pub(crate) const OSCAL_COMPONENT_DEFINITION: &str = "component-definition.json";
 /// The OSCAL assessment results.
-pub const OSCAL_ASSESSMENT_RESULTS: &str = "assessment-results.json";
+pub(crate) const OSCAL_ASSESSMENT_RESULTS: &str = "assessment-results.json";
 
 /// The manifest's name for the folder `csfkit oscal export` writes: the three OSCAL documents
 /// at the top, no `--formats` of its own.
-pub const OSCAL_EXPORT: &str = "oscal-export";
+pub(crate) const OSCAL_EXPORT: &str = "oscal-export";
 
 /// Declares [`Format`] and [`Format::ALL`] from one list, so the list cannot miss a variant.
 macro_rules! formats {
     ($($(#[doc = $doc:literal])* $variant:ident = $name:literal,)+) => {
         /// A document an export writes (`--formats`), in the order the manifest lists them.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub enum Format {
+        pub(crate) enum Format {
             $($(#[doc = $doc])* $variant,)+
         }
 
         impl Format {
             /// Every format, in declaration order (the order of `--formats` in the manifest).
-            pub const ALL: &[Format] = &[$(Format::$variant,)+];
+            pub(crate) const ALL: &[Format] = &[$(Format::$variant,)+];
 
             /// Its name on the command line and in the manifest.
-            pub const fn name(self) -> &'static str {
+            pub(crate) const fn name(self) -> &'static str {
                 match self {
                     $(Format::$variant => $name,)+
                 }
@@ -63,12 +63,13 @@ formats! {
     Oscal = "oscal",
 }
 
+#[cfg(test)]
 /// The formats `csfkit export` writes when `--formats` is not given.
-pub const DEFAULT: &[Format] = &[Format::Pdf, Format::Csv, Format::Xlsx];
+pub(crate) const DEFAULT: &[Format] = &[Format::Pdf, Format::Csv, Format::Xlsx];
 
 impl Format {
     /// The format named `s` (any case, surrounding spaces ignored), or None.
-    pub fn from_name(s: &str) -> Option<Format> {
+    pub(crate) fn from_name(s: &str) -> Option<Format> {
         let s = s.trim();
         Format::ALL
             .iter()
@@ -78,7 +79,7 @@ impl Format {
 
     /// The files every package with this format holds, as the manifest lists them; `version`
     /// is the csfkit that wrote the package (packages of csfkit 0.1 have no POA&M).
-    pub fn files(self, version: &str) -> Vec<String> {
+    pub(crate) fn files(self, version: &str) -> Vec<String> {
         match self {
             Format::Pdf => vec![REPORT.into()],
             Format::Csv => {
@@ -94,7 +95,7 @@ impl Format {
     }
 
     /// The names of every format, for messages: `pdf, csv, xlsx, oscal`.
-    pub fn names() -> String {
+    pub(crate) fn names() -> String {
         Format::ALL
             .iter()
             .map(|f| f.name())
@@ -105,7 +106,7 @@ impl Format {
 
 /// The three OSCAL documents under `prefix` (`oscal/` in a package, nothing in the folder of
 /// `csfkit oscal export`), sorted as a manifest lists them.
-pub fn oscal_files(prefix: &str) -> Vec<String> {
+pub(crate) fn oscal_files(prefix: &str) -> Vec<String> {
     [
         OSCAL_ASSESSMENT_RESULTS,
         OSCAL_CATALOG,
@@ -119,7 +120,7 @@ pub fn oscal_files(prefix: &str) -> Vec<String> {
 /// What a manifest's `formats` say every file of the package must be: the files they require
 /// (every format this csfkit knows, and `oscal-export`), and the names this csfkit does not
 /// know (a package of a later csfkit: its files are checked against the manifest's own list).
-pub fn required_files(formats: &[String], version: &str) -> (Vec<String>, Vec<String>) {
+pub(crate) fn required_files(formats: &[String], version: &str) -> (Vec<String>, Vec<String>) {
     let (mut files, mut unknown) = (Vec::new(), Vec::new());
     for f in formats {
         if f == OSCAL_EXPORT {

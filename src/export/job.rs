@@ -21,7 +21,7 @@ use crate::view::poam::PoamRow;
 
 /// What to write and how.
 #[derive(Debug, Clone)]
-pub struct Options {
+pub(crate) struct Options {
     /// The package folder, or zip file with `zip`.
     pub out: PathBuf,
     /// One zip file instead of a folder.
@@ -54,7 +54,7 @@ pub struct Options {
 
 /// What the cover page (and the workbook's Summary) says besides the coverage itself.
 #[derive(Debug, Clone)]
-pub struct Cover {
+pub(crate) struct Cover {
     /// Report title (also the running header).
     pub title: String,
     /// Organisation.
@@ -73,7 +73,7 @@ pub struct Cover {
 
 /// What every writer of one export is given: the catalogue (inside the export's read snapshot),
 /// the options, and what the first pass read.
-pub struct Job<'a> {
+pub(crate) struct Job<'a> {
     /// The catalogue, to stream the evidence again.
     pub cat: &'a Catalogue,
     /// What was asked for.
@@ -93,14 +93,14 @@ pub struct Job<'a> {
 /// What the shared pass over the evidence found: the evidence files that should be in the
 /// package and are not, with why (evidence ID to reason).
 #[derive(Debug, Default)]
-pub struct Pass {
+pub(crate) struct Pass {
     /// Evidence files left out (changed since import, unreadable now).
     pub not_packaged: HashMap<i64, String>,
 }
 
 /// What the writers report back besides their files.
 #[derive(Debug, Default)]
-pub struct Written {
+pub(crate) struct Written {
     /// Problems found while writing (changed evidence files, characters the font lacks).
     pub warnings: Vec<String>,
     /// Pages of report.pdf, when it was written.
@@ -109,7 +109,7 @@ pub struct Written {
 
 /// One format's writer (see the module documentation for the order of calls). Each writer is
 /// one file under `export/`; `export::start` makes it.
-pub trait Output {
+pub(crate) trait Output {
     /// True when the shared pass is to hand it every row of the evidence index.
     fn reads_index(&self) -> bool {
         false

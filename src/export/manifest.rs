@@ -9,10 +9,10 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 
 /// The manifest's file name inside a package.
-pub const MANIFEST: &str = "manifest.json";
+pub(crate) const MANIFEST: &str = "manifest.json";
 
 /// `p` relative to `root`, `/`-separated (a path as a manifest lists it).
-pub fn relative(root: &Path, p: &Path) -> String {
+pub(crate) fn relative(root: &Path, p: &Path) -> String {
     p.strip_prefix(root)
         .unwrap_or(p)
         .components()
@@ -23,7 +23,7 @@ pub fn relative(root: &Path, p: &Path) -> String {
 
 /// One file of a package as listed in the manifest.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct ManifestFile {
+pub(crate) struct ManifestFile {
     /// Path inside the package, `/`-separated.
     pub path: String,
     /// Size in bytes.
@@ -34,7 +34,7 @@ pub struct ManifestFile {
 
 /// The manifest: what the package holds and how it was made.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Manifest {
+pub(crate) struct Manifest {
     /// Always `csfkit-audit-package`.
     pub format: String,
     /// Manifest format version.
@@ -62,7 +62,7 @@ pub struct Manifest {
 /// `manifest.json`. Missing fields read as empty, so older manifests still parse.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(default)]
-pub struct Parameters {
+pub(crate) struct Parameters {
     /// The date freshness was judged at, `YYYY-MM-DD`.
     pub as_of: String,
     /// CSV files start with a BOM.
@@ -98,7 +98,7 @@ pub struct Parameters {
 /// The sources the package's content comes from.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(default)]
-pub struct Sources {
+pub(crate) struct Sources {
     /// Every evidence import batch of the catalogue.
     pub evidence_batches: Vec<BatchSource>,
     /// Every framework loaded.
@@ -110,7 +110,7 @@ pub struct Sources {
 /// One evidence import batch.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(default)]
-pub struct BatchSource {
+pub(crate) struct BatchSource {
     /// Batch number.
     pub batch: i64,
     /// File name.
@@ -124,7 +124,7 @@ pub struct BatchSource {
 /// One framework.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(default)]
-pub struct FrameworkSource {
+pub(crate) struct FrameworkSource {
     /// Catalogue ID.
     pub id: String,
     /// SHA-256 of the export it was loaded from.
@@ -138,7 +138,7 @@ pub struct FrameworkSource {
 /// The provider matrix.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(default)]
-pub struct MatrixSource {
+pub(crate) struct MatrixSource {
     /// Provider ID.
     pub provider: String,
     /// SHA-256 of the matrix file.
@@ -150,7 +150,7 @@ pub struct MatrixSource {
 /// The head of one history chain.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(default)]
-pub struct ChainHead {
+pub(crate) struct ChainHead {
     /// The newest link.
     pub head: String,
     /// How many records the chain has.
@@ -159,14 +159,14 @@ pub struct ChainHead {
 
 impl Manifest {
     /// The manifest as written to `manifest.json`: pretty JSON and a newline.
-    pub fn to_bytes(&self) -> Result<Vec<u8>> {
+    pub(crate) fn to_bytes(&self) -> Result<Vec<u8>> {
         let json = serde_json::to_vec_pretty(self).map_err(|e| Error::Failed(e.to_string()))?;
         Ok([json.as_slice(), b"\n"].concat())
     }
 }
 
 /// Parses a manifest, refusing one csfkit did not write.
-pub fn read_manifest(bytes: &[u8], where_: &str) -> Result<Manifest> {
+pub(crate) fn read_manifest(bytes: &[u8], where_: &str) -> Result<Manifest> {
     let m: Manifest = serde_json::from_slice(bytes).map_err(|e| {
         Error::Failed(format!(
             "{where_}: `{MANIFEST}` is not a csfkit package manifest: {e}"

@@ -10,19 +10,19 @@
 //! index's rows to the writers that read them; every writer finishes; `package` writes the
 //! manifest, checks the whole as `verify` does and puts it in place.
 
-pub mod csv;
-pub mod evidence_files;
-pub mod files;
-pub mod format;
-pub mod job;
-pub mod manifest;
-pub mod oscal;
-pub mod package;
-pub mod reading;
-pub mod report;
-pub mod verify;
-pub mod workbook;
-pub mod ziplayout;
+pub(crate) mod csv;
+pub(crate) mod evidence_files;
+pub(crate) mod files;
+pub(crate) mod format;
+pub(crate) mod job;
+pub(crate) mod manifest;
+pub(crate) mod oscal;
+pub(crate) mod package;
+pub(crate) mod reading;
+pub(crate) mod report;
+pub(crate) mod verify;
+pub(crate) mod workbook;
+pub(crate) mod ziplayout;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -41,11 +41,11 @@ use crate::export::reading::{Reading, framework_lines, read, service_names};
 use crate::util::hex;
 use crate::view::Scope;
 
-pub use crate::export::job::Options;
+pub(crate) use crate::export::job::Options;
 
 /// What an export wrote.
 #[derive(Debug, Clone)]
-pub struct Done {
+pub(crate) struct Done {
     /// Files in the package, manifest included.
     pub files: usize,
     /// Pages of report.pdf, when written.
@@ -78,7 +78,7 @@ fn start(format: Format, job: &Job<'_>, staging: &mut Staging) -> Result<Box<dyn
 /// index and files; the PDF appendix; the OSCAL assessment results), so memory does not grow
 /// with it and an import committed meanwhile shows in none of the passes. A signal stops the
 /// export with [`crate::error::Error::Interrupted`] after the staging folder is removed.
-pub fn package(cat: &Catalogue, scope: &Scope, opts: &Options) -> Result<Done> {
+pub(crate) fn package(cat: &Catalogue, scope: &Scope, opts: &Options) -> Result<Done> {
     // A failure after a signal is the signal's doing (the staged writes stop on it); a
     // package already put in place when the signal came is reported as written.
     let result = write_package(cat, scope, opts);
@@ -227,7 +227,7 @@ fn finish(
 
 /// What `csfkit oscal export` writes and how.
 #[derive(Debug, Clone)]
-pub struct OscalOptions {
+pub(crate) struct OscalOptions {
     /// The folder to create (a csfkit folder with a manifest, like a package).
     pub out: PathBuf,
     /// The date of the documents; evidence freshness is judged at it.
@@ -246,7 +246,7 @@ pub struct OscalOptions {
 /// `component-definition.json`, `assessment-results.json` and the `manifest.json` that lets
 /// `verify` check them and a later `--force` replace them), under the rules of [`package`]:
 /// staged beside the destination, put in place whole, replacing only what csfkit wrote.
-pub fn oscal_export(cat: &Catalogue, scope: &Scope, opts: &OscalOptions) -> Result<Done> {
+pub(crate) fn oscal_export(cat: &Catalogue, scope: &Scope, opts: &OscalOptions) -> Result<Done> {
     // A failure after a signal is the signal's doing (the staged writes stop on it); a
     // package already put in place when the signal came is reported as written.
     let result = write_oscal_export(cat, scope, opts);

@@ -22,7 +22,7 @@ use crate::view::matrix::Matrix;
 
 /// What a package reflects, read inside its snapshot: the sources named in the manifest, the
 /// coverage of the scope and the digest over the catalogue content.
-pub struct Reading {
+pub(crate) struct Reading {
     /// Every framework loaded.
     pub frameworks: Vec<FrameworkRow>,
     /// Every evidence import batch.
@@ -40,7 +40,7 @@ pub struct Reading {
 /// The first pass over the evidence (call inside a read snapshot): coverage of `scope` at
 /// `as_of` (without mapped evidence with `no_mapped`) and the catalogue digest (the cover
 /// shows it), with the sources.
-pub fn read(
+pub(crate) fn read(
     cat: &Catalogue,
     scope: &Scope,
     as_of: NaiveDate,
@@ -72,7 +72,7 @@ pub fn read(
 
 impl Reading {
     /// The manifest of a package made with `parameters` from this reading.
-    pub fn manifest(
+    pub(crate) fn manifest(
         &self,
         parameters: Parameters,
         warnings: Vec<String>,
@@ -132,7 +132,7 @@ impl Reading {
 }
 
 /// The service models of a coverage's scope, as the manifest names them.
-pub fn service_names(cov: &Coverage) -> Vec<String> {
+pub(crate) fn service_names(cov: &Coverage) -> Vec<String> {
     cov.matrix
         .services
         .iter()
@@ -141,7 +141,7 @@ pub fn service_names(cov: &Coverage) -> Vec<String> {
 }
 
 /// The cover's line for the default framework: name, version, source and a short hash.
-pub fn framework_lines(frameworks: &[FrameworkRow]) -> Vec<String> {
+pub(crate) fn framework_lines(frameworks: &[FrameworkRow]) -> Vec<String> {
     frameworks
         .iter()
         .filter(|f| f.id == crate::model::framework::DEFAULT_FRAMEWORK)

@@ -556,7 +556,7 @@ fn appendix_row(e: &EvidenceItem, cov: &Coverage, not_packaged: Option<&str>) ->
 
 /// The report being written: [`Report::start`] writes everything up to the evidence appendix,
 /// [`Report::evidence`] adds one appendix row, [`Report::finish`] completes the file.
-pub struct Report<'c, W: Write> {
+pub(crate) struct Report<'c, W: Write> {
     w: Writer<W>,
     cov: &'c Coverage,
 }
@@ -567,7 +567,12 @@ impl<'c, W: Write> Report<'c, W> {
     ///
     /// # Errors
     /// If the output cannot be written.
-    pub fn start(out: W, cov: &'c Coverage, cover: &Cover, poam: &[PoamRow]) -> Result<Self, PdfError> {
+    pub(crate) fn start(
+        out: W,
+        cov: &'c Coverage,
+        cover: &Cover,
+        poam: &[PoamRow],
+    ) -> Result<Self, PdfError> {
         let mut w = Writer::new(out, &meta(cov, cover))?;
         w.blocks(&front(cov, cover, poam))?;
         if cov.evidence_items == 0 {
@@ -585,7 +590,7 @@ impl<'c, W: Write> Report<'c, W> {
     ///
     /// # Errors
     /// If the output cannot be written.
-    pub fn evidence(&mut self, e: &EvidenceItem, not_packaged: Option<&str>) -> Result<(), PdfError> {
+    pub(crate) fn evidence(&mut self, e: &EvidenceItem, not_packaged: Option<&str>) -> Result<(), PdfError> {
         self.w.table_row(&appendix_row(e, self.cov, not_packaged))
     }
 
@@ -593,14 +598,14 @@ impl<'c, W: Write> Report<'c, W> {
     ///
     /// # Errors
     /// If the output cannot be written.
-    pub fn finish(self) -> Result<Finished<W>, PdfError> {
+    pub(crate) fn finish(self) -> Result<Finished<W>, PdfError> {
         self.w.finish()
     }
 }
 
 /// `--formats pdf`: `report.pdf`, written after the shared pass with its evidence appendix fed
 /// row by row from the catalogue (a pass of its own).
-pub struct PdfOutput;
+pub(crate) struct PdfOutput;
 
 impl Output for PdfOutput {
     fn finish(

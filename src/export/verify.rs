@@ -17,7 +17,7 @@ use crate::util::hex;
 
 /// What `verify` found.
 #[derive(Debug, Default)]
-pub struct Verification {
+pub(crate) struct Verification {
     /// Files that match.
     pub ok: usize,
     /// In the manifest, not in the package.
@@ -41,7 +41,7 @@ pub struct Verification {
 
 impl Verification {
     /// True when every file matches and nothing is missing, extra or otherwise wrong.
-    pub fn passed(&self) -> bool {
+    pub(crate) fn passed(&self) -> bool {
         self.missing.is_empty()
             && self.extra.is_empty()
             && self.altered.is_empty()
@@ -212,13 +212,17 @@ fn walk(
 
 /// Recomputes every hash of a package (folder or zip) against its manifest, and checks the
 /// manifest itself (and its SHA-256 against `manifest_sha256`, when given).
-pub fn verify(path: &Path, manifest_sha256: Option<&str>) -> Result<Verification> {
+pub(crate) fn verify(path: &Path, manifest_sha256: Option<&str>) -> Result<Verification> {
     verify_with(path, manifest_sha256, &[])
 }
 
 /// [`verify`], leaving the files named in `ignore` out of a folder (an export checks its
 /// staging folder, marker file and all, before putting it in place).
-pub fn verify_with(path: &Path, manifest_sha256: Option<&str>, ignore: &[&str]) -> Result<Verification> {
+pub(crate) fn verify_with(
+    path: &Path,
+    manifest_sha256: Option<&str>,
+    ignore: &[&str],
+) -> Result<Verification> {
     let meta = fs::symlink_metadata(path).map_err(|e| Error::InputMissing {
         path: path.into(),
         source: e,

@@ -67,7 +67,11 @@ fn zip_end(f: &fs::File, len: u64) -> std::result::Result<(u64, u64, u64), Strin
 /// zip: readers that read from the front see it), between members or after the end record,
 /// and members sharing bytes (one compressed stream inflated once per member) are refused
 /// before anything is inflated.
-pub fn problems<R: Read + io::Seek>(z: &mut zip::ZipArchive<R>, f: &fs::File, len: u64) -> Vec<String> {
+pub(crate) fn problems<R: Read + io::Seek>(
+    z: &mut zip::ZipArchive<R>,
+    f: &fs::File,
+    len: u64,
+) -> Vec<String> {
     use std::os::unix::fs::FileExt;
     let front = |n: u64| {
         format!(

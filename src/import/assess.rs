@@ -16,7 +16,7 @@ use crate::model::ownership::Service;
 
 /// Reads `file` (a spreadsheet gives the first sheet with the columns, or `sheet`) and finds
 /// its header row (CSV split at `delimiter`, or the detected one): the first row naming a control and a status column.
-pub fn read(file: &Path, sheet: Option<&str>, delimiter: Option<u8>) -> Result<FieldTable> {
+pub(crate) fn read(file: &Path, sheet: Option<&str>, delimiter: Option<u8>) -> Result<FieldTable> {
     FieldTable::read(
         file,
         sheet,
@@ -28,7 +28,7 @@ pub fn read(file: &Path, sheet: Option<&str>, delimiter: Option<u8>) -> Result<F
 }
 
 /// A note with where a mapped control came from appended (`... [mapped from AC-2 (sp800-53)]`).
-pub fn mapped_note(note: &str, from: Option<&(String, RefFramework)>) -> String {
+pub(crate) fn mapped_note(note: &str, from: Option<&(String, RefFramework)>) -> String {
     match from {
         Some((id, f)) if note.is_empty() => format!("[mapped from {id} ({f})]"),
         Some((id, f)) => format!("{note} [mapped from {id} ({f})]"),
@@ -40,7 +40,7 @@ pub fn mapped_note(note: &str, from: Option<&(String, RefFramework)>) -> String 
 /// successors), the status, the service model, a justification for not-applicable, one record
 /// per control and service model. `default_by` is who assesses rows without a `by`. Every
 /// problem is reported at once ([`Error::Invalid`]).
-pub fn validate(
+pub(crate) fn validate(
     read: &FieldTable,
     resolver: &Resolver,
     framework: Option<RefFramework>,

@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use crate::error::ValueError;
 
 /// `YYYY-MM-DD`, written directly (chrono's `Display` goes through its formatter).
-pub fn iso_date(d: NaiveDate) -> String {
+pub(crate) fn iso_date(d: NaiveDate) -> String {
     use chrono::Datelike;
     let (y, m, day) = (d.year(), d.month(), d.day());
     if (0..=9999).contains(&y) {
@@ -103,7 +103,7 @@ fn check_time_tail(tail: &str) -> Result<(), String> {
 /// a real time of day), or with `format` (chrono syntax, e.g. `%d/%m/%Y`). Other text is
 /// refused with a reason: an impossible date or time, an ambiguous day/month order, or simply
 /// an unknown form.
-pub fn parse_date(s: &str, format: Option<&str>) -> Result<Option<NaiveDate>, ValueError> {
+pub(crate) fn parse_date(s: &str, format: Option<&str>) -> Result<Option<NaiveDate>, ValueError> {
     if s.is_empty() {
         return Ok(None);
     }

@@ -20,11 +20,11 @@ use serde::Deserialize;
 use crate::error::{Error, Location, Result};
 use crate::ids::{self, Level};
 use crate::import::reader::RawTable;
-pub use crate::model::framework::{CSF11_REFERENCE_SOURCE, Element, FrameworkData, Withdrawal, crosswalk};
+pub(crate) use crate::model::framework::{Element, FrameworkData, Withdrawal};
 
 /// Overrides for what the file does not say (or says differently).
 #[derive(Debug, Clone, Default)]
-pub struct ParseOptions {
+pub(crate) struct ParseOptions {
     /// Catalogue ID to use instead of `nist-csf-<version>`.
     pub id: Option<String>,
     /// Version to use instead of the one found in the file.
@@ -32,7 +32,7 @@ pub struct ParseOptions {
 }
 
 /// Parses a framework export from its bytes; `name` is the file name used in messages.
-pub fn parse(name: &str, bytes: &[u8], opts: &ParseOptions) -> Result<FrameworkData> {
+pub(crate) fn parse(name: &str, bytes: &[u8], opts: &ParseOptions) -> Result<FrameworkData> {
     let trimmed = bytes
         .iter()
         .skip_while(|b| b.is_ascii_whitespace() || **b == 0xEF || **b == 0xBB || **b == 0xBF)

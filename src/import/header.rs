@@ -11,12 +11,12 @@ use crate::import::layout::header_key;
 use crate::import::reader::RawTable;
 
 /// How many rows from the top of a sheet are searched for the header row.
-pub const HEADER_SEARCH_ROWS: usize = 30;
+pub(crate) const HEADER_SEARCH_ROWS: usize = 30;
 
 impl RawTable {
     /// The first row (within the first 30) that contains all `names` (compared ignoring case,
     /// spaces and punctuation), with each name's column index.
-    pub fn find_header(&self, names: &[&str]) -> Option<(usize, Vec<usize>)> {
+    pub(crate) fn find_header(&self, names: &[&str]) -> Option<(usize, Vec<usize>)> {
         for (i, (_, cells)) in self.rows.iter().enumerate().take(HEADER_SEARCH_ROWS) {
             let keys: Vec<String> = cells.iter().map(|c| header_key(c)).collect();
             let found: Option<Vec<usize>> = names
@@ -33,7 +33,7 @@ impl RawTable {
 
 /// A file read once (its SHA-256 taken from the same bytes as its rows) with its header row
 /// found by the header names of its fields.
-pub struct FieldTable {
+pub(crate) struct FieldTable {
     /// The file's name, for a record's source.
     pub name: String,
     /// `import <name> (<sha256>)`: what each record says it came from.
@@ -52,7 +52,7 @@ impl FieldTable {
     /// [`HEADER_SEARCH_ROWS`]) naming every field of `required`. `fields` gives each field's
     /// header names ([`crate::import::layout::csfkit`]). `what` describes the required columns
     /// for the error when none is found.
-    pub fn read(
+    pub(crate) fn read(
         file: &Path,
         sheet: Option<&str>,
         delimiter: Option<u8>,
@@ -110,7 +110,7 @@ impl FieldTable {
 
     /// The data rows below the header: (row number, cell of each field by name) for every row
     /// with at least one of `fields` filled in.
-    pub fn rows<'a>(
+    pub(crate) fn rows<'a>(
         &'a self,
         fields: &'a [Field],
     ) -> impl Iterator<Item = (usize, impl Fn(&str) -> &'a str + 'a)> + 'a {
@@ -130,7 +130,7 @@ impl FieldTable {
     }
 
     /// Where a field's cell of row `row` is, for a problem.
-    pub fn loc(&self, row: usize, field: &str) -> Location {
+    pub(crate) fn loc(&self, row: usize, field: &str) -> Location {
         Location {
             file: self.table.file.clone(),
             sheet: self.table.sheet.clone(),
@@ -144,7 +144,7 @@ impl FieldTable {
     }
 
     /// The file name as the table reports it, for an [`Error::Invalid`].
-    pub fn file(&self) -> &str {
+    pub(crate) fn file(&self) -> &str {
         &self.table.file
     }
 }

@@ -11,7 +11,7 @@ use std::io::{self, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 /// One record: a content-hash key, the spreadsheet row and the index of the evidence row made
 /// from it (a CSF 1.1 ID can make several). Ordered by key, then row, then index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Rec {
+pub(crate) struct Rec {
     /// First 16 bytes of the content hash.
     pub key: [u8; 16],
     /// Row as the user sees it.
@@ -49,7 +49,7 @@ impl Rec {
 }
 
 /// Collects records; memory is bounded by the run size.
-pub struct Sorter {
+pub(crate) struct Sorter {
     buf: Vec<Rec>,
     run: usize,
     runs: Vec<File>,
@@ -57,7 +57,7 @@ pub struct Sorter {
 
 impl Sorter {
     /// A sorter that keeps at most `run` records in memory (about 24 bytes each).
-    pub fn new(run: usize) -> Self {
+    pub(crate) fn new(run: usize) -> Self {
         Sorter {
             buf: Vec::new(),
             run: run.max(1),
@@ -69,7 +69,7 @@ impl Sorter {
     ///
     /// # Errors
     /// If a full run cannot be written to a temporary file.
-    pub fn push(&mut self, r: Rec) -> io::Result<()> {
+    pub(crate) fn push(&mut self, r: Rec) -> io::Result<()> {
         self.buf.push(r);
         if self.buf.len() >= self.run {
             self.spill()?;
@@ -97,7 +97,7 @@ impl Sorter {
     ///
     /// # Errors
     /// If a run cannot be read back.
-    pub fn finish(mut self) -> io::Result<Merge> {
+    pub(crate) fn finish(mut self) -> io::Result<Merge> {
         self.buf.sort_unstable();
         let mut readers: Vec<BufReader<File>> = self
             .runs
@@ -116,7 +116,7 @@ impl Sorter {
 }
 
 /// The records of a [`Sorter`] in order.
-pub struct Merge {
+pub(crate) struct Merge {
     readers: Vec<BufReader<File>>,
     heap: BinaryHeap<Reverse<(Rec, usize)>>,
     mem: std::iter::Peekable<std::vec::IntoIter<Rec>>,

@@ -3,15 +3,15 @@
 //! Importers return typed reports and hand typed records to the catalogue's write API; none
 //! of them opens the catalogue itself.
 
-pub mod assess;
-pub mod date;
-pub mod evidence;
-pub mod framework;
-pub mod header;
-pub mod keysort;
-pub mod layout;
-pub mod matrix;
-pub mod oscal;
-pub mod plan;
-pub mod reader;
-pub mod resolve;
+pub(crate) mod assess;
+pub(crate) mod date;
+pub(crate) mod evidence;
+pub(crate) mod framework;
+pub(crate) mod header;
+pub(crate) mod keysort;
+pub(crate) mod layout;
+pub(crate) mod matrix;
+pub(crate) mod oscal;
+pub(crate) mod plan;
+pub(crate) mod reader;
+pub(crate) mod resolve;

@@ -138,13 +138,13 @@ fn originations(props: &[Prop]) -> Vec<&str> {
 }
 
 /// True when `bytes` are JSON (an object) rather than a table: they start with `{`.
-pub fn looks_like_json(bytes: &[u8]) -> bool {
+pub(crate) fn looks_like_json(bytes: &[u8]) -> bool {
     let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     text.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
 }
 
 /// True when `bytes` hold an OSCAL component definition (JSON with `component-definition`).
-pub fn is_component_definition(bytes: &[u8]) -> bool {
+pub(crate) fn is_component_definition(bytes: &[u8]) -> bool {
     looks_like_json(bytes) && parse(bytes).is_ok_and(|r| r.definition.is_some())
 }
 
@@ -154,7 +154,7 @@ fn parse(bytes: &[u8]) -> std::result::Result<Root, serde_json::Error> {
 
 /// A component definition's cells, with notes on what was read but not imported.
 #[derive(Debug, Clone)]
-pub struct OscalCells {
+pub(crate) struct OscalCells {
     /// Cells in catalogue order, then service-model order.
     pub cells: Vec<Cell>,
     /// Said to the user: overrides left out, and the like.
@@ -163,7 +163,7 @@ pub struct OscalCells {
 
 /// Reads the component definition in `bytes` (`file` names it in messages) into cells.
 /// `service` is the service model of components whose property and title do not give one.
-pub fn import_component(
+pub(crate) fn import_component(
     cat: &Catalogue,
     file: &str,
     bytes: &[u8],

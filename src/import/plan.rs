@@ -19,7 +19,7 @@ const PLAN_DATA: [&str; 4] = ["due", "owner", "action", "milestones"];
 
 /// Reads `file` (a spreadsheet gives the first sheet with the columns, or `sheet`) and finds
 /// its header row (CSV split at `delimiter`, or the detected one): the first row naming a control and the due date, owner and action.
-pub fn read(file: &Path, sheet: Option<&str>, delimiter: Option<u8>) -> Result<FieldTable> {
+pub(crate) fn read(file: &Path, sheet: Option<&str>, delimiter: Option<u8>) -> Result<FieldTable> {
     FieldTable::read(
         file,
         sheet,
@@ -34,7 +34,7 @@ pub fn read(file: &Path, sheet: Option<&str>, delimiter: Option<u8>) -> Result<F
 /// piece that does not start with `DATE:` continues the previous one with its separator (a
 /// milestone's text may hold `;`, line breaks and dates), so a cell csfkit wrote reads back
 /// exactly.
-pub fn split_milestones(cell: &str) -> Vec<String> {
+pub(crate) fn split_milestones(cell: &str) -> Vec<String> {
     let starts_milestone = |p: &str| {
         let p = p.trim_start();
         p.len() >= 10
@@ -76,7 +76,7 @@ pub fn split_milestones(cell: &str) -> Vec<String> {
 
 /// Reads a status as written in a plan file: csfkit's words, FedRAMP's, and what csfkit's own
 /// POA&M shows (`Ongoing (overdue)`, `No plan`, `Completed (gap persists)`); empty is open.
-pub fn parse_status(s: &str) -> std::result::Result<PlanStatus, crate::error::ValueError> {
+pub(crate) fn parse_status(s: &str) -> std::result::Result<PlanStatus, crate::error::ValueError> {
     let base = s.split('(').next().unwrap_or(s).trim();
     if base.is_empty() || base.eq_ignore_ascii_case("no plan") {
         return Ok(PlanStatus::Open);
@@ -87,7 +87,7 @@ pub fn parse_status(s: &str) -> std::result::Result<PlanStatus, crate::error::Va
 
 /// What the rows of a plan file hold.
 #[derive(Debug)]
-pub struct Plans {
+pub(crate) struct Plans {
     /// The plans to record, in file order.
     pub plans: Vec<NewPlan>,
     /// Rows skipped because they carry no plan (an unplanned gap of an exported POA&M).
@@ -98,7 +98,7 @@ pub struct Plans {
 /// successors), the due date, owner and action, each milestone, the status and its note
 /// (closed and risk-accepted need one), one plan per control. `default_by` records rows
 /// without a `by`. Every problem is reported at once ([`Error::Invalid`]).
-pub fn validate(
+pub(crate) fn validate(
     read: &FieldTable,
     resolver: &Resolver,
     framework: Option<RefFramework>,

@@ -15,7 +15,7 @@ use crate::model::framework::DEFAULT_FRAMEWORK;
 
 /// What an input resolved to.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Resolution {
+pub(crate) enum Resolution {
     /// An active element of the framework, in its exact spelling.
     Active(String),
     /// A CSF 1.1 (or withdrawn) ID and the active elements that succeed it.
@@ -30,7 +30,7 @@ pub enum Resolution {
 /// What an importer does with a CSF 1.1 ID: the one legacy-ID policy, with each importer
 /// naming its case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Legacy {
+pub(crate) enum Legacy {
     /// Record it against its CSF 2.0 successors, with a warning (evidence).
     Expand,
     /// Refuse it, naming its successors; the text says why (`--strict`, a matrix).
@@ -39,7 +39,7 @@ pub enum Legacy {
 
 /// The CSF 2.0 subcategories an input stands for.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Subcategories {
+pub(crate) struct Subcategories {
     /// One ID, or the successors of a CSF 1.1 ID (in document order).
     pub ids: Vec<String>,
     /// Said when a CSF 1.1 ID was expanded.
@@ -48,7 +48,7 @@ pub struct Subcategories {
 
 /// Resolves IDs against one framework.
 #[derive(Debug, Clone)]
-pub struct Resolver {
+pub(crate) struct Resolver {
     framework: String,
     padded: bool,
     active: HashSet<String>,
@@ -62,13 +62,13 @@ pub struct Resolver {
 /// The CSF 2.0 subcategories that cite each control of the referenced frameworks (SP 800-53,
 /// ISO/IEC 27001 Annex A, CCM) in NIST's informative references, in document order.
 #[derive(Debug, Clone, Default)]
-pub struct Crosswalk {
+pub(crate) struct Crosswalk {
     maps: HashMap<RefFramework, HashMap<String, Vec<String>>>,
 }
 
 impl Crosswalk {
     /// Reads the references of the CSF 2.0 catalogue (empty for any other framework).
-    pub fn load(cat: &Catalogue, framework_id: &str) -> Result<Crosswalk> {
+    pub(crate) fn load(cat: &Catalogue, framework_id: &str) -> Result<Crosswalk> {
         let mut maps: HashMap<RefFramework, HashMap<String, Vec<String>>> = HashMap::new();
         if framework_id != DEFAULT_FRAMEWORK {
             return Ok(Crosswalk { maps });
@@ -93,13 +93,13 @@ impl Crosswalk {
     }
 
     /// The subcategories citing `key` of `f`.
-    pub fn cited(&self, f: RefFramework, key: &str) -> Option<&[String]> {
+    pub(crate) fn cited(&self, f: RefFramework, key: &str) -> Option<&[String]> {
         self.maps.get(&f)?.get(key).map(Vec::as_slice)
     }
 
     /// Every cited key of `f` with its subcategories, in the framework's order (family, then
     /// number, then enhancement).
-    pub fn table(&self, f: RefFramework) -> Vec<(&str, &[String])> {
+    pub(crate) fn table(&self, f: RefFramework) -> Vec<(&str, &[String])> {
         let mut out: Vec<(&str, &[String])> = self
             .maps
             .get(&f)
@@ -168,7 +168,7 @@ fn natural_key(k: &str) -> (String, u32, u32) {
 
 /// The subcategories an ID of any framework stands for, and where they came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Mapped {
+pub(crate) struct Mapped {
     /// The CSF 2.0 subcategories, in document order.
     pub ids: Vec<String>,
     /// The ID as written and its framework, when it is not a CSF 2.0 ID.
@@ -208,22 +208,22 @@ fn several_ids(cell: &str) -> Option<Vec<&str>> {
 
 impl Resolver {
     /// Active subcategory IDs in document order.
-    pub fn subcategories(&self) -> &[String] {
+    pub(crate) fn subcategories(&self) -> &[String] {
         &self.subcategories
     }
 
     /// True when `s` is an active subcategory spelled exactly as the catalogue spells it.
-    pub fn is_subcategory(&self, s: &str) -> bool {
+    pub(crate) fn is_subcategory(&self, s: &str) -> bool {
         s.contains('-') && self.active.contains(s)
     }
 
     /// The framework this resolver answers for.
-    pub fn framework(&self) -> &str {
+    pub(crate) fn framework(&self) -> &str {
         &self.framework
     }
 
     /// Resolves `input`; the error message names the input and suggests fixes.
-    pub fn resolve(&self, input: &str) -> std::result::Result<Resolution, ValueError> {
+    pub(crate) fn resolve(&self, input: &str) -> std::result::Result<Resolution, ValueError> {
         let parsed = match ids::parse(input) {
             Ok(p) => p,
             Err(e @ IdError::NonAscii { .. }) => {
@@ -283,7 +283,7 @@ impl Resolver {
     /// The subcategories `input` stands for, under `legacy`: an exact spelling at once; a
     /// function or category refused (naming a subcategory under it); a CSF 1.1 ID expanded to
     /// its successors or refused; anything else refused with the nearest real IDs.
-    pub fn subcategories_for(
+    pub(crate) fn subcategories_for(
         &self,
         input: &str,
         legacy: Legacy,
@@ -332,7 +332,7 @@ impl Resolver {
 
     /// Resolves `input` to exactly one active subcategory or fails with a data error.
     /// A CSF 1.1 ID with one successor is accepted (the note says so).
-    pub fn resolve_one(&self, input: &str) -> Result<(String, Option<String>)> {
+    pub(crate) fn resolve_one(&self, input: &str) -> Result<(String, Option<String>)> {
         match self.resolve(input).map_err(|e| Error::Data(e.message))? {
             Resolution::Active(id) => Ok((id, None)),
             Resolution::Legacy { old, successors } if successors.len() == 1 => {
@@ -349,7 +349,7 @@ impl Resolver {
 
 impl Resolver {
     /// A resolver for `framework_id` of the catalogue (which must be loaded).
-    pub fn load(cat: &Catalogue, framework_id: &str) -> Result<Resolver> {
+    pub(crate) fn load(cat: &Catalogue, framework_id: &str) -> Result<Resolver> {
         let set = cat.id_set(framework_id)?;
         let subcategories = set.subcategories;
         let categories = set.categories;
@@ -396,7 +396,7 @@ impl Resolver {
 
     /// NIST's CSF 1.1 -> 2.0 crosswalk of subcategories: each CSF 1.1 subcategory with its
     /// active CSF 2.0 successors, in CSF 1.1 order.
-    pub fn csf11_table(&self) -> Vec<(String, Vec<String>)> {
+    pub(crate) fn csf11_table(&self) -> Vec<(String, Vec<String>)> {
         let mut out: Vec<(String, Vec<String>)> = self
             .successors
             .iter()
@@ -408,7 +408,7 @@ impl Resolver {
     }
 
     /// The crosswalk of the referenced frameworks.
-    pub fn crosswalk(&self) -> &Crosswalk {
+    pub(crate) fn crosswalk(&self) -> &Crosswalk {
         &self.crosswalk
     }
 
@@ -418,7 +418,7 @@ impl Resolver {
     /// NIST references cite it (an SP 800-53 enhancement no subcategory cites as its base
     /// control, with a warning). An ID nothing cites, or whose shape fits several frameworks,
     /// is refused with what to do.
-    pub fn map(
+    pub(crate) fn map(
         &self,
         input: &str,
         forced: Option<RefFramework>,

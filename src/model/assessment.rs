@@ -11,7 +11,7 @@ use crate::error::ValueError;
 /// Implementation status of a control for the system in scope.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Status {
+pub(crate) enum Status {
     /// Implemented.
     Implemented,
     /// Partially implemented.
@@ -25,17 +25,8 @@ pub enum Status {
 }
 
 impl Status {
-    /// Every status, in the order reports list them.
-    pub const ALL: [Status; 5] = [
-        Status::Implemented,
-        Status::Partial,
-        Status::Planned,
-        Status::Alternative,
-        Status::NotApplicable,
-    ];
-
     /// The identifier used in files and on the command line.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Status::Implemented => "implemented",
             Status::Partial => "partial",
@@ -46,7 +37,7 @@ impl Status {
     }
 
     /// True when the control's outcome is achieved (implemented, alternative, or not applicable).
-    pub fn is_done(self) -> bool {
+    pub(crate) fn is_done(self) -> bool {
         matches!(
             self,
             Status::Implemented | Status::Alternative | Status::NotApplicable

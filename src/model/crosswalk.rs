@@ -12,7 +12,7 @@ use crate::error::ValueError;
 
 /// A framework whose IDs can stand for CSF 2.0 subcategories.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum RefFramework {
+pub(crate) enum RefFramework {
     /// NIST CSF 2.0 itself.
     Csf2,
     /// NIST CSF 1.1 (read through NIST's CSF 1.1 -> 2.0 crosswalk).
@@ -27,7 +27,7 @@ pub enum RefFramework {
 
 impl RefFramework {
     /// Every framework, in the order help lists them.
-    pub const ALL: [RefFramework; 5] = [
+    pub(crate) const ALL: [RefFramework; 5] = [
         RefFramework::Csf2,
         RefFramework::Csf11,
         RefFramework::Sp80053,
@@ -36,11 +36,11 @@ impl RefFramework {
     ];
 
     /// The frameworks read through informative references.
-    pub const REFERENCED: [RefFramework; 3] =
+    pub(crate) const REFERENCED: [RefFramework; 3] =
         [RefFramework::Sp80053, RefFramework::Iso27001, RefFramework::Ccm];
 
     /// The name on the command line and in files (`--framework`, `mapped_framework`).
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             RefFramework::Csf2 => "csf2",
             RefFramework::Csf11 => "csf1.1",
@@ -51,7 +51,7 @@ impl RefFramework {
     }
 
     /// The name people read.
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             RefFramework::Csf2 => "NIST CSF 2.0",
             RefFramework::Csf11 => "NIST CSF 1.1",
@@ -62,7 +62,7 @@ impl RefFramework {
     }
 
     /// The short name (`SP 800-53`, `ISO 27001`, `CCM`, `CSF 1.1`).
-    pub fn short_label(self) -> &'static str {
+    pub(crate) fn short_label(self) -> &'static str {
         match self {
             RefFramework::Csf2 => "CSF 2.0",
             RefFramework::Csf11 => "CSF 1.1",
@@ -74,7 +74,7 @@ impl RefFramework {
 
     /// The source name of NIST's informative references to this framework in the CSF 2.0
     /// catalogue (None for the CSF itself).
-    pub fn reference_source(self) -> Option<&'static str> {
+    pub(crate) fn reference_source(self) -> Option<&'static str> {
         match self {
             RefFramework::Sp80053 => Some("SP 800-53 Rev 5.2.0"),
             RefFramework::Iso27001 => Some("ISO/IEC 27001:2022"),
@@ -84,7 +84,7 @@ impl RefFramework {
     }
 
     /// An example ID, for messages.
-    pub fn example(self) -> &'static str {
+    pub(crate) fn example(self) -> &'static str {
         match self {
             RefFramework::Csf2 => "PR.AA-01",
             RefFramework::Csf11 => "PR.AC-1",
@@ -96,7 +96,7 @@ impl RefFramework {
 
     /// The key of an ID as a user writes it, or None when it does not have this framework's
     /// shape. `bare` lets an ISO Annex A control be written without its `A.` (`5.15`).
-    pub fn key(self, input: &str, bare: bool) -> Option<String> {
+    pub(crate) fn key(self, input: &str, bare: bool) -> Option<String> {
         match self {
             RefFramework::Sp80053 => sp800_53_exact_key(input),
             RefFramework::Iso27001 => iso_annex_a_key(input, bare),
@@ -108,7 +108,7 @@ impl RefFramework {
     /// The key of a reference as NIST's CSF 2.0 export writes it (`AC-02`, `Annex A Controls:
     /// 5.15`, `IAM-02`), or None for a reference that names no control of this framework (an
     /// ISO mandatory clause, a bare SP 800-53 family).
-    pub fn reference_key(self, reference: &str) -> Option<String> {
+    pub(crate) fn reference_key(self, reference: &str) -> Option<String> {
         match self {
             RefFramework::Iso27001 => reference
                 .trim()
@@ -161,7 +161,7 @@ impl FromStr for RefFramework {
 
 /// What an ID's shape says it can be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Shape {
+pub(crate) enum Shape {
     /// A CSF ID (`PR.AA-01`, `PR.AC-1`, `GV`): read as CSF 2.0, or CSF 1.1 through the
     /// crosswalk.
     Csf,
@@ -174,7 +174,7 @@ pub enum Shape {
 }
 
 /// The shape of `input`.
-pub fn shape(input: &str) -> Shape {
+pub(crate) fn shape(input: &str) -> Shape {
     let t = input.trim();
     if sp800_53_exact_key(t).is_some() {
         return Shape::Of(RefFramework::Sp80053);
@@ -201,7 +201,7 @@ pub fn shape(input: &str) -> Shape {
 /// statement parts: `AC-2(a)` -> `AC-2`, `AC-02(01)(a)` -> `AC-2(1)`, `ac-2 (1)` -> `AC-2(1)`.
 /// A family alone (`AC`) or a CSF-looking ID is not one. (The FedRAMP CRM projection reads its
 /// rows with the same function.)
-pub fn sp800_53_key(s: &str) -> Option<String> {
+pub(crate) fn sp800_53_key(s: &str) -> Option<String> {
     let t: String = s
         .chars()
         .filter(|c| !c.is_whitespace())
@@ -230,7 +230,7 @@ pub fn sp800_53_key(s: &str) -> Option<String> {
 /// [`sp800_53_key`] for an ID a user wrote in a cell of its own: after the control and its
 /// enhancement only statement parts may follow (`AC-2(1)(a)`), never more text
 /// (`AC-2x`) or a second control (`AC-2 SI-4`), which the lenient reading would cut off.
-pub fn sp800_53_exact_key(s: &str) -> Option<String> {
+pub(crate) fn sp800_53_exact_key(s: &str) -> Option<String> {
     let key = sp800_53_key(s)?;
     let t: String = s
         .chars()
@@ -252,7 +252,7 @@ pub fn sp800_53_exact_key(s: &str) -> Option<String> {
 
 /// Normalises a CCM control ID (`bcr-01` -> `BCR-01`, `A&A-1` -> `A&A-01`): a domain of three
 /// letters (or `A&A`) and a number.
-pub fn ccm_key(s: &str) -> Option<String> {
+pub(crate) fn ccm_key(s: &str) -> Option<String> {
     let t = s.trim().to_ascii_uppercase();
     let (domain, num) = t.rsplit_once('-')?;
     let domain = domain.trim();
@@ -270,7 +270,7 @@ pub fn ccm_key(s: &str) -> Option<String> {
 
 /// Normalises an ISO/IEC 27001:2022 Annex A control (`A.5.15`, `a.5.15`, `A 5.15`; `5.15` only
 /// when `bare`) to `A.5.15`. Annex A has themes 5 to 8.
-pub fn iso_annex_a_key(s: &str, bare: bool) -> Option<String> {
+pub(crate) fn iso_annex_a_key(s: &str, bare: bool) -> Option<String> {
     let t = s.trim();
     let rest = match t.strip_prefix(['A', 'a']) {
         Some(r) => r.trim_start_matches(['.', ' ']),
@@ -292,7 +292,7 @@ pub fn iso_annex_a_key(s: &str, bare: bool) -> Option<String> {
 }
 
 /// The base control of an SP 800-53 enhancement key (`AC-2(1)` -> `AC-2`), if it is one.
-pub fn base_control(key: &str) -> Option<&str> {
+pub(crate) fn base_control(key: &str) -> Option<&str> {
     key.split_once('(').map(|(b, _)| b)
 }
 

@@ -20,7 +20,7 @@ pub const FIELDS: [&str; 9] = [
 
 /// One evidence row as the reports need it.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct EvidenceItem {
+pub(crate) struct EvidenceItem {
     /// Evidence ID in the catalogue.
     pub id: i64,
     /// CSF 2.0 subcategory it supports.
@@ -69,7 +69,7 @@ pub struct EvidenceItem {
 /// How current one evidence item is at the as-of date.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Freshness {
+pub(crate) enum Freshness {
     /// Within its validity and not older than the stale limit.
     Current,
     /// Past its valid-until date.
@@ -80,7 +80,7 @@ pub enum Freshness {
 
 impl Freshness {
     /// Lower-case name.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Freshness::Current => "current",
             Freshness::Expired => "expired",
@@ -93,7 +93,7 @@ impl Freshness {
 /// more than `stale_days` before it, else current. Undated evidence counts as current only if
 /// it has a validity date in the future; with no date at all it is stale (an assessor cannot
 /// tell how old it is).
-pub fn freshness(item: &EvidenceItem, as_of: NaiveDate, stale_days: i64) -> Freshness {
+pub(crate) fn freshness(item: &EvidenceItem, as_of: NaiveDate, stale_days: i64) -> Freshness {
     if item.valid_until.is_some_and(|v| v < as_of) {
         return Freshness::Expired;
     }
@@ -108,23 +108,18 @@ pub fn freshness(item: &EvidenceItem, as_of: NaiveDate, stale_days: i64) -> Fres
 /// Where a row's control came from when it was not written as a CSF 2.0 ID: the ID as written
 /// in the tracker and its framework.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct MappedFrom {
+pub(crate) struct MappedFrom {
     /// The ID as written (`AC-02`, `A.5.15`, `PR.AC-1`).
     pub id: String,
     /// Its framework.
     pub framework: RefFramework,
 }
 
-impl MappedFrom {
-    /// `AC-02 (sp800-53)`: the ID as written and its framework.
-    pub fn text(&self) -> String {
-        format!("{} ({})", self.id, self.framework)
-    }
-}
+impl MappedFrom {}
 
 /// The fields of one evidence row, as stored.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct EvidenceFields {
+pub(crate) struct EvidenceFields {
     /// CSF 2.0 subcategory.
     pub control_id: String,
     /// Title.
@@ -147,7 +142,7 @@ pub struct EvidenceFields {
 
 impl EvidenceFields {
     /// The fields in [`FIELDS`] order.
-    pub fn from_values(v: [String; 9]) -> Self {
+    pub(crate) fn from_values(v: [String; 9]) -> Self {
         let [
             control_id,
             title,
@@ -173,7 +168,7 @@ impl EvidenceFields {
     }
 
     /// The fields in [`FIELDS`] order, borrowed.
-    pub fn values(&self) -> [&str; 9] {
+    pub(crate) fn values(&self) -> [&str; 9] {
         [
             &self.control_id,
             &self.title,
@@ -190,7 +185,7 @@ impl EvidenceFields {
     /// The idempotence key of a new row: SHA-256 over the encoding of [`HashEncoding::V2`],
     /// where every value is written with its length, so that no value can be moved from one
     /// field to the next without changing the hash.
-    pub fn content_hash(
+    pub(crate) fn content_hash(
         &self,
         extras: &str,
         file_sha: Option<&str>,
@@ -217,7 +212,7 @@ impl EvidenceFields {
     /// The ID's key is `AC-2` for `ac-02`: one artefact filed as `AC-2` and as `AC-02` is one
     /// row, and filed under AC-2 and under IA-2 two rows even where both land on one
     /// subcategory; a CSF 1.1 row keeps the key it always had (no mapped part).
-    pub fn content_hash_as(
+    pub(crate) fn content_hash_as(
         &self,
         encoding: HashEncoding,
         extras: &str,
@@ -279,7 +274,7 @@ impl EvidenceFields {
 /// import batch records the encoding of its rows (`evidence_batch.hash_encoding`: NULL for
 /// version 1, 2 for version 2), and its link in the history chain covers that record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum HashEncoding {
+pub(crate) enum HashEncoding {
     /// Values ended by 0x1F: batches imported before the encoding was recorded.
     V1,
     /// Length-prefixed values: every batch imported since.
@@ -289,7 +284,7 @@ pub enum HashEncoding {
 impl HashEncoding {
     /// The encoding a batch's stored `hash_encoding` names (NULL: version 1); None for a
     /// number no csfkit writes.
-    pub fn from_stored(v: Option<i64>) -> Option<Self> {
+    pub(crate) fn from_stored(v: Option<i64>) -> Option<Self> {
         match v {
             None => Some(HashEncoding::V1),
             Some(2) => Some(HashEncoding::V2),
@@ -298,7 +293,7 @@ impl HashEncoding {
     }
 
     /// What a batch stores for it.
-    pub fn stored(self) -> Option<i64> {
+    pub(crate) fn stored(self) -> Option<i64> {
         match self {
             HashEncoding::V1 => None,
             HashEncoding::V2 => Some(2),
@@ -308,7 +303,7 @@ impl HashEncoding {
 
 /// Where a row's `location` points.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LocationKind {
+pub(crate) enum LocationKind {
     /// No location given.
     None,
     /// A URL, recorded as written and never fetched.
@@ -321,7 +316,7 @@ pub enum LocationKind {
 
 impl LocationKind {
     /// Stored name.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             LocationKind::None => "none",
             LocationKind::Url => "url",
@@ -333,7 +328,7 @@ impl LocationKind {
 
 /// One valid evidence row, ready to store.
 #[derive(Debug, Clone)]
-pub struct NewEvidence {
+pub(crate) struct NewEvidence {
     /// Row number in the sheet.
     pub row: usize,
     /// Index among the evidence rows made from that row (a CSF 1.1 ID can make several).
@@ -355,10 +350,10 @@ pub struct NewEvidence {
 /// The first 16 bytes of a content hash: ample to tell rows apart (the odds of two different
 /// rows sharing them, even among a billion rows, are below 10^-20) at two thirds of the size of
 /// a sorted record with the whole hash.
-pub type HashKey = [u8; 16];
+pub(crate) type HashKey = [u8; 16];
 
 /// The key of a content hash.
-pub fn hash_key(h: &[u8; 32]) -> HashKey {
+pub(crate) fn hash_key(h: &[u8; 32]) -> HashKey {
     let mut k = [0u8; 16];
     k.copy_from_slice(&h[..16]);
     k

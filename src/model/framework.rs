@@ -8,11 +8,11 @@ use crate::error::{Error, Location, Result};
 use crate::ids::{self, Level};
 
 /// The framework every command uses unless told otherwise.
-pub const DEFAULT_FRAMEWORK: &str = "nist-csf-2.0";
+pub(crate) const DEFAULT_FRAMEWORK: &str = "nist-csf-2.0";
 
 /// One parsed framework, ready to be written to the catalogue.
 #[derive(Debug, Clone, PartialEq)]
-pub struct FrameworkData {
+pub(crate) struct FrameworkData {
     /// Catalogue identifier, e.g. `nist-csf-2.0`.
     pub id: String,
     /// Human name, e.g. `NIST Cybersecurity Framework`.
@@ -31,7 +31,7 @@ pub struct FrameworkData {
 
 /// A function, category or subcategory.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Element {
+pub(crate) struct Element {
     /// The ID as the framework writes it (`GV.OC-01`, `ID.AM-1`).
     pub id: String,
     /// Function, category or subcategory.
@@ -52,7 +52,7 @@ pub struct Element {
 
 /// Why and where to an element was withdrawn.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Withdrawal {
+pub(crate) struct Withdrawal {
     /// The note as written, without brackets, e.g. `Incorporated into GV.OC-04, GV.OC-05`.
     pub note: String,
     /// `incorporated_into`, `moved_to` or `withdrawn`.
@@ -62,18 +62,18 @@ pub struct Withdrawal {
 }
 
 /// The reference source whose lines form the CSF 1.1 → 2.0 crosswalk.
-pub const CSF11_REFERENCE_SOURCE: &str = "CSF v1.1";
+pub(crate) const CSF11_REFERENCE_SOURCE: &str = "CSF v1.1";
 
 impl FrameworkData {
     /// Active elements of one level.
-    pub fn active(&self, level: Level) -> impl Iterator<Item = &Element> {
+    pub(crate) fn active(&self, level: Level) -> impl Iterator<Item = &Element> {
         self.elements
             .iter()
             .filter(move |e| e.level == level && e.withdrawn.is_none())
     }
 
     /// Checks structural sanity: unique IDs, parents present, at least one subcategory.
-    pub fn validate(&self) -> Result<()> {
+    pub(crate) fn validate(&self) -> Result<()> {
         let mut seen = HashSet::new();
         for e in &self.elements {
             if !seen.insert(e.id.as_str()) {
@@ -106,7 +106,7 @@ impl FrameworkData {
 /// The CSF 1.1 → this framework crosswalk: (old 1.1 ID, new ID, relation), from the
 /// `CSF v1.1:` reference lines and the withdrawn elements. Old IDs use the CSF 1.1 spelling
 /// (`PR.AC-1`); withdrawn elements named in the 2.0 export's padded form are unpadded.
-pub fn crosswalk(data: &FrameworkData) -> Vec<(String, String, &'static str)> {
+pub(crate) fn crosswalk(data: &FrameworkData) -> Vec<(String, String, &'static str)> {
     let mut out: BTreeMap<(String, String, &'static str), ()> = BTreeMap::new();
     for e in &data.elements {
         if e.withdrawn.is_none() {

@@ -6,34 +6,34 @@ use crate::error::ValueError;
 use crate::model::ownership::{Ownership, Service};
 
 /// The OSCAL release the documents are written against (NIST's 1.2.1 JSON schemas).
-pub const OSCAL_VERSION: &str = "1.2.1";
+pub(crate) const OSCAL_VERSION: &str = "1.2.1";
 
 /// The namespace of csfkit's own properties (`ownership`, `basis`, `service-model`, ...). A name,
 /// not a location: nothing is served there.
-pub const CSFKIT_NS: &str = "urn:csfkit:oscal";
+pub(crate) const CSFKIT_NS: &str = "urn:csfkit:oscal";
 
 /// FedRAMP's namespace, as FedRAMP's OSCAL validations name it. `control-origination` is read
 /// in it, in its `http` spelling (FedRAMP's documentation) and in NIST's own namespace too.
-pub const FEDRAMP_NS: &str = "https://fedramp.gov/ns/oscal";
+pub(crate) const FEDRAMP_NS: &str = "https://fedramp.gov/ns/oscal";
 
 /// The property name FedRAMP and NIST give the origination of a control.
-pub const CONTROL_ORIGINATION: &str = "control-origination";
+pub(crate) const CONTROL_ORIGINATION: &str = "control-origination";
 
 /// The role that carries a customer responsibility statement.
-pub const CUSTOMER_ROLE: &str = "customer";
+pub(crate) const CUSTOMER_ROLE: &str = "customer";
 
 /// The role of the provider of the components.
-pub const PROVIDER_ROLE: &str = "provider";
+pub(crate) const PROVIDER_ROLE: &str = "provider";
 
 /// The OSCAL identifier (a token) of a CSF element: its ID in lower case, `GV.OC-01` ->
 /// `gv.oc-01`. CSF IDs are ASCII letters, digits, `.` and `-`, so the result is always a valid
 /// OSCAL token; the exact CSF spelling is kept in the element's `label` property.
-pub fn token(csf_id: &str) -> String {
+pub(crate) fn token(csf_id: &str) -> String {
     csf_id.to_ascii_lowercase()
 }
 
 /// The identifier of a control's statement part, `gv.oc-01_smt`.
-pub fn statement_id(csf_id: &str) -> String {
+pub(crate) fn statement_id(csf_id: &str) -> String {
     format!("{}_smt", token(csf_id))
 }
 
@@ -43,7 +43,7 @@ pub fn statement_id(csf_id: &str) -> String {
 /// inherited is `inherited`; shared is `inherited` and `customer-configured` (the customer
 /// does its part with what the provider runs); customer is `customer-provided`. csfkit does
 /// not tell configured from provided; `undetermined` has no value.
-pub fn origination(o: Ownership) -> &'static [&'static str] {
+pub(crate) fn origination(o: Ownership) -> &'static [&'static str] {
     match o {
         Ownership::Inherited => &["inherited"],
         Ownership::Shared => &["inherited", "customer-configured"],
@@ -58,7 +58,7 @@ pub fn origination(o: Ownership) -> &'static [&'static str] {
 /// and `customer-provided` cannot; a mix of both sides is shared. `shared` is read as shared.
 /// Any other value (FedRAMP's CIS label `hybrid` means corporate and system-specific, not
 /// shared) is refused rather than guessed.
-pub fn ownership_from_origination(values: &[&str]) -> Result<Ownership, ValueError> {
+pub(crate) fn ownership_from_origination(values: &[&str]) -> Result<Ownership, ValueError> {
     let mut provider = false;
     let mut customer = false;
     for v in values {
@@ -90,7 +90,7 @@ pub fn ownership_from_origination(values: &[&str]) -> Result<Ownership, ValueErr
 }
 
 /// How a service model is named in a component title.
-pub fn title_label(s: Service) -> &'static str {
+pub(crate) fn title_label(s: Service) -> &'static str {
     match s {
         Service::BareMetal => "bare metal",
         Service::Iaas => "IaaS",
@@ -103,7 +103,7 @@ pub fn title_label(s: Service) -> &'static str {
 /// The service models a component title names, by whole words: `IaaS` or `Infrastructure as a
 /// Service`, `PaaS`/`Platform ...`, `SaaS`/`Software ...`, `bare metal` (or `bare-metal`,
 /// `baremetal`), `model endpoint(s)`. None, one or several (then the title cannot say which).
-pub fn services_in_title(title: &str) -> Vec<Service> {
+pub(crate) fn services_in_title(title: &str) -> Vec<Service> {
     let words: Vec<String> = title
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())

@@ -12,7 +12,7 @@ use crate::error::ValueError;
 /// A cloud service model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Service {
+pub(crate) enum Service {
     /// Physical servers and bare-metal clusters.
     BareMetal,
     /// Virtual machine instances, storage.
@@ -27,7 +27,7 @@ pub enum Service {
 
 impl Service {
     /// Every service model, in the order matrices list them.
-    pub const ALL: [Service; 5] = [
+    pub(crate) const ALL: [Service; 5] = [
         Service::BareMetal,
         Service::Iaas,
         Service::Paas,
@@ -36,7 +36,7 @@ impl Service {
     ];
 
     /// The identifier used in files and on the command line.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Service::BareMetal => "bare-metal",
             Service::Iaas => "iaas",
@@ -82,7 +82,7 @@ impl FromStr for Service {
 }
 
 /// Parses `iaas,model` into service models in canonical order, without duplicates.
-pub fn parse_services(s: &str) -> Result<Vec<Service>, ValueError> {
+pub(crate) fn parse_services(s: &str) -> Result<Vec<Service>, ValueError> {
     let mut set = BTreeSet::new();
     for part in s.split([',', ';', ' ']).filter(|p| !p.trim().is_empty()) {
         set.insert(part.parse::<Service>()?);
@@ -97,14 +97,14 @@ pub fn parse_services(s: &str) -> Result<Vec<Service>, ValueError> {
 }
 
 /// Joins service models as `iaas,model`.
-pub fn join_services(s: &[Service]) -> String {
+pub(crate) fn join_services(s: &[Service]) -> String {
     s.iter().map(|x| x.as_str()).collect::<Vec<_>>().join(",")
 }
 
 /// Who owns a control for one service model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Ownership {
+pub(crate) enum Ownership {
     /// Inherited from the provider.
     Inherited,
     /// Both sides have duties.
@@ -117,7 +117,7 @@ pub enum Ownership {
 
 impl Ownership {
     /// The identifier used in files and on the command line.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Ownership::Inherited => "inherited",
             Ownership::Shared => "shared",
@@ -128,7 +128,7 @@ impl Ownership {
 
     /// The effective ownership across several service models: the common value if all agree,
     /// else `shared`; an unanswered cell makes the whole undetermined (never guessed).
-    pub fn effective(values: &[Ownership]) -> Ownership {
+    pub(crate) fn effective(values: &[Ownership]) -> Ownership {
         if values.is_empty() || values.contains(&Ownership::Undetermined) {
             return Ownership::Undetermined;
         }
@@ -171,7 +171,7 @@ impl FromStr for Ownership {
 /// CCM control): what a projected cell is counted from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Answer {
+pub(crate) enum Answer {
     /// Fully inherited / CSP-owned.
     Yes,
     /// Partly / shared.
@@ -182,7 +182,7 @@ pub enum Answer {
 
 impl Answer {
     /// Combines answered parts: all Yes -> Yes, all No -> No, else Partial.
-    pub fn combine(parts: &[Answer]) -> Option<Answer> {
+    pub(crate) fn combine(parts: &[Answer]) -> Option<Answer> {
         let first = *parts.first()?;
         if parts.iter().all(|p| *p == first) {
             Some(first)
@@ -192,7 +192,7 @@ impl Answer {
     }
 
     /// `Yes`, `Partial`, `No`: as citations spell it.
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             Answer::Yes => "Yes",
             Answer::Partial => "Partial",
@@ -201,7 +201,7 @@ impl Answer {
     }
 
     /// `yes`, `partial`, `no`: as the catalogue and listings spell it.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Answer::Yes => "yes",
             Answer::Partial => "partial",
@@ -210,7 +210,7 @@ impl Answer {
     }
 
     /// Reads [`Answer::as_str`] back.
-    pub fn parse(s: &str) -> Option<Answer> {
+    pub(crate) fn parse(s: &str) -> Option<Answer> {
         match s {
             "yes" => Some(Answer::Yes),
             "partial" => Some(Answer::Partial),
@@ -223,7 +223,7 @@ impl Answer {
 /// The tally of a projected cell: its subcategory's referenced controls (distinct, family-only
 /// references such as `CP` not counted) by the provider's combined answer for each.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct Tally {
+pub(crate) struct Tally {
     /// Answered Yes (FedRAMP) or CSP-owned (CCM).
     pub yes: u32,
     /// Partial, or parts answered differently (FedRAMP); shared (CCM).
@@ -237,7 +237,7 @@ pub struct Tally {
 /// Which side the answered referenced controls of a cell lean to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Leaning {
+pub(crate) enum Leaning {
     /// More Yes than Partial and No together.
     ProviderLed,
     /// Neither side has more than the other two answers together.
@@ -248,7 +248,7 @@ pub enum Leaning {
 
 impl Leaning {
     /// `provider-led`, `balanced`, `customer-led`.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Leaning::ProviderLed => "provider-led",
             Leaning::Balanced => "balanced",
@@ -257,7 +257,7 @@ impl Leaning {
     }
 
     /// `p-led`, `bal`, `c-led`: where space is short (the PDF matrix).
-    pub fn short(self) -> &'static str {
+    pub(crate) fn short(self) -> &'static str {
         match self {
             Leaning::ProviderLed => "p-led",
             Leaning::Balanced => "bal",
@@ -274,7 +274,7 @@ impl fmt::Display for Leaning {
 
 impl Tally {
     /// Counts one referenced control by its combined answer (None: unanswered).
-    pub fn add(&mut self, answer: Option<Answer>) {
+    pub(crate) fn add(&mut self, answer: Option<Answer>) {
         match answer {
             Some(Answer::Yes) => self.yes += 1,
             Some(Answer::Partial) => self.partial += 1,
@@ -284,13 +284,13 @@ impl Tally {
     }
 
     /// Referenced controls with an answer.
-    pub fn answered(&self) -> u32 {
+    pub(crate) fn answered(&self) -> u32 {
         self.yes.saturating_add(self.partial).saturating_add(self.no)
     }
 
     /// `provider-led` when yes > partial + no, `customer-led` when no > yes + partial,
     /// `balanced` otherwise; None when no referenced control is answered.
-    pub fn leaning(&self) -> Option<Leaning> {
+    pub(crate) fn leaning(&self) -> Option<Leaning> {
         if self.answered() == 0 {
             None
         } else if u64::from(self.yes) > u64::from(self.partial) + u64::from(self.no) {
@@ -304,7 +304,7 @@ impl Tally {
 
     /// The projection rule: `inherited` if every answered referenced control is Yes,
     /// `customer` if every one is No, `undetermined` if none is answered, `shared` otherwise.
-    pub fn ownership(&self) -> Ownership {
+    pub(crate) fn ownership(&self) -> Ownership {
         let answered = self.answered();
         if answered == 0 {
             Ownership::Undetermined
@@ -318,14 +318,14 @@ impl Tally {
     }
 
     /// `yes/partial/no`, e.g. `0/3/5`.
-    pub fn counts(&self) -> String {
+    pub(crate) fn counts(&self) -> String {
         format!("{}/{}/{}", self.yes, self.partial, self.no)
     }
 
     /// What is shown beside the ownership, in parentheses: `customer-led, 0/3/5` with
     /// `, 2 unanswered` when some are; `4 unanswered` or `no referenced control` when none is
     /// answered.
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match self.leaning() {
             None if self.unanswered == 0 => "no referenced control".to_string(),
             None => format!("{} unanswered", self.unanswered),
@@ -335,7 +335,7 @@ impl Tally {
     }
 
     /// The short form for narrow columns: `c-led 0/3/5`, `+2` for unanswered ones.
-    pub fn describe_short(&self) -> String {
+    pub(crate) fn describe_short(&self) -> String {
         let more = if self.unanswered > 0 {
             format!(" +{}", self.unanswered)
         } else {
@@ -352,7 +352,7 @@ impl Tally {
 /// answer for it, and the row of the CRM or CCM it came from (one per row; a control with no
 /// row is listed once, without a row).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct CellSource {
+pub(crate) struct CellSource {
     /// CSF 2.0 subcategory.
     pub control_id: String,
     /// Service model.
@@ -376,7 +376,7 @@ pub struct CellSource {
 
 /// One cell of a responsibility matrix: a control for one service model.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Cell {
+pub(crate) struct Cell {
     /// CSF 2.0 subcategory.
     pub control_id: String,
     /// Service model.
@@ -399,7 +399,7 @@ pub struct Cell {
 
 /// The csfkit matrix layout's header, in order: `mappings/*.csv`, what `mapping export` writes
 /// and `mapping import` reads.
-pub const CSFKIT_HEADER: [&str; 7] = [
+pub(crate) const CSFKIT_HEADER: [&str; 7] = [
     "control_id",
     "service_model",
     "ownership",
@@ -413,7 +413,7 @@ pub const CSFKIT_HEADER: [&str; 7] = [
 /// [`CSFKIT_HEADER`]: how the referenced controls were answered and the leaning that follows.
 /// `mapping export` writes them only when some cell has a tally, so a matrix without any
 /// (every shipped one) keeps the seven columns, and a file without them still imports.
-pub const CSFKIT_TALLY_HEADER: [&str; 5] = [
+pub(crate) const CSFKIT_TALLY_HEADER: [&str; 5] = [
     "answers_yes",
     "answers_partial",
     "answers_no",

@@ -11,7 +11,7 @@ use crate::error::ValueError;
 /// Where a remediation plan stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum PlanStatus {
+pub(crate) enum PlanStatus {
     /// Being worked on.
     Open,
     /// Done (the gap should be gone).
@@ -22,7 +22,7 @@ pub enum PlanStatus {
 
 impl PlanStatus {
     /// The identifier used in files and on the command line.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             PlanStatus::Open => "open",
             PlanStatus::Closed => "closed",
@@ -61,7 +61,7 @@ impl FromStr for PlanStatus {
 
 /// One milestone of a plan: a date and what is done by then.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Milestone {
+pub(crate) struct Milestone {
     /// When.
     pub date: NaiveDate,
     /// What.
@@ -70,7 +70,7 @@ pub struct Milestone {
 
 /// A date a plan may carry: years 1900 to 9999, what spreadsheets can hold (a POA&M goes to
 /// Excel and comes back).
-pub fn in_date_range(d: NaiveDate) -> bool {
+pub(crate) fn in_date_range(d: NaiveDate) -> bool {
     use chrono::Datelike;
     (1900..=9999).contains(&d.year())
 }
@@ -112,7 +112,7 @@ impl fmt::Display for Milestone {
 
 /// A plan to record.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewPlan {
+pub(crate) struct NewPlan {
     /// CSF 2.0 subcategory.
     pub control_id: String,
     /// Scheduled completion.
@@ -133,7 +133,7 @@ pub struct NewPlan {
 
 /// A plan record as stored: the newest per control is in force.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct PlanRow {
+pub(crate) struct PlanRow {
     /// Order of records.
     pub seq: i64,
     /// CSF 2.0 subcategory.
@@ -162,12 +162,12 @@ pub struct PlanRow {
 
 impl PlanRow {
     /// True when the plan is open and its due date is before `as_of`.
-    pub fn overdue(&self, as_of: NaiveDate) -> bool {
+    pub(crate) fn overdue(&self, as_of: NaiveDate) -> bool {
         self.status == PlanStatus::Open && self.due < as_of
     }
 
     /// The milestones as one line: `2027-01-15: SSO rolled out; 2027-02-01: ...`.
-    pub fn milestones_text(&self) -> String {
+    pub(crate) fn milestones_text(&self) -> String {
         self.milestones
             .iter()
             .map(ToString::to_string)

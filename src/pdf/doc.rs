@@ -4,7 +4,7 @@
 
 /// Page size.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Paper {
+pub(crate) enum Paper {
     /// 210 × 297 mm (595.28 × 841.89 pt).
     #[default]
     A4,
@@ -14,7 +14,7 @@ pub enum Paper {
 
 impl Paper {
     /// Width and height in points.
-    pub fn size(self) -> (f32, f32) {
+    pub(crate) fn size(self) -> (f32, f32) {
         match self {
             Paper::A4 => (595.28, 841.89),
             Paper::Letter => (612.0, 792.0),
@@ -24,7 +24,7 @@ impl Paper {
 
 /// What a document says about itself, and its page size.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct Meta {
+pub(crate) struct Meta {
     /// PDF metadata title, and the running header on every page except the cover.
     pub title: String,
     /// PDF metadata author.
@@ -38,10 +38,11 @@ pub struct Meta {
     pub paper: Paper,
 }
 
+#[cfg(test)]
 /// A whole document in memory: metadata plus a flow of blocks (for short documents; long ones
 /// stream through a [`Writer`]).
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct Document {
+pub(crate) struct Document {
     /// Metadata and page size.
     pub meta: Meta,
     /// Content, laid out top to bottom. Page 1 is the cover.
@@ -50,7 +51,7 @@ pub struct Document {
 
 /// One piece of content.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Block {
+pub(crate) enum Block {
     /// Big cover title with a rule below it.
     Title(String),
     /// Section heading, bold and larger; never left alone at the foot of a page.
@@ -69,7 +70,7 @@ pub enum Block {
 
 /// Horizontal alignment of a table column.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Align {
+pub(crate) enum Align {
     /// Flush left (text).
     #[default]
     Left,
@@ -79,7 +80,7 @@ pub enum Align {
 
 /// A table column.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct Column {
+pub(crate) struct Column {
     /// Header text (bold, wrapped, repeated at the top of each page).
     pub header: String,
     /// Relative width weight; the columns share the text width in proportion.
@@ -91,7 +92,7 @@ pub struct Column {
 /// A table. Cells wrap within their column; a row is as tall as its tallest cell and is only
 /// split across pages when it is taller than a page.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct Table {
+pub(crate) struct Table {
     /// Columns, left to right. A table without columns renders nothing.
     pub columns: Vec<Column>,
     /// Cell text per row; missing cells are empty, extra cells are ignored.
@@ -102,7 +103,7 @@ pub struct Table {
 
 /// Horizontal stacked bars, one per label, with a legend and the numbers on and next to bars.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct BarChart {
+pub(crate) struct BarChart {
     /// Bold caption above the chart.
     pub caption: String,
     /// Legend entries: series name and RGB colour.
@@ -113,7 +114,7 @@ pub struct BarChart {
 
 /// Why a PDF could not be written.
 #[derive(Debug)]
-pub enum PdfError {
+pub(crate) enum PdfError {
     /// The output failed (a full disk, a closed file).
     Io(std::io::Error),
     /// An embedded font could not be parsed or subset (a csfkit bug).

@@ -30,15 +30,18 @@ mod text;
 use std::collections::BTreeSet;
 use std::io::Write;
 
-pub use self::doc::{Align, BarChart, Block, Column, Document, Meta, Paper, PdfError, Table};
+#[cfg(test)]
+pub(crate) use self::doc::Document;
+pub(crate) use self::doc::{Align, BarChart, Block, Column, Meta, Paper, PdfError, Table};
 use self::file::FileWriter;
 use self::layout::{Layout, Sink};
 use self::ops::PageOps;
 use self::text::{Face, Fonts};
 
+#[cfg(test)]
 /// The result of [`render`].
 #[derive(Clone, Debug, PartialEq)]
-pub struct Rendered {
+pub(crate) struct Rendered {
     /// The PDF file.
     pub bytes: Vec<u8>,
     /// Number of pages.
@@ -49,7 +52,7 @@ pub struct Rendered {
 
 /// What [`Writer::finish`] hands back.
 #[derive(Debug)]
-pub struct Finished<W> {
+pub(crate) struct Finished<W> {
     /// The output, flushed.
     pub out: W,
     /// Number of pages.
@@ -58,11 +61,12 @@ pub struct Finished<W> {
     pub missing_chars: BTreeSet<char>,
 }
 
+#[cfg(test)]
 /// Lays out `doc` and serializes it to PDF in memory.
 ///
 /// # Errors
 /// Only if the embedded fonts cannot be parsed or subset; any document content is accepted.
-pub fn render(doc: &Document) -> Result<Rendered, PdfError> {
+pub(crate) fn render(doc: &Document) -> Result<Rendered, PdfError> {
     let mut w = Writer::new(Vec::new(), &doc.meta)?;
     w.blocks(&doc.blocks)?;
     let done = w.finish()?;
@@ -119,7 +123,7 @@ impl<W: Write> Sink for FileSink<W> {
 ///
 /// Errors of the output are sticky: after the first one the layout goes on without writing,
 /// and every later call (and `finish`) returns it.
-pub struct Writer<W: Write> {
+pub(crate) struct Writer<W: Write> {
     layout: Layout<FileSink<W>>,
     meta: Meta,
 }
@@ -129,7 +133,7 @@ impl<W: Write> Writer<W> {
     ///
     /// # Errors
     /// If the embedded fonts cannot be parsed or `out` cannot be written.
-    pub fn new(out: W, meta: &Meta) -> Result<Self, PdfError> {
+    pub(crate) fn new(out: W, meta: &Meta) -> Result<Self, PdfError> {
         let faces = text::parsed_faces()?;
         let (width, height) = meta.paper.size();
         let sink = FileSink {
@@ -154,7 +158,7 @@ impl<W: Write> Writer<W> {
     ///
     /// # Errors
     /// If the output cannot be written.
-    pub fn blocks(&mut self, blocks: &[Block]) -> Result<(), PdfError> {
+    pub(crate) fn blocks(&mut self, blocks: &[Block]) -> Result<(), PdfError> {
         self.layout.blocks(blocks);
         self.status()
     }
@@ -164,7 +168,7 @@ impl<W: Write> Writer<W> {
     ///
     /// # Errors
     /// If the output cannot be written.
-    pub fn table_begin(
+    pub(crate) fn table_begin(
         &mut self,
         heading: Option<&str>,
         columns: &[Column],
@@ -188,16 +192,17 @@ impl<W: Write> Writer<W> {
     ///
     /// # Errors
     /// If the output cannot be written.
-    pub fn table_row(&mut self, cells: &[String]) -> Result<(), PdfError> {
+    pub(crate) fn table_row(&mut self, cells: &[String]) -> Result<(), PdfError> {
         self.layout.table_row(cells);
         self.status()
     }
 
+    #[cfg(test)]
     /// Closes the open table.
     ///
     /// # Errors
     /// If the output cannot be written.
-    pub fn table_end(&mut self) -> Result<(), PdfError> {
+    pub(crate) fn table_end(&mut self) -> Result<(), PdfError> {
         self.layout.table_end();
         self.status()
     }
@@ -206,7 +211,7 @@ impl<W: Write> Writer<W> {
     ///
     /// # Errors
     /// If the output cannot be written or a font cannot be subset.
-    pub fn finish(self) -> Result<Finished<W>, PdfError> {
+    pub(crate) fn finish(self) -> Result<Finished<W>, PdfError> {
         let meta = self.meta;
         let (mut fonts, sink, pages) = self.layout.finish()?;
         let FileSink {

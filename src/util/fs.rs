@@ -7,7 +7,7 @@ use std::io;
 use std::path::Path;
 
 /// What a non-regular path is, for messages ("a FIFO", "a directory").
-pub fn kind(meta: &Metadata) -> &'static str {
+pub(crate) fn kind(meta: &Metadata) -> &'static str {
     use std::os::unix::fs::FileTypeExt;
     let t = meta.file_type();
     if t.is_file() {
@@ -31,7 +31,7 @@ pub fn kind(meta: &Metadata) -> &'static str {
 /// is opened non-blocking, then refused); with `follow_links` false a symbolic link in the last
 /// component is refused too. The check is made on the opened handle, so a file swapped for a
 /// FIFO or a link between a check and the open cannot slip through.
-pub fn open_regular(path: &Path, follow_links: bool) -> io::Result<File> {
+pub(crate) fn open_regular(path: &Path, follow_links: bool) -> io::Result<File> {
     use std::os::unix::fs::OpenOptionsExt;
     let mut flags = rustix::fs::OFlags::NONBLOCK.bits();
     if !follow_links {
@@ -63,7 +63,7 @@ pub fn open_regular(path: &Path, follow_links: bool) -> io::Result<File> {
 }
 
 /// The whole content of a regular file (see [`open_regular`]).
-pub fn read_regular(path: &Path) -> io::Result<Vec<u8>> {
+pub(crate) fn read_regular(path: &Path) -> io::Result<Vec<u8>> {
     use std::io::Read;
     let mut f = open_regular(path, true)?;
     let mut out = Vec::new();
@@ -73,7 +73,7 @@ pub fn read_regular(path: &Path) -> io::Result<Vec<u8>> {
 
 /// True when an I/O error means the device is full (ENOSPC, EDQUOT): exit 74, whatever was
 /// being written.
-pub fn is_full(e: &io::Error) -> bool {
+pub(crate) fn is_full(e: &io::Error) -> bool {
     e.kind() == io::ErrorKind::StorageFull
         || e.raw_os_error() == Some(rustix::io::Errno::NOSPC.raw_os_error())
         || e.raw_os_error() == Some(rustix::io::Errno::DQUOT.raw_os_error())
@@ -81,7 +81,7 @@ pub fn is_full(e: &io::Error) -> bool {
 
 /// True when an I/O error means the place is read-only or not ours to write (EROFS, EACCES,
 /// EPERM).
-pub fn is_read_only(e: &io::Error) -> bool {
+pub(crate) fn is_read_only(e: &io::Error) -> bool {
     matches!(
         e.kind(),
         io::ErrorKind::ReadOnlyFilesystem | io::ErrorKind::PermissionDenied

@@ -1,7 +1,7 @@
 //! Small helpers every layer uses: hex and SHA-256, the dates csfkit stamps and judges by, and
 //! the file-system rules (`fs`: regular files only, never blocking, errors by kind).
 
-pub mod fs;
+pub(crate) mod fs;
 
 use std::io::Read;
 use std::path::Path;
@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
 
 /// Lower-case hex of bytes.
-pub fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     // A table, not `write!("{:02x}")`: the import hexes a content hash for every row.
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut s = String::with_capacity(bytes.len() * 2);
@@ -23,7 +23,7 @@ pub fn hex(bytes: &[u8]) -> String {
 
 /// Text compared ignoring case, spaces and punctuation (`Risk Accepted`, `risk-accepted`
 /// and `RISK_ACCEPTED` are one): for headers and vocabulary read from spreadsheets.
-pub fn loose_key(s: &str) -> String {
+pub(crate) fn loose_key(s: &str) -> String {
     s.chars()
         .filter(|c| c.is_alphanumeric())
         .flat_map(char::to_lowercase)
@@ -31,17 +31,17 @@ pub fn loose_key(s: &str) -> String {
 }
 
 /// Lower-case hex SHA-256 of bytes.
-pub fn sha256_hex(bytes: &[u8]) -> String {
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
 }
 
 /// SHA-256 and size of a regular file, streamed (a FIFO or device is refused, never read).
-pub fn hash_file(path: &Path) -> std::io::Result<(String, u64)> {
+pub(crate) fn hash_file(path: &Path) -> std::io::Result<(String, u64)> {
     hash_reader(fs::open_regular(path, true)?)
 }
 
 /// SHA-256 and size of everything `f` yields, streamed.
-pub fn hash_reader(mut f: impl Read) -> std::io::Result<(String, u64)> {
+pub(crate) fn hash_reader(mut f: impl Read) -> std::io::Result<(String, u64)> {
     let mut h = Sha256::new();
     let mut buf = vec![0u8; 1 << 16];
     let mut size = 0u64;
@@ -59,7 +59,7 @@ pub fn hash_reader(mut f: impl Read) -> std::io::Result<(String, u64)> {
 /// A date given on the command line: exactly `YYYY-MM-DD`, a real day. Anything else (a time
 /// after it, `2026-10-01Tgarbage`, `2026-02-30`) is refused with what was expected; nothing is
 /// cut off or guessed.
-pub fn parse_date_arg(s: &str) -> Result<NaiveDate, String> {
+pub(crate) fn parse_date_arg(s: &str) -> Result<NaiveDate, String> {
     let t = s.trim();
     let shape = t.len() == 10
         && t.bytes().enumerate().all(|(i, b)| {
@@ -79,19 +79,19 @@ pub fn parse_date_arg(s: &str) -> Result<NaiveDate, String> {
 }
 
 /// The first as-of date every output can carry.
-pub fn as_of_min() -> NaiveDate {
+pub(crate) fn as_of_min() -> NaiveDate {
     NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or(NaiveDate::MIN)
 }
 
 /// The last as-of date every output can carry.
-pub fn as_of_max() -> NaiveDate {
+pub(crate) fn as_of_max() -> NaiveDate {
     NaiveDate::from_ymd_opt(2999, 12, 31).unwrap_or(NaiveDate::MAX)
 }
 
 /// An as-of date (`--as-of`, `CSFKIT_TODAY`): a date ([`parse_date_arg`]) from 1900-01-01 to
 /// 2999-12-31, the dates every output can write: OSCAL's date-time pattern takes the years 1900 to
 /// 2999, a workbook's date cells 1900 to 9999, a PDF's dates four-digit years.
-pub fn parse_as_of(s: &str) -> Result<NaiveDate, String> {
+pub(crate) fn parse_as_of(s: &str) -> Result<NaiveDate, String> {
     let d = parse_date_arg(s)?;
     if d < as_of_min() || d > as_of_max() {
         return Err(format!(
@@ -107,7 +107,7 @@ pub fn parse_as_of(s: &str) -> Result<NaiveDate, String> {
 /// error, exit 2, once it is a [`crate::error::Error`]).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{var}: {why}")]
-pub struct EnvError {
+pub(crate) struct EnvError {
     /// The variable.
     pub var: &'static str,
     /// What is wrong with its value and what was expected.
@@ -116,7 +116,7 @@ pub struct EnvError {
 
 /// The date "today" for freshness: `CSFKIT_TODAY` (YYYY-MM-DD, within the as-of range of
 /// [`parse_as_of`]) if set, else the local date.
-pub fn today() -> Result<NaiveDate, EnvError> {
+pub(crate) fn today() -> Result<NaiveDate, EnvError> {
     match std::env::var("CSFKIT_TODAY") {
         Ok(s) if !s.trim().is_empty() => parse_as_of(&s).map_err(|why| EnvError {
             var: "CSFKIT_TODAY",
@@ -127,7 +127,7 @@ pub fn today() -> Result<NaiveDate, EnvError> {
 }
 
 /// Current UTC time as RFC 3339 with seconds, for provenance columns.
-pub fn now_utc() -> String {
+pub(crate) fn now_utc() -> String {
     chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
@@ -141,7 +141,7 @@ fn is_plain_number(s: &str) -> bool {
 
 /// Neutralises a cell a spreadsheet would run as a formula (first character `=`, `+`, `-`, `@`,
 /// tab or carriage return) with a leading `'`; plain numbers such as `-42.5` stay as they are.
-pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
     match cell.chars().next() {
         Some('=' | '+' | '-' | '@' | '\t' | '\r') if !is_plain_number(cell) => format!("'{cell}").into(),
         _ => cell.into(),
@@ -151,7 +151,7 @@ pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
 /// [`neutralise`] that can be undone ([`unneutralise`]): a cell that already starts with `'`
 /// before a formula character gets one more, so reading the file back gives the text exactly
 /// (what `mapping export` / `mapping import` need to round-trip).
-pub fn neutralise_reversible(cell: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn neutralise_reversible(cell: &str) -> std::borrow::Cow<'_, str> {
     match cell.strip_prefix('\'') {
         Some(rest) if rest.starts_with('\'') || neutralise(rest) != rest => format!("'{cell}").into(),
         _ => neutralise(cell),
@@ -160,7 +160,7 @@ pub fn neutralise_reversible(cell: &str) -> std::borrow::Cow<'_, str> {
 
 /// Undoes [`neutralise_reversible`]: one leading `'` before a formula character (or before
 /// another such `'`) goes.
-pub fn unneutralise(cell: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn unneutralise(cell: &str) -> std::borrow::Cow<'_, str> {
     match cell.strip_prefix('\'') {
         Some(rest) if neutralise_reversible(rest) == cell => rest.into(),
         _ => cell.into(),

@@ -15,12 +15,12 @@ use crate::view::matrix::{Matrix, MatrixRow};
 
 /// Evidence collected more than this many days before the as-of date is stale, unless a
 /// command is told otherwise (`--stale-days`).
-pub const DEFAULT_STALE_DAYS: i64 = 365;
+pub(crate) const DEFAULT_STALE_DAYS: i64 = 365;
 
 /// Evidence state of one control.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum EvidenceState {
+pub(crate) enum EvidenceState {
     /// At least one current item.
     Current,
     /// Items, but all expired or stale.
@@ -31,7 +31,7 @@ pub enum EvidenceState {
 
 impl EvidenceState {
     /// Lower-case name.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             EvidenceState::Current => "current",
             EvidenceState::OnlyOutdated => "expired-or-stale",
@@ -42,7 +42,7 @@ impl EvidenceState {
 
 /// One control with its evidence state and gap reasons.
 #[derive(Debug, Clone, Serialize)]
-pub struct ControlCoverage {
+pub(crate) struct ControlCoverage {
     /// Index into the matrix rows.
     pub row: usize,
     /// Evidence items for the control.
@@ -63,7 +63,7 @@ pub struct ControlCoverage {
 
 /// Coverage of a whole scope.
 #[derive(Debug, Clone, Serialize)]
-pub struct Coverage {
+pub(crate) struct Coverage {
     /// The date everything is judged at.
     pub as_of: NaiveDate,
     /// Evidence older than this many days is stale.
@@ -85,14 +85,14 @@ pub struct Coverage {
 /// True for an item whose control came from another framework's ID through NIST's informative
 /// references (SP 800-53, ISO/IEC 27001, CCM). A CSF 1.1 ID read through NIST's CSF 1.1 -> 2.0
 /// crosswalk counts as direct, as it always has.
-pub fn is_mapped(e: &EvidenceItem) -> bool {
+pub(crate) fn is_mapped(e: &EvidenceItem) -> bool {
     e.mapped
         .as_ref()
         .is_some_and(|m| crate::model::crosswalk::RefFramework::REFERENCED.contains(&m.framework))
 }
 
 /// Does the customer have to evidence this control?
-pub fn needs_customer_evidence(row: &MatrixRow) -> bool {
+pub(crate) fn needs_customer_evidence(row: &MatrixRow) -> bool {
     matches!(
         row.effective,
         Ownership::Customer | Ownership::Shared | Ownership::Undetermined
@@ -108,7 +108,7 @@ fn statuses(row: &MatrixRow) -> Vec<Status> {
 
 /// Builds a [`Coverage`] from evidence items fed one at a time (e.g. straight from a database
 /// query), so the items themselves are never held: only a tally per control.
-pub struct CoverageBuilder {
+pub(crate) struct CoverageBuilder {
     matrix: Matrix,
     as_of: NaiveDate,
     stale_days: i64,
@@ -123,7 +123,7 @@ pub struct CoverageBuilder {
 
 impl CoverageBuilder {
     /// Starts counting evidence for `matrix` at `as_of`.
-    pub fn new(matrix: Matrix, as_of: NaiveDate, stale_days: i64) -> Self {
+    pub(crate) fn new(matrix: Matrix, as_of: NaiveDate, stale_days: i64) -> Self {
         let index = matrix
             .rows
             .iter()
@@ -145,18 +145,13 @@ impl CoverageBuilder {
     }
 
     /// Leaves evidence mapped from other frameworks out of the coverage (`--no-mapped`).
-    pub fn without_mapped(mut self, no_mapped: bool) -> Self {
+    pub(crate) fn without_mapped(mut self, no_mapped: bool) -> Self {
         self.no_mapped = no_mapped;
         self
     }
 
-    /// The matrix being covered.
-    pub fn matrix(&self) -> &Matrix {
-        &self.matrix
-    }
-
     /// Counts one evidence item.
-    pub fn add(&mut self, e: &EvidenceItem) {
+    pub(crate) fn add(&mut self, e: &EvidenceItem) {
         let mapped = is_mapped(e);
         if mapped && self.no_mapped {
             self.mapped_left_out += 1;
@@ -184,7 +179,7 @@ impl CoverageBuilder {
     }
 
     /// Judges every control.
-    pub fn finish(self) -> Coverage {
+    pub(crate) fn finish(self) -> Coverage {
         let mut controls = Vec::with_capacity(self.matrix.rows.len());
         for (i, (row, t)) in self.matrix.rows.iter().zip(&self.tallies).enumerate() {
             let [n, current, expired, stale, current_direct] = *t;
@@ -239,7 +234,7 @@ impl CoverageBuilder {
 
 /// Coverage of a scope at a date, counting evidence as it streams from the catalogue (what
 /// `csfkit status` shows); without mapped evidence with `no_mapped`.
-pub fn of_scope(
+pub(crate) fn of_scope(
     cat: &crate::catalogue::Catalogue,
     scope: &crate::view::Scope,
     as_of: NaiveDate,
@@ -256,22 +251,8 @@ pub fn of_scope(
 }
 
 impl Coverage {
-    /// Computes coverage of `matrix` with `evidence` at `as_of`.
-    pub fn build<'a>(
-        matrix: Matrix,
-        evidence: impl IntoIterator<Item = &'a EvidenceItem>,
-        as_of: NaiveDate,
-        stale_days: i64,
-    ) -> Coverage {
-        let mut b = CoverageBuilder::new(matrix, as_of, stale_days);
-        for e in evidence {
-            b.add(e);
-        }
-        b.finish()
-    }
-
     /// Controls that are gaps.
-    pub fn gaps(&self) -> impl Iterator<Item = (&MatrixRow, &ControlCoverage)> {
+    pub(crate) fn gaps(&self) -> impl Iterator<Item = (&MatrixRow, &ControlCoverage)> {
         self.controls
             .iter()
             .filter(|c| !c.gaps.is_empty())
@@ -280,7 +261,7 @@ impl Coverage {
 
     /// Per function (catalogue order): controls by effective ownership, evidence coverage of
     /// the customer and shared controls, their implementation status, and the gaps.
-    pub fn by_function(&self) -> Vec<FunctionSummary> {
+    pub(crate) fn by_function(&self) -> Vec<FunctionSummary> {
         let mut out: Vec<FunctionSummary> = Vec::new();
         for c in &self.controls {
             let r = &self.matrix.rows[c.row];
@@ -313,7 +294,7 @@ impl Coverage {
 
 /// Controls counted by effective ownership.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct OwnershipCounts {
+pub(crate) struct OwnershipCounts {
     /// Inherited from the provider.
     pub inherited: usize,
     /// Shared.
@@ -335,12 +316,12 @@ impl OwnershipCounts {
     }
 
     /// All controls counted.
-    pub fn total(&self) -> usize {
+    pub(crate) fn total(&self) -> usize {
         self.inherited + self.shared + self.customer + self.undetermined
     }
 
     /// The controls the customer must carry: shared, customer and undetermined.
-    pub fn customer_carried(&self) -> usize {
+    pub(crate) fn customer_carried(&self) -> usize {
         self.shared + self.customer + self.undetermined
     }
 }
@@ -350,7 +331,7 @@ impl OwnershipCounts {
 /// A projected cell whose ownership is overridden to shared is counted by the leaning of its
 /// referenced controls, which the override does not change.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct LeaningCounts {
+pub(crate) struct LeaningCounts {
     /// More Yes than Partial and No together.
     pub provider_led: usize,
     /// Neither side ahead.
@@ -373,14 +354,14 @@ impl LeaningCounts {
     }
 
     /// Shared cells with a tally.
-    pub fn tallied(&self) -> usize {
+    pub(crate) fn tallied(&self) -> usize {
         self.provider_led + self.balanced + self.customer_led
     }
 }
 
 /// Customer and shared controls counted by evidence state.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct EvidenceCounts {
+pub(crate) struct EvidenceCounts {
     /// At least one current item.
     pub current: usize,
     /// Items, all expired or stale.
@@ -403,7 +384,7 @@ impl EvidenceCounts {
 
 /// Customer and shared controls counted by implementation status.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct StatusCounts {
+pub(crate) struct StatusCounts {
     /// Implemented, alternative, or not applicable for some service models and done for the rest.
     pub implemented: usize,
     /// Partial or planned somewhere.
@@ -430,7 +411,7 @@ impl StatusCounts {
 
 /// One function's line of the summary (or the total, with `function` = `total`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct FunctionSummary {
+pub(crate) struct FunctionSummary {
     /// Function code (GV, ID, ...).
     pub function: String,
     /// Controls by effective ownership.
@@ -447,7 +428,7 @@ pub struct FunctionSummary {
 
 impl FunctionSummary {
     /// The sum of `lines`, named `name`.
-    pub fn total(name: &str, lines: &[FunctionSummary]) -> FunctionSummary {
+    pub(crate) fn total(name: &str, lines: &[FunctionSummary]) -> FunctionSummary {
         let mut t = FunctionSummary {
             function: name.to_string(),
             ..FunctionSummary::default()

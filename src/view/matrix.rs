@@ -15,7 +15,7 @@ use crate::model::ownership::{Ownership, Service, Tally};
 
 /// One service model's cell in a matrix row.
 #[derive(Debug, Clone, Serialize)]
-pub struct ServiceCell {
+pub(crate) struct ServiceCell {
     /// Service model.
     pub service: Service,
     /// Ownership in force (override applied).
@@ -44,7 +44,7 @@ impl ServiceCell {
     /// The cell as tables show it: the ownership in force (`*` after it when overridden and
     /// `star`), then the tally in parentheses when there is one: `shared (customer-led,
     /// 0/3/5)`, `shared (balanced, 1/2/1, 2 unanswered)`, `undetermined (4 unanswered)`.
-    pub fn shown(&self, star: bool) -> String {
+    pub(crate) fn shown(&self, star: bool) -> String {
         let mark = if star && self.r#override.is_some() {
             "*"
         } else {
@@ -59,7 +59,7 @@ impl ServiceCell {
 
 /// One control of the matrix.
 #[derive(Debug, Clone, Serialize)]
-pub struct MatrixRow {
+pub(crate) struct MatrixRow {
     /// CSF 2.0 subcategory ID.
     pub control_id: String,
     /// Its official text.
@@ -79,7 +79,7 @@ pub struct MatrixRow {
 impl MatrixRow {
     /// The implementation status as shown: the records in force, or `provider-attested` for an
     /// inherited control nobody assessed, or empty.
-    pub fn status(&self) -> String {
+    pub(crate) fn status(&self) -> String {
         if self.assessments.is_empty() {
             if self.effective == Ownership::Inherited {
                 return "provider-attested".into();
@@ -90,7 +90,7 @@ impl MatrixRow {
     }
 
     /// The notes of the records in force (N/A justifications among them).
-    pub fn status_note(&self) -> String {
+    pub(crate) fn status_note(&self) -> String {
         self.assessments
             .iter()
             .filter(|a| !a.note.is_empty())
@@ -102,13 +102,8 @@ impl MatrixRow {
             .join(" | ")
     }
 
-    /// True when any cell is overridden.
-    pub fn overridden(&self) -> bool {
-        self.cells.iter().any(|c| c.r#override.is_some())
-    }
-
     /// Joins a per-cell text: one text when all cells agree, else `[iaas] ... | [model] ...`.
-    pub fn joined(&self, f: impl Fn(&ServiceCell) -> &str) -> String {
+    pub(crate) fn joined(&self, f: impl Fn(&ServiceCell) -> &str) -> String {
         let texts: Vec<&str> = self.cells.iter().map(&f).collect();
         if texts.windows(2).all(|w| w[0] == w[1]) {
             return texts.first().copied().unwrap_or("").to_string();
@@ -123,7 +118,7 @@ impl MatrixRow {
 
 /// A matrix for one provider and a set of service models.
 #[derive(Debug, Clone, Serialize)]
-pub struct Matrix {
+pub(crate) struct Matrix {
     /// The provider.
     pub provider: ProviderRow,
     /// Service models in scope.
@@ -133,7 +128,7 @@ pub struct Matrix {
 }
 
 /// Builds the matrix for `provider` and `services` (which must be offered by the provider).
-pub fn build(cat: &Catalogue, provider: &ProviderRow, services: &[Service]) -> Result<Matrix> {
+pub(crate) fn build(cat: &Catalogue, provider: &ProviderRow, services: &[Service]) -> Result<Matrix> {
     for s in services {
         if !provider.services.contains(s) {
             return Err(Error::NoServiceMatrix {

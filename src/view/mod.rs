@@ -2,10 +2,10 @@
 //! matrix of a scope (`matrix`) and the evidence coverage of that matrix at a date
 //! (`coverage`). Listings, `status` and the audit package all show these.
 
-pub mod coverage;
-pub mod matrix;
-pub mod poam;
-pub mod summary;
+pub(crate) mod coverage;
+pub(crate) mod matrix;
+pub(crate) mod poam;
+pub(crate) mod summary;
 
 use crate::catalogue::ProviderRow;
 use crate::model::ownership::Service;
@@ -13,7 +13,7 @@ use crate::model::ownership::Service;
 /// What a matrix, a coverage or a package is made for: a provider's service models, and the
 /// system when it comes from the recorded scope.
 #[derive(Debug, Clone)]
-pub struct Scope {
+pub(crate) struct Scope {
     /// System name, when it comes from the recorded scope.
     pub system: Option<String>,
     /// The provider.

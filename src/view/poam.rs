@@ -12,7 +12,7 @@ use crate::model::plan::{PlanRow, PlanStatus};
 use crate::view::coverage::Coverage;
 
 /// The columns of `poam.csv` and the POA&M sheet: FedRAMP POA&M template names, in its order.
-pub const POAM_COLUMNS: [&str; 12] = [
+pub(crate) const POAM_COLUMNS: [&str; 12] = [
     "POAM ID",
     "Controls",
     "Weakness Name",
@@ -30,7 +30,7 @@ pub const POAM_COLUMNS: [&str; 12] = [
 /// Where a gap's remediation stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum PlanState {
+pub(crate) enum PlanState {
     /// An open plan, due on or after the as-of date.
     Planned,
     /// An open plan past its due date.
@@ -43,7 +43,7 @@ pub enum PlanState {
 
 /// One POA&M row: a gap and its plan.
 #[derive(Debug, Clone, Serialize)]
-pub struct PoamRow {
+pub(crate) struct PoamRow {
     /// Stable identifier: `POAM-` and the control ID.
     pub poam_id: String,
     /// The CSF 2.0 subcategory.
@@ -82,7 +82,7 @@ fn day(at: &str) -> Option<NaiveDate> {
 
 /// One row per gap of `cov`, in matrix order, with the plan in force for its control
 /// (`plans`: control -> (newest record, timestamp of the first record)).
-pub fn rows(cov: &Coverage, plans: &HashMap<String, (PlanRow, String)>) -> Vec<PoamRow> {
+pub(crate) fn rows(cov: &Coverage, plans: &HashMap<String, (PlanRow, String)>) -> Vec<PoamRow> {
     let as_of = cov.as_of;
     cov.gaps()
         .map(|(r, c)| {
@@ -134,7 +134,7 @@ pub fn rows(cov: &Coverage, plans: &HashMap<String, (PlanRow, String)>) -> Vec<P
 
 impl PoamRow {
     /// The row as text cells, in [`POAM_COLUMNS`] order.
-    pub fn cells(&self) -> Vec<String> {
+    pub(crate) fn cells(&self) -> Vec<String> {
         vec![
             self.poam_id.clone(),
             self.control_id.clone(),
@@ -154,7 +154,7 @@ impl PoamRow {
 
 /// Gaps counted by where their remediation stands.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct PlanCounts {
+pub(crate) struct PlanCounts {
     /// With an open plan, on time.
     pub planned: usize,
     /// With an open plan past its due date.
@@ -166,7 +166,7 @@ pub struct PlanCounts {
 }
 
 /// Counts of `rows` (all of them, or those of one function).
-pub fn counts<'a>(rows: impl IntoIterator<Item = &'a PoamRow>) -> PlanCounts {
+pub(crate) fn counts<'a>(rows: impl IntoIterator<Item = &'a PoamRow>) -> PlanCounts {
     let mut c = PlanCounts::default();
     for r in rows {
         match r.state {

@@ -5,8 +5,9 @@
 use crate::view::coverage::{Coverage, FunctionSummary};
 use crate::view::poam::{self, PlanCounts, PoamRow};
 
+#[cfg(test)]
 /// The columns, in order (`csfkit status --format csv` and the Summary sheet).
-pub const COLUMNS: [&str; 23] = [
+pub(crate) const COLUMNS: [&str; 23] = [
     "function",
     "controls",
     "inherited",
@@ -33,7 +34,7 @@ pub const COLUMNS: [&str; 23] = [
 ];
 
 /// One line per function (catalogue order), then `total`, as text cells in [`COLUMNS`] order.
-pub fn rows(cov: &Coverage, poam: &[PoamRow]) -> Vec<Vec<String>> {
+pub(crate) fn rows(cov: &Coverage, poam: &[PoamRow]) -> Vec<Vec<String>> {
     let lines = cov.by_function();
     let total = FunctionSummary::total("total", &lines);
     let line = |f: &FunctionSummary, plans: PlanCounts| {

@@ -13,7 +13,7 @@ use crate::output::{Listing, OutputArgs};
 
 /// Arguments of `csfkit evidence list`.
 #[derive(Debug, clap::Args)]
-pub struct ListArgs {
+pub(crate) struct ListArgs {
     /// Only this control.
     #[arg(long)]
     control: Option<String>,
@@ -35,7 +35,7 @@ pub struct ListArgs {
 
 /// Arguments of `csfkit evidence show`.
 #[derive(Debug, clap::Args)]
-pub struct ShowArgs {
+pub(crate) struct ShowArgs {
     /// Evidence ID (from `evidence list`).
     id: i64,
     #[command(flatten)]
@@ -44,12 +44,12 @@ pub struct ShowArgs {
 
 /// Arguments of `csfkit evidence batches`.
 #[derive(Debug, clap::Args)]
-pub struct BatchesArgs {
+pub(crate) struct BatchesArgs {
     #[command(flatten)]
     out: OutputArgs,
 }
 
-pub fn list(ctx: &Ctx, args: &ListArgs) -> Result<u8> {
+pub(super) fn list(ctx: &Ctx, args: &ListArgs) -> Result<u8> {
     let cat = ctx.open()?;
     let control = match &args.control {
         Some(id) => Some(Resolver::load(&cat, DEFAULT_FRAMEWORK)?.resolve_one(id)?.0),
@@ -110,7 +110,7 @@ pub fn list(ctx: &Ctx, args: &ListArgs) -> Result<u8> {
     Ok(0)
 }
 
-pub fn show(ctx: &Ctx, args: &ShowArgs) -> Result<u8> {
+pub(super) fn show(ctx: &Ctx, args: &ShowArgs) -> Result<u8> {
     let cat = ctx.open()?;
     let Some(e) = cat.evidence_item(args.id)? else {
         return Err(Error::Data(format!(
@@ -171,7 +171,7 @@ pub fn show(ctx: &Ctx, args: &ShowArgs) -> Result<u8> {
     Ok(0)
 }
 
-pub fn batches(ctx: &Ctx, args: &BatchesArgs) -> Result<u8> {
+pub(super) fn batches(ctx: &Ctx, args: &BatchesArgs) -> Result<u8> {
     let cat = ctx.open()?;
     let mut l = Listing::of(columns::EVIDENCE_BATCHES);
     for b in cat.batches()? {

@@ -98,7 +98,7 @@ fn hanging(lead: &str, items: &[&str]) -> String {
 
 /// `csfkit evidence ...`
 #[derive(Debug, Subcommand)]
-pub enum EvidenceCommand {
+pub(crate) enum EvidenceCommand {
     /// Import evidence rows from a spreadsheet or CSV, validated row by row.
     #[command(after_help = import_help())]
     Import(ImportArgs),
@@ -127,7 +127,7 @@ source file and its SHA-256, sheet, row, import batch, who imported it and when.
 
 /// Arguments of `csfkit evidence import`.
 #[derive(Debug, clap::Args)]
-pub struct ImportArgs {
+pub(crate) struct ImportArgs {
     /// The spreadsheet (xlsx, xlsm, xlsb, xls, ods) or CSV/TSV file.
     pub file: PathBuf,
     /// Sheet to read (default: the first).
@@ -182,7 +182,7 @@ pub struct ImportArgs {
 }
 
 /// Runs `csfkit evidence ...`.
-pub fn run(ctx: &Ctx, cmd: &EvidenceCommand) -> Result<u8> {
+pub(super) fn run(ctx: &Ctx, cmd: &EvidenceCommand) -> Result<u8> {
     match cmd {
         EvidenceCommand::Import(a) => import(ctx, a),
         EvidenceCommand::List(a) => listing::list(ctx, a),

@@ -131,7 +131,7 @@ fn group(detail: &ControlDetail, class: &str, title: &str, sources: &mut BTreeMa
 }
 
 /// `catalog.json`: every active element of the default framework (CSF 2.0), dated `as_of`.
-pub fn catalog(cat: &Catalogue, as_of: NaiveDate) -> Result<Vec<u8>> {
+pub(crate) fn catalog(cat: &Catalogue, as_of: NaiveDate) -> Result<Vec<u8>> {
     let fw = cat
         .frameworks()?
         .into_iter()

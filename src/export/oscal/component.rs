@@ -173,7 +173,7 @@ fn requirement(provider: &str, service: Service, control: &str, c: &ServiceCell)
 /// `component-definition.json`: the matrix of the scope's provider for its service models,
 /// overrides in force applied, dated `as_of`; the control implementations point at
 /// `catalog.json` beside it.
-pub fn component_definition(cat: &Catalogue, m: &Matrix, as_of: NaiveDate) -> Result<Vec<u8>> {
+pub(crate) fn component_definition(cat: &Catalogue, m: &Matrix, as_of: NaiveDate) -> Result<Vec<u8>> {
     let p = &m.provider;
     let stored: HashSet<(String, Service)> = cat
         .cells(&p.id, &m.services)?

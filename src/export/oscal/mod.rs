@@ -10,9 +10,9 @@
 //! whitespace runs collapsed; prose (statements, descriptions, remarks) is written exactly.
 //! The assessment results stream evidence from the catalogue item by item.
 
-pub mod catalog;
-pub mod component;
-pub mod results;
+pub(crate) mod catalog;
+pub(crate) mod component;
+pub(crate) mod results;
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -26,7 +26,7 @@ use crate::model::evidence::EvidenceItem;
 use crate::model::oscal::{CSFKIT_NS, OSCAL_VERSION};
 
 /// The file names of the three documents (`export::format` lists them for `verify`).
-pub use crate::export::format::{
+pub(crate) use crate::export::format::{
     OSCAL_ASSESSMENT_RESULTS as ASSESSMENT_RESULTS, OSCAL_CATALOG as CATALOG,
     OSCAL_COMPONENT_DEFINITION as COMPONENT_DEFINITION,
 };
@@ -37,25 +37,25 @@ fn namespace() -> uuid::Uuid {
 }
 
 /// A name-based (v5) UUID in csfkit's namespace: the same name gives the same UUID.
-pub fn uuid_for(name: &str) -> String {
+pub(crate) fn uuid_for(name: &str) -> String {
     uuid::Uuid::new_v5(&namespace(), name.as_bytes()).to_string()
 }
 
 /// The as-of date as an OSCAL timestamp (OSCAL requires a time zone): midnight UTC.
-pub fn timestamp(as_of: NaiveDate) -> String {
+pub(crate) fn timestamp(as_of: NaiveDate) -> String {
     format!("{as_of}T00:00:00Z")
 }
 
 /// `s` on one line, as OSCAL's single-line and string types require (no line breaks, no
 /// leading or trailing whitespace): whitespace runs become one space. None when nothing is left.
-pub fn one_line(s: &str) -> Option<String> {
+pub(crate) fn one_line(s: &str) -> Option<String> {
     let joined = s.split_whitespace().collect::<Vec<_>>().join(" ");
     (!joined.is_empty()).then_some(joined)
 }
 
 /// A property (`prop`).
 #[derive(Debug, Clone, Serialize)]
-pub struct Prop {
+pub(crate) struct Prop {
     /// Name (a token).
     pub name: String,
     /// Namespace; none for NIST's own names.
@@ -70,7 +70,7 @@ pub struct Prop {
 
 impl Prop {
     /// A property in NIST's namespace (`label`).
-    pub fn nist(name: &str, value: &str) -> Option<Prop> {
+    pub(crate) fn nist(name: &str, value: &str) -> Option<Prop> {
         Some(Prop {
             name: name.into(),
             ns: None,
@@ -80,7 +80,7 @@ impl Prop {
     }
 
     /// A property in csfkit's namespace; none when `value` is blank.
-    pub fn csfkit(name: &str, value: &str) -> Option<Prop> {
+    pub(crate) fn csfkit(name: &str, value: &str) -> Option<Prop> {
         Some(Prop {
             name: name.into(),
             ns: Some(CSFKIT_NS.into()),
@@ -90,7 +90,7 @@ impl Prop {
     }
 
     /// The same property with a class.
-    pub fn with_class(mut self, class: &str) -> Prop {
+    pub(crate) fn with_class(mut self, class: &str) -> Prop {
         self.class = Some(class.into());
         self
     }
@@ -98,7 +98,7 @@ impl Prop {
 
 /// A link.
 #[derive(Debug, Clone, Serialize)]
-pub struct Link {
+pub(crate) struct Link {
     /// URI reference.
     pub href: String,
     /// Relation (a token).
@@ -111,7 +111,7 @@ pub struct Link {
 
 /// A role of the metadata.
 #[derive(Debug, Clone, Serialize)]
-pub struct Role {
+pub(crate) struct Role {
     /// Identifier (a token).
     pub id: String,
     /// Title.
@@ -120,7 +120,7 @@ pub struct Role {
 
 /// A party of the metadata.
 #[derive(Debug, Clone, Serialize)]
-pub struct Party {
+pub(crate) struct Party {
     /// UUID.
     pub uuid: String,
     /// `organization` or `person`.
@@ -133,7 +133,7 @@ pub struct Party {
 /// Document metadata.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub struct Metadata {
+pub(crate) struct Metadata {
     /// Title (one line).
     pub title: String,
     /// The as-of date.
@@ -160,7 +160,7 @@ pub struct Metadata {
 
 impl Metadata {
     /// Metadata dated `as_of`.
-    pub fn new(title: &str, version: &str, as_of: NaiveDate) -> Metadata {
+    pub(crate) fn new(title: &str, version: &str, as_of: NaiveDate) -> Metadata {
         Metadata {
             title: one_line(title).unwrap_or_else(|| "csfkit".into()),
             published: timestamp(as_of),
@@ -176,7 +176,7 @@ impl Metadata {
 }
 
 /// Pretty JSON and a newline, as csfkit writes every JSON file.
-pub fn to_bytes(value: &impl Serialize) -> crate::error::Result<Vec<u8>> {
+pub(crate) fn to_bytes(value: &impl Serialize) -> crate::error::Result<Vec<u8>> {
     let mut out = serde_json::to_vec_pretty(value)?;
     out.push(b'\n');
     Ok(out)
@@ -185,7 +185,7 @@ pub fn to_bytes(value: &impl Serialize) -> crate::error::Result<Vec<u8>> {
 /// `s` as a URI reference: characters a URI may hold are kept (a `%` only before two hex
 /// digits), everything else is percent-encoded as UTF-8. With `path`, `:` `?` `#` and the other
 /// delimiters are encoded too, so a file path reads as one relative path.
-pub fn uri_reference(s: &str, path: bool) -> String {
+pub(crate) fn uri_reference(s: &str, path: bool) -> String {
     let bytes = s.as_bytes();
     let mut out = String::with_capacity(s.len());
     for (i, &b) in bytes.iter().enumerate() {
@@ -209,7 +209,7 @@ pub fn uri_reference(s: &str, path: bool) -> String {
 /// The three OSCAL documents of `input`'s scope, under `prefix` in the package (`oscal/`, or
 /// nothing in the folder of `csfkit oscal export`). The assessment results stream the evidence
 /// from the catalogue once more.
-pub fn write_documents(
+pub(crate) fn write_documents(
     cat: &Catalogue,
     input: &results::ResultsInput<'_>,
     staging: &mut Staging,
@@ -232,7 +232,7 @@ pub fn write_documents(
 
 /// `--formats oscal`: the three documents under `oscal/`, written after the shared pass; an
 /// observation links the evidence file's copy in the package (`../evidence/...`) when it is in.
-pub struct OscalOutput;
+pub(crate) struct OscalOutput;
 
 impl Output for OscalOutput {
     fn finish(

@@ -32,7 +32,7 @@ use crate::view::coverage::{ControlCoverage, Coverage, needs_customer_evidence};
 use crate::view::matrix::MatrixRow;
 
 /// What the assessment results are written from.
-pub struct ResultsInput<'a> {
+pub(crate) struct ResultsInput<'a> {
     /// Coverage of the scope at the as-of date.
     pub cov: &'a Coverage,
     /// The catalogue digest (frameworks, matrix rows, evidence) the results reflect.
@@ -455,7 +455,7 @@ fn observation(e: &EvidenceItem, input: &ResultsInput<'_>) -> Result<Observation
 
 /// Writes `assessment-results.json` to `out`, streaming the evidence from the catalogue (call
 /// inside a read snapshot, so that it is the evidence the coverage counted).
-pub fn write_assessment_results(
+pub(crate) fn write_assessment_results(
     cat: &Catalogue,
     input: &ResultsInput<'_>,
     out: &mut impl Write,

@@ -23,7 +23,7 @@ fn alive(pid: u32) -> bool {
 
 /// 64 bits nobody can guess ahead (for temporary names): std's hasher keys are drawn from the
 /// operating system.
-pub fn random() -> u64 {
+pub(crate) fn random() -> u64 {
     use std::hash::{BuildHasher, Hasher};
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
     h.write_u32(std::process::id());

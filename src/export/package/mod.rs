@@ -18,7 +18,7 @@
 
 mod leftovers;
 mod previous;
-pub mod signals;
+pub(crate) mod signals;
 mod zip;
 
 use std::collections::BTreeMap;
@@ -32,8 +32,8 @@ use crate::error::{Error, Result};
 use crate::export::manifest::{MANIFEST, Manifest, ManifestFile};
 use crate::util::hex;
 
-pub use leftovers::random;
-pub use signals::{check_interrupted, interrupted};
+pub(crate) use leftovers::random;
+pub(crate) use signals::{check_interrupted, interrupted};
 
 use leftovers::{PARTIAL_MARKER, clear_leftovers, make_staging_dir};
 use previous::{
@@ -47,7 +47,7 @@ static ZEROS: [u8; 1 << 16] = [0; 1 << 16];
 
 /// A file of a package being written in pieces; its SHA-256 and size are taken as it is written.
 /// Hand it back to [`Staging::close`].
-pub struct StagedFile {
+pub(crate) struct StagedFile {
     rel: String,
     path: PathBuf,
     out: io::BufWriter<fs::File>,
@@ -101,7 +101,7 @@ impl StagedFile {
 
 /// What [`Staging::add_reader`] did with a file.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Copied {
+pub(crate) enum Copied {
     /// Copied into the package: its SHA-256 is the one expected.
     AsRecorded(String),
     /// Not copied: its SHA-256 (given) is not the one expected.
@@ -109,7 +109,7 @@ pub enum Copied {
 }
 
 /// A package being written into a temporary folder next to its destination.
-pub struct Staging {
+pub(crate) struct Staging {
     dir: PathBuf,
     dest: PathBuf,
     zip: bool,
@@ -131,7 +131,7 @@ impl Staging {
     /// (every file with the bytes its manifest lists) or an empty folder; `protect` (the
     /// catalogue) is never in what is replaced. Leftovers of an export to the same path that
     /// was killed are cleared first (never put in place).
-    pub fn new(dest: &Path, zip: bool, force: bool, protect: &Path) -> Result<Staging> {
+    pub(crate) fn new(dest: &Path, zip: bool, force: bool, protect: &Path) -> Result<Staging> {
         let name = match dest.file_name() {
             Some(n)
                 if dest
@@ -192,7 +192,7 @@ impl Staging {
     /// Turns SIGINT, SIGTERM and SIGHUP into a clean stop for the rest of the process: the
     /// export stops at its next write, removes its staging folder and exits 128 + the signal
     /// (130, 143, 129). A second signal ends the process at once, with the same code.
-    pub fn watch_signals() {
+    pub(crate) fn watch_signals() {
         signals::watch();
     }
 
@@ -206,7 +206,7 @@ impl Staging {
     }
 
     /// Creates a file to be written in pieces (a report or an index of any length).
-    pub fn create(&self, rel: &str) -> Result<StagedFile> {
+    pub(crate) fn create(&self, rel: &str) -> Result<StagedFile> {
         let path = self.target(rel)?;
         let f = fs::File::create(&path).map_err(|e| crate::error::cant_create(&path, e))?;
         Ok(StagedFile {
@@ -222,17 +222,17 @@ impl Staging {
     /// Where a file of the package is to be written by a writer that saves files itself (the
     /// workbook); record it with [`Staging::adopt`] once written. Also the folder for such a
     /// writer's temporary files, which go when the staging folder does.
-    pub fn path_for(&self, rel: &str) -> Result<PathBuf> {
+    pub(crate) fn path_for(&self, rel: &str) -> Result<PathBuf> {
         self.target(rel)
     }
 
     /// The staging folder.
-    pub fn dir(&self) -> &Path {
+    pub(crate) fn dir(&self) -> &Path {
         &self.dir
     }
 
     /// Records a file written at [`Staging::path_for`]`(rel)`, hashed from what is on disk.
-    pub fn adopt(&mut self, rel: &str) -> Result<()> {
+    pub(crate) fn adopt(&mut self, rel: &str) -> Result<()> {
         let p = self.dir.join(rel);
         let (sha256, size) =
             crate::util::hash_file(&p).map_err(|e| Error::io(format!("reading `{}`", p.display()), e))?;
@@ -241,7 +241,7 @@ impl Staging {
     }
 
     /// Finishes a file from [`Staging::create`] and records it for the manifest.
-    pub fn close(&mut self, mut file: StagedFile) -> Result<()> {
+    pub(crate) fn close(&mut self, mut file: StagedFile) -> Result<()> {
         file.complete()
             .map_err(|e| Error::io(format!("writing `{}`", file.path.display()), e))?;
         self.record(&file.rel, hex(&file.hash.finalize()), file.size);
@@ -249,7 +249,7 @@ impl Staging {
     }
 
     /// Adds a file from bytes.
-    pub fn add_bytes(&mut self, rel: &str, bytes: &[u8]) -> Result<()> {
+    pub(crate) fn add_bytes(&mut self, rel: &str, bytes: &[u8]) -> Result<()> {
         let p = self.target(rel)?;
         fs::write(&p, bytes).map_err(|e| Error::io(format!("writing `{}`", p.display()), e))?;
         self.record(rel, hex(&Sha256::digest(bytes)), bytes.len() as u64);
@@ -266,7 +266,7 @@ impl Staging {
     /// (blocks of zeros become holes). When `expected` is given and the copy's SHA-256
     /// differs, the copy is removed again ([`Copied::Differs`]); otherwise the file is recorded
     /// ([`Copied::AsRecorded`]).
-    pub fn add_reader(
+    pub(crate) fn add_reader(
         &mut self,
         rel: &str,
         mut src: impl Read,
@@ -301,7 +301,7 @@ impl Staging {
     }
 
     /// Files added so far, sorted by path.
-    pub fn files(&self) -> Vec<ManifestFile> {
+    pub(crate) fn files(&self) -> Vec<ManifestFile> {
         self.files.values().cloned().collect()
     }
 
@@ -317,7 +317,7 @@ impl Staging {
     /// in one `renameat2(RENAME_EXCHANGE)`, then removed only as far as it is still what was
     /// checked at the start (what changed meanwhile is kept beside the new package). Returns
     /// what the user should be told (what was kept, and where).
-    pub fn finish(mut self, manifest: &Manifest, as_of: chrono::NaiveDate) -> Result<Vec<String>> {
+    pub(crate) fn finish(mut self, manifest: &Manifest, as_of: chrono::NaiveDate) -> Result<Vec<String>> {
         let bytes = manifest.to_bytes()?;
         let sha = hex(&Sha256::digest(&bytes));
         let p = self.target(MANIFEST)?;

@@ -23,12 +23,12 @@ fn signals() -> &'static Signals {
 }
 
 /// True once an export was asked to stop.
-pub fn interrupted() -> bool {
+pub(crate) fn interrupted() -> bool {
     signals().flag.load(Ordering::Relaxed)
 }
 
 /// Fails with [`Error::Interrupted`] (naming the signal) once a signal asked the export to stop.
-pub fn check_interrupted() -> Result<()> {
+pub(crate) fn check_interrupted() -> Result<()> {
     if interrupted() {
         let which = signals().which.load(Ordering::Relaxed);
         Err(Error::Interrupted {
@@ -45,7 +45,7 @@ pub fn check_interrupted() -> Result<()> {
 /// Turns SIGINT, SIGTERM and SIGHUP into a clean stop for the rest of the process: the export
 /// stops at its next write, removes its staging folder and exits 128 + the signal (130, 143,
 /// 129). A second signal ends the process at once, with the same code.
-pub fn watch() {
+pub(crate) fn watch() {
     use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {

@@ -31,9 +31,9 @@ use crate::export::format::WORKBOOK;
 use crate::export::job::{Job, Output, Pass, Written};
 use crate::export::package::Staging;
 
-pub mod sheets;
+pub(crate) mod sheets;
 
-pub use sheets::{Col, Kind, Tables};
+pub(crate) use sheets::{Col, Kind, Tables};
 
 /// Excel's limit on the characters of a cell.
 const MAX_CELL: usize = 32_767;
@@ -225,7 +225,7 @@ struct Sheet {
 
 /// The workbook being written: [`AuditWorkbook::start`] writes every sheet but the evidence
 /// rows, [`AuditWorkbook::evidence`] adds one, [`AuditWorkbook::finish`] saves the file.
-pub struct AuditWorkbook {
+pub(crate) struct AuditWorkbook {
     wb: Workbook,
     path: PathBuf,
     tempdir: PathBuf,
@@ -348,7 +348,7 @@ fn write_rows(
 impl AuditWorkbook {
     /// Starts the workbook at `path` (temporary sheet files go to `tempdir`), titled `title`
     /// for `organization`, dated `as_of`, and writes every sheet but the evidence rows.
-    pub fn start(
+    pub(crate) fn start(
         path: PathBuf,
         tempdir: &Path,
         title: &str,
@@ -452,7 +452,7 @@ impl AuditWorkbook {
 
     /// Adds one evidence row (cells in the evidence columns' order). Rows beyond Excel's limit
     /// are counted, not written ([`AuditWorkbook::finish`] says so).
-    pub fn evidence(&mut self, cells: &[String]) -> Result<()> {
+    pub(crate) fn evidence(&mut self, cells: &[String]) -> Result<()> {
         let s = &mut self.evidence;
         // The last row is kept for the note on rows left out.
         if s.next >= MAX_ROWS - 1 {
@@ -473,7 +473,7 @@ impl AuditWorkbook {
     }
 
     /// Saves the workbook. Returns a warning when evidence rows did not fit in the sheet.
-    pub fn finish(mut self) -> Result<Option<String>> {
+    pub(crate) fn finish(mut self) -> Result<Option<String>> {
         let s = &self.evidence;
         let (index, last_col, rows, overflow) = (
             s.index,
@@ -501,13 +501,13 @@ impl AuditWorkbook {
 
 /// `--formats xlsx`: `audit-workbook.xlsx`, every sheet written at the start, the evidence rows
 /// in the shared pass, saved when the pass is over.
-pub struct XlsxOutput {
+pub(crate) struct XlsxOutput {
     wb: AuditWorkbook,
 }
 
 impl XlsxOutput {
     /// Starts the workbook in the staging folder: every sheet but the evidence rows.
-    pub fn start(job: &Job<'_>, staging: &mut Staging) -> Result<XlsxOutput> {
+    pub(crate) fn start(job: &Job<'_>, staging: &mut Staging) -> Result<XlsxOutput> {
         let wb = AuditWorkbook::start(
             staging.path_for(WORKBOOK)?,
             staging.dir(),

@@ -6,7 +6,7 @@ use crate::view::poam::PoamRow;
 
 /// How a column is written.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Kind {
+pub(crate) enum Kind {
     /// Text, this wide (characters), wrapped.
     Text(f64),
     /// Text that does not wrap (hashes), this wide.
@@ -20,10 +20,10 @@ pub enum Kind {
 }
 
 /// A column: its header and how it is written.
-pub type Col = (&'static str, Kind);
+pub(crate) type Col = (&'static str, Kind);
 
 /// What goes into the workbook besides the evidence rows, all as text cells in column order.
-pub struct Tables<'a> {
+pub(crate) struct Tables<'a> {
     /// Summary: the per-function table (`csfkit status` columns).
     pub summary: (&'a [Col], Vec<Vec<String>>),
     /// Summary, below the table: the cover facts (label, value).
@@ -39,7 +39,7 @@ pub struct Tables<'a> {
 }
 
 /// Every sheet but the evidence rows (which come one at a time in the shared pass).
-pub fn tables(job: &Job<'_>) -> Tables<'static> {
+pub(crate) fn tables(job: &Job<'_>) -> Tables<'static> {
     let (cov, cover, poam) = (job.cov, job.cover, job.poam);
     let m = &cov.matrix;
     let facts = vec![
@@ -95,7 +95,7 @@ pub fn tables(job: &Job<'_>) -> Tables<'static> {
 }
 
 /// The Summary sheet's table: the `csfkit status` columns.
-pub const SUMMARY_COLS: [Col; 23] = [
+pub(crate) const SUMMARY_COLS: [Col; 23] = [
     ("function", Kind::Text(30.0)),
     ("controls", Kind::Number),
     ("inherited", Kind::Number),
@@ -123,7 +123,7 @@ pub const SUMMARY_COLS: [Col; 23] = [
 
 /// The Matrix sheet: the columns of control-matrix.csv ([`matrix_cols`] adds the tally
 /// columns).
-pub const MATRIX_COLS: [Col; 23] = [
+pub(crate) const MATRIX_COLS: [Col; 23] = [
     ("control_id", Kind::Text(12.0)),
     ("title", Kind::Text(50.0)),
     ("function", Kind::Text(9.0)),
@@ -151,7 +151,7 @@ pub const MATRIX_COLS: [Col; 23] = [
 
 /// The Matrix sheet's columns: [`MATRIX_COLS`], then the tally columns of control-matrix.csv
 /// (counts as numbers, the leaning as text).
-pub fn matrix_cols() -> Vec<Col> {
+pub(crate) fn matrix_cols() -> Vec<Col> {
     let mut cols = MATRIX_COLS.to_vec();
     for per_service in crate::export::csv::MATRIX_TALLY_COLUMNS {
         for name in per_service {
@@ -167,7 +167,7 @@ pub fn matrix_cols() -> Vec<Col> {
 }
 
 /// The Gaps sheet: the columns of gaps.csv.
-pub const GAP_COLS: [Col; 7] = [
+pub(crate) const GAP_COLS: [Col; 7] = [
     ("control_id", Kind::Text(12.0)),
     ("title", Kind::Text(50.0)),
     ("effective", Kind::Fill(13.0)),
@@ -178,7 +178,7 @@ pub const GAP_COLS: [Col; 7] = [
 ];
 
 /// The Evidence sheet: the columns of evidence-index.csv.
-pub const EVIDENCE_COLS: [Col; 23] = [
+pub(crate) const EVIDENCE_COLS: [Col; 23] = [
     ("evidence_id", Kind::Number),
     ("control_id", Kind::Text(12.0)),
     ("title", Kind::Text(35.0)),
@@ -205,7 +205,7 @@ pub const EVIDENCE_COLS: [Col; 23] = [
 ];
 
 /// The POA&M sheet: the columns of poam.csv.
-pub const POAM_COLS: [Col; 12] = [
+pub(crate) const POAM_COLS: [Col; 12] = [
     ("POAM ID", Kind::Text(16.0)),
     ("Controls", Kind::Text(12.0)),
     ("Weakness Name", Kind::Text(40.0)),

@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 /// import, so that a place where it cannot be written stops the import before anything is
 /// stored. [`ErrorsOut::write`] fills the temporary file and renames it over the path; an
 /// existing file is replaced only if it is an earlier `--errors-out` file, never the input.
-pub struct ErrorsOut {
+pub(crate) struct ErrorsOut {
     path: PathBuf,
     input: PathBuf,
     tmp: tempfile::NamedTempFile,
@@ -21,7 +21,7 @@ pub struct ErrorsOut {
 
 impl ErrorsOut {
     /// Checks `path` and opens the temporary file beside it.
-    pub fn open(path: &Path, input: &Path, raw: bool) -> Result<Self> {
+    pub(crate) fn open(path: &Path, input: &Path, raw: bool) -> Result<Self> {
         check_errors_out(path, input)?;
         let dir = path
             .parent()
@@ -43,7 +43,7 @@ impl ErrorsOut {
     /// Writes the rejected rows with their reasons as CSV (cells neutralised unless `raw`), to
     /// be fixed and imported again, and puts the file in place. Returns the path and the
     /// number of rows written.
-    pub fn write(self, header: Option<&HeaderMap>, rows: &[RejectedRow]) -> Result<(PathBuf, usize)> {
+    pub(crate) fn write(self, header: Option<&HeaderMap>, rows: &[RejectedRow]) -> Result<(PathBuf, usize)> {
         let ErrorsOut {
             path,
             input,

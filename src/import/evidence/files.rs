@@ -10,7 +10,7 @@ use crate::error::ValueError;
 use crate::model::evidence::LocationKind;
 
 /// The evidence files of one import: the root they must be inside, and the hashes taken so far.
-pub struct EvidenceFiles {
+pub(crate) struct EvidenceFiles {
     /// The evidence root, canonical.
     root: PathBuf,
     /// File hashes already computed (path -> hash and size, None when missing).
@@ -19,7 +19,7 @@ pub struct EvidenceFiles {
 
 impl EvidenceFiles {
     /// The files under `root` (canonical).
-    pub fn new(root: PathBuf) -> Self {
+    pub(crate) fn new(root: PathBuf) -> Self {
         EvidenceFiles {
             root,
             cache: HashMap::new(),
@@ -27,14 +27,14 @@ impl EvidenceFiles {
     }
 
     /// The evidence root.
-    pub fn root(&self) -> &Path {
+    pub(crate) fn root(&self) -> &Path {
         &self.root
     }
 
     /// Applies the path rules to a location: empty, a URL (recorded, never fetched), or a path
     /// inside the root, hashed when the file is there (its hash and size) and recorded as
     /// missing when not. A refusal says why and what to do.
-    pub fn check(&mut self, loc: &str) -> Result<(LocationKind, Option<(String, u64)>), ValueError> {
+    pub(crate) fn check(&mut self, loc: &str) -> Result<(LocationKind, Option<(String, u64)>), ValueError> {
         if loc.is_empty() {
             return Ok((LocationKind::None, None));
         }
@@ -140,7 +140,7 @@ impl EvidenceFiles {
 }
 
 /// True for `scheme://...` and `mailto:` style locations.
-pub fn is_url(s: &str) -> bool {
+pub(crate) fn is_url(s: &str) -> bool {
     match s.split_once("://") {
         Some((scheme, _)) => {
             scheme.len() > 1

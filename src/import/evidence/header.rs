@@ -15,11 +15,11 @@ pub(super) const VALID: usize = 6;
 pub(super) const LOCATION: usize = 7;
 
 /// The column `--errors-out` adds; ignored when the file is imported again.
-pub const ERRORS_COLUMN: &str = "csfkit_errors";
+pub(crate) const ERRORS_COLUMN: &str = "csfkit_errors";
 
 /// How the columns of the header row map to fields.
 #[derive(Debug, Clone)]
-pub struct HeaderMap {
+pub(crate) struct HeaderMap {
     /// The header row's number as the user sees it.
     pub row: usize,
     /// Header text per column.
@@ -33,7 +33,7 @@ pub struct HeaderMap {
 impl HeaderMap {
     /// Builds the map for a header row, applying `--map HEADER=field` overrides, then `layout`'s
     /// names. Errors name what is missing.
-    pub fn build(
+    pub(crate) fn build(
         row: usize,
         cells: &[Cell],
         overrides: &[(String, String)],
@@ -114,13 +114,13 @@ impl HeaderMap {
     }
 
     /// Whether `cells` name a control and a title in `layout`: the header row.
-    pub fn is_header(cells: &[Cell], layout: &EvidenceLayout) -> bool {
+    pub(crate) fn is_header(cells: &[Cell], layout: &EvidenceLayout) -> bool {
         let fields: Vec<usize> = cells.iter().filter_map(|c| layout.field_for(&c.text())).collect();
         fields.contains(&CONTROL) && fields.contains(&TITLE)
     }
 
     /// Lines describing the mapping, for the import report.
-    pub fn describe(&self) -> Vec<String> {
+    pub(crate) fn describe(&self) -> Vec<String> {
         let mut out = Vec::new();
         for (f, c) in self.columns.iter().enumerate() {
             if let Some(c) = c {

@@ -33,18 +33,18 @@ use crate::import::resolve::Resolver;
 use crate::model::evidence::FIELDS;
 use crate::model::framework::DEFAULT_FRAMEWORK;
 
-pub use errors_out::ErrorsOut;
-pub use files::{EvidenceFiles, is_url};
-pub use header::{ERRORS_COLUMN, HeaderMap};
-pub use report::{Progress, Quiet, RejectedRow, Report};
-pub use row::{Validator, Warning};
+pub(crate) use errors_out::ErrorsOut;
+pub(crate) use files::EvidenceFiles;
+pub(crate) use header::HeaderMap;
+pub(crate) use report::{Progress, Report};
+pub(crate) use row::{Validator, Warning};
 
 use known::{KeyCheck, Known, SORT_RUN, find_known};
 use pipeline::{HeaderSearch, consume, finish_reader, install_quiet_panic_hook, spawn_reader};
 
 /// What to import and how.
 #[derive(Debug, Clone)]
-pub struct Options {
+pub(crate) struct Options {
     /// The spreadsheet or CSV file.
     pub file: PathBuf,
     /// Sheet to read (default: the first).
@@ -80,7 +80,7 @@ pub struct Options {
 
 /// An import whose file checks are done: the file is open and being hashed, its format is
 /// known, the evidence root exists. Made by [`prepare`], before the catalogue is opened.
-pub struct Prepared<'a> {
+pub(crate) struct Prepared<'a> {
     args: &'a Options,
     file: String,
     source: std::fs::File,
@@ -93,7 +93,7 @@ pub struct Prepared<'a> {
 
 /// Checks the file and the evidence root (missing, unreadable, not a spreadsheet) and starts
 /// hashing the file; nothing of the catalogue is touched yet.
-pub fn prepare(args: &Options) -> Result<Prepared<'_>> {
+pub(crate) fn prepare(args: &Options) -> Result<Prepared<'_>> {
     let file = args.file.display().to_string();
     let missing = |e| Error::InputMissing {
         path: args.file.clone(),
@@ -157,7 +157,7 @@ pub fn prepare(args: &Options) -> Result<Prepared<'_>> {
 /// on disk; when there are any, that first pass is rolled back and the file read again
 /// without them. The `--errors-out` file (when asked for) is written and put in place inside
 /// the last transaction, before it commits: when it cannot be written, nothing is stored.
-pub fn import(cat: &mut Catalogue, prepared: Prepared<'_>, progress: &dyn Progress) -> Result<Report> {
+pub(crate) fn import(cat: &mut Catalogue, prepared: Prepared<'_>, progress: &dyn Progress) -> Result<Report> {
     let Prepared {
         args,
         file,

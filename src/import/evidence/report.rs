@@ -10,7 +10,7 @@ use crate::error::Problem;
 
 /// What an import found and did.
 #[derive(Default)]
-pub struct Report {
+pub(crate) struct Report {
     /// The header row and how its columns map to fields.
     pub header: Option<HeaderMap>,
     /// Data rows read (below the header).
@@ -42,20 +42,12 @@ pub struct Report {
 }
 
 /// A row an import refused: its row number, its cells as text, and why.
-pub type RejectedRow = (usize, Vec<String>, Vec<String>);
+pub(crate) type RejectedRow = (usize, Vec<String>, Vec<String>);
 
 /// What the caller of an import learns as rows go by (a progress bar).
-pub trait Progress: Sync {
+pub(crate) trait Progress: Sync {
     /// `rows` more data rows were read.
     fn advance(&self, rows: u64);
     /// The file is read again from the start (the second pass of the duplicate check).
     fn restart(&self);
-}
-
-/// No progress to show.
-pub struct Quiet;
-
-impl Progress for Quiet {
-    fn advance(&self, _rows: u64) {}
-    fn restart(&self) {}
 }

@@ -20,7 +20,7 @@ use crate::model::evidence::{EvidenceFields, FIELDS, LocationKind, MappedFrom, N
 const PARSED: [usize; 4] = [CONTROL, COLLECTED, VALID, LOCATION];
 
 /// Settings of one import that validation needs.
-pub struct Validator<'a> {
+pub(crate) struct Validator<'a> {
     /// File name for messages.
     pub file: String,
     /// Sheet, for messages.
@@ -44,7 +44,7 @@ pub struct Validator<'a> {
 
 /// A warning about an accepted row.
 #[derive(Debug, Clone)]
-pub struct Warning {
+pub(crate) struct Warning {
     /// Where.
     pub location: Location,
     /// What.
@@ -83,7 +83,11 @@ impl Validator<'_> {
 
     /// Validates one data row. Returns the evidence (one per CSF 2.0 successor when a CSF 1.1
     /// ID maps to several), its warnings, and its problems (empty when the row is valid).
-    pub fn row(&mut self, row: usize, cells: &[Cell]) -> (Vec<NewEvidence>, Vec<Warning>, Vec<Problem>) {
+    pub(crate) fn row(
+        &mut self,
+        row: usize,
+        cells: &[Cell],
+    ) -> (Vec<NewEvidence>, Vec<Warning>, Vec<Problem>) {
         let mut problems = Vec::new();
         let mut warnings = Vec::new();
         let mut values = self.values(row, cells, &mut problems);

@@ -5,7 +5,7 @@
 use super::{EvidenceHeaders, EvidenceLayout, Field};
 
 /// Evidence trackers in csfkit's layout.
-pub const EVIDENCE: EvidenceLayout = EvidenceLayout {
+pub(crate) const EVIDENCE: EvidenceLayout = EvidenceLayout {
     name: "csfkit",
     about: "csfkit's evidence template and the trackers people keep by hand",
     headers: EvidenceHeaders {
@@ -84,7 +84,7 @@ pub const EVIDENCE: EvidenceLayout = EvidenceLayout {
 };
 
 /// The columns of an assessment file (`assess import`).
-pub const ASSESSMENT: &[Field] = &[
+pub(crate) const ASSESSMENT: &[Field] = &[
     Field {
         name: "control_id",
         headers: &[
@@ -117,7 +117,7 @@ pub const ASSESSMENT: &[Field] = &[
 /// The columns of a plan file (`plan import`): csfkit's names and a FedRAMP POA&M's (Controls,
 /// Point of Contact, Overall Remediation Plan, Scheduled Completion Date, Planned Milestones,
 /// Comments).
-pub const PLAN: &[Field] = &[
+pub(crate) const PLAN: &[Field] = &[
     Field {
         name: "control_id",
         headers: &[

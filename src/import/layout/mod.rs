@@ -15,21 +15,21 @@
 //! The assessment and plan imports have one layout each, csfkit's, in [`csfkit`] too
 //! ([`csfkit::ASSESSMENT`], [`csfkit::PLAN`], the plan's with FedRAMP POA&M names).
 
-pub mod csfkit;
+pub(crate) mod csfkit;
 
 use crate::model::evidence::FIELDS;
 
 /// A header compared ignoring case, spaces and punctuation.
-pub fn header_key(s: &str) -> String {
+pub(crate) fn header_key(s: &str) -> String {
     crate::util::loose_key(s)
 }
 
 /// Header names, as people write them.
-pub type Names = &'static [&'static str];
+pub(crate) type Names = &'static [&'static str];
 
 /// One field of a table and the header names that stand for it.
 #[derive(Debug, Clone, Copy)]
-pub struct Field {
+pub(crate) struct Field {
     /// The field (`control_id`, `status`, ...).
     pub name: &'static str,
     /// The header names that stand for it.
@@ -38,14 +38,14 @@ pub struct Field {
 
 impl Field {
     /// True when the header whose [`header_key`] is `key` stands for this field.
-    pub fn is_named_by(&self, key: &str) -> bool {
+    pub(crate) fn is_named_by(&self, key: &str) -> bool {
         self.headers.iter().any(|h| header_key(h) == key)
     }
 }
 
 /// The header names of each evidence field (the fields of [`FIELDS`]).
 #[derive(Debug, Clone, Copy)]
-pub struct EvidenceHeaders {
+pub(crate) struct EvidenceHeaders {
     /// The CSF 2.0 subcategory (or another framework's control) the evidence supports.
     pub control_id: Names,
     /// The evidence's title.
@@ -68,7 +68,7 @@ pub struct EvidenceHeaders {
 
 impl EvidenceHeaders {
     /// Each field with its header names, in [`FIELDS`] order.
-    pub fn fields(&self) -> [Field; 9] {
+    pub(crate) fn fields(&self) -> [Field; 9] {
         let f = |name, headers| Field { name, headers };
         [
             f("control_id", self.control_id),
@@ -87,7 +87,7 @@ impl EvidenceHeaders {
 /// An evidence tracker layout: the header names of each field, and how the tracker writes its
 /// values.
 #[derive(Debug, Clone, Copy)]
-pub struct EvidenceLayout {
+pub(crate) struct EvidenceLayout {
     /// The name `evidence import --layout` takes.
     pub name: &'static str,
     /// The trackers it fits, one line for `--help`.
@@ -102,7 +102,7 @@ pub struct EvidenceLayout {
 impl EvidenceLayout {
     /// The field (its index in [`FIELDS`]) a header stands for: a field's own name (`control_id`,
     /// `valid_until`) in every layout, else this layout's names in field order.
-    pub fn field_for(&self, header: &str) -> Option<usize> {
+    pub(crate) fn field_for(&self, header: &str) -> Option<usize> {
         let k = header_key(header);
         if k.is_empty() {
             return None;
@@ -115,13 +115,13 @@ impl EvidenceLayout {
 }
 
 /// Every evidence tracker layout, the default first.
-pub const EVIDENCE_LAYOUTS: [&EvidenceLayout; 1] = [&csfkit::EVIDENCE];
+pub(crate) const EVIDENCE_LAYOUTS: [&EvidenceLayout; 1] = [&csfkit::EVIDENCE];
 
 /// The layout `evidence import` reads unless told otherwise.
-pub const DEFAULT_EVIDENCE_LAYOUT: &EvidenceLayout = EVIDENCE_LAYOUTS[0];
+pub(crate) const DEFAULT_EVIDENCE_LAYOUT: &EvidenceLayout = EVIDENCE_LAYOUTS[0];
 
 /// The evidence tracker layout called `name`.
-pub fn evidence_layout(name: &str) -> Option<&'static EvidenceLayout> {
+pub(crate) fn evidence_layout(name: &str) -> Option<&'static EvidenceLayout> {
     EVIDENCE_LAYOUTS.iter().copied().find(|l| l.name == name)
 }
 

@@ -14,7 +14,7 @@ use crate::model::ownership::{Answer, Service};
 
 /// Reads a CCM ownership value. `Third-party outsourced` counts as the customer's: the
 /// customer has to manage that third party, nothing is inherited from the CSP.
-pub fn ccm_answer(s: &str) -> std::result::Result<Option<Answer>, ValueError> {
+pub(crate) fn ccm_answer(s: &str) -> std::result::Result<Option<Answer>, ValueError> {
     match header_key(s).as_str() {
         "" | "na" | "notapplicable" => Ok(None),
         "cspowned" | "cloudserviceproviderowned" => Ok(Some(Answer::Yes)),
@@ -54,7 +54,7 @@ pub(super) fn ccm_header(t: &RawTable) -> Option<CcmHeader> {
 
 /// Reads a CSA CCM workbook (sheet `CCM`, or `sheet`) and projects its IaaS, PaaS and SaaS
 /// ownership onto CSF 2.0.
-pub fn import_ccm(cat: &Catalogue, tables: &[RawTable], sheet: Option<&str>) -> Result<Imported> {
+pub(crate) fn import_ccm(cat: &Catalogue, tables: &[RawTable], sheet: Option<&str>) -> Result<Imported> {
     let t = match sheet {
         Some(_) => pick(tables, sheet, |t| ccm_header(t).is_some(), "CCM")?,
         None => tables

@@ -63,7 +63,7 @@ pub(super) fn pick<'a>(
 /// What an importer read: the cells, the rows of the source behind projected cells (none for
 /// the csfkit layout, which does not carry them), and the sheet read.
 #[derive(Debug, Clone, Default)]
-pub struct Imported {
+pub(crate) struct Imported {
     /// The cells, in catalogue order, then service order.
     pub cells: Vec<Cell>,
     /// The source rows behind projected cells.

@@ -12,31 +12,10 @@ use crate::import::resolve::{Legacy, Resolver};
 use crate::model::framework::DEFAULT_FRAMEWORK;
 use crate::model::ownership::{Cell, Leaning, Ownership, Service, Tally};
 
-/// The csfkit matrix layout's header, in order.
-pub const CSFKIT_HEADER: [&str; 7] = [
-    "control_id",
-    "service_model",
-    "ownership",
-    "basis",
-    "citation",
-    "provider_responsibility",
-    "customer_responsibility",
-];
+pub(crate) use crate::model::ownership::{CSFKIT_HEADER, CSFKIT_TALLY_HEADER};
 
 /// Allowed `basis` values.
-pub const BASES: [&str; 2] = ["stated", "derived"];
-
-/// The csfkit layout's optional tally columns of a projected cell, in order, after
-/// [`CSFKIT_HEADER`]: how the referenced controls were answered and the leaning that follows.
-/// `mapping export` writes them only when some cell has a tally, so a matrix without any
-/// (every shipped one) keeps the seven columns, and a file without them still imports.
-pub const CSFKIT_TALLY_HEADER: [&str; 5] = [
-    "answers_yes",
-    "answers_partial",
-    "answers_no",
-    "answers_unanswered",
-    "leaning",
-];
+pub(crate) const BASES: [&str; 2] = ["stated", "derived"];
 
 /// Where the tally columns are in the header row `h`: all five, none, or a problem naming
 /// the missing ones.
@@ -145,7 +124,7 @@ pub(crate) fn parse_tally(
 /// The optional tally columns ([`CSFKIT_TALLY_HEADER`]) are read when present: a cell with a
 /// tally must have the ownership its counts give (the projection rule), and only such a cell
 /// may be `undetermined`.
-pub fn parse_csfkit(
+pub(crate) fn parse_csfkit(
     table: &RawTable,
     resolve: &dyn Fn(&str) -> std::result::Result<String, ValueError>,
 ) -> Result<Vec<Cell>, Vec<Problem>> {
@@ -295,7 +274,7 @@ pub fn parse_csfkit(
 }
 
 /// Reads a matrix in the csfkit layout (the sheet `sheet`, or the one with its header).
-pub fn import_csfkit(cat: &Catalogue, tables: &[RawTable], sheet: Option<&str>) -> Result<Imported> {
+pub(crate) fn import_csfkit(cat: &Catalogue, tables: &[RawTable], sheet: Option<&str>) -> Result<Imported> {
     let t = pick(
         tables,
         sheet,

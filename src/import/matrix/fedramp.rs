@@ -11,7 +11,7 @@ use crate::model::crosswalk::sp800_53_key;
 use crate::model::ownership::{Answer, Service};
 
 /// Reads a FedRAMP CRM answer (`Yes`, `Partial`, `No`, blank).
-pub fn fedramp_answer(s: &str) -> std::result::Result<Option<Answer>, ValueError> {
+pub(crate) fn fedramp_answer(s: &str) -> std::result::Result<Option<Answer>, ValueError> {
     match header_key(s).as_str() {
         "" => Ok(None),
         "yes" | "y" => Ok(Some(Answer::Yes)),
@@ -33,7 +33,7 @@ pub(super) fn fedramp_header(t: &RawTable) -> Option<(usize, usize, usize, Optio
 
 /// Reads a FedRAMP CRM (the filled-in worksheet, or `sheet`) and projects its answers for
 /// `service` onto CSF 2.0.
-pub fn import_fedramp(
+pub(crate) fn import_fedramp(
     cat: &Catalogue,
     tables: &[RawTable],
     sheet: Option<&str>,

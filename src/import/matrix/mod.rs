@@ -19,19 +19,15 @@ mod tests;
 
 use crate::import::reader::RawTable;
 
-pub use crate::model::ownership::Answer;
-pub use ccm::{ccm_answer, import_ccm};
-pub use common::Imported;
+pub(crate) use ccm::import_ccm;
+pub(crate) use common::Imported;
 pub(crate) use csfkit::parse_tally;
-pub use csfkit::{BASES, CSFKIT_HEADER, CSFKIT_TALLY_HEADER, import_csfkit, parse_csfkit};
-pub use fedramp::{fedramp_answer, import_fedramp};
-pub use projection::{Answers, Projection, SourceRow, project};
-
-pub use crate::model::crosswalk::{ccm_key, sp800_53_key};
+pub(crate) use csfkit::{BASES, CSFKIT_HEADER, import_csfkit, parse_csfkit};
+pub(crate) use fedramp::import_fedramp;
 
 /// Matrix file layouts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Layout {
+pub(crate) enum Layout {
     /// The csfkit matrix layout.
     Csfkit,
     /// FedRAMP Rev 5 CRM workbook.
@@ -44,7 +40,7 @@ pub enum Layout {
 
 impl Layout {
     /// The name stored with the provider.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Layout::Csfkit => "csfkit",
             Layout::FedrampCrm => "fedramp-crm",
@@ -55,7 +51,7 @@ impl Layout {
 }
 
 /// The layout of a file, from its headers.
-pub fn detect_layout(tables: &[RawTable]) -> Option<Layout> {
+pub(crate) fn detect_layout(tables: &[RawTable]) -> Option<Layout> {
     for t in tables {
         if t.find_header(&CSFKIT_HEADER).is_some() {
             return Some(Layout::Csfkit);

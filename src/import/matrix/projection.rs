@@ -7,7 +7,7 @@ use crate::model::ownership::{Answer, Cell, CellSource, Ownership, Service, Tall
 
 /// One row of a source as read: where it is and what it says.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SourceRow {
+pub(crate) struct SourceRow {
     /// Sheet name (empty for CSV).
     pub sheet: String,
     /// Row number as the spreadsheet shows it.
@@ -22,7 +22,7 @@ pub struct SourceRow {
 
 /// The answers of one source, by control key, with the text that came with them.
 #[derive(Debug, Clone, Default)]
-pub struct Answers {
+pub(crate) struct Answers {
     /// Answered parts of each control key (blank answers are left out).
     pub parts: BTreeMap<String, Vec<Answer>>,
     /// Responsibility texts per control key, in file order.
@@ -36,7 +36,7 @@ pub struct Answers {
 /// A projection onto CSF 2.0: one cell per subcategory, and the rows of the source behind
 /// each cell.
 #[derive(Debug, Clone, Default)]
-pub struct Projection {
+pub(crate) struct Projection {
     /// The cells, in catalogue order.
     pub cells: Vec<Cell>,
     /// Per cell, each referenced control with its answer and the rows it came from.
@@ -48,7 +48,7 @@ pub struct Projection {
 /// referenced control is Yes, `customer` if every one is No, `shared` otherwise, and
 /// `undetermined` if none is answered ([`Tally::ownership`]). Each cell keeps its tally (its
 /// distinct referenced controls by answer), and the rows behind it go to `sources`.
-pub fn project(
+pub(crate) fn project(
     refs: &[(String, Vec<String>)],
     answers: &Answers,
     service: Service,

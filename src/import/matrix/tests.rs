@@ -1,8 +1,14 @@
 //! Tests of the matrix import: ID keys, the projection rule, the csfkit layout's tally
 //! columns, the answer vocabularies.
 
+use super::ccm::ccm_answer;
+use super::csfkit::CSFKIT_TALLY_HEADER;
+use super::fedramp::fedramp_answer;
+use super::projection::{Answers, SourceRow, project};
 use super::*;
 use crate::error::ValueError;
+use crate::model::crosswalk::{ccm_key, sp800_53_key};
+use crate::model::ownership::Answer;
 use crate::model::ownership::{Ownership, Service, Tally};
 
 #[test]

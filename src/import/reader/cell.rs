@@ -8,7 +8,7 @@ use chrono::NaiveDateTime;
 /// error: exit 66) or bad data (a format csfkit does not take, a hostile container, a broken
 /// row: exit 65). The message names the file and says what to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReadError {
+pub(crate) struct ReadError {
     /// The file cannot be read at all (exit 66), rather than holding bad data (exit 65).
     pub unreadable: bool,
     /// What is wrong, starting with the file's name.
@@ -17,7 +17,7 @@ pub struct ReadError {
 
 impl ReadError {
     /// The file holds data csfkit refuses.
-    pub fn data(message: impl Into<String>) -> Self {
+    pub(crate) fn data(message: impl Into<String>) -> Self {
         ReadError {
             unreadable: false,
             message: message.into(),
@@ -25,7 +25,7 @@ impl ReadError {
     }
 
     /// The file cannot be read: empty, truncated, damaged, encrypted, or an I/O error.
-    pub fn unreadable(message: impl Into<String>) -> Self {
+    pub(crate) fn unreadable(message: impl Into<String>) -> Self {
         ReadError {
             unreadable: true,
             message: message.into(),
@@ -57,7 +57,7 @@ impl From<ReadError> for crate::error::Error {
 
 /// A cell, typed as the file stores it.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Cell {
+pub(crate) enum Cell {
     /// Nothing in it.
     Empty,
     /// Text.
@@ -76,7 +76,7 @@ pub enum Cell {
 
 impl Cell {
     /// Text of the cell as a person would read it (dates as ISO).
-    pub fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         match self {
             Cell::Empty => String::new(),
             Cell::Text(s) | Cell::DateIso(s) | Cell::Error(s) => s.clone(),
@@ -104,7 +104,7 @@ impl Cell {
     }
 
     /// True for an empty cell or one holding only white space.
-    pub fn is_blank(&self) -> bool {
+    pub(crate) fn is_blank(&self) -> bool {
         match self {
             Cell::Empty => true,
             Cell::Text(s) => s.trim().is_empty(),
@@ -153,7 +153,7 @@ fn number_text(f: f64) -> String {
 /// Caps that keep a hostile or broken file from taking the machine down, and the one choice a
 /// user can make about how a file is split (`--delimiter`).
 #[derive(Debug, Clone, Copy)]
-pub struct Limits {
+pub(crate) struct Limits {
     /// The field delimiter of delimited text (`--delimiter`); None: detected.
     pub delimiter: Option<u8>,
     /// Data rows read from one sheet.
@@ -170,7 +170,7 @@ impl Limits {
     /// The defaults for a file of `size` bytes: 2 million rows, 1,024 columns, 32,767
     /// characters per cell, and a container that inflates to at most 100 times its size
     /// (at least 64 MiB, at most 4 GiB).
-    pub fn for_size(size: u64) -> Limits {
+    pub(crate) fn for_size(size: u64) -> Limits {
         Limits {
             delimiter: None,
             max_rows: 2_000_000,
@@ -182,13 +182,13 @@ impl Limits {
 
     /// The same caps, delimited text split at `delimiter` (None: detected).
     #[must_use]
-    pub fn with_delimiter(self, delimiter: Option<u8>) -> Limits {
+    pub(crate) fn with_delimiter(self, delimiter: Option<u8>) -> Limits {
         Limits { delimiter, ..self }
     }
 }
 
 /// Spreadsheet column letters for a 0-based index (0 -> A, 27 -> AB).
-pub fn column_letters(mut c: usize) -> String {
+pub(crate) fn column_letters(mut c: usize) -> String {
     let mut s = Vec::new();
     loop {
         s.push(b'A' + (c % 26) as u8);

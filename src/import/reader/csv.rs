@@ -9,14 +9,14 @@ use std::rc::Rc;
 use super::cell::{Cell, Limits, ReadError, column_letters};
 
 /// The delimiters csfkit recognises in delimited text, in the order a tie is decided.
-pub const DELIMITERS: [u8; 4] = [b',', b';', b'\t', b'|'];
+pub(crate) const DELIMITERS: [u8; 4] = [b',', b';', b'\t', b'|'];
 
 /// The delimiter of delimited text: among `,` `;` tab `|`, the one a record of the first 30 uses
 /// most (title rows above the header have none); `,` when there is none. Only delimiters outside
 /// quoted fields count: `GV.OC-01,x,"a; b; c; d"` is comma-separated, however many `;` the quoted
 /// cell holds. A quote opens a field at the start of a line or after one of the four delimiters
 /// (optionally after spaces); inside, `""` is a quote and a line break belongs to the field.
-pub fn detect_delimiter(text: &str) -> u8 {
+pub(crate) fn detect_delimiter(text: &str) -> u8 {
     let mut best = (0usize, b',');
     let mut counts = [0usize; 4];
     let mut records = 0;

@@ -28,16 +28,15 @@ use std::path::Path;
 
 use crate::error::{Error, Location, Result};
 
-pub use cell::{Cell, Limits, ReadError, column_letters};
-pub use csv::{DELIMITERS, detect_delimiter};
-pub use sniff::{Format, check_container, sniff};
-pub use workbook::{SheetInfo, sheet_names};
+pub(crate) use cell::{Cell, Limits, ReadError, column_letters};
+pub(crate) use sniff::{Format, check_container, sniff};
+pub(crate) use workbook::{SheetInfo, sheet_names};
 
 /// Streams the rows of one sheet to `on_row` (call [`check_container`] first for a zip-based
 /// format: this function trusts the container) as (row number as the user sees it, cells, with
 /// column 0 = column A). Empty rows are skipped. `on_row` returns false to stop early.
 /// `on_sheet` hears the sheet chosen (`sheet`, or the first) before any row.
-pub fn read<R: Read + Seek>(
+pub(crate) fn read<R: Read + Seek>(
     file: &str,
     src: R,
     format: Format,
@@ -56,7 +55,7 @@ pub fn read<R: Read + Seek>(
 
 /// A table read from a file: rows of text cells with the row number a user sees.
 #[derive(Debug, Clone, Default)]
-pub struct RawTable {
+pub(crate) struct RawTable {
     /// File name for messages.
     pub file: String,
     /// Sheet name, for spreadsheets.
@@ -67,7 +66,7 @@ pub struct RawTable {
 
 impl RawTable {
     /// The location of a cell of this table, for a [`crate::error::Problem`].
-    pub fn loc(&self, row: usize, column: Option<&str>) -> Location {
+    pub(crate) fn loc(&self, row: usize, column: Option<&str>) -> Location {
         Location {
             file: self.file.clone(),
             sheet: self.sheet.clone(),
@@ -79,7 +78,7 @@ impl RawTable {
 
 /// Reads `path`: a spreadsheet gives one table per sheet, CSV one table (split at `delimiter`,
 /// `--delimiter`, or the one detected when None).
-pub fn read_tables(path: &Path, delimiter: Option<u8>) -> Result<Vec<RawTable>> {
+pub(crate) fn read_tables(path: &Path, delimiter: Option<u8>) -> Result<Vec<RawTable>> {
     let missing = |e| Error::InputMissing {
         path: path.into(),
         source: e,
@@ -92,13 +91,13 @@ pub fn read_tables(path: &Path, delimiter: Option<u8>) -> Result<Vec<RawTable>> 
 /// Reads a file already in memory (`name` for messages and its extension), with the same
 /// checks as a file on disk: one table per sheet, or one for CSV (split at `delimiter`, or the
 /// one detected when None).
-pub fn tables_from_bytes(name: &str, bytes: &[u8], delimiter: Option<u8>) -> Result<Vec<RawTable>> {
+pub(crate) fn tables_from_bytes(name: &str, bytes: &[u8], delimiter: Option<u8>) -> Result<Vec<RawTable>> {
     let mut src = std::io::Cursor::new(bytes);
     tables_from(name, Path::new(name), &mut src, bytes.len() as u64, delimiter)
 }
 
 /// The refusal of `--delimiter` for a file that is not delimited text.
-pub fn delimiter_for_text_only(file: &str, format: Format) -> Error {
+pub(crate) fn delimiter_for_text_only(file: &str, format: Format) -> Error {
     Error::Usage(format!(
         "--delimiter is for CSV and TSV files; `{file}` is {}, whose cells are already separated: leave --delimiter out",
         format.name()
@@ -134,7 +133,7 @@ fn tables_from<R: Read + Seek>(
 
 /// Reads CSV bytes (BOM removed; `,` `;` tab or `|` delimiter) into a table whose row numbers
 /// are line numbers.
-pub fn csv_table(file: &str, bytes: Vec<u8>) -> Result<RawTable> {
+pub(crate) fn csv_table(file: &str, bytes: Vec<u8>) -> Result<RawTable> {
     let limits = Limits::for_size(bytes.len() as u64);
     table(file, std::io::Cursor::new(bytes), Format::Csv, None, &limits)
 }

@@ -19,13 +19,13 @@ use super::cell::{Cell, Limits, ReadError, column_letters};
 
 /// The rows an ods sheet has (LibreOffice's and Excel's limit): a row with values repeated past
 /// it is not a spreadsheet's.
-pub const SHEET_ROWS: u64 = 1_048_576;
+pub(super) const SHEET_ROWS: u64 = 1_048_576;
 
 /// Rows with values that repetition may add to a sheet. Such rows are copies of the row before
 /// them, which csfkit's imports reject as duplicates: a few are reported row by row like any
 /// others; more are refused at once, before a copy is made, so that a file of a few hundred
 /// bytes cannot make a million rows.
-pub const MAX_REPEATED_ROWS: u64 = 10_000;
+pub(super) const MAX_REPEATED_ROWS: u64 = 10_000;
 
 type Content<'a, R> = Reader<BufReader<zip::read::ZipFile<'a, R>>>;
 
@@ -128,7 +128,7 @@ fn skip<R: Read + Seek>(file: &str, reader: &mut Content<'_, R>, buf: &mut Vec<u
 }
 
 /// The sheet names of an ods file, in order, read from `content.xml` without reading the sheets.
-pub fn sheet_names<R: Read + Seek>(file: &str, src: R) -> Result<Vec<String>, ReadError> {
+pub(super) fn sheet_names<R: Read + Seek>(file: &str, src: R) -> Result<Vec<String>, ReadError> {
     let mut archive = open_archive(file, src)?;
     let mut reader = content(file, &mut archive)?;
     let mut names = Vec::new();
@@ -274,7 +274,7 @@ fn cell_value<R: Read + Seek>(
 /// [`MAX_REPEATED_ROWS`] rows; a cell with a value repeated past `limits.max_cols` columns is
 /// refused before it is copied. (The row limit of `limits` is the caller's, on the rows it is
 /// handed.)
-pub fn stream_sheet<R: Read + Seek>(
+pub(super) fn stream_sheet<R: Read + Seek>(
     file: &str,
     src: R,
     name: &str,

@@ -8,7 +8,7 @@ use super::cell::{Limits, ReadError};
 
 /// The container formats csfkit reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
+pub(crate) enum Format {
     /// Office Open XML workbook (xlsx, xlsm).
     Xlsx,
     /// Excel binary workbook.
@@ -23,7 +23,7 @@ pub enum Format {
 
 impl Format {
     /// Name for messages.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Format::Xlsx => "an Excel workbook (xlsx)",
             Format::Xlsb => "an Excel binary workbook (xlsb)",
@@ -34,7 +34,7 @@ impl Format {
     }
 
     /// The usual file extension, also the name stored with an import batch.
-    pub fn extension(self) -> &'static str {
+    pub(crate) fn extension(self) -> &'static str {
         match self {
             Format::Xlsx => "xlsx",
             Format::Xlsb => "xlsb",
@@ -61,7 +61,7 @@ impl Format {
 /// message names the file and says what it holds and what was expected. Reads the start of
 /// `src` (and, for an old-style compound file, scans it for encryption streams); leaves `src`
 /// at its start.
-pub fn sniff<R: Read + Seek>(file: &str, path: &Path, src: &mut R) -> Result<Format, ReadError> {
+pub(crate) fn sniff<R: Read + Seek>(file: &str, path: &Path, src: &mut R) -> Result<Format, ReadError> {
     let io = |e: std::io::Error| ReadError::unreadable(format!("{file}: cannot read the file: {e}"));
     src.seek(SeekFrom::Start(0)).map_err(io)?;
     let mut head = Vec::with_capacity(8192);
@@ -219,7 +219,7 @@ fn zip_format<R: Read + Seek>(file: &str, src: &mut R) -> Result<Format, ReadErr
 /// Checks a zip container before any parser opens it: the sizes its entries declare, then the
 /// sizes they really inflate to (a lying header is caught too), against `limits.max_inflated`.
 /// `size` is the file's size (for messages). Leaves `src` at its start.
-pub fn check_container<R: Read + Seek>(
+pub(crate) fn check_container<R: Read + Seek>(
     file: &str,
     src: &mut R,
     size: u64,

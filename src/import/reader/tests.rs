@@ -3,6 +3,7 @@
 
 use calamine::Reader;
 
+use super::csv::detect_delimiter;
 use super::*;
 
 fn rows(bytes: &[u8]) -> Vec<(usize, Vec<String>)> {

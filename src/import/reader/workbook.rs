@@ -11,11 +11,9 @@ use super::sniff::Format;
 
 /// What [`super::read`] found.
 #[derive(Debug, Clone, Default)]
-pub struct SheetInfo {
+pub(crate) struct SheetInfo {
     /// The sheet read (None for CSV).
     pub sheet: Option<String>,
-    /// The sheets the workbook has.
-    pub sheets: Vec<String>,
 }
 
 /// Streams the rows of one sheet of a workbook (any [`Format`] but CSV) to `on_row`, as
@@ -71,7 +69,7 @@ pub(super) fn read<R: Read + Seek>(
             "{file}, sheet `{name}`: {e}; the sheet is damaged: open the file in a spreadsheet program and save a new copy"
         ))
     };
-    let (name, names) = match format {
+    let name = match format {
         Format::Xlsx => {
             let mut wb: calamine::Xlsx<_> =
                 calamine::Xlsx::new(std::io::BufReader::with_capacity(1 << 16, src))
@@ -86,7 +84,7 @@ pub(super) fn read<R: Read + Seek>(
                     (r, col, Cell::from_ref(c.get_value().clone()))
                 }))
             })?;
-            (name, names)
+            name
         }
         Format::Xlsb => {
             let mut wb: calamine::Xlsb<_> =
@@ -102,7 +100,7 @@ pub(super) fn read<R: Read + Seek>(
                     (r, col, Cell::from_ref(c.get_value().clone()))
                 }))
             })?;
-            (name, names)
+            name
         }
         Format::Ods => {
             // Streamed by csfkit's own reader: calamine expands repeated rows and cells whole.
@@ -117,7 +115,7 @@ pub(super) fn read<R: Read + Seek>(
             })?;
             // After a stop this hands nothing on (the assembler remembers it stopped).
             row_buf.flush(on_row)?;
-            (name, names)
+            name
         }
         Format::Xls => {
             let mut wb = calamine::open_workbook_auto_from_rs(whole(file, src)?).map_err(|e| password(&e))?;
@@ -132,14 +130,11 @@ pub(super) fn read<R: Read + Seek>(
                     .next()
                     .map(|(i, j, d)| (r0 + i as u32, c0 + j as u32, Cell::from_data(d))))
             })?;
-            (name, names)
+            name
         }
         Format::Csv => unreachable!("handled above"),
     };
-    Ok(SheetInfo {
-        sheet: Some(name),
-        sheets: names,
-    })
+    Ok(SheetInfo { sheet: Some(name) })
 }
 
 /// The whole file in memory, for the format calamine reads whole anyway (xls).
@@ -151,7 +146,11 @@ fn whole<R: Read>(file: &str, mut src: R) -> Result<std::io::Cursor<Vec<u8>>, Re
 }
 
 /// The sheet names of a workbook (empty for CSV).
-pub fn sheet_names<R: Read + Seek>(file: &str, src: R, format: Format) -> Result<Vec<String>, ReadError> {
+pub(crate) fn sheet_names<R: Read + Seek>(
+    file: &str,
+    src: R,
+    format: Format,
+) -> Result<Vec<String>, ReadError> {
     if format == Format::Csv {
         return Ok(Vec::new());
     }
