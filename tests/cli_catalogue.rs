@@ -163,7 +163,9 @@ fn a_catalogue_of_csfkit_0_1_upgrades_in_place_and_keeps_its_history() {
         "control_id,title,collected_on\nAC-2,Account review,2026-11-15\n",
     );
     w.run(&["evidence", "import", "nist.csv"]).ok();
-    let pkg = w.run(&["export", "--out", "pkg", "--as-of", "2026-11-24"]).ok();
+    // As of the day the old catalogue's records were made (2026-12-01): before it, the
+    // catalogue as it stood had no scope.
+    let pkg = w.run(&["export", "--out", "pkg", "--as-of", "2026-12-01"]).ok();
     pkg.stderr_has("wrote pkg");
     w.run(&["verify", "pkg"]).ok();
     let after = w.run(&["check", "--format", "csv"]).ok().csv();

@@ -55,7 +55,10 @@ fn export(w: &Workdir, out: &str, extra: &[&str]) {
         "Acme GmbH",
     ];
     args.extend_from_slice(extra);
-    w.run(&args).ok();
+    // Generated at a fixed time, so that two exports can be compared byte for byte.
+    let mut c = w.cmd(&args);
+    c.env("SOURCE_DATE_EPOCH", crate::util::SOURCE_DATE_EPOCH);
+    w.run_cmd(c).ok();
 }
 
 fn tool(cmd: &str, args: &[&str]) -> String {
@@ -121,7 +124,8 @@ fn the_pdf_reads_back_with_every_control_the_fonts_embedded_and_page_numbers() {
         );
     }
     assert!(
-        info.contains("CreationDate:    Tue Nov 24 00:00:00 2026"),
+        // When it was generated (SOURCE_DATE_EPOCH), not the as-of date.
+        info.contains("CreationDate:    Tue Nov 24 12:00:00 2026"),
         "{info}"
     );
     let fonts = tool("pdffonts", &[p]);

@@ -120,7 +120,10 @@ RS.MA-01,Runbook,,Eve,2026-02-01,,evidence/never.txt\n",
 fn oscal_export(w: &Workdir, out: &str, extra: &[&str]) {
     let mut args = vec!["oscal", "export", "--out", out, "--as-of", "2026-11-24"];
     args.extend_from_slice(extra);
-    w.run(&args).ok();
+    // Generated at a fixed time, so that two exports can be compared byte for byte.
+    let mut c = w.cmd(&args);
+    c.env("SOURCE_DATE_EPOCH", crate::util::SOURCE_DATE_EPOCH);
+    w.run_cmd(c).ok();
 }
 
 fn props<'a>(v: &'a Value, name: &str) -> Vec<&'a str> {

@@ -38,7 +38,11 @@ fn plan(w: &Workdir, args: &[&str]) -> crate::util::Run {
 fn export(w: &Workdir, out: &str, extra: &[&str]) -> crate::util::Run {
     let mut args = vec!["export", "--out", out, "--as-of", AS_OF];
     args.extend_from_slice(extra);
-    w.run(&args)
+    // Generated at a fixed time (2026-11-24T12:00:00Z), so that two exports compare byte for
+    // byte.
+    let mut c = w.cmd(&args);
+    c.env("SOURCE_DATE_EPOCH", crate::util::SOURCE_DATE_EPOCH);
+    w.run_cmd(c)
 }
 
 /// A workbook cell as the CSV writes it: text as is, whole numbers without a fraction, dates as
@@ -112,7 +116,17 @@ fn the_workbook_holds_the_csv_rows_with_frozen_headers_filters_dates_and_no_form
     let wb: calamine::Xlsx<_> = calamine::open_workbook(&xlsx).unwrap();
     assert_eq!(
         wb.sheet_names(),
-        ["Summary", "Matrix", "Gaps", "Evidence", "POA&M"]
+        [
+            "Summary",
+            "Matrix",
+            "Gaps",
+            "Evidence",
+            "POA&M",
+            "Assessment history",
+            "Plan history",
+            "Ownership history",
+            "Evidence batches"
+        ]
     );
 
     // Every sheet but the Summary is its CSV file, row for row and cell for cell.
@@ -262,7 +276,8 @@ fn two_exports_with_the_same_as_of_give_the_same_workbook_and_formats_choose_the
     let b = std::fs::read(w.path().join("b/audit-workbook.xlsx")).unwrap();
     assert!(a == b, "two exports with the same --as-of differ");
     let core = parts(&w.path().join("a/audit-workbook.xlsx"), "docProps/core.xml");
-    assert!(core[0].1.contains("2026-11-24T00:00:00Z"), "{}", core[0].1);
+    // Created when it was generated: SOURCE_DATE_EPOCH.
+    assert!(core[0].1.contains("2026-11-24T12:00:00Z"), "{}", core[0].1);
 
     // --formats xlsx: the workbook and the manifest, which says so; verify holds it to that.
     export(&w, "x", &["--formats", "xlsx"]).ok();

@@ -212,6 +212,7 @@ fn bash(bin_dir: &std::path::Path, dir: &std::path::Path, script: &str) -> std::
         .env("PATH", path)
         .env("NO_COLOR", "1")
         .env("CSFKIT_TODAY", "2026-12-01")
+        .env("CSFKIT_TEST_NOW", crate::util::TEST_NOW)
         .env_remove("CSFKIT_DB")
         .output()
         .expect("bash")

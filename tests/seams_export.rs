@@ -119,7 +119,13 @@ fn formats_stale_days_and_manifest_hashes_are_refused_before_anything_is_opened(
 #[test]
 fn formats_are_read_in_any_case_and_order_and_recorded_in_one_order() {
     let w = setup();
-    w.run(&[
+    // Generated at a fixed time, so that the two packages compare byte for byte.
+    let fixed = |args: &[&str]| {
+        let mut c = w.cmd(args);
+        c.env("SOURCE_DATE_EPOCH", crate::util::SOURCE_DATE_EPOCH);
+        w.run_cmd(c).ok();
+    };
+    fixed(&[
         "export",
         "--out",
         "a",
@@ -127,9 +133,8 @@ fn formats_are_read_in_any_case_and_order_and_recorded_in_one_order() {
         "XLSX,csv,Pdf,csv",
         "--as-of",
         "2026-11-24",
-    ])
-    .ok();
-    w.run(&["export", "--out", "b", "--as-of", "2026-11-24"]).ok();
+    ]);
+    fixed(&["export", "--out", "b", "--as-of", "2026-11-24"]);
     let (a, b) = (manifest(&w, "a"), manifest(&w, "b"));
     assert_eq!(
         a["parameters"]["formats"],

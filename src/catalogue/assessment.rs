@@ -88,11 +88,12 @@ impl Catalogue {
             .conn()
             .prepare(
                 "SELECT seq, control_id, service, status, note, system, assessed_by, assessed_at, source
-                 FROM assessment WHERE (?1 IS NULL OR control_id = ?1) ORDER BY seq",
+                 FROM assessment WHERE (?1 IS NULL OR control_id = ?1) AND (?2 IS NULL OR assessed_at < ?2)
+                 ORDER BY seq",
             )
             .map_err(|e| self.err("reading assessments", e))?;
         let rows = st
-            .query_map(params![control], |r| {
+            .query_map(params![control, self.bound()], |r| {
                 Ok(AssessmentRow {
                     seq: r.get(0)?,
                     control_id: r.get(1)?,

@@ -329,6 +329,18 @@ fn compute(conn: &Connection, log: Log, key: i64, prev: &str, digest: &str) -> R
     .map_err(|e| Error::sqlite("reading the history chain", e))
 }
 
+/// Every link of `log`, in record order: (record, rows digest for a batch or empty, link).
+pub(crate) fn links(conn: &Connection, log: Log) -> Result<Vec<(i64, String, String)>> {
+    let err = |e| Error::sqlite("reading the history chain", e);
+    let mut st = conn
+        .prepare("SELECT record, digest, sha256 FROM history_chain WHERE log = ?1 ORDER BY record")
+        .map_err(err)?;
+    st.query_map([log.as_str()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .map_err(err)?
+        .collect::<rusqlite::Result<_>>()
+        .map_err(err)
+}
+
 /// Appends the link of record `key` of `log` (just written, in the same transaction). For a
 /// batch, `digest` is the digest of its rows ([`RowsDigest`]); empty otherwise.
 pub(crate) fn append(conn: &Connection, log: Log, key: i64, digest: &str) -> Result<String> {

@@ -346,14 +346,15 @@ impl Catalogue {
     /// Evidence rows, oldest first.
     pub(crate) fn evidence(&self, filter: &EvidenceFilter) -> Result<Vec<EvidenceItem>> {
         let sql = format!(
-            "{ITEM_SQL} WHERE (?1 IS NULL OR e.control_id = ?1) AND (?2 IS NULL OR e.batch_id = ?2) ORDER BY e.id"
+            "{ITEM_SQL} WHERE (?1 IS NULL OR e.control_id = ?1) AND (?2 IS NULL OR e.batch_id = ?2)
+                AND (?3 IS NULL OR b.imported_at < ?3) ORDER BY e.id"
         );
         let mut stmt = self
             .conn()
             .prepare(&sql)
             .map_err(|e| self.err("listing evidence", e))?;
         let rows = stmt
-            .query_map(params![filter.control, filter.batch], item)
+            .query_map(params![filter.control, filter.batch, self.bound()], item)
             .map_err(|e| self.err("listing evidence", e))?;
         rows.collect::<rusqlite::Result<Vec<_>>>()
             .map_err(|e| self.err("listing evidence", e))
@@ -366,6 +367,7 @@ impl Catalogue {
     pub(crate) fn each_evidence(&self, mut f: impl FnMut(EvidenceItem) -> Result<()>) -> Result<()> {
         let sql = format!(
             "{ITEM_SQL} LEFT JOIN element el ON el.framework_id = '{}' AND el.id = e.control_id
+             WHERE (?1 IS NULL OR b.imported_at < ?1)
              ORDER BY el.seq IS NULL, el.seq, e.control_id, e.id",
             crate::model::framework::DEFAULT_FRAMEWORK
         );
@@ -373,7 +375,9 @@ impl Catalogue {
             .conn()
             .prepare(&sql)
             .map_err(|e| self.err("reading evidence", e))?;
-        let mut rows = stmt.query([]).map_err(|e| self.err("reading evidence", e))?;
+        let mut rows = stmt
+            .query([self.bound()])
+            .map_err(|e| self.err("reading evidence", e))?;
         while let Some(r) = rows.next().map_err(|e| self.err("reading evidence", e))? {
             f(item(r).map_err(|e| self.err("reading evidence", e))?)?;
         }
@@ -382,9 +386,9 @@ impl Catalogue {
 
     /// One evidence row.
     pub(crate) fn evidence_item(&self, id: i64) -> Result<Option<EvidenceItem>> {
-        let sql = format!("{ITEM_SQL} WHERE e.id = ?1");
+        let sql = format!("{ITEM_SQL} WHERE e.id = ?1 AND (?2 IS NULL OR b.imported_at < ?2)");
         self.conn()
-            .query_row(&sql, [id], item)
+            .query_row(&sql, params![id, self.bound()], item)
             .optional()
             .map_err(|e| self.err("reading evidence", e))
     }
@@ -396,11 +400,11 @@ impl Catalogue {
             .prepare(
                 "SELECT id, source_file, source_path, source_sha256, source_size, format, sheet, header_row,
                     columns, collector, imported_at, rows_read, rows_imported, rows_already, rows_rejected,
-                    evidence_root FROM evidence_batch ORDER BY id",
+                    evidence_root FROM evidence_batch WHERE (?1 IS NULL OR imported_at < ?1) ORDER BY id",
             )
             .map_err(|e| self.err("listing import batches", e))?;
         let rows = stmt
-            .query_map([], |r| {
+            .query_map([self.bound()], |r| {
                 Ok(Batch {
                     id: r.get(0)?,
                     source_file: r.get(1)?,

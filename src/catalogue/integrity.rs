@@ -64,6 +64,12 @@ impl Catalogue {
             .collect()
     }
 
+    /// Every link of `log` (record, rows digest, link), in record order: what a package lists
+    /// beside each record of its history.
+    pub(crate) fn chain_links(&self, log: chain::Log) -> Result<Vec<(i64, String, String)>> {
+        chain::links(&self.conn, log)
+    }
+
     /// Writes a consistent copy of the catalogue to `out` with SQLite's online backup (other
     /// processes may go on writing), checks the copy (integrity and chains) and only then puts
     /// it in place. Never overwrites `out`.
@@ -113,6 +119,7 @@ impl Catalogue {
                 path: tmp.path().to_path_buf(),
                 busy_ms: self.busy_ms,
                 read_only: true,
+                as_of: None,
             };
             let mut problems = copy.integrity_check()?;
             if problems.is_empty() {

@@ -7,6 +7,7 @@
 //! failed command leaves the catalogue as it was, and a writer that cannot get the lock within
 //! the busy timeout becomes [`Error::Busy`] (exit 75).
 
+mod as_of;
 mod assessment;
 pub(crate) mod chain;
 pub(crate) mod digest;
@@ -22,6 +23,7 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, ErrorCode, OptionalExtension, Transaction, TransactionBehavior};
 
+pub(crate) use as_of::AsOf;
 pub(crate) use assessment::{AssessmentRow, NewAssessment, summary as assessment_summary};
 pub(crate) use frameworks::{ControlDetail, ControlFilter, FrameworkRow, Linked, ReplaceSummary};
 pub(crate) use migrations::MIGRATIONS;
@@ -41,6 +43,8 @@ pub(crate) struct Catalogue {
     path: PathBuf,
     busy_ms: u64,
     read_only: bool,
+    /// The point in time reads of the history stand at ([`Catalogue::stand_at`]); None: now.
+    as_of: Option<AsOf>,
 }
 
 impl std::fmt::Debug for Catalogue {
@@ -150,6 +154,23 @@ impl Catalogue {
                 "the catalogue is read-only for this user (file or folder permissions, or a read-only file system): {why}; commands that only read it (controls, matrix, evidence list, status, export, ...) still work"
             ),
         }
+    }
+
+    /// Reads the catalogue as it stood at `as_of` from now on: every read of the history
+    /// (assessments, plans, ownership changes, import batches and their evidence, the scope)
+    /// leaves out what was recorded after it. For commands that only read.
+    pub(crate) fn stand_at(&mut self, as_of: AsOf) {
+        self.as_of = Some(as_of);
+    }
+
+    /// The point in time reads stand at, when one was set.
+    pub(crate) fn as_of(&self) -> Option<AsOf> {
+        self.as_of
+    }
+
+    /// The first recorded time reads leave out (see [`AsOf::bound`]); None: nothing.
+    pub(crate) fn bound(&self) -> Option<String> {
+        self.as_of.and_then(|p| p.bound())
     }
 
     /// The catalogue file.

@@ -111,6 +111,7 @@ impl Catalogue {
             path: path.into(),
             busy_ms,
             read_only,
+            as_of: None,
         };
         let (version, app_id, tables) = cat.inspect()?;
         let known = MIGRATIONS.len() as i64;
@@ -423,6 +424,7 @@ fn create_whole(path: &Path, busy_ms: u64, defaults: &Defaults) -> Result<(bool,
             path: tmp.path().to_path_buf(),
             busy_ms,
             read_only: false,
+            as_of: None,
         };
         // The file is private until it is linked, and a half-made one is never linked: it is
         // built with its rollback journal in memory, so that making it needs the room of the

@@ -77,13 +77,15 @@ impl Catalogue {
 
     /// Every plan record, oldest first, optionally for one control.
     pub(crate) fn plan_history(&self, control: Option<&str>) -> Result<Vec<PlanRow>> {
-        let sql = format!("{PLAN_SQL} WHERE (?1 IS NULL OR control_id = ?1) ORDER BY seq");
+        let sql = format!(
+            "{PLAN_SQL} WHERE (?1 IS NULL OR control_id = ?1) AND (?2 IS NULL OR recorded_at < ?2) ORDER BY seq"
+        );
         let mut st = self
             .conn()
             .prepare(&sql)
             .map_err(|e| self.err("reading remediation plans", e))?;
         let rows = st
-            .query_map(params![control], plan_row)
+            .query_map(params![control, self.bound()], plan_row)
             .map_err(|e| self.err("reading remediation plans", e))?;
         rows.collect::<rusqlite::Result<_>>()
             .map_err(|e| self.err("reading remediation plans", e))

@@ -393,11 +393,12 @@ impl Catalogue {
                 "SELECT seq, provider_id, control_id, service, owner, previous, reason, changed_by, changed_at
                  FROM ownership_override
                  WHERE (?1 IS NULL OR provider_id = ?1) AND (?2 IS NULL OR control_id = ?2)
+                    AND (?3 IS NULL OR changed_at < ?3)
                  ORDER BY seq",
             )
             .map_err(|e| self.err("reading the ownership history", e))?;
         let rows = st
-            .query_map(params![provider, control], |r| {
+            .query_map(params![provider, control, self.bound()], |r| {
                 Ok(OverrideRow {
                     seq: r.get(0)?,
                     provider: r.get(1)?,
@@ -488,8 +489,9 @@ impl Catalogue {
     pub(crate) fn scope(&self) -> Result<Option<Scope>> {
         self.conn()
             .query_row(
-                "SELECT system, provider_id, services, set_by, set_at FROM scope WHERE id = 1",
-                [],
+                "SELECT system, provider_id, services, set_by, set_at FROM scope
+                 WHERE id = 1 AND (?1 IS NULL OR set_at < ?1)",
+                [self.bound()],
                 |r| {
                     Ok(Scope {
                         system: r.get(0)?,
@@ -500,6 +502,18 @@ impl Catalogue {
                     })
                 },
             )
+            .optional()
+            .map_err(|e| self.err("reading the scope", e))
+    }
+
+    /// When the catalogue is read at a past point in time and the scope reads as none only
+    /// because it was set after it: when it was set.
+    pub(crate) fn scope_set_later(&self) -> Result<Option<String>> {
+        if self.bound().is_none() {
+            return Ok(None);
+        }
+        self.conn()
+            .query_row("SELECT set_at FROM scope WHERE id = 1", [], |r| r.get(0))
             .optional()
             .map_err(|e| self.err("reading the scope", e))
     }

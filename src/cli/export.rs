@@ -12,7 +12,6 @@ use crate::cli::scope::ScopeArgs;
 use crate::error::Result;
 use crate::export;
 use crate::export::format::Format;
-use crate::util::today;
 
 const EXPORT_HELP: &str = "Examples:
   csfkit export --provider datacrunch --services iaas,model --out audit-2026
@@ -140,16 +139,16 @@ impl TypedValueParser for FormatParser {
 
 /// Runs `csfkit export`.
 pub(super) fn export(ctx: &Ctx, args: &ExportArgs) -> Result<u8> {
-    let as_of = match args.as_of {
-        Some(d) => d,
-        None => today()?,
-    };
-    let cat = ctx.open()?;
+    let point = crate::cli::point_in_time(args.as_of)?;
+    let generated_at = crate::util::generation_time()?;
+    let as_of = point.date();
+    let cat = crate::cli::open_at(ctx, point)?;
     let scope = args.scope.resolve(&cat)?;
     let opts = export::Options {
         out: args.out.clone(),
         zip: args.zip,
         as_of,
+        generated_at,
         stale_days: args.stale_days,
         organization: args.organization.clone(),
         title: args.title.clone(),

@@ -236,6 +236,29 @@ pub(crate) fn as_of_date(s: &str) -> std::result::Result<chrono::NaiveDate, Stri
     crate::util::parse_as_of(s)
 }
 
+/// The point in time a command that takes `--as-of` reads the catalogue at: the end of the
+/// date given (or of `CSFKIT_TODAY`), leaving out what was recorded after it; without either,
+/// the catalogue as it is now, judged at today's date.
+pub(crate) fn point_in_time(given: Option<chrono::NaiveDate>) -> Result<crate::catalogue::AsOf> {
+    use crate::catalogue::AsOf;
+    let fixed = match given {
+        Some(d) => Some(d),
+        None => crate::util::fixed_today()?,
+    };
+    Ok(match fixed {
+        Some(d) => AsOf::end_of(d),
+        None => AsOf::now(crate::util::today()?),
+    })
+}
+
+/// Opens the catalogue for a command that only reads, standing at `point` (see
+/// [`point_in_time`]).
+pub(crate) fn open_at(ctx: &Ctx, point: crate::catalogue::AsOf) -> Result<Catalogue> {
+    let mut cat = ctx.open()?;
+    cat.stand_at(point);
+    Ok(cat)
+}
+
 /// `--stale-days`: a whole number of days, 0 or more.
 pub(crate) fn stale_days(s: &str) -> std::result::Result<i64, String> {
     s.trim()

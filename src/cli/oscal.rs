@@ -10,7 +10,6 @@ use crate::cli::Ctx;
 use crate::cli::scope::ScopeArgs;
 use crate::error::Result;
 use crate::export;
-use crate::util::today;
 
 const EXPORT_HELP: &str = "Examples:
   csfkit oscal export --out oscal --provider datacrunch --services iaas,model --as-of 2026-12-31
@@ -79,15 +78,15 @@ pub(super) fn run(ctx: &Ctx, cmd: &OscalCommand) -> Result<u8> {
 }
 
 fn export(ctx: &Ctx, args: &ExportArgs) -> Result<u8> {
-    let as_of = match args.as_of {
-        Some(d) => d,
-        None => today()?,
-    };
-    let cat = ctx.open()?;
+    let point = crate::cli::point_in_time(args.as_of)?;
+    let generated_at = crate::util::generation_time()?;
+    let as_of = point.date();
+    let cat = crate::cli::open_at(ctx, point)?;
     let scope = args.scope.resolve(&cat)?;
     let opts = export::OscalOptions {
         out: args.out.clone(),
         as_of,
+        generated_at,
         stale_days: args.stale_days,
         force: args.force,
         no_mapped: args.no_mapped,

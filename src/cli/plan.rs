@@ -288,11 +288,9 @@ fn warn_unless_gaps(ctx: &Ctx, cat: &Catalogue, scope: &ScopeArgs, plans: &[NewP
 }
 
 fn list(ctx: &Ctx, args: &ListArgs) -> Result<u8> {
-    let as_of = match args.as_of {
-        Some(d) => d,
-        None => today()?,
-    };
-    let cat = ctx.open()?;
+    let point = crate::cli::point_in_time(args.as_of)?;
+    let as_of = point.date();
+    let cat = crate::cli::open_at(ctx, point)?;
     let control = match &args.id {
         Some(id) => Some(Resolver::load(&cat, DEFAULT_FRAMEWORK)?.resolve_one(id)?.0),
         None => None,
@@ -316,12 +314,7 @@ fn list(ctx: &Ctx, args: &ListArgs) -> Result<u8> {
         .into_iter()
         .filter(|r| !args.overdue || (current(r) && r.overdue(as_of)))
     {
-        let state = match r.status {
-            _ if !current(&r) => "superseded",
-            PlanStatus::Open if r.overdue(as_of) => "overdue",
-            PlanStatus::Open => "planned",
-            other => other.as_str(),
-        };
+        let state = r.state(current(&r), as_of);
         l.push(vec![
             r.seq.to_string(),
             r.control_id.clone(),

@@ -75,6 +75,12 @@ impl ScopeArgs {
             (Some(p), _) => (None, p.clone()),
             (None, Some(s)) => (Some(s.system.clone()), s.provider.clone()),
             (None, None) => {
+                if let (Some(at), Some(p)) = (cat.scope_set_later()?, cat.as_of()) {
+                    return Err(Error::Usage(format!(
+                        "no scope as of {}: the scope was set at {at}, after that date, so the catalogue as it stood then had none; pass --provider (and --services)",
+                        p.date()
+                    )));
+                }
                 return Err(Error::Usage(
                     "no scope: pass --provider (and --services), or record one with \
                      `csfkit scope set --system NAME --provider P --services iaas`"

@@ -7,7 +7,6 @@ use crate::cli::scope::ScopeArgs;
 use crate::cli::{Ctx, columns};
 use crate::error::Result;
 use crate::output::{Listing, OutputArgs};
-use crate::util::today;
 use crate::view::coverage::FunctionSummary;
 
 /// Arguments of `csfkit status`.
@@ -46,12 +45,13 @@ pub(crate) struct StatusArgs {
 
 /// Runs `csfkit status`.
 pub(super) fn run(ctx: &Ctx, args: &StatusArgs) -> Result<u8> {
-    let as_of = match args.as_of {
-        Some(d) => d,
-        None => today()?,
-    };
-    let cat = ctx.open()?;
+    let point = crate::cli::point_in_time(args.as_of)?;
+    let as_of = point.date();
+    let cat = crate::cli::open_at(ctx, point)?;
     let scope = args.scope.resolve(&cat)?;
+    if let Some(w) = scope.matrix_later_than(&cat) {
+        ctx.msg.warn(w);
+    }
     let cov = crate::view::coverage::of_scope(&cat, &scope, as_of, args.stale_days, args.no_mapped)?;
     let poam = crate::view::poam::rows(&cov, &cat.plans_in_force()?);
     let lines = crate::view::summary::rows(&cov, &poam);

@@ -153,11 +153,14 @@ pub(crate) const GAP_COLUMNS: [&str; 7] = [
     "reasons",
 ];
 
-/// The header of `control-matrix.csv`: [`MATRIX_COLUMNS`], then [`MATRIX_TALLY_COLUMNS`].
+/// The header of `control-matrix.csv`: [`MATRIX_COLUMNS`], then [`MATRIX_TALLY_COLUMNS`],
+/// then who recorded the status in force and when
+/// ([`crate::export::history::MATRIX_STATUS_COLUMNS`]).
 pub(crate) fn matrix_header() -> Vec<&'static str> {
     MATRIX_COLUMNS
         .iter()
         .chain(MATRIX_TALLY_COLUMNS.iter().flatten())
+        .chain(crate::export::history::MATRIX_STATUS_COLUMNS.iter())
         .copied()
         .collect()
 }
@@ -221,6 +224,7 @@ pub(crate) fn matrix_rows(cov: &Coverage) -> Vec<Vec<String>> {
                 tallies[service_index(cell.service)] = crate::export::files::tally_fields(cell.tally);
             }
             row.extend(tallies.into_iter().flatten());
+            row.extend(crate::export::history::status_fields(r));
             row
         })
         .collect()
@@ -336,7 +340,11 @@ impl Output for CsvOutput {
         let (raw, bom) = (job.opts.raw_csv, job.opts.bom);
         staging.add_bytes(MATRIX_CSV, &matrix_csv(job.cov, raw, bom)?)?;
         staging.add_bytes(GAPS_CSV, &gaps_csv(job.cov, raw, bom)?)?;
-        staging.add_bytes(POAM_CSV, &poam_csv(job.poam, raw, bom)?)
+        staging.add_bytes(POAM_CSV, &poam_csv(job.poam, raw, bom)?)?;
+        for t in &job.history.tables {
+            staging.add_bytes(t.file, &csv_bytes(&t.header(), &t.rows, raw, bom)?)?;
+        }
+        Ok(())
     }
 }
 

@@ -87,6 +87,9 @@ impl Format {
                 if !version.starts_with("0.1.") {
                     files.push(POAM_CSV);
                 }
+                if since_0_3(version) {
+                    files.extend(crate::export::history::FILES.iter().map(|(f, _)| *f));
+                }
                 files.into_iter().map(String::from).collect()
             }
             Format::Xlsx => vec![WORKBOOK.into()],
@@ -102,6 +105,12 @@ impl Format {
             .collect::<Vec<_>>()
             .join(", ")
     }
+}
+
+/// Whether a package of csfkit `version` is of 0.3 or later: it holds the history files, a
+/// `SHA256SUMS` and its manifest says when it was generated.
+pub(crate) fn since_0_3(version: &str) -> bool {
+    !version.starts_with("0.1.") && !version.starts_with("0.2.")
 }
 
 /// The three OSCAL documents under `prefix` (`oscal/` in a package, nothing in the folder of

@@ -28,6 +28,8 @@ pub(crate) struct Options {
     pub zip: bool,
     /// The date freshness is judged at; also the package's date.
     pub as_of: NaiveDate,
+    /// When the package is generated (`SOURCE_DATE_EPOCH` when set).
+    pub generated_at: chrono::DateTime<chrono::Utc>,
     /// Evidence collected more than this many days before `as_of` is stale.
     pub stale_days: i64,
     /// Organisation on the cover.
@@ -63,6 +65,8 @@ pub(crate) struct Cover {
     pub system: String,
     /// csfkit version.
     pub version: String,
+    /// When the package was generated, RFC 3339 UTC.
+    pub generated_at: String,
     /// Framework versions, e.g. `NIST CSF 2.0 (csf2.xlsx, sha256 ab12…)`.
     pub frameworks: Vec<String>,
     /// Digest over the catalogue content.
@@ -88,6 +92,8 @@ pub(crate) struct Job<'a> {
     pub cover: &'a Cover,
     /// The POA&M: one row per gap, in the gaps' order.
     pub poam: &'a [PoamRow],
+    /// The history up to the as-of date (`assessment-history.csv`, ...).
+    pub history: &'a crate::export::history::History,
 }
 
 /// What the shared pass over the evidence found: the evidence files that should be in the

@@ -41,6 +41,10 @@ pub(crate) struct Manifest {
     pub format_version: u32,
     /// csfkit version that wrote it.
     pub csfkit_version: String,
+    /// When the package was generated (RFC 3339, UTC; `SOURCE_DATE_EPOCH` when it was set),
+    /// beside the as-of date it reflects. Empty in packages before csfkit 0.3.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub generated_at: String,
     /// The creation parameters.
     pub parameters: Parameters,
     /// Digest over the catalogue content the package reflects.

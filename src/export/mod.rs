@@ -14,6 +14,7 @@ pub(crate) mod csv;
 pub(crate) mod evidence_files;
 pub(crate) mod files;
 pub(crate) mod format;
+pub(crate) mod history;
 pub(crate) mod job;
 pub(crate) mod manifest;
 pub(crate) mod oscal;
@@ -107,6 +108,7 @@ fn write_package(cat: &Catalogue, scope: &Scope, opts: &Options) -> Result<Done>
         organization: opts.organization.clone(),
         system: scope.system.clone().unwrap_or_default(),
         version: env!("CARGO_PKG_VERSION").into(),
+        generated_at: crate::util::rfc3339(opts.generated_at),
         frameworks: framework_lines(&reading.frameworks),
         digest: reading.digest.clone(),
         paper: opts.paper,
@@ -119,12 +121,16 @@ fn write_package(cat: &Catalogue, scope: &Scope, opts: &Options) -> Result<Done>
         digest: &reading.digest,
         cover: &cover,
         poam: &poam,
+        history: &reading.records,
     };
     let mut outputs = Vec::new();
     for f in &opts.formats {
         outputs.push(start(*f, &job, &mut staging)?);
     }
-    let mut written = Written::default();
+    let mut written = Written {
+        warnings: reading.warnings.clone(),
+        ..Written::default()
+    };
     let pass = shared_pass(
         &job,
         &reading.batches,
@@ -158,7 +164,7 @@ fn write_package(cat: &Catalogue, scope: &Scope, opts: &Options) -> Result<Done>
         title,
         zip: opts.zip,
     };
-    finish(&reading, parameters, staging, opts.as_of, written)
+    finish(&reading, parameters, staging, opts.generated_at, written)
 }
 
 /// The shared pass over the evidence: with `--include-files` each evidence file is copied in
@@ -204,16 +210,17 @@ fn finish(
     reading: &Reading,
     parameters: Parameters,
     staging: Staging,
-    as_of: NaiveDate,
+    generated_at: chrono::DateTime<chrono::Utc>,
     mut written: Written,
 ) -> Result<Done> {
     let cov = &reading.cov;
-    let manifest = reading.manifest(parameters, written.warnings.clone(), staging.files());
+    let mut manifest = reading.manifest(parameters, written.warnings.clone(), staging.files());
+    manifest.generated_at = crate::util::rfc3339(generated_at);
     let manifest_sha256 = hex(&Sha256::digest(manifest.to_bytes()?));
     let files = manifest.files.len() + 1;
     // What the replacement kept of a previous package is said after the package's own warnings
     // (the manifest cannot hold it: it is written before).
-    written.warnings.extend(staging.finish(&manifest, as_of)?);
+    written.warnings.extend(staging.finish(&manifest, generated_at)?);
     Ok(Done {
         files,
         pages: written.pages,
@@ -234,6 +241,8 @@ pub(crate) struct OscalOptions {
     pub as_of: NaiveDate,
     /// Evidence collected more than this many days before `as_of` is stale.
     pub stale_days: i64,
+    /// When the documents are generated (`SOURCE_DATE_EPOCH` when set).
+    pub generated_at: chrono::DateTime<chrono::Utc>,
     /// Replace a previous csfkit folder at `out`.
     pub force: bool,
     /// Leave evidence mapped from other frameworks out of the findings.
@@ -281,5 +290,9 @@ fn write_oscal_export(cat: &Catalogue, scope: &Scope, opts: &OscalOptions) -> Re
         title: format!("OSCAL documents — {}", cov.matrix.provider.name),
         ..Parameters::default()
     };
-    finish(&reading, parameters, staging, opts.as_of, Written::default())
+    let written = Written {
+        warnings: reading.warnings.clone(),
+        ..Written::default()
+    };
+    finish(&reading, parameters, staging, opts.generated_at, written)
 }

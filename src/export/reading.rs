@@ -35,6 +35,10 @@ pub(crate) struct Reading {
     pub plans: HashMap<String, (crate::model::plan::PlanRow, String)>,
     /// The digest over the catalogue content.
     pub digest: String,
+    /// The records of each history log up to the as-of date.
+    pub records: crate::export::history::History,
+    /// What the package shows that is not as of its date (a matrix loaded later).
+    pub warnings: Vec<String>,
 }
 
 /// The first pass over the evidence (call inside a read snapshot): coverage of `scope` at
@@ -50,6 +54,8 @@ pub(crate) fn read(
     let frameworks = cat.frameworks()?;
     let batches = cat.batches()?;
     let history = cat.chain_heads()?;
+    let records = crate::export::history::read(cat, as_of)?;
+    let warnings = scope.matrix_later_than(cat).into_iter().collect();
     let m = crate::view::matrix::build(cat, &scope.provider, &scope.services)?;
     let plans = cat.plans_in_force()?;
     let mut dig = CatalogueDigest::new(&frameworks, &m, &plans)?;
@@ -67,6 +73,8 @@ pub(crate) fn read(
         cov: builder.finish(),
         plans,
         digest: dig.finish(),
+        records,
+        warnings,
     })
 }
 
@@ -81,7 +89,8 @@ impl Reading {
         let provider = &self.cov.matrix.provider;
         Manifest {
             format: "csfkit-audit-package".into(),
-            format_version: 1,
+            format_version: 2,
+            generated_at: String::new(),
             csfkit_version: env!("CARGO_PKG_VERSION").into(),
             parameters,
             catalogue_digest: self.digest.clone(),

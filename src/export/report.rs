@@ -62,7 +62,9 @@ fn meta(cov: &Coverage, cover: &Cover) -> Meta {
             services.join(", "),
             cov.as_of
         ),
-        created: cov.as_of,
+        created: chrono::DateTime::parse_from_rfc3339(&cover.generated_at)
+            .map(|t| t.with_timezone(&chrono::Utc))
+            .unwrap_or_default(),
         paper: cover.paper,
     }
 }
@@ -99,7 +101,8 @@ fn cover_page(cov: &Coverage, cover: &Cover) -> Vec<Block> {
             ),
             ("Provider".into(), format!("{} ({})", m.provider.name, m.provider.id)),
             ("Service models".into(), services.join(", ")),
-            ("As of".into(), cov.as_of.to_string()),
+            ("As of".into(), format!("{} (the catalogue as it stood at the end of that day, UTC)", cov.as_of)),
+            ("Generated at".into(), cover.generated_at.clone()),
             ("Evidence is stale after".into(), format!("{} days", cov.stale_days)),
             ("Framework".into(), cover.frameworks.join("; ")),
             ("Responsibility matrix".into(), format!("{} ({})", m.provider.name, m.provider.source)),

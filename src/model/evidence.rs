@@ -76,6 +76,8 @@ pub(crate) enum Freshness {
     Expired,
     /// Collected longer ago than the stale limit.
     Stale,
+    /// Collected after the as-of date: not evidence yet at that date, and not counted.
+    NotYetCollected,
 }
 
 impl Freshness {
@@ -85,15 +87,19 @@ impl Freshness {
             Freshness::Current => "current",
             Freshness::Expired => "expired",
             Freshness::Stale => "stale",
+            Freshness::NotYetCollected => "not-yet-collected",
         }
     }
 }
 
-/// Freshness of an item at `as_of`: expired if `valid_until` is before it, stale if collected
-/// more than `stale_days` before it, else current. Undated evidence counts as current only if
+/// Freshness of an item at `as_of`: not yet collected if collected after it, expired if
+/// `valid_until` is before it, stale if collected more than `stale_days` before it, else current. Undated evidence counts as current only if
 /// it has a validity date in the future; with no date at all it is stale (an assessor cannot
 /// tell how old it is).
 pub(crate) fn freshness(item: &EvidenceItem, as_of: NaiveDate, stale_days: i64) -> Freshness {
+    if item.collected_on.is_some_and(|c| c > as_of) {
+        return Freshness::NotYetCollected;
+    }
     if item.valid_until.is_some_and(|v| v < as_of) {
         return Freshness::Expired;
     }

@@ -166,6 +166,17 @@ impl PlanRow {
         self.status == PlanStatus::Open && self.due < as_of
     }
 
+    /// Where the record stands at `as_of`: `superseded` when it is not the newest of its
+    /// control (`in_force` false), else `overdue` or `planned` for an open plan, or its status.
+    pub(crate) fn state(&self, in_force: bool, as_of: NaiveDate) -> &'static str {
+        match self.status {
+            _ if !in_force => "superseded",
+            PlanStatus::Open if self.overdue(as_of) => "overdue",
+            PlanStatus::Open => "planned",
+            other => other.as_str(),
+        }
+    }
+
     /// The milestones as one line: `2027-01-15: SSO rolled out; 2027-02-01: ...`.
     pub(crate) fn milestones_text(&self) -> String {
         self.milestones

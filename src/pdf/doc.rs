@@ -31,9 +31,9 @@ pub(crate) struct Meta {
     pub author: String,
     /// PDF metadata subject.
     pub subject: String,
-    /// Creation and modification date in the metadata (midnight UTC). Deliberately not the
-    /// wall clock, so output is reproducible.
-    pub created: chrono::NaiveDate,
+    /// Creation and modification time in the metadata: when the document was generated
+    /// (`SOURCE_DATE_EPOCH` fixes it, so output can be reproduced).
+    pub created: chrono::DateTime<chrono::Utc>,
     /// Page size.
     pub paper: Paper,
 }

@@ -241,7 +241,7 @@ impl<W: Write> Writer<W> {
         .map_err(io_err)?;
         file::write_face(&mut file, &mut fonts, Face::Regular)?;
         file::write_face(&mut file, &mut fonts, Face::Bold)?;
-        let date = format!("(D:{}000000Z)", meta.created.format("%Y%m%d"));
+        let date = format!("(D:{}Z)", meta.created.format("%Y%m%d%H%M%S"));
         file.object(
             file::INFO,
             &format!(
@@ -310,7 +310,11 @@ mod tests {
                 title: "Coverage report".into(),
                 author: "csfkit".into(),
                 subject: "NIST CSF 2.0".into(),
-                created: chrono::NaiveDate::from_ymd_opt(2026, 3, 14).expect("valid date"),
+                created: chrono::NaiveDate::from_ymd_opt(2026, 3, 14)
+                    .expect("valid date")
+                    .and_hms_opt(0, 0, 0)
+                    .expect("valid time")
+                    .and_utc(),
                 paper: Paper::A4,
             },
             blocks: vec![

@@ -117,18 +117,75 @@ pub(crate) struct EnvError {
 /// The date "today" for freshness: `CSFKIT_TODAY` (YYYY-MM-DD, within the as-of range of
 /// [`parse_as_of`]) if set, else the local date.
 pub(crate) fn today() -> Result<NaiveDate, EnvError> {
+    Ok(fixed_today()?.unwrap_or_else(|| chrono::Local::now().date_naive()))
+}
+
+/// `CSFKIT_TODAY`, when it is set: a date that stands for today as `--as-of` would.
+pub(crate) fn fixed_today() -> Result<Option<NaiveDate>, EnvError> {
     match std::env::var("CSFKIT_TODAY") {
-        Ok(s) if !s.trim().is_empty() => parse_as_of(&s).map_err(|why| EnvError {
+        Ok(s) if !s.trim().is_empty() => parse_as_of(&s).map(Some).map_err(|why| EnvError {
             var: "CSFKIT_TODAY",
             why,
         }),
-        _ => Ok(chrono::Local::now().date_naive()),
+        _ => Ok(None),
     }
+}
+
+/// The clock every recorded time is read from: the system's UTC time. A debug build (the one
+/// the test suite runs) reads `CSFKIT_TEST_NOW` (RFC 3339) instead when it is set, so tests can
+/// record history on the days they need; a release build never does, so no variable can
+/// backdate a record.
+pub(crate) fn now() -> chrono::DateTime<chrono::Utc> {
+    #[cfg(debug_assertions)]
+    if let Some(t) = std::env::var("CSFKIT_TEST_NOW")
+        .ok()
+        .and_then(|s| chrono::DateTime::parse_from_rfc3339(s.trim()).ok())
+    {
+        return t.with_timezone(&chrono::Utc);
+    }
+    chrono::Utc::now()
+}
+
+/// A UTC time as csfkit records it: RFC 3339 with seconds (`2026-12-06T14:03:00Z`).
+pub(crate) fn rfc3339(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
 /// Current UTC time as RFC 3339 with seconds, for provenance columns.
 pub(crate) fn now_utc() -> String {
-    chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()
+    rfc3339(now())
+}
+
+/// When an output is generated: `SOURCE_DATE_EPOCH` (whole seconds since 1970-01-01 UTC, the
+/// reproducible-builds convention) when set, else the system clock (never the test clock of
+/// [`now`]: two packages made a second apart differ unless `SOURCE_DATE_EPOCH` is set). A value that is not such a number,
+/// or a time no package can carry (before 1980 or after 2999), is refused.
+pub(crate) fn generation_time() -> Result<chrono::DateTime<chrono::Utc>, EnvError> {
+    let Ok(s) = std::env::var("SOURCE_DATE_EPOCH") else {
+        return Ok(chrono::Utc::now());
+    };
+    let bad = |why: String| EnvError {
+        var: "SOURCE_DATE_EPOCH",
+        why,
+    };
+    let t = s.trim();
+    let secs: i64 = t
+        .parse()
+        .ok()
+        .filter(|_| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()))
+        .ok_or_else(|| {
+            bad(format!(
+                "`{}` is not a time; expected whole seconds since 1970-01-01 00:00:00 UTC (e.g. `date +%s`), as reproducible builds set it",
+                t.escape_debug()
+            ))
+        })?;
+    chrono::DateTime::from_timestamp(secs, 0)
+        .filter(|d| (1980..=2999).contains(&chrono::Datelike::year(d)))
+        .ok_or_else(|| {
+            bad(format!(
+                "`{secs}` is outside the times a package can carry; expected a time from 1980 (the first a zip member can carry) to 2999"
+            ))
+        })
 }
 
 /// True when a cell is a plain number such as `-42.5`, `+3`, `1e-3`.

@@ -80,6 +80,8 @@ pub(crate) struct Coverage {
     pub no_mapped: bool,
     /// Mapped items left out under `no_mapped`.
     pub mapped_left_out: usize,
+    /// Items collected after the as-of date: listed as not yet collected, not counted.
+    pub not_yet_collected: usize,
 }
 
 /// True for an item whose control came from another framework's ID through NIST's informative
@@ -119,6 +121,7 @@ pub(crate) struct CoverageBuilder {
     mapped_items: usize,
     no_mapped: bool,
     mapped_left_out: usize,
+    not_yet_collected: usize,
 }
 
 impl CoverageBuilder {
@@ -141,6 +144,7 @@ impl CoverageBuilder {
             mapped_items: 0,
             no_mapped: false,
             mapped_left_out: 0,
+            not_yet_collected: 0,
         }
     }
 
@@ -150,8 +154,14 @@ impl CoverageBuilder {
         self
     }
 
-    /// Counts one evidence item.
+    /// Counts one evidence item; one collected after the as-of date is not evidence yet and
+    /// is not counted.
     pub(crate) fn add(&mut self, e: &EvidenceItem) {
+        let fresh = freshness(e, self.as_of, self.stale_days);
+        if fresh == Freshness::NotYetCollected {
+            self.not_yet_collected += 1;
+            return;
+        }
         let mapped = is_mapped(e);
         if mapped && self.no_mapped {
             self.mapped_left_out += 1;
@@ -166,7 +176,7 @@ impl CoverageBuilder {
         };
         let t = &mut self.tallies[i];
         t[0] += 1;
-        match freshness(e, self.as_of, self.stale_days) {
+        match fresh {
             Freshness::Current => {
                 t[1] += 1;
                 if !mapped {
@@ -175,6 +185,7 @@ impl CoverageBuilder {
             }
             Freshness::Expired => t[2] += 1,
             Freshness::Stale => t[3] += 1,
+            Freshness::NotYetCollected => {}
         }
     }
 
@@ -228,6 +239,7 @@ impl CoverageBuilder {
             mapped_items: self.mapped_items,
             no_mapped: self.no_mapped,
             mapped_left_out: self.mapped_left_out,
+            not_yet_collected: self.not_yet_collected,
         }
     }
 }

@@ -80,10 +80,12 @@ fn day(at: &str) -> Option<NaiveDate> {
         .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
 }
 
-/// One row per gap of `cov`, in matrix order, with the plan in force for its control
+/// One row per gap of `cov`, in matrix order (dates never after the as-of date: a record made
+/// today in UTC may be dated the day after a local as-of date), with the plan in force for its control
 /// (`plans`: control -> (newest record, timestamp of the first record)).
 pub(crate) fn rows(cov: &Coverage, plans: &HashMap<String, (PlanRow, String)>) -> Vec<PoamRow> {
     let as_of = cov.as_of;
+    let day = |at: &str| day(at).map(|d| d.min(as_of));
     cov.gaps()
         .map(|(r, c)| {
             let plan = plans.get(&r.control_id);

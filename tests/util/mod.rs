@@ -31,6 +31,13 @@ pub fn bin() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(assert_cmd::cargo::cargo_bin!("csfkit")))
 }
 
+/// When every record a test makes is dated, unless the test says otherwise (`CSFKIT_TEST_NOW`,
+/// read by debug builds only): before every fixed `--as-of` date the tests use.
+pub const TEST_NOW: &str = "2026-11-20T09:00:00Z";
+
+/// `SOURCE_DATE_EPOCH` for tests that compare packages byte for byte: 2026-11-24T12:00:00Z.
+pub const SOURCE_DATE_EPOCH: &str = "1795521600";
+
 /// A temporary working directory with a catalogue path.
 pub struct Workdir {
     dir: tempfile::TempDir,
@@ -154,12 +161,17 @@ impl Workdir {
 
     /// A command for the real binary, run in the work directory against its catalogue.
     /// `CSFKIT_TEST_BIN` runs another build instead (to watch a new test fail on an old binary).
+    /// Every record it makes is dated [`TEST_NOW`] (a debug build's test clock), so a package
+    /// made `--as-of` a fixed date after it holds them whatever day the suite runs; a test
+    /// that needs records on other days sets `CSFKIT_TEST_NOW` itself.
     pub fn cmd(&self, args: &[&str]) -> Command {
         let mut c = Command::new(bin());
         c.current_dir(self.dir.path())
             .env("CSFKIT_DB", self.db())
             .env("NO_COLOR", "1")
+            .env("CSFKIT_TEST_NOW", TEST_NOW)
             .env_remove("CSFKIT_BUSY_TIMEOUT_MS")
+            .env_remove("SOURCE_DATE_EPOCH")
             .args(args);
         c
     }
@@ -171,7 +183,9 @@ impl Workdir {
         c.current_dir(self.dir.path())
             .env("CSFKIT_DB", self.db())
             .env("NO_COLOR", "1")
+            .env("CSFKIT_TEST_NOW", TEST_NOW)
             .env_remove("CSFKIT_BUSY_TIMEOUT_MS")
+            .env_remove("SOURCE_DATE_EPOCH")
             .args(args);
         c
     }

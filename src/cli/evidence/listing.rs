@@ -50,14 +50,12 @@ pub(crate) struct BatchesArgs {
 }
 
 pub(super) fn list(ctx: &Ctx, args: &ListArgs) -> Result<u8> {
-    let cat = ctx.open()?;
+    let point = crate::cli::point_in_time(args.as_of)?;
+    let as_of = point.date();
+    let cat = crate::cli::open_at(ctx, point)?;
     let control = match &args.control {
         Some(id) => Some(Resolver::load(&cat, DEFAULT_FRAMEWORK)?.resolve_one(id)?.0),
         None => None,
-    };
-    let as_of = match args.as_of {
-        Some(d) => d,
-        None => crate::util::today()?,
     };
     let items = cat.evidence(&EvidenceFilter {
         control,

@@ -317,7 +317,11 @@ impl Staging {
     /// in one `renameat2(RENAME_EXCHANGE)`, then removed only as far as it is still what was
     /// checked at the start (what changed meanwhile is kept beside the new package). Returns
     /// what the user should be told (what was kept, and where).
-    pub(crate) fn finish(mut self, manifest: &Manifest, as_of: chrono::NaiveDate) -> Result<Vec<String>> {
+    pub(crate) fn finish(
+        mut self,
+        manifest: &Manifest,
+        generated_at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<String>> {
         let bytes = manifest.to_bytes()?;
         let sha = hex(&Sha256::digest(&bytes));
         let p = self.target(MANIFEST)?;
@@ -327,7 +331,7 @@ impl Staging {
             all.push(MANIFEST.to_string());
             all.sort();
             let tmp = self.zip_tmp();
-            write_zip(&self.dir, &all, &tmp, as_of)?;
+            write_zip(&self.dir, &all, &tmp, generated_at)?;
             self.check_written(&tmp, &sha, &[])?;
             check_interrupted()?;
             self.put_in_place(&tmp)?;
@@ -505,7 +509,7 @@ mod tests {
         // Changed after it was hashed: the package as written no longer matches its manifest.
         fs::write(s.dir().join("gaps.csv"), b"changed\r\n").unwrap();
         let staged = s.dir().to_path_buf();
-        let e = s.finish(&m, chrono::NaiveDate::from_ymd_opt(2026, 11, 24).unwrap());
+        let e = s.finish(&m, chrono::DateTime::from_timestamp(1_795_000_000, 0).unwrap());
         let e = e.unwrap_err().to_string();
         assert!(
             e.contains("does not pass `csfkit verify`") && e.contains("gaps.csv"),
@@ -522,7 +526,7 @@ mod tests {
         m2.files = s.files();
         m2.files[0].sha256 = "0".repeat(64);
         let e = s
-            .finish(&m2, chrono::NaiveDate::from_ymd_opt(2026, 11, 24).unwrap())
+            .finish(&m2, chrono::DateTime::from_timestamp(1_795_000_000, 0).unwrap())
             .unwrap_err()
             .to_string();
         assert!(e.contains("altered `control-matrix.csv`"), "{e}");

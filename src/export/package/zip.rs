@@ -7,21 +7,34 @@ use std::path::Path;
 use crate::error::{Error, Result};
 use crate::export::package::signals::check_interrupted;
 
-/// Zips `files` (relative to `root`, in the given order) with fixed timestamps (the as-of date)
-/// and permissions, so the same content gives the same bytes. A file of 4 GiB or more is
+/// Zips `files` (relative to `root`, in the given order) with fixed timestamps (the time the
+/// package was generated, `SOURCE_DATE_EPOCH` when set, to the two seconds a zip records) and
+/// permissions, so the same content and time give the same bytes. A file of 4 GiB or more is
 /// written as a zip64 member. `out` must not exist: it is created, never opened over another
 /// export's.
-pub(super) fn write_zip(root: &Path, files: &[String], out: &Path, as_of: chrono::NaiveDate) -> Result<()> {
-    use chrono::Datelike;
+pub(super) fn write_zip(
+    root: &Path,
+    files: &[String],
+    out: &Path,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<()> {
+    use chrono::{Datelike, Timelike};
     let f = fs::OpenOptions::new()
         .write(true)
         .create_new(true)
         .open(out)
         .map_err(|e| crate::error::cant_create(out, e))?;
     let mut z = zip::ZipWriter::new(io::BufWriter::new(f));
-    let year = u16::try_from(as_of.year()).unwrap_or(1980).clamp(1980, 2107);
-    let stamp = zip::DateTime::from_date_and_time(year, as_of.month() as u8, as_of.day() as u8, 0, 0, 0)
-        .unwrap_or_default();
+    let year = u16::try_from(at.year()).unwrap_or(1980).clamp(1980, 2107);
+    let stamp = zip::DateTime::from_date_and_time(
+        year,
+        at.month() as u8,
+        at.day() as u8,
+        at.hour() as u8,
+        at.minute() as u8,
+        at.second() as u8,
+    )
+    .unwrap_or_default();
     let opts = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated)
         .last_modified_time(stamp)

@@ -347,18 +347,20 @@ fn write_rows(
 
 impl AuditWorkbook {
     /// Starts the workbook at `path` (temporary sheet files go to `tempdir`), titled `title`
-    /// for `organization`, dated `as_of`, and writes every sheet but the evidence rows.
+    /// for `organization`, created at `generated_at`, and writes every sheet but the evidence
+    /// rows.
     pub(crate) fn start(
         path: PathBuf,
         tempdir: &Path,
         title: &str,
         organization: &str,
-        as_of: NaiveDate,
+        generated_at: chrono::DateTime<chrono::Utc>,
         t: Tables<'_>,
     ) -> Result<AuditWorkbook> {
         let dir = tempdir.to_path_buf();
         guarded(tempdir, || {
-            Self::start_inner(path, dir, title, organization, as_of, t)
+            let created = ExcelDateTime::from_timestamp(generated_at.timestamp())?;
+            Self::start_inner(path, dir, title, organization, created, t)
         })
     }
 
@@ -367,13 +369,12 @@ impl AuditWorkbook {
         tempdir: PathBuf,
         title: &str,
         organization: &str,
-        as_of: NaiveDate,
+        created: ExcelDateTime,
         t: Tables<'_>,
     ) -> std::result::Result<AuditWorkbook, XlsxError> {
         let mut wb = Workbook::new();
         wb.set_default_format(&default_format(), 20, 64)?;
         wb.set_tempdir(&tempdir)?;
-        let created = excel_date(&as_of.to_string()).unwrap_or_default();
         wb.set_properties(
             &DocProperties::new()
                 .set_title(title)
@@ -382,7 +383,7 @@ impl AuditWorkbook {
                 .set_creation_datetime(&created),
         );
         let f = Formats::new();
-        for _ in 0..5 {
+        for _ in 0..5 + t.history.len() {
             wb.add_worksheet_with_constant_memory()?;
         }
 
@@ -424,6 +425,11 @@ impl AuditWorkbook {
             (4, "POA&M", (t.poam.0, &t.poam.1)),
         ] {
             let ws = wb.worksheet_from_index(index)?;
+            frame(ws, &f, name, cols, u32::try_from(rows.len()).unwrap_or(u32::MAX))?;
+            write_rows(ws, &f, cols, rows, 1)?;
+        }
+        for (i, (name, cols, rows)) in t.history.iter().enumerate() {
+            let ws = wb.worksheet_from_index(5 + i)?;
             frame(ws, &f, name, cols, u32::try_from(rows.len()).unwrap_or(u32::MAX))?;
             write_rows(ws, &f, cols, rows, 1)?;
         }
@@ -513,7 +519,7 @@ impl XlsxOutput {
             staging.dir(),
             &job.cover.title,
             &job.cover.organization,
-            job.cov.as_of,
+            job.opts.generated_at,
             sheets::tables(job),
         )?;
         Ok(XlsxOutput { wb })

@@ -36,10 +36,13 @@ pub(crate) struct Tables<'a> {
     pub evidence: &'a [Col],
     /// POA&M: the rows of poam.csv.
     pub poam: (&'a [Col], Vec<Vec<String>>),
+    /// The history sheets (name, columns, rows), after the POA&M: the rows of the history
+    /// files.
+    pub history: Vec<(&'a str, &'a [Col], Vec<Vec<String>>)>,
 }
 
 /// Every sheet but the evidence rows (which come one at a time in the shared pass).
-pub(crate) fn tables(job: &Job<'_>) -> Tables<'static> {
+pub(crate) fn tables<'a>(job: &Job<'a>) -> Tables<'a> {
     let (cov, cover, poam) = (job.cov, job.cover, job.poam);
     let m = &cov.matrix;
     let facts = vec![
@@ -55,6 +58,7 @@ pub(crate) fn tables(job: &Job<'_>) -> Tables<'static> {
             crate::model::ownership::join_services(&m.services),
         ),
         ("As of".into(), cov.as_of.to_string()),
+        ("Generated at".into(), cover.generated_at.clone()),
         (
             "Evidence is stale after (days)".into(),
             cov.stale_days.to_string(),
@@ -91,6 +95,12 @@ pub(crate) fn tables(job: &Job<'_>) -> Tables<'static> {
         gaps: (&GAP_COLS, crate::export::csv::gap_rows(cov)),
         evidence: &EVIDENCE_COLS,
         poam: (&POAM_COLS, poam.iter().map(PoamRow::cells).collect()),
+        history: job
+            .history
+            .tables
+            .iter()
+            .map(|t| (t.sheet, t.cols, t.rows.clone()))
+            .collect(),
     }
 }
 
@@ -163,6 +173,7 @@ pub(crate) fn matrix_cols() -> Vec<Col> {
             cols.push((name, kind));
         }
     }
+    cols.extend(crate::export::history::MATRIX_STATUS_COLS);
     cols
 }
 
