@@ -24,8 +24,13 @@ const EXPORT_HELP: &str = "Examples:
 The package: report.pdf, control-matrix.csv, evidence-index.csv, gaps.csv, poam.csv (one row per
 gap with its remediation plan), audit-workbook.xlsx (Summary, Matrix, Gaps, Evidence and POA&M
 sheets), manifest.json (every file with its SHA-256), with --include-files the evidence files
-under evidence/, and with oscal in --formats oscal/catalog.json, oscal/component-definition.json
-and oscal/assessment-results.json. The same catalogue and --as-of give byte-identical files.
+under evidence/ (each file once, named by its SHA-256), SHA256SUMS (every file but itself, for
+`sha256sum -c`), the history up to --as-of (assessment-history.csv, plan-history.csv,
+ownership-history.csv, evidence-batches.csv), with --sign manifest.json.sig, and with oscal in --formats oscal/catalog.json, oscal/component-definition.json
+and oscal/assessment-results.json. --as-of D is the catalogue as it stood at the end of D (UTC):
+what was recorded after it is left out, evidence collected after it is not yet collected. The
+same catalogue, --as-of and SOURCE_DATE_EPOCH (the generation time, seconds since 1970) give
+byte-identical files.
 `csfkit verify PATH` checks a package.
 CSV cells that a spreadsheet would run as a formula are prefixed with ' (not with --raw-csv).";
 
@@ -90,6 +95,11 @@ pub(crate) struct ExportArgs {
     /// Start the CSV files with a UTF-8 BOM (for Excel).
     #[arg(long)]
     bom: bool,
+    /// Sign manifest.json with this OpenSSH ed25519 private key: writes manifest.json.sig, an
+    /// SSH signature (namespace csfkit-package) that `ssh-keygen -Y verify` and `csfkit verify
+    /// --allowed-signers` check. A key with a passphrase reads it from CSFKIT_SIGN_PASSPHRASE.
+    #[arg(long, value_name = "KEY")]
+    sign: Option<PathBuf>,
 }
 
 /// Paper sizes.
@@ -141,6 +151,12 @@ impl TypedValueParser for FormatParser {
 pub(super) fn export(ctx: &Ctx, args: &ExportArgs) -> Result<u8> {
     let point = crate::cli::point_in_time(args.as_of)?;
     let generated_at = crate::util::generation_time()?;
+    // The key is read before anything is opened or written: a wrong key or passphrase costs
+    // nothing.
+    let sign = match &args.sign {
+        Some(p) => Some(std::sync::Arc::new(export::sign::SigningKey::load(p)?)),
+        None => None,
+    };
     let as_of = point.date();
     let cat = crate::cli::open_at(ctx, point)?;
     let scope = args.scope.resolve(&cat)?;
@@ -163,6 +179,7 @@ pub(super) fn export(ctx: &Ctx, args: &ExportArgs) -> Result<u8> {
         raw_csv: args.raw_csv,
         bom: args.bom,
         catalogue: ctx.global.db.clone(),
+        sign,
     };
     let done = export::package(&cat, &scope, &opts)?;
     for w in &done.warnings {
@@ -184,6 +201,14 @@ pub(super) fn export(ctx: &Ctx, args: &ExportArgs) -> Result<u8> {
         done.manifest_sha256,
         args.out.display()
     ));
+    if let Some(fp) = &done.signed_by {
+        ctx.msg.note(format!(
+            "manifest.json signed with the ed25519 key {fp} ({}, namespace {}): `ssh-keygen -Y verify -f allowed_signers -I PRINCIPAL -n {} -s manifest.json.sig < manifest.json`",
+            export::sign::SIGNATURE,
+            export::sign::NAMESPACE,
+            export::sign::NAMESPACE
+        ));
+    }
     Ok(0)
 }
 

@@ -52,6 +52,8 @@ pub(crate) struct Options {
     pub bom: bool,
     /// The catalogue file: never inside what an export replaces.
     pub catalogue: PathBuf,
+    /// The key that signs manifest.json (`--sign`), read before anything is written.
+    pub sign: Option<std::sync::Arc<crate::export::sign::SigningKey>>,
 }
 
 /// What the cover page (and the workbook's Summary) says besides the coverage itself.

@@ -21,6 +21,8 @@ pub(crate) mod oscal;
 pub(crate) mod package;
 pub(crate) mod reading;
 pub(crate) mod report;
+pub(crate) mod sign;
+pub(crate) mod sums;
 pub(crate) mod verify;
 pub(crate) mod workbook;
 pub(crate) mod ziplayout;
@@ -61,6 +63,8 @@ pub(crate) struct Done {
     pub manifest_sha256: String,
     /// Problems found while packaging (changed evidence files, characters the font lacks).
     pub warnings: Vec<String>,
+    /// The fingerprint of the key that signed manifest.json, when it was signed.
+    pub signed_by: Option<String>,
 }
 
 /// The writer of `format` for one export: the table every format is in. A format added to
@@ -164,7 +168,8 @@ fn write_package(cat: &Catalogue, scope: &Scope, opts: &Options) -> Result<Done>
         title,
         zip: opts.zip,
     };
-    finish(&reading, parameters, staging, opts.generated_at, written)
+    let signer = opts.sign.as_deref();
+    finish(&reading, parameters, staging, opts.generated_at, signer, written)
 }
 
 /// The shared pass over the evidence: with `--include-files` each evidence file is copied in
@@ -211,16 +216,20 @@ fn finish(
     parameters: Parameters,
     staging: Staging,
     generated_at: chrono::DateTime<chrono::Utc>,
+    signer: Option<&sign::SigningKey>,
     mut written: Written,
 ) -> Result<Done> {
     let cov = &reading.cov;
     let mut manifest = reading.manifest(parameters, written.warnings.clone(), staging.files());
     manifest.generated_at = crate::util::rfc3339(generated_at);
     let manifest_sha256 = hex(&Sha256::digest(manifest.to_bytes()?));
-    let files = manifest.files.len() + 1;
+    // The manifest, SHA256SUMS and the signature.
+    let files = manifest.files.len() + 2 + usize::from(signer.is_some());
     // What the replacement kept of a previous package is said after the package's own warnings
     // (the manifest cannot hold it: it is written before).
-    written.warnings.extend(staging.finish(&manifest, generated_at)?);
+    written
+        .warnings
+        .extend(staging.finish(&manifest, generated_at, signer)?);
     Ok(Done {
         files,
         pages: written.pages,
@@ -229,6 +238,7 @@ fn finish(
         gaps: cov.gaps().count(),
         manifest_sha256,
         warnings: written.warnings,
+        signed_by: signer.map(sign::SigningKey::fingerprint),
     })
 }
 
@@ -294,5 +304,5 @@ fn write_oscal_export(cat: &Catalogue, scope: &Scope, opts: &OscalOptions) -> Re
         warnings: reading.warnings.clone(),
         ..Written::default()
     };
-    finish(&reading, parameters, staging, opts.generated_at, written)
+    finish(&reading, parameters, staging, opts.generated_at, None, written)
 }

@@ -37,6 +37,73 @@ pub(crate) struct Verification {
     /// What the user should know that is no failure: formats the manifest names that this
     /// csfkit does not know, whose files were checked against the manifest's list only.
     pub notes: Vec<String>,
+    /// The signature `manifest.json.sig`, when the package has one: who signed, what is wrong.
+    pub signature: Option<crate::export::sign::SignatureCheck>,
+    /// Whether the package has a `SHA256SUMS` (checked line by line).
+    pub sums: bool,
+}
+
+/// The files of a package beside the manifest that it cannot list (`SHA256SUMS` holds the
+/// manifest's hash, the signature is made over it), with the most `verify` reads of each.
+const BESIDE_MANIFEST: [(&str, u64); 2] = [
+    (crate::export::sums::SUMS, 64 << 20),
+    (crate::export::sign::SIGNATURE, 64 << 10),
+];
+
+/// The bytes of the files beside the manifest, as found.
+type Beside = BTreeMap<String, Vec<u8>>;
+
+/// Checks `SHA256SUMS` against every file of the package (the manifest and the signature
+/// included) and the signature against the manifest (and `allowed`, when given).
+fn check_beside(
+    v: &mut Verification,
+    beside: &Beside,
+    manifest_bytes: &[u8],
+    actual: &BTreeMap<String, (String, u64)>,
+    allowed: Option<&crate::export::sign::AllowedSigners>,
+) {
+    use crate::export::{sign, sums};
+    let version = v
+        .manifest
+        .as_ref()
+        .map(|m| m.csfkit_version.clone())
+        .unwrap_or_default();
+    match beside.get(sums::SUMS) {
+        Some(bytes) => {
+            v.sums = true;
+            let mut files: BTreeMap<String, String> = actual
+                .iter()
+                .map(|(p, (sha, _))| (p.clone(), sha.clone()))
+                .collect();
+            files.insert(MANIFEST.to_string(), v.manifest_sha256.clone());
+            if let Some(sig) = beside.get(sign::SIGNATURE) {
+                files.insert(sign::SIGNATURE.to_string(), hex(&Sha256::digest(sig)));
+            }
+            // A file that is not listed was never read (it is extra whatever it holds).
+            files.retain(|p, sha| !sha.is_empty() || p == MANIFEST);
+            v.problems.extend(sums::problems(bytes, &files));
+        }
+        None if crate::export::format::since_0_3(&version) && v.manifest.is_some() => {
+            v.problems.push(format!(
+                "`{}` is missing; every package of csfkit 0.3 or later has one (csfkit {} wrote this manifest)",
+                sums::SUMS,
+                version.escape_debug()
+            ));
+        }
+        None => {}
+    }
+    match beside.get(sign::SIGNATURE) {
+        Some(sig) => {
+            let check = sign::check(sig, manifest_bytes, allowed);
+            v.problems.extend(check.problems.iter().cloned());
+            v.signature = Some(check);
+        }
+        None if allowed.is_some() => v.problems.push(format!(
+            "the package is not signed (no `{}`), and --allowed-signers asks for a signature",
+            sign::SIGNATURE
+        )),
+        None => {}
+    }
 }
 
 impl Verification {
@@ -174,6 +241,7 @@ fn walk(
     ignore: &[&str],
     budget: &mut Budget,
     out: &mut BTreeMap<String, (String, u64)>,
+    beside: &mut Beside,
     problems: &mut Vec<String>,
 ) -> Result<()> {
     let entries = fs::read_dir(dir).map_err(|e| Error::InputMissing {
@@ -187,9 +255,17 @@ fn walk(
             fs::symlink_metadata(&p).map_err(|e| Error::io(format!("reading `{}`", p.display()), e))?;
         let rel = relative(root, &p);
         if meta.is_dir() {
-            walk(root, &p, sizes, ignore, budget, out, problems)?;
+            walk(root, &p, sizes, ignore, budget, out, beside, problems)?;
         } else if meta.is_file() {
             if ignore.contains(&rel.as_str()) || rel == MANIFEST {
+                continue;
+            }
+            if let Some((_, limit)) = BESIDE_MANIFEST.iter().find(|(n, _)| *n == rel) {
+                let mut b = Vec::new();
+                crate::util::fs::open_regular(&p, false)
+                    .and_then(|f| f.take(*limit).read_to_end(&mut b))
+                    .map_err(|e| Error::io(format!("reading `{}`", p.display()), e))?;
+                beside.insert(rel, b);
                 continue;
             }
             let h = match sizes.get(&rel) {
@@ -213,7 +289,16 @@ fn walk(
 /// Recomputes every hash of a package (folder or zip) against its manifest, and checks the
 /// manifest itself (and its SHA-256 against `manifest_sha256`, when given).
 pub(crate) fn verify(path: &Path, manifest_sha256: Option<&str>) -> Result<Verification> {
-    verify_with(path, manifest_sha256, &[])
+    verify_signed(path, manifest_sha256, &[], None)
+}
+
+/// [`verify`], and the signature checked against an allowed-signers file.
+pub(crate) fn verify_against(
+    path: &Path,
+    manifest_sha256: Option<&str>,
+    allowed: Option<&crate::export::sign::AllowedSigners>,
+) -> Result<Verification> {
+    verify_signed(path, manifest_sha256, &[], allowed)
 }
 
 /// [`verify`], leaving the files named in `ignore` out of a folder (an export checks its
@@ -222,6 +307,15 @@ pub(crate) fn verify_with(
     path: &Path,
     manifest_sha256: Option<&str>,
     ignore: &[&str],
+) -> Result<Verification> {
+    verify_signed(path, manifest_sha256, ignore, None)
+}
+
+fn verify_signed(
+    path: &Path,
+    manifest_sha256: Option<&str>,
+    ignore: &[&str],
+    allowed: Option<&crate::export::sign::AllowedSigners>,
 ) -> Result<Verification> {
     let meta = fs::symlink_metadata(path).map_err(|e| Error::InputMissing {
         path: path.into(),
@@ -246,6 +340,7 @@ pub(crate) fn verify_with(
         let sizes: BTreeMap<String, u64> = manifest.files.iter().map(|f| (f.path.clone(), f.size)).collect();
         let mut budget = Budget::of(&manifest);
         let mut actual = BTreeMap::new();
+        let mut beside = Beside::new();
         walk(
             path,
             path,
@@ -253,11 +348,13 @@ pub(crate) fn verify_with(
             ignore,
             &mut budget,
             &mut actual,
+            &mut beside,
             &mut v.problems,
         )?;
-        compare(manifest, actual, &mut v);
+        compare(manifest, actual.clone(), &mut v);
+        check_beside(&mut v, &beside, &bytes, &actual, allowed);
     } else if meta.is_file() {
-        verify_zip(path, &where_, &mut v)?;
+        verify_zip(path, &where_, &mut v, allowed)?;
     } else {
         return Err(Error::InputMissing {
             path: path.into(),
@@ -283,7 +380,12 @@ pub(crate) fn verify_with(
     Ok(v)
 }
 
-fn verify_zip(path: &Path, where_: &str, v: &mut Verification) -> Result<()> {
+fn verify_zip(
+    path: &Path,
+    where_: &str,
+    v: &mut Verification,
+    allowed: Option<&crate::export::sign::AllowedSigners>,
+) -> Result<()> {
     let f = crate::util::fs::open_regular(path, false).map_err(|e| Error::InputMissing {
         path: path.into(),
         source: e,
@@ -329,6 +431,7 @@ fn verify_zip(path: &Path, where_: &str, v: &mut Verification) -> Result<()> {
     let sizes: BTreeMap<String, u64> = manifest.files.iter().map(|f| (f.path.clone(), f.size)).collect();
     let mut budget = Budget::of(&manifest);
     let mut actual = BTreeMap::new();
+    let mut beside = Beside::new();
     let mut names = BTreeSet::new();
     for i in 0..z.len() {
         let entry = z
@@ -350,6 +453,15 @@ fn verify_zip(path: &Path, where_: &str, v: &mut Verification) -> Result<()> {
         if entry.is_dir() || name == MANIFEST {
             continue;
         }
+        if let Some((_, limit)) = BESIDE_MANIFEST.iter().find(|(n, _)| *n == name) {
+            let mut b = Vec::new();
+            entry
+                .take(*limit)
+                .read_to_end(&mut b)
+                .map_err(|e| Error::Failed(format!("{where_}: cannot read `{name}`: {e}")))?;
+            beside.insert(name, b);
+            continue;
+        }
         if entry.is_symlink()
             || entry
                 .unix_mode()
@@ -369,6 +481,7 @@ fn verify_zip(path: &Path, where_: &str, v: &mut Verification) -> Result<()> {
         };
         actual.insert(name, h);
     }
-    compare(manifest, actual, v);
+    compare(manifest, actual.clone(), v);
+    check_beside(v, &beside, &manifest_bytes, &actual, allowed);
     Ok(())
 }

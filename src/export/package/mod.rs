@@ -321,14 +321,34 @@ impl Staging {
         mut self,
         manifest: &Manifest,
         generated_at: chrono::DateTime<chrono::Utc>,
+        signer: Option<&crate::export::sign::SigningKey>,
     ) -> Result<Vec<String>> {
         let bytes = manifest.to_bytes()?;
         let sha = hex(&Sha256::digest(&bytes));
         let p = self.target(MANIFEST)?;
-        fs::write(&p, bytes).map_err(|e| Error::io(format!("writing `{}`", p.display()), e))?;
+        fs::write(&p, &bytes).map_err(|e| Error::io(format!("writing `{}`", p.display()), e))?;
+        // Every file but SHA256SUMS with its hash: the listed ones, the manifest, the signature.
+        let mut sums: BTreeMap<String, String> = self
+            .files
+            .values()
+            .map(|f| (f.path.clone(), f.sha256.clone()))
+            .collect();
+        sums.insert(MANIFEST.to_string(), sha.clone());
+        if let Some(key) = signer {
+            let sig = key.sign(&bytes)?;
+            let p = self.target(crate::export::sign::SIGNATURE)?;
+            fs::write(&p, &sig).map_err(|e| Error::io(format!("writing `{}`", p.display()), e))?;
+            sums.insert(
+                crate::export::sign::SIGNATURE.to_string(),
+                hex(&Sha256::digest(&sig)),
+            );
+        }
+        let sums_bytes = crate::export::sums::render(&sums);
+        let p = self.target(crate::export::sums::SUMS)?;
+        fs::write(&p, &sums_bytes).map_err(|e| Error::io(format!("writing `{}`", p.display()), e))?;
         if self.zip {
-            let mut all: Vec<String> = self.files.keys().cloned().collect();
-            all.push(MANIFEST.to_string());
+            let mut all: Vec<String> = sums.into_keys().collect();
+            all.push(crate::export::sums::SUMS.to_string());
             all.sort();
             let tmp = self.zip_tmp();
             write_zip(&self.dir, &all, &tmp, generated_at)?;
@@ -509,7 +529,11 @@ mod tests {
         // Changed after it was hashed: the package as written no longer matches its manifest.
         fs::write(s.dir().join("gaps.csv"), b"changed\r\n").unwrap();
         let staged = s.dir().to_path_buf();
-        let e = s.finish(&m, chrono::DateTime::from_timestamp(1_795_000_000, 0).unwrap());
+        let e = s.finish(
+            &m,
+            chrono::DateTime::from_timestamp(1_795_000_000, 0).unwrap(),
+            None,
+        );
         let e = e.unwrap_err().to_string();
         assert!(
             e.contains("does not pass `csfkit verify`") && e.contains("gaps.csv"),
@@ -526,7 +550,11 @@ mod tests {
         m2.files = s.files();
         m2.files[0].sha256 = "0".repeat(64);
         let e = s
-            .finish(&m2, chrono::DateTime::from_timestamp(1_795_000_000, 0).unwrap())
+            .finish(
+                &m2,
+                chrono::DateTime::from_timestamp(1_795_000_000, 0).unwrap(),
+                None,
+            )
             .unwrap_err()
             .to_string();
         assert!(e.contains("altered `control-matrix.csv`"), "{e}");

@@ -272,12 +272,11 @@ pub(super) fn check_folder(
         return Err("its manifest.json was not written by csfkit".into());
     };
     let listed: BTreeMap<&str, &ManifestFile> = m.files.iter().map(|f| (f.path.as_str(), f)).collect();
+    let beside = [crate::export::sums::SUMS, crate::export::sign::SIGNATURE];
     // Unlisted files first: naming one needs no hashing.
-    if let Some((rel, ..)) = tree
-        .files
-        .iter()
-        .find(|(rel, ..)| rel != MANIFEST && !listed.contains_key(rel.as_str()))
-    {
+    if let Some((rel, ..)) = tree.files.iter().find(|(rel, ..)| {
+        rel != MANIFEST && !beside.contains(&rel.as_str()) && !listed.contains_key(rel.as_str())
+    }) {
         return Err(format!(
             "it holds `{}`, which its manifest.json does not list (not written by csfkit)",
             rel.escape_debug()
@@ -299,7 +298,67 @@ pub(super) fn check_folder(
         }
         checked.insert(rel.clone(), Checked { stamp, size, sha256 });
     }
+    check_beside(&tree, &bytes, &m, &mut checked)?;
     Ok(checked)
+}
+
+/// The files beside a previous package's manifest, each only if it is the one csfkit wrote:
+/// the signature a valid package signature over that manifest, `SHA256SUMS` exactly the sums of
+/// its files, manifest and signature.
+fn check_beside(
+    tree: &Tree,
+    manifest: &[u8],
+    m: &crate::export::manifest::Manifest,
+    checked: &mut BTreeMap<String, Checked>,
+) -> std::result::Result<(), String> {
+    use crate::export::{sign, sums};
+    let read = |rel: &str, limit: u64| -> std::result::Result<Option<(Checked, Vec<u8>)>, String> {
+        let Some((_, path, _)) = tree.files.iter().find(|(r, ..)| r == rel) else {
+            return Ok(None);
+        };
+        let f = crate::util::fs::open_regular(path, false)
+            .map_err(|e| format!("its `{rel}` cannot be read ({e})"))?;
+        let stamp = Stamp::of(
+            &f.metadata()
+                .map_err(|e| format!("its `{rel}` cannot be read ({e})"))?,
+        );
+        let mut b = Vec::new();
+        f.take(limit)
+            .read_to_end(&mut b)
+            .map_err(|e| format!("its `{rel}` cannot be read ({e})"))?;
+        let c = Checked {
+            stamp,
+            size: b.len() as u64,
+            sha256: hex(&Sha256::digest(&b)),
+        };
+        Ok(Some((c, b)))
+    };
+    let mut files: BTreeMap<String, String> = m
+        .files
+        .iter()
+        .map(|f| (f.path.clone(), f.sha256.clone()))
+        .collect();
+    files.insert(MANIFEST.to_string(), hex(&Sha256::digest(manifest)));
+    if let Some((c, sig)) = read(sign::SIGNATURE, 64 << 10)? {
+        if !sign::is_signature_of(&sig, manifest) {
+            return Err(format!(
+                "its `{}` is not a signature of its manifest.json (not written by csfkit)",
+                sign::SIGNATURE
+            ));
+        }
+        files.insert(sign::SIGNATURE.to_string(), c.sha256.clone());
+        checked.insert(sign::SIGNATURE.to_string(), c);
+    }
+    if let Some((c, got)) = read(sums::SUMS, 64 << 20)? {
+        if got != sums::render(&files) {
+            return Err(format!(
+                "its `{}` is not the one csfkit wrote for its files (changed since)",
+                sums::SUMS
+            ));
+        }
+        checked.insert(sums::SUMS.to_string(), c);
+    }
+    Ok(())
 }
 
 /// Removes the previous package folder now at `at`, file by file, each only if it is still the
