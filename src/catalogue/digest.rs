@@ -350,6 +350,18 @@ type Recorded = (String, String, String, i64, String, Vec<u8>);
 /// each part with the one recorded when it was stored; a part that differs names its rows that
 /// are not among the recorded ones (changed or added) and counts the recorded rows it lacks.
 pub(crate) fn verify(conn: &Connection) -> Result<Vec<SubjectCheck>> {
+    verify_some(conn, None)
+}
+
+/// [`verify`] for one subject only (an export checks the matrix it cites).
+pub(crate) fn verify_one(conn: &Connection, subject: Subject, id: &str) -> Result<SubjectCheck> {
+    let mut found = verify_some(conn, Some((subject, id)))?;
+    found
+        .pop()
+        .ok_or_else(|| Error::Bug(format!("no digest check for {}", subject.label(id))))
+}
+
+fn verify_some(conn: &Connection, only: Option<(Subject, &str)>) -> Result<Vec<SubjectCheck>> {
     let err = |e| Error::sqlite("reading the content digests", e);
     let recorded: Vec<Recorded> = {
         let mut st = conn
@@ -364,7 +376,13 @@ pub(crate) fn verify(conn: &Connection) -> Result<Vec<SubjectCheck>> {
         .collect::<rusqlite::Result<_>>()
         .map_err(err)?
     };
-    let here = present(conn)?;
+    let mut here = present(conn)?;
+    let keep = |s: Subject, i: &str| only.is_none_or(|(os, oi)| os == s && oi == i);
+    here.retain(|(s, i)| keep(*s, i));
+    let recorded: Vec<Recorded> = recorded
+        .into_iter()
+        .filter(|(s, i, ..)| Subject::parse(s).is_some_and(|s| keep(s, i)))
+        .collect();
     let mut subjects = here.clone();
     for (s, id, ..) in &recorded {
         if let Some(subject) = Subject::parse(s) {

@@ -56,6 +56,12 @@ impl Catalogue {
         Ok(report)
     }
 
+    /// Recomputes the digest of one provider's matrix and compares it with the one recorded
+    /// when it was stored (what an export checks before it cites the matrix).
+    pub(crate) fn verify_matrix_digest(&self, provider: &str) -> Result<digest::SubjectCheck> {
+        digest::verify_one(&self.conn, digest::Subject::Provider, provider)
+    }
+
     /// Per log: how many records and the newest link (what a package's manifest records).
     pub(crate) fn chain_heads(&self) -> Result<Vec<(chain::Log, i64, String)>> {
         chain::Log::ALL

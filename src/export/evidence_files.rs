@@ -1,6 +1,8 @@
-//! Evidence files in a package (`--include-files`): each copied under `evidence/` from the one
-//! handle opened under the rules of its import, checked again now, and kept only when it still
-//! has the SHA-256 recorded at import.
+//! Evidence files in a package (`--include-files`): each file once, by its content, under
+//! `evidence/<first 16 hex digits of its SHA-256>-<its name>`, copied from the one handle opened
+//! under the rules of its import, checked again now, and kept only when it still has the
+//! SHA-256 recorded at import. Every evidence row whose file has that hash points at the one
+//! copy (a policy mapped onto eight subcategories is stored once, not eight times).
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -9,42 +11,130 @@ use crate::error::Result;
 use crate::export::package::{Copied, Staging};
 use crate::model::evidence::EvidenceItem;
 
-/// Where an evidence file is copied in the package: `evidence/<evidence id>-<file name>`. The
-/// file name is the location's last part, `/` and `\` both separating parts (as on import: a
-/// tracker kept on Windows or synced by OneDrive writes `evidence\screenshots\mfa.png`); a
-/// control character in it (which `verify` refuses in a package path) becomes `_`.
-pub(crate) fn packaged_name(e: &EvidenceItem) -> String {
-    let name = e
-        .location
+/// The longest name part (in characters) of a packaged file, its extension kept.
+const MAX_NAME: usize = 80;
+
+/// A file name as a package holds it: the location's last part (`/` and `\` both separate
+/// parts, as on import: a tracker kept on Windows writes `evidence\screenshots\mfa.png`), with
+/// every character a tool may read otherwise (control characters, which `verify` refuses in a
+/// package path and `sha256sum` would escape; `\ / : * ? " < > |`, which Windows refuses)
+/// made `_`, no leading dot or trailing space or dot, and at most [`MAX_NAME`] characters.
+pub(crate) fn file_name(location: &str) -> String {
+    let name = location
         .trim_end_matches(['/', '\\'])
         .rsplit(['/', '\\'])
         .next()
         .filter(|n| !n.is_empty() && *n != "." && *n != "..")
         .unwrap_or("file");
-    let name: String = name
+    let mut name: String = name
         .chars()
-        .map(|c| if c.is_control() { '_' } else { c })
+        .map(|c| {
+            if c.is_control() || matches!(c, '\\' | '/' | ':' | '*' | '?' | '"' | '<' | '>' | '|') {
+                '_'
+            } else {
+                c
+            }
+        })
         .collect();
-    format!("evidence/{}-{}", e.id, name)
+    if name.chars().count() > MAX_NAME {
+        let ext: String = match name.rsplit_once('.') {
+            Some((_, e)) if !e.is_empty() && e.chars().count() <= 10 => format!(".{e}"),
+            _ => String::new(),
+        };
+        let keep = MAX_NAME - ext.chars().count();
+        name = name.chars().take(keep).collect::<String>() + &ext;
+    }
+    let name = name.trim_start_matches('.').trim_end_matches([' ', '.']);
+    if name.is_empty() {
+        "file".into()
+    } else {
+        name.to_string()
+    }
 }
 
-/// Copies one evidence file into the package when it still has the hash recorded at import;
-/// returns what `evidence-index.csv` says in its `packaged_as` column.
-pub(crate) fn package_file(
+/// Where the file of `e` (recorded with SHA-256 `sha`) is stored in a package.
+fn packaged_name(sha: &str, e: &EvidenceItem) -> String {
+    format!(
+        "evidence/{}-{}",
+        sha.get(..16).unwrap_or(sha),
+        file_name(&e.location)
+    )
+}
+
+/// The evidence files of one package, each stored once: per SHA-256 recorded at import, the
+/// path of its copy in the package, or why it is not there.
+#[derive(Debug, Default)]
+pub(crate) struct EvidenceFiles {
+    by_sha: HashMap<String, std::result::Result<String, String>>,
+}
+
+impl EvidenceFiles {
+    /// The packaged path of `e`'s file, when it is in the package.
+    pub(crate) fn packaged(&self, e: &EvidenceItem) -> Option<&str> {
+        match self.lookup(e)? {
+            Ok(p) => Some(p.as_str()),
+            Err(_) => None,
+        }
+    }
+
+    /// Why `e`'s file, which should be in the package, is not.
+    pub(crate) fn not_packaged(&self, e: &EvidenceItem) -> Option<&str> {
+        match self.lookup(e)? {
+            Err(why) => Some(why.as_str()),
+            Ok(_) => None,
+        }
+    }
+
+    fn lookup(&self, e: &EvidenceItem) -> Option<&std::result::Result<String, String>> {
+        if e.location_kind != "file" {
+            return None;
+        }
+        self.by_sha.get(e.file_sha256.as_deref()?)
+    }
+
+    /// Copies the file of `e` into the package, unless a file with its hash is already there
+    /// (or was found changed); returns what `evidence-index.csv` says in its `packaged_file`
+    /// column: the packaged path, or why the file is not in the package.
+    pub(crate) fn add(
+        &mut self,
+        staging: &mut Staging,
+        roots: &HashMap<i64, String>,
+        e: &EvidenceItem,
+        warnings: &mut Vec<String>,
+    ) -> Result<String> {
+        if e.location_kind != "file" {
+            return Ok(String::new());
+        }
+        let Some(sha) = e.file_sha256.clone() else {
+            return Ok(String::new());
+        };
+        if let Some(done) = self.by_sha.get(&sha) {
+            return Ok(match done {
+                Ok(p) | Err(p) => p.clone(),
+            });
+        }
+        let Some(root) = roots.get(&e.batch_id) else {
+            return Ok(String::new());
+        };
+        let done = copy_in(staging, Path::new(root), &sha, e, warnings)?;
+        let shown = match &done {
+            Ok(p) | Err(p) => p.clone(),
+        };
+        self.by_sha.insert(sha, done);
+        Ok(shown)
+    }
+}
+
+/// Copies one evidence file into the package when it still has the hash recorded at import.
+fn copy_in(
     staging: &mut Staging,
-    roots: &HashMap<i64, String>,
+    root: &Path,
+    recorded: &str,
     e: &EvidenceItem,
     warnings: &mut Vec<String>,
-) -> Result<String> {
-    if e.location_kind != "file" {
-        return Ok(String::new());
-    }
-    let Some(root) = roots.get(&e.batch_id) else {
-        return Ok(String::new());
-    };
-    let root = Path::new(root);
+) -> Result<std::result::Result<String, String>> {
     let src = root.join(e.location.replace('\\', "/"));
-    let rel = packaged_name(e);
+    let rel = packaged_name(recorded, e);
     let file = match open_evidence_file(root, &e.location) {
         Ok(f) => f,
         Err(err) => {
@@ -54,15 +144,14 @@ pub(crate) fn package_file(
                 e.control_id,
                 src.display()
             ));
-            return Ok("missing at export".into());
+            return Ok(Err("missing at export".into()));
         }
     };
     // Copied and hashed from the one handle opened above; a copy whose hash is not the one
     // recorded at import is taken out again.
-    let recorded = e.file_sha256.as_deref().unwrap_or("-");
     Ok(
         match staging.add_reader(&rel, file, &format!("`{}`", src.display()), Some(recorded))? {
-            Copied::AsRecorded(_) => rel,
+            Copied::AsRecorded(_) => Ok(rel),
             Copied::Differs(sha) => {
                 warnings.push(format!(
                     "evidence {} ({}): file {} changed since import (SHA-256 {recorded} recorded, {sha} now); not included",
@@ -70,7 +159,7 @@ pub(crate) fn package_file(
                     e.control_id,
                     src.display(),
                 ));
-                format!("changed since import (now {sha}); not included")
+                Err(format!("changed since import (now {sha}); not included"))
             }
         },
     )

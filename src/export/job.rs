@@ -7,7 +7,7 @@
 //! (those fed by the shared pass first): a writer may stream the evidence once more itself (the
 //! PDF appendix, the OSCAL assessment results).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use chrono::NaiveDate;
@@ -98,12 +98,12 @@ pub(crate) struct Job<'a> {
     pub history: &'a crate::export::history::History,
 }
 
-/// What the shared pass over the evidence found: the evidence files that should be in the
-/// package and are not, with why (evidence ID to reason).
+/// What the shared pass over the evidence found: where each evidence file is in the package,
+/// or why it is not (changed since import, unreadable now).
 #[derive(Debug, Default)]
 pub(crate) struct Pass {
-    /// Evidence files left out (changed since import, unreadable now).
-    pub not_packaged: HashMap<i64, String>,
+    /// The evidence files, each once by content.
+    pub files: crate::export::evidence_files::EvidenceFiles,
 }
 
 /// What the writers report back besides their files.

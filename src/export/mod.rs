@@ -192,13 +192,10 @@ fn shared_pass(
     job.cat.each_evidence(|e| {
         check_interrupted()?;
         let packaged = if include_files {
-            evidence_files::package_file(staging, &roots, &e, warnings)?
+            pass.files.add(staging, &roots, &e, warnings)?
         } else {
             String::new()
         };
-        if include_files && !packaged.is_empty() && !packaged.starts_with("evidence/") {
-            pass.not_packaged.insert(e.id, packaged.clone());
-        }
         if rows {
             let row = csv::evidence_row(job.cov, &e, packaged);
             for o in outputs.iter_mut().filter(|o| o.reads_index()) {

@@ -51,6 +51,17 @@ pub(crate) fn read(
     stale_days: i64,
     no_mapped: bool,
 ) -> Result<Reading> {
+    // The matrix the package cites must be the one csfkit stored: a cell changed behind its
+    // back would otherwise go out under the matrix's SHA-256.
+    let check = cat.verify_matrix_digest(&scope.provider.id)?;
+    if check.status != "ok" {
+        return Err(crate::error::Error::Failed(format!(
+            "the responsibility matrix `{}` is not as csfkit stored it ({}): {}; no package was written. Run `csfkit check`, then load the matrix again (csfkit mapping import) or restore the catalogue from a backup",
+            scope.provider.id,
+            check.status,
+            check.problems.join("; ")
+        )));
+    }
     let frameworks = cat.frameworks()?;
     let batches = cat.batches()?;
     let history = cat.chain_heads()?;

@@ -517,14 +517,17 @@ fn mapped_paragraph(cov: &Coverage) -> Option<String> {
     ))
 }
 
-/// One appendix row; `not_packaged` says why a file that should be in the package is not.
-fn appendix_row(e: &EvidenceItem, cov: &Coverage, not_packaged: Option<&str>) -> Vec<String> {
+/// One appendix row; `packaged` is where its file is in the package (`Ok`), or why a file that
+/// should be there is not (`Err`).
+fn appendix_row(e: &EvidenceItem, cov: &Coverage, packaged: Option<Result<&str, &str>>) -> Vec<String> {
     let mut location = e.location.clone();
     if e.location_kind == "missing" {
         location.push_str(" [file missing at import]");
     }
-    if let Some(why) = not_packaged {
-        location.push_str(&format!(" [not in the package: {why}]"));
+    match packaged {
+        Some(Ok(path)) => location.push_str(&format!(" [in the package: {path}]")),
+        Some(Err(why)) => location.push_str(&format!(" [not in the package: {why}]")),
+        None => {}
     }
     // A row mapped from another framework's ID says so under its title.
     let title = match &e.mapped {
@@ -593,8 +596,12 @@ impl<'c, W: Write> Report<'c, W> {
     ///
     /// # Errors
     /// If the output cannot be written.
-    pub(crate) fn evidence(&mut self, e: &EvidenceItem, not_packaged: Option<&str>) -> Result<(), PdfError> {
-        self.w.table_row(&appendix_row(e, self.cov, not_packaged))
+    pub(crate) fn evidence(
+        &mut self,
+        e: &EvidenceItem,
+        packaged: Option<Result<&str, &str>>,
+    ) -> Result<(), PdfError> {
+        self.w.table_row(&appendix_row(e, self.cov, packaged))
     }
 
     /// Finishes the PDF.
@@ -626,7 +633,13 @@ impl Output for PdfOutput {
         let mut report = Report::start(file, job.cov, job.cover, job.poam).map_err(failed)?;
         job.cat.each_evidence(|e| {
             report
-                .evidence(&e, pass.not_packaged.get(&e.id).map(String::as_str))
+                .evidence(
+                    &e,
+                    pass.files
+                        .packaged(&e)
+                        .map(Ok)
+                        .or_else(|| pass.files.not_packaged(&e).map(Err)),
+                )
                 .map_err(failed)
         })?;
         let done = report.finish().map_err(failed)?;

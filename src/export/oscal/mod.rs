@@ -242,11 +242,7 @@ impl Output for OscalOutput {
         staging: &mut Staging,
         _written: &mut Written,
     ) -> Result<()> {
-        let include_files = job.opts.include_files;
-        let packaged = |e: &EvidenceItem| {
-            (include_files && e.location_kind == "file" && !pass.not_packaged.contains_key(&e.id))
-                .then(|| format!("../{}", crate::export::evidence_files::packaged_name(e)))
-        };
+        let packaged = |e: &EvidenceItem| pass.files.packaged(e).map(|p| format!("../{p}"));
         let input = results::ResultsInput {
             cov: job.cov,
             digest: job.digest,

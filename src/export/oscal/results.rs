@@ -107,7 +107,11 @@ struct Observation {
     props: Vec<Prop>,
     methods: [&'static str; 1],
     relevant_evidence: [RelevantEvidence; 1],
+    /// When the evidence was collected (its row's date; the as-of date when it has none).
     collected: String,
+    /// Its valid-until date, when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expires: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -449,7 +453,8 @@ fn observation(e: &EvidenceItem, input: &ResultsInput<'_>) -> Result<Observation
             description,
             props: evidence_props,
         }],
-        collected: timestamp(cov.as_of),
+        collected: timestamp(e.collected_on.unwrap_or(cov.as_of)),
+        expires: e.valid_until.map(timestamp),
     })
 }
 
