@@ -47,3 +47,5 @@ mod import_layout;
 mod fuzz_readers;
 // Help, completions and documentation.
 mod docs;
+// Issue 24: --as-of as a point in time, generation time, history files, SHA256SUMS, signatures, check --against, evidence stored once.
+mod provenance;

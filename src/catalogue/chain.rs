@@ -591,3 +591,119 @@ pub(crate) fn backfill(conn: &Connection) -> Result<()> {
     }
     Ok(())
 }
+
+/// What a package pinned of one log: the chain's length and head when it was made, and the
+/// link of each record it lists (its history file; none for a package before csfkit 0.3).
+#[derive(Debug, Clone)]
+pub(crate) struct Anchor {
+    /// The log.
+    pub log: Log,
+    /// How many records the chain had.
+    pub records: i64,
+    /// Its newest link then.
+    pub head: String,
+    /// (record, link) of each record the package lists.
+    pub links: Vec<(i64, String)>,
+}
+
+/// What `check --against` found for one log.
+#[derive(Debug, Clone)]
+pub(crate) struct AnchorCheck {
+    /// The log.
+    pub log: Log,
+    /// The package's length and head of it.
+    pub records: i64,
+    /// The package's head.
+    pub head: String,
+    /// `ok`, `cut` (records the package pinned are gone) or `rewritten` (a record or link is
+    /// not what the package pinned).
+    pub status: &'static str,
+    /// What does not hold, as sentences naming the records.
+    pub problems: Vec<String>,
+}
+
+/// Records named in a message before the rest are counted.
+const SHOWN_RECORDS: usize = 5;
+
+/// Compares the catalogue's chains with what a package made at `made` pinned: each log must
+/// still hold every record the package lists with the link it listed, and run through the
+/// package's head at the package's length (records added since extend it). A record removed,
+/// changed or re-chained since is named.
+pub(crate) fn against(conn: &Connection, anchors: &[Anchor], made: &str) -> Result<Vec<AnchorCheck>> {
+    let mut out = Vec::new();
+    for a in anchors {
+        let now = links(conn, a.log)?;
+        let by_record: BTreeMap<i64, &str> = now.iter().map(|(r, _, l)| (*r, l.as_str())).collect();
+        let name = a.log.record_name();
+        let mut check = AnchorCheck {
+            log: a.log,
+            records: a.records,
+            head: a.head.clone(),
+            status: "ok",
+            problems: Vec::new(),
+        };
+        let (mut gone, mut changed) = (Vec::new(), Vec::new());
+        for (record, link) in &a.links {
+            match by_record.get(record) {
+                None => gone.push(*record),
+                Some(l) if *l != link => changed.push(*record),
+                Some(_) => {}
+            }
+        }
+        let list = |v: &[i64]| {
+            let mut s: Vec<String> = v.iter().take(SHOWN_RECORDS).map(i64::to_string).collect();
+            if v.len() > SHOWN_RECORDS {
+                s.push(format!("and {} more", v.len() - SHOWN_RECORDS));
+            }
+            s.join(", ")
+        };
+        if !gone.is_empty() {
+            check.status = "cut";
+            check.problems.push(format!(
+                "{name} {} of the package made {made} {} no longer in the catalogue: removed after the package was made",
+                list(&gone),
+                if gone.len() == 1 { "is" } else { "are" }
+            ));
+        }
+        if !changed.is_empty() {
+            check.status = "rewritten";
+            check.problems.push(format!(
+                "{name} {}: the link is not the one the package made {made} recorded: the record was changed and the chain re-computed after the package was made",
+                list(&changed)
+            ));
+        }
+        let len = now.len() as i64;
+        if len < a.records {
+            if check.status == "ok" {
+                check.status = "cut";
+            }
+            check.problems.push(format!(
+                "the {} log has {len} records, the package made {made} recorded {}: the newest {} were cut off after it was made (the package's head was {})",
+                a.log.as_str(),
+                a.records,
+                a.records - len,
+                a.head
+            ));
+        } else if a.records > 0 {
+            let (record, _, link) = &now[(a.records - 1) as usize];
+            if *link != a.head {
+                check.status = "rewritten";
+                check.problems.push(format!(
+                    "the {} log no longer runs through the head the package made {made} recorded at record {} ({name} {record} now has the link {link}, the package recorded {}): its records up to there were changed and re-chained after the package was made",
+                    a.log.as_str(),
+                    a.records,
+                    a.head
+                ));
+            }
+        } else if a.head != GENESIS {
+            check.status = "rewritten";
+            check.problems.push(format!(
+                "the package made {made} recorded an empty {} log with the head {}, which no empty chain has",
+                a.log.as_str(),
+                a.head
+            ));
+        }
+        out.push(check);
+    }
+    Ok(out)
+}

@@ -62,6 +62,22 @@ impl Catalogue {
         digest::verify_one(&self.conn, digest::Subject::Provider, provider)
     }
 
+    /// Compares the history chains with what a package made at `made` pinned (see
+    /// [`chain::against`]), in one read snapshot.
+    pub(crate) fn check_against(
+        &self,
+        anchors: &[chain::Anchor],
+        made: &str,
+    ) -> Result<Vec<chain::AnchorCheck>> {
+        let tx = self
+            .conn
+            .unchecked_transaction()
+            .map_err(|e| self.err("reading the catalogue", e))?;
+        let report = chain::against(&tx, anchors, made)?;
+        drop(tx);
+        Ok(report)
+    }
+
     /// Per log: how many records and the newest link (what a package's manifest records).
     pub(crate) fn chain_heads(&self) -> Result<Vec<(chain::Log, i64, String)>> {
         chain::Log::ALL

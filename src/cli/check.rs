@@ -21,11 +21,19 @@ the loaded data (framework texts, responsibility matrices, scope) recorded when 
 Exit 0 when all hold; 1 naming each row with a broken foreign key, the first broken link of each\n\
 chain and each table of loaded data that changed. Never creates a catalogue: a path where there\n\
 is none exits 66. What check cannot detect on its own (the newest records cut off, a consistent\n\
-recomputation): see docs/history.md.",
+recomputation) --against PKG finds for the records a package made from this catalogue pinned:\n\
+every log must still run through the head and length its manifest recorded and hold every record\n\
+its history files list with the same link; see docs/history.md.",
         columns::CHECK
     )
 )]
 pub(crate) struct CheckArgs {
+    /// A package made from this catalogue (folder or zip): also prove that every history log
+    /// extends the head and length its manifest recorded, and still holds every record its
+    /// history files list with the same link (a record removed, changed or re-chained since
+    /// is named).
+    #[arg(long, value_name = "PKG")]
+    against: Option<PathBuf>,
     #[command(flatten)]
     out: OutputArgs,
 }
@@ -48,6 +56,30 @@ pub(crate) struct BackupArgs {
 
 /// Runs `csfkit check`.
 pub(super) fn check(ctx: &Ctx, args: &CheckArgs) -> Result<u8> {
+    // The package first: one whose files were changed pins nothing.
+    let pinned = match &args.against {
+        Some(p) => {
+            let v = crate::export::verify::verify(p, None)?;
+            if !v.passed() {
+                let what: Vec<String> = v
+                    .missing
+                    .iter()
+                    .map(|f| format!("missing `{f}`"))
+                    .chain(v.extra.iter().map(|f| format!("extra `{f}`")))
+                    .chain(v.altered.iter().map(|(f, ..)| format!("altered `{f}`")))
+                    .chain(v.problems.iter().cloned())
+                    .take(3)
+                    .collect();
+                return Err(crate::error::Error::Failed(format!(
+                    "--against `{}` does not pass `csfkit verify` ({}); a package whose files changed cannot anchor the history",
+                    p.display(),
+                    what.join("; ")
+                )));
+            }
+            Some(crate::export::anchor::read(p)?)
+        }
+        None => None,
+    };
     let cat = ctx.open_existing()?;
     let integrity = cat.integrity_check()?;
     let (fk_count, fk_problems) = cat.foreign_key_check()?;
@@ -93,6 +125,18 @@ pub(super) fn check(ctx: &Ctx, args: &CheckArgs) -> Result<u8> {
             d.status.into(),
         ]);
     }
+    let anchored = match &pinned {
+        Some(p) => cat.check_against(&p.anchors, &p.made)?,
+        None => Vec::new(),
+    };
+    for a in &anchored {
+        l.push(vec![
+            format!("against:{}", a.log.as_str()),
+            a.records.to_string(),
+            a.head.clone(),
+            a.status.into(),
+        ]);
+    }
     l.print(&args.out)?;
     for p in &integrity {
         ctx.msg.error(format!("integrity_check: {p}"));
@@ -112,7 +156,28 @@ pub(super) fn check(ctx: &Ctx, args: &CheckArgs) -> Result<u8> {
             "restore the catalogue from a backup (csfkit backup), or load the data again (csfkit mapping import, csfkit framework import, csfkit scope set)",
         );
     }
-    if integrity.is_empty() && fk_count == 0 && report.broken.is_empty() && changed.is_empty() {
+    let against: Vec<&String> = anchored.iter().flat_map(|a| &a.problems).collect();
+    for p in &against {
+        ctx.msg.error(format!("history differs from the package: {p}"));
+    }
+    if let (Some(pkg), true) = (&args.against, against.is_empty()) {
+        ctx.msg.note(format!(
+            "`{}`: every history log extends the heads and lengths `{}` recorded ({})",
+            cat.path().display(),
+            pkg.display(),
+            anchored
+                .iter()
+                .map(|a| format!("{} {}", a.records, plural(a.log.record_name(), a.records)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    if integrity.is_empty()
+        && fk_count == 0
+        && report.broken.is_empty()
+        && changed.is_empty()
+        && against.is_empty()
+    {
         let count = |s: Subject| digests.iter().filter(|d| d.subject == s).count();
         ctx.msg.note(format!(
             "`{}`: integrity ok, foreign keys hold; the history chains hold ({}); the loaded data is as csfkit stored it ({} framework{}, {} responsibility matri{}{})",

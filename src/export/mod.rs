@@ -10,6 +10,7 @@
 //! index's rows to the writers that read them; every writer finishes; `package` writes the
 //! manifest, checks the whole as `verify` does and puts it in place.
 
+pub(crate) mod anchor;
 pub(crate) mod csv;
 pub(crate) mod evidence_files;
 pub(crate) mod files;
