@@ -204,7 +204,13 @@ fn verify_passes_a_fresh_package_and_names_an_altered_missing_or_extra_file() {
     export(&w, "pkg.zip", &["--zip", "--include-files"]);
     w.run(&["verify", "pkg"]).ok().stdout_has("OK");
     w.run(&["verify", "pkg.zip"]).ok();
-    assert!(w.path().join("pkg/evidence/1-policy.pdf").exists());
+    // Stored by its content: the first 16 hex digits of its SHA-256, then its name.
+    let sha = crate::util::sha256_file(&w.path().join("evidence/policy.pdf"));
+    assert!(
+        w.path()
+            .join(format!("pkg/evidence/{}-policy.pdf", &sha[..16]))
+            .exists()
+    );
     // Flip one byte of the PDF.
     let pdf = w.path().join("pkg/report.pdf");
     let mut bytes = std::fs::read(&pdf).unwrap();
@@ -266,7 +272,7 @@ fn a_changed_evidence_file_is_reported_and_not_copied() {
     ])
     .ok()
     .stderr_has("changed since import");
-    assert!(!w.path().join("pkg/evidence/1-policy.pdf").exists());
+    assert!(!w.path().join("pkg/evidence").exists());
     let idx = std::fs::read_to_string(w.path().join("pkg/evidence-index.csv")).unwrap();
     assert!(idx.contains("changed since import"));
     let manifest: serde_json::Value =

@@ -189,13 +189,13 @@ pub(super) const PLAN_LIST: &[Column] = &[
 /// `csfkit check`.
 pub(super) const CHECK: &[Column] = &[
     Column::text("log").note(
-        "sqlite, foreign-keys, the four history logs, then framework:ID, provider:ID and scope (the loaded data)",
+        "sqlite, foreign-keys, the four history logs, then framework:ID, provider:ID and scope (the loaded data), with --against against:LOG",
     ),
     Column::number("records").note("records or rows checked (foreign-keys: rows with a broken key)"),
     Column::text("head").note(
         "the newest link (an export's manifest.json records it); for loaded data, the SHA-256 of its table digests",
     ),
-    Column::text("status").note("ok, damaged, broken, changed, unrecorded or removed"),
+    Column::text("status").note("ok, damaged, broken, changed, unrecorded or removed; against:LOG ok, cut or rewritten"),
 ];
 
 /// `csfkit matrix` before the service-model columns (one per service model in scope).
