@@ -763,7 +763,7 @@ fn a_file_mapped_to_six_subcategories_is_stored_once_and_observations_carry_its_
         .collect();
     let sha = crate::util::sha256_file(&w.path().join("files/Security Policy v3.pdf"));
     let want = format!("{}-Security Policy v3.pdf", &sha[..16]);
-    assert_eq!(stored, [want.clone()]);
+    assert_eq!(stored, std::slice::from_ref(&want));
     let index = csv_file(&pkg.join("evidence-index.csv"));
     assert_eq!(index.len(), 6);
     assert!(

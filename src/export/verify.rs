@@ -240,8 +240,7 @@ fn walk(
     sizes: &BTreeMap<String, u64>,
     ignore: &[&str],
     budget: &mut Budget,
-    out: &mut BTreeMap<String, (String, u64)>,
-    beside: &mut Beside,
+    (out, beside): (&mut BTreeMap<String, (String, u64)>, &mut Beside),
     problems: &mut Vec<String>,
 ) -> Result<()> {
     let entries = fs::read_dir(dir).map_err(|e| Error::InputMissing {
@@ -255,7 +254,15 @@ fn walk(
             fs::symlink_metadata(&p).map_err(|e| Error::io(format!("reading `{}`", p.display()), e))?;
         let rel = relative(root, &p);
         if meta.is_dir() {
-            walk(root, &p, sizes, ignore, budget, out, beside, problems)?;
+            walk(
+                root,
+                &p,
+                sizes,
+                ignore,
+                budget,
+                (&mut *out, &mut *beside),
+                problems,
+            )?;
         } else if meta.is_file() {
             if ignore.contains(&rel.as_str()) || rel == MANIFEST {
                 continue;
@@ -347,8 +354,7 @@ fn verify_signed(
             &sizes,
             ignore,
             &mut budget,
-            &mut actual,
-            &mut beside,
+            (&mut actual, &mut beside),
             &mut v.problems,
         )?;
         compare(manifest, actual.clone(), &mut v);

@@ -58,6 +58,11 @@ const FILLS: &[(&str, u32, &str)] = &[
         "evidence: collected longer ago than the stale limit",
     ),
     (
+        "not-yet-collected",
+        0xD9D9D9,
+        "evidence: collected after the as-of date; listed, not counted",
+    ),
+    (
         "expired-or-stale",
         0xFFEB9C,
         "control: only expired or stale evidence",

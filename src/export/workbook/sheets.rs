@@ -22,6 +22,9 @@ pub(crate) enum Kind {
 /// A column: its header and how it is written.
 pub(crate) type Col = (&'static str, Kind);
 
+/// A history sheet: its name, columns and rows.
+pub(crate) type HistorySheet<'a> = (&'a str, &'a [Col], Vec<Vec<String>>);
+
 /// What goes into the workbook besides the evidence rows, all as text cells in column order.
 pub(crate) struct Tables<'a> {
     /// Summary: the per-function table (`csfkit status` columns).
@@ -38,7 +41,7 @@ pub(crate) struct Tables<'a> {
     pub poam: (&'a [Col], Vec<Vec<String>>),
     /// The history sheets (name, columns, rows), after the POA&M: the rows of the history
     /// files.
-    pub history: Vec<(&'a str, &'a [Col], Vec<Vec<String>>)>,
+    pub history: Vec<HistorySheet<'a>>,
 }
 
 /// Every sheet but the evidence rows (which come one at a time in the shared pass).
