@@ -353,16 +353,25 @@ fn verify_cannot_be_fooled_or_stalled() {
     let run = export(&w, "pkg", &[]).ok();
     let sha = printed_manifest_sha(&run.stderr);
     w.run(&["verify", "pkg", "--manifest-sha256", &sha]).ok();
-    // The manifest's own metadata: a changed as-of date keeps every file hash valid, so only
-    // the printed hash catches it.
+    // The manifest's own metadata: a changed as-of date keeps every file hash valid; SHA256SUMS
+    // catches it, and once SHA256SUMS is rewritten too, only the printed hash does.
     let mpath = w.path().join("pkg/manifest.json");
+    let spath = w.path().join("pkg/SHA256SUMS");
     let original = std::fs::read_to_string(&mpath).unwrap();
-    std::fs::write(&mpath, original.replace("2026-11-24", "2027-01-01")).unwrap();
+    let sums = std::fs::read_to_string(&spath).unwrap();
+    let changed = original.replace("2026-11-24", "2027-01-01");
+    std::fs::write(&mpath, &changed).unwrap();
+    w.run(&["verify", "pkg"])
+        .code(1)
+        .stderr_has("`SHA256SUMS` gives `manifest.json`");
+    let new_sha = crate::util::sha256_file(&mpath);
+    std::fs::write(&spath, sums.replace(&sha, &new_sha)).unwrap();
     w.run(&["verify", "pkg"]).ok();
     w.run(&["verify", "pkg", "--manifest-sha256", &sha])
         .code(1)
         .stderr_has("--manifest-sha256");
     std::fs::write(&mpath, &original).unwrap();
+    std::fs::write(&spath, &sums).unwrap();
     // A manifest that lists nothing, in a folder that holds nothing else.
     std::fs::create_dir(w.path().join("hollow")).unwrap();
     let mut m: serde_json::Value = serde_json::from_str(&original).unwrap();

@@ -279,14 +279,15 @@ fn two_exports_with_the_same_as_of_give_the_same_workbook_and_formats_choose_the
     // Created when it was generated: SOURCE_DATE_EPOCH.
     assert!(core[0].1.contains("2026-11-24T12:00:00Z"), "{}", core[0].1);
 
-    // --formats xlsx: the workbook and the manifest, which says so; verify holds it to that.
+    // --formats xlsx: the workbook, the manifest, which says so, and SHA256SUMS; verify holds it
+    // to that.
     export(&w, "x", &["--formats", "xlsx"]).ok();
     let mut files: Vec<String> = std::fs::read_dir(w.path().join("x"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     files.sort();
-    assert_eq!(files, ["audit-workbook.xlsx", "manifest.json"]);
+    assert_eq!(files, ["SHA256SUMS", "audit-workbook.xlsx", "manifest.json"]);
     w.run(&["verify", "x"]).ok();
     let m = w.path().join("x/manifest.json");
     let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(&m).unwrap()).unwrap();

@@ -26,6 +26,19 @@ fn write_manifest(w: &Workdir, pkg: &str, m: &serde_json::Value) {
         &format!("{pkg}/manifest.json"),
         serde_json::to_vec_pretty(m).unwrap(),
     );
+    // SHA256SUMS as the csfkit that wrote such a manifest would: every other file, sorted.
+    let dir = w.path().join(pkg);
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n != "SHA256SUMS")
+        .collect();
+    names.sort();
+    let sums: String = names
+        .iter()
+        .map(|n| format!("{}  {n}\n", sha256_file(&dir.join(n))))
+        .collect();
+    w.write(&format!("{pkg}/SHA256SUMS"), sums);
 }
 
 #[test]

@@ -73,6 +73,20 @@ pub(crate) fn problems(bytes: &[u8], files: &BTreeMap<String, String>) -> Vec<St
     out
 }
 
+/// Whether `bytes` reads as a `SHA256SUMS` naming only files in `files` (each a `SHA-256  path`
+/// line): one csfkit wrote for this package, its hashes perhaps no longer current (a manifest
+/// edited since). What `--force` needs to replace it: nothing in it is lost that the files do not
+/// give again.
+pub(crate) fn names_only(bytes: &[u8], files: &std::collections::BTreeSet<&str>) -> bool {
+    std::str::from_utf8(bytes).is_ok_and(|text| {
+        text.lines().all(|line| {
+            line.split_once("  ").is_some_and(|(h, p)| {
+                h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()) && files.contains(p)
+            })
+        })
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
