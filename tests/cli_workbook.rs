@@ -112,7 +112,15 @@ fn the_workbook_holds_the_csv_rows_with_frozen_headers_filters_dates_and_no_form
     let wb: calamine::Xlsx<_> = calamine::open_workbook(&xlsx).unwrap();
     assert_eq!(
         wb.sheet_names(),
-        ["Summary", "Matrix", "Gaps", "Evidence", "POA&M"]
+        [
+            "Summary",
+            "Matrix",
+            "Gaps",
+            "Evidence",
+            "POA&M",
+            "Inheritance gaps",
+            "Attestations"
+        ]
     );
 
     // Every sheet but the Summary is its CSV file, row for row and cell for cell.

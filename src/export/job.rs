@@ -88,6 +88,9 @@ pub(crate) struct Job<'a> {
     pub cover: &'a Cover,
     /// The POA&M: one row per gap, in the gaps' order.
     pub poam: &'a [PoamRow],
+    /// Per attestation of the scope's provider with a file: its path in the package
+    /// (`attestations/...`), or why it is not there.
+    pub attestation_files: &'a HashMap<i64, String>,
 }
 
 /// What the shared pass over the evidence found: the evidence files that should be in the

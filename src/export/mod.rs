@@ -10,6 +10,7 @@
 //! index's rows to the writers that read them; every writer finishes; `package` writes the
 //! manifest, checks the whole as `verify` does and puts it in place.
 
+pub(crate) mod claims;
 pub(crate) mod csv;
 pub(crate) mod evidence_files;
 pub(crate) mod files;
@@ -95,6 +96,9 @@ fn write_package(cat: &Catalogue, scope: &Scope, opts: &Options) -> Result<Done>
     let poam = crate::view::poam::rows(cov, &reading.plans);
     let mut staging = Staging::new(&opts.out, opts.zip, opts.force, &opts.catalogue)?;
     Staging::watch_signals();
+    let mut written = Written::default();
+    // The attestations' files first: every writer names where each is (or why it is not).
+    let attestation_files = claims::package_files(&mut staging, cov, &mut written.warnings)?;
     let title = opts.title.clone().unwrap_or_else(|| {
         format!(
             "NIST CSF 2.0 audit package — {}{}",
@@ -119,12 +123,12 @@ fn write_package(cat: &Catalogue, scope: &Scope, opts: &Options) -> Result<Done>
         digest: &reading.digest,
         cover: &cover,
         poam: &poam,
+        attestation_files: &attestation_files,
     };
     let mut outputs = Vec::new();
     for f in &opts.formats {
         outputs.push(start(*f, &job, &mut staging)?);
     }
-    let mut written = Written::default();
     let pass = shared_pass(
         &job,
         &reading.batches,
