@@ -105,6 +105,24 @@ fn not_applicable_without_a_note_is_refused_with_65() {
 #[test]
 fn inherited_controls_show_as_provider_attested() {
     let w = Workdir::new();
+    // Provider-attested only while an attestation covers the control's service model (issue 25).
+    let (status, _) = status_of(&w, "PR.AA-06");
+    assert_eq!(status, "inherited, no attestation");
+    w.run(&[
+        "attestation",
+        "add",
+        "--provider",
+        "datacrunch",
+        "--type",
+        "SOC 2 Type II",
+        "--period",
+        "2000-01-01..2999-12-31",
+        "--issuer",
+        "Audit firm",
+        "--url",
+        "https://trust.example/soc2",
+    ])
+    .ok();
     let (status, _) = status_of(&w, "PR.AA-06");
     assert_eq!(status, "provider-attested");
 }

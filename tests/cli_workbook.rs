@@ -122,6 +122,8 @@ fn the_workbook_holds_the_csv_rows_with_frozen_headers_filters_dates_and_no_form
             "Gaps",
             "Evidence",
             "POA&M",
+            "Inheritance gaps",
+            "Attestations",
             "Assessment history",
             "Plan history",
             "Ownership history",

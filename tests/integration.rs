@@ -43,6 +43,8 @@ mod hostile_input;
 mod seams_export;
 // Issue 23, import side: evidence import --layout and the header names --help lists; errors naming file, sheet and row.
 mod import_layout;
+// Issue 25: mapped evidence marked and narrowed, retargets, provider attestations and inheritance gaps, placeholders.
+mod claims;
 // Property tests of the readers: mutated real files through every importer.
 mod fuzz_readers;
 // Help, completions and documentation.

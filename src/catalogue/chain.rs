@@ -1,5 +1,6 @@
-//! Tamper-evident history: the ownership changes, the assessment records and the evidence import
-//! batches each form a hash chain, so that a record changed, removed or slipped in after it was
+//! Tamper-evident history: the ownership changes, the assessment records, the evidence import
+//! batches, the remediation plans, the evidence retargets and the provider attestations each form
+//! a hash chain, so that a record changed, removed or slipped in after it was
 //! written is found (`csfkit check`), and a package's manifest pins the head of each chain.
 //!
 //! # Canonical encoding (version 1)
@@ -8,10 +9,11 @@
 //! concatenation of:
 //!
 //! 1. the text `csfkit-chain-v1` and a newline;
-//! 2. the log's name (`ownership`, `assessment`, `batch` or `plan`) as a field;
+//! 2. the log's name (`ownership`, `assessment`, `batch`, `plan`, `retarget` or `attestation`)
+//!    as a field;
 //! 3. the previous record's link in the same log as a field (for the first record, 64 zeros);
-//! 4. the record's columns as fields, in the order [`OWNERSHIP`], [`ASSESSMENT`], [`BATCH`] and
-//!    [`PLAN`] list them; for a batch, then the digest of its evidence rows as a field, and for
+//! 4. the record's columns as fields, in the order [`OWNERSHIP`], [`ASSESSMENT`], [`BATCH`],
+//!    [`PLAN`], [`RETARGET`] and [`ATTESTATION`] list them; for a batch, then the digest of its evidence rows as a field, and for
 //!    a batch that records the encoding of its rows' content hashes (`hash_encoding`, every
 //!    batch imported since schema 9), the line `content-hash` and that number as a field (a
 //!    batch without it encodes as it always did).
@@ -26,7 +28,8 @@
 //! ([`crate::model::evidence::EvidenceFields::content_hash_as`]: version 1 when the batch
 //! records none, length-prefixed version 2 for batches imported since); a row mapped from another
 //! framework's ID (`mapped_from` set) then adds the line `mapped` and the fields
-//! `mapped_framework` and `mapped_from` (a row without them encodes as it always did). `check`
+//! `mapped_framework` and `mapped_from` (a row without them encodes as it always did); the
+//! subcategories a row was offered for (`offered_for`, schema 10) are part of its content hash. `check`
 //! recomputes each row's content hash from its stored columns, so a changed value is caught.
 
 use std::collections::BTreeMap;
@@ -85,6 +88,41 @@ pub(crate) const PLAN: &[&str] = &[
     "source",
 ];
 
+/// The columns of an evidence retarget (a tracker row's targets narrowed after import), in
+/// encoding order.
+pub(crate) const RETARGET: &[&str] = &[
+    "seq",
+    "batch_id",
+    "source_sheet",
+    "source_row",
+    "evidence_id",
+    "mapped_from",
+    "targets",
+    "reason",
+    "retargeted_by",
+    "retargeted_at",
+];
+
+/// The columns of a provider attestation, in encoding order.
+pub(crate) const ATTESTATION: &[&str] = &[
+    "seq",
+    "provider_id",
+    "attestation_type",
+    "period_start",
+    "period_end",
+    "issuer",
+    "services",
+    "bridge_until",
+    "location",
+    "location_kind",
+    "file_path",
+    "file_sha256",
+    "file_size",
+    "note",
+    "recorded_by",
+    "recorded_at",
+];
+
 /// The columns of an import batch, in encoding order (then the rows digest).
 pub(crate) const BATCH: &[&str] = &[
     "id",
@@ -105,7 +143,7 @@ pub(crate) const BATCH: &[&str] = &[
     "evidence_root",
 ];
 
-/// The four logs.
+/// The logs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum Log {
     /// `ownership_override`, by `seq`.
@@ -116,11 +154,22 @@ pub(crate) enum Log {
     Batch,
     /// `plan` (remediation plans), by `seq`.
     Plan,
+    /// `evidence_retarget` (a tracker row's targets narrowed after import), by `seq`.
+    Retarget,
+    /// `attestation` (provider attestations), by `seq`.
+    Attestation,
 }
 
 impl Log {
     /// Every log, in report order.
-    pub(crate) const ALL: [Log; 4] = [Log::Ownership, Log::Assessment, Log::Batch, Log::Plan];
+    pub(crate) const ALL: [Log; 6] = [
+        Log::Ownership,
+        Log::Assessment,
+        Log::Batch,
+        Log::Plan,
+        Log::Retarget,
+        Log::Attestation,
+    ];
 
     /// The name stored in `history_chain.log` and used in the encoding.
     pub(crate) fn as_str(self) -> &'static str {
@@ -129,6 +178,8 @@ impl Log {
             Log::Assessment => "assessment",
             Log::Batch => "batch",
             Log::Plan => "plan",
+            Log::Retarget => "retarget",
+            Log::Attestation => "attestation",
         }
     }
 
@@ -139,6 +190,8 @@ impl Log {
             Log::Assessment => "assessment record",
             Log::Batch => "evidence import batch",
             Log::Plan => "remediation plan record",
+            Log::Retarget => "evidence retarget",
+            Log::Attestation => "provider attestation",
         }
     }
 
@@ -148,6 +201,8 @@ impl Log {
             Log::Assessment => "assessment",
             Log::Batch => "evidence_batch",
             Log::Plan => "plan",
+            Log::Retarget => "evidence_retarget",
+            Log::Attestation => "attestation",
         }
     }
 
@@ -164,6 +219,8 @@ impl Log {
             Log::Assessment => ASSESSMENT,
             Log::Batch => BATCH,
             Log::Plan => PLAN,
+            Log::Retarget => RETARGET,
+            Log::Attestation => ATTESTATION,
         }
     }
 }
@@ -373,7 +430,8 @@ fn row_digests(conn: &Connection) -> Result<RowDigests> {
         .prepare(
             "SELECT id, batch_id, source_sheet, source_row, control_id, title, description, evidence_type,
                 owner, collected_on, valid_until, location, location_kind, file_sha256, file_size,
-                source_system, extras, content_hash, mapped_from, mapped_framework FROM evidence ORDER BY id",
+                source_system, extras, content_hash, mapped_from, mapped_framework, offered_for
+                FROM evidence ORDER BY id",
         )
         .map_err(err)?;
     let mut rows = stmt.query([]).map_err(err)?;
@@ -400,6 +458,7 @@ fn row_digests(conn: &Connection) -> Result<RowDigests> {
         let stored: Vec<u8> = r.get(17).map_err(err)?;
         let mapped_from: Option<String> = r.get(18).map_err(err)?;
         let mapped_framework: Option<String> = r.get(19).map_err(err)?;
+        let offered_for: Option<String> = r.get(20).map_err(err)?;
         let mapped = match (&mapped_from, &mapped_framework) {
             (Some(id), Some(f)) => Some((f.as_str(), id.as_str())),
             _ => None,
@@ -412,6 +471,7 @@ fn row_digests(conn: &Connection) -> Result<RowDigests> {
                 .map(|framework| crate::model::evidence::MappedFrom {
                     id: id.to_string(),
                     framework,
+                    offered_for: crate::model::evidence::MappedFrom::parse_offered(offered_for.clone()),
                 })
         });
         // The encoding the row's batch records; a row of a batch that does not exist, or

@@ -118,7 +118,7 @@ fn each_other_key(
         .prepare(
             "SELECT batch_id, content_hash, control_id, title, description, evidence_type, owner,
                 collected_on, valid_until, location, source_system, file_sha256, extras, mapped_from,
-                mapped_framework FROM evidence WHERE batch_id <> ?1",
+                mapped_framework, offered_for FROM evidence WHERE batch_id <> ?1",
         )
         .map_err(err)?;
     let mut rows = stmt.query([batch]).map_err(err)?;
@@ -141,8 +141,8 @@ fn each_other_key(
 
 /// A stored evidence row's hashed content from column `base` on, in the order `control_id,
 /// title, description, evidence_type, owner, collected_on, valid_until, location,
-/// source_system, file_sha256, extras, mapped_from, mapped_framework`: its fields (an empty
-/// date as empty text, as the importer hashes it), extras, file hash and mapping.
+/// source_system, file_sha256, extras, mapped_from, mapped_framework, offered_for`: its fields
+/// (an empty date as empty text, as the importer hashes it), extras, file hash and mapping.
 type StoredContent = (EvidenceFields, String, Option<String>, Option<MappedFrom>);
 
 fn stored_fields(r: &rusqlite::Row<'_>, base: usize) -> rusqlite::Result<StoredContent> {
@@ -162,11 +162,16 @@ fn stored_fields(r: &rusqlite::Row<'_>, base: usize) -> rusqlite::Result<StoredC
     ]);
     let file_sha: Option<String> = r.get(base + 9)?;
     let extras = text(10)?;
+    let offered: Option<String> = r.get(base + 13)?;
     let mapped = match (
         r.get::<_, Option<String>>(base + 11)?,
         r.get::<_, Option<String>>(base + 12)?,
     ) {
-        (Some(id), Some(f)) => f.parse().ok().map(|framework| MappedFrom { id, framework }),
+        (Some(id), Some(f)) => f.parse().ok().map(|framework| MappedFrom {
+            id,
+            framework,
+            offered_for: MappedFrom::parse_offered(offered),
+        }),
         _ => None,
     };
     Ok((fields, extras, file_sha, mapped))
@@ -180,18 +185,19 @@ fn next_batch_id(tx: &Transaction<'_>) -> Result<i64> {
 }
 
 /// Rows per multi-row INSERT: one statement step stores this many rows, which spares most of
-/// SQLite's per-statement work (19 parameters a row, far below the parameter limit).
+/// SQLite's per-statement work (20 parameters a row, far below the parameter limit).
 const ROWS_PER_INSERT: usize = 32;
 
 /// Parameters of one row.
-const PARAMS: usize = 19;
+const PARAMS: usize = 20;
 
 fn insert_sql(rows: usize) -> String {
     let one = format!("({})", vec!["?"; PARAMS].join(","));
     format!(
         "INSERT INTO evidence (batch_id, source_sheet, source_row, control_id, title, description,
             evidence_type, owner, collected_on, valid_until, location, location_kind, file_sha256,
-            file_size, source_system, extras, content_hash, mapped_from, mapped_framework) VALUES {}",
+            file_size, source_system, extras, content_hash, mapped_from, mapped_framework, offered_for)
+            VALUES {}",
         vec![one; rows].join(",")
     )
 }
@@ -228,7 +234,8 @@ fn bind_row(
     stmt.raw_bind_parameter(base + 16, r.extras.as_str())?;
     stmt.raw_bind_parameter(base + 17, &r.content_hash[..])?;
     stmt.raw_bind_parameter(base + 18, r.mapped.as_ref().map(|m| m.id.as_str()))?;
-    stmt.raw_bind_parameter(base + 19, r.mapped.as_ref().map(|m| m.framework.as_str()))
+    stmt.raw_bind_parameter(base + 19, r.mapped.as_ref().map(|m| m.framework.as_str()))?;
+    stmt.raw_bind_parameter(base + 20, r.mapped.as_ref().and_then(MappedFrom::offered_text))
 }
 
 /// Rows get their ids in the order they are inserted, the order of the digest.
@@ -307,7 +314,7 @@ fn insert_batch(tx: &Transaction<'_>, b: &Batch, rows: RowsDigest) -> Result<()>
 const ITEM_SQL: &str = "SELECT e.id, e.control_id, e.title, e.description, e.evidence_type, e.owner,
         e.collected_on, e.valid_until, e.location, e.location_kind, e.file_sha256, e.file_size,
         e.source_system, e.extras, b.source_file, b.source_sha256, e.source_sheet, e.source_row, e.batch_id,
-        e.mapped_from, e.mapped_framework
+        e.mapped_from, e.mapped_framework, e.offered_for
     FROM evidence e JOIN evidence_batch b ON b.id = e.batch_id";
 
 fn item(r: &rusqlite::Row<'_>) -> rusqlite::Result<EvidenceItem> {
@@ -333,10 +340,14 @@ fn item(r: &rusqlite::Row<'_>) -> rusqlite::Result<EvidenceItem> {
         source_row: r.get(17)?,
         batch_id: r.get(18)?,
         mapped: match (r.get::<_, Option<String>>(19)?, r.get::<_, Option<String>>(20)?) {
-            (Some(id), Some(f)) => f
-                .parse()
-                .ok()
-                .map(|framework| crate::model::evidence::MappedFrom { id, framework }),
+            (Some(id), Some(f)) => {
+                let offered: Option<String> = r.get(21)?;
+                f.parse().ok().map(|framework| MappedFrom {
+                    id,
+                    framework,
+                    offered_for: MappedFrom::parse_offered(offered),
+                })
+            }
             _ => None,
         },
     })

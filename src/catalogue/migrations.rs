@@ -318,4 +318,78 @@ CREATE TABLE content_digest (
 ) STRICT, WITHOUT ROWID;
 ALTER TABLE evidence_batch ADD COLUMN hash_encoding INTEGER CHECK (hash_encoding = 2);
 ",
+    // 10: claims an assessor must judge (issue 25). Per evidence row, the CSF 2.0 subcategories
+    // a mapped tracker row was offered for (its tracker's targets column; NULL: every
+    // subcategory NIST's references give, part of the row's content hash when set). Narrowings
+    // of a tracker row's targets after import (`evidence retarget`) and provider attestations
+    // (`attestation add`), both append-only and chained like the other logs: the chain table is
+    // rebuilt to admit the two logs (a CHECK constraint cannot be altered in place), its rows
+    // copied as they are.
+    r"
+ALTER TABLE evidence ADD COLUMN offered_for TEXT CHECK (offered_for IS NULL OR length(trim(offered_for)) > 0);
+
+-- The newest record per tracker row (import batch, sheet, row) is in force: the row's evidence
+-- counts for the subcategories listed in `targets` only.
+CREATE TABLE evidence_retarget (
+    seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+    batch_id      INTEGER NOT NULL REFERENCES evidence_batch(id),
+    source_sheet  TEXT NOT NULL,
+    source_row    INTEGER NOT NULL,
+    evidence_id   INTEGER NOT NULL REFERENCES evidence(id),
+    mapped_from   TEXT NOT NULL,
+    targets       TEXT NOT NULL CHECK (length(trim(targets)) > 0),
+    reason        TEXT NOT NULL CHECK (length(trim(reason)) > 0),
+    retargeted_by TEXT NOT NULL,
+    retargeted_at TEXT NOT NULL
+) STRICT;
+CREATE INDEX evidence_retarget_row ON evidence_retarget(batch_id, source_sheet, source_row);
+CREATE TRIGGER evidence_retarget_no_update BEFORE UPDATE ON evidence_retarget
+BEGIN SELECT RAISE(ABORT, 'evidence retargets are append-only'); END;
+CREATE TRIGGER evidence_retarget_no_delete BEFORE DELETE ON evidence_retarget
+BEGIN SELECT RAISE(ABORT, 'evidence retargets are append-only'); END;
+
+-- A provider's attestation (a SOC 2 Type II report, an ISO/IEC 27001 certificate): the period
+-- it covers, a bridge letter's end, the service models it covers, its file (hashed) or URL.
+CREATE TABLE attestation (
+    seq              INTEGER PRIMARY KEY AUTOINCREMENT,
+    provider_id      TEXT NOT NULL,
+    attestation_type TEXT NOT NULL CHECK (length(trim(attestation_type)) > 0),
+    period_start     TEXT NOT NULL,
+    period_end       TEXT NOT NULL,
+    issuer           TEXT NOT NULL CHECK (length(trim(issuer)) > 0),
+    services         TEXT NOT NULL CHECK (length(services) > 0),
+    bridge_until     TEXT,
+    location         TEXT NOT NULL CHECK (length(trim(location)) > 0),
+    location_kind    TEXT NOT NULL CHECK (location_kind IN ('file', 'url')),
+    file_path        TEXT,
+    file_sha256      TEXT,
+    file_size        INTEGER,
+    note             TEXT NOT NULL,
+    recorded_by      TEXT NOT NULL,
+    recorded_at      TEXT NOT NULL,
+    CHECK (period_start <= period_end),
+    CHECK (bridge_until IS NULL OR bridge_until >= period_end),
+    CHECK (location_kind = 'url' OR (file_path IS NOT NULL AND file_sha256 IS NOT NULL))
+) STRICT;
+CREATE TRIGGER attestation_no_update BEFORE UPDATE ON attestation
+BEGIN SELECT RAISE(ABORT, 'attestations are append-only'); END;
+CREATE TRIGGER attestation_no_delete BEFORE DELETE ON attestation
+BEGIN SELECT RAISE(ABORT, 'attestations are append-only'); END;
+
+CREATE TABLE history_chain_v3 (
+    log    TEXT NOT NULL CHECK (log IN ('ownership', 'assessment', 'batch', 'plan', 'retarget', 'attestation')),
+    record INTEGER NOT NULL,
+    digest TEXT NOT NULL,
+    prev   TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    PRIMARY KEY (log, record)
+) STRICT, WITHOUT ROWID;
+INSERT INTO history_chain_v3 SELECT log, record, digest, prev, sha256 FROM history_chain;
+DROP TABLE history_chain;
+ALTER TABLE history_chain_v3 RENAME TO history_chain;
+CREATE TRIGGER history_chain_no_update BEFORE UPDATE ON history_chain
+BEGIN SELECT RAISE(ABORT, 'the history chain is append-only'); END;
+CREATE TRIGGER history_chain_no_delete BEFORE DELETE ON history_chain
+BEGIN SELECT RAISE(ABORT, 'the history chain is append-only'); END;
+",
 ];

@@ -9,6 +9,7 @@
 
 mod as_of;
 mod assessment;
+mod attestation;
 pub(crate) mod chain;
 pub(crate) mod digest;
 pub(crate) mod evidence;
@@ -18,6 +19,7 @@ mod migrations;
 mod open;
 mod plan;
 mod responsibility;
+mod retarget;
 
 use std::path::{Path, PathBuf};
 
@@ -28,6 +30,7 @@ pub(crate) use assessment::{AssessmentRow, NewAssessment, summary as assessment_
 pub(crate) use frameworks::{ControlDetail, ControlFilter, FrameworkRow, Linked, ReplaceSummary};
 pub(crate) use migrations::MIGRATIONS;
 pub(crate) use responsibility::{OverrideRow, ProviderMeta, ProviderRow};
+pub(crate) use retarget::{NewRetarget, RetargetRow, TrackerRow};
 
 use crate::error::{Error, Result};
 

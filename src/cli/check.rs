@@ -16,7 +16,8 @@ use crate::output::{Listing, OutputArgs};
         "Examples:\n  csfkit check\n  csfkit --db /srv/audit/csfkit.db check --format json\n\n\
 Runs SQLite's integrity_check and foreign_key_check on the catalogue file, verifies the hash\n\
 chains of the ownership changes, the assessment records, the evidence import batches (with every\n\
-evidence row) and the remediation plans, from the first record on, and recomputes the digests of\n\
+evidence row), the remediation plans, the evidence retargets and the provider attestations, from\n\
+the first record on, and recomputes the digests of\n\
 the loaded data (framework texts, responsibility matrices, scope) recorded when it was stored.\n\
 Exit 0 when all hold; 1 naming each row with a broken foreign key, the first broken link of each\n\
 chain and each table of loaded data that changed. Never creates a catalogue: a path where there\n\

@@ -25,6 +25,11 @@ pub(super) const EVIDENCE_LIST: &[Column] = &[
     Column::text("mapped_framework")
         .csv_only()
         .note("csf1.1|sp800-53|iso27001|ccm"),
+    Column::text("targets").note(
+        "a mapped row's spread: `IR-4: 24 subcategories`, or how many it was offered or retargeted for",
+    ),
+    Column::text("counted").note("yes, or no for a placeholder or a row retargeted away"),
+    Column::text("not_counted_reason").csv_only(),
 ];
 
 /// `csfkit evidence batches`.
@@ -44,6 +49,26 @@ pub(super) const EVIDENCE_BATCHES: &[Column] = &[
     Column::number("rejected"),
     Column::text("source_path").csv_only(),
     Column::text("evidence_root").csv_only(),
+];
+
+/// `csfkit attestation list`.
+pub(super) const ATTESTATION_LIST: &[Column] = &[
+    Column::number("attestation"),
+    Column::text("provider"),
+    Column::text("type"),
+    Column::text("issuer"),
+    Column::text("period_start"),
+    Column::text("period_end"),
+    Column::text("bridge_until"),
+    Column::text("services"),
+    Column::text("standing").note("in-force|ended|not-yet, at --as-of"),
+    Column::text("location"),
+    Column::text("location_kind").csv_only().note("file|url"),
+    Column::text("file_sha256").csv_only(),
+    Column::number("file_size").csv_only(),
+    Column::text("note").csv_only(),
+    Column::text("recorded_by"),
+    Column::text("recorded_at").csv_only(),
 ];
 
 /// One record shown in full (`evidence show`, `control --format csv`): a field and its value.
@@ -167,6 +192,14 @@ pub(super) const STATUS: &[Column] = &[
     Column::number("gaps_overdue").note("gaps whose open plan is past its due date"),
     Column::number("gaps_risk_accepted").csv_only(),
     Column::number("gaps_unplanned").note("gaps with no plan, or whose plan was closed"),
+    Column::number("evidence_current_direct")
+        .csv_only()
+        .note("of evidence_current: current evidence keyed by the control's own CSF ID"),
+    Column::number("inherited_attested")
+        .csv_only()
+        .note("inherited controls with a provider attestation in force"),
+    Column::number("inheritance_gaps")
+        .note("inherited controls without one (not among gaps; `attestation add`)"),
 ];
 
 /// `csfkit plan list`: the plan in force per control (or, with --all, every record).
@@ -189,7 +222,7 @@ pub(super) const PLAN_LIST: &[Column] = &[
 /// `csfkit check`.
 pub(super) const CHECK: &[Column] = &[
     Column::text("log").note(
-        "sqlite, foreign-keys, the four history logs, then framework:ID, provider:ID and scope (the loaded data), with --against against:LOG",
+        "sqlite, foreign-keys, the six history logs, then framework:ID, provider:ID and scope (the loaded data), with --against against:LOG",
     ),
     Column::number("records").note("records or rows checked (foreign-keys: rows with a broken key)"),
     Column::text("head").note(

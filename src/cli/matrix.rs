@@ -16,7 +16,8 @@ csfkit matrix --provider datacrunch --services iaas,model --format csv > matrix.
 csfkit matrix --owner customer --function PR        (uses the recorded scope)\n\n\
 CSV/JSON columns: control_id, title, function, category, one column per service model in\n\
 scope (bare-metal, iaas, paas, saas, model: the ownership in force), effective, status\n\
-(implementation status; `provider-attested` for an unassessed inherited control), status_note,\n\
+(implementation status; for an unassessed inherited control `provider-attested` while a provider\n\
+attestation is in force today for every service model, else `inherited, no attestation`), status_note,\n\
 overridden (the service models whose cell is overridden), basis, provider_responsibility,\n\
 customer_responsibility, citation, then five tally columns per service model in scope, e.g.\n\
 iaas_answers_yes, iaas_answers_partial, iaas_answers_no, iaas_answers_unanswered, iaas_leaning\n\
@@ -57,7 +58,9 @@ fn service_index(s: Service) -> usize {
 pub(super) fn run(ctx: &Ctx, args: &Args) -> Result<u8> {
     let cat = ctx.open()?;
     let scope = args.scope.resolve(&cat)?;
-    let m = matrix::build(&cat, &scope.provider, &scope.services)?;
+    let mut m = matrix::build(&cat, &scope.provider, &scope.services)?;
+    // An unassessed inherited control is provider-attested only while an attestation is in force.
+    crate::view::claims::Claims::attestations_of(&cat)?.attach(&mut m, crate::util::today()?);
     let function = match &args.function {
         Some(f) => {
             let p = crate::ids::parse(f).map_err(|e| Error::Usage(format!("--function `{f}`: {e}")))?;

@@ -4,6 +4,7 @@
 //! `catalogue`), parses no files (that is `import`) and writes none itself (that is `export`).
 
 mod assess;
+mod attestation;
 mod check;
 mod columns;
 mod completions;
@@ -134,6 +135,9 @@ pub(crate) enum Command {
     Assess(assess::Args),
     /// Record how and when a gap will be closed; `plan list`, `plan import FILE`.
     Plan(plan::Args),
+    /// Record the provider attestations behind inherited controls (SOC 2, ISO 27001); list them.
+    #[command(subcommand)]
+    Attestation(attestation::AttestationCommand),
     /// Import evidence from spreadsheets; list it, show one row, list import batches.
     #[command(subcommand)]
     Evidence(evidence::EvidenceCommand),
@@ -313,6 +317,7 @@ pub(crate) fn dispatch(cli: Cli) -> Result<u8> {
         Command::Ownership(c) => ownership::run(&ctx, &c),
         Command::Assess(a) => assess::run(&ctx, &a),
         Command::Plan(a) => plan::run(&ctx, &a),
+        Command::Attestation(c) => attestation::run(&ctx, &c),
         Command::Evidence(c) => evidence::run(&ctx, &c),
         Command::Template(c) => template::run(&ctx, &c),
         Command::Export(a) => export::export(&ctx, &a),

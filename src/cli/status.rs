@@ -15,7 +15,7 @@ use crate::view::coverage::FunctionSummary;
     after_help = columns::help_then(
         "Examples:\n  csfkit status --provider datacrunch --services iaas\n  csfkit status --fail-on-gaps        exit 1 when a customer or shared control lacks current evidence\n  csfkit status --format json",
         columns::STATUS,
-        "The implementation status counts are of the customer and shared controls; a line per\nfunction, then the total. The shared_ columns count shared cells (a control on one service\nmodel) by the leaning of a projected cell's referenced controls (see `csfkit matrix --help`)."
+        "The implementation status counts are of the customer and shared controls; a line per\nfunction, then the total. The shared_ columns count shared cells (a control on one service\nmodel) by the leaning of a projected cell's referenced controls (see `csfkit matrix --help`).\nevidence_current counts controls with current evidence, direct or mapped;\nevidence_current_direct those with current evidence keyed by their own CSF ID. Inherited\ncontrols are counted apart: inherited_attested when a provider attestation (`csfkit\nattestation add`) is in force for every service model, else inheritance_gaps, which are\nnot among gaps and do not fail --fail-on-gaps. Placeholder rows (no collection date and no\nlocation) and rows retargeted to other subcategories are never counted."
     )
 )]
 pub(crate) struct StatusArgs {
@@ -64,12 +64,27 @@ pub(super) fn run(ctx: &Ctx, args: &StatusArgs) -> Result<u8> {
     l.print(&args.out)?;
     let gaps = total.gaps;
     ctx.msg.note(format!(
-        "{} ({}), as of {as_of}: {gaps} gap{} among {} customer and shared controls; inherited controls are provider-attested",
+        "{} ({}), as of {as_of}: {gaps} gap{} among {} customer and shared controls; {} inherited controls: {} provider-attested, {} inheritance gap{} (no provider attestation in force; not counted as gaps)",
         cov.matrix.provider.id,
         crate::model::ownership::join_services(&cov.matrix.services),
         if gaps == 1 { "" } else { "s" },
-        total.ownership.customer_carried()
+        total.ownership.customer_carried(),
+        total.ownership.inherited,
+        total.inherited_attested,
+        total.inheritance_gaps,
+        if total.inheritance_gaps == 1 { "" } else { "s" },
     ));
+    if total.inheritance_gaps > 0 {
+        ctx.msg.note(
+            "an inherited control is provider-attested only while an attestation recorded with `csfkit attestation add` covers its service model at the as-of date",
+        );
+    }
+    if cov.placeholders > 0 || cov.not_offered > 0 {
+        ctx.msg.note(format!(
+            "not counted as evidence: {} placeholder row(s) (no collection date and no location), {} row(s) retargeted to other subcategories",
+            cov.placeholders, cov.not_offered
+        ));
+    }
     if cov.no_mapped {
         ctx.msg.note(format!(
             "coverage without mapped evidence (--no-mapped): {} rows mapped from other frameworks' IDs left out",
@@ -77,9 +92,11 @@ pub(super) fn run(ctx: &Ctx, args: &StatusArgs) -> Result<u8> {
         ));
     } else if cov.mapped_items > 0 {
         ctx.msg.note(format!(
-            "{} of {} evidence rows were mapped from SP 800-53, ISO/IEC 27001 or CCM IDs; {} controls have current evidence only through them (--no-mapped leaves them out)",
+            "{} of {} evidence rows were mapped from SP 800-53, ISO/IEC 27001 or CCM IDs; of {} customer and shared controls with current evidence, {} have it keyed by their own CSF ID and {} only through mapping (evidence_current_direct, evidence_current_mapped_only; --no-mapped leaves mapped rows out)",
             cov.mapped_items,
             cov.evidence_items,
+            total.evidence.current,
+            total.evidence.current_direct,
             total.evidence.current_mapped_only
         ));
     }

@@ -10,7 +10,7 @@ use crate::export::job::{Job, Output, Pass, Written};
 use crate::export::package::{StagedFile, Staging};
 use crate::model::evidence::{EvidenceItem, freshness};
 use crate::model::ownership::Service;
-use crate::view::coverage::{Coverage, needs_customer_evidence};
+use crate::view::coverage::Coverage;
 use crate::view::poam::{POAM_COLUMNS, PoamRow};
 
 pub(crate) use crate::util::neutralise;
@@ -115,8 +115,21 @@ pub(crate) const MATRIX_COLUMNS: [&str; 23] = [
     "citation",
 ];
 
+/// The columns of `control-matrix.csv` after the tally columns (csfkit 0.3): the current items
+/// keyed by the control's own CSF ID and those mapped from another framework's ID, the rows not
+/// counted (placeholders, rows retargeted to other subcategories), the provider attestation in
+/// force behind each inherited and shared cell, and an inherited control's inheritance gap.
+pub(crate) const MATRIX_CLAIM_COLUMNS: [&str; 6] = [
+    "evidence_current_direct",
+    "evidence_current_mapped",
+    "evidence_placeholders",
+    "evidence_not_offered",
+    "attestation",
+    "inheritance_gap",
+];
+
 /// Columns of `evidence-index.csv`.
-pub(crate) const EVIDENCE_COLUMNS: [&str; 23] = [
+pub(crate) const EVIDENCE_COLUMNS: [&str; 26] = [
     "evidence_id",
     "control_id",
     "title",
@@ -140,6 +153,9 @@ pub(crate) const EVIDENCE_COLUMNS: [&str; 23] = [
     "packaged_file",
     "mapped_from",
     "mapped_framework",
+    "targets",
+    "counted",
+    "not_counted_reason",
 ];
 
 /// Columns of `gaps.csv`.
@@ -155,12 +171,13 @@ pub(crate) const GAP_COLUMNS: [&str; 7] = [
 
 /// The header of `control-matrix.csv`: [`MATRIX_COLUMNS`], then [`MATRIX_TALLY_COLUMNS`],
 /// then who recorded the status in force and when
-/// ([`crate::export::history::MATRIX_STATUS_COLUMNS`]).
+/// ([`crate::export::history::MATRIX_STATUS_COLUMNS`]), then [`MATRIX_CLAIM_COLUMNS`].
 pub(crate) fn matrix_header() -> Vec<&'static str> {
     MATRIX_COLUMNS
         .iter()
         .chain(MATRIX_TALLY_COLUMNS.iter().flatten())
         .chain(crate::export::history::MATRIX_STATUS_COLUMNS.iter())
+        .chain(MATRIX_CLAIM_COLUMNS.iter())
         .copied()
         .collect()
 }
@@ -207,11 +224,7 @@ pub(crate) fn matrix_rows(cov: &Coverage) -> Vec<Vec<String>> {
                 r.status_note(),
                 c.evidence.to_string(),
                 c.current.to_string(),
-                if needs_customer_evidence(r) || c.evidence > 0 {
-                    c.state.as_str().to_string()
-                } else {
-                    "provider-attested".into()
-                },
+                c.state_text(r).to_string(),
                 if c.gaps.is_empty() { "no" } else { "yes" }.to_string(),
                 c.gaps.join("; "),
                 r.joined(|x| &x.basis),
@@ -225,6 +238,14 @@ pub(crate) fn matrix_rows(cov: &Coverage) -> Vec<Vec<String>> {
             }
             row.extend(tallies.into_iter().flatten());
             row.extend(crate::export::history::status_fields(r));
+            row.extend([
+                c.current_direct.to_string(),
+                c.current_mapped().to_string(),
+                c.placeholders.to_string(),
+                c.not_offered.to_string(),
+                r.attestation_text(),
+                c.inheritance_gap.clone().unwrap_or_default(),
+            ]);
             row
         })
         .collect()
@@ -232,7 +253,7 @@ pub(crate) fn matrix_rows(cov: &Coverage) -> Vec<Vec<String>> {
 
 /// One row of `evidence-index.csv`.
 pub(crate) fn evidence_row(cov: &Coverage, e: &EvidenceItem, packaged: String) -> Vec<String> {
-    vec![
+    let mut row = vec![
         e.id.to_string(),
         e.control_id.clone(),
         e.title.clone(),
@@ -259,7 +280,17 @@ pub(crate) fn evidence_row(cov: &Coverage, e: &EvidenceItem, packaged: String) -
             .as_ref()
             .map(|m| m.framework.to_string())
             .unwrap_or_default(),
-    ]
+        cov.claims.targets_text(e),
+    ];
+    // What the coverage made of the row: counted, or why not.
+    let why = if cov.no_mapped && crate::view::coverage::is_mapped(e) {
+        "mapped from another framework's ID, left out (--no-mapped)".to_string()
+    } else {
+        cov.claims.counted(e).reason()
+    };
+    row.push(if why.is_empty() { "yes" } else { "no" }.to_string());
+    row.push(why);
+    row
 }
 
 /// `gaps.csv`: one row per gap.
@@ -305,7 +336,8 @@ pub(crate) fn poam_csv(poam: &[PoamRow], raw: bool, bom: bool) -> Result<Vec<u8>
 }
 
 /// `--formats csv`: `evidence-index.csv` row by row in the shared pass, then
-/// `control-matrix.csv`, `gaps.csv` and `poam.csv`.
+/// `control-matrix.csv`, `gaps.csv`, `poam.csv`, `attestations.csv` (with the attestations'
+/// files) and `inheritance-gaps.csv`.
 pub(crate) struct CsvOutput {
     index: CsvOut<StagedFile>,
 }
@@ -344,7 +376,7 @@ impl Output for CsvOutput {
         for t in &job.history.tables {
             staging.add_bytes(t.file, &csv_bytes(&t.header(), &t.rows, raw, bom)?)?;
         }
-        Ok(())
+        crate::export::claims::write_csv(staging, job.cov, (raw, bom), job.attestation_files)
     }
 }
 

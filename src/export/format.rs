@@ -14,6 +14,13 @@ pub(crate) const EVIDENCE_CSV: &str = "evidence-index.csv";
 pub(crate) const GAPS_CSV: &str = "gaps.csv";
 /// The POA&M (with the CSV files since csfkit 0.2).
 pub(crate) const POAM_CSV: &str = "poam.csv";
+/// The provider attestations of the scope (with the CSV files since csfkit 0.3).
+pub(crate) const ATTESTATIONS_CSV: &str = "attestations.csv";
+/// The inherited controls without a provider attestation in force (with the CSV files since
+/// csfkit 0.3).
+pub(crate) const INHERITANCE_GAPS_CSV: &str = "inheritance-gaps.csv";
+/// The folder of the attestations' files in a package.
+pub(crate) const ATTESTATIONS_DIR: &str = "attestations/";
 /// The assessor workbook.
 pub(crate) const WORKBOOK: &str = "audit-workbook.xlsx";
 /// The folder of the OSCAL documents in a package.
@@ -55,7 +62,8 @@ macro_rules! formats {
 formats! {
     /// `report.pdf`: the audit report.
     Pdf = "pdf",
-    /// `control-matrix.csv`, `evidence-index.csv`, `gaps.csv`, `poam.csv`.
+    /// `control-matrix.csv`, `evidence-index.csv`, `gaps.csv`, `poam.csv`, `attestations.csv`,
+    /// `inheritance-gaps.csv`.
     Csv = "csv",
     /// `audit-workbook.xlsx`: the assessor workbook.
     Xlsx = "xlsx",
@@ -78,7 +86,8 @@ impl Format {
     }
 
     /// The files every package with this format holds, as the manifest lists them; `version`
-    /// is the csfkit that wrote the package (packages of csfkit 0.1 have no POA&M).
+    /// is the csfkit that wrote the package (packages of csfkit 0.1 have no POA&M, those of
+    /// csfkit 0.1 and 0.2 no attestations or inheritance gaps).
     pub(crate) fn files(self, version: &str) -> Vec<String> {
         match self {
             Format::Pdf => vec![REPORT.into()],
@@ -89,6 +98,7 @@ impl Format {
                 }
                 if since_0_3(version) {
                     files.extend(crate::export::history::FILES.iter().map(|(f, _)| *f));
+                    files.extend([ATTESTATIONS_CSV, INHERITANCE_GAPS_CSV]);
                 }
                 files.into_iter().map(String::from).collect()
             }
@@ -162,6 +172,12 @@ mod tests {
     fn manifests_name_their_formats_exactly_and_unknown_ones_are_set_apart() {
         let (files, unknown) = required_files(&["csv".into(), "html".into()], "0.1.0");
         assert_eq!(files, [MATRIX_CSV, EVIDENCE_CSV, GAPS_CSV]);
+        // Packages of csfkit 0.2 have the POA&M, not the attestations and inheritance gaps.
+        let (files, _) = required_files(&["csv".into()], "0.2.0");
+        assert_eq!(files, [MATRIX_CSV, EVIDENCE_CSV, GAPS_CSV, POAM_CSV]);
+        let (files, _) = required_files(&["csv".into()], "0.3.0");
+        assert!(files.contains(&ATTESTATIONS_CSV.to_string()));
+        assert!(files.contains(&INHERITANCE_GAPS_CSV.to_string()));
         assert_eq!(unknown, ["html"]);
         // A manifest spells its formats as csfkit writes them.
         let (files, unknown) = required_files(&["PDF".into(), OSCAL_EXPORT.into()], "0.2.0");

@@ -7,7 +7,7 @@
 //! (those fed by the shared pass first): a writer may stream the evidence once more itself (the
 //! PDF appendix, the OSCAL assessment results).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
 
 use chrono::NaiveDate;
@@ -96,6 +96,9 @@ pub(crate) struct Job<'a> {
     pub poam: &'a [PoamRow],
     /// The history up to the as-of date (`assessment-history.csv`, ...).
     pub history: &'a crate::export::history::History,
+    /// Per attestation of the scope's provider with a file: its path in the package
+    /// (`attestations/...`), or why it is not there.
+    pub attestation_files: &'a HashMap<i64, String>,
 }
 
 /// What the shared pass over the evidence found: where each evidence file is in the package,

@@ -11,6 +11,7 @@
 //! manifest, checks the whole as `verify` does and puts it in place.
 
 pub(crate) mod anchor;
+pub(crate) mod claims;
 pub(crate) mod csv;
 pub(crate) mod evidence_files;
 pub(crate) mod files;
@@ -101,6 +102,12 @@ fn write_package(cat: &Catalogue, scope: &Scope, opts: &Options) -> Result<Done>
     let poam = crate::view::poam::rows(cov, &reading.plans);
     let mut staging = Staging::new(&opts.out, opts.zip, opts.force, &opts.catalogue)?;
     Staging::watch_signals();
+    let mut written = Written {
+        warnings: reading.warnings.clone(),
+        ..Written::default()
+    };
+    // The attestations' files first: every writer names where each is (or why it is not).
+    let attestation_files = claims::package_files(&mut staging, cov, &mut written.warnings)?;
     let title = opts.title.clone().unwrap_or_else(|| {
         format!(
             "NIST CSF 2.0 audit package — {}{}",
@@ -127,15 +134,12 @@ fn write_package(cat: &Catalogue, scope: &Scope, opts: &Options) -> Result<Done>
         cover: &cover,
         poam: &poam,
         history: &reading.records,
+        attestation_files: &attestation_files,
     };
     let mut outputs = Vec::new();
     for f in &opts.formats {
         outputs.push(start(*f, &job, &mut staging)?);
     }
-    let mut written = Written {
-        warnings: reading.warnings.clone(),
-        ..Written::default()
-    };
     let pass = shared_pass(
         &job,
         &reading.batches,

@@ -69,8 +69,12 @@ pub(crate) fn read(
     let warnings = scope.matrix_later_than(cat).into_iter().collect();
     let m = crate::view::matrix::build(cat, &scope.provider, &scope.services)?;
     let plans = cat.plans_in_force()?;
+    let claims = crate::view::claims::Claims::load(cat)?;
     let mut dig = CatalogueDigest::new(&frameworks, &m, &plans)?;
-    let mut builder = CoverageBuilder::new(m, as_of, stale_days).without_mapped(no_mapped);
+    dig.claims(&claims)?;
+    let mut builder = CoverageBuilder::new(m, as_of, stale_days)
+        .without_mapped(no_mapped)
+        .with_claims(claims);
     cat.each_evidence(|e| {
         check_interrupted()?;
         dig.add(&e)?;
@@ -217,6 +221,22 @@ impl CatalogueDigest {
             h.update(b"\n");
         }
         Ok(CatalogueDigest(h))
+    }
+
+    /// The attestations and the evidence retargets, every record (a catalogue without any
+    /// has the digest csfkit 0.2 gave it).
+    fn claims(&mut self, claims: &crate::view::claims::Claims) -> Result<()> {
+        for a in &claims.attestations {
+            self.0.update(b"attestation\x1f");
+            self.0.update(serde_json::to_vec(a)?);
+            self.0.update(b"\n");
+        }
+        for r in &claims.retarget_log {
+            self.0.update(b"retarget\x1f");
+            self.0.update(serde_json::to_vec(r)?);
+            self.0.update(b"\n");
+        }
+        Ok(())
     }
 
     fn add(&mut self, e: &EvidenceItem) -> Result<()> {

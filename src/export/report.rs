@@ -77,6 +77,7 @@ fn front(cov: &Coverage, cover: &Cover, poam: &[PoamRow]) -> Vec<Block> {
     blocks.extend(control_matrix(cov));
     blocks.extend(customer_responsibilities(cov));
     blocks.extend(gaps(cov, poam));
+    blocks.extend(crate::export::claims::report_sections(cov));
     blocks
 }
 
@@ -112,9 +113,11 @@ fn cover_page(cov: &Coverage, cover: &Cover) -> Vec<Block> {
         Block::Paragraph(
             "Ownership says who must carry out each NIST CSF 2.0 subcategory for the service models in scope: \
              inherited (the provider does it and attests to it), shared (both sides have a part) or customer \
-             (the customer alone). Inherited controls are provider-attested and kept apart from customer \
-             coverage. Every file of this package is listed with its SHA-256 in manifest.json; \
-             `csfkit verify` checks them."
+             (the customer alone). Inherited controls are kept apart from customer coverage: provider-attested \
+             where a provider attestation recorded in the catalogue is in force at the as-of date, otherwise \
+             an inheritance gap (its own section). Evidence mapped from another framework's ID is marked as \
+             such wherever it is counted. Every file of this package is listed with its SHA-256 in \
+             manifest.json; `csfkit verify` checks them."
                 .into(),
         ),
         Block::PageBreak,
@@ -176,7 +179,8 @@ fn summary(cov: &Coverage) -> Vec<Block> {
             cov.as_of
         ),
         series: vec![
-            ("current evidence".into(), [46, 139, 87]),
+            ("current, direct".into(), [46, 139, 87]),
+            ("current, mapped only".into(), [120, 190, 220]),
             ("only expired or stale".into(), [230, 159, 0]),
             ("no evidence".into(), [200, 55, 55]),
         ],
@@ -186,7 +190,12 @@ fn summary(cov: &Coverage) -> Vec<Block> {
                 let e = &f.evidence;
                 (
                     f.function.clone(),
-                    vec![e.current as u64, e.outdated as u64, e.none as u64],
+                    vec![
+                        e.current_direct as u64,
+                        e.current_mapped_only as u64,
+                        e.outdated as u64,
+                        e.none as u64,
+                    ],
                 )
             })
             .collect(),
@@ -198,31 +207,46 @@ fn summary(cov: &Coverage) -> Vec<Block> {
             let e = &f.evidence;
             vec![
                 f.function.clone(),
-                e.current.to_string(),
+                e.current_direct.to_string(),
+                e.current_mapped_only.to_string(),
                 e.outdated.to_string(),
                 e.none.to_string(),
+                f.inherited_attested.to_string(),
+                f.inheritance_gaps.to_string(),
             ]
         })
         .collect();
     blocks.push(Block::Table(Table {
         columns: vec![
-            col("Function", 2.0),
-            num("Current evidence", 1.3),
-            num("Only expired or stale", 1.5),
-            num("No evidence", 1.2),
+            col("Function", 1.6),
+            num("Current, direct", 1.2),
+            num("Current, mapped only", 1.4),
+            num("Only expired or stale", 1.4),
+            num("No evidence", 1.1),
+            num("Inherited, attested", 1.3),
+            num("Inheritance gaps", 1.3),
         ],
         rows,
         font_size: 9.0,
     }));
+    blocks.push(Block::Paragraph(
+        "Current, direct: current evidence keyed by the control's own CSF ID. Current, mapped only: \
+         current evidence, all of it mapped from another framework's ID through NIST's informative \
+         references, a claim for the assessor to judge. Inherited controls are counted apart: attested \
+         when a provider attestation is in force for every service model in scope, else an inheritance gap."
+            .into(),
+    ));
     let gaps = cov.gaps().count();
     if let Some(p) = mapped_paragraph(cov) {
         blocks.push(Block::Paragraph(p));
     }
     blocks.push(Block::Paragraph(format!(
         "{gaps} of {} controls are gaps (customer or shared, without current evidence or not implemented); \
-         {} evidence items in total.",
+         {} inheritance gaps (inherited, no provider attestation in force); {} evidence items counted{}.",
         m.rows.len(),
-        cov.evidence_items
+        cov.inheritance_gaps().count(),
+        cov.evidence_items,
+        not_counted(cov)
     )));
 
     blocks
@@ -237,7 +261,11 @@ fn control_matrix(cov: &Coverage) -> Vec<Block> {
     blocks.push(Block::Heading("Control matrix".into()));
     blocks.push(Block::Paragraph(
         "Ownership per service model and effective (the common value, else shared). * marks a cell \
-         overridden for this catalogue, with its reason in control-matrix.csv."
+         overridden for this catalogue, with its reason in control-matrix.csv. An inherited or shared \
+         cell names the provider attestation in force (att. #n, see Provider attestations) or says \
+         none. Evidence state: current (keyed by the control's own CSF ID), current, mapped only \
+         (every current item mapped from another framework's ID), expired or stale, none; for an \
+         inherited control provider-attested or inherited, no attestation (an inheritance gap)."
             .into(),
     ));
     // A projected matrix: the tally goes under the ownership, in a wider column.
@@ -264,7 +292,7 @@ fn control_matrix(cov: &Coverage) -> Vec<Block> {
         col("Effective", service_w),
         col("Status", 1.6),
         num("Evidence", 1.4),
-        col("Freshness", 1.4),
+        col("Evidence state", 1.8),
     ]);
     let rows = m
         .rows
@@ -274,10 +302,17 @@ fn control_matrix(cov: &Coverage) -> Vec<Block> {
             let mut row = vec![r.control_id.clone(), r.title.clone()];
             for cell in &r.cells {
                 let star = if cell.r#override.is_some() { "*" } else { "" };
-                row.push(match &cell.tally {
+                let mut text = match &cell.tally {
                     Some(t) => format!("{}{star}\n({})", short(cell.ownership), t.describe_short()),
                     None => format!("{}{star}", short(cell.ownership)),
-                });
+                };
+                if matches!(cell.ownership, Ownership::Inherited | Ownership::Shared) {
+                    text.push_str(&match &cell.attestation {
+                        Some(a) => format!("\natt. #{}", a.seq),
+                        None => "\nno att.".to_string(),
+                    });
+                }
+                row.push(text);
             }
             row.push(short(r.effective).into());
             // A blank status would read as "nothing to report"; say it was never assessed.
@@ -288,11 +323,7 @@ fn control_matrix(cov: &Coverage) -> Vec<Block> {
                 status
             });
             row.push(c.evidence.to_string());
-            row.push(if needs_customer_evidence(r) || c.evidence > 0 {
-                c.state.as_str().to_string()
-            } else {
-                "provider-attested".to_string()
-            });
+            row.push(state_words(c.state_text(r)).to_string());
             row
         })
         .collect();
@@ -482,6 +513,38 @@ fn appendix_columns() -> Vec<Column> {
     ]
 }
 
+/// A control's state as the report's matrix shows it (words that wrap).
+fn state_words(state: &str) -> &str {
+    match state {
+        "current-mapped-only" => "current, mapped only",
+        "expired-or-stale" => "expired or stale",
+        "inherited-no-attestation" => "inherited, no attestation",
+        other => other,
+    }
+}
+
+/// The rows read but not counted, for the summary's last sentence (empty when none).
+fn not_counted(cov: &Coverage) -> String {
+    let mut parts = Vec::new();
+    if cov.placeholders > 0 {
+        parts.push(format!(
+            "{} placeholder row(s) (no collection date and no location) listed in the appendix",
+            cov.placeholders
+        ));
+    }
+    if cov.not_offered > 0 {
+        parts.push(format!(
+            "{} row(s) retargeted to other subcategories (csfkit evidence retarget)",
+            cov.not_offered
+        ));
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("; not counted: {}", parts.join(", "))
+    }
+}
+
 /// What the coverage owes to evidence mapped from other frameworks' IDs, if any.
 fn mapped_paragraph(cov: &Coverage) -> Option<String> {
     if cov.no_mapped {
@@ -529,15 +592,27 @@ fn appendix_row(e: &EvidenceItem, cov: &Coverage, packaged: Option<Result<&str, 
         Some(Err(why)) => location.push_str(&format!(" [not in the package: {why}]")),
         None => {}
     }
-    // A row mapped from another framework's ID says so under its title.
+    // A row mapped from another framework's ID says so under its title, with how far it
+    // spreads (NIST's fan-out, or the subcategories it was offered or retargeted for).
     let title = match &e.mapped {
-        Some(m) => format!(
-            "{}\n[mapped from {} {}]",
-            e.title,
-            m.framework.short_label(),
-            m.id
-        ),
+        Some(m) => {
+            let targets = cov.claims.targets_short(e);
+            let spread = targets
+                .strip_prefix(&format!("{}: ", m.id))
+                .map(|t| format!(" {t}"))
+                .unwrap_or_default();
+            format!(
+                "{}\n[mapped from {} {}]{spread}",
+                e.title,
+                m.framework.short_label(),
+                m.id
+            )
+        }
         None => e.title.clone(),
+    };
+    let fresh = match cov.claims.counted(e) {
+        crate::view::claims::Counted::NotOffered(_) => "not counted".to_string(),
+        _ => freshness(e, cov.as_of, cov.stale_days).as_str().to_string(),
     };
     vec![
         e.id.to_string(),
@@ -545,7 +620,7 @@ fn appendix_row(e: &EvidenceItem, cov: &Coverage, packaged: Option<Result<&str, 
         title,
         e.collected_on.map(|d| d.to_string()).unwrap_or_default(),
         e.valid_until.map(|d| d.to_string()).unwrap_or_default(),
-        freshness(e, cov.as_of, cov.stale_days).as_str().to_string(),
+        fresh,
         e.owner.clone(),
         location,
         e.file_sha256
@@ -581,7 +656,7 @@ impl<'c, W: Write> Report<'c, W> {
     ) -> Result<Self, PdfError> {
         let mut w = Writer::new(out, &meta(cov, cover))?;
         w.blocks(&front(cov, cover, poam))?;
-        if cov.evidence_items == 0 {
+        if cov.listed() == 0 {
             w.blocks(&[
                 Block::Heading("Evidence appendix".into()),
                 Block::Paragraph("No evidence has been imported.".into()),

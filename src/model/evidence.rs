@@ -78,6 +78,9 @@ pub(crate) enum Freshness {
     Stale,
     /// Collected after the as-of date: not evidence yet at that date, and not counted.
     NotYetCollected,
+    /// Neither a collection date nor a location: a tracker's placeholder ("Not started"),
+    /// never counted as evidence.
+    Placeholder,
 }
 
 impl Freshness {
@@ -88,15 +91,28 @@ impl Freshness {
             Freshness::Expired => "expired",
             Freshness::Stale => "stale",
             Freshness::NotYetCollected => "not-yet-collected",
+            Freshness::Placeholder => "placeholder",
         }
     }
 }
 
-/// Freshness of an item at `as_of`: not yet collected if collected after it, expired if
-/// `valid_until` is before it, stale if collected more than `stale_days` before it, else current. Undated evidence counts as current only if
-/// it has a validity date in the future; with no date at all it is stale (an assessor cannot
-/// tell how old it is).
+/// True for a row with neither a collection date nor a location: a placeholder a tracker keeps
+/// for evidence not collected yet. It is stored (the tracker said it) and listed as such, but
+/// never counted as evidence. Judged from the stored fields, so rows imported before csfkit 0.3
+/// are placeholders too.
+pub(crate) fn is_placeholder(item: &EvidenceItem) -> bool {
+    item.collected_on.is_none() && item.location.trim().is_empty()
+}
+
+/// Freshness of an item at `as_of`: a placeholder ([`is_placeholder`]) whatever its dates, not
+/// yet collected if collected after `as_of`, expired if `valid_until` is before it, stale if
+/// collected more than `stale_days` before it, else current. Undated evidence counts as current
+/// only if it has a validity date in the future; with no date at all it is stale (an assessor
+/// cannot tell how old it is).
 pub(crate) fn freshness(item: &EvidenceItem, as_of: NaiveDate, stale_days: i64) -> Freshness {
+    if is_placeholder(item) {
+        return Freshness::Placeholder;
+    }
     if item.collected_on.is_some_and(|c| c > as_of) {
         return Freshness::NotYetCollected;
     }
@@ -119,9 +135,38 @@ pub(crate) struct MappedFrom {
     pub id: String,
     /// Its framework.
     pub framework: RefFramework,
+    /// The CSF 2.0 subcategories the tracker row was offered for (its targets column), when it
+    /// narrowed the subcategories the ID stands for; None: all of them. Left out of the
+    /// serialised row when None, so digests over rows without it are those csfkit 0.2 gave.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub offered_for: Option<Vec<String>>,
 }
 
-impl MappedFrom {}
+impl MappedFrom {
+    /// The ID as written and its framework, offered for every subcategory it stands for.
+    pub(crate) fn new(id: String, framework: RefFramework) -> Self {
+        MappedFrom {
+            id,
+            framework,
+            offered_for: None,
+        }
+    }
+
+    /// The subcategories it was offered for as stored (`PR.AA-01, PR.AA-05`).
+    pub(crate) fn offered_text(&self) -> Option<String> {
+        self.offered_for.as_ref().map(|v| v.join(", "))
+    }
+
+    /// The stored `offered_for` read back (None for NULL).
+    pub(crate) fn parse_offered(stored: Option<String>) -> Option<Vec<String>> {
+        stored.map(|s| {
+            s.split(',')
+                .map(|x| x.trim().to_string())
+                .filter(|x| !x.is_empty())
+                .collect()
+        })
+    }
+}
 
 /// The fields of one evidence row, as stored.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -215,6 +260,11 @@ impl EvidenceFields {
     ///   ISO/IEC 27001 or CCM ID, then the line `mapped` and the framework and the ID's key as
     ///   fields.
     ///
+    /// A row offered for fewer subcategories than its ID stands for ([`MappedFrom::offered_for`],
+    /// since csfkit 0.3) then adds, in version 2, the line `offered-for` and the list
+    /// (`PR.AA-01, PR.AA-05`) as a field; in version 1, 0x1D and the list. A row without it
+    /// hashes as it always did.
+    ///
     /// The ID's key is `AC-2` for `ac-02`: one artefact filed as `AC-2` and as `AC-02` is one
     /// row, and filed under AC-2 and under IA-2 two rows even where both land on one
     /// subcategory; a CSF 1.1 row keeps the key it always had (no mapped part).
@@ -227,6 +277,7 @@ impl EvidenceFields {
     ) -> [u8; 32] {
         use sha2::{Digest, Sha256};
         let mut h = Sha256::new();
+        let offered = mapped.and_then(MappedFrom::offered_text);
         let mapped = mapped
             .filter(|m| RefFramework::REFERENCED.contains(&m.framework))
             .map(|m| {
@@ -247,6 +298,10 @@ impl EvidenceFields {
                     h.update(framework.as_bytes());
                     h.update([0x1f]);
                     h.update(key.as_bytes());
+                }
+                if let Some(o) = &offered {
+                    h.update([0x1d]);
+                    h.update(o.as_bytes());
                 }
             }
             HashEncoding::V2 => {
@@ -269,6 +324,10 @@ impl EvidenceFields {
                     h.update(b"mapped\n");
                     field(&mut h, framework.as_bytes());
                     field(&mut h, key.as_bytes());
+                }
+                if let Some(o) = &offered {
+                    h.update(b"offered-for\n");
+                    field(&mut h, o.as_bytes());
                 }
             }
         }
@@ -405,5 +464,26 @@ mod tests {
             Some(HashEncoding::V2)
         );
         assert_eq!(HashEncoding::from_stored(Some(7)), None);
+    }
+
+    #[test]
+    fn the_subcategories_a_row_was_offered_for_are_part_of_its_hash_only_when_narrowed() {
+        let f = fields("Access review", "");
+        let mapped = MappedFrom::new("AC-2".into(), RefFramework::Sp80053);
+        let narrowed = MappedFrom {
+            offered_for: Some(vec!["PR.AA-01".into(), "PR.AA-05".into()]),
+            ..mapped.clone()
+        };
+        for enc in [HashEncoding::V1, HashEncoding::V2] {
+            assert_ne!(
+                f.content_hash_as(enc, "", None, Some(&mapped)),
+                f.content_hash_as(enc, "", None, Some(&narrowed)),
+            );
+        }
+        assert_eq!(
+            MappedFrom::parse_offered(narrowed.offered_text()),
+            narrowed.offered_for
+        );
+        assert_eq!(MappedFrom::parse_offered(None), None);
     }
 }

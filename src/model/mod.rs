@@ -2,6 +2,7 @@
 //! evidence items and their freshness, the OSCAL names csfkit writes and reads. Every layer (import, catalogue, export, cli) speaks it.
 
 pub(crate) mod assessment;
+pub(crate) mod attestation;
 pub(crate) mod crosswalk;
 pub(crate) mod evidence;
 pub(crate) mod framework;

@@ -1,5 +1,8 @@
 //! Evidence coverage of a scope at a date: which customer and shared controls have current
-//! evidence, only expired or stale evidence, or none, and which are gaps.
+//! evidence keyed by their own CSF ID, current evidence only mapped from another framework's ID,
+//! only expired or stale evidence, or none, and which are gaps; which inherited controls have a
+//! provider attestation in force, and which are inheritance gaps (kept apart from the gaps).
+//! Placeholder rows and rows retargeted to other subcategories are listed, never counted.
 //!
 //! Computation over a [`Matrix`] and evidence items; [`of_scope`] feeds it from the catalogue
 //! as the evidence streams. `csfkit status` prints it and the export renders it. Nothing here
@@ -11,6 +14,7 @@ use serde::Serialize;
 use crate::model::assessment::Status;
 use crate::model::evidence::{EvidenceItem, Freshness, freshness};
 use crate::model::ownership::{Leaning, Ownership};
+use crate::view::claims::{Claims, Counted};
 use crate::view::matrix::{Matrix, MatrixRow};
 
 /// Evidence collected more than this many days before the as-of date is stale, unless a
@@ -21,8 +25,12 @@ pub(crate) const DEFAULT_STALE_DAYS: i64 = 365;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub(crate) enum EvidenceState {
-    /// At least one current item.
+    /// At least one current item keyed by the control's own CSF ID (or a CSF 1.1 ID, read
+    /// through NIST's crosswalk as it always was).
     Current,
+    /// Current items, but every one mapped from another framework's ID through NIST's
+    /// informative references: a claim for the assessor to judge.
+    CurrentMappedOnly,
     /// Items, but all expired or stale.
     OnlyOutdated,
     /// No evidence.
@@ -34,11 +42,17 @@ impl EvidenceState {
     pub(crate) fn as_str(self) -> &'static str {
         match self {
             EvidenceState::Current => "current",
+            EvidenceState::CurrentMappedOnly => "current-mapped-only",
             EvidenceState::OnlyOutdated => "expired-or-stale",
             EvidenceState::None => "none",
         }
     }
 }
+
+/// An inherited control's state: its provider attestation in force for every service model.
+pub(crate) const PROVIDER_ATTESTED: &str = "provider-attested";
+/// An inherited control's state: no attestation in force for some service model in scope.
+pub(crate) const INHERITED_NO_ATTESTATION: &str = "inherited-no-attestation";
 
 /// One control with its evidence state and gap reasons.
 #[derive(Debug, Clone, Serialize)]
@@ -55,10 +69,39 @@ pub(crate) struct ControlCoverage {
     pub expired: usize,
     /// Stale items.
     pub stale: usize,
+    /// Placeholder rows (no collection date, no location): listed, not counted.
+    pub placeholders: usize,
+    /// Rows whose tracker row was retargeted to other subcategories: listed, not counted.
+    pub not_offered: usize,
     /// The state.
     pub state: EvidenceState,
     /// Why the control is a gap (empty when it is not one).
     pub gaps: Vec<String>,
+    /// For an inherited control without a provider attestation in force for every service
+    /// model in scope, why (one reason per such service model): an inheritance gap, kept apart
+    /// from `gaps` (never in gaps.csv or the POA&M).
+    pub inheritance_gap: Option<String>,
+}
+
+impl ControlCoverage {
+    /// Current items mapped from another framework's ID.
+    pub(crate) fn current_mapped(&self) -> usize {
+        self.current - self.current_direct
+    }
+
+    /// The state as the matrix shows it: for an inherited control `provider-attested` or
+    /// `inherited-no-attestation`, else the evidence state.
+    pub(crate) fn state_text(&self, row: &MatrixRow) -> &'static str {
+        if row.effective == Ownership::Inherited {
+            if self.inheritance_gap.is_some() {
+                INHERITED_NO_ATTESTATION
+            } else {
+                PROVIDER_ATTESTED
+            }
+        } else {
+            self.state.as_str()
+        }
+    }
 }
 
 /// Coverage of a whole scope.
@@ -82,6 +125,13 @@ pub(crate) struct Coverage {
     pub mapped_left_out: usize,
     /// Items collected after the as-of date: listed as not yet collected, not counted.
     pub not_yet_collected: usize,
+    /// Placeholder rows, listed and not counted.
+    pub placeholders: usize,
+    /// Rows retargeted away from their control, listed and not counted.
+    pub not_offered: usize,
+    /// The claims behind it: fan-out, retargets, attestations (not serialised).
+    #[serde(skip)]
+    pub claims: Claims,
 }
 
 /// True for an item whose control came from another framework's ID through NIST's informative
@@ -108,6 +158,18 @@ fn statuses(row: &MatrixRow) -> Vec<Status> {
         .collect()
 }
 
+/// Per matrix row, the evidence counted and not counted.
+#[derive(Debug, Clone, Copy, Default)]
+struct Tally {
+    items: usize,
+    current: usize,
+    expired: usize,
+    stale: usize,
+    current_direct: usize,
+    placeholders: usize,
+    not_offered: usize,
+}
+
 /// Builds a [`Coverage`] from evidence items fed one at a time (e.g. straight from a database
 /// query), so the items themselves are never held: only a tally per control.
 pub(crate) struct CoverageBuilder {
@@ -115,13 +177,15 @@ pub(crate) struct CoverageBuilder {
     as_of: NaiveDate,
     stale_days: i64,
     index: std::collections::HashMap<String, usize>,
-    /// Per matrix row: items, current, expired, stale, current and direct.
-    tallies: Vec<[usize; 5]>,
+    tallies: Vec<Tally>,
     items: usize,
     mapped_items: usize,
     no_mapped: bool,
     mapped_left_out: usize,
     not_yet_collected: usize,
+    placeholders: usize,
+    not_offered: usize,
+    claims: Claims,
 }
 
 impl CoverageBuilder {
@@ -133,7 +197,7 @@ impl CoverageBuilder {
             .enumerate()
             .map(|(i, r)| (r.control_id.clone(), i))
             .collect();
-        let tallies = vec![[0; 5]; matrix.rows.len()];
+        let tallies = vec![Tally::default(); matrix.rows.len()];
         CoverageBuilder {
             matrix,
             as_of,
@@ -145,7 +209,17 @@ impl CoverageBuilder {
             no_mapped: false,
             mapped_left_out: 0,
             not_yet_collected: 0,
+            placeholders: 0,
+            not_offered: 0,
+            claims: Claims::default(),
         }
+    }
+
+    /// Judges with `claims`: placeholders and retargeted rows are not counted, the
+    /// attestations in force stand behind the inherited and shared cells.
+    pub(crate) fn with_claims(mut self, claims: Claims) -> Self {
+        self.claims = claims;
+        self
     }
 
     /// Leaves evidence mapped from other frameworks out of the coverage (`--no-mapped`).
@@ -167,35 +241,57 @@ impl CoverageBuilder {
             self.mapped_left_out += 1;
             return;
         }
+        let row = self.index.get(&e.control_id).copied();
+        match self.claims.counted(e) {
+            Counted::Yes => {}
+            Counted::Placeholder => {
+                self.placeholders += 1;
+                if let Some(i) = row {
+                    self.tallies[i].placeholders += 1;
+                }
+                return;
+            }
+            Counted::NotOffered(_) => {
+                self.not_offered += 1;
+                if let Some(i) = row {
+                    self.tallies[i].not_offered += 1;
+                }
+                return;
+            }
+        }
         self.items += 1;
         if mapped {
             self.mapped_items += 1;
         }
-        let Some(&i) = self.index.get(&e.control_id) else {
+        let Some(i) = row else {
             return;
         };
         let t = &mut self.tallies[i];
-        t[0] += 1;
+        t.items += 1;
         match fresh {
             Freshness::Current => {
-                t[1] += 1;
+                t.current += 1;
                 if !mapped {
-                    t[4] += 1;
+                    t.current_direct += 1;
                 }
             }
-            Freshness::Expired => t[2] += 1,
-            Freshness::Stale => t[3] += 1,
-            Freshness::NotYetCollected => {}
+            Freshness::Expired => t.expired += 1,
+            Freshness::Stale => t.stale += 1,
+            // Returned above (not yet collected) or by Counted::Placeholder.
+            Freshness::NotYetCollected | Freshness::Placeholder => {}
         }
     }
 
     /// Judges every control.
-    pub(crate) fn finish(self) -> Coverage {
+    pub(crate) fn finish(mut self) -> Coverage {
+        self.claims.attach(&mut self.matrix, self.as_of);
         let mut controls = Vec::with_capacity(self.matrix.rows.len());
         for (i, (row, t)) in self.matrix.rows.iter().zip(&self.tallies).enumerate() {
-            let [n, current, expired, stale, current_direct] = *t;
-            let state = if current > 0 {
+            let (n, current, current_direct) = (t.items, t.current, t.current_direct);
+            let state = if current_direct > 0 {
                 EvidenceState::Current
+            } else if current > 0 {
+                EvidenceState::CurrentMappedOnly
             } else if n > 0 {
                 EvidenceState::OnlyOutdated
             } else {
@@ -206,7 +302,7 @@ impl CoverageBuilder {
             let not_applicable = !st.is_empty() && st.iter().all(|s| *s == Status::NotApplicable);
             if needs_customer_evidence(row) && !not_applicable {
                 match state {
-                    EvidenceState::Current => {}
+                    EvidenceState::Current | EvidenceState::CurrentMappedOnly => {}
                     EvidenceState::OnlyOutdated => gaps.push("only expired or stale evidence".to_string()),
                     EvidenceState::None => gaps.push("no evidence".to_string()),
                 }
@@ -219,15 +315,31 @@ impl CoverageBuilder {
                     gaps.push(format!("not implemented ({})", row.status()));
                 }
             }
+            let inheritance_gap = (row.effective == Ownership::Inherited && !not_applicable)
+                .then(|| {
+                    row.cells
+                        .iter()
+                        .filter(|c| c.attestation.is_none())
+                        .map(|c| {
+                            self.claims
+                                .why_none(&self.matrix.provider.id, c.service, self.as_of)
+                        })
+                        .collect::<Vec<_>>()
+                })
+                .filter(|reasons| !reasons.is_empty())
+                .map(|reasons| reasons.join("; "));
             controls.push(ControlCoverage {
                 row: i,
                 evidence: n,
                 current,
                 current_direct,
-                expired,
-                stale,
+                expired: t.expired,
+                stale: t.stale,
+                placeholders: t.placeholders,
+                not_offered: t.not_offered,
                 state,
                 gaps,
+                inheritance_gap,
             });
         }
         Coverage {
@@ -240,6 +352,9 @@ impl CoverageBuilder {
             no_mapped: self.no_mapped,
             mapped_left_out: self.mapped_left_out,
             not_yet_collected: self.not_yet_collected,
+            placeholders: self.placeholders,
+            not_offered: self.not_offered,
+            claims: self.claims,
         }
     }
 }
@@ -254,7 +369,9 @@ pub(crate) fn of_scope(
     no_mapped: bool,
 ) -> crate::error::Result<Coverage> {
     let m = crate::view::matrix::build(cat, &scope.provider, &scope.services)?;
-    let mut b = CoverageBuilder::new(m, as_of, stale_days).without_mapped(no_mapped);
+    let mut b = CoverageBuilder::new(m, as_of, stale_days)
+        .without_mapped(no_mapped)
+        .with_claims(Claims::load(cat)?);
     cat.each_evidence(|e| {
         b.add(&e);
         Ok(())
@@ -269,6 +386,20 @@ impl Coverage {
             .iter()
             .filter(|c| !c.gaps.is_empty())
             .map(|c| (&self.matrix.rows[c.row], c))
+    }
+
+    /// Inherited controls without a provider attestation in force: the inheritance gaps.
+    pub(crate) fn inheritance_gaps(&self) -> impl Iterator<Item = (&MatrixRow, &ControlCoverage)> {
+        self.controls
+            .iter()
+            .filter(|c| c.inheritance_gap.is_some())
+            .map(|c| (&self.matrix.rows[c.row], c))
+    }
+
+    /// Every evidence row read: counted, placeholders, retargeted away and (under `--no-mapped`)
+    /// mapped rows left out; what the evidence appendix and the observations list.
+    pub(crate) fn listed(&self) -> usize {
+        self.evidence_items + self.mapped_left_out + self.placeholders + self.not_offered
     }
 
     /// Per function (catalogue order): controls by effective ownership, evidence coverage of
@@ -291,13 +422,17 @@ impl Coverage {
             if !c.gaps.is_empty() {
                 f.gaps += 1;
             }
+            if r.effective == Ownership::Inherited {
+                if c.inheritance_gap.is_some() {
+                    f.inheritance_gaps += 1;
+                } else {
+                    f.inherited_attested += 1;
+                }
+            }
             if !needs_customer_evidence(r) {
                 continue;
             }
             f.evidence.add(c.state);
-            if c.current > 0 && c.current_direct == 0 {
-                f.evidence.current_mapped_only += 1;
-            }
             f.status.add(&statuses(r));
         }
         out
@@ -374,7 +509,7 @@ impl LeaningCounts {
 /// Customer and shared controls counted by evidence state.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub(crate) struct EvidenceCounts {
-    /// At least one current item.
+    /// At least one current item, direct or mapped.
     pub current: usize,
     /// Items, all expired or stale.
     pub outdated: usize,
@@ -382,12 +517,21 @@ pub(crate) struct EvidenceCounts {
     pub none: usize,
     /// Of `current`, controls whose current evidence is all mapped from another framework.
     pub current_mapped_only: usize,
+    /// Of `current`, controls with current evidence keyed by their own CSF ID.
+    pub current_direct: usize,
 }
 
 impl EvidenceCounts {
     fn add(&mut self, s: EvidenceState) {
         match s {
-            EvidenceState::Current => self.current += 1,
+            EvidenceState::Current => {
+                self.current += 1;
+                self.current_direct += 1;
+            }
+            EvidenceState::CurrentMappedOnly => {
+                self.current += 1;
+                self.current_mapped_only += 1;
+            }
             EvidenceState::OnlyOutdated => self.outdated += 1,
             EvidenceState::None => self.none += 1,
         }
@@ -436,6 +580,10 @@ pub(crate) struct FunctionSummary {
     pub status: StatusCounts,
     /// Controls that are gaps.
     pub gaps: usize,
+    /// Inherited controls with a provider attestation in force for every service model.
+    pub inherited_attested: usize,
+    /// Inherited controls without one: inheritance gaps (not among `gaps`).
+    pub inheritance_gaps: usize,
 }
 
 impl FunctionSummary {
@@ -460,11 +608,14 @@ impl FunctionSummary {
             t.evidence.outdated += e.outdated;
             t.evidence.none += e.none;
             t.evidence.current_mapped_only += e.current_mapped_only;
+            t.evidence.current_direct += e.current_direct;
             t.status.implemented += s.implemented;
             t.status.not_implemented += s.not_implemented;
             t.status.not_applicable += s.not_applicable;
             t.status.not_assessed += s.not_assessed;
             t.gaps += l.gaps;
+            t.inherited_attested += l.inherited_attested;
+            t.inheritance_gaps += l.inheritance_gaps;
         }
         t
     }
@@ -485,8 +636,8 @@ mod tests {
             owner: String::new(),
             collected_on: collected.map(d),
             valid_until: valid.map(d),
-            location: String::new(),
-            location_kind: "none".into(),
+            location: "https://grc.example/ev".into(),
+            location_kind: "url".into(),
             file_sha256: None,
             file_size: None,
             source_system: String::new(),
@@ -520,6 +671,10 @@ mod tests {
             Freshness::Stale
         );
         assert_eq!(freshness(&item(None, None), as_of, 365), Freshness::Stale);
+        // Neither a date nor a location: a placeholder, whatever its validity says.
+        let mut placeholder = item(None, Some("2027-01-01"));
+        placeholder.location = " ".into();
+        assert_eq!(freshness(&placeholder, as_of, 365), Freshness::Placeholder);
         assert_eq!(
             freshness(&item(None, Some("2027-01-01")), as_of, 365),
             Freshness::Current

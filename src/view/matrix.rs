@@ -38,6 +38,11 @@ pub(crate) struct ServiceCell {
     /// serialises (and digests) as before.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tally: Option<Tally>,
+    /// The provider attestation in force behind an inherited or shared cell at the as-of date
+    /// (set by [`crate::view::claims::Claims::attach`]); not part of the serialised cell (the
+    /// digest covers the attestation records themselves).
+    #[serde(skip)]
+    pub attestation: Option<crate::view::claims::AttestationRef>,
 }
 
 impl ServiceCell {
@@ -77,16 +82,57 @@ pub(crate) struct MatrixRow {
 }
 
 impl MatrixRow {
-    /// The implementation status as shown: the records in force, or `provider-attested` for an
-    /// inherited control nobody assessed, or empty.
+    /// The implementation status as shown: the records in force; for an inherited control
+    /// nobody assessed, `provider-attested` when an attestation is in force for every service
+    /// model in scope ([`MatrixRow::attested`]), else `inherited, no attestation`; else empty.
     pub(crate) fn status(&self) -> String {
         if self.assessments.is_empty() {
             if self.effective == Ownership::Inherited {
-                return "provider-attested".into();
+                return if self.attested() {
+                    "provider-attested".into()
+                } else {
+                    "inherited, no attestation".into()
+                };
             }
             return String::new();
         }
         crate::catalogue::assessment_summary(&self.assessments)
+    }
+
+    /// True when every cell has a provider attestation in force (see
+    /// [`crate::view::claims::Claims::attach`]).
+    pub(crate) fn attested(&self) -> bool {
+        !self.cells.is_empty() && self.cells.iter().all(|c| c.attestation.is_some())
+    }
+
+    /// The attestation in force behind each inherited and shared cell, in words: one text when
+    /// the cells agree, else `[iaas] ... | [model] ...`; `none in force` for such a cell without
+    /// one; empty when no cell is inherited or shared.
+    pub(crate) fn attestation_text(&self) -> String {
+        let texts: Vec<(Service, String)> = self
+            .cells
+            .iter()
+            .filter(|c| matches!(c.ownership, Ownership::Inherited | Ownership::Shared))
+            .map(|c| {
+                (
+                    c.service,
+                    c.attestation
+                        .as_ref()
+                        .map_or_else(|| "none in force".to_string(), |a| a.label.clone()),
+                )
+            })
+            .collect();
+        if texts.is_empty() {
+            return String::new();
+        }
+        if texts.len() == self.cells.len() && texts.windows(2).all(|w| w[0].1 == w[1].1) {
+            return texts[0].1.clone();
+        }
+        texts
+            .iter()
+            .map(|(s, t)| format!("[{s}] {t}"))
+            .collect::<Vec<_>>()
+            .join(" | ")
     }
 
     /// The notes of the records in force (N/A justifications among them).
@@ -175,6 +221,7 @@ pub(crate) fn build(cat: &Catalogue, provider: &ProviderRow, services: &[Service
                 customer_responsibility: text(|b| &b.customer_responsibility),
                 tally: base.as_ref().and_then(|b| b.tally),
                 r#override: ov,
+                attestation: None,
             });
         }
         let values: Vec<Ownership> = cells.iter().map(|c| c.ownership).collect();

@@ -2,6 +2,7 @@
 //! matrix of a scope (`matrix`) and the evidence coverage of that matrix at a date
 //! (`coverage`). Listings, `status` and the audit package all show these.
 
+pub(crate) mod claims;
 pub(crate) mod coverage;
 pub(crate) mod matrix;
 pub(crate) mod poam;

@@ -7,7 +7,7 @@ use crate::view::poam::{self, PlanCounts, PoamRow};
 
 #[cfg(test)]
 /// The columns, in order (`csfkit status --format csv` and the Summary sheet).
-pub(crate) const COLUMNS: [&str; 23] = [
+pub(crate) const COLUMNS: [&str; 26] = [
     "function",
     "controls",
     "inherited",
@@ -31,6 +31,9 @@ pub(crate) const COLUMNS: [&str; 23] = [
     "gaps_overdue",
     "gaps_risk_accepted",
     "gaps_unplanned",
+    "evidence_current_direct",
+    "inherited_attested",
+    "inheritance_gaps",
 ];
 
 /// One line per function (catalogue order), then `total`, as text cells in [`COLUMNS`] order.
@@ -63,6 +66,9 @@ pub(crate) fn rows(cov: &Coverage, poam: &[PoamRow]) -> Vec<Vec<String>> {
             plans.overdue.to_string(),
             plans.risk_accepted.to_string(),
             plans.unplanned.to_string(),
+            e.current_direct.to_string(),
+            f.inherited_attested.to_string(),
+            f.inheritance_gaps.to_string(),
         ]
     };
     let mut out: Vec<Vec<String>> = lines

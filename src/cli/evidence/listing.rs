@@ -61,6 +61,7 @@ pub(super) fn list(ctx: &Ctx, args: &ListArgs) -> Result<u8> {
         control,
         batch: args.batch,
     })?;
+    let claims = crate::view::claims::Claims::load(&cat)?;
     let mut l = Listing::of(columns::EVIDENCE_LIST);
     for e in items {
         let fresh = freshness(
@@ -71,13 +72,15 @@ pub(super) fn list(ctx: &Ctx, args: &ListArgs) -> Result<u8> {
         if args.expired && fresh != Freshness::Expired {
             continue;
         }
-        // --stale: collected more than DAYS ago (undated evidence counts as stale).
-        if args
-            .stale
-            .is_some_and(|days| e.collected_on.is_some_and(|c| (as_of - c).num_days() <= days))
-        {
+        // --stale: collected more than DAYS ago (undated evidence counts as stale; a
+        // placeholder is no evidence).
+        if args.stale.is_some_and(|days| {
+            fresh == Freshness::Placeholder || e.collected_on.is_some_and(|c| (as_of - c).num_days() <= days)
+        }) {
             continue;
         }
+        let targets = claims.targets_text(&e);
+        let why = claims.counted(&e).reason();
         l.push(vec![
             e.id.to_string(),
             e.control_id,
@@ -99,6 +102,9 @@ pub(super) fn list(ctx: &Ctx, args: &ListArgs) -> Result<u8> {
                 .as_ref()
                 .map(|m| m.framework.to_string())
                 .unwrap_or_default(),
+            targets,
+            if why.is_empty() { "yes" } else { "no" }.to_string(),
+            why,
         ]);
     }
     if l.rows.is_empty() {
@@ -117,6 +123,7 @@ pub(super) fn show(ctx: &Ctx, args: &ShowArgs) -> Result<u8> {
         )));
     };
     let batch = cat.batches()?.into_iter().find(|b| b.id == e.batch_id);
+    let claims = crate::view::claims::Claims::load(&cat)?;
     let mut l = Listing::of(columns::FIELD_VALUE);
     let mut kv = |k: &str, v: String| l.push(vec![k.to_string(), v]);
     kv("id", e.id.to_string());
@@ -134,6 +141,16 @@ pub(super) fn show(ctx: &Ctx, args: &ShowArgs) -> Result<u8> {
                 format!("{} ({}; {how})", m.id, m.framework.label())
             })
             .unwrap_or_default(),
+    );
+    kv("targets", claims.targets_text(&e));
+    let why = claims.counted(&e).reason();
+    kv(
+        "counted",
+        if why.is_empty() {
+            "yes".to_string()
+        } else {
+            format!("no: {why}")
+        },
     );
     kv("title", e.title.clone());
     kv("description", e.description.clone());

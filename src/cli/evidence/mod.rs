@@ -2,6 +2,7 @@
 //! row by row, with the chain of custody of every row; list what is there.
 
 mod listing;
+mod retarget;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -36,7 +37,11 @@ row and column; --skip-invalid imports the valid rows. Re-importing the same row
 Control IDs of SP 800-53 Rev 5 (AC-2), ISO/IEC 27001:2022 Annex A (A.5.15) and CCM v4 (IAM-02)
 are recorded against every CSF 2.0 subcategory whose NIST references cite them, keeping the ID
 as written (mapped_from); a CSF 1.1 ID against its CSF 2.0 successors. `csfkit control AC-2`
-shows where an ID lands; `status --no-mapped` shows coverage without mapped rows.
+shows where an ID lands; `status --no-mapped` shows coverage without mapped rows. The optional
+targets column (e.g. `CSF Subcategories`: PR.AA-01, PR.AA-05) narrows a row to the subcategories
+it is offered for, among those its ID stands for (another is a row error naming them);
+`evidence retarget` narrows after import. A row with neither a collection date nor a location
+is stored as a placeholder: listed, never counted as evidence.
 Local file locations are hashed (SHA-256) if they are inside --evidence-root (default: the
 spreadsheet's folder); URLs are recorded, never fetched.";
 
@@ -60,12 +65,19 @@ overrides, and other columns are kept as extra attributes.\n",
         for f in l.headers.fields() {
             out.push_str(&hanging(&format!("  {:<15}", f.name), f.headers));
         }
+
         if let Some(d) = l.date_format {
             out.push_str(&format!(
                 "  {:<15}text dates read as {d} (--date-format overrides)\n",
                 "dates"
             ));
         }
+        // The optional column that narrows a mapped row (not a stored field).
+        out.push_str(&format!(
+            "Optional column {}: the CSF 2.0 subcategories a mapped row is offered for\n",
+            crate::import::layout::TARGETS
+        ));
+        out.push_str(&hanging("   ", l.targets));
     }
     out
 }
@@ -123,6 +135,20 @@ source file and its SHA-256, sheet, row, import batch, who imported it and when.
         )
     )]
     Batches(listing::BatchesArgs),
+    /// Narrow the subcategories a mapped tracker row counts for (a reason is required).
+    #[command(
+        after_help = "Examples:\n  csfkit evidence retarget 42 --to PR.AA-01,PR.AA-05 --reason \"The access review covers workforce accounts only\"\n  \
+csfkit evidence retarget 7 --to RS.MA-02,RS.AN-03 --reason \"Tabletop exercised triage and analysis\" --by \"A. Auditor\"\n\n\
+A row keyed by another framework's ID (SP 800-53 IR-4) lands on every CSF 2.0 subcategory whose\n\
+NIST references cite it (24 for IR-4); `evidence list` shows the spread (`IR-4: 24 subcategories`).\n\
+retarget names the ones it is offered for: the tracker row's other rows stay listed, never\n\
+counted. ID is any evidence row of that tracker row; --to must name some of the subcategories it\n\
+landed on. Who (--by, else the OS user), when and why are recorded, append-only and chained like\n\
+the other logs (`csfkit check`); the newest retarget of a tracker row is in force, so a later one\n\
+can widen it again. An evidence tracker can narrow at import instead, with a column such as\n\
+`CSF Subcategories` (see `evidence import --help`)."
+    )]
+    Retarget(retarget::RetargetArgs),
 }
 
 /// Arguments of `csfkit evidence import`.
@@ -144,7 +170,8 @@ pub(crate) struct ImportArgs {
     /// listed below).
     #[arg(long, value_name = "NAME", default_value = "csfkit", value_parser = values::tracker_layout())]
     pub layout: &'static EvidenceLayout,
-    /// Map a column to a field, e.g. `--map "Ref=control_id"` (repeatable).
+    /// Map a column to a field, e.g. `--map "Ref=control_id"`, or to `targets` (the subcategories
+    /// a mapped row is offered for) (repeatable).
     #[arg(long = "map", value_name = "HEADER=FIELD")]
     pub map: Vec<String>,
     /// How text dates are written, in chrono syntax (e.g. %d/%m/%Y).
@@ -188,6 +215,7 @@ pub(super) fn run(ctx: &Ctx, cmd: &EvidenceCommand) -> Result<u8> {
         EvidenceCommand::List(a) => listing::list(ctx, a),
         EvidenceCommand::Show(a) => listing::show(ctx, a),
         EvidenceCommand::Batches(a) => listing::batches(ctx, a),
+        EvidenceCommand::Retarget(a) => retarget::run(ctx, a),
     }
 }
 
@@ -248,6 +276,7 @@ fn import(ctx: &Ctx, args: &ImportArgs) -> Result<u8> {
                 .warn(format!("... and {} more problems", out.problems.len() - 100));
         }
     }
+    report_placeholders(ctx, &file, &out.placeholders);
     let summary = format!(
         "{} data rows read: {} new evidence rows, {} already in the catalogue (same content), {} rejected",
         out.rows_read,
@@ -307,6 +336,22 @@ fn report_warnings(ctx: &Ctx, warnings: &[Warning], total: usize) {
         ctx.msg
             .warn(format!("... and {} more warnings", total - warnings.len()));
     }
+}
+
+/// The rows with neither a collection date nor a location: how many, and which.
+fn report_placeholders(ctx: &Ctx, file: &str, (n, rows): &(usize, Vec<usize>)) {
+    if *n == 0 {
+        return;
+    }
+    let mut listed: Vec<String> = rows.iter().map(usize::to_string).collect();
+    if *n > rows.len() {
+        listed.push(format!("and {} more", n - rows.len()));
+    }
+    let s = if *n == 1 { "" } else { "s" };
+    ctx.msg.warn(format!(
+        "{file}: {n} row{s} with neither a collection date nor a location (row{s} {}): placeholder{s}, listed but never counted as evidence",
+        listed.join(", "),
+    ));
 }
 
 fn parse_maps(maps: &[String]) -> Result<Vec<(String, String)>> {

@@ -6,8 +6,13 @@
 //!   at import, relative to that import's evidence root) and carries the file's SHA-256 as the
 //!   `sha256` property; the item's dates, freshness and provenance are properties;
 //! - one finding per control that is a gap (`not-satisfied`, reason `fail`, each gap reason a
-//!   `gap-reason` property) and per other control with an implementation status recorded
-//!   (`satisfied`, reason `pass`, `not-applicable` or `provider-attested`); its target is the
+//!   `gap-reason` property), per inherited control (`satisfied`, reason `provider-attested`,
+//!   when a provider attestation is in force for every service model, named by an `attestation`
+//!   property per service model; else `not-satisfied`, reason `no-attestation`, with an
+//!   `inheritance-gap` property: an inheritance gap, not a gap) and per other control with an
+//!   implementation status recorded (`satisfied`, reason `pass` or `not-applicable`); the
+//!   `evidence-state` property says whether its current evidence is keyed by its own CSF ID
+//!   (`current`) or only mapped from another framework's ID (`current-mapped-only`); its target is the
 //!   control's statement, with the implementation status when the records in force agree on
 //!   one, and every record as an `implementation-status` property (class: its service model);
 //!   the control's observations are its related observations.
@@ -27,7 +32,7 @@ use crate::error::{Error, Result};
 use crate::export::oscal::{Metadata, Prop, one_line, timestamp, uri_reference, uuid_for};
 use crate::model::evidence::{EvidenceItem, freshness};
 use crate::model::oscal::{statement_id, token};
-use crate::model::ownership::join_services;
+use crate::model::ownership::{Ownership, join_services};
 use crate::view::coverage::{ControlCoverage, Coverage, needs_customer_evidence};
 use crate::view::matrix::MatrixRow;
 
@@ -182,8 +187,8 @@ struct Observations<'a> {
 
 impl Observations<'_> {
     fn is_empty(&self) -> bool {
-        // Every item is observed, also those --no-mapped leaves out of the counts.
-        self.input.cov.evidence_items + self.input.cov.mapped_left_out == 0
+        // Every item is observed, also those the counts leave out.
+        self.input.cov.listed() == 0
     }
 }
 
@@ -193,8 +198,11 @@ impl Serialize for Observations<'_> {
         let mut write_error = None;
         let read = self.cat.each_evidence(|e| {
             let o = observation(&e, self.input)?;
-            // A finding relates the observations it counted: not mapped ones under --no-mapped.
-            let counted = !(self.input.cov.no_mapped && crate::view::coverage::is_mapped(&e));
+            // A finding relates the observations it counted: not mapped ones under --no-mapped,
+            // not placeholders, not rows retargeted to other subcategories.
+            let cov = self.input.cov;
+            let counted = !(cov.no_mapped && crate::view::coverage::is_mapped(&e))
+                && cov.claims.counted(&e) == crate::view::claims::Counted::Yes;
             if let (true, Ok(u)) = (counted, uuid::Uuid::parse_str(&o.uuid)) {
                 self.related
                     .borrow_mut()
@@ -257,7 +265,8 @@ impl Serialize for Findings<'_> {
 }
 
 fn has_finding(cov: &Coverage, c: &ControlCoverage) -> bool {
-    !c.gaps.is_empty() || !cov.matrix.rows[c.row].assessments.is_empty()
+    let row = &cov.matrix.rows[c.row];
+    !c.gaps.is_empty() || !row.assessments.is_empty() || row.effective == Ownership::Inherited
 }
 
 /// What a control's finding says: state, reason, and the words for them.
@@ -265,11 +274,23 @@ fn determination(row: &MatrixRow, c: &ControlCoverage) -> (&'static str, &'stati
     if !c.gaps.is_empty() {
         return ("not-satisfied", "fail", format!("Gap: {}.", c.gaps.join("; ")));
     }
+    if let Some(why) = &c.inheritance_gap {
+        return (
+            "not-satisfied",
+            "no-attestation",
+            format!(
+                "Inheritance gap (not a customer gap): the control is inherited from the provider, but no provider attestation is in force for it: {why}."
+            ),
+        );
+    }
     if !needs_customer_evidence(row) {
         return (
             "satisfied",
             "provider-attested",
-            "No gap: the control is inherited from the provider (provider-attested).".into(),
+            format!(
+                "No gap: the control is inherited from the provider, provider-attested by {}.",
+                row.attestation_text()
+            ),
         );
     }
     if row.assessments.iter().all(|a| a.status == "not-applicable") {
@@ -294,14 +315,31 @@ fn finding(row: &MatrixRow, c: &ControlCoverage, ar_uuid: &str, related: &[uuid:
     let (state, reason, words) = determination(row, c);
     let mut props: Vec<Prop> = [
         Prop::csfkit("ownership", row.effective.as_str()),
-        Prop::csfkit("evidence-state", c.state.as_str()),
+        Prop::csfkit("evidence-state", c.state_text(row)),
         Prop::csfkit("evidence-current", &c.current.to_string()),
+        Prop::csfkit("evidence-current-direct", &c.current_direct.to_string()),
+        Prop::csfkit("evidence-current-mapped", &c.current_mapped().to_string()),
         Prop::csfkit("evidence-items", &c.evidence.to_string()),
     ]
     .into_iter()
     .flatten()
     .collect();
     props.extend(c.gaps.iter().filter_map(|g| Prop::csfkit("gap-reason", g)));
+    if let Some(why) = &c.inheritance_gap {
+        props.extend(Prop::csfkit("inheritance-gap", why));
+    }
+    // The attestation in force behind each inherited and shared cell, classed by its model.
+    for cell in row
+        .cells
+        .iter()
+        .filter(|x| matches!(x.ownership, Ownership::Inherited | Ownership::Shared))
+    {
+        let named = cell
+            .attestation
+            .as_ref()
+            .map_or_else(|| "none in force".to_string(), |a| a.label.clone());
+        props.extend(Prop::csfkit("attestation", &named).map(|p| p.with_class(cell.service.as_str())));
+    }
     for a in &row.assessments {
         props.extend(
             Prop::csfkit("implementation-status", &a.status)
@@ -331,10 +369,14 @@ fn finding(row: &MatrixRow, c: &ControlCoverage, ar_uuid: &str, related: &[uuid:
         title: format!(
             "{}: {}",
             row.control_id,
-            if state == "satisfied" { "no gap" } else { "gap" }
+            match (state, reason) {
+                ("satisfied", _) => "no gap",
+                (_, "no-attestation") => "inheritance gap",
+                _ => "gap",
+            }
         ),
         description: format!(
-            "{} — ownership {} ({ownership}); implementation status: {}; evidence: {} current of {}. {words}",
+            "{} — ownership {} ({ownership}); implementation status: {}; evidence: {} current of {} ({} keyed by the control's own CSF ID, {} mapped from another framework's ID). {words}",
             row.control_id,
             row.effective,
             if status.is_empty() {
@@ -343,7 +385,9 @@ fn finding(row: &MatrixRow, c: &ControlCoverage, ar_uuid: &str, related: &[uuid:
                 status
             },
             c.current,
-            c.evidence
+            c.evidence,
+            c.current_direct,
+            c.current_mapped()
         ),
         props,
         target: Target {
@@ -387,6 +431,10 @@ fn observation(e: &EvidenceItem, input: &ResultsInput<'_>) -> Result<Observation
             "mapped-framework",
             e.mapped.as_ref().map_or("", |m| m.framework.as_str()),
         ),
+        // How far it spreads: NIST's fan-out, the subcategories it was offered for.
+        Prop::csfkit("targets", &cov.claims.targets_text(e)),
+        // Why it is not counted (a placeholder, retargeted to other subcategories).
+        Prop::csfkit("not-counted", &cov.claims.counted(e).reason()),
     ]
     .into_iter()
     .flatten()
@@ -521,7 +569,7 @@ pub(crate) fn write_assessment_results(
                 uuid: uuid_for(&format!("result|{ar_uuid}")),
                 title: format!("Evidence coverage of {scope} as of {as_of}"),
                 description: format!(
-                    "csfkit's coverage of every NIST CSF 2.0 subcategory for {scope}, judged at {as_of} with evidence older than {} days stale. A customer, shared or undetermined control is a gap when it lacks current evidence, is not assessed or not implemented, or its ownership is undetermined; not-applicable controls (with a justification) and inherited controls (provider-attested) are not gaps. One observation per evidence item; one finding per gap (not-satisfied) and per other control with an implementation status recorded (satisfied). Evidence was examined as recorded at import: csfkit hashes files and never opens URLs.",
+                    "csfkit's coverage of every NIST CSF 2.0 subcategory for {scope}, judged at {as_of} with evidence older than {} days stale. A customer, shared or undetermined control is a gap when it lacks current evidence, is not assessed or not implemented, or its ownership is undetermined; not-applicable controls (with a justification) are not gaps. An inherited control is provider-attested when a provider attestation recorded in the catalogue is in force for every service model in scope, else an inheritance gap (not-satisfied, reason no-attestation), which is not a customer gap. Current evidence is direct (keyed by the control's own CSF ID) or mapped only (from another framework's ID through NIST's informative references): a claim to judge. Placeholder rows (no collection date, no location) and rows retargeted to other subcategories are observed, never counted. One observation per evidence item; one finding per gap (not-satisfied, reason fail), per inherited control and per other control with an implementation status recorded. Evidence was examined as recorded at import: csfkit hashes files and never opens URLs.",
                     cov.stale_days
                 ),
                 start: timestamp(as_of),

@@ -1,6 +1,7 @@
 //! `audit-workbook.xlsx`: the package as the spreadsheet assessors work in. Sheets Summary,
-//! Matrix, Gaps, Evidence and POA&M hold the same rows as the CSV files (the Summary the
-//! per-function table of `csfkit status`, then the cover facts and a legend).
+//! Matrix, Gaps, Evidence, POA&M, Inheritance gaps and Attestations hold the same rows as the
+//! CSV files (the Summary the per-function table of `csfkit status`, then the cover facts and a
+//! legend).
 //!
 //! Every sheet has a frozen header row, an autofilter over its table, fixed column widths and
 //! wrapped long text. Dates are date cells, counts are numbers, everything else is written as
@@ -50,7 +51,21 @@ const FILLS: &[(&str, u32, &str)] = &[
     ("shared", 0xFFEB9C, "ownership: both sides have a part"),
     ("customer", 0xBDD7EE, "ownership: the customer alone"),
     ("undetermined", 0xD9D9D9, "ownership: the matrix does not say"),
-    ("current", 0xC6EFCE, "evidence: current at the as-of date"),
+    (
+        "current",
+        0xC6EFCE,
+        "evidence: current at the as-of date; control: current evidence keyed by its own CSF ID",
+    ),
+    (
+        "current-mapped-only",
+        0xE2EFDA,
+        "control: current evidence, all of it mapped from another framework's ID (a claim to judge)",
+    ),
+    (
+        "placeholder",
+        0xD9D9D9,
+        "evidence: no collection date and no location; not counted",
+    ),
     ("expired", 0xFFC7CE, "evidence: past its valid-until date"),
     (
         "stale",
@@ -71,7 +86,27 @@ const FILLS: &[(&str, u32, &str)] = &[
     (
         "provider-attested",
         0xC6EFCE,
-        "control: inherited, the provider's attestation stands",
+        "control: inherited, a provider attestation is in force for every service model",
+    ),
+    (
+        "inherited-no-attestation",
+        0xFFC7CE,
+        "control: inherited, no provider attestation in force (an inheritance gap)",
+    ),
+    (
+        "in-force",
+        0xC6EFCE,
+        "attestation: its period or bridge letter covers the as-of date",
+    ),
+    (
+        "ended",
+        0xFFC7CE,
+        "attestation: its period and bridge letter ended before the as-of date",
+    ),
+    (
+        "not-yet",
+        0xFFEB9C,
+        "attestation: its period begins after the as-of date",
     ),
     (
         "Ongoing",
@@ -388,7 +423,7 @@ impl AuditWorkbook {
                 .set_creation_datetime(&created),
         );
         let f = Formats::new();
-        for _ in 0..5 + t.history.len() {
+        for _ in 0..7 + t.history.len() {
             wb.add_worksheet_with_constant_memory()?;
         }
 
@@ -428,13 +463,19 @@ impl AuditWorkbook {
             (1, "Matrix", (t.matrix.0.as_slice(), &t.matrix.1)),
             (2, "Gaps", (t.gaps.0, &t.gaps.1)),
             (4, "POA&M", (t.poam.0, &t.poam.1)),
+            (
+                5,
+                "Inheritance gaps",
+                (t.inheritance_gaps.0, &t.inheritance_gaps.1),
+            ),
+            (6, "Attestations", (t.attestations.0, &t.attestations.1)),
         ] {
             let ws = wb.worksheet_from_index(index)?;
             frame(ws, &f, name, cols, u32::try_from(rows.len()).unwrap_or(u32::MAX))?;
             write_rows(ws, &f, cols, rows, 1)?;
         }
         for (i, (name, cols, rows)) in t.history.iter().enumerate() {
-            let ws = wb.worksheet_from_index(5 + i)?;
+            let ws = wb.worksheet_from_index(7 + i)?;
             frame(ws, &f, name, cols, u32::try_from(rows.len()).unwrap_or(u32::MAX))?;
             write_rows(ws, &f, cols, rows, 1)?;
         }

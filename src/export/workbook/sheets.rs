@@ -42,6 +42,10 @@ pub(crate) struct Tables<'a> {
     /// The history sheets (name, columns, rows), after the POA&M: the rows of the history
     /// files.
     pub history: Vec<HistorySheet<'a>>,
+    /// Inheritance gaps: the rows of inheritance-gaps.csv.
+    pub inheritance_gaps: (&'a [Col], Vec<Vec<String>>),
+    /// Attestations: the rows of attestations.csv.
+    pub attestations: (&'a [Col], Vec<Vec<String>>),
 }
 
 /// Every sheet but the evidence rows (which come one at a time in the shared pass).
@@ -76,6 +80,20 @@ pub(crate) fn tables<'a>(job: &Job<'a>) -> Tables<'a> {
         ("Evidence items".into(), cov.evidence_items.to_string()),
         ("Gaps".into(), cov.gaps().count().to_string()),
         (
+            "Inheritance gaps".into(),
+            format!(
+                "{} inherited controls without a provider attestation in force (Inheritance gaps sheet; not among the gaps)",
+                cov.inheritance_gaps().count()
+            ),
+        ),
+        (
+            "Evidence rows not counted".into(),
+            format!(
+                "{} placeholders (no collection date and no location), {} retargeted to other subcategories",
+                cov.placeholders, cov.not_offered
+            ),
+        ),
+        (
             "Evidence mapped from other frameworks".into(),
             if cov.no_mapped {
                 format!(
@@ -104,11 +122,19 @@ pub(crate) fn tables<'a>(job: &Job<'a>) -> Tables<'a> {
             .iter()
             .map(|t| (t.sheet, t.cols, t.rows.clone()))
             .collect(),
+        inheritance_gaps: (
+            &INHERITANCE_GAP_COLS,
+            crate::export::claims::inheritance_gap_rows(cov),
+        ),
+        attestations: (
+            &ATTESTATION_COLS,
+            crate::export::claims::attestation_rows(cov, job.attestation_files),
+        ),
     }
 }
 
 /// The Summary sheet's table: the `csfkit status` columns.
-pub(crate) const SUMMARY_COLS: [Col; 23] = [
+pub(crate) const SUMMARY_COLS: [Col; 26] = [
     ("function", Kind::Text(30.0)),
     ("controls", Kind::Number),
     ("inherited", Kind::Number),
@@ -132,6 +158,9 @@ pub(crate) const SUMMARY_COLS: [Col; 23] = [
     ("gaps_overdue", Kind::Number),
     ("gaps_risk_accepted", Kind::Number),
     ("gaps_unplanned", Kind::Number),
+    ("evidence_current_direct", Kind::Number),
+    ("inherited_attested", Kind::Number),
+    ("inheritance_gaps", Kind::Number),
 ];
 
 /// The Matrix sheet: the columns of control-matrix.csv ([`matrix_cols`] adds the tally
@@ -163,7 +192,7 @@ pub(crate) const MATRIX_COLS: [Col; 23] = [
 ];
 
 /// The Matrix sheet's columns: [`MATRIX_COLS`], then the tally columns of control-matrix.csv
-/// (counts as numbers, the leaning as text).
+/// (counts as numbers, the leaning as text), then its claim columns.
 pub(crate) fn matrix_cols() -> Vec<Col> {
     let mut cols = MATRIX_COLS.to_vec();
     for per_service in crate::export::csv::MATRIX_TALLY_COLUMNS {
@@ -177,8 +206,50 @@ pub(crate) fn matrix_cols() -> Vec<Col> {
         }
     }
     cols.extend(crate::export::history::MATRIX_STATUS_COLS);
+    cols.extend(MATRIX_CLAIM_COLS);
     cols
 }
+
+/// The Matrix sheet's last columns: those of control-matrix.csv after the status columns.
+pub(crate) const MATRIX_CLAIM_COLS: [Col; 6] = [
+    ("evidence_current_direct", Kind::Number),
+    ("evidence_current_mapped", Kind::Number),
+    ("evidence_placeholders", Kind::Number),
+    ("evidence_not_offered", Kind::Number),
+    ("attestation", Kind::Text(45.0)),
+    ("inheritance_gap", Kind::Text(45.0)),
+];
+
+/// The Inheritance gaps sheet: the columns of inheritance-gaps.csv.
+pub(crate) const INHERITANCE_GAP_COLS: [Col; 6] = [
+    ("control_id", Kind::Text(12.0)),
+    ("title", Kind::Text(50.0)),
+    ("provider", Kind::Text(14.0)),
+    ("services", Kind::Text(14.0)),
+    ("reasons", Kind::Text(60.0)),
+    ("customer_responsibility", Kind::Text(50.0)),
+];
+
+/// The Attestations sheet: the columns of attestations.csv.
+pub(crate) const ATTESTATION_COLS: [Col; 17] = [
+    ("attestation", Kind::Number),
+    ("provider", Kind::Text(14.0)),
+    ("type", Kind::Text(20.0)),
+    ("issuer", Kind::Text(20.0)),
+    ("period_start", Kind::Date),
+    ("period_end", Kind::Date),
+    ("bridge_until", Kind::Date),
+    ("services", Kind::Text(14.0)),
+    ("standing", Kind::Fill(11.0)),
+    ("location", Kind::Text(35.0)),
+    ("location_kind", Kind::Text(10.0)),
+    ("file_sha256", Kind::Code(20.0)),
+    ("file_size", Kind::Number),
+    ("packaged_file", Kind::Text(30.0)),
+    ("note", Kind::Text(40.0)),
+    ("recorded_by", Kind::Text(16.0)),
+    ("recorded_at", Kind::Text(20.0)),
+];
 
 /// The Gaps sheet: the columns of gaps.csv.
 pub(crate) const GAP_COLS: [Col; 7] = [
@@ -192,7 +263,7 @@ pub(crate) const GAP_COLS: [Col; 7] = [
 ];
 
 /// The Evidence sheet: the columns of evidence-index.csv.
-pub(crate) const EVIDENCE_COLS: [Col; 23] = [
+pub(crate) const EVIDENCE_COLS: [Col; 26] = [
     ("evidence_id", Kind::Number),
     ("control_id", Kind::Text(12.0)),
     ("title", Kind::Text(35.0)),
@@ -216,6 +287,9 @@ pub(crate) const EVIDENCE_COLS: [Col; 23] = [
     ("packaged_file", Kind::Text(30.0)),
     ("mapped_from", Kind::Text(14.0)),
     ("mapped_framework", Kind::Text(14.0)),
+    ("targets", Kind::Text(40.0)),
+    ("counted", Kind::Text(8.0)),
+    ("not_counted_reason", Kind::Text(35.0)),
 ];
 
 /// The POA&M sheet: the columns of poam.csv.
@@ -249,5 +323,13 @@ mod tests {
         assert_eq!(names(&EVIDENCE_COLS), crate::export::csv::EVIDENCE_COLUMNS);
         assert_eq!(names(&POAM_COLS), crate::view::poam::POAM_COLUMNS);
         assert_eq!(names(&SUMMARY_COLS), crate::view::summary::COLUMNS);
+        assert_eq!(
+            names(&INHERITANCE_GAP_COLS),
+            crate::export::claims::INHERITANCE_GAP_COLUMNS
+        );
+        assert_eq!(
+            names(&ATTESTATION_COLS),
+            crate::export::claims::ATTESTATION_COLUMNS
+        );
     }
 }

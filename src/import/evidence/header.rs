@@ -3,7 +3,7 @@
 //! the other columns are kept as extra attributes.
 
 use crate::error::ValueError;
-use crate::import::layout::{EvidenceLayout, header_key};
+use crate::import::layout::{EvidenceLayout, TARGETS, header_key};
 use crate::import::reader::{Cell, column_letters};
 use crate::model::evidence::FIELDS;
 
@@ -26,6 +26,8 @@ pub(crate) struct HeaderMap {
     pub headers: Vec<String>,
     /// Column of each field.
     pub columns: [Option<usize>; 9],
+    /// The column listing the subcategories a mapped row is offered for ([`TARGETS`]), if any.
+    pub targets: Option<usize>,
     /// Columns kept as extra attributes: (column, name).
     pub extras: Vec<(usize, String)>,
 }
@@ -41,17 +43,19 @@ impl HeaderMap {
     ) -> Result<HeaderMap, ValueError> {
         let headers: Vec<String> = cells.iter().map(|c| c.text().trim().to_string()).collect();
         let mut columns = [None; 9];
+        let mut targets = None;
         let mut taken = vec![false; headers.len()];
         for (header, field) in overrides {
-            let f = FIELDS.iter().position(|x| x == field).ok_or_else(|| {
-                ValueError::new(
+            let f = FIELDS.iter().position(|x| x == field);
+            if f.is_none() && field != TARGETS {
+                return Err(ValueError::new(
                     format!("{header}={field}"),
                     format!(
-                        "--map {header}={field}: `{field}` is not a field; expected one of {}",
+                        "--map {header}={field}: `{field}` is not a field; expected one of {}, {TARGETS}",
                         FIELDS.join(", ")
                     ),
-                )
-            })?;
+                ));
+            }
             let c = headers
                 .iter()
                 .position(|h| h == header)
@@ -65,7 +69,10 @@ impl HeaderMap {
                         ),
                     )
                 })?;
-            columns[f] = Some(c);
+            match f {
+                Some(f) => columns[f] = Some(c),
+                None => targets = Some(c),
+            }
             taken[c] = true;
         }
         for (c, h) in headers.iter().enumerate() {
@@ -77,6 +84,9 @@ impl HeaderMap {
                     columns[f] = Some(c);
                     taken[c] = true;
                 }
+            } else if targets.is_none() && layout.is_targets(h) {
+                targets = Some(c);
+                taken[c] = true;
             }
         }
         let mut extras = Vec::new();
@@ -109,6 +119,7 @@ impl HeaderMap {
             row,
             headers,
             columns,
+            targets,
             extras,
         })
     }
@@ -131,6 +142,13 @@ impl HeaderMap {
                     FIELDS[f]
                 ));
             }
+        }
+        if let Some(c) = self.targets {
+            out.push(format!(
+                "column {} `{}` -> {TARGETS} (the CSF 2.0 subcategories a mapped row is offered for)",
+                column_letters(c),
+                self.headers[c]
+            ));
         }
         for (c, h) in &self.extras {
             out.push(format!(

@@ -212,6 +212,7 @@ pub(crate) fn import(cat: &mut Catalogue, prepared: Prepared<'_>, progress: &dyn
             framework: args.framework,
             files: EvidenceFiles::new(root.clone()),
             dups,
+            placeholders: (0, Vec::new()),
         };
         let mut found: Option<Known> = None;
         let outcome = cat.transaction("importing evidence", |tx| {
@@ -313,6 +314,12 @@ fn columns_json(h: &HeaderMap) -> String {
         if let Some(c) = c {
             m.insert(h.headers[*c].clone(), serde_json::Value::from(FIELDS[f]));
         }
+    }
+    if let Some(c) = h.targets {
+        m.insert(
+            h.headers[c].clone(),
+            serde_json::Value::from(crate::import::layout::TARGETS),
+        );
     }
     for (_, name) in &h.extras {
         m.insert(name.clone(), serde_json::Value::from("extra"));

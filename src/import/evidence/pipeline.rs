@@ -316,6 +316,7 @@ fn validate<'r>(
             None => Err(no_header(search, &out.sheet, &before_header)),
         };
     };
+    out.placeholders = v.placeholders;
     out.header = Some(v.header);
     if !pending.is_empty() {
         let _ = sink.send((out.sheet.clone(), pending));

@@ -37,6 +37,9 @@ pub(crate) struct Report {
     pub batch: Option<(i64, String)>,
     /// The digest of the rows stored, for the batch's link in the history chain.
     pub(super) rows_digest: store::RowsDigest,
+    /// How many rows are placeholders (no collection date, no location: stored, never counted
+    /// as evidence), and the first of them by row number.
+    pub placeholders: (usize, Vec<usize>),
     /// The `--errors-out` file written and the number of rows in it.
     pub errors_written: Option<(PathBuf, usize)>,
 }

@@ -12,7 +12,7 @@ use super::header::{COLLECTED, CONTROL, HeaderMap, LOCATION, TITLE, VALID};
 use crate::error::{Location, Problem};
 use crate::import::date::{iso_date, parse_date};
 use crate::import::reader::{Cell, column_letters};
-use crate::import::resolve::{Legacy, Resolver};
+use crate::import::resolve::{Legacy, Resolution, Resolver};
 use crate::model::crosswalk::RefFramework;
 use crate::model::evidence::{EvidenceFields, FIELDS, LocationKind, MappedFrom, NewEvidence};
 
@@ -40,7 +40,13 @@ pub(crate) struct Validator<'a> {
     /// Rows (row, index) known to repeat an earlier row of the file, with that row: found by
     /// the import's sorted key check, empty on its first pass.
     pub dups: &'a HashMap<(usize, u16), usize>,
+    /// How many valid rows are placeholders (neither a collection date nor a location: stored,
+    /// listed, never counted as evidence), and the first [`SHOWN_PLACEHOLDERS`] row numbers.
+    pub placeholders: (usize, Vec<usize>),
 }
+
+/// How many placeholder rows an import names (the rest are counted).
+pub(crate) const SHOWN_PLACEHOLDERS: usize = 30;
 
 /// A warning about an accepted row.
 #[derive(Debug, Clone)]
@@ -114,8 +120,15 @@ impl Validator<'_> {
         }
         let found = self.evidence_file(row, &values[LOCATION], &mut warnings, &mut problems);
         let extras = self.extras(row, cells, &mut problems);
+        let controls = self.narrowed(row, cells, controls, &values[CONTROL], &mut problems);
         if !problems.is_empty() {
             return (Vec::new(), warnings, problems);
+        }
+        if values[COLLECTED].is_empty() && values[LOCATION].trim().is_empty() {
+            self.placeholders.0 += 1;
+            if self.placeholders.1.len() < SHOWN_PLACEHOLDERS {
+                self.placeholders.1.push(row);
+            }
         }
         let out = self.records(row, values, controls, found, &extras, &mut problems);
         if !problems.is_empty() {
@@ -206,13 +219,72 @@ impl Validator<'_> {
                 }
                 Controls {
                     ids: found.ids,
-                    mapped: found.from.map(|(id, framework)| MappedFrom { id, framework }),
+                    mapped: found.from.map(|(id, framework)| MappedFrom::new(id, framework)),
                 }
             }
             Err(refused) => {
                 problems.push(refused.at(self.loc(row, Some(CONTROL))));
                 none()
             }
+        }
+    }
+
+    /// The subcategories a row is offered for, when the tracker's targets column lists them:
+    /// some of those its control ID stands for (NIST's references for another framework's ID),
+    /// each read as a CSF 2.0 ID; a listed ID outside them is a problem naming the allowed ones.
+    /// A list of all of them narrows nothing.
+    fn narrowed(
+        &self,
+        row: usize,
+        cells: &[Cell],
+        controls: Controls,
+        written: &str,
+        problems: &mut Vec<Problem>,
+    ) -> Controls {
+        let Some(col) = self.header.targets else {
+            return controls;
+        };
+        let text = cells.get(col).map(Cell::text).unwrap_or_default();
+        if text.trim().is_empty() || controls.ids.is_empty() {
+            return controls;
+        }
+        let at = || Location {
+            column: Some(self.header.headers[col].clone()),
+            ..self.loc(row, None)
+        };
+        let allowed = &controls.ids;
+        let mut listed: Vec<String> = Vec::new();
+        for part in text
+            .split([',', ';', '\n', ' '])
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+        {
+            let found = match self.resolver.resolve(part) {
+                Ok(Resolution::Active(id)) if allowed.contains(&id) => Some(id),
+                _ => None,
+            };
+            match found {
+                Some(id) => listed.push(id),
+                None => problems.push(Problem {
+                    location: at(),
+                    value: Some(part.to_string()),
+                    message: format!(
+                        "`{part}` is not among the CSF 2.0 subcategories `{written}` stands for; expected some of {}",
+                        allowed.join(", ")
+                    ),
+                }),
+            }
+        }
+        let ids: Vec<String> = allowed.iter().filter(|a| listed.contains(a)).cloned().collect();
+        if ids.len() == allowed.len() || ids.is_empty() {
+            return controls;
+        }
+        Controls {
+            mapped: controls.mapped.map(|m| MappedFrom {
+                offered_for: Some(ids.clone()),
+                ..m
+            }),
+            ids,
         }
     }
 

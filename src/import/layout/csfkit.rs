@@ -80,6 +80,14 @@ pub(crate) const EVIDENCE: EvidenceLayout = EvidenceLayout {
         ],
         source_system: &["Source System", "Source", "System", "Tool"],
     },
+    targets: &[
+        "CSF Subcategories",
+        "CSF 2.0 Subcategories",
+        "Subcategories",
+        "Offered For",
+        "Target Subcategories",
+        "Applies To Subcategories",
+    ],
     date_format: None,
 };
 

@@ -94,6 +94,9 @@ pub(crate) struct EvidenceLayout {
     pub about: &'static str,
     /// The header names of each field.
     pub headers: EvidenceHeaders,
+    /// The header names of the optional [`TARGETS`] column: the CSF 2.0 subcategories a row
+    /// keyed by another framework's ID is offered for, among those NIST's references give.
+    pub targets: Names,
     /// How the tracker writes dates as text (chrono syntax, e.g. `%m/%d/%Y`), when not as
     /// `YYYY-MM-DD`; `--date-format` overrides it.
     pub date_format: Option<&'static str>,
@@ -111,6 +114,19 @@ impl EvidenceLayout {
             .iter()
             .position(|f| header_key(f) == k)
             .or_else(|| self.headers.fields().iter().position(|f| f.is_named_by(&k)))
+    }
+}
+
+/// The optional evidence column that narrows a mapped row's subcategories (`--map
+/// "HEADER=targets"`); not one of the stored [`FIELDS`]: the row lands on the subcategories it
+/// lists.
+pub(crate) const TARGETS: &str = "targets";
+
+impl EvidenceLayout {
+    /// True when `header` names the [`TARGETS`] column: its own name, or this layout's names.
+    pub(crate) fn is_targets(&self, header: &str) -> bool {
+        let k = header_key(header);
+        !k.is_empty() && (k == header_key(TARGETS) || self.targets.iter().any(|h| header_key(h) == k))
     }
 }
 
@@ -134,7 +150,14 @@ mod tests {
     fn all_field_lists() -> Vec<(String, Vec<Field>)> {
         let mut lists: Vec<(String, Vec<Field>)> = EVIDENCE_LAYOUTS
             .iter()
-            .map(|l| (format!("evidence layout {}", l.name), l.headers.fields().to_vec()))
+            .map(|l| {
+                let mut fields = l.headers.fields().to_vec();
+                fields.push(Field {
+                    name: TARGETS,
+                    headers: l.targets,
+                });
+                (format!("evidence layout {}", l.name), fields)
+            })
             .collect();
         lists.push(("assessment".into(), csfkit::ASSESSMENT.to_vec()));
         lists.push(("plan".into(), csfkit::PLAN.to_vec()));
@@ -192,5 +215,10 @@ mod tests {
         assert_eq!(field("EVIDENCE_TYPE"), Some("evidence_type"));
         assert_eq!(field("Reviewer"), None);
         assert_eq!(field("--"), None);
+        // The targets column is no stored field, and no field's name is one of its names.
+        for h in ["CSF Subcategories", "Offered For", "targets"] {
+            assert!(l.is_targets(h) && field(h).is_none(), "{h}");
+        }
+        assert!(!l.is_targets("CSF Subcategory") && !l.is_targets(""));
     }
 }
