@@ -547,8 +547,11 @@ fn packages_of_csfkit_0_1_and_0_2_still_verify_and_a_0_3_one_needs_its_sums() {
         "plan-history.csv",
         "ownership-history.csv",
         "evidence-batches.csv",
+        "attestations.csv",
+        "inheritance-gaps.csv",
     ];
-    // As csfkit 0.2 wrote it: no history files, no SHA256SUMS, no generated_at.
+    // As csfkit 0.2 wrote it: no history files, attestations or inheritance gaps, no
+    // SHA256SUMS, no generated_at.
     let as_version = |version: &str, drop: &[&str]| {
         let mut m = json_file(&pkg.join("manifest.json"));
         m["csfkit_version"] = version.into();
@@ -820,4 +823,76 @@ fn an_export_refuses_a_matrix_changed_behind_csfkits_back() {
     .stderr_has("the responsibility matrix `datacrunch` is not as csfkit stored it")
     .stderr_has("PR.AA-01");
     assert!(!w.path().join("bad").exists());
+}
+
+/// An attestation (issue 25) is a record like any other: a package as of a date before it was
+/// recorded does not lean on it, even when its period covers that date. The same for an evidence
+/// retarget recorded later.
+#[test]
+fn an_attestation_recorded_after_the_as_of_date_is_not_in_that_package() {
+    let w = Workdir::new();
+    at(
+        &w,
+        "2026-01-02T09:00:00Z",
+        &[
+            "scope",
+            "set",
+            "--system",
+            "Payments",
+            "--provider",
+            "datacrunch",
+            "--services",
+            "iaas",
+        ],
+    )
+    .ok();
+    // Recorded on 2026-03-01 for a period that covers 2026-01-15.
+    at(
+        &w,
+        "2026-03-01T09:00:00Z",
+        &[
+            "attestation",
+            "add",
+            "--provider",
+            "datacrunch",
+            "--type",
+            "SOC 2 Type II",
+            "--issuer",
+            "Example Audit LLP",
+            "--period",
+            "2025-07-01..2026-06-30",
+            "--url",
+            "https://trust.example/soc2",
+            "--services",
+            "iaas",
+        ],
+    )
+    .ok();
+    let state = |pkg: &str| -> (Vec<String>, String) {
+        let rows = csv_file(&w.path().join(pkg).join("control-matrix.csv"));
+        let pr = row(&rows, "control_id", "PR.AA-06");
+        let att = std::fs::read_to_string(w.path().join(pkg).join("attestations.csv")).unwrap();
+        (
+            vec![
+                field(pr, "evidence_state").to_string(),
+                field(pr, "attestation").to_string(),
+            ],
+            att,
+        )
+    };
+    fixed(&w, &["export", "--out", "before", "--as-of", D]).ok();
+    let (before, att_before) = state("before");
+    assert_eq!(before[0], "inherited-no-attestation", "{before:?}");
+    assert_eq!(before[1], "none in force");
+    assert!(!att_before.contains("Example Audit LLP"), "{att_before}");
+    fixed(&w, &["export", "--out", "after", "--as-of", "2026-03-02"]).ok();
+    let (after, att_after) = state("after");
+    assert_eq!(after[0], "provider-attested", "{after:?}");
+    assert!(att_after.contains("Example Audit LLP"), "{att_after}");
+    // attestation list at the earlier date lists none.
+    let listed = w
+        .run(&["attestation", "list", "--as-of", D, "--format", "csv"])
+        .ok()
+        .csv();
+    assert!(listed.is_empty(), "{listed:?}");
 }

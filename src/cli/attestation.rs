@@ -220,14 +220,14 @@ fn add(ctx: &Ctx, args: &AddArgs) -> Result<u8> {
 }
 
 fn list(ctx: &Ctx, args: &ListArgs) -> Result<u8> {
-    let cat = ctx.open()?;
+    // The catalogue as it stood at the end of --as-of: an attestation recorded later is not
+    // listed, like every record of a point in time.
+    let point = crate::cli::point_in_time(args.as_of)?;
+    let cat = crate::cli::open_at(ctx, point)?;
     if let Some(p) = &args.provider {
         cat.provider(p)?;
     }
-    let as_of = match args.as_of {
-        Some(d) => d,
-        None => crate::util::today()?,
-    };
+    let as_of = point.date();
     let mut l = Listing::of(columns::ATTESTATION_LIST);
     for a in cat.attestations(args.provider.as_deref())? {
         l.push(vec![

@@ -294,6 +294,15 @@ impl Staging {
         let sha = hex(&out.hash.clone().finalize());
         if expected.is_some_and(|want| want != sha) {
             let _ = fs::remove_file(&out.path);
+            // The folder made for it goes too when nothing else is in it (remove_dir only
+            // removes an empty one), so the package holds no empty `evidence/`.
+            let mut dir = out.path.parent();
+            while let Some(d) = dir.filter(|d| *d != self.dir && d.starts_with(&self.dir)) {
+                if fs::remove_dir(d).is_err() {
+                    break;
+                }
+                dir = d.parent();
+            }
             return Ok(Copied::Differs(sha));
         }
         self.close(out)?;
