@@ -43,6 +43,8 @@ mod hostile_input;
 mod seams_export;
 // Issue 23, import side: evidence import --layout and the header names --help lists; errors naming file, sheet and row.
 mod import_layout;
+// Issue 29: a refused file's rows counted and streamed to --errors-out, memory flat.
+mod import_speed;
 // Property tests of the readers: mutated real files through every importer.
 mod fuzz_readers;
 // Help, completions and documentation.
