@@ -153,14 +153,21 @@ impl ValueError {
     }
 }
 
-/// The problems of an [`Error::Invalid`], one per line; past 100 the rest are counted.
-fn problem_list(problems: &[Problem]) -> String {
-    const SHOWN: usize = 100;
-    let mut out: Vec<String> = problems.iter().take(SHOWN).map(|p| format!("  {p}")).collect();
-    if problems.len() > SHOWN {
+/// How many problems of an [`Error::Invalid`] are listed; the rest are counted.
+pub(crate) const SHOWN_PROBLEMS: usize = 100;
+
+/// The problems of an [`Error::Invalid`], one per line; past [`SHOWN_PROBLEMS`] the rest
+/// (those listed past it and the `more` not kept) are counted.
+fn problem_list(problems: &[Problem], more: usize) -> String {
+    let mut out: Vec<String> = problems
+        .iter()
+        .take(SHOWN_PROBLEMS)
+        .map(|p| format!("  {p}"))
+        .collect();
+    let rest = problems.len().saturating_sub(SHOWN_PROBLEMS) + more;
+    if rest > 0 {
         out.push(format!(
-            "  ... and {} more (the import's --errors-out FILE writes every rejected row with its reasons)",
-            problems.len() - SHOWN
+            "  ... and {rest} more (the import's --errors-out FILE writes every rejected row with its reasons)"
         ));
     }
     out.join("\n")
@@ -241,14 +248,17 @@ pub(crate) enum Error {
 
     /// Several problems in an input file; nothing was written.
     #[error("{file}: {count} problem{s} found, nothing was changed:\n{list}",
-        count = problems.len(),
-        s = if problems.len() == 1 { "" } else { "s" },
-        list = problem_list(problems))]
+        count = problems.len() + more,
+        s = if problems.len() + more == 1 { "" } else { "s" },
+        list = problem_list(problems, *more))]
     Invalid {
         /// The input file.
         file: String,
-        /// Every problem found.
+        /// The problems found (the first ones, when `more` is not 0).
         problems: Vec<Problem>,
+        /// Problems found and counted, but not kept (an evidence import keeps the first
+        /// [`SHOWN_PROBLEMS`]).
+        more: usize,
     },
 
     /// An input file that does not exist or cannot be read.

@@ -45,6 +45,8 @@ mod seams_export;
 mod import_layout;
 // Issue 25: mapped evidence marked and narrowed, retargets, provider attestations and inheritance gaps, placeholders.
 mod claims;
+// Issue 29: a refused file's rows counted and streamed to --errors-out, memory flat.
+mod import_speed;
 // Property tests of the readers: mutated real files through every importer.
 mod fuzz_readers;
 // Help, completions and documentation.

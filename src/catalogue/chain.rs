@@ -297,32 +297,31 @@ impl RowsDigest {
         content_hash: &[u8],
         mapped: Option<(&str, &str)>,
     ) {
-        let mut field = |b: &[u8]| {
-            self.0.update(b.len().to_string().as_bytes());
-            self.0.update(b":");
-            self.0.update(b);
-            self.0.update(b"\n");
+        // Numbers and the hex are written on the stack: this runs for every row stored.
+        let h = &mut self.0;
+        let field = |h: &mut Sha256, b: &[u8]| {
+            h.update(crate::util::decimal(b.len() as u64, &mut [0; 20]));
+            h.update(b":");
+            h.update(b);
+            h.update(b"\n");
         };
-        field(sheet.as_bytes());
-        field(row.to_string().as_bytes());
-        field(location_kind.as_bytes());
+        field(h, sheet.as_bytes());
+        field(h, crate::util::signed_decimal(row, &mut [0; 21]));
+        field(h, location_kind.as_bytes());
         match file_size {
-            Some(s) => field(s.to_string().as_bytes()),
-            None => self.0.update(b"-\n"),
+            Some(s) => field(h, crate::util::signed_decimal(s, &mut [0; 21])),
+            None => h.update(b"-\n"),
         }
-        self.0.update(b"64:");
-        self.0.update(crate::util::hex(content_hash).as_bytes());
-        self.0.update(b"\n");
+        h.update(b"64:");
+        match <&[u8; 32]>::try_from(content_hash) {
+            Ok(c) => h.update(crate::util::hex32(c)),
+            Err(_) => h.update(crate::util::hex(content_hash).as_bytes()),
+        }
+        h.update(b"\n");
         if let Some((framework, id)) = mapped {
-            self.0.update(b"mapped\n");
-            let mut field = |b: &[u8]| {
-                self.0.update(b.len().to_string().as_bytes());
-                self.0.update(b":");
-                self.0.update(b);
-                self.0.update(b"\n");
-            };
-            field(framework.as_bytes());
-            field(id.as_bytes());
+            h.update(b"mapped\n");
+            field(h, framework.as_bytes());
+            field(h, id.as_bytes());
         }
     }
 

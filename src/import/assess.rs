@@ -120,6 +120,7 @@ pub(crate) fn validate(
         return Err(Error::Invalid {
             file: read.file().to_string(),
             problems,
+            more: 0,
         });
     }
     Ok(records)

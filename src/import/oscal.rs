@@ -277,6 +277,7 @@ pub(crate) fn import_component(
         return Err(Error::Invalid {
             file: file.to_string(),
             problems,
+            more: 0,
         });
     }
     let order: BTreeMap<&str, usize> = resolver

@@ -221,6 +221,7 @@ pub(crate) fn validate(
         return Err(Error::Invalid {
             file: read.file().to_string(),
             problems,
+            more: 0,
         });
     }
     Ok(Plans { plans, skipped })

@@ -306,7 +306,7 @@ impl EvidenceFields {
             }
             HashEncoding::V2 => {
                 fn field(h: &mut Sha256, b: &[u8]) {
-                    h.update(b.len().to_string().as_bytes());
+                    h.update(crate::util::decimal(b.len() as u64, &mut [0; 20]));
                     h.update(b":");
                     h.update(b);
                     h.update(b"\n");

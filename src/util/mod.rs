@@ -21,6 +21,45 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
     s
 }
 
+/// Lower-case hex of a 32-byte hash into a buffer on the stack (the import hexes one per row).
+pub(crate) fn hex32(bytes: &[u8; 32]) -> [u8; 64] {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = [0u8; 64];
+    for (i, b) in bytes.iter().enumerate() {
+        out[2 * i] = DIGITS[usize::from(b >> 4)];
+        out[2 * i + 1] = DIGITS[usize::from(b & 0x0f)];
+    }
+    out
+}
+
+/// The decimal digits of `n`, written into `buf` (no allocation: the import writes several
+/// lengths and numbers per row into its hashes).
+pub(crate) fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            return &buf[i..];
+        }
+    }
+}
+
+/// The decimal digits of `n` with its sign, written into `buf`, as `n.to_string()` gives them.
+pub(crate) fn signed_decimal(n: i64, buf: &mut [u8; 21]) -> &[u8] {
+    let mut digits = [0u8; 20];
+    let d = decimal(n.unsigned_abs(), &mut digits);
+    let start = buf.len() - d.len();
+    buf[start..].copy_from_slice(d);
+    if n < 0 {
+        buf[start - 1] = b'-';
+        &buf[start - 1..]
+    } else {
+        &buf[start..]
+    }
+}
+
 /// Text compared ignoring case, spaces and punctuation (`Risk Accepted`, `risk-accepted`
 /// and `RISK_ACCEPTED` are one): for headers and vocabulary read from spreadsheets.
 pub(crate) fn loose_key(s: &str) -> String {
@@ -236,6 +275,20 @@ mod tests {
             sha256_hex(b"abc"),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
+    }
+
+    #[test]
+    fn stack_hex_and_decimal_write_what_the_allocating_ones_do() {
+        let h: [u8; 32] = std::array::from_fn(|i| (i * 37 + 5) as u8);
+        assert_eq!(hex32(&h).as_slice(), hex(&h).as_bytes());
+        let mut buf = [0u8; 20];
+        for n in [0u64, 7, 10, 99, 1_000_000, u64::MAX] {
+            assert_eq!(decimal(n, &mut buf), n.to_string().as_bytes());
+        }
+        let mut buf = [0u8; 21];
+        for n in [0i64, 5, -5, 1234, i64::MIN, i64::MAX] {
+            assert_eq!(signed_decimal(n, &mut buf), n.to_string().as_bytes());
+        }
     }
 
     #[test]

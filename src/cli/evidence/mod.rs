@@ -264,6 +264,7 @@ fn import(ctx: &Ctx, args: &ImportArgs) -> Result<u8> {
     if !out.problems.is_empty() && !args.skip_invalid {
         return Err(Error::Invalid {
             file,
+            more: out.problems_total - out.problems.len(),
             problems: out.problems,
         });
     }
@@ -271,18 +272,15 @@ fn import(ctx: &Ctx, args: &ImportArgs) -> Result<u8> {
         for p in out.problems.iter().take(100) {
             ctx.msg.warn(format!("skipped: {p}"));
         }
-        if out.problems.len() > 100 {
+        if out.problems_total > 100 {
             ctx.msg
-                .warn(format!("... and {} more problems", out.problems.len() - 100));
+                .warn(format!("... and {} more problems", out.problems_total - 100));
         }
     }
     report_placeholders(ctx, &file, &out.placeholders);
     let summary = format!(
         "{} data rows read: {} new evidence rows, {} already in the catalogue (same content), {} rejected",
-        out.rows_read,
-        out.imported,
-        out.already,
-        out.rejected_rows.len()
+        out.rows_read, out.imported, out.already, out.rejected
     );
     let summary = if out.imported_mapped > 0 {
         format!(

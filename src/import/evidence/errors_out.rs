@@ -5,8 +5,57 @@
 use std::path::{Path, PathBuf};
 
 use super::header::{ERRORS_COLUMN, HeaderMap};
-use super::report::RejectedRow;
 use crate::error::{Error, Result};
+use crate::import::reader::Cell;
+
+/// The rejected rows of an import pass, written to an anonymous temporary file as they are
+/// found (row number, reasons, cells as text), so that memory does not grow with them; the
+/// `--errors-out` file is written from it ([`ErrorsOut::write`]). A pass that is read again
+/// starts a new one.
+pub(crate) struct Spill {
+    w: csv::Writer<std::io::BufWriter<std::fs::File>>,
+    /// The most cells a rejected row had.
+    width: usize,
+    rows: usize,
+}
+
+impl Spill {
+    pub(crate) fn new() -> std::io::Result<Self> {
+        let w = csv::WriterBuilder::new()
+            .flexible(true)
+            .from_writer(std::io::BufWriter::with_capacity(1 << 16, tempfile::tempfile()?));
+        Ok(Spill { w, width: 0, rows: 0 })
+    }
+
+    /// Keeps one rejected row: its number, its cells and why it was refused.
+    pub(crate) fn push(&mut self, row: usize, cells: &[Cell], reasons: &[String]) -> std::io::Result<()> {
+        self.width = self.width.max(cells.len());
+        self.rows += 1;
+        self.w.write_field(row.to_string())?;
+        self.w.write_field(reasons.join("; "))?;
+        for c in cells {
+            self.w.write_field(c.text())?;
+        }
+        self.w.write_record(None::<&[u8]>)?;
+        Ok(())
+    }
+
+    /// The rows kept, read back from the start.
+    fn rows(self) -> std::io::Result<csv::Reader<std::io::BufReader<std::fs::File>>> {
+        use std::io::Seek;
+        let mut f = self
+            .w
+            .into_inner()
+            .map_err(|e| e.into_error())?
+            .into_inner()
+            .map_err(|e| e.into_error())?;
+        f.rewind()?;
+        Ok(csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(std::io::BufReader::with_capacity(1 << 16, f)))
+    }
+}
 
 /// An `--errors-out` file: its path checked and a temporary file beside it opened before the
 /// import, so that a place where it cannot be written stops the import before anything is
@@ -43,23 +92,20 @@ impl ErrorsOut {
     /// Writes the rejected rows with their reasons as CSV (cells neutralised unless `raw`), to
     /// be fixed and imported again, and puts the file in place. Returns the path and the
     /// number of rows written.
-    pub(crate) fn write(self, header: Option<&HeaderMap>, rows: &[RejectedRow]) -> Result<(PathBuf, usize)> {
+    pub(crate) fn write(self, header: Option<&HeaderMap>, rows: Spill) -> Result<(PathBuf, usize)> {
         let ErrorsOut {
             path,
             input,
             tmp,
             raw,
         } = self;
+        let write_err = |e: std::io::Error| Error::io(format!("writing {}", path.display()), e);
         let mut w = csv::WriterBuilder::new()
             .flexible(true)
             .from_writer(std::io::BufWriter::new(tmp));
         let mut head: Vec<String> = header.map(|h| h.headers.clone()).unwrap_or_default();
-        let width = rows
-            .iter()
-            .map(|r| r.1.len())
-            .chain([head.len()])
-            .max()
-            .unwrap_or(0);
+        let width = rows.width.max(head.len());
+        let count = rows.rows;
         head.resize(width, String::new());
         head.push(ERRORS_COLUMN.to_string());
         head.push(ERRORS_ROW_COLUMN.to_string());
@@ -71,12 +117,17 @@ impl ErrorsOut {
             }
         };
         w.write_record(head.iter().map(|c| cell(c)))?;
-        for (n, cells, reasons) in rows {
-            let mut rec: Vec<String> = cells.iter().map(|c| cell(c)).collect();
-            rec.resize(width, String::new());
-            rec.push(cell(&reasons.join("; ")));
-            rec.push(n.to_string());
-            w.write_record(&rec)?;
+        let mut rec = csv::StringRecord::new();
+        let mut kept = rows.rows().map_err(write_err)?;
+        let mut line: Vec<String> = Vec::with_capacity(width + 2);
+        while kept.read_record(&mut rec).map_err(|e| write_err(e.into()))? {
+            // As kept: row number, reasons, cells.
+            line.clear();
+            line.extend(rec.iter().skip(2).map(cell));
+            line.resize(width, String::new());
+            line.push(cell(rec.get(1).unwrap_or_default()));
+            line.push(rec.get(0).unwrap_or_default().to_string());
+            w.write_record(&line)?;
         }
         let tmp = w
             .into_inner()
@@ -90,7 +141,7 @@ impl ErrorsOut {
         check_errors_out(&path, &input)?;
         tmp.persist(&path)
             .map_err(|e| crate::error::cant_create(&path, e.error))?;
-        Ok((path, rows.len()))
+        Ok((path, count))
     }
 }
 

@@ -34,6 +34,7 @@ use crate::model::evidence::FIELDS;
 use crate::model::framework::DEFAULT_FRAMEWORK;
 
 pub(crate) use errors_out::ErrorsOut;
+use errors_out::Spill;
 pub(crate) use files::EvidenceFiles;
 pub(crate) use header::HeaderMap;
 pub(crate) use report::{Progress, Report};
@@ -215,6 +216,13 @@ pub(crate) fn import(cat: &mut Catalogue, prepared: Prepared<'_>, progress: &dyn
             placeholders: (0, Vec::new()),
         };
         let mut found: Option<Known> = None;
+        // The rejected rows of this pass, for the errors file (only its number is kept without).
+        let mut spill = match &errors_out {
+            Some(_) => {
+                Some(Spill::new().map_err(|e| Error::io("keeping the rejected rows for --errors-out", e))?)
+            }
+            None => None,
+        };
         let outcome = cat.transaction("importing evidence", |tx| {
             let batch_id = tx.next_batch_id()?;
             let mut keys = Sorter::new(SORT_RUN);
@@ -222,7 +230,15 @@ pub(crate) fn import(cat: &mut Catalogue, prepared: Prepared<'_>, progress: &dyn
                 Some(k) => KeyCheck::Skip(k),
                 None => KeyCheck::Collect(&mut keys),
             };
-            let out = consume(&search, rx_rows, &make, check, (tx, batch_id), progress);
+            let out = consume(
+                &search,
+                rx_rows,
+                &make,
+                check,
+                (tx, batch_id),
+                progress,
+                spill.as_mut(),
+            );
             let mut out = finish_reader(&file, reader, out, &args.file, stamp)?;
             if known.is_none() {
                 let k = find_known(tx, batch_id, keys)?;
@@ -235,8 +251,8 @@ pub(crate) fn import(cat: &mut Catalogue, prepared: Prepared<'_>, progress: &dyn
             }
             // The last pass: the rejected rows are known. The errors file goes in place before
             // anything is committed, so that failing to write it leaves the catalogue as it was.
-            if let Some(e) = errors_out.take() {
-                out.errors_written = Some(e.write(out.header.as_ref(), &out.rejected_rows)?);
+            if let (Some(e), Some(rows)) = (errors_out.take(), spill.take()) {
+                out.errors_written = Some(e.write(out.header.as_ref(), rows)?);
             }
             if args.dry_run || (!out.problems.is_empty() && !args.skip_invalid) {
                 // All or nothing (or a dry run): nothing is kept.
@@ -269,7 +285,7 @@ pub(crate) fn import(cat: &mut Catalogue, prepared: Prepared<'_>, progress: &dyn
                 rows_read: out.rows_read as i64,
                 rows_imported: out.imported as i64,
                 rows_already: out.already as i64,
-                rows_rejected: out.rejected_rows.len() as i64,
+                rows_rejected: out.rejected as i64,
                 evidence_root: root.display().to_string(),
             };
             tx.insert_batch(&batch, out.rows_digest.clone())?;

@@ -6,6 +6,7 @@
 use std::path::Path;
 use std::sync::mpsc;
 
+use super::errors_out::Spill;
 use super::header::HeaderMap;
 use super::known::KeyCheck;
 use super::report::{Progress, Report};
@@ -147,101 +148,199 @@ pub(super) fn finish_reader(
     }
 }
 
-/// The import: rows from the reader thread are validated on a second thread (header
-/// detection, checks, hashes) while this thread stores them (when `store_in` is given), so
-/// parsing, validation and SQLite work overlap.
+/// Whether validation gets a thread of its own. The reader always has one (a parser panic ends
+/// that thread only); the validator gets one only when there is a core for each of the three,
+/// otherwise the storing thread validates too: on two cores a third busy thread only adds
+/// switches and hand-overs between threads that wait for the same two cores.
+fn validator_thread() -> bool {
+    std::thread::available_parallelism().is_ok_and(|n| n.get() >= 3)
+}
+
+/// Valid rows of a sheet, handed from validation to storage.
+type Chunk = (Option<String>, Vec<NewEvidence>);
+
+/// The import: rows from the reader thread are validated (header detection, checks, hashes)
+/// and stored (when `store_in` is given), so parsing, validation and SQLite work overlap:
+/// validation on a thread of its own when the cores allow ([`validator_thread`]), else on
+/// this thread between the chunks it stores.
 pub(super) fn consume<'r>(
     search: &HeaderSearch<'_>,
     rx: mpsc::Receiver<Event>,
     make: &(dyn Fn(HeaderMap, Option<String>) -> Validator<'r> + Sync),
-    mut check: KeyCheck<'_>,
+    check: KeyCheck<'_>,
     (tx, batch): (&Tx<'_>, i64),
     progress: &dyn Progress,
+    spill: Option<&mut Spill>,
 ) -> Result<Report> {
-    std::thread::scope(|scope| {
-        let (valid_tx, valid_rx) = mpsc::sync_channel::<(Option<String>, Vec<NewEvidence>)>(PIPELINE_DEPTH);
-        let validating = std::thread::Builder::new()
-            .name("csfkit-validator".into())
-            .spawn_scoped(scope, move || validate(search, rx, make, progress, valid_tx))
-            .map_err(|e| Error::Failed(format!("cannot start the validation thread: {e}")))?;
-        let (mut imported, mut already, mut mapped) = (0, 0, 0);
-        let mut digest = store::RowsDigest::default();
-        let mut stored = Ok(());
-        'chunks: for (sheet, rows) in valid_rx.iter() {
-            let mut fresh = Vec::with_capacity(rows.len());
-            for e in rows {
-                if let KeyCheck::Skip(k) = &check {
-                    if k.is_already(e.row, e.succ) {
-                        already += 1;
-                        continue;
+    let mut store = Store {
+        check,
+        tx,
+        batch,
+        imported: 0,
+        already: 0,
+        mapped: 0,
+        digest: store::RowsDigest::default(),
+    };
+    let mut validation = Validation::new(search, make, progress, spill);
+    let mut stored = Ok(());
+    let out = if validator_thread() {
+        std::thread::scope(|scope| {
+            let (valid_tx, valid_rx) = mpsc::sync_channel::<Chunk>(PIPELINE_DEPTH);
+            let validating = std::thread::Builder::new()
+                .name("csfkit-validator".into())
+                .spawn_scoped(scope, move || {
+                    for event in rx.iter() {
+                        // A closed queue: the storing side stopped (a storage error) and says why.
+                        if !validation.event(event, &mut |chunk| valid_tx.send(chunk).is_ok())? {
+                            return Ok(validation.stopped());
+                        }
                     }
+                    validation.finish(&mut |chunk| valid_tx.send(chunk).is_ok())
+                })
+                .map_err(|e| Error::Failed(format!("cannot start the validation thread: {e}")))?;
+            for chunk in valid_rx.iter() {
+                stored = store.chunk(chunk);
+                if stored.is_err() {
+                    break;
                 }
-                if let KeyCheck::Collect(keys) = &mut check {
-                    let rec = Rec {
-                        key: hash_key(&e.content_hash),
-                        row: u32::try_from(e.row).unwrap_or(u32::MAX),
-                        succ: e.succ,
-                    };
-                    if let Err(err) = keys.push(rec) {
-                        stored = Err(Error::io("sorting the import's content keys", err));
-                        break 'chunks;
-                    }
-                }
-                imported += 1;
-                if e.mapped
-                    .as_ref()
-                    .is_some_and(|m| crate::model::crosswalk::RefFramework::REFERENCED.contains(&m.framework))
-                {
-                    mapped += 1;
-                }
-                fresh.push(e);
             }
-            stored = tx.insert_evidence(batch, sheet.as_deref().unwrap_or(""), &fresh, &mut digest);
-            if stored.is_err() {
+            // Dropping the receiver stops a validator still sending after a storage error.
+            drop(valid_rx);
+            validating
+                .join()
+                .map_err(|_| Error::Bug("the validation thread failed".into()))?
+        })?
+    } else {
+        let mut sink = |chunk: Chunk| {
+            stored = store.chunk(chunk);
+            stored.is_ok()
+        };
+        let mut stopped = false;
+        for event in rx.iter() {
+            if !validation.event(event, &mut sink)? {
+                stopped = true;
                 break;
             }
         }
-        // Dropping the receiver stops a validator still sending after a storage error.
-        drop(valid_rx);
-        let mut out = validating
-            .join()
-            .map_err(|_| Error::Bug("the validation thread failed".into()))??;
-        stored?;
-        out.imported = imported;
-        out.imported_mapped = mapped;
-        out.already = already;
-        out.rows_digest = digest;
-        Ok(out)
-    })
+        // Dropping the receiver stops the reader after a storage error.
+        drop(rx);
+        if stopped {
+            validation.stopped()
+        } else {
+            validation.finish(&mut sink)?
+        }
+    };
+    stored?;
+    let mut out = out;
+    out.imported = store.imported;
+    out.imported_mapped = store.mapped;
+    out.already = store.already;
+    out.rows_digest = store.digest;
+    Ok(out)
 }
 
-/// Header detection and row validation. Valid rows go to `sink` in chunks; every row is
-/// checked so that every problem is reported.
-fn validate<'r>(
-    search: &HeaderSearch<'_>,
-    rx: mpsc::Receiver<Event>,
-    make: &(dyn Fn(HeaderMap, Option<String>) -> Validator<'r> + Sync),
-    progress: &dyn Progress,
-    sink: mpsc::SyncSender<(Option<String>, Vec<NewEvidence>)>,
-) -> Result<Report> {
-    let file = &search.file;
-    let mut out = Report::default();
-    // Built once the header row is known.
-    let mut validator: Option<Validator<'r>> = None;
-    let mut before_header: Vec<(usize, Vec<Cell>)> = Vec::new();
-    let mut pending: Vec<NewEvidence> = Vec::new();
-    let at = |sheet: &Option<String>| Location::in_file(file.as_str()).in_sheet(sheet.clone());
-    for event in rx.iter() {
+/// The storing side of an import pass: valid rows through the catalogue's write API, with the
+/// content keys of the duplicate check and the digest of the rows stored.
+struct Store<'a, 't> {
+    check: KeyCheck<'a>,
+    tx: &'a Tx<'t>,
+    batch: i64,
+    imported: usize,
+    already: usize,
+    mapped: usize,
+    digest: store::RowsDigest,
+}
+
+impl Store<'_, '_> {
+    fn chunk(&mut self, (sheet, rows): Chunk) -> Result<()> {
+        let mut fresh = Vec::with_capacity(rows.len());
+        for e in rows {
+            if let KeyCheck::Skip(k) = &self.check {
+                if k.is_already(e.row, e.succ) {
+                    self.already += 1;
+                    continue;
+                }
+            }
+            if let KeyCheck::Collect(keys) = &mut self.check {
+                let rec = Rec {
+                    key: hash_key(&e.content_hash),
+                    row: u32::try_from(e.row).unwrap_or(u32::MAX),
+                    succ: e.succ,
+                };
+                keys.push(rec)
+                    .map_err(|err| Error::io("sorting the import's content keys", err))?;
+            }
+            self.imported += 1;
+            if e.mapped
+                .as_ref()
+                .is_some_and(|m| crate::model::crosswalk::RefFramework::REFERENCED.contains(&m.framework))
+            {
+                self.mapped += 1;
+            }
+            fresh.push(e);
+        }
+        self.tx.insert_evidence(
+            self.batch,
+            sheet.as_deref().unwrap_or(""),
+            &fresh,
+            &mut self.digest,
+        )
+    }
+}
+
+/// Header detection and row validation, fed the reader's events one at a time. Valid rows go
+/// to a sink in chunks; every row is checked so that every problem is counted. What is kept of
+/// the problems is bounded ([`SHOWN_PROBLEMS`]); the rejected rows go to the `--errors-out`
+/// spill when there is one, else only their number is kept.
+struct Validation<'s, 'r> {
+    search: &'s HeaderSearch<'s>,
+    make: &'s (dyn Fn(HeaderMap, Option<String>) -> Validator<'r> + Sync),
+    progress: &'s dyn Progress,
+    spill: Option<&'s mut Spill>,
+    out: Report,
+    /// Built once the header row is known.
+    validator: Option<Validator<'r>>,
+    before_header: Vec<(usize, Vec<Cell>)>,
+    pending: Vec<NewEvidence>,
+}
+
+impl<'s, 'r> Validation<'s, 'r> {
+    fn new(
+        search: &'s HeaderSearch<'s>,
+        make: &'s (dyn Fn(HeaderMap, Option<String>) -> Validator<'r> + Sync),
+        progress: &'s dyn Progress,
+        spill: Option<&'s mut Spill>,
+    ) -> Self {
+        Validation {
+            search,
+            make,
+            progress,
+            spill,
+            out: Report::default(),
+            validator: None,
+            before_header: Vec::new(),
+            pending: Vec::new(),
+        }
+    }
+
+    fn at(&self) -> Location {
+        Location::in_file(self.search.file.as_str()).in_sheet(self.out.sheet.clone())
+    }
+
+    /// Takes one event of the reader; false when `sink` refused a chunk (the storing side
+    /// stopped).
+    fn event(&mut self, event: Event, sink: &mut dyn FnMut(Chunk) -> bool) -> Result<bool> {
         let rows = match event {
             Event::Sheet(s) => {
-                out.sheet = s;
-                continue;
+                self.out.sheet = s;
+                return Ok(true);
             }
             Event::Rows(r) => r,
         };
-        progress.advance(rows.len() as u64);
+        self.progress.advance(rows.len() as u64);
+        let search = self.search;
         for (n, cells) in rows {
-            let Some(v) = validator.as_mut() else {
+            let Some(v) = self.validator.as_mut() else {
                 let is_header = match search.row {
                     Some(h) => n == h,
                     None => HeaderMap::is_header(&cells, search.layout),
@@ -249,28 +348,29 @@ fn validate<'r>(
                 if is_header {
                     let h = HeaderMap::build(n, &cells, search.overrides, search.layout).map_err(|m| {
                         Error::BadInput {
-                            at: at(&out.sheet),
+                            at: self.at(),
                             message: m.message,
                         }
                     })?;
-                    validator = Some(make(h, out.sheet.clone()));
+                    self.validator = Some((self.make)(h, self.out.sheet.clone()));
                     continue;
                 }
                 match search.row {
                     Some(h) if n > h => {
                         return Err(Error::NoHeader {
-                            at: at(&out.sheet).at_row(h),
+                            at: self.at().at_row(h),
                             message: format!("the header row (--header-row {h}) is empty"),
                         });
                     }
-                    None if before_header.len() >= HEADER_SEARCH_ROWS => {
-                        return Err(no_header(search, &out.sheet, &before_header));
+                    None if self.before_header.len() >= HEADER_SEARCH_ROWS => {
+                        return Err(no_header(search, &self.out.sheet, &self.before_header));
                     }
                     _ => {}
                 }
-                before_header.push((n, cells));
+                self.before_header.push((n, cells));
                 continue;
             };
+            let out = &mut self.out;
             out.rows_read += 1;
             let (accepted, warnings, problems) = v.row(n, &cells);
             out.warnings_total += warnings.len();
@@ -280,48 +380,63 @@ fn validate<'r>(
                 // Sent on even after an invalid row of an all-or-nothing import: the storing
                 // side's key check must see every row to report every duplicate (the
                 // transaction is rolled back in the end).
-                pending.extend(accepted);
+                self.pending.extend(accepted);
             } else {
-                let texts: Vec<String> = cells.iter().map(Cell::text).collect();
-                let reasons = problems
-                    .iter()
-                    .map(|p| match &p.location.column {
-                        Some(c) => format!("{c}: {}", p.message),
-                        None => p.message.clone(),
-                    })
-                    .collect();
-                out.rejected_rows.push((n, texts, reasons));
-                out.problems.extend(problems);
+                out.rejected += 1;
+                if let Some(spill) = self.spill.as_deref_mut() {
+                    let reasons: Vec<String> = problems
+                        .iter()
+                        .map(|p| match &p.location.column {
+                            Some(c) => format!("{c}: {}", p.message),
+                            None => p.message.clone(),
+                        })
+                        .collect();
+                    spill
+                        .push(n, &cells, &reasons)
+                        .map_err(|e| Error::io("keeping the rejected rows for --errors-out", e))?;
+                }
+                out.problems_total += problems.len();
+                let room = SHOWN_PROBLEMS.saturating_sub(out.problems.len());
+                out.problems.extend(problems.into_iter().take(room));
             }
-            if pending.len() >= CHUNK_ROWS
-                && sink
-                    .send((out.sheet.clone(), std::mem::take(&mut pending)))
-                    .is_err()
+            if self.pending.len() >= CHUNK_ROWS
+                && !sink((out.sheet.clone(), std::mem::take(&mut self.pending)))
             {
-                // The storing side stopped (a storage error): it reports why.
-                return Ok(out);
+                return Ok(false);
             }
         }
+        Ok(true)
     }
-    let Some(v) = validator else {
-        return match search.row {
-            Some(h) => Err(Error::NoHeader {
-                at: at(&out.sheet).at_row(h),
-                message: format!("the header row (--header-row {h}) is empty or beyond the last row"),
-            }),
-            None if before_header.is_empty() => Err(Error::NoHeader {
-                at: at(&out.sheet),
-                message: "no rows at all; expected a header row and evidence rows".into(),
-            }),
-            None => Err(no_header(search, &out.sheet, &before_header)),
+
+    /// What validation found when the storing side stopped early (it reports why).
+    fn stopped(self) -> Report {
+        self.out
+    }
+
+    /// After the last event: the rows still pending go to `sink`; a sheet without a header is
+    /// refused.
+    fn finish(mut self, sink: &mut dyn FnMut(Chunk) -> bool) -> Result<Report> {
+        let search = self.search;
+        let Some(v) = self.validator.take() else {
+            return match search.row {
+                Some(h) => Err(Error::NoHeader {
+                    at: self.at().at_row(h),
+                    message: format!("the header row (--header-row {h}) is empty or beyond the last row"),
+                }),
+                None if self.before_header.is_empty() => Err(Error::NoHeader {
+                    at: self.at(),
+                    message: "no rows at all; expected a header row and evidence rows".into(),
+                }),
+                None => Err(no_header(search, &self.out.sheet, &self.before_header)),
+            };
         };
-    };
-    out.placeholders = v.placeholders;
-    out.header = Some(v.header);
-    if !pending.is_empty() {
-        let _ = sink.send((out.sheet.clone(), pending));
+        self.out.placeholders = v.placeholders;
+        self.out.header = Some(v.header);
+        if !self.pending.is_empty() {
+            let _ = sink((self.out.sheet.clone(), std::mem::take(&mut self.pending)));
+        }
+        Ok(self.out)
     }
-    Ok(out)
 }
 
 /// The refusal of a sheet whose first rows name no control and title in the layout: the names
@@ -368,6 +483,11 @@ fn no_header(search: &HeaderSearch<'_>, sheet: &Option<String>, rows: &[(usize, 
 /// How many warnings are shown (and kept: a million rows of CSF 1.1 IDs would otherwise keep
 /// a million messages).
 const SHOWN_WARNINGS: usize = 20;
+
+/// How many problems are kept to be shown (the rest are counted): a file of a million repeated
+/// rows would otherwise keep a million messages, and its rejected rows a million copies of
+/// their cells (the `--errors-out` file gets every one, through a [`Spill`]).
+pub(crate) const SHOWN_PROBLEMS: usize = crate::error::SHOWN_PROBLEMS;
 
 #[cfg(test)]
 mod tests {

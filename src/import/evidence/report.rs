@@ -22,10 +22,13 @@ pub(crate) struct Report {
     pub imported_mapped: usize,
     /// Rows whose content the catalogue already holds.
     pub already: usize,
-    /// Rows refused: (row number, cells as text, reasons).
-    pub rejected_rows: Vec<RejectedRow>,
-    /// Every problem found, with its location.
+    /// Rows refused (the `--errors-out` file gets each with its reasons).
+    pub rejected: usize,
+    /// The first problems found, with their location (at most [`super::pipeline::SHOWN_PROBLEMS`]:
+    /// those are shown).
     pub problems: Vec<Problem>,
+    /// How many problems there were in all.
+    pub problems_total: usize,
     /// The first warnings (only these are shown) and how many there were.
     pub warnings: Vec<Warning>,
     /// How many warnings there were in all.
@@ -43,9 +46,6 @@ pub(crate) struct Report {
     /// The `--errors-out` file written and the number of rows in it.
     pub errors_written: Option<(PathBuf, usize)>,
 }
-
-/// A row an import refused: its row number, its cells as text, and why.
-pub(crate) type RejectedRow = (usize, Vec<String>, Vec<String>);
 
 /// What the caller of an import learns as rows go by (a progress bar).
 pub(crate) trait Progress: Sync {

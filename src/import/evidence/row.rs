@@ -160,6 +160,8 @@ impl Validator<'_> {
                 // Free text keeps a leading TAB or CR as it was typed (exports neutralise it);
                 // surrounding spaces and trailing white space go.
                 Cell::Text(t) => *v = t.trim_end().trim_start_matches(' ').to_string(),
+                // A date cell's field is written from the date it holds (`Validator::row`).
+                Cell::Date(Some(_)) if f == COLLECTED || f == VALID => {}
                 c => *v = c.text(),
             }
         }

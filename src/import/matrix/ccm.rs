@@ -129,6 +129,7 @@ pub(crate) fn import_ccm(cat: &Catalogue, tables: &[RawTable], sheet: Option<&st
         return Err(Error::Invalid {
             file: t.file.clone(),
             problems,
+            more: 0,
         });
     }
     let refs = references(cat, "CCMv4.0", ccm_key)?;

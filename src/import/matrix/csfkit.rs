@@ -290,6 +290,7 @@ pub(crate) fn import_csfkit(cat: &Catalogue, tables: &[RawTable], sheet: Option<
     let cells = parse_csfkit(t, &resolve).map_err(|problems| Error::Invalid {
         file: t.file.clone(),
         problems,
+        more: 0,
     })?;
     Ok(Imported {
         cells,

@@ -116,6 +116,7 @@ pub(crate) fn import_fedramp(
         return Err(Error::Invalid {
             file: t.file.clone(),
             problems,
+            more: 0,
         });
     }
     let refs = references(cat, "SP 800-53 Rev 5.2.0", sp800_53_key)?;

@@ -84,20 +84,22 @@ impl Cell {
             Cell::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_string(),
             Cell::Date(Some(d)) => {
                 // Written directly: chrono's format strings are slow for a million cells.
+                use crate::import::date::{push_digits, push_iso_date};
                 use chrono::{Datelike, Timelike};
-                let (y, m, day) = (d.year(), d.month(), d.day());
-                if !(0..=9999).contains(&y) {
-                    d.to_string()
-                } else if d.time() == chrono::NaiveTime::MIN {
-                    format!("{y:04}-{m:02}-{day:02}")
-                } else {
-                    format!(
-                        "{y:04}-{m:02}-{day:02}T{:02}:{:02}:{:02}",
-                        d.hour(),
-                        d.minute(),
-                        d.second()
-                    )
+                if !(0..=9999).contains(&d.year()) {
+                    return d.to_string();
                 }
+                let mut s = String::with_capacity(19);
+                push_iso_date(&mut s, d.date());
+                if d.time() != chrono::NaiveTime::MIN {
+                    s.push('T');
+                    push_digits(&mut s, d.hour(), 2);
+                    s.push(':');
+                    push_digits(&mut s, d.minute(), 2);
+                    s.push(':');
+                    push_digits(&mut s, d.second(), 2);
+                }
+                s
             }
             Cell::Date(None) => "(date out of range)".to_string(),
         }

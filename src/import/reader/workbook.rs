@@ -232,7 +232,9 @@ impl<'a> RowAssembler<'a> {
                     self.file, self.limits.max_rows
                 )));
             }
-            let cells = std::mem::take(&mut self.cells);
+            // The next row is about as wide as this one: no growing it cell by cell.
+            let width = self.cells.len();
+            let cells = std::mem::replace(&mut self.cells, Vec::with_capacity(width));
             if !on_row(r as usize + 1, cells)? {
                 self.stopped = true;
                 return Ok(false);
