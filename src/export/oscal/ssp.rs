@@ -332,8 +332,8 @@ fn components(input: &ChainInput<'_>, actors: &Actors, name: &str) -> Vec<System
         props: Vec::new(),
         links: Vec::new(),
         status: ComponentStatus {
-            state: "operational".into(),
-            remarks: None,
+            state: "other".into(),
+            remarks: Some("csfkit does not record the system's operational state.".into()),
         },
         responsible_roles: vec![ResponsibleRole::new(
             CUSTOMER_ROLE,
