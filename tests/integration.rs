@@ -29,6 +29,8 @@ mod cli_mapped;
 mod cli_export;
 // OSCAL: the three documents against NIST's schemas, determinism, component definitions read back.
 mod cli_oscal;
+// Issue 26: the OSCAL chain (profile, SSP, assessment plan, results, POA&M) valid and every link resolved.
+mod oscal_chain;
 // The assessor workbook and the POA&M: real readers, CSV agreement, plans.
 mod cli_workbook;
 // Misuse: --force, signals, broken quoting, pipes, verify, races, injection, read-only, chains.

@@ -1,5 +1,6 @@
-//! `csfkit oscal export`: the catalogue, the scope's responsibility matrix and its assessment
-//! results as OSCAL 1.2.1 JSON documents in a folder of their own.
+//! `csfkit oscal export`: the catalogue, its profile, the scope's responsibility matrix, system
+//! security plan, assessment plan, assessment results and POA&M as OSCAL 1.2.1 JSON documents
+//! in a folder of their own.
 
 use std::path::PathBuf;
 
@@ -17,15 +18,26 @@ const EXPORT_HELP: &str = "Examples:
   csfkit oscal export --out acme --provider acme       a provider's whole matrix, every model
   csfkit oscal export --out direct --no-mapped         findings on directly keyed evidence only
 
-Writes, as OSCAL 1.2.1 JSON (NIST's schemas):
+Writes, as OSCAL 1.2.1 JSON (NIST's schemas), a chain whose every link resolves:
   catalog.json               NIST CSF 2.0: functions and categories as groups, subcategories as
                              controls (id gv.oc-01, label GV.OC-01), statements, implementation
                              examples, informative references
+  profile.json               the CSF 2.0 selection of catalog.json
   component-definition.json  one component per service model in scope: each subcategory's
                              ownership (csfkit's and FedRAMP's control-origination), basis,
-                             citation, provider and customer responsibility, overrides in force
-  assessment-results.json    one result as of the date: an observation per evidence item (link,
-                             SHA-256), a finding per gap and per assessed control, the statuses
+                             citation, provider and customer responsibility, overrides in force;
+                             prepared by the organisation, the provider named on stated cells
+  system-security-plan.json  the scope as a system importing profile.json: the provider's
+                             services as leveraged components, each subcategory by component
+                             (inherited, the customer's part, the status recorded)
+  assessment-plan.json       importing the SSP: reviewed controls, subjects, parties, csfkit as
+                             the tool, the methods, the period
+  assessment-results.json    importing the plan: an observation per evidence item (link,
+                             SHA-256), a finding per gap (with its risk) and per assessed
+                             control, who determined each (self-assessment, assessor, csfkit)
+  plan-of-action-and-milestones.json
+                             a POA&M item per gap, linked to its finding and risk, the plan's
+                             milestones as tasks
   manifest.json              every file with its SHA-256 (`csfkit verify FOLDER` checks them)
 The same catalogue and --as-of give the same bytes: UUIDs are derived from the content and every
 timestamp is the as-of date. `csfkit export --formats pdf,csv,oscal` puts the same documents in
@@ -94,12 +106,10 @@ fn export(ctx: &Ctx, args: &ExportArgs) -> Result<u8> {
     };
     let done = export::oscal_export(&cat, &scope, &opts)?;
     ctx.msg.note(format!(
-        "wrote {} ({} files: {}, {}, {}, manifest.json): {} controls, {} evidence items, {} gaps, as of {as_of}",
+        "wrote {} ({} files: {}, manifest.json): {} controls, {} evidence items, {} gaps, as of {as_of}",
         args.out.display(),
         done.files,
-        export::oscal::CATALOG,
-        export::oscal::COMPONENT_DEFINITION,
-        export::oscal::ASSESSMENT_RESULTS,
+        export::format::oscal_files("", env!("CARGO_PKG_VERSION")).join(", "),
         done.controls,
         done.evidence_items,
         done.gaps

@@ -31,6 +31,14 @@ pub(crate) const OSCAL_CATALOG: &str = "catalog.json";
 pub(crate) const OSCAL_COMPONENT_DEFINITION: &str = "component-definition.json";
 /// The OSCAL assessment results.
 pub(crate) const OSCAL_ASSESSMENT_RESULTS: &str = "assessment-results.json";
+/// The OSCAL profile: the CSF 2.0 selection of the catalog (csfkit 0.3).
+pub(crate) const OSCAL_PROFILE: &str = "profile.json";
+/// The OSCAL system security plan (csfkit 0.3).
+pub(crate) const OSCAL_SSP: &str = "system-security-plan.json";
+/// The OSCAL assessment plan the assessment results import (csfkit 0.3).
+pub(crate) const OSCAL_ASSESSMENT_PLAN: &str = "assessment-plan.json";
+/// The OSCAL plan of action and milestones (csfkit 0.3).
+pub(crate) const OSCAL_POAM: &str = "plan-of-action-and-milestones.json";
 
 /// The manifest's name for the folder `csfkit oscal export` writes: the three OSCAL documents
 /// at the top, no `--formats` of its own.
@@ -103,7 +111,7 @@ impl Format {
                 files.into_iter().map(String::from).collect()
             }
             Format::Xlsx => vec![WORKBOOK.into()],
-            Format::Oscal => oscal_files(OSCAL_DIR),
+            Format::Oscal => oscal_files(OSCAL_DIR, version),
         }
     }
 
@@ -123,17 +131,21 @@ pub(crate) fn since_0_3(version: &str) -> bool {
     !version.starts_with("0.1.") && !version.starts_with("0.2.")
 }
 
-/// The three OSCAL documents under `prefix` (`oscal/` in a package, nothing in the folder of
-/// `csfkit oscal export`), sorted as a manifest lists them.
-pub(crate) fn oscal_files(prefix: &str) -> Vec<String> {
-    [
+/// The OSCAL documents under `prefix` (`oscal/` in a package, nothing in the folder of
+/// `csfkit oscal export`), sorted as a manifest lists them: the six of the chain (profile,
+/// system security plan, assessment plan, POA&M beside the catalog, component definition and
+/// assessment results) since csfkit 0.3, the three before.
+pub(crate) fn oscal_files(prefix: &str, version: &str) -> Vec<String> {
+    let mut files = vec![
         OSCAL_ASSESSMENT_RESULTS,
         OSCAL_CATALOG,
         OSCAL_COMPONENT_DEFINITION,
-    ]
-    .iter()
-    .map(|f| format!("{prefix}{f}"))
-    .collect()
+    ];
+    if since_0_3(version) {
+        files.extend([OSCAL_ASSESSMENT_PLAN, OSCAL_POAM, OSCAL_PROFILE, OSCAL_SSP]);
+        files.sort_unstable();
+    }
+    files.iter().map(|f| format!("{prefix}{f}")).collect()
 }
 
 /// What a manifest's `formats` say every file of the package must be: the files they require
@@ -143,7 +155,7 @@ pub(crate) fn required_files(formats: &[String], version: &str) -> (Vec<String>,
     let (mut files, mut unknown) = (Vec::new(), Vec::new());
     for f in formats {
         if f == OSCAL_EXPORT {
-            files.extend(oscal_files(""));
+            files.extend(oscal_files("", version));
         } else if let Some(known) = Format::from_name(f).filter(|k| k.name() == f) {
             files.extend(known.files(version));
         } else {
@@ -181,7 +193,22 @@ mod tests {
         assert_eq!(unknown, ["html"]);
         // A manifest spells its formats as csfkit writes them.
         let (files, unknown) = required_files(&["PDF".into(), OSCAL_EXPORT.into()], "0.2.0");
-        assert_eq!(files, oscal_files(""));
+        assert_eq!(files, oscal_files("", "0.2.0"));
+        assert_eq!(files.len(), 3);
         assert_eq!(unknown, ["PDF"]);
+        // Since 0.3 the whole chain: profile, SSP, assessment plan and POA&M too.
+        let (files, _) = required_files(&[OSCAL_EXPORT.into()], "0.3.0");
+        assert_eq!(
+            files,
+            [
+                OSCAL_ASSESSMENT_PLAN,
+                OSCAL_ASSESSMENT_RESULTS,
+                OSCAL_CATALOG,
+                OSCAL_COMPONENT_DEFINITION,
+                OSCAL_POAM,
+                OSCAL_PROFILE,
+                OSCAL_SSP
+            ]
+        );
     }
 }

@@ -94,6 +94,8 @@ pub(crate) struct Job<'a> {
     pub cover: &'a Cover,
     /// The POA&M: one row per gap, in the gaps' order.
     pub poam: &'a [PoamRow],
+    /// The plans in force: control -> (newest record, timestamp of the first record).
+    pub plans: &'a HashMap<String, (crate::model::plan::PlanRow, String)>,
     /// The history up to the as-of date (`assessment-history.csv`, ...).
     pub history: &'a crate::export::history::History,
     /// Per attestation of the scope's provider with a file: its path in the package

@@ -133,6 +133,7 @@ fn write_package(cat: &Catalogue, scope: &Scope, opts: &Options) -> Result<Done>
         digest: &reading.digest,
         cover: &cover,
         poam: &poam,
+        plans: &reading.plans,
         history: &reading.records,
         attestation_files: &attestation_files,
     };
@@ -283,12 +284,19 @@ fn write_oscal_export(cat: &Catalogue, scope: &Scope, opts: &OscalOptions) -> Re
     let cov = &reading.cov;
     let mut staging = Staging::new(&opts.out, false, opts.force, &opts.catalogue)?;
     Staging::watch_signals();
-    let input = oscal::results::ResultsInput {
+    let poam = crate::view::poam::rows(cov, &reading.plans);
+    let input = oscal::ChainInput {
         cov,
         digest: &reading.digest,
         system: scope.system.as_deref(),
-        import_ap: "manifest.json",
+        organization: "",
         packaged: &|_| None,
+        // The assessor's results join here when `review import` records them.
+        reviews: &[],
+        poam: &poam,
+        plans: &reading.plans,
+        // Plans rate no risk yet (`plan --risk` joins here).
+        plan_risk: &|_| None,
     };
     oscal::write_documents(cat, &input, &mut staging, "")?;
     let parameters = Parameters {

@@ -12,6 +12,11 @@
 //!   with the responsible role `customer`. OSCAL allows one statement per statement ID in a
 //!   requirement, and a CSF subcategory has one statement, so the two texts cannot both be
 //!   statements of it.
+//!
+//! Who prepared it is apart from the provider: the organisation (`prepared-by`, with csfkit's
+//! rules) prepared the document; the provider is named only as the source of the cells it
+//! stated (a stated requirement's responsible role `provider`); a derived cell names csfkit's
+//! rules (`derived-by`) and the organisation that prepared it.
 
 use std::collections::HashSet;
 
@@ -20,7 +25,10 @@ use serde::Serialize;
 
 use crate::catalogue::Catalogue;
 use crate::error::Result;
-use crate::export::oscal::{CATALOG, Metadata, Party, Prop, Role, one_line, to_bytes, uuid_for};
+use crate::export::oscal::actors::{Actors, PREPARED_BY_ROLE};
+use crate::export::oscal::{
+    CATALOG, Metadata, Prop, ResponsibleParty, ResponsibleRole, Role, one_line, to_bytes, uuid_for,
+};
 use crate::model::oscal::CONTROL_ORIGINATION;
 use crate::model::oscal::{
     CUSTOMER_ROLE, FEDRAMP_NS, PROVIDER_ROLE, origination, statement_id, title_label, token,
@@ -60,14 +68,6 @@ struct Component {
 
 #[derive(Serialize)]
 #[serde(rename_all = "kebab-case")]
-struct ResponsibleRole {
-    role_id: String,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    party_uuids: Vec<String>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "kebab-case")]
 struct ControlImplementation {
     uuid: String,
     source: String,
@@ -82,6 +82,7 @@ struct Requirement {
     control_id: String,
     description: String,
     props: Vec<Prop>,
+    responsible_roles: Vec<ResponsibleRole>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     statements: Vec<Statement>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -141,8 +142,36 @@ fn cell_props(c: &ServiceCell) -> Vec<Prop> {
     props
 }
 
+/// Who a requirement names: the provider as the source of a stated cell; the organisation
+/// that prepared the document (with csfkit's rules) for a derived one.
+fn source_roles(c: &ServiceCell, actors: &Actors) -> (Vec<ResponsibleRole>, Option<Prop>) {
+    if c.basis == "stated" {
+        (
+            vec![ResponsibleRole::new(
+                PROVIDER_ROLE,
+                &[actors.provider.uuid.as_str()],
+            )],
+            None,
+        )
+    } else {
+        (
+            vec![ResponsibleRole::new(
+                PREPARED_BY_ROLE,
+                &[actors.organisation.uuid.as_str()],
+            )],
+            Prop::csfkit("derived-by", "csfkit"),
+        )
+    }
+}
+
 /// One implemented requirement.
-fn requirement(provider: &str, service: Service, control: &str, c: &ServiceCell) -> Requirement {
+fn requirement(
+    provider: &str,
+    service: Service,
+    control: &str,
+    c: &ServiceCell,
+    actors: &Actors,
+) -> Requirement {
     let key = format!("{provider}|{service}|{control}");
     let statements = if c.customer_responsibility.is_empty() {
         Vec::new()
@@ -160,11 +189,15 @@ fn requirement(provider: &str, service: Service, control: &str, c: &ServiceCell)
             }],
         }]
     };
+    let (responsible_roles, derived) = source_roles(c, actors);
+    let mut props = cell_props(c);
+    props.extend(derived);
     Requirement {
         uuid: uuid_for(&format!("implemented-requirement|{key}")),
         control_id: token(control),
         description: c.provider_responsibility.clone(),
-        props: cell_props(c),
+        props,
+        responsible_roles,
         statements,
         remarks: (!c.citation.is_empty()).then(|| c.citation.clone()),
     }
@@ -173,14 +206,20 @@ fn requirement(provider: &str, service: Service, control: &str, c: &ServiceCell)
 /// `component-definition.json`: the matrix of the scope's provider for its service models,
 /// overrides in force applied, dated `as_of`; the control implementations point at
 /// `catalog.json` beside it.
-pub(crate) fn component_definition(cat: &Catalogue, m: &Matrix, as_of: NaiveDate) -> Result<Vec<u8>> {
+pub(crate) fn component_definition(
+    cat: &Catalogue,
+    m: &Matrix,
+    as_of: NaiveDate,
+    actors: &Actors,
+) -> Result<Vec<u8>> {
     let p = &m.provider;
     let stored: HashSet<(String, Service)> = cat
         .cells(&p.id, &m.services)?
         .into_iter()
         .map(|c| (c.control_id, c.service))
         .collect();
-    let party = uuid_for(&format!("party|{}", p.id));
+    let preparer = actors.organisation.uuid.as_str();
+    let (mut stated, mut derived) = (0usize, 0usize);
     let mut components = Vec::new();
     for (i, s) in m.services.iter().enumerate() {
         let mut requirements = Vec::new();
@@ -188,25 +227,27 @@ pub(crate) fn component_definition(cat: &Catalogue, m: &Matrix, as_of: NaiveDate
         for r in &m.rows {
             let Some(c) = r.cells.get(i) else { continue };
             if stored.contains(&(r.control_id.clone(), *s)) {
-                requirements.push(requirement(&p.id, *s, &r.control_id, c));
+                if c.basis == "stated" {
+                    stated += 1;
+                } else {
+                    derived += 1;
+                }
+                requirements.push(requirement(&p.id, *s, &r.control_id, c, actors));
             } else {
                 missing.push(r.control_id.as_str());
             }
         }
         let label = title_label(*s);
         components.push(Component {
-            uuid: uuid_for(&format!("component|{}|{s}", p.id)),
+            uuid: Actors::service(&p.id, *s),
             kind: "service".into(),
             title: one_line(&format!("{} — {label}", p.name)).unwrap_or_else(|| label.into()),
             description: format!(
-                "{} {label} (csfkit service model `{s}`), as the responsibility matrix `{}` describes it: who owns each NIST CSF 2.0 subcategory, the provider's and the customer's responsibility, and the basis with its citation. Matrix source: {} (SHA-256 {}).",
-                p.name, p.id, p.source, p.source_sha256
+                "{} {label} (csfkit service model `{s}`), as the responsibility matrix `{}` describes it: who owns each NIST CSF 2.0 subcategory, the provider's and the customer's responsibility, and the basis with its citation. Matrix source: {} (SHA-256 {}). Prepared by {} with csfkit's rules; {} is the source of the stated cells only.",
+                p.name, p.id, p.source, p.source_sha256, actors.organisation.name, p.name
             ),
             props: Prop::csfkit("service-model", s.as_str()).into_iter().collect(),
-            responsible_roles: vec![ResponsibleRole {
-                role_id: PROVIDER_ROLE.into(),
-                party_uuids: vec![party.clone()],
-            }],
+            responsible_roles: vec![ResponsibleRole::new(PREPARED_BY_ROLE, &[preparer])],
             remarks: (!missing.is_empty()).then(|| {
                 format!(
                     "The matrix has no cell for {} of the subcategories; they have no implemented requirement here: {}",
@@ -241,6 +282,8 @@ pub(crate) fn component_definition(cat: &Catalogue, m: &Matrix, as_of: NaiveDate
             Prop::csfkit("matrix-source", &p.source),
             Prop::csfkit("matrix-sha256", &p.source_sha256),
             Prop::csfkit("matrix-layout", &p.layout),
+            Prop::csfkit("cells-stated", &stated.to_string()),
+            Prop::csfkit("cells-derived", &derived.to_string()),
         ]
         .into_iter()
         .flatten(),
@@ -254,15 +297,20 @@ pub(crate) fn component_definition(cat: &Catalogue, m: &Matrix, as_of: NaiveDate
             id: CUSTOMER_ROLE.into(),
             title: "Cloud service customer".into(),
         },
+        Role {
+            id: PREPARED_BY_ROLE.into(),
+            title: "Prepared by".into(),
+        },
     ];
-    metadata.parties = vec![Party {
-        uuid: party,
-        kind: "organization".into(),
-        name: one_line(&p.name).unwrap_or_else(|| p.id.clone()),
+    metadata.parties = vec![actors.organisation.clone(), actors.provider.clone()];
+    metadata.responsible_parties = vec![ResponsibleParty {
+        role_id: PREPARED_BY_ROLE.into(),
+        party_uuids: vec![preparer.to_string()],
     }];
-    metadata.remarks = Some(
-        "Written by csfkit. Ownership is csfkit's `ownership` property (inherited, shared, customer, undetermined) with FedRAMP's `control-origination` where it maps: inherited is `inherited`, shared is `inherited` and `customer-configured`, customer is `customer-provided`, undetermined has none. Overrides in force are applied; the matrix value and the reason are kept as properties.".into(),
-    );
+    metadata.remarks = Some(format!(
+        "Prepared by {} with csfkit, not issued by {}: {} is the source of the {stated} stated cells only (their requirements name it in the role `provider`); csfkit's rules derived the other {derived} (property `derived-by`). Ownership is csfkit's `ownership` property (inherited, shared, customer, undetermined) with FedRAMP's `control-origination` where it maps: inherited is `inherited`, shared is `inherited` and `customer-configured`, customer is `customer-provided`, undetermined has none. Overrides in force are applied; the matrix value and the reason are kept as properties.",
+        actors.organisation.name, p.name, p.name
+    ));
     let doc = Definition {
         uuid: String::new(),
         metadata,

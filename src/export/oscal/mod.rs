@@ -1,7 +1,12 @@
-//! OSCAL 1.2.1 JSON documents of what csfkit holds: the framework as a `catalog`
-//! ([`catalog`]), a provider's responsibility matrix as a `component-definition`
-//! ([`component`]), and a scope's evidence, gaps and implementation statuses at a date as
-//! `assessment-results` ([`results`]).
+//! OSCAL 1.2.1 JSON documents of what csfkit holds, a chain whose every link resolves: the
+//! framework as a `catalog` ([`catalog`]), its CSF 2.0 selection as a `profile` ([`profile`]),
+//! a provider's responsibility matrix as a `component-definition` ([`component`]), the scope as
+//! a `system-security-plan` importing the profile ([`ssp`]), the assessment as an
+//! `assessment-plan` importing the SSP ([`plan`]), a scope's evidence, gaps, implementation
+//! statuses and the assessor's results at a date as `assessment-results` importing the plan
+//! ([`results`]), and the gaps as a `plan-of-action-and-milestones` ([`poam`]). Who determined
+//! what (the organisation, the assessor, csfkit as a tool) is in [`actors`]; the risks the
+//! results and the POA&M share are in [`risk`].
 //!
 //! Every document is deterministic: identifiers are name-based (v5) UUIDs in csfkit's namespace,
 //! made from stable content, and every timestamp is the as-of date at midnight UTC. Keys are
@@ -10,9 +15,18 @@
 //! whitespace runs collapsed; prose (statements, descriptions, remarks) is written exactly.
 //! The assessment results stream evidence from the catalogue item by item.
 
+pub(crate) mod actors;
+pub(crate) mod assessor;
 pub(crate) mod catalog;
 pub(crate) mod component;
+pub(crate) mod plan;
+pub(crate) mod poam;
+pub(crate) mod profile;
 pub(crate) mod results;
+pub(crate) mod risk;
+pub(crate) mod ssp;
+
+use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -24,11 +38,16 @@ use crate::export::job::{Job, Output, Pass, Written};
 use crate::export::package::Staging;
 use crate::model::evidence::EvidenceItem;
 use crate::model::oscal::{CSFKIT_NS, OSCAL_VERSION};
+use crate::model::plan::PlanRow;
+use crate::model::review::{Review, Risk};
+use crate::view::coverage::Coverage;
+use crate::view::poam::PoamRow;
 
-/// The file names of the three documents (`export::format` lists them for `verify`).
+/// The file names of the documents (`export::format` lists them for `verify`).
 pub(crate) use crate::export::format::{
-    OSCAL_ASSESSMENT_RESULTS as ASSESSMENT_RESULTS, OSCAL_CATALOG as CATALOG,
-    OSCAL_COMPONENT_DEFINITION as COMPONENT_DEFINITION,
+    OSCAL_ASSESSMENT_PLAN as ASSESSMENT_PLAN, OSCAL_ASSESSMENT_RESULTS as ASSESSMENT_RESULTS,
+    OSCAL_CATALOG as CATALOG, OSCAL_COMPONENT_DEFINITION as COMPONENT_DEFINITION, OSCAL_POAM as POAM,
+    OSCAL_PROFILE as PROFILE, OSCAL_SSP as SSP,
 };
 
 /// csfkit's UUID namespace: the v5 UUID of its property namespace in RFC 4122's URL namespace.
@@ -128,6 +147,128 @@ pub(crate) struct Party {
     pub kind: String,
     /// Name.
     pub name: String,
+    /// Properties.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub props: Vec<Prop>,
+}
+
+/// The parties that play a role for the whole document (`responsible-parties`).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) struct ResponsibleParty {
+    /// The role (one of the metadata's roles).
+    pub role_id: String,
+    /// The parties (of the metadata).
+    pub party_uuids: Vec<String>,
+}
+
+/// A role responsible for something, with the parties that play it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) struct ResponsibleRole {
+    /// The role (one of the metadata's roles).
+    pub role_id: String,
+    /// The parties (of the metadata).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub party_uuids: Vec<String>,
+}
+
+impl ResponsibleRole {
+    /// `role` played by `parties`.
+    pub(crate) fn new(role: &str, parties: &[&str]) -> ResponsibleRole {
+        ResponsibleRole {
+            role_id: role.into(),
+            party_uuids: parties.iter().map(|p| (*p).to_string()).collect(),
+        }
+    }
+}
+
+/// A component of a system (SSP), of an assessment's assets (AP) or a POA&M's local
+/// definitions: the system, a provider's service, csfkit as a tool.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) struct SystemComponent {
+    /// UUID.
+    pub uuid: String,
+    /// `this-system`, `service`, `software`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Title.
+    pub title: String,
+    /// Description.
+    pub description: String,
+    /// Properties.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub props: Vec<Prop>,
+    /// Links (the component definition a provider's service is described in).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub links: Vec<Link>,
+    /// Its state.
+    pub status: ComponentStatus,
+    /// Who is responsible for it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub responsible_roles: Vec<ResponsibleRole>,
+}
+
+/// The state of a component (`operational`, `other` with why).
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct ComponentStatus {
+    /// The state.
+    pub state: String,
+    /// Why, when `other`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remarks: Option<String>,
+}
+
+/// A control selected by its ID (`include-controls`).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) struct ControlRef {
+    /// The control (a catalog control ID, `gv.oc-01`).
+    pub control_id: String,
+}
+
+/// The controls of `input`'s scope, by their catalog IDs, in matrix order.
+pub(crate) fn scope_controls(input: &ChainInput<'_>) -> Vec<ControlRef> {
+    input
+        .cov
+        .matrix
+        .rows
+        .iter()
+        .map(|r| ControlRef {
+            control_id: crate::model::oscal::token(&r.control_id),
+        })
+        .collect()
+}
+
+/// `reviewed-controls` of an assessment plan or result: every control of the scope.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) struct ReviewedControls {
+    /// What they are.
+    pub description: String,
+    /// The selection.
+    pub control_selections: [IncludeControls; 1],
+}
+
+/// A selection of controls by ID.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) struct IncludeControls {
+    /// The controls.
+    pub include_controls: Vec<ControlRef>,
+}
+
+impl ReviewedControls {
+    /// Every control of `input`'s scope, reviewed.
+    pub(crate) fn of(input: &ChainInput<'_>) -> ReviewedControls {
+        ReviewedControls {
+            description: "Every active NIST CSF 2.0 subcategory of the profile (profile.json), selected from catalog.json.".into(),
+            control_selections: [IncludeControls {
+                include_controls: scope_controls(input),
+            }],
+        }
+    }
 }
 
 /// Document metadata.
@@ -153,6 +294,9 @@ pub(crate) struct Metadata {
     /// Parties.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub parties: Vec<Party>,
+    /// The parties that play a role for the whole document (`prepared-by`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub responsible_parties: Vec<ResponsibleParty>,
     /// Remarks.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub remarks: Option<String>,
@@ -170,6 +314,7 @@ impl Metadata {
             props: Vec::new(),
             roles: Vec::new(),
             parties: Vec::new(),
+            responsible_parties: Vec::new(),
             remarks: None,
         }
     }
@@ -206,31 +351,64 @@ pub(crate) fn uri_reference(s: &str, path: bool) -> String {
     out
 }
 
-/// The three OSCAL documents of `input`'s scope, under `prefix` in the package (`oscal/`, or
-/// nothing in the folder of `csfkit oscal export`). The assessment results stream the evidence
-/// from the catalogue once more.
+/// What the OSCAL documents of a scope are written from.
+pub(crate) struct ChainInput<'a> {
+    /// Coverage of the scope at the as-of date.
+    pub cov: &'a Coverage,
+    /// The catalogue digest (frameworks, matrix rows, evidence) the documents reflect.
+    pub digest: &'a str,
+    /// System in scope, when it came from the recorded scope.
+    pub system: Option<&'a str>,
+    /// The organisation (`--organization`; empty when not given).
+    pub organization: &'a str,
+    /// The evidence file copied into the package for an item, relative to the document.
+    pub packaged: &'a dyn Fn(&EvidenceItem) -> Option<String>,
+    /// The assessor's results (`csfkit review import`).
+    pub reviews: &'a [Review],
+    /// The POA&M rows: one per gap, with its plan.
+    pub poam: &'a [PoamRow],
+    /// The plans in force: control -> (newest record, timestamp of the first record).
+    pub plans: &'a HashMap<String, (PlanRow, String)>,
+    /// The risk a plan rates for a control's gap (`plan --risk`), when it rates one.
+    pub plan_risk: &'a dyn Fn(&str) -> Option<Risk>,
+}
+
+/// The OSCAL documents of `input`'s scope, under `prefix` in the package (`oscal/`, or nothing
+/// in the folder of `csfkit oscal export`). The assessment results stream the evidence from
+/// the catalogue once more. Every document links the others by their names beside it.
 pub(crate) fn write_documents(
     cat: &Catalogue,
-    input: &results::ResultsInput<'_>,
+    input: &ChainInput<'_>,
     staging: &mut Staging,
     prefix: &str,
 ) -> Result<()> {
     let as_of = input.cov.as_of;
+    let actors = actors::Actors::new(input);
     staging.add_bytes(&format!("{prefix}{CATALOG}"), &catalog::catalog(cat, as_of)?)?;
+    staging.add_bytes(&format!("{prefix}{PROFILE}"), &profile::profile(input)?)?;
     staging.add_bytes(
         &format!("{prefix}{COMPONENT_DEFINITION}"),
-        &component::component_definition(cat, &input.cov.matrix, as_of)?,
+        &component::component_definition(cat, &input.cov.matrix, as_of, &actors)?,
+    )?;
+    staging.add_bytes(
+        &format!("{prefix}{SSP}"),
+        &ssp::system_security_plan(input, &actors)?,
+    )?;
+    staging.add_bytes(
+        &format!("{prefix}{ASSESSMENT_PLAN}"),
+        &plan::assessment_plan(input, &actors)?,
     )?;
     let mut f = staging.create(&format!("{prefix}{ASSESSMENT_RESULTS}"))?;
     // JSON is written token by token: buffer before the staged file hashes and writes it.
     let mut out = std::io::BufWriter::with_capacity(1 << 16, &mut f);
-    results::write_assessment_results(cat, input, &mut out)?;
+    results::write_assessment_results(cat, input, &actors, &mut out)?;
     out.into_inner()
         .map_err(|e| Error::io("writing assessment-results.json", e.into_error()))?;
-    staging.close(f)
+    staging.close(f)?;
+    staging.add_bytes(&format!("{prefix}{POAM}"), &poam::poam(input, &actors)?)
 }
 
-/// `--formats oscal`: the three documents under `oscal/`, written after the shared pass; an
+/// `--formats oscal`: the documents under `oscal/`, written after the shared pass; an
 /// observation links the evidence file's copy in the package (`../evidence/...`) when it is in.
 pub(crate) struct OscalOutput;
 
@@ -243,12 +421,18 @@ impl Output for OscalOutput {
         _written: &mut Written,
     ) -> Result<()> {
         let packaged = |e: &EvidenceItem| pass.files.packaged(e).map(|p| format!("../{p}"));
-        let input = results::ResultsInput {
+        let input = ChainInput {
             cov: job.cov,
             digest: job.digest,
             system: job.system,
-            import_ap: "../manifest.json",
+            organization: &job.opts.organization,
             packaged: &packaged,
+            // The assessor's results join here when `review import` records them.
+            reviews: &[],
+            poam: job.poam,
+            plans: job.plans,
+            // Plans rate no risk yet (`plan --risk` joins here).
+            plan_risk: &|_| None,
         };
         write_documents(job.cat, &input, staging, OSCAL_DIR)
     }

@@ -1,7 +1,9 @@
-//! A scope's coverage at a date as OSCAL `assessment-results`: one `result` dated the as-of
-//! date, with
+//! A scope's coverage at a date as OSCAL `assessment-results` importing `assessment-plan.json`:
+//! one `result` dated the as-of date, with
 //!
-//! - one observation per evidence item (method `EXAMINE`): its `relevant-evidence` points at the
+//! - one observation per evidence item, a record of the organisation's (origin: the
+//!   organisation through csfkit; method `UNKNOWN`, since nobody examined it; `determined-by`
+//!   `self-assessment`): its `relevant-evidence` points at the
 //!   evidence (a URL as recorded; a file as its copy in the package, else as the path recorded
 //!   at import, relative to that import's evidence root) and carries the file's SHA-256 as the
 //!   `sha256` property; the item's dates, freshness and provenance are properties;
@@ -17,6 +19,14 @@
 //!   one, and every record as an `implementation-status` property (class: its service model);
 //!   the control's observations are its related observations.
 //!
+//! Who determined each finding is in its `origins` and its `determined-by` property: a control
+//! with an implementation status and no gap is the organisation's self-assessment (never a
+//! method), a gap, an inheritance gap and a provider-attested control csfkit's (the tool). Each
+//! gap relates its risk ([`crate::export::oscal::risk`]). Each assessor result
+//! ([`crate::model::review::Review`]) is an observation with the assessor's method and sample
+//! and a finding of its own (origin: the assessor's party), relating a risk when other than
+//! satisfied, rated as the assessor rated it.
+//!
 //! The observations are written as the evidence streams from the catalogue, one at a time.
 
 use std::cell::RefCell;
@@ -29,26 +39,20 @@ use serde::ser::{Error as _, SerializeSeq};
 
 use crate::catalogue::Catalogue;
 use crate::error::{Error, Result};
-use crate::export::oscal::{Metadata, Prop, one_line, timestamp, uri_reference, uuid_for};
+use crate::export::oscal::actors::{Actors, DeterminedBy, Origin};
+use crate::export::oscal::assessor::{review_finding, review_observation};
+use crate::export::oscal::plan::SubjectRef;
+use crate::export::oscal::risk::{RiskOut, gap_risk, gap_risk_uuid, review_risk};
+use crate::export::oscal::{
+    ASSESSMENT_PLAN, ChainInput, Metadata, Prop, ReviewedControls, one_line, timestamp, uri_reference,
+    uuid_for,
+};
 use crate::model::evidence::{EvidenceItem, freshness};
 use crate::model::oscal::{statement_id, token};
 use crate::model::ownership::{Ownership, join_services};
+use crate::model::review::{Outcome, Review};
 use crate::view::coverage::{ControlCoverage, Coverage, needs_customer_evidence};
 use crate::view::matrix::MatrixRow;
-
-/// What the assessment results are written from.
-pub(crate) struct ResultsInput<'a> {
-    /// Coverage of the scope at the as-of date.
-    pub cov: &'a Coverage,
-    /// The catalogue digest (frameworks, matrix rows, evidence) the results reflect.
-    pub digest: &'a str,
-    /// System in scope, when it came from the recorded scope.
-    pub system: Option<&'a str>,
-    /// Where the document's `import-ap` points (the package manifest, relative).
-    pub import_ap: &'a str,
-    /// The evidence file copied into the package for an item, relative to the document.
-    pub packaged: &'a dyn Fn(&EvidenceItem) -> Option<String>,
-}
 
 #[derive(Serialize)]
 struct Document<'a> {
@@ -83,93 +87,92 @@ struct ResultOut<'a> {
     reviewed_controls: ReviewedControls,
     #[serde(skip_serializing_if = "Observations::is_empty")]
     observations: Observations<'a>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    risks: Vec<RiskOut>,
     #[serde(skip_serializing_if = "Findings::is_empty")]
     findings: Findings<'a>,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "kebab-case")]
-struct ReviewedControls {
-    description: String,
-    control_selections: [Selection; 1],
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "kebab-case")]
-struct Selection {
-    include_all: IncludeAll,
-}
-
-#[derive(Serialize)]
-struct IncludeAll {}
-
-#[derive(Serialize)]
-#[serde(rename_all = "kebab-case")]
-struct Observation {
-    uuid: String,
-    title: String,
-    description: String,
-    props: Vec<Prop>,
-    methods: [&'static str; 1],
-    relevant_evidence: [RelevantEvidence; 1],
+pub(crate) struct Observation {
+    pub(crate) uuid: String,
+    pub(crate) title: String,
+    pub(crate) description: String,
+    pub(crate) props: Vec<Prop>,
+    pub(crate) methods: [String; 1],
+    pub(crate) origins: Vec<Origin>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) subjects: Vec<SubjectRef>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) relevant_evidence: Vec<RelevantEvidence>,
     /// When the evidence was collected (its row's date; the as-of date when it has none).
-    collected: String,
+    pub(crate) collected: String,
     /// Its valid-until date, when it has one.
     #[serde(skip_serializing_if = "Option::is_none")]
-    expires: Option<String>,
+    pub(crate) expires: Option<String>,
 }
 
 #[derive(Serialize)]
-struct RelevantEvidence {
+pub(crate) struct RelevantEvidence {
     #[serde(skip_serializing_if = "Option::is_none")]
-    href: Option<String>,
-    description: String,
+    pub(crate) href: Option<String>,
+    pub(crate) description: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    props: Vec<Prop>,
+    pub(crate) props: Vec<Prop>,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "kebab-case")]
-struct Finding {
-    uuid: String,
-    title: String,
-    description: String,
-    props: Vec<Prop>,
-    target: Target,
+pub(crate) struct Finding {
+    pub(crate) uuid: String,
+    pub(crate) title: String,
+    pub(crate) description: String,
+    pub(crate) props: Vec<Prop>,
+    pub(crate) origins: Vec<Origin>,
+    pub(crate) target: Target,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    related_observations: Vec<Related>,
+    pub(crate) related_observations: Vec<Related>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) related_risks: Vec<RelatedRisk>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    remarks: Option<String>,
+    pub(crate) remarks: Option<String>,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "kebab-case")]
-struct Target {
+pub(crate) struct Target {
     #[serde(rename = "type")]
-    kind: &'static str,
-    target_id: String,
-    status: TargetStatus,
+    pub(crate) kind: &'static str,
+    pub(crate) target_id: String,
+    pub(crate) status: TargetStatus,
     #[serde(skip_serializing_if = "Option::is_none")]
-    implementation_status: Option<ImplementationStatus>,
+    pub(crate) implementation_status: Option<ImplementationStatus>,
 }
 
 #[derive(Serialize)]
-struct TargetStatus {
-    state: &'static str,
-    reason: &'static str,
+pub(crate) struct TargetStatus {
+    pub(crate) state: &'static str,
+    pub(crate) reason: &'static str,
 }
 
 #[derive(Serialize)]
-struct ImplementationStatus {
-    state: String,
+pub(crate) struct ImplementationStatus {
+    pub(crate) state: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    remarks: Option<String>,
+    pub(crate) remarks: Option<String>,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "kebab-case")]
-struct Related {
-    observation_uuid: String,
+pub(crate) struct Related {
+    pub(crate) observation_uuid: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) struct RelatedRisk {
+    pub(crate) risk_uuid: String,
 }
 
 /// The observation UUIDs of each control, filled while the observations are written and read
@@ -179,7 +182,9 @@ type RelatedIds = RefCell<HashMap<String, Vec<uuid::Uuid>>>;
 /// The observations, serialised as the evidence streams from the catalogue.
 struct Observations<'a> {
     cat: &'a Catalogue,
-    input: &'a ResultsInput<'a>,
+    input: &'a ChainInput<'a>,
+    actors: &'a Actors,
+    ar_uuid: &'a str,
     related: &'a RelatedIds,
     /// A catalogue error met while serialising (serde's error type cannot carry it).
     failure: &'a RefCell<Option<Error>>,
@@ -188,7 +193,7 @@ struct Observations<'a> {
 impl Observations<'_> {
     fn is_empty(&self) -> bool {
         // Every item is observed, also those the counts leave out.
-        self.input.cov.listed() == 0
+        self.input.cov.listed() == 0 && reviews_in_scope(self.input).is_empty()
     }
 }
 
@@ -197,7 +202,7 @@ impl Serialize for Observations<'_> {
         let mut seq = serializer.serialize_seq(None)?;
         let mut write_error = None;
         let read = self.cat.each_evidence(|e| {
-            let o = observation(&e, self.input)?;
+            let o = observation(&e, self.input, self.actors)?;
             // A finding relates the observations it counted: not mapped ones under --no-mapped,
             // not placeholders, not rows retargeted to other subcategories.
             let cov = self.input.cov;
@@ -224,13 +229,17 @@ impl Serialize for Observations<'_> {
             *self.failure.borrow_mut() = Some(e);
             return Err(S::Error::custom(msg));
         }
+        for r in reviews_in_scope(self.input) {
+            seq.serialize_element(&review_observation(r, self.ar_uuid, self.actors))?;
+        }
         seq.end()
     }
 }
 
 /// The findings, written after the observations (whose UUIDs they relate).
 struct Findings<'a> {
-    input: &'a ResultsInput<'a>,
+    input: &'a ChainInput<'a>,
+    actors: &'a Actors,
     ar_uuid: &'a str,
     related: &'a RelatedIds,
 }
@@ -243,6 +252,7 @@ impl Findings<'_> {
             .controls
             .iter()
             .any(|c| has_finding(self.input.cov, c))
+            && reviews_in_scope(self.input).is_empty()
     }
 }
 
@@ -258,13 +268,27 @@ impl Serialize for Findings<'_> {
                 .get(&row.control_id)
                 .cloned()
                 .unwrap_or_default();
-            seq.serialize_element(&finding(row, c, self.ar_uuid, &related))?;
+            seq.serialize_element(&finding(row, c, self.ar_uuid, &related, self.actors))?;
+        }
+        for r in reviews_in_scope(self.input) {
+            seq.serialize_element(&review_finding(r, self.ar_uuid, self.actors))?;
         }
         seq.end()
     }
 }
 
-fn has_finding(cov: &Coverage, c: &ControlCoverage) -> bool {
+/// The assessor's results for controls of the scope, in the order given.
+pub(crate) fn reviews_in_scope<'a>(input: &ChainInput<'a>) -> Vec<&'a Review> {
+    let rows = &input.cov.matrix.rows;
+    input
+        .reviews
+        .iter()
+        .filter(|r| rows.iter().any(|row| row.control_id == r.control_id))
+        .collect()
+}
+
+/// Whether a control has a finding in the results (a gap, an inherited control, a status).
+pub(crate) fn has_finding(cov: &Coverage, c: &ControlCoverage) -> bool {
     let row = &cov.matrix.rows[c.row];
     !c.gaps.is_empty() || !row.assessments.is_empty() || row.effective == Ownership::Inherited
 }
@@ -311,8 +335,30 @@ fn determination(row: &MatrixRow, c: &ControlCoverage) -> (&'static str, &'stati
     )
 }
 
-fn finding(row: &MatrixRow, c: &ControlCoverage, ar_uuid: &str, related: &[uuid::Uuid]) -> Finding {
+/// The UUID of `control`'s finding in the results `ar_uuid`.
+pub(crate) fn finding_uuid(ar_uuid: &str, control: &str) -> String {
+    uuid_for(&format!("finding|{ar_uuid}|{control}"))
+}
+
+/// Who determined a control's finding: the organisation's status when there is no gap and it
+/// is not inherited (a self-assessment), else csfkit's rules.
+fn determined_by(reason: &str) -> DeterminedBy {
+    match reason {
+        "pass" | "not-applicable" => DeterminedBy::SelfAssessment,
+        _ => DeterminedBy::Csfkit,
+    }
+}
+
+/// A control's finding (the POA&M repeats a gap's, with the same UUID and no observations).
+pub(crate) fn finding(
+    row: &MatrixRow,
+    c: &ControlCoverage,
+    ar_uuid: &str,
+    related: &[uuid::Uuid],
+    actors: &Actors,
+) -> Finding {
     let (state, reason, words) = determination(row, c);
+    let who = determined_by(reason);
     let mut props: Vec<Prop> = [
         Prop::csfkit("ownership", row.effective.as_str()),
         Prop::csfkit("evidence-state", c.state_text(row)),
@@ -324,6 +370,7 @@ fn finding(row: &MatrixRow, c: &ControlCoverage, ar_uuid: &str, related: &[uuid:
     .into_iter()
     .flatten()
     .collect();
+    props.extend(who.prop());
     props.extend(c.gaps.iter().filter_map(|g| Prop::csfkit("gap-reason", g)));
     if let Some(why) = &c.inheritance_gap {
         props.extend(Prop::csfkit("inheritance-gap", why));
@@ -365,7 +412,7 @@ fn finding(row: &MatrixRow, c: &ControlCoverage, ar_uuid: &str, related: &[uuid:
         .collect::<Vec<_>>()
         .join(", ");
     Finding {
-        uuid: uuid_for(&format!("finding|{ar_uuid}|{}", row.control_id)),
+        uuid: finding_uuid(ar_uuid, &row.control_id),
         title: format!(
             "{}: {}",
             row.control_id,
@@ -390,6 +437,10 @@ fn finding(row: &MatrixRow, c: &ControlCoverage, ar_uuid: &str, related: &[uuid:
             c.current_mapped()
         ),
         props,
+        origins: match who {
+            DeterminedBy::SelfAssessment => actors.self_assessment(),
+            _ => actors.by_tool(),
+        },
         target: Target {
             kind: "statement-id",
             target_id: statement_id(&row.control_id),
@@ -402,12 +453,47 @@ fn finding(row: &MatrixRow, c: &ControlCoverage, ar_uuid: &str, related: &[uuid:
                 observation_uuid: u.to_string(),
             })
             .collect(),
+        related_risks: if c.gaps.is_empty() {
+            Vec::new()
+        } else {
+            vec![RelatedRisk {
+                risk_uuid: gap_risk_uuid(ar_uuid, &row.control_id),
+            }]
+        },
         remarks,
     }
 }
 
+/// The risks of the results: one per gap, one per assessor result other than satisfied.
+pub(crate) fn risks(input: &ChainInput<'_>, ar_uuid: &str, actors: &Actors) -> Vec<RiskOut> {
+    let cov = input.cov;
+    let mut out: Vec<RiskOut> = cov
+        .gaps()
+        .map(|(row, c)| {
+            let poam = input.poam.iter().find(|p| p.control_id == row.control_id);
+            let plan = input.plans.get(&row.control_id).map(|(p, _)| p);
+            gap_risk(
+                ar_uuid,
+                row,
+                c,
+                poam,
+                plan,
+                (input.plan_risk)(&row.control_id),
+                actors,
+            )
+        })
+        .collect();
+    out.extend(
+        reviews_in_scope(input)
+            .into_iter()
+            .filter(|r| r.outcome == Outcome::OtherThanSatisfied)
+            .map(|r| review_risk(ar_uuid, r, actors)),
+    );
+    out
+}
+
 /// The observation of one evidence item.
-fn observation(e: &EvidenceItem, input: &ResultsInput<'_>) -> Result<Observation> {
+fn observation(e: &EvidenceItem, input: &ChainInput<'_>, actors: &Actors) -> Result<Observation> {
     let cov = input.cov;
     let content = crate::util::sha256_hex(&serde_json::to_vec(e)?);
     let date = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
@@ -435,6 +521,8 @@ fn observation(e: &EvidenceItem, input: &ResultsInput<'_>) -> Result<Observation
         Prop::csfkit("targets", &cov.claims.targets_text(e)),
         // Why it is not counted (a placeholder, retargeted to other subcategories).
         Prop::csfkit("not-counted", &cov.claims.counted(e).reason()),
+        // The organisation's record: nobody examined it (csfkit hashed the file at import).
+        DeterminedBy::SelfAssessment.prop(),
     ]
     .into_iter()
     .flatten()
@@ -495,8 +583,10 @@ fn observation(e: &EvidenceItem, input: &ResultsInput<'_>) -> Result<Observation
             e.description.clone()
         },
         props,
-        methods: ["EXAMINE"],
-        relevant_evidence: [RelevantEvidence {
+        methods: ["UNKNOWN".into()],
+        origins: actors.self_assessment(),
+        subjects: Vec::new(),
+        relevant_evidence: vec![RelevantEvidence {
             href,
             description,
             props: evidence_props,
@@ -506,24 +596,40 @@ fn observation(e: &EvidenceItem, input: &ResultsInput<'_>) -> Result<Observation
     })
 }
 
+/// The UUID of the assessment results of `input` (the POA&M names their findings and risks by
+/// UUIDs made from it).
+pub(crate) fn ar_uuid(input: &ChainInput<'_>) -> String {
+    let cov = input.cov;
+    let m = &cov.matrix;
+    let services = join_services(&m.services);
+    // Documents that count differently get other identifiers (the seed of a default export
+    // is unchanged); so do results with the assessor's.
+    let counted = if cov.no_mapped { "|no-mapped" } else { "" };
+    let reviews = if input.reviews.is_empty() {
+        String::new()
+    } else {
+        let seqs: Vec<String> = input.reviews.iter().map(|r| r.seq.to_string()).collect();
+        format!("|reviews {}", seqs.join(","))
+    };
+    uuid_for(&format!(
+        "assessment-results|{}|{}|{services}|{}|{}{counted}{reviews}",
+        input.digest, m.provider.id, cov.as_of, cov.stale_days
+    ))
+}
+
 /// Writes `assessment-results.json` to `out`, streaming the evidence from the catalogue (call
 /// inside a read snapshot, so that it is the evidence the coverage counted).
 pub(crate) fn write_assessment_results(
     cat: &Catalogue,
-    input: &ResultsInput<'_>,
+    input: &ChainInput<'_>,
+    actors: &Actors,
     out: &mut impl Write,
 ) -> Result<()> {
     let cov = input.cov;
     let m = &cov.matrix;
     let as_of = cov.as_of;
     let services = join_services(&m.services);
-    // Documents that count differently get other identifiers (the seed of a default export
-    // is unchanged).
-    let counted = if cov.no_mapped { "|no-mapped" } else { "" };
-    let ar_uuid = uuid_for(&format!(
-        "assessment-results|{}|{}|{services}|{as_of}|{}{counted}",
-        input.digest, m.provider.id, cov.stale_days
-    ));
+    let ar_uuid = ar_uuid(input);
     let scope = format!(
         "{}{} ({})",
         input.system.map(|s| format!("{s}, ")).unwrap_or_default(),
@@ -538,6 +644,21 @@ pub(crate) fn write_assessment_results(
     metadata
         .props
         .extend(Prop::csfkit("catalogue-digest", input.digest));
+    metadata.roles = Actors::roles();
+    metadata.parties = actors.parties();
+    // The period: the as-of date, widened to the assessor's results.
+    let start = input
+        .reviews
+        .iter()
+        .map(|r| r.assessed_on)
+        .min()
+        .map_or(as_of, |d| d.min(as_of));
+    let end = input
+        .reviews
+        .iter()
+        .map(|r| r.assessed_on)
+        .max()
+        .map_or(as_of, |d| d.max(as_of));
     let mut props: Vec<Prop> = [
         input.system.and_then(|s| Prop::csfkit("system", s)),
         Prop::csfkit("provider", &m.provider.id),
@@ -562,33 +683,32 @@ pub(crate) fn write_assessment_results(
             uuid: ar_uuid.clone(),
             metadata,
             import_ap: ImportAp {
-                href: input.import_ap.into(),
-                remarks: "csfkit writes no OSCAL assessment plan. This points at the package manifest, which records what was assessed and how: provider, service models, as-of date, stale days, sources and the catalogue digest.".into(),
+                href: ASSESSMENT_PLAN.into(),
+                remarks: "The assessment plan beside this file: it imports the system security plan, which imports the profile of catalog.json.".into(),
             },
             results: [ResultOut {
                 uuid: uuid_for(&format!("result|{ar_uuid}")),
                 title: format!("Evidence coverage of {scope} as of {as_of}"),
                 description: format!(
-                    "csfkit's coverage of every NIST CSF 2.0 subcategory for {scope}, judged at {as_of} with evidence older than {} days stale. A customer, shared or undetermined control is a gap when it lacks current evidence, is not assessed or not implemented, or its ownership is undetermined; not-applicable controls (with a justification) are not gaps. An inherited control is provider-attested when a provider attestation recorded in the catalogue is in force for every service model in scope, else an inheritance gap (not-satisfied, reason no-attestation), which is not a customer gap. Current evidence is direct (keyed by the control's own CSF ID) or mapped only (from another framework's ID through NIST's informative references): a claim to judge. Placeholder rows (no collection date, no location) and rows retargeted to other subcategories are observed, never counted. One observation per evidence item; one finding per gap (not-satisfied, reason fail), per inherited control and per other control with an implementation status recorded. Evidence was examined as recorded at import: csfkit hashes files and never opens URLs.",
+                    "csfkit's coverage of every NIST CSF 2.0 subcategory for {scope}, judged at {as_of} with evidence older than {} days stale. A customer, shared or undetermined control is a gap when it lacks current evidence, is not assessed or not implemented, or its ownership is undetermined; not-applicable controls (with a justification) are not gaps. An inherited control is provider-attested when a provider attestation recorded in the catalogue is in force for every service model in scope, else an inheritance gap (not-satisfied, reason no-attestation), which is not a customer gap. Current evidence is direct (keyed by the control's own CSF ID) or mapped only (from another framework's ID through NIST's informative references): a claim to judge. Placeholder rows (no collection date, no location) and rows retargeted to other subcategories are observed, never counted. One observation per evidence item (the organisation's record: method UNKNOWN, nobody examined it; csfkit hashes files and never opens URLs); one finding per gap (not-satisfied, reason fail, determined by csfkit, with its risk), per inherited control (determined by csfkit) and per other control with an implementation status recorded (the organisation's self-assessment, determined-by self-assessment: no method is claimed). Each assessor result recorded with csfkit review import is an observation with the assessor's method and a finding of its own whose origin is the assessor's party.",
                     cov.stale_days
                 ),
-                start: timestamp(as_of),
-                end: timestamp(as_of),
+                start: timestamp(start),
+                end: timestamp(end),
                 props,
-                reviewed_controls: ReviewedControls {
-                    description: "Every active NIST CSF 2.0 subcategory of catalog.json.".into(),
-                    control_selections: [Selection {
-                        include_all: IncludeAll {},
-                    }],
-                },
+                reviewed_controls: ReviewedControls::of(input),
                 observations: Observations {
                     cat,
                     input,
+                    actors,
+                    ar_uuid: &ar_uuid,
                     related: &related,
                     failure: &failure,
                 },
+                risks: risks(input, &ar_uuid, actors),
                 findings: Findings {
                     input,
+                    actors,
                     ar_uuid: &ar_uuid,
                     related: &related,
                 },
