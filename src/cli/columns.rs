@@ -222,7 +222,7 @@ pub(super) const PLAN_LIST: &[Column] = &[
 /// `csfkit check`.
 pub(super) const CHECK: &[Column] = &[
     Column::text("log").note(
-        "sqlite, foreign-keys, the six history logs, then framework:ID, provider:ID and scope (the loaded data), with --against against:LOG",
+        "sqlite, foreign-keys, the seven history logs, then framework:ID, provider:ID and scope (the loaded data), with --against against:LOG",
     ),
     Column::number("records").note("records or rows checked (foreign-keys: rows with a broken key)"),
     Column::text("head").note(

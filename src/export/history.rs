@@ -303,6 +303,8 @@ fn changed_fields(was: &crate::model::plan::PlanRow, now: &crate::model::plan::P
         ("milestones", was.milestones != now.milestones),
         ("status", was.status != now.status),
         ("note", was.note != now.note),
+        ("risk", was.risk != now.risk),
+        ("poam columns", was.fedramp != now.fedramp),
     ];
     let names: Vec<&str> = fields.iter().filter(|(_, d)| *d).map(|(n, _)| *n).collect();
     if names.is_empty() {

@@ -100,6 +100,7 @@ fn write_package(cat: &Catalogue, scope: &Scope, opts: &Options) -> Result<Done>
     let reading = read(cat, scope, opts.as_of, opts.stale_days, opts.no_mapped)?;
     let cov = &reading.cov;
     let poam = crate::view::poam::rows(cov, &reading.plans);
+    let closed_poam = crate::view::poam::closed_rows(cov, &reading.plans);
     let mut staging = Staging::new(&opts.out, opts.zip, opts.force, &opts.catalogue)?;
     Staging::watch_signals();
     let mut written = Written {
@@ -133,6 +134,8 @@ fn write_package(cat: &Catalogue, scope: &Scope, opts: &Options) -> Result<Done>
         digest: &reading.digest,
         cover: &cover,
         poam: &poam,
+        closed_poam: &closed_poam,
+        reviews: &reading.reviews,
         history: &reading.records,
         attestation_files: &attestation_files,
     };

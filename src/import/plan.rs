@@ -13,6 +13,7 @@ use crate::import::layout::csfkit::PLAN;
 use crate::import::resolve::{Legacy, Resolver};
 use crate::model::crosswalk::RefFramework;
 use crate::model::plan::{Milestone, NewPlan, PlanStatus};
+use crate::model::review::Risk;
 
 /// The fields that make a row a plan: a row with none of them is an unplanned gap.
 const PLAN_DATA: [&str; 4] = ["due", "owner", "action", "milestones"];
@@ -192,6 +193,27 @@ pub(crate) fn validate(
             continue;
         }
         let note = crate::import::assess::mapped_note(&note_text, from.as_ref());
+        // The risk ratings (Original, Adjusted: the one in force when given) and the FedRAMP
+        // columns csfkit keeps as written.
+        let mut rating = |f: &str| -> Option<Risk> {
+            let v = get(f);
+            if v.is_empty() {
+                return None;
+            }
+            let r = Risk::parse(v);
+            if r.is_none() {
+                bad(f, v, format!("`{v}` is not a risk rating; expected Low, Moderate or High"));
+            }
+            r
+        };
+        let original_risk = rating("original_risk");
+        let risk = rating("risk").or(original_risk);
+        let fedramp: std::collections::BTreeMap<String, String> = crate::view::poam::FEDRAMP_COLUMNS
+            .iter()
+            .filter(|c| crate::view::poam::kept(c))
+            .filter(|c| !get(c).is_empty())
+            .map(|c| ((*c).to_string(), crate::util::unneutralise(get(c)).into_owned()))
+            .collect();
         for c in controls {
             if let Some(first) = seen.insert(c.clone(), row_no) {
                 bad(
@@ -209,6 +231,9 @@ pub(crate) fn validate(
                 milestones: milestones.clone(),
                 status,
                 note: note.clone(),
+                risk,
+                original_risk,
+                fedramp: fedramp.clone(),
                 by: if get("by").is_empty() {
                     default_by.to_string()
                 } else {
@@ -258,6 +283,8 @@ mod tests {
     #[test]
     fn statuses_as_csfkit_writes_them_in_a_poam_read_back() {
         assert_eq!(parse_status("Ongoing (overdue)"), Ok(PlanStatus::Open));
+        assert_eq!(parse_status("Delayed"), Ok(PlanStatus::Open));
+        assert_eq!(parse_status("Completed"), Ok(PlanStatus::Closed));
         assert_eq!(parse_status("No plan"), Ok(PlanStatus::Open));
         assert_eq!(parse_status(""), Ok(PlanStatus::Open));
         assert_eq!(parse_status("Completed (gap persists)"), Ok(PlanStatus::Closed));

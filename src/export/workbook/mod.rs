@@ -111,23 +111,22 @@ const FILLS: &[(&str, u32, &str)] = &[
     (
         "Ongoing",
         0xBDD7EE,
-        "POA&M: an open plan, due on or after the as-of date",
+        "POA&M: an open item: a plan due on or after the as-of date, or none recorded yet (its plan columns empty)",
     ),
     (
-        "Ongoing (overdue)",
+        "Delayed",
         0xFFC7CE,
-        "POA&M: an open plan past its due date",
+        "POA&M: an open plan past its scheduled completion date",
     ),
-    ("No plan", 0xFFEB9C, "POA&M: no remediation plan recorded"),
     (
         "Risk Accepted",
         0xD9D9D9,
         "POA&M: the risk is accepted (see Comments)",
     ),
     (
-        "Completed (gap persists)",
-        0xFFC7CE,
-        "POA&M: the plan is closed but the gap remains",
+        "Completed",
+        0xC6EFCE,
+        "POA&M: the plan is closed (on the POA&M sheet: closed while the gap remains; Closed POA&M Items: the gap is gone)",
     ),
 ];
 

@@ -292,8 +292,8 @@ pub(crate) const EVIDENCE_COLS: [Col; 26] = [
     ("not_counted_reason", Kind::Text(35.0)),
 ];
 
-/// The POA&M sheet: the columns of poam.csv.
-pub(crate) const POAM_COLS: [Col; 12] = [
+/// The POA&M and Closed POA&M Items sheets: the columns of poam.csv.
+pub(crate) const POAM_COLS: [Col; 28] = [
     ("POAM ID", Kind::Text(16.0)),
     ("Controls", Kind::Text(12.0)),
     ("Weakness Name", Kind::Text(40.0)),
@@ -303,9 +303,25 @@ pub(crate) const POAM_COLS: [Col; 12] = [
     ("Original Detection Date", Kind::Date),
     ("Scheduled Completion Date", Kind::Date),
     ("Planned Milestones", Kind::Text(45.0)),
-    ("Status", Kind::Fill(22.0)),
+    ("Status", Kind::Fill(14.0)),
     ("Status Date", Kind::Date),
     ("Comments", Kind::Text(40.0)),
+    ("Weakness Detector Source", Kind::Text(20.0)),
+    ("Weakness Source Identifier", Kind::Text(20.0)),
+    ("Asset Identifier", Kind::Text(20.0)),
+    ("Resources Required", Kind::Text(20.0)),
+    ("Milestone Changes", Kind::Text(30.0)),
+    ("Vendor Dependency", Kind::Text(12.0)),
+    ("Last Vendor Check-in Date", Kind::Date),
+    ("Vendor Dependent Product Name", Kind::Text(20.0)),
+    ("Original Risk Rating", Kind::Text(12.0)),
+    ("Adjusted Risk Rating", Kind::Text(12.0)),
+    ("Risk Adjustment", Kind::Text(12.0)),
+    ("False Positive", Kind::Text(10.0)),
+    ("Operational Requirement", Kind::Text(12.0)),
+    ("Deviation Rationale", Kind::Text(30.0)),
+    ("Supporting Documents", Kind::Text(30.0)),
+    ("Auto-Approve", Kind::Text(10.0)),
 ];
 
 #[cfg(test)]

@@ -177,4 +177,70 @@ pub(crate) const PLAN: &[Field] = &[
         name: "by",
         headers: &["By", "Recorded By"],
     },
+    Field {
+        name: "original_risk",
+        headers: &["Original Risk Rating"],
+    },
+    Field {
+        name: "risk",
+        headers: &["Adjusted Risk Rating", "Risk", "Risk Rating"],
+    },
+    // The FedRAMP POA&M columns csfkit keeps as written (`view::poam::FEDRAMP_KEPT`): each
+    // field is named by its column.
+    Field {
+        name: "Weakness Detector Source",
+        headers: &["Weakness Detector Source"],
+    },
+    Field {
+        name: "Weakness Source Identifier",
+        headers: &["Weakness Source Identifier"],
+    },
+    Field {
+        name: "Asset Identifier",
+        headers: &["Asset Identifier"],
+    },
+    Field {
+        name: "Resources Required",
+        headers: &["Resources Required"],
+    },
+    Field {
+        name: "Milestone Changes",
+        headers: &["Milestone Changes"],
+    },
+    Field {
+        name: "Vendor Dependency",
+        headers: &["Vendor Dependency"],
+    },
+    Field {
+        name: "Last Vendor Check-in Date",
+        headers: &["Last Vendor Check-in Date"],
+    },
+    Field {
+        name: "Vendor Dependent Product Name",
+        headers: &["Vendor Dependent Product Name"],
+    },
+    Field {
+        name: "Risk Adjustment",
+        headers: &["Risk Adjustment"],
+    },
+    Field {
+        name: "False Positive",
+        headers: &["False Positive"],
+    },
+    Field {
+        name: "Operational Requirement",
+        headers: &["Operational Requirement"],
+    },
+    Field {
+        name: "Deviation Rationale",
+        headers: &["Deviation Rationale"],
+    },
+    Field {
+        name: "Supporting Documents",
+        headers: &["Supporting Documents"],
+    },
+    Field {
+        name: "Auto-Approve",
+        headers: &["Auto-Approve"],
+    },
 ];
