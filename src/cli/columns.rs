@@ -219,6 +219,25 @@ pub(super) const PLAN_LIST: &[Column] = &[
     Column::text("source").csv_only(),
 ];
 
+/// `csfkit review list`.
+pub(super) const REVIEW_LIST: &[Column] = &[
+    Column::number("seq"),
+    Column::text("control_id"),
+    Column::text("method").note("examine|interview|test"),
+    Column::text("sample").csv_only(),
+    Column::text("result").note("satisfied|other than satisfied|not applicable"),
+    Column::text("finding"),
+    Column::text("risk").note("low|moderate|high, or empty"),
+    Column::text("assessor"),
+    Column::text("assessed_on"),
+    Column::text("in_force").note("yes for the newest result of its control"),
+    Column::text("source_file").csv_only(),
+    Column::text("source_sha256").csv_only(),
+    Column::text("source_place").csv_only(),
+    Column::text("recorded_by").csv_only(),
+    Column::text("recorded_at").csv_only(),
+];
+
 /// `csfkit check`.
 pub(super) const CHECK: &[Column] = &[
     Column::text("log").note(

@@ -202,7 +202,11 @@ pub(crate) fn validate(
             }
             let r = Risk::parse(v);
             if r.is_none() {
-                bad(f, v, format!("`{v}` is not a risk rating; expected Low, Moderate or High"));
+                bad(
+                    f,
+                    v,
+                    format!("`{v}` is not a risk rating; expected Low, Moderate or High"),
+                );
             }
             r
         };

@@ -6,6 +6,15 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
+/// The workbook sheet an assessor fills in and `review import` reads back.
+pub(crate) const TEST_RESULTS_SHEET: &str = "Test results";
+
+/// The assessor's columns of the Test results sheet, in its order (after the control's own
+/// columns): the names `review import` finds first.
+pub(crate) const ASSESSOR_COLUMNS: [&str; 7] = [
+    "Method", "Sample", "Result", "Finding", "Risk", "Assessor", "Date",
+];
+
 /// How the assessor assessed the control (SP 800-53A's assessment methods).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -106,9 +115,7 @@ impl Risk {
     /// The rating named `s` (any case, surrounding spaces ignored), or None.
     pub(crate) fn parse(s: &str) -> Option<Risk> {
         let s = s.trim();
-        Risk::ALL
-            .into_iter()
-            .find(|r| r.as_str().eq_ignore_ascii_case(s))
+        Risk::ALL.into_iter().find(|r| r.as_str().eq_ignore_ascii_case(s))
     }
 }
 

@@ -206,10 +206,7 @@ pub(crate) fn closed_rows(cov: &Coverage, plans: &HashMap<String, (PlanRow, Stri
                 poam_id: format!("POAM-{}", r.control_id),
                 control_id: r.control_id.clone(),
                 weakness_name: format!("{}: closed", r.control_id),
-                weakness_description: format!(
-                    "{title}{stop} Ownership: {}. No gap at {as_of}.",
-                    r.effective
-                ),
+                weakness_description: format!("{title}{stop} Ownership: {}. No gap at {as_of}.", r.effective),
                 point_of_contact: p.owner.clone(),
                 remediation_plan: p.action.clone(),
                 detected: day(first).unwrap_or(as_of),

@@ -244,3 +244,46 @@ pub(crate) const PLAN: &[Field] = &[
         headers: &["Auto-Approve"],
     },
 ];
+
+/// The columns of the Test results sheet of a package's workbook, as `review import` reads
+/// them back (the sheet, or a CSV of it): csfkit's headers and the names assessors give them.
+pub(crate) const REVIEW: &[Field] = &[
+    Field {
+        name: "control_id",
+        headers: &["Control ID", "Control", "CSF ID", "Subcategory", "Requirement"],
+    },
+    Field {
+        name: "method",
+        headers: &["Method", "Assessment Method", "Test Method"],
+    },
+    Field {
+        name: "sample",
+        headers: &["Sample", "Sample Size", "Sampled", "Population Sampled"],
+    },
+    Field {
+        name: "result",
+        headers: &["Result", "Outcome", "Assessment Result", "Test Result"],
+    },
+    Field {
+        name: "finding",
+        headers: &["Finding", "Findings", "Observation", "Observations"],
+    },
+    Field {
+        name: "risk",
+        headers: &["Risk", "Risk Rating", "Risk Level"],
+    },
+    Field {
+        name: "assessor",
+        headers: &["Assessor", "Assessed By", "Reviewer", "Tester"],
+    },
+    Field {
+        name: "date",
+        headers: &[
+            "Date",
+            "Assessed On",
+            "Assessment Date",
+            "Date Assessed",
+            "Tested On",
+        ],
+    },
+];
