@@ -126,27 +126,8 @@ pub(crate) const ATTESTATION: &[&str] = &[
     "recorded_at",
 ];
 
-/// The columns of an assessor's result (`review import`), in encoding order.
-pub(crate) const REVIEW: &[&str] = &[
-    "seq",
-    "control_id",
-    "method",
-    "sample",
-    "outcome",
-    "finding",
-    "risk",
-    "assessor",
-    "assessed_on",
-    "source_file",
-    "source_sha256",
-    "source_place",
-    "recorded_by",
-    "recorded_at",
-];
-
-/// The columns a remediation plan record gained in schema 11 (its risk, the risk first rated,
-/// the FedRAMP POA&M columns), encoded after [`PLAN`] when any is set.
-pub(crate) const PLAN_FEDRAMP: &[&str] = &["risk", "original_risk", "fedramp"];
+pub(crate) use super::plan::FEDRAMP_COLUMNS as PLAN_FEDRAMP;
+pub(crate) use super::review::COLUMNS as REVIEW;
 
 /// The columns of an import batch, in encoding order (then the rows digest).
 pub(crate) const BATCH: &[&str] = &[

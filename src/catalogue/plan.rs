@@ -12,6 +12,11 @@ use crate::model::plan::{Milestone, NewPlan, PlanRow, PlanStatus};
 use crate::model::review::Risk;
 use crate::util::now_utc;
 
+/// The columns a remediation plan record gained in schema 11 (its risk, the risk first rated,
+/// the FedRAMP POA&M columns), encoded in its chain link after `chain::PLAN` when any is set
+/// (`chain::PLAN_FEDRAMP`).
+pub(crate) const FEDRAMP_COLUMNS: &[&str] = &["risk", "original_risk", "fedramp"];
+
 const PLAN_SQL: &str = "SELECT seq, control_id, due, owner, action, milestones, status, note, system,
         recorded_by, recorded_at, source, risk, original_risk, fedramp FROM plan";
 

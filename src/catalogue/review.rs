@@ -8,6 +8,25 @@ use super::{Catalogue, now_utc};
 use crate::error::{Error, Result};
 use crate::model::review::{Method, Outcome, Review, Risk};
 
+/// The columns of an assessor's result (`review import`), in the order of their encoding in
+/// the history chain (`chain::REVIEW`).
+pub(crate) const COLUMNS: &[&str] = &[
+    "seq",
+    "control_id",
+    "method",
+    "sample",
+    "outcome",
+    "finding",
+    "risk",
+    "assessor",
+    "assessed_on",
+    "source_file",
+    "source_sha256",
+    "source_place",
+    "recorded_by",
+    "recorded_at",
+];
+
 const REVIEW_SQL: &str = "SELECT seq, control_id, method, sample, outcome, finding, risk, assessor,
         assessed_on, source_file, source_sha256, source_place, recorded_by, recorded_at FROM review";
 

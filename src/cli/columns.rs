@@ -217,6 +217,9 @@ pub(super) const PLAN_LIST: &[Column] = &[
     Column::text("by"),
     Column::text("at").csv_only(),
     Column::text("source").csv_only(),
+    Column::text("risk")
+        .csv_only()
+        .note("low|moderate|high (plan --risk), or empty"),
 ];
 
 /// `csfkit review list`.

@@ -348,6 +348,7 @@ fn list(ctx: &Ctx, args: &ListArgs) -> Result<u8> {
             r.by.clone(),
             r.at.clone(),
             r.source.clone(),
+            r.risk.map(|k| k.as_str().to_string()).unwrap_or_default(),
         ]);
     }
     if l.rows.is_empty() {

@@ -298,35 +298,7 @@ pub(crate) fn read(cat: &Catalogue, as_of: NaiveDate) -> Result<History> {
         })
         .collect();
 
-    let chain = links(cat, Log::Review)?;
-    let mut before: HashMap<String, String> = HashMap::new();
-    let reviews = cat
-        .reviews()?
-        .into_iter()
-        .map(|v| {
-            let previous = before
-                .insert(v.control_id.clone(), v.outcome.as_str().to_string())
-                .unwrap_or_default();
-            vec![
-                v.seq.to_string(),
-                v.control_id,
-                v.method.as_str().to_string(),
-                v.sample,
-                v.outcome.as_str().to_string(),
-                v.finding,
-                v.risk.map(|k| k.as_str().to_string()).unwrap_or_default(),
-                v.assessor,
-                v.assessed_on.to_string(),
-                v.source_file,
-                v.source_sha256,
-                v.source_place,
-                v.recorded_by,
-                v.recorded_at,
-                previous,
-                link(&chain, v.seq),
-            ]
-        })
-        .collect();
+    let reviews = review_rows(cat)?;
 
     Ok(History {
         tables: vec![
@@ -362,6 +334,43 @@ pub(crate) fn read(cat: &Catalogue, as_of: NaiveDate) -> Result<History> {
             },
         ],
     })
+}
+
+/// The rows of `review-history.csv`: every assessor result, the result in force before it for
+/// its control, its link.
+fn review_rows(cat: &Catalogue) -> Result<Vec<Vec<String>>> {
+    let link =
+        |m: &HashMap<i64, (String, String)>, k: i64| m.get(&k).map(|l| l.1.clone()).unwrap_or_default();
+    let chain = links(cat, Log::Review)?;
+    let mut before: HashMap<String, String> = HashMap::new();
+    let rows = cat
+        .reviews()?
+        .into_iter()
+        .map(|v| {
+            let previous = before
+                .insert(v.control_id.clone(), v.outcome.as_str().to_string())
+                .unwrap_or_default();
+            vec![
+                v.seq.to_string(),
+                v.control_id,
+                v.method.as_str().to_string(),
+                v.sample,
+                v.outcome.as_str().to_string(),
+                v.finding,
+                v.risk.map(|k| k.as_str().to_string()).unwrap_or_default(),
+                v.assessor,
+                v.assessed_on.to_string(),
+                v.source_file,
+                v.source_sha256,
+                v.source_place,
+                v.recorded_by,
+                v.recorded_at,
+                previous,
+                link(&chain, v.seq),
+            ]
+        })
+        .collect();
+    Ok(rows)
 }
 
 /// What a plan record changed from the one before it for its control: the names of the fields

@@ -114,7 +114,9 @@ pub(crate) fn validate(
         // An unplanned gap of an exported POA&M: no plan data, status `No plan` or empty, no
         // comment. A status or comment typed into such a row is meant: it is checked, not
         // skipped (a risk acceptance without due date, owner and action is a row error).
-        let status_given = !get("status").is_empty() && !get("status").eq_ignore_ascii_case("no plan");
+        // An open item of csfkit's POA&M without a plan says `Ongoing` (csfkit 0.2 wrote `No
+        // plan`): only a closing or accepting status is meant as a plan of its own.
+        let status_given = parse_status(get("status")) != Ok(PlanStatus::Open);
         if PLAN_DATA.iter().all(|f| get(f).is_empty()) && !status_given && get("note").is_empty() {
             skipped += 1;
             continue;
@@ -193,31 +195,7 @@ pub(crate) fn validate(
             continue;
         }
         let note = crate::import::assess::mapped_note(&note_text, from.as_ref());
-        // The risk ratings (Original, Adjusted: the one in force when given) and the FedRAMP
-        // columns csfkit keeps as written.
-        let mut rating = |f: &str| -> Option<Risk> {
-            let v = get(f);
-            if v.is_empty() {
-                return None;
-            }
-            let r = Risk::parse(v);
-            if r.is_none() {
-                bad(
-                    f,
-                    v,
-                    format!("`{v}` is not a risk rating; expected Low, Moderate or High"),
-                );
-            }
-            r
-        };
-        let original_risk = rating("original_risk");
-        let risk = rating("risk").or(original_risk);
-        let fedramp: std::collections::BTreeMap<String, String> = crate::view::poam::FEDRAMP_COLUMNS
-            .iter()
-            .filter(|c| crate::view::poam::kept(c))
-            .filter(|c| !get(c).is_empty())
-            .map(|c| ((*c).to_string(), crate::util::unneutralise(get(c)).into_owned()))
-            .collect();
+        let (risk, original_risk, fedramp) = fedramp_of(&get, &mut bad);
         for c in controls {
             if let Some(first) = seen.insert(c.clone(), row_no) {
                 bad(
@@ -253,6 +231,42 @@ pub(crate) fn validate(
         });
     }
     Ok(Plans { plans, skipped })
+}
+
+/// The FedRAMP columns of a row: the risk in force (Adjusted Risk Rating, else the Original),
+/// the Original Risk Rating, and the columns csfkit keeps as written; a rating that is not one
+/// is reported through `bad`.
+type Fedramp = (
+    Option<Risk>,
+    Option<Risk>,
+    std::collections::BTreeMap<String, String>,
+);
+
+fn fedramp_of<'a>(get: &impl Fn(&str) -> &'a str, bad: &mut impl FnMut(&str, &str, String)) -> Fedramp {
+    let mut rating = |f: &str| -> Option<Risk> {
+        let v = get(f);
+        if v.is_empty() {
+            return None;
+        }
+        let r = Risk::parse(v);
+        if r.is_none() {
+            bad(
+                f,
+                v,
+                format!("`{v}` is not a risk rating; expected Low, Moderate or High"),
+            );
+        }
+        r
+    };
+    let original_risk = rating("original_risk");
+    let risk = rating("risk").or(original_risk);
+    let kept = crate::model::plan::FEDRAMP_POAM_COLUMNS
+        .iter()
+        .filter(|c| crate::model::plan::kept(c))
+        .filter(|c| !get(c).is_empty())
+        .map(|c| ((*c).to_string(), crate::util::unneutralise(get(c)).into_owned()))
+        .collect();
+    (risk, original_risk, kept)
 }
 
 #[cfg(test)]

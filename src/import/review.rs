@@ -64,65 +64,12 @@ pub(crate) fn validate(
             });
         };
         let text = |f: &str| crate::util::unneutralise(get(f)).trim().to_string();
-        let control = match resolver.resolve(get("control_id")) {
-            Ok(Resolution::Active(id)) if resolver.is_subcategory(&id) => Some(id),
-            Ok(Resolution::Active(id)) => {
-                bad(
-                    "control_id",
-                    get("control_id"),
-                    format!(
-                        "`{id}` is not a subcategory; an assessor's result is for one CSF 2.0 subcategory (e.g. {id}-01)"
-                    ),
-                );
-                None
-            }
-            Ok(Resolution::Legacy { old, successors }) => {
-                bad(
-                    "control_id",
-                    get("control_id"),
-                    format!(
-                        "`{old}` is a CSF 1.1 ID; an assessor's result is for one CSF 2.0 subcategory: one of {}",
-                        successors.join(", ")
-                    ),
-                );
-                None
-            }
-            Err(e) if get("control_id").is_empty() => {
-                let _ = e;
-                bad(
-                    "control_id",
-                    "",
-                    "a result needs its control (the Control ID column)".into(),
-                );
-                None
-            }
-            Err(e) => {
-                bad("control_id", get("control_id"), e.message);
-                None
-            }
-        };
-        let method = match Method::parse(get("method")) {
-            Some(m) => Some(m),
-            None if get("method").is_empty() => {
-                bad(
-                    "method",
-                    "",
-                    "a result needs its method: examine, interview or test".into(),
-                );
-                None
-            }
-            None => {
-                bad(
-                    "method",
-                    get("method"),
-                    format!(
-                        "`{}` is not an assessment method; expected examine, interview or test",
-                        get("method")
-                    ),
-                );
-                None
-            }
-        };
+        let control = control_of(resolver, get("control_id"))
+            .map_err(|m| bad("control_id", get("control_id"), m))
+            .ok();
+        let method = method_of(get("method"))
+            .map_err(|m| bad("method", get("method"), m))
+            .ok();
         let outcome = Outcome::parse(get("result"));
         if outcome.is_none() {
             bad(
@@ -164,33 +111,9 @@ pub(crate) fn validate(
                 "a result needs the assessor who reached it (the Assessor column)".into(),
             );
         }
-        let date = match parse_date(get("date"), None) {
-            Ok(Some(d)) if d > today => {
-                bad(
-                    "date",
-                    get("date"),
-                    format!("`{d}` is after today ({today}); expected the day the control was assessed"),
-                );
-                None
-            }
-            Ok(Some(d)) if !crate::model::plan::in_date_range(d) => {
-                bad("date", get("date"), "expected a date from 1900 to 9999".into());
-                None
-            }
-            Ok(Some(d)) => Some(d),
-            Ok(None) => {
-                bad(
-                    "date",
-                    "",
-                    "a result needs the date it was reached (YYYY-MM-DD or a date cell)".into(),
-                );
-                None
-            }
-            Err(m) => {
-                bad("date", get("date"), m.message);
-                None
-            }
-        };
+        let date = date_of(get("date"), today)
+            .map_err(|m| bad("date", get("date"), m))
+            .ok();
         if let Some(c) = &control {
             if let Some(first) = seen.insert(c.clone(), row_no) {
                 bad(
@@ -236,6 +159,50 @@ pub(crate) fn validate(
         });
     }
     Ok(Reviews { reviews, skipped })
+}
+
+/// The CSF 2.0 subcategory a Control ID cell names, or why it names none.
+fn control_of(resolver: &Resolver, cell: &str) -> std::result::Result<String, String> {
+    if cell.is_empty() {
+        return Err("a result needs its control (the Control ID column)".into());
+    }
+    match resolver.resolve(cell) {
+        Ok(Resolution::Active(id)) if resolver.is_subcategory(&id) => Ok(id),
+        Ok(Resolution::Active(id)) => Err(format!(
+            "`{id}` is not a subcategory; an assessor's result is for one CSF 2.0 subcategory (e.g. {id}-01)"
+        )),
+        Ok(Resolution::Legacy { old, successors }) => Err(format!(
+            "`{old}` is a CSF 1.1 ID; an assessor's result is for one CSF 2.0 subcategory: one of {}",
+            successors.join(", ")
+        )),
+        Err(e) => Err(e.message),
+    }
+}
+
+/// The method a Method cell names, or why it names none.
+fn method_of(cell: &str) -> std::result::Result<Method, String> {
+    match Method::parse(cell) {
+        Some(m) => Ok(m),
+        None if cell.is_empty() => Err("a result needs its method: examine, interview or test".into()),
+        None => Err(format!(
+            "`{cell}` is not an assessment method; expected examine, interview or test"
+        )),
+    }
+}
+
+/// The day a Date cell gives (a date cell or YYYY-MM-DD), not after `today`, or why not.
+fn date_of(cell: &str, today: NaiveDate) -> std::result::Result<NaiveDate, String> {
+    match parse_date(cell, None) {
+        Ok(Some(d)) if d > today => Err(format!(
+            "`{d}` is after today ({today}); expected the day the control was assessed"
+        )),
+        Ok(Some(d)) if !crate::model::plan::in_date_range(d) => {
+            Err("expected a date from 1900 to 9999".into())
+        }
+        Ok(Some(d)) => Ok(d),
+        Ok(None) => Err("a result needs the date it was reached (YYYY-MM-DD or a date cell)".into()),
+        Err(m) => Err(m.message),
+    }
 }
 
 /// True when `new` says what `old` (a recorded result for the same control) says: the same

@@ -61,6 +61,34 @@ impl FromStr for PlanStatus {
     }
 }
 
+/// The FedRAMP POA&M template's columns after the twelve csfkit wrote first (csfkit 0.2), in the
+/// template's order: `poam.csv` writes them, `plan import` reads them back.
+pub(crate) const FEDRAMP_POAM_COLUMNS: [&str; 16] = [
+    "Weakness Detector Source",
+    "Weakness Source Identifier",
+    "Asset Identifier",
+    "Resources Required",
+    "Milestone Changes",
+    "Vendor Dependency",
+    "Last Vendor Check-in Date",
+    "Vendor Dependent Product Name",
+    "Original Risk Rating",
+    "Adjusted Risk Rating",
+    "Risk Adjustment",
+    "False Positive",
+    "Operational Requirement",
+    "Deviation Rationale",
+    "Supporting Documents",
+    "Auto-Approve",
+];
+
+/// Whether a FedRAMP POA&M column is kept with the plan as `plan import` read it (every one
+/// but the two risk ratings, which are the plan's risk; Risk Adjustment is derived from them
+/// unless a value was read).
+pub(crate) fn kept(column: &str) -> bool {
+    !matches!(column, "Original Risk Rating" | "Adjusted Risk Rating")
+}
+
 /// One milestone of a plan: a date and what is done by then.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Milestone {

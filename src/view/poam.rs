@@ -47,14 +47,7 @@ pub(crate) const POAM_COLUMNS: [&str; 28] = [
 ];
 
 /// The FedRAMP POA&M columns after csfkit's first twelve, in [`POAM_COLUMNS`] order.
-pub(crate) const FEDRAMP_COLUMNS: &[&str] = POAM_COLUMNS.split_at(12).1;
-
-/// The FedRAMP columns csfkit does not derive: kept as `plan import` read them (the plan's
-/// `fedramp` map), empty where nothing was read. The two risk ratings come from the plan's
-/// risk (`plan --risk`); Risk Adjustment is derived from them unless a value was read.
-pub(crate) fn kept(column: &str) -> bool {
-    !matches!(column, "Original Risk Rating" | "Adjusted Risk Rating")
-}
+pub(crate) const FEDRAMP_COLUMNS: &[&str] = &crate::model::plan::FEDRAMP_POAM_COLUMNS;
 
 /// Where a gap's remediation stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -298,4 +291,15 @@ pub(crate) fn counts<'a>(rows: impl IntoIterator<Item = &'a PoamRow>) -> PlanCou
         }
     }
     c
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_poam_columns_are_csfkits_twelve_then_fedramps() {
+        assert_eq!(&POAM_COLUMNS[12..], crate::model::plan::FEDRAMP_POAM_COLUMNS);
+        assert_eq!(POAM_COLUMNS[9], "Status");
+    }
 }
