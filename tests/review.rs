@@ -335,3 +335,45 @@ GV.OC-02,,,,,,\r\n",
         .code(65)
         .stderr_has("is after today");
 }
+
+#[test]
+fn the_evidence_sheet_spreads_the_trackers_own_columns_and_links_web_locations() {
+    let w = Workdir::new();
+    w.write(
+        "tracker.csv",
+        "\u{feff}control_id,title,owner,collected_on,valid_until,location,Reviewer,Ticket\r\n\
+PR.AA-01,SSO settings,Anna,2026-01-05,2027-01-05,https://grc.example/sso,Bob,SEC-1\r\n\
+PR.AA-02,Odd link,Anna,2026-01-05,2027-01-05,javascript:alert(1),,SEC-2\r\n",
+    );
+    w.run(&["evidence", "import", "tracker.csv"]).ok();
+    w.payments_scope("iaas");
+    export(&w, "pkg");
+    let xlsx = w.path().join("pkg/audit-workbook.xlsx");
+    let ev = sheet(&xlsx, "Evidence");
+    let header: Vec<String> = ev[0].iter().map(text).collect();
+    assert!(!header.contains(&"extras".to_string()), "{header:?}");
+    let col = |n: &str| header.iter().position(|h| h == n).unwrap();
+    let sso = ev
+        .iter()
+        .find(|r| text(&r[col("title")]) == "SSO settings")
+        .unwrap();
+    assert_eq!(text(&sso[col("Reviewer")]), "Bob");
+    assert_eq!(text(&sso[col("Ticket")]), "SEC-1");
+    // evidence-index.csv keeps the JSON cell, for scripts.
+    let index = std::fs::read_to_string(w.path().join("pkg/evidence-index.csv")).unwrap();
+    assert!(
+        index.contains(r#""{""Reviewer"":""Bob"",""Ticket"":""SEC-1""}""#),
+        "{index}"
+    );
+    // The web location is a hyperlink; a `javascript:` one is not.
+    let names: Vec<String> = {
+        let wb: calamine::Xlsx<_> = calamine::open_workbook(&xlsx).unwrap();
+        wb.sheet_names()
+    };
+    let n = names.iter().position(|s| s == "Evidence").unwrap() + 1;
+    let rels = part(&xlsx, &format!("xl/worksheets/_rels/sheet{n}.xml.rels"));
+    assert!(rels.contains("Target=\"https://grc.example/sso\""), "{rels}");
+    assert!(!rels.contains("javascript"), "{rels}");
+    let xml = part(&xlsx, &format!("xl/worksheets/sheet{n}.xml"));
+    assert_eq!(xml.matches("<hyperlink ").count(), 1, "{xml}");
+}

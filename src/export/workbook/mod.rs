@@ -280,7 +280,12 @@ fn width(header: &str, kind: Kind) -> f64 {
 /// A sheet being filled row by row.
 struct Sheet {
     index: usize,
-    cols: Vec<Col>,
+    /// The sheet's columns: the CSV's, the `extras` one spread into `extras` (header, kind).
+    cols: Vec<(String, Kind)>,
+    /// Where the CSV row's `extras` cell is, and the extra attributes spread in its place
+    /// (none: the cell is written as it is).
+    extras_at: Option<usize>,
+    extras: Vec<String>,
     next: u32,
     /// Rows that did not fit under Excel's row limit.
     overflow: u64,
@@ -595,9 +600,29 @@ impl AuditWorkbook {
         }
         let ws = wb.worksheet_from_index(EVIDENCE_SHEET)?;
         ws.set_name("Evidence")?;
+        let extras_at = t
+            .evidence
+            .iter()
+            .position(|(n, _)| *n == "extras")
+            .filter(|_| !t.evidence_extras.is_empty());
+        let mut cols: Vec<(String, Kind)> = Vec::new();
+        for (i, (h, kind)) in t.evidence.iter().enumerate() {
+            if Some(i) == extras_at {
+                // A tracker column named like one of csfkit's is told apart.
+                for x in &t.evidence_extras {
+                    let taken = t.evidence.iter().any(|(n, _)| n.eq_ignore_ascii_case(x));
+                    let name = if taken { format!("extra: {x}") } else { x.clone() };
+                    cols.push((name, Kind::Text(20.0)));
+                }
+            } else {
+                cols.push(((*h).to_string(), *kind));
+            }
+        }
         let evidence = Sheet {
             index: EVIDENCE_SHEET,
-            cols: t.evidence.to_vec(),
+            cols,
+            extras_at,
+            extras: t.evidence_extras.clone(),
             next: 1,
             overflow: 0,
             links: 0,
@@ -605,7 +630,7 @@ impl AuditWorkbook {
         for (i, (h, kind)) in evidence.cols.iter().enumerate() {
             let c = u16::try_from(i).unwrap_or(u16::MAX);
             ws.set_column_width(c, width(h, *kind))?;
-            ws.write_string_with_format(0, c, *h, &f.header)?;
+            ws.write_string_with_format(0, c, h.as_str(), &f.header)?;
         }
         ws.set_freeze_panes(1, 2)?;
         print_setup(ws, paper)?;
@@ -630,10 +655,11 @@ impl AuditWorkbook {
         let (wb, f) = (&mut self.wb, &self.f);
         guarded(&self.tempdir, || {
             let ws = wb.worksheet_from_index(s.index)?;
-            for (i, ((_, kind), v)) in s.cols.iter().zip(cells).enumerate() {
+            let row = spread(s, cells);
+            for (i, ((_, kind), v)) in s.cols.iter().zip(&row).enumerate() {
                 put(ws, f, s.next, u16::try_from(i).unwrap_or(u16::MAX), *kind, v)?;
             }
-            link_evidence(ws, s, cells);
+            link_evidence(ws, s, &row);
             // No row height: see the module documentation (memory flat in the evidence).
             Ok(())
         })?;
@@ -668,6 +694,29 @@ impl AuditWorkbook {
     }
 }
 
+/// An evidence index row (`export::csv::EVIDENCE_COLUMNS` order) in the sheet's columns: its
+/// `extras` cell (a JSON object) spread into one cell per extra attribute.
+fn spread(s: &Sheet, cells: &[String]) -> Vec<String> {
+    let Some(at) = s.extras_at else {
+        return cells.to_vec();
+    };
+    let values: serde_json::Map<String, serde_json::Value> = cells
+        .get(at)
+        .and_then(|j| serde_json::from_str(j).ok())
+        .unwrap_or_default();
+    let mut row = Vec::with_capacity(s.cols.len());
+    row.extend_from_slice(&cells[..at.min(cells.len())]);
+    for x in &s.extras {
+        row.push(match values.get(x) {
+            Some(serde_json::Value::String(v)) => v.clone(),
+            Some(other) => other.to_string(),
+            None => String::new(),
+        });
+    }
+    row.extend_from_slice(cells.get(at + 1..).unwrap_or_default());
+    row
+}
+
 /// Excel's limit on the hyperlinks of a sheet (each is also kept in memory until the file is
 /// saved, so the links stop there).
 const MAX_LINKS: u32 = 65_530;
@@ -677,7 +726,7 @@ const MAX_LINKS: u32 = 65_530;
 /// to the workbook in the package) hyperlinks, keeping the cell's text. A link Excel cannot
 /// hold (too long) stays plain text.
 fn link_evidence(ws: &mut Worksheet, s: &mut Sheet, cells: &[String]) {
-    let col = |name: &str| s.cols.iter().position(|(n, _)| *n == name);
+    let col = |name: &str| s.cols.iter().position(|(n, _)| n == name);
     let (Some(loc), Some(kind), Some(packaged)) =
         (col("location"), col("location_kind"), col("packaged_file"))
     else {

@@ -45,6 +45,9 @@ pub(crate) struct Tables<'a> {
     pub gaps: (&'a [Col], Vec<Vec<String>>),
     /// Evidence: the columns of evidence-index.csv (rows come one at a time).
     pub evidence: &'a [Col],
+    /// The trackers' own columns kept as extra attributes (every import batch's, in name
+    /// order): the Evidence sheet spreads the `extras` cell into one column each.
+    pub evidence_extras: Vec<String>,
     /// POA&M: the rows of poam.csv.
     pub poam: (&'a [Col], Vec<Vec<String>>),
     /// The history sheets (name, columns, rows), after the POA&M: the rows of the history
@@ -129,6 +132,7 @@ pub(crate) fn tables<'a>(job: &Job<'a>) -> Tables<'a> {
         },
         gaps: (&GAP_COLS, crate::export::csv::gap_rows(cov)),
         evidence: &EVIDENCE_COLS,
+        evidence_extras: extra_columns(job),
         poam: (&POAM_COLS, poam.iter().map(PoamRow::cells).collect()),
         history: job
             .history
@@ -394,6 +398,30 @@ pub(crate) const GAP_COLS: [Col; 7] = [
     ("evidence_count", Kind::Number),
     ("reasons", Kind::Text(50.0)),
 ];
+
+/// The most extra columns the Evidence sheet spreads; a catalogue whose trackers kept more keeps
+/// them as one `extras` cell (JSON), as evidence-index.csv does.
+const MAX_EXTRA_COLUMNS: usize = 60;
+
+/// The tracker columns the import batches of the package kept as extra attributes (their
+/// recorded header maps name them `extra`), sorted; none when they are more than
+/// [`MAX_EXTRA_COLUMNS`] or the batches cannot be read.
+fn extra_columns(job: &Job<'_>) -> Vec<String> {
+    let mut names = std::collections::BTreeSet::new();
+    for b in job.cat.batches().unwrap_or_default() {
+        if let Ok(serde_json::Value::Object(m)) = serde_json::from_str(&b.columns) {
+            names.extend(
+                m.into_iter()
+                    .filter(|(_, v)| v.as_str() == Some("extra"))
+                    .map(|(k, _)| k),
+            );
+        }
+    }
+    if names.len() > MAX_EXTRA_COLUMNS {
+        return Vec::new();
+    }
+    names.into_iter().collect()
+}
 
 /// The Evidence sheet: the columns of evidence-index.csv.
 pub(crate) const EVIDENCE_COLS: [Col; 26] = [
