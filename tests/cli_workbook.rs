@@ -119,19 +119,24 @@ fn the_workbook_holds_the_csv_rows_with_frozen_headers_filters_dates_and_no_form
         [
             "Summary",
             "Matrix",
+            "Test results",
             "Gaps",
             "Evidence",
             "POA&M",
+            "Closed POA&M Items",
             "Inheritance gaps",
             "Attestations",
             "Assessment history",
             "Plan history",
             "Ownership history",
-            "Evidence batches"
+            "Evidence batches",
+            "Review history",
         ]
     );
 
-    // Every sheet but the Summary is its CSV file, row for row and cell for cell.
+    // Every sheet but the Summary is its CSV file, row for row and cell for cell; the Matrix
+    // sheet leaves out the columns of service models out of scope and the tally columns empty
+    // in every row (issue 26), every other column is the CSV's.
     for (name, csv_file) in [
         ("Matrix", "control-matrix.csv"),
         ("Gaps", "gaps.csv"),
@@ -141,11 +146,35 @@ fn the_workbook_holds_the_csv_rows_with_frozen_headers_filters_dates_and_no_form
         let rows = sheet(&xlsx, name);
         let csv = csv_rows(&pkg.join(csv_file));
         assert_eq!(rows.len(), csv.len(), "{name}: rows");
+        let header: Vec<String> = rows[0].iter().map(text).collect();
+        let at: Vec<usize> = header
+            .iter()
+            .map(|h| {
+                csv[0]
+                    .iter()
+                    .position(|c| c == h)
+                    .unwrap_or_else(|| panic!("{name}: {h}"))
+            })
+            .collect();
         for (i, (got, want)) in rows.iter().zip(&csv).enumerate() {
             let got: Vec<String> = got.iter().map(text).collect();
-            let mut want = want.clone();
-            want.resize(got.len(), String::new());
+            let want: Vec<String> = at
+                .iter()
+                .map(|c| want.get(*c).cloned().unwrap_or_default())
+                .collect();
             assert_eq!(got, want, "{name} row {}", i + 1);
+        }
+        if name == "Matrix" {
+            let dropped: Vec<&String> = csv[0].iter().filter(|h| !header.contains(h)).collect();
+            assert!(dropped.iter().any(|h| *h == "bare_metal") && dropped.iter().any(|h| *h == "saas"));
+            assert!(header.contains(&"iaas".to_string()) && header.contains(&"model".to_string()));
+            for h in &dropped {
+                let c = csv[0].iter().position(|x| x == *h).unwrap();
+                assert!(
+                    csv[1..].iter().all(|r| r[c].is_empty()),
+                    "{h} dropped but not empty"
+                );
+            }
         }
     }
     // The injection evidence is text: no cell anywhere is a formula.
@@ -164,9 +193,11 @@ fn the_workbook_holds_the_csv_rows_with_frozen_headers_filters_dates_and_no_form
             !xml.contains("<f>") && !xml.contains("<f "),
             "{part} has a formula"
         );
-        // Frozen header row and an autofilter over the table.
+        // Panes frozen at the first data cell (the header row and the control's column) and
+        // an autofilter over the table.
         assert!(
-            xml.contains(r#"<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>"#),
+            xml.contains(r#"ySplit="1" topLeftCell="B2" activePane="bottomRight" state="frozen"/>"#)
+                || xml.contains(r#"ySplit="1" topLeftCell="C2" activePane="bottomRight" state="frozen"/>"#),
             "{part}: no frozen header"
         );
         assert!(xml.contains("<autoFilter ref=\"A1:"), "{part}: no autofilter");
@@ -182,7 +213,11 @@ fn the_workbook_holds_the_csv_rows_with_frozen_headers_filters_dates_and_no_form
     assert!(matches!(hyperlink[7], Data::DateTime(_)), "{:?}", hyperlink[7]);
     assert!(matches!(hyperlink[0], Data::Float(_)), "{:?}", hyperlink[0]);
     let matrix = sheet(&xlsx, "Matrix");
-    assert!(matrix[1..].iter().all(|r| matches!(r[14], Data::Float(_))));
+    let count = matrix[0]
+        .iter()
+        .position(|h| text(h) == "evidence_count")
+        .unwrap();
+    assert!(matrix[1..].iter().all(|r| matches!(r[count], Data::Float(_))));
 
     // The plan is in the POA&M row of its control; a gap without one says so.
     let poam = sheet(&xlsx, "POA&M");
@@ -211,7 +246,8 @@ fn the_workbook_holds_the_csv_rows_with_frozen_headers_filters_dates_and_no_form
         .iter()
         .find(|r| text(&r[col("Controls")]) == "GV.OC-01")
         .unwrap();
-    assert_eq!(text(&unplanned[col("Status")]), "No plan");
+    // FedRAMP's status words (issue 26): a gap without a plan is an open item.
+    assert_eq!(text(&unplanned[col("Status")]), "Ongoing");
     assert_eq!(text(&unplanned[col("Point of Contact")]), "");
 
     // The Summary is the status table, then the cover facts.
@@ -226,9 +262,27 @@ fn the_workbook_holds_the_csv_rows_with_frozen_headers_filters_dates_and_no_form
         .records()
         .map(|r| r.unwrap().iter().map(str::to_string).collect::<Vec<_>>())
         .collect::<Vec<_>>();
-    for (got, want) in summary.iter().zip(&status) {
+    // Its headers are spelled for people (issue 26): `shared_provider_led` is `Shared provider
+    // led`; its rows are the status table's.
+    let readable: Vec<String> = status[0]
+        .iter()
+        .map(|h| {
+            let h = h.replace('_', " ");
+            format!("{}{}", h[..1].to_uppercase(), &h[1..])
+        })
+        .collect();
+    assert_eq!(summary[0].iter().map(text).collect::<Vec<_>>(), readable);
+    for (got, want) in summary.iter().zip(&status).skip(1) {
         assert_eq!(&got.iter().map(text).collect::<Vec<_>>(), want);
     }
+    // Its filter leaves the total row out.
+    let n = summary.iter().position(|r| text(&r[0]) == "total").unwrap();
+    assert!(
+        parts(&xlsx, "xl/worksheets/sheet1.xml")[0]
+            .1
+            .contains(&format!("<autoFilter ref=\"A1:Z{n}\"/>")),
+        "the Summary's filter takes in the total row"
+    );
     let facts: Vec<(String, Data)> = summary[status.len()..]
         .iter()
         .filter(|r| !r.is_empty())
@@ -369,9 +423,17 @@ for ws in wb.worksheets:
         ("POA&M", "poam.csv"),
     ] {
         let rows = csv_rows(&w.path().join("pkg").join(file));
-        let (n, cols) = (rows.len(), rows[0].len());
+        // The Matrix sheet has the CSV's columns but those left out (issue 26).
+        let cols = if sheet == "Matrix" {
+            self::sheet(&w.path().join("pkg/audit-workbook.xlsx"), "Matrix")[0].len()
+        } else {
+            rows[0].len()
+        };
+        let n = rows.len();
+        // Panes frozen at the first data cell: B2 (C2 on the Evidence sheet, its ID and control).
+        let top = if sheet == "Evidence" { "C2" } else { "B2" };
         assert!(
-            out.contains(&format!("{sheet}|{n}|A2|A1:{}{n}", last(cols))),
+            out.contains(&format!("{sheet}|{n}|{top}|A1:{}{n}", last(cols))),
             "{sheet}: {out}"
         );
     }
@@ -610,7 +672,8 @@ fn plan_import_reads_a_fedramp_poam_all_or_nothing_and_the_packages_poam_round_t
             r[col("Point of Contact")] = "IT".into();
             r[col("Overall Remediation Plan")] = "Inventory every server".into();
             r[col("Scheduled Completion Date")] = "2027-06-30".into();
-        } else if r[col("Status")] == "No plan" {
+        } else if r[col("Point of Contact")].is_empty() {
+            // An open item without a plan (Ongoing, plan columns empty).
             unplanned += 1;
         }
         out.write_record(&r).unwrap();
@@ -827,7 +890,7 @@ fn a_poam_csv_imports_back_exactly_and_updates_keep_status_and_note() {
     let mut edited = false;
     for rec in r.records() {
         let mut rec: Vec<String> = rec.unwrap().iter().map(str::to_string).collect();
-        if !edited && rec[col("Status")] == "No plan" {
+        if !edited && rec[col("Point of Contact")].is_empty() {
             rec[col("Status")] = "Risk Accepted".into();
             rec[col("Comments")] = "Accepted by the CISO until 2027-12-31".into();
             edited = true;

@@ -29,6 +29,8 @@ const COMMANDS: &[&[&str]] = &[
     &["plan", "import"],
     &["attestation", "add"],
     &["attestation", "list"],
+    &["review", "import"],
+    &["review", "list"],
     &["evidence", "import"],
     &["evidence", "list"],
     &["evidence", "show"],

@@ -55,3 +55,7 @@ mod fuzz_readers;
 mod docs;
 // Issue 24: --as-of as a point in time, generation time, history files, SHA256SUMS, signatures, check --against, evidence stored once.
 mod provenance;
+// Issue 26: the Test results sheet filled by an assessor, review import, the results in the next package.
+mod review;
+// Issue 26: the FedRAMP POA&M columns, status words, risk ratings, closed items, plan import round trip.
+mod poam_fedramp;

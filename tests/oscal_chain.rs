@@ -768,3 +768,87 @@ fn the_resolver_refuses_a_dangling_reference_and_an_import_of_the_manifest() {
     // The results importing the manifest, as csfkit 0.3.0 before issue 26 wrote them.
     broken(&|ar| ar["import-ap"]["href"] = "manifest.json".into());
 }
+
+/// The assessor's results (`review import`) and a plan's rating (`plan --risk`) reach the
+/// chain: the assessor's finding is theirs, with the method they recorded and their rating, the
+/// gap's risk carries the plan's rating, and every link still resolves (issue 26, wired at the
+/// merge of review import and the OSCAL chain).
+#[test]
+fn an_assessors_result_and_a_plans_rating_reach_the_chain() {
+    let w = setup();
+    w.run(&["plan", "PR.AA-05", "--risk", "high"]).ok();
+    w.write(
+        "results.csv",
+        "\u{feff}Control ID,Method,Sample,Result,Finding,Risk,Assessor,Date\r\n\
+PR.AA-01,test,5 of 40 admin accounts,other than satisfied,MFA not enforced for two admins,moderate,R. Assessor,2026-11-19\r\n\
+GV.OC-01,interview,CISO,satisfied,,,R. Assessor,2026-11-19\r\n",
+    );
+    w.run(&["review", "import", "results.csv"]).ok();
+    export_both(&w);
+    check_chain(&w.path().join("oscal"));
+    let docs = check_chain(&w.path().join("pkg/oscal"));
+    let result = &docs["assessment-results"]["results"][0];
+    let parties = arr(&docs["assessment-results"]["metadata"]["parties"]);
+    let assessor = parties
+        .iter()
+        .find(|p| p["name"] == "R. Assessor")
+        .expect("the assessor is a party");
+    let assessor_uuid = assessor["uuid"].as_str().unwrap();
+    let by_assessor: Vec<&Value> = arr(&result["findings"])
+        .iter()
+        .filter(|f| props(f, "determined-by") == ["assessor"])
+        .collect();
+    assert_eq!(by_assessor.len(), 2, "one finding per assessor result");
+    for f in &by_assessor {
+        let actor = &f["origins"][0]["actors"][0];
+        assert_eq!(actor["type"], "party");
+        assert_eq!(actor["actor-uuid"], assessor_uuid);
+    }
+    let fail = by_assessor
+        .iter()
+        .find(|f| f["target"]["target-id"] == "pr.aa-01_smt")
+        .expect("the assessor's finding on PR.AA-01");
+    assert_eq!(fail["target"]["status"]["state"], "not-satisfied");
+    let observation_uuid = fail["related-observations"][0]["observation-uuid"]
+        .as_str()
+        .unwrap();
+    let observation = arr(&result["observations"])
+        .iter()
+        .find(|o| o["uuid"] == observation_uuid)
+        .unwrap();
+    assert_eq!(observation["methods"], serde_json::json!(["TEST"]));
+    let rating = |risk_uuid: &str| -> String {
+        let risk = arr(&result["risks"])
+            .iter()
+            .find(|r| r["uuid"] == risk_uuid)
+            .unwrap();
+        risk["characterizations"][0]["facets"][0]["value"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert_eq!(
+        rating(fail["related-risks"][0]["risk-uuid"].as_str().unwrap()),
+        "moderate"
+    );
+    // The gap's risk carries the plan's rating.
+    let gap = arr(&result["findings"])
+        .iter()
+        .find(|f| f["target"]["target-id"] == "pr.aa-05_smt" && props(f, "determined-by") == ["csfkit"])
+        .expect("the gap's finding");
+    assert_eq!(
+        rating(gap["related-risks"][0]["risk-uuid"].as_str().unwrap()),
+        "high"
+    );
+    // The POA&M holds an item for the assessor's finding too.
+    let poam = &docs["plan-of-action-and-milestones"];
+    let fail_uuid = fail["uuid"].as_str().unwrap();
+    assert!(
+        arr(&poam["poam-items"])
+            .iter()
+            .any(|i| arr(&i["related-findings"])
+                .iter()
+                .any(|r| r["finding-uuid"] == fail_uuid)),
+        "no POA&M item for the assessor's finding"
+    );
+}

@@ -1,5 +1,6 @@
 //! Tamper-evident history: the ownership changes, the assessment records, the evidence import
-//! batches, the remediation plans, the evidence retargets and the provider attestations each form
+//! batches, the remediation plans, the evidence retargets, the provider attestations and the
+//! assessor's results each form
 //! a hash chain, so that a record changed, removed or slipped in after it was
 //! written is found (`csfkit check`), and a package's manifest pins the head of each chain.
 //!
@@ -9,11 +10,13 @@
 //! concatenation of:
 //!
 //! 1. the text `csfkit-chain-v1` and a newline;
-//! 2. the log's name (`ownership`, `assessment`, `batch`, `plan`, `retarget` or `attestation`)
-//!    as a field;
+//! 2. the log's name (`ownership`, `assessment`, `batch`, `plan`, `retarget`, `attestation` or
+//!    `review`) as a field;
 //! 3. the previous record's link in the same log as a field (for the first record, 64 zeros);
 //! 4. the record's columns as fields, in the order [`OWNERSHIP`], [`ASSESSMENT`], [`BATCH`],
-//!    [`PLAN`], [`RETARGET`] and [`ATTESTATION`] list them; for a batch, then the digest of its evidence rows as a field, and for
+//!    [`PLAN`], [`RETARGET`], [`ATTESTATION`] and [`REVIEW`] list them; for a plan record with a
+//!    risk, an original risk or FedRAMP columns (schema 11), then the line `fedramp` and the
+//!    fields [`PLAN_FEDRAMP`] lists (a plan record without them encodes as it always did); for a batch, then the digest of its evidence rows as a field, and for
 //!    a batch that records the encoding of its rows' content hashes (`hash_encoding`, every
 //!    batch imported since schema 9), the line `content-hash` and that number as a field (a
 //!    batch without it encodes as it always did).
@@ -123,6 +126,9 @@ pub(crate) const ATTESTATION: &[&str] = &[
     "recorded_at",
 ];
 
+pub(crate) use super::plan::FEDRAMP_COLUMNS as PLAN_FEDRAMP;
+pub(crate) use super::review::COLUMNS as REVIEW;
+
 /// The columns of an import batch, in encoding order (then the rows digest).
 pub(crate) const BATCH: &[&str] = &[
     "id",
@@ -158,17 +164,20 @@ pub(crate) enum Log {
     Retarget,
     /// `attestation` (provider attestations), by `seq`.
     Attestation,
+    /// `review` (an assessor's results, `review import`), by `seq`.
+    Review,
 }
 
 impl Log {
     /// Every log, in report order.
-    pub(crate) const ALL: [Log; 6] = [
+    pub(crate) const ALL: [Log; 7] = [
         Log::Ownership,
         Log::Assessment,
         Log::Batch,
         Log::Plan,
         Log::Retarget,
         Log::Attestation,
+        Log::Review,
     ];
 
     /// The name stored in `history_chain.log` and used in the encoding.
@@ -180,6 +189,7 @@ impl Log {
             Log::Plan => "plan",
             Log::Retarget => "retarget",
             Log::Attestation => "attestation",
+            Log::Review => "review",
         }
     }
 
@@ -192,6 +202,7 @@ impl Log {
             Log::Plan => "remediation plan record",
             Log::Retarget => "evidence retarget",
             Log::Attestation => "provider attestation",
+            Log::Review => "assessor result",
         }
     }
 
@@ -203,6 +214,7 @@ impl Log {
             Log::Plan => "plan",
             Log::Retarget => "evidence_retarget",
             Log::Attestation => "attestation",
+            Log::Review => "review",
         }
     }
 
@@ -221,6 +233,7 @@ impl Log {
             Log::Plan => PLAN,
             Log::Retarget => RETARGET,
             Log::Attestation => ATTESTATION,
+            Log::Review => REVIEW,
         }
     }
 }
@@ -355,8 +368,13 @@ pub(crate) fn head(conn: &Connection, log: Log) -> Result<(String, i64)> {
 /// The link of record `key` of `log`, given the link before it and (for a batch) its rows
 /// digest, computed from the record as stored. None when there is no such record.
 fn compute(conn: &Connection, log: Log, key: i64, prev: &str, digest: &str) -> Result<Option<String>> {
-    // A batch's encoding of its rows' content hashes follows its columns (NULL before schema 9).
-    let extra = if log == Log::Batch { ", hash_encoding" } else { "" };
+    // A batch's encoding of its rows' content hashes follows its columns (NULL before schema 9);
+    // a plan record's risk and FedRAMP columns follow its columns (NULL before schema 11).
+    let extra = match log {
+        Log::Batch => ", hash_encoding".to_string(),
+        Log::Plan => format!(", {}", PLAN_FEDRAMP.join(", ")),
+        _ => String::new(),
+    };
     let sql = format!(
         "SELECT {}{extra} FROM {} WHERE {} = ?1",
         log.columns().join(", "),
@@ -377,6 +395,17 @@ fn compute(conn: &Connection, log: Log, key: i64, prev: &str, digest: &str) -> R
             if encoding != rusqlite::types::ValueRef::Null {
                 enc.raw(b"content-hash\n");
                 enc.value(encoding);
+            }
+        }
+        if log == Log::Plan {
+            let set = (n..n + PLAN_FEDRAMP.len())
+                .map(|i| r.get_ref(i))
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            if set.iter().any(|v| *v != rusqlite::types::ValueRef::Null) {
+                enc.raw(b"fedramp\n");
+                for v in set {
+                    enc.value(v);
+                }
             }
         }
         Ok(enc.finish())

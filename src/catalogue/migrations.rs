@@ -392,4 +392,54 @@ BEGIN SELECT RAISE(ABORT, 'the history chain is append-only'); END;
 CREATE TRIGGER history_chain_no_delete BEFORE DELETE ON history_chain
 BEGIN SELECT RAISE(ABORT, 'the history chain is append-only'); END;
 ",
+    // 11: the assessor's loop (issue 26). An assessor's results (`review import`: the Test
+    // results sheet of a package's workbook read back), append-only and chained like the other
+    // logs, apart from the organisation's statuses; the chain table is rebuilt to admit the
+    // `review` log (its rows copied as they are). A remediation plan record gains its risk
+    // (`plan --risk`, the POA&M's Adjusted Risk Rating), the risk first rated (Original Risk
+    // Rating) and the FedRAMP POA&M columns `plan import` read (a JSON object); a record with
+    // none of them encodes in its chain as it always did.
+    r"
+CREATE TABLE review (
+    seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+    control_id    TEXT NOT NULL,
+    method        TEXT NOT NULL CHECK (method IN ('examine', 'interview', 'test')),
+    sample        TEXT NOT NULL,
+    outcome       TEXT NOT NULL CHECK (outcome IN ('satisfied', 'other than satisfied', 'not applicable')),
+    finding       TEXT NOT NULL,
+    risk          TEXT CHECK (risk IS NULL OR risk IN ('low', 'moderate', 'high')),
+    assessor      TEXT NOT NULL CHECK (length(trim(assessor)) > 0),
+    assessed_on   TEXT NOT NULL,
+    source_file   TEXT NOT NULL,
+    source_sha256 TEXT NOT NULL,
+    source_place  TEXT NOT NULL,
+    recorded_by   TEXT NOT NULL,
+    recorded_at   TEXT NOT NULL
+) STRICT;
+CREATE INDEX review_control ON review(control_id);
+CREATE TRIGGER review_no_update BEFORE UPDATE ON review
+BEGIN SELECT RAISE(ABORT, 'assessor results are append-only'); END;
+CREATE TRIGGER review_no_delete BEFORE DELETE ON review
+BEGIN SELECT RAISE(ABORT, 'assessor results are append-only'); END;
+
+ALTER TABLE plan ADD COLUMN risk TEXT CHECK (risk IS NULL OR risk IN ('low', 'moderate', 'high'));
+ALTER TABLE plan ADD COLUMN original_risk TEXT CHECK (original_risk IS NULL OR original_risk IN ('low', 'moderate', 'high'));
+ALTER TABLE plan ADD COLUMN fedramp TEXT CHECK (fedramp IS NULL OR json_valid(fedramp));
+
+CREATE TABLE history_chain_v4 (
+    log    TEXT NOT NULL CHECK (log IN ('ownership', 'assessment', 'batch', 'plan', 'retarget', 'attestation', 'review')),
+    record INTEGER NOT NULL,
+    digest TEXT NOT NULL,
+    prev   TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    PRIMARY KEY (log, record)
+) STRICT, WITHOUT ROWID;
+INSERT INTO history_chain_v4 SELECT log, record, digest, prev, sha256 FROM history_chain;
+DROP TABLE history_chain;
+ALTER TABLE history_chain_v4 RENAME TO history_chain;
+CREATE TRIGGER history_chain_no_update BEFORE UPDATE ON history_chain
+BEGIN SELECT RAISE(ABORT, 'the history chain is append-only'); END;
+CREATE TRIGGER history_chain_no_delete BEFORE DELETE ON history_chain
+BEGIN SELECT RAISE(ABORT, 'the history chain is append-only'); END;
+",
 ];

@@ -20,6 +20,7 @@ mod open;
 mod plan;
 mod responsibility;
 mod retarget;
+mod review;
 
 use std::path::{Path, PathBuf};
 

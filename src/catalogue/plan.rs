@@ -1,7 +1,7 @@
 //! The plan table: remediation plans, append-only, the newest per control in force, each
 //! record linked into the history chain.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
 use rusqlite::params;
@@ -9,10 +9,16 @@ use rusqlite::params;
 use super::Catalogue;
 use crate::error::{Error, Result};
 use crate::model::plan::{Milestone, NewPlan, PlanRow, PlanStatus};
+use crate::model::review::Risk;
 use crate::util::now_utc;
 
+/// The columns a remediation plan record gained in schema 11 (its risk, the risk first rated,
+/// the FedRAMP POA&M columns), encoded in its chain link after `chain::PLAN` when any is set
+/// (`chain::PLAN_FEDRAMP`).
+pub(crate) const FEDRAMP_COLUMNS: &[&str] = &["risk", "original_risk", "fedramp"];
+
 const PLAN_SQL: &str = "SELECT seq, control_id, due, owner, action, milestones, status, note, system,
-        recorded_by, recorded_at, source FROM plan";
+        recorded_by, recorded_at, source, risk, original_risk, fedramp FROM plan";
 
 fn plan_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PlanRow> {
     let bad = |i: usize, what: &str| {
@@ -25,6 +31,12 @@ fn plan_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PlanRow> {
     let due: String = r.get(2)?;
     let milestones: String = r.get(5)?;
     let status: String = r.get(6)?;
+    let risk = |i: usize| -> rusqlite::Result<Option<Risk>> {
+        match r.get::<_, Option<String>>(i)? {
+            Some(s) => Risk::parse(&s).map(Some).ok_or_else(|| bad(i, "risk rating")),
+            None => Ok(None),
+        }
+    };
     Ok(PlanRow {
         seq: r.get(0)?,
         control_id: r.get(1)?,
@@ -39,6 +51,12 @@ fn plan_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PlanRow> {
         by: r.get(9)?,
         at: r.get(10)?,
         source: r.get(11)?,
+        risk: risk(12)?,
+        original_risk: risk(13)?,
+        fedramp: match r.get::<_, Option<String>>(14)? {
+            Some(j) => serde_json::from_str(&j).map_err(|_| bad(14, "set of POA&M columns"))?,
+            None => BTreeMap::new(),
+        },
     })
 }
 
@@ -50,10 +68,19 @@ impl Catalogue {
             for p in plans {
                 let milestones = serde_json::to_string(&p.milestones)
                     .map_err(|e| Error::Bug(format!("storing milestones: {e}")))?;
+                // NULL when empty: a record without them encodes in its chain as before schema 11.
+                let fedramp = if p.fedramp.is_empty() {
+                    None
+                } else {
+                    Some(
+                        serde_json::to_string(&p.fedramp)
+                            .map_err(|e| Error::Bug(format!("storing POA&M columns: {e}")))?,
+                    )
+                };
                 tx.execute(
                     "INSERT INTO plan(control_id, due, owner, action, milestones, status, note, system,
-                        recorded_by, recorded_at, source)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                        recorded_by, recorded_at, source, risk, original_risk, fedramp)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
                     params![
                         p.control_id,
                         p.due.to_string(),
@@ -65,7 +92,10 @@ impl Catalogue {
                         system,
                         p.by,
                         at,
-                        source
+                        source,
+                        p.risk.map(Risk::as_str),
+                        p.original_risk.map(Risk::as_str),
+                        fedramp
                     ],
                 )
                 .map_err(|e| Error::sqlite("recording the remediation plan", e))?;

@@ -217,12 +217,34 @@ pub(super) const PLAN_LIST: &[Column] = &[
     Column::text("by"),
     Column::text("at").csv_only(),
     Column::text("source").csv_only(),
+    Column::text("risk")
+        .csv_only()
+        .note("low|moderate|high (plan --risk), or empty"),
+];
+
+/// `csfkit review list`.
+pub(super) const REVIEW_LIST: &[Column] = &[
+    Column::number("seq"),
+    Column::text("control_id"),
+    Column::text("method").note("examine|interview|test"),
+    Column::text("sample").csv_only(),
+    Column::text("result").note("satisfied|other than satisfied|not applicable"),
+    Column::text("finding"),
+    Column::text("risk").note("low|moderate|high, or empty"),
+    Column::text("assessor"),
+    Column::text("assessed_on"),
+    Column::text("in_force").note("yes for the newest result of its control"),
+    Column::text("source_file").csv_only(),
+    Column::text("source_sha256").csv_only(),
+    Column::text("source_place").csv_only(),
+    Column::text("recorded_by").csv_only(),
+    Column::text("recorded_at").csv_only(),
 ];
 
 /// `csfkit check`.
 pub(super) const CHECK: &[Column] = &[
     Column::text("log").note(
-        "sqlite, foreign-keys, the six history logs, then framework:ID, provider:ID and scope (the loaded data), with --against against:LOG",
+        "sqlite, foreign-keys, the seven history logs, then framework:ID, provider:ID and scope (the loaded data), with --against against:LOG",
     ),
     Column::number("records").note("records or rows checked (foreign-keys: rows with a broken key)"),
     Column::text("head").note(

@@ -20,6 +20,7 @@ mod matrix;
 mod oscal;
 mod ownership;
 mod plan;
+mod review;
 mod scope;
 mod status;
 mod template;
@@ -135,6 +136,9 @@ pub(crate) enum Command {
     Assess(assess::Args),
     /// Record how and when a gap will be closed; `plan list`, `plan import FILE`.
     Plan(plan::Args),
+    /// Record an assessor's results from a package's workbook (Test results); list them.
+    #[command(subcommand)]
+    Review(review::ReviewCommand),
     /// Record the provider attestations behind inherited controls (SOC 2, ISO 27001); list them.
     #[command(subcommand)]
     Attestation(attestation::AttestationCommand),
@@ -317,6 +321,7 @@ pub(crate) fn dispatch(cli: Cli) -> Result<u8> {
         Command::Ownership(c) => ownership::run(&ctx, &c),
         Command::Assess(a) => assess::run(&ctx, &a),
         Command::Plan(a) => plan::run(&ctx, &a),
+        Command::Review(c) => review::run(&ctx, &c),
         Command::Attestation(c) => attestation::run(&ctx, &c),
         Command::Evidence(c) => evidence::run(&ctx, &c),
         Command::Template(c) => template::run(&ctx, &c),

@@ -15,6 +15,7 @@ use crate::import::plan;
 use crate::import::resolve::Resolver;
 use crate::model::framework::DEFAULT_FRAMEWORK;
 use crate::model::plan::{Milestone, NewPlan, PlanRow, PlanStatus};
+use crate::model::review::Risk;
 use crate::output::{Listing, OutputArgs};
 use crate::util::today;
 
@@ -24,6 +25,7 @@ const HELP: &str = "Examples:
       --milestone \"2027-01-15: MFA for admins\" --milestone \"2027-03-01: MFA for all staff\"
   csfkit plan PR.AA-01 --status closed --note \"MFA enforced since 2027-02-20 (ticket SEC-114)\"
   csfkit plan DE.CM-09 --status risk-accepted --note \"Accepted by the CISO until 2027-12-31\"
+  csfkit plan PR.AA-01 --risk moderate
   csfkit plan list --overdue
   csfkit plan import poam.xlsx
 
@@ -31,7 +33,9 @@ A plan says how and when a gap will be closed: due date, owner, action, mileston
 record is appended with who (--by, else the OS user) and when; the newest per control is the
 plan in force. A later record for the same control keeps what it does not change (--status
 closed keeps the due date, owner, action and milestones; --owner alone keeps the status and its
-note too). closed and risk-accepted need a --note. A plan for a control that is not a gap now is recorded with a warning; the POA&M shows
+note too). closed and risk-accepted need a --note. --risk rates the weakness (low, moderate,
+high): the first rating is the POA&M's Original Risk Rating, a later different one its Adjusted
+Risk Rating. A plan for a control that is not a gap now is recorded with a warning; the POA&M shows
 it once the control is one. Exports list every gap in poam.csv and the workbook's POA&M sheet.";
 
 /// Arguments of `csfkit plan`.
@@ -60,6 +64,10 @@ pub(crate) struct Args {
     /// Why it was closed or the risk accepted (required then), or a comment.
     #[arg(long, value_name = "TEXT")]
     note: Option<String>,
+    /// The weakness's risk: low, moderate or high (the POA&M's Original Risk Rating the first
+    /// time, its Adjusted Risk Rating when changed later).
+    #[arg(long, value_name = "RISK", value_parser = risk)]
+    risk: Option<Risk>,
     /// Who records it (default: the OS user).
     #[arg(long)]
     by: Option<String>,
@@ -146,6 +154,11 @@ pub(super) fn run(ctx: &Ctx, args: &Args) -> Result<u8> {
     }
 }
 
+/// `--risk`: low, moderate or high.
+fn risk(s: &str) -> std::result::Result<Risk, String> {
+    Risk::parse(s).ok_or_else(|| format!("`{s}` is not a risk rating; expected low, moderate or high"))
+}
+
 fn system_in_scope(cat: &Catalogue) -> Result<String> {
     Ok(cat.scope()?.map(|s| s.system).unwrap_or_default())
 }
@@ -212,6 +225,9 @@ fn new_plan(args: &Args, control: &str, previous: Option<&PlanRow>, by: String) 
             "a {status} plan needs a justification: pass --note \"why\" (the assessor reads it in the POA&M)"
         )));
     }
+    // The risk first rated stays the original; a later --risk is the adjusted rating.
+    let risk = args.risk.or(previous.and_then(|p| p.risk));
+    let original_risk = previous.and_then(|p| p.original_risk.or(p.risk));
     Ok(NewPlan {
         control_id: control.to_string(),
         due,
@@ -220,6 +236,9 @@ fn new_plan(args: &Args, control: &str, previous: Option<&PlanRow>, by: String) 
         milestones,
         status,
         note,
+        risk,
+        original_risk,
+        fedramp: previous.map(|p| p.fedramp.clone()).unwrap_or_default(),
         by,
     })
 }
@@ -329,6 +348,7 @@ fn list(ctx: &Ctx, args: &ListArgs) -> Result<u8> {
             r.by.clone(),
             r.at.clone(),
             r.source.clone(),
+            r.risk.map(|k| k.as_str().to_string()).unwrap_or_default(),
         ]);
     }
     if l.rows.is_empty() {

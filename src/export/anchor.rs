@@ -8,7 +8,7 @@ use std::path::Path;
 
 use crate::catalogue::chain::{Anchor, Log};
 use crate::error::{Error, Result};
-use crate::export::history::{CHAIN_COLUMN, FILES};
+use crate::export::history::{CHAIN_COLUMN, LOG_FILES};
 use crate::export::manifest::MANIFEST;
 
 /// The history a package pins, and when it was made.
@@ -86,7 +86,7 @@ pub(crate) fn read(path: &Path) -> Result<PackageHistory> {
         let Some(head) = m.history.get(log.as_str()) else {
             continue;
         };
-        let file = FILES.iter().find(|(_, l)| *l == log).map(|(f, _)| *f);
+        let file = LOG_FILES.iter().find(|(_, l)| *l == log).map(|(f, _)| *f);
         let links = match file {
             Some(f) => match read_member(path, f)? {
                 Some(b) => links(&b, f)?,

@@ -10,6 +10,7 @@ use crate::export::job::{Job, Output, Pass, Written};
 use crate::export::package::{StagedFile, Staging};
 use crate::model::evidence::{EvidenceItem, freshness};
 use crate::model::ownership::Service;
+use crate::model::review::Review;
 use crate::view::coverage::Coverage;
 use crate::view::poam::{POAM_COLUMNS, PoamRow};
 
@@ -171,25 +172,30 @@ pub(crate) const GAP_COLUMNS: [&str; 7] = [
 
 /// The header of `control-matrix.csv`: [`MATRIX_COLUMNS`], then [`MATRIX_TALLY_COLUMNS`],
 /// then who recorded the status in force and when
-/// ([`crate::export::history::MATRIX_STATUS_COLUMNS`]), then [`MATRIX_CLAIM_COLUMNS`].
+/// ([`crate::export::history::MATRIX_STATUS_COLUMNS`]), then [`MATRIX_CLAIM_COLUMNS`], then
+/// the assessor's result in force ([`crate::view::review::MATRIX_COLUMNS`], csfkit 0.3 with
+/// `review import`).
 pub(crate) fn matrix_header() -> Vec<&'static str> {
     MATRIX_COLUMNS
         .iter()
         .chain(MATRIX_TALLY_COLUMNS.iter().flatten())
         .chain(crate::export::history::MATRIX_STATUS_COLUMNS.iter())
         .chain(MATRIX_CLAIM_COLUMNS.iter())
+        .chain(crate::view::review::MATRIX_COLUMNS.iter())
         .copied()
         .collect()
 }
 
-/// `control-matrix.csv`: one row per control of the matrix.
-pub(crate) fn matrix_csv(cov: &Coverage, raw: bool, bom: bool) -> Result<Vec<u8>> {
-    csv_bytes(&matrix_header(), &matrix_rows(cov), raw, bom)
+/// `control-matrix.csv`: one row per control of the matrix, with the assessor's result in
+/// force of each (`reviews`, oldest first).
+pub(crate) fn matrix_csv(cov: &Coverage, reviews: &[Review], raw: bool, bom: bool) -> Result<Vec<u8>> {
+    csv_bytes(&matrix_header(), &matrix_rows(cov, reviews), raw, bom)
 }
 
 /// The rows of `control-matrix.csv` (and the workbook's Matrix sheet), in [`matrix_header`]
 /// order.
-pub(crate) fn matrix_rows(cov: &Coverage) -> Vec<Vec<String>> {
+pub(crate) fn matrix_rows(cov: &Coverage, reviews: &[Review]) -> Vec<Vec<String>> {
+    let in_force = crate::view::review::in_force(reviews);
     cov.matrix
         .rows
         .iter()
@@ -246,6 +252,9 @@ pub(crate) fn matrix_rows(cov: &Coverage) -> Vec<Vec<String>> {
                 r.attestation_text(),
                 c.inheritance_gap.clone().unwrap_or_default(),
             ]);
+            row.extend(crate::view::review::matrix_fields(
+                in_force.get(r.control_id.as_str()).copied(),
+            ));
             row
         })
         .collect()
@@ -370,7 +379,7 @@ impl Output for CsvOutput {
     ) -> Result<()> {
         staging.close(self.index.finish()?)?;
         let (raw, bom) = (job.opts.raw_csv, job.opts.bom);
-        staging.add_bytes(MATRIX_CSV, &matrix_csv(job.cov, raw, bom)?)?;
+        staging.add_bytes(MATRIX_CSV, &matrix_csv(job.cov, job.reviews, raw, bom)?)?;
         staging.add_bytes(GAPS_CSV, &gaps_csv(job.cov, raw, bom)?)?;
         staging.add_bytes(POAM_CSV, &poam_csv(job.poam, raw, bom)?)?;
         for t in &job.history.tables {

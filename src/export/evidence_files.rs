@@ -153,6 +153,9 @@ fn copy_in(
         match staging.add_reader(&rel, file, &format!("`{}`", src.display()), Some(recorded))? {
             Copied::AsRecorded(_) => Ok(rel),
             Copied::Differs(sha) => {
+                // The copy is gone; so is the folder made for it when it holds nothing else
+                // (remove_dir leaves a folder with files in it).
+                let _ = std::fs::remove_dir(staging.dir().join("evidence"));
                 warnings.push(format!(
                     "evidence {} ({}): file {} changed since import (SHA-256 {recorded} recorded, {sha} now); not included",
                     e.id,

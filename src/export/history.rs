@@ -28,6 +28,20 @@ pub(crate) const OWNERSHIP_HISTORY: &str = "ownership-history.csv";
 /// `evidence-batches.csv`.
 pub(crate) const EVIDENCE_BATCHES: &str = "evidence-batches.csv";
 
+/// `review-history.csv` (the assessor's results, `review import`).
+pub(crate) const REVIEW_HISTORY: &str = "review-history.csv";
+
+/// Every history file a package may hold, with the log each lists: [`FILES`], then
+/// `review-history.csv` (written since `review import`; a package without it pins the review
+/// log by its manifest's head alone).
+pub(crate) const LOG_FILES: [(&str, Log); 5] = [
+    (ASSESSMENT_HISTORY, Log::Assessment),
+    (PLAN_HISTORY, Log::Plan),
+    (OWNERSHIP_HISTORY, Log::Ownership),
+    (EVIDENCE_BATCHES, Log::Batch),
+    (REVIEW_HISTORY, Log::Review),
+];
+
 /// The history files every package with CSV files holds since csfkit 0.3, with the log each
 /// lists.
 pub(crate) const FILES: [(&str, Log); 4] = [
@@ -120,6 +134,27 @@ const BATCH_COLS: [Col; 17] = [
     (CHAIN_COLUMN, Kind::Code(20.0)),
 ];
 
+/// `review-history.csv`: the columns of `csfkit review list` (every record), what it replaced
+/// (the result in force for its control before it), and the link.
+const REVIEW_COLS: [Col; 16] = [
+    ("seq", Kind::Number),
+    ("control_id", Kind::Text(12.0)),
+    ("method", Kind::Text(11.0)),
+    ("sample", Kind::Text(24.0)),
+    ("result", Kind::Text(20.0)),
+    ("finding", Kind::Text(40.0)),
+    ("risk", Kind::Text(10.0)),
+    ("assessor", Kind::Text(18.0)),
+    ("assessed_on", Kind::Date),
+    ("source_file", Kind::Text(24.0)),
+    ("source_sha256", Kind::Code(20.0)),
+    ("source_place", Kind::Text(18.0)),
+    ("recorded_by", Kind::Text(16.0)),
+    ("recorded_at", Kind::Text(22.0)),
+    ("previous_result", Kind::Text(20.0)),
+    (CHAIN_COLUMN, Kind::Code(20.0)),
+];
+
 /// One history table: its file, its workbook sheet, its columns and rows (text cells).
 pub(crate) struct Table {
     /// The CSV file in the package.
@@ -139,7 +174,7 @@ impl Table {
     }
 }
 
-/// The four history tables, in [`FILES`] order.
+/// The history tables, in [`LOG_FILES`] order.
 pub(crate) struct History {
     /// One per log.
     pub tables: Vec<Table>,
@@ -263,6 +298,8 @@ pub(crate) fn read(cat: &Catalogue, as_of: NaiveDate) -> Result<History> {
         })
         .collect();
 
+    let reviews = review_rows(cat)?;
+
     Ok(History {
         tables: vec![
             Table {
@@ -289,8 +326,51 @@ pub(crate) fn read(cat: &Catalogue, as_of: NaiveDate) -> Result<History> {
                 cols: &BATCH_COLS,
                 rows: batches,
             },
+            Table {
+                file: REVIEW_HISTORY,
+                sheet: "Review history",
+                cols: &REVIEW_COLS,
+                rows: reviews,
+            },
         ],
     })
+}
+
+/// The rows of `review-history.csv`: every assessor result, the result in force before it for
+/// its control, its link.
+fn review_rows(cat: &Catalogue) -> Result<Vec<Vec<String>>> {
+    let link =
+        |m: &HashMap<i64, (String, String)>, k: i64| m.get(&k).map(|l| l.1.clone()).unwrap_or_default();
+    let chain = links(cat, Log::Review)?;
+    let mut before: HashMap<String, String> = HashMap::new();
+    let rows = cat
+        .reviews()?
+        .into_iter()
+        .map(|v| {
+            let previous = before
+                .insert(v.control_id.clone(), v.outcome.as_str().to_string())
+                .unwrap_or_default();
+            vec![
+                v.seq.to_string(),
+                v.control_id,
+                v.method.as_str().to_string(),
+                v.sample,
+                v.outcome.as_str().to_string(),
+                v.finding,
+                v.risk.map(|k| k.as_str().to_string()).unwrap_or_default(),
+                v.assessor,
+                v.assessed_on.to_string(),
+                v.source_file,
+                v.source_sha256,
+                v.source_place,
+                v.recorded_by,
+                v.recorded_at,
+                previous,
+                link(&chain, v.seq),
+            ]
+        })
+        .collect();
+    Ok(rows)
 }
 
 /// What a plan record changed from the one before it for its control: the names of the fields
@@ -303,6 +383,8 @@ fn changed_fields(was: &crate::model::plan::PlanRow, now: &crate::model::plan::P
         ("milestones", was.milestones != now.milestones),
         ("status", was.status != now.status),
         ("note", was.note != now.note),
+        ("risk", was.risk != now.risk),
+        ("poam columns", was.fedramp != now.fedramp),
     ];
     let names: Vec<&str> = fields.iter().filter(|(_, d)| *d).map(|(n, _)| *n).collect();
     if names.is_empty() {

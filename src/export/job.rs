@@ -96,6 +96,12 @@ pub(crate) struct Job<'a> {
     pub poam: &'a [PoamRow],
     /// The plans in force: control -> (newest record, timestamp of the first record).
     pub plans: &'a HashMap<String, (crate::model::plan::PlanRow, String)>,
+    /// The closed POA&M items: one row per control whose plan in force is closed and that is
+    /// no gap now, in matrix order.
+    pub closed_poam: &'a [PoamRow],
+    /// The assessor's results up to the as-of date, oldest first (the newest per control in
+    /// force: [`crate::view::review::in_force`]).
+    pub reviews: &'a [crate::model::review::Review],
     /// The history up to the as-of date (`assessment-history.csv`, ...).
     pub history: &'a crate::export::history::History,
     /// Per attestation of the scope's provider with a file: its path in the package

@@ -100,6 +100,7 @@ fn write_package(cat: &Catalogue, scope: &Scope, opts: &Options) -> Result<Done>
     let reading = read(cat, scope, opts.as_of, opts.stale_days, opts.no_mapped)?;
     let cov = &reading.cov;
     let poam = crate::view::poam::rows(cov, &reading.plans);
+    let closed_poam = crate::view::poam::closed_rows(cov, &reading.plans);
     let mut staging = Staging::new(&opts.out, opts.zip, opts.force, &opts.catalogue)?;
     Staging::watch_signals();
     let mut written = Written {
@@ -134,6 +135,8 @@ fn write_package(cat: &Catalogue, scope: &Scope, opts: &Options) -> Result<Done>
         cover: &cover,
         poam: &poam,
         plans: &reading.plans,
+        closed_poam: &closed_poam,
+        reviews: &reading.reviews,
         history: &reading.records,
         attestation_files: &attestation_files,
     };
@@ -291,12 +294,10 @@ fn write_oscal_export(cat: &Catalogue, scope: &Scope, opts: &OscalOptions) -> Re
         system: scope.system.as_deref(),
         organization: "",
         packaged: &|_| None,
-        // The assessor's results join here when `review import` records them.
-        reviews: &[],
+        reviews: &reading.reviews,
         poam: &poam,
         plans: &reading.plans,
-        // Plans rate no risk yet (`plan --risk` joins here).
-        plan_risk: &|_| None,
+        plan_risk: &|c| reading.plans.get(c).and_then(|(p, _)| p.risk),
     };
     oscal::write_documents(cat, &input, &mut staging, "")?;
     let parameters = Parameters {

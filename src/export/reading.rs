@@ -37,6 +37,9 @@ pub(crate) struct Reading {
     pub digest: String,
     /// The records of each history log up to the as-of date.
     pub records: crate::export::history::History,
+    /// The assessor's results up to the as-of date (`review import`), oldest first: the newest
+    /// per control is the one in force ([`crate::view::review::in_force`]).
+    pub reviews: Vec<crate::model::review::Review>,
     /// What the package shows that is not as of its date (a matrix loaded later).
     pub warnings: Vec<String>,
 }
@@ -69,9 +72,11 @@ pub(crate) fn read(
     let warnings = scope.matrix_later_than(cat).into_iter().collect();
     let m = crate::view::matrix::build(cat, &scope.provider, &scope.services)?;
     let plans = cat.plans_in_force()?;
+    let reviews = cat.reviews()?;
     let claims = crate::view::claims::Claims::load(cat)?;
     let mut dig = CatalogueDigest::new(&frameworks, &m, &plans)?;
     dig.claims(&claims)?;
+    dig.reviews(&reviews)?;
     let mut builder = CoverageBuilder::new(m, as_of, stale_days)
         .without_mapped(no_mapped)
         .with_claims(claims);
@@ -89,6 +94,7 @@ pub(crate) fn read(
         plans,
         digest: dig.finish(),
         records,
+        reviews,
         warnings,
     })
 }
@@ -233,6 +239,17 @@ impl CatalogueDigest {
         }
         for r in &claims.retarget_log {
             self.0.update(b"retarget\x1f");
+            self.0.update(serde_json::to_vec(r)?);
+            self.0.update(b"\n");
+        }
+        Ok(())
+    }
+
+    /// The assessor's results, every record (a catalogue without any has the digest it had
+    /// before `review import`).
+    fn reviews(&mut self, reviews: &[crate::model::review::Review]) -> Result<()> {
+        for r in reviews {
+            self.0.update(b"review\x1f");
             self.0.update(serde_json::to_vec(r)?);
             self.0.update(b"\n");
         }

@@ -38,6 +38,8 @@ pub(crate) struct FieldTable {
     pub name: String,
     /// `import <name> (<sha256>)`: what each record says it came from.
     pub source: String,
+    /// The SHA-256 of the file's bytes (hex).
+    pub sha256: String,
     /// The table the header was found in.
     pub table: RawTable,
     /// Index of the header row in `table.rows`.
@@ -98,10 +100,12 @@ impl FieldTable {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let source = format!("import {name} ({})", crate::util::sha256_hex(&bytes));
+        let sha256 = crate::util::sha256_hex(&bytes);
+        let source = format!("import {name} ({sha256})");
         Ok(FieldTable {
             name,
             source,
+            sha256,
             table,
             header_row,
             cols,

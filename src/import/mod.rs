@@ -15,3 +15,4 @@ pub(crate) mod oscal;
 pub(crate) mod plan;
 pub(crate) mod reader;
 pub(crate) mod resolve;
+pub(crate) mod review;

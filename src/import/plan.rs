@@ -13,6 +13,7 @@ use crate::import::layout::csfkit::PLAN;
 use crate::import::resolve::{Legacy, Resolver};
 use crate::model::crosswalk::RefFramework;
 use crate::model::plan::{Milestone, NewPlan, PlanStatus};
+use crate::model::review::Risk;
 
 /// The fields that make a row a plan: a row with none of them is an unplanned gap.
 const PLAN_DATA: [&str; 4] = ["due", "owner", "action", "milestones"];
@@ -113,7 +114,9 @@ pub(crate) fn validate(
         // An unplanned gap of an exported POA&M: no plan data, status `No plan` or empty, no
         // comment. A status or comment typed into such a row is meant: it is checked, not
         // skipped (a risk acceptance without due date, owner and action is a row error).
-        let status_given = !get("status").is_empty() && !get("status").eq_ignore_ascii_case("no plan");
+        // An open item of csfkit's POA&M without a plan says `Ongoing` (csfkit 0.2 wrote `No
+        // plan`): only a closing or accepting status is meant as a plan of its own.
+        let status_given = parse_status(get("status")) != Ok(PlanStatus::Open);
         if PLAN_DATA.iter().all(|f| get(f).is_empty()) && !status_given && get("note").is_empty() {
             skipped += 1;
             continue;
@@ -192,6 +195,7 @@ pub(crate) fn validate(
             continue;
         }
         let note = crate::import::assess::mapped_note(&note_text, from.as_ref());
+        let (risk, original_risk, fedramp) = fedramp_of(&get, &mut bad);
         for c in controls {
             if let Some(first) = seen.insert(c.clone(), row_no) {
                 bad(
@@ -209,6 +213,9 @@ pub(crate) fn validate(
                 milestones: milestones.clone(),
                 status,
                 note: note.clone(),
+                risk,
+                original_risk,
+                fedramp: fedramp.clone(),
                 by: if get("by").is_empty() {
                     default_by.to_string()
                 } else {
@@ -225,6 +232,42 @@ pub(crate) fn validate(
         });
     }
     Ok(Plans { plans, skipped })
+}
+
+/// The FedRAMP columns of a row: the risk in force (Adjusted Risk Rating, else the Original),
+/// the Original Risk Rating, and the columns csfkit keeps as written; a rating that is not one
+/// is reported through `bad`.
+type Fedramp = (
+    Option<Risk>,
+    Option<Risk>,
+    std::collections::BTreeMap<String, String>,
+);
+
+fn fedramp_of<'a>(get: &impl Fn(&str) -> &'a str, bad: &mut impl FnMut(&str, &str, String)) -> Fedramp {
+    let mut rating = |f: &str| -> Option<Risk> {
+        let v = get(f);
+        if v.is_empty() {
+            return None;
+        }
+        let r = Risk::parse(v);
+        if r.is_none() {
+            bad(
+                f,
+                v,
+                format!("`{v}` is not a risk rating; expected Low, Moderate or High"),
+            );
+        }
+        r
+    };
+    let original_risk = rating("original_risk");
+    let risk = rating("risk").or(original_risk);
+    let kept = crate::model::plan::FEDRAMP_POAM_COLUMNS
+        .iter()
+        .filter(|c| crate::model::plan::kept(c))
+        .filter(|c| !get(c).is_empty())
+        .map(|c| ((*c).to_string(), crate::util::unneutralise(get(c)).into_owned()))
+        .collect();
+    (risk, original_risk, kept)
 }
 
 #[cfg(test)]
@@ -259,6 +302,8 @@ mod tests {
     #[test]
     fn statuses_as_csfkit_writes_them_in_a_poam_read_back() {
         assert_eq!(parse_status("Ongoing (overdue)"), Ok(PlanStatus::Open));
+        assert_eq!(parse_status("Delayed"), Ok(PlanStatus::Open));
+        assert_eq!(parse_status("Completed"), Ok(PlanStatus::Closed));
         assert_eq!(parse_status("No plan"), Ok(PlanStatus::Open));
         assert_eq!(parse_status(""), Ok(PlanStatus::Open));
         assert_eq!(parse_status("Completed (gap persists)"), Ok(PlanStatus::Closed));

@@ -1,5 +1,6 @@
 //! Remediation plans: how and when a gap will be closed (FedRAMP's POA&M vocabulary).
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
@@ -7,6 +8,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::error::ValueError;
+use crate::model::review::Risk;
 
 /// Where a remediation plan stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -43,7 +45,7 @@ impl FromStr for PlanStatus {
     fn from_str(s: &str) -> Result<Self, ValueError> {
         let k = crate::util::loose_key(s);
         Ok(match k.as_str() {
-            "open" | "ongoing" | "planned" | "inprogress" => PlanStatus::Open,
+            "open" | "ongoing" | "planned" | "inprogress" | "delayed" => PlanStatus::Open,
             "closed" | "completed" | "done" => PlanStatus::Closed,
             "riskaccepted" | "accepted" | "riskacceptance" => PlanStatus::RiskAccepted,
             _ => {
@@ -57,6 +59,34 @@ impl FromStr for PlanStatus {
             }
         })
     }
+}
+
+/// The FedRAMP POA&M template's columns after the twelve csfkit wrote first (csfkit 0.2), in the
+/// template's order: `poam.csv` writes them, `plan import` reads them back.
+pub(crate) const FEDRAMP_POAM_COLUMNS: [&str; 16] = [
+    "Weakness Detector Source",
+    "Weakness Source Identifier",
+    "Asset Identifier",
+    "Resources Required",
+    "Milestone Changes",
+    "Vendor Dependency",
+    "Last Vendor Check-in Date",
+    "Vendor Dependent Product Name",
+    "Original Risk Rating",
+    "Adjusted Risk Rating",
+    "Risk Adjustment",
+    "False Positive",
+    "Operational Requirement",
+    "Deviation Rationale",
+    "Supporting Documents",
+    "Auto-Approve",
+];
+
+/// Whether a FedRAMP POA&M column is kept with the plan as `plan import` read it (every one
+/// but the two risk ratings, which are the plan's risk; Risk Adjustment is derived from them
+/// unless a value was read).
+pub(crate) fn kept(column: &str) -> bool {
+    !matches!(column, "Original Risk Rating" | "Adjusted Risk Rating")
 }
 
 /// One milestone of a plan: a date and what is done by then.
@@ -127,6 +157,14 @@ pub(crate) struct NewPlan {
     pub status: PlanStatus,
     /// Why it was closed or the risk accepted (required then), or a comment.
     pub note: String,
+    /// The risk rating in force (`plan --risk`; the POA&M's Adjusted Risk Rating when it
+    /// differs from the original).
+    pub risk: Option<Risk>,
+    /// The risk first rated (the POA&M's Original Risk Rating).
+    pub original_risk: Option<Risk>,
+    /// The FedRAMP POA&M columns csfkit does not derive, as `plan import` read them (column
+    /// name to text; empty cells are not kept).
+    pub fedramp: BTreeMap<String, String>,
     /// Who records it.
     pub by: String,
 }
@@ -158,6 +196,17 @@ pub(crate) struct PlanRow {
     pub at: String,
     /// `cli` or `import <file> (<sha256>)`.
     pub source: String,
+    /// The risk rating in force (`plan --risk`; the POA&M's Adjusted Risk Rating when it
+    /// differs from the original).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub risk: Option<Risk>,
+    /// The risk first rated (the POA&M's Original Risk Rating).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub original_risk: Option<Risk>,
+    /// The FedRAMP POA&M columns csfkit does not derive, as `plan import` read them (column
+    /// name to text; empty cells are not kept).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub fedramp: BTreeMap<String, String>,
 }
 
 impl PlanRow {

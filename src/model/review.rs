@@ -6,6 +6,16 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
+/// The workbook sheet an assessor fills in and `review import` reads back.
+pub(crate) const TEST_RESULTS_SHEET: &str = "Test results";
+
+/// The assessor's columns of the Test results sheet, in its order (after the control's own
+/// columns): the names `review import` finds first. The sheet's test holds them to it.
+#[cfg(test)]
+pub(crate) const ASSESSOR_COLUMNS: [&str; 7] = [
+    "Method", "Sample", "Result", "Finding", "Risk", "Assessor", "Date",
+];
+
 /// How the assessor assessed the control (SP 800-53A's assessment methods).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]

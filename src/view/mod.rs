@@ -6,6 +6,7 @@ pub(crate) mod claims;
 pub(crate) mod coverage;
 pub(crate) mod matrix;
 pub(crate) mod poam;
+pub(crate) mod review;
 pub(crate) mod summary;
 
 use crate::catalogue::ProviderRow;

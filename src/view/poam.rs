@@ -3,16 +3,19 @@
 //! plan in force for its control, if any. `poam.csv`, the workbook's POA&M sheet, the PDF gaps
 //! table and `status` all read these rows.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::model::plan::{PlanRow, PlanStatus};
+use crate::model::review::Risk;
 use crate::view::coverage::Coverage;
 
-/// The columns of `poam.csv` and the POA&M sheet: FedRAMP POA&M template names, in its order.
-pub(crate) const POAM_COLUMNS: [&str; 12] = [
+/// The columns of `poam.csv` and the POA&M sheet: FedRAMP POA&M template names, csfkit's
+/// first twelve (csfkit 0.2) in their order, then the rest of the template's
+/// ([`FEDRAMP_COLUMNS`]).
+pub(crate) const POAM_COLUMNS: [&str; 28] = [
     "POAM ID",
     "Controls",
     "Weakness Name",
@@ -25,7 +28,26 @@ pub(crate) const POAM_COLUMNS: [&str; 12] = [
     "Status",
     "Status Date",
     "Comments",
+    "Weakness Detector Source",
+    "Weakness Source Identifier",
+    "Asset Identifier",
+    "Resources Required",
+    "Milestone Changes",
+    "Vendor Dependency",
+    "Last Vendor Check-in Date",
+    "Vendor Dependent Product Name",
+    "Original Risk Rating",
+    "Adjusted Risk Rating",
+    "Risk Adjustment",
+    "False Positive",
+    "Operational Requirement",
+    "Deviation Rationale",
+    "Supporting Documents",
+    "Auto-Approve",
 ];
+
+/// The FedRAMP POA&M columns after csfkit's first twelve, in [`POAM_COLUMNS`] order.
+pub(crate) const FEDRAMP_COLUMNS: &[&str] = &crate::model::plan::FEDRAMP_POAM_COLUMNS;
 
 /// Where a gap's remediation stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -72,6 +94,12 @@ pub(crate) struct PoamRow {
     pub state: PlanState,
     /// Function code of the control.
     pub function: String,
+    /// The plan's risk rating in force (`plan --risk`).
+    pub risk: Option<Risk>,
+    /// The risk first rated.
+    pub original_risk: Option<Risk>,
+    /// The FedRAMP columns the plan carries as read (`plan import`).
+    pub fedramp: BTreeMap<String, String>,
 }
 
 /// The date part of an RFC 3339 timestamp.
@@ -98,15 +126,18 @@ pub(crate) fn rows(cov: &Coverage, plans: &HashMap<String, (PlanRow, String)>) -
                 c.state.as_str()
             );
             // Comments carry the plan's note as written, so that a POA&M edited and imported
-            // back (`csfkit plan import poam.csv`) records what the user wrote; the status says
-            // whether there is a plan and whether it is overdue.
+            // back (`csfkit plan import poam.csv`) records what the user wrote. The status is
+            // one of the POA&M words (Ongoing, Delayed, Completed, Risk Accepted): a gap
+            // without a plan is an open item (Ongoing, its plan columns empty); a plan closed
+            // while the gap persists stays Completed here (so the file reads back as closed)
+            // and is counted as unplanned.
             let (state, status) = match plan.map(|(p, _)| p) {
-                None => (PlanState::Unplanned, "No plan"),
+                None => (PlanState::Unplanned, STATUS_ONGOING),
                 Some(p) => match p.status {
-                    PlanStatus::Open if p.overdue(as_of) => (PlanState::Overdue, "Ongoing (overdue)"),
-                    PlanStatus::Open => (PlanState::Planned, "Ongoing"),
-                    PlanStatus::RiskAccepted => (PlanState::RiskAccepted, "Risk Accepted"),
-                    PlanStatus::Closed => (PlanState::Unplanned, "Completed (gap persists)"),
+                    PlanStatus::Open if p.overdue(as_of) => (PlanState::Overdue, STATUS_DELAYED),
+                    PlanStatus::Open => (PlanState::Planned, STATUS_ONGOING),
+                    PlanStatus::RiskAccepted => (PlanState::RiskAccepted, STATUS_RISK_ACCEPTED),
+                    PlanStatus::Closed => (PlanState::Unplanned, STATUS_COMPLETED),
                 },
             };
             let comments = plan.map(|(p, _)| p.note.clone()).unwrap_or_default();
@@ -129,7 +160,60 @@ pub(crate) fn rows(cov: &Coverage, plans: &HashMap<String, (PlanRow, String)>) -
                 comments,
                 state,
                 function: r.function.clone(),
+                risk: plan.and_then(|(p, _)| p.risk),
+                original_risk: plan.and_then(|(p, _)| p.original_risk),
+                fedramp: plan.map(|(p, _)| p.fedramp.clone()).unwrap_or_default(),
             }
+        })
+        .collect()
+}
+
+/// An open plan on or before its due date, or a gap without a plan (FedRAMP's word).
+pub(crate) const STATUS_ONGOING: &str = "Ongoing";
+/// An open plan past its due date.
+pub(crate) const STATUS_DELAYED: &str = "Delayed";
+/// A closed plan.
+pub(crate) const STATUS_COMPLETED: &str = "Completed";
+/// The risk is accepted.
+pub(crate) const STATUS_RISK_ACCEPTED: &str = "Risk Accepted";
+
+/// The closed POA&M items: one row per control of `cov` whose plan in force is closed and that
+/// is no gap now (a closed plan whose gap persists is an open item, [`rows`]), in matrix order,
+/// status Completed, dated by the closing record.
+pub(crate) fn closed_rows(cov: &Coverage, plans: &HashMap<String, (PlanRow, String)>) -> Vec<PoamRow> {
+    let as_of = cov.as_of;
+    let day = |at: &str| day(at).map(|d| d.min(as_of));
+    cov.matrix
+        .rows
+        .iter()
+        .zip(&cov.controls)
+        .filter(|(_, c)| c.gaps.is_empty())
+        .filter_map(|(r, _)| {
+            let (p, first) = plans.get(&r.control_id)?;
+            if p.status != PlanStatus::Closed {
+                return None;
+            }
+            let title = r.title.trim_end();
+            let stop = if title.ends_with(['.', '!', '?']) { "" } else { "." };
+            Some(PoamRow {
+                poam_id: format!("POAM-{}", r.control_id),
+                control_id: r.control_id.clone(),
+                weakness_name: format!("{}: closed", r.control_id),
+                weakness_description: format!("{title}{stop} Ownership: {}. No gap at {as_of}.", r.effective),
+                point_of_contact: p.owner.clone(),
+                remediation_plan: p.action.clone(),
+                detected: day(first).unwrap_or(as_of),
+                due: Some(p.due),
+                milestones: p.milestones_text(),
+                status: STATUS_COMPLETED.to_string(),
+                status_date: day(&p.at).unwrap_or(as_of),
+                comments: p.note.clone(),
+                state: PlanState::Unplanned,
+                function: r.function.clone(),
+                risk: p.risk,
+                original_risk: p.original_risk,
+                fedramp: p.fedramp.clone(),
+            })
         })
         .collect()
 }
@@ -137,7 +221,7 @@ pub(crate) fn rows(cov: &Coverage, plans: &HashMap<String, (PlanRow, String)>) -
 impl PoamRow {
     /// The row as text cells, in [`POAM_COLUMNS`] order.
     pub(crate) fn cells(&self) -> Vec<String> {
-        vec![
+        let mut cells = vec![
             self.poam_id.clone(),
             self.control_id.clone(),
             self.weakness_name.clone(),
@@ -150,8 +234,36 @@ impl PoamRow {
             self.status.clone(),
             self.status_date.to_string(),
             self.comments.clone(),
-        ]
+        ];
+        let original = self.original_risk.or(self.risk);
+        let adjusted = match (self.original_risk, self.risk) {
+            (Some(o), Some(r)) if o != r => Some(r),
+            _ => None,
+        };
+        for col in FEDRAMP_COLUMNS {
+            let kept = self.fedramp.get(*col).cloned().unwrap_or_default();
+            cells.push(match *col {
+                "Original Risk Rating" => rating(original),
+                "Adjusted Risk Rating" => rating(adjusted),
+                "Risk Adjustment" if kept.is_empty() => match (original, adjusted) {
+                    (_, Some(_)) => "Yes".to_string(),
+                    (Some(_), None) => "No".to_string(),
+                    _ => String::new(),
+                },
+                _ => kept,
+            });
+        }
+        cells
     }
+}
+
+/// A risk rating as the FedRAMP POA&M writes it (`Low`, `Moderate`, `High`), or empty.
+fn rating(r: Option<Risk>) -> String {
+    r.map(|r| {
+        let s = r.as_str();
+        format!("{}{}", s[..1].to_uppercase(), &s[1..])
+    })
+    .unwrap_or_default()
 }
 
 /// Gaps counted by where their remediation stands.
@@ -179,4 +291,15 @@ pub(crate) fn counts<'a>(rows: impl IntoIterator<Item = &'a PoamRow>) -> PlanCou
         }
     }
     c
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_poam_columns_are_csfkits_twelve_then_fedramps() {
+        assert_eq!(&POAM_COLUMNS[12..], crate::model::plan::FEDRAMP_POAM_COLUMNS);
+        assert_eq!(POAM_COLUMNS[9], "Status");
+    }
 }

@@ -427,12 +427,10 @@ impl Output for OscalOutput {
             system: job.system,
             organization: &job.opts.organization,
             packaged: &packaged,
-            // The assessor's results join here when `review import` records them.
-            reviews: &[],
+            reviews: job.reviews,
             poam: job.poam,
             plans: job.plans,
-            // Plans rate no risk yet (`plan --risk` joins here).
-            plan_risk: &|_| None,
+            plan_risk: &|c| job.plans.get(c).and_then(|(p, _)| p.risk),
         };
         write_documents(job.cat, &input, staging, OSCAL_DIR)
     }

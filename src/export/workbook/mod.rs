@@ -31,10 +31,16 @@ use crate::error::{Error, Result};
 use crate::export::format::WORKBOOK;
 use crate::export::job::{Job, Output, Pass, Written};
 use crate::export::package::Staging;
+use crate::model::review::TEST_RESULTS_SHEET;
 
 pub(crate) mod sheets;
 
 pub(crate) use sheets::{Col, Kind, Tables};
+
+/// The index of the Evidence sheet (its rows come in the shared pass).
+const EVIDENCE_SHEET: usize = 4;
+/// The index of the first history sheet (after Attestations).
+const FIRST_HISTORY: usize = 9;
 
 /// Excel's limit on the characters of a cell.
 const MAX_CELL: usize = 32_767;
@@ -111,24 +117,41 @@ const FILLS: &[(&str, u32, &str)] = &[
     (
         "Ongoing",
         0xBDD7EE,
-        "POA&M: an open plan, due on or after the as-of date",
+        "POA&M: an open item: a plan due on or after the as-of date, or none recorded yet (its plan columns empty)",
     ),
     (
-        "Ongoing (overdue)",
+        "Delayed",
         0xFFC7CE,
-        "POA&M: an open plan past its due date",
+        "POA&M: an open plan past its scheduled completion date",
     ),
-    ("No plan", 0xFFEB9C, "POA&M: no remediation plan recorded"),
     (
         "Risk Accepted",
         0xD9D9D9,
         "POA&M: the risk is accepted (see Comments)",
     ),
     (
-        "Completed (gap persists)",
-        0xFFC7CE,
-        "POA&M: the plan is closed but the gap remains",
+        "Completed",
+        0xC6EFCE,
+        "POA&M: the plan is closed (on the POA&M sheet: closed while the gap remains; Closed POA&M Items: the gap is gone)",
     ),
+    (
+        "satisfied",
+        0xC6EFCE,
+        "assessor's result: the control meets its requirement",
+    ),
+    (
+        "other than satisfied",
+        0xFFC7CE,
+        "assessor's result: it does not (a finding)",
+    ),
+    (
+        "not applicable",
+        0xD9D9D9,
+        "assessor's result: it does not apply to the system",
+    ),
+    ("low", 0xE2EFDA, "assessor's risk rating: low"),
+    ("moderate", 0xFFEB9C, "assessor's risk rating: moderate"),
+    ("high", 0xFFC7CE, "assessor's risk rating: high"),
 ];
 
 /// The formats of the workbook, made once. The workbook's default format (that of every cell
@@ -257,10 +280,17 @@ fn width(header: &str, kind: Kind) -> f64 {
 /// A sheet being filled row by row.
 struct Sheet {
     index: usize,
-    cols: Vec<Col>,
+    /// The sheet's columns: the CSV's, the `extras` one spread into `extras` (header, kind).
+    cols: Vec<(String, Kind)>,
+    /// Where the CSV row's `extras` cell is, and the extra attributes spread in its place
+    /// (none: the cell is written as it is).
+    extras_at: Option<usize>,
+    extras: Vec<String>,
     next: u32,
     /// Rows that did not fit under Excel's row limit.
     overflow: u64,
+    /// Hyperlinks written ([`MAX_LINKS`] at most).
+    links: u32,
 }
 
 /// The workbook being written: [`AuditWorkbook::start`] writes every sheet but the evidence
@@ -316,23 +346,97 @@ fn guarded<T>(dir: &Path, f: impl FnOnce() -> std::result::Result<T, XlsxError>)
     }
 }
 
-/// The header row, widths, frozen header and autofilter of a sheet with `rows` data rows.
+/// A column header as people read it: `shared_provider_led` is `Shared provider led`.
+fn readable(name: &str) -> String {
+    let spaced = name.replace('_', " ");
+    let mut c = spaced.chars();
+    c.next()
+        .map(|first| first.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
+/// The header row (`readable` headers spelled for people), widths, panes frozen at the first
+/// data cell (the header row and the first column, the control or function, stay in view), an
+/// autofilter over its `rows` data rows and the print setup: landscape on `paper`, fit to one
+/// page wide, the header row repeated on every page.
 fn frame(
     ws: &mut Worksheet,
     f: &Formats,
-    name: &str,
+    (name, paper): (&str, u8),
     cols: &[Col],
     rows: u32,
+    readable_headers: bool,
 ) -> std::result::Result<(), XlsxError> {
     ws.set_name(name)?;
     for (i, (h, kind)) in cols.iter().enumerate() {
         let c = u16::try_from(i).unwrap_or(u16::MAX);
-        ws.set_column_width(c, width(h, *kind))?;
-        ws.write_string_with_format(0, c, *h, &f.header)?;
+        let shown = if readable_headers {
+            readable(h)
+        } else {
+            (*h).to_string()
+        };
+        ws.set_column_width(c, width(&shown, *kind))?;
+        ws.write_string_with_format(0, c, shown, &f.header)?;
     }
-    ws.set_freeze_panes(1, 0)?;
+    ws.set_freeze_panes(1, 1)?;
     let last = u16::try_from(cols.len().saturating_sub(1)).unwrap_or(u16::MAX);
     ws.autofilter(0, 0, rows.max(1), last)?;
+    print_setup(ws, paper)?;
+    Ok(())
+}
+
+/// Landscape on `paper`, fit to one page wide (as many pages long as it takes), the header
+/// row repeated on every page.
+fn print_setup(ws: &mut Worksheet, paper: u8) -> std::result::Result<(), XlsxError> {
+    ws.set_landscape();
+    ws.set_paper_size(paper);
+    ws.set_print_fit_to_pages(1, 0);
+    ws.set_repeat_rows(0, 0)?;
+    Ok(())
+}
+
+/// Validation lists on the assessor's columns of the Test results sheet (rows 2 to `last`):
+/// method, result and risk from their vocabularies ([`crate::model::review`]), the date a
+/// date. A value outside the list is refused by the spreadsheet with a message naming the
+/// allowed ones; `review import` checks again.
+fn test_validations(ws: &mut Worksheet, last: u32) -> std::result::Result<(), XlsxError> {
+    use crate::model::review::{Method, Outcome, Risk};
+    use rust_xlsxwriter::{DataValidation, DataValidationRule};
+    let col = |name: &str| {
+        sheets::TEST_RESULTS_COLS
+            .iter()
+            .position(|(n, _)| *n == name)
+            .and_then(|i| u16::try_from(i).ok())
+            .unwrap_or(0)
+    };
+    let list = |title: &str, values: &[&str]| -> std::result::Result<DataValidation, XlsxError> {
+        DataValidation::new()
+            .allow_list_strings(values)?
+            .set_input_title(title)?
+            .set_error_title(format!("Not a {}", title.to_lowercase()))?
+            .set_error_message(format!("Expected one of: {}", values.join(", ")))
+    };
+    let methods: Vec<&str> = Method::ALL.iter().map(|m| m.as_str()).collect();
+    let outcomes: Vec<&str> = Outcome::ALL.iter().map(|o| o.as_str()).collect();
+    let risks: Vec<&str> = Risk::ALL.iter().map(|r| r.as_str()).collect();
+    let last = last.max(1);
+    for (name, v) in [
+        ("Method", list("Method", &methods)?),
+        ("Result", list("Result", &outcomes)?),
+        ("Risk", list("Risk", &risks)?),
+    ] {
+        let c = col(name);
+        ws.add_data_validation(1, c, last, c, &v)?;
+    }
+    let from = ExcelDateTime::from_ymd(1900, 1, 1)?;
+    let to = ExcelDateTime::from_ymd(9999, 12, 31)?;
+    let date = DataValidation::new()
+        .allow_date(DataValidationRule::Between(from, to))
+        .set_input_title("Date")?
+        .set_input_message("The day the control was assessed (a date)")?
+        .set_error_message("Expected a date")?;
+    let c = col("Date");
+    ws.add_data_validation(1, c, last, c, &date)?;
     Ok(())
 }
 
@@ -423,15 +527,17 @@ impl AuditWorkbook {
                 .set_creation_datetime(&created),
         );
         let f = Formats::new();
-        for _ in 0..7 + t.history.len() {
+        for _ in 0..FIRST_HISTORY + t.history.len() {
             wb.add_worksheet_with_constant_memory()?;
         }
+        let paper = t.paper;
 
-        // Summary: the per-function table, the cover facts, the legend.
+        // Summary: the per-function table, the cover facts, the legend. Its filter leaves the
+        // total row out (sorting or filtering it would mix it with the functions).
         let ws = wb.worksheet_from_index(0)?;
         let (cols, rows) = &t.summary;
         let n = u32::try_from(rows.len()).unwrap_or(u32::MAX);
-        frame(ws, &f, "Summary", cols, n)?;
+        frame(ws, &f, ("Summary", paper), cols, n.saturating_sub(1), true)?;
         let mut r = write_rows(ws, &f, cols, rows, 1)? + 1;
         ws.write_string_with_format(r, 0, "Package", &f.section)?;
         r += 1;
@@ -461,38 +567,73 @@ impl AuditWorkbook {
 
         for (index, name, (cols, rows)) in [
             (1, "Matrix", (t.matrix.0.as_slice(), &t.matrix.1)),
-            (2, "Gaps", (t.gaps.0, &t.gaps.1)),
-            (4, "POA&M", (t.poam.0, &t.poam.1)),
+            (2, TEST_RESULTS_SHEET, (t.test_results.0, &t.test_results.1)),
+            (3, "Gaps", (t.gaps.0, &t.gaps.1)),
+            (5, "POA&M", (t.poam.0, &t.poam.1)),
+            (6, "Closed POA&M Items", (t.closed_poam.0, &t.closed_poam.1)),
             (
-                5,
+                7,
                 "Inheritance gaps",
                 (t.inheritance_gaps.0, &t.inheritance_gaps.1),
             ),
-            (6, "Attestations", (t.attestations.0, &t.attestations.1)),
+            (8, "Attestations", (t.attestations.0, &t.attestations.1)),
         ] {
             let ws = wb.worksheet_from_index(index)?;
-            frame(ws, &f, name, cols, u32::try_from(rows.len()).unwrap_or(u32::MAX))?;
+            let n = u32::try_from(rows.len()).unwrap_or(u32::MAX);
+            frame(ws, &f, (name, paper), cols, n, false)?;
             write_rows(ws, &f, cols, rows, 1)?;
+            if index == 2 {
+                test_validations(ws, n)?;
+            }
         }
         for (i, (name, cols, rows)) in t.history.iter().enumerate() {
-            let ws = wb.worksheet_from_index(7 + i)?;
-            frame(ws, &f, name, cols, u32::try_from(rows.len()).unwrap_or(u32::MAX))?;
+            let ws = wb.worksheet_from_index(FIRST_HISTORY + i)?;
+            frame(
+                ws,
+                &f,
+                (name, paper),
+                cols,
+                u32::try_from(rows.len()).unwrap_or(u32::MAX),
+                false,
+            )?;
             write_rows(ws, &f, cols, rows, 1)?;
         }
-        let ws = wb.worksheet_from_index(3)?;
+        let ws = wb.worksheet_from_index(EVIDENCE_SHEET)?;
         ws.set_name("Evidence")?;
+        let extras_at = t
+            .evidence
+            .iter()
+            .position(|(n, _)| *n == "extras")
+            .filter(|_| !t.evidence_extras.is_empty());
+        let mut cols: Vec<(String, Kind)> = Vec::new();
+        for (i, (h, kind)) in t.evidence.iter().enumerate() {
+            if Some(i) == extras_at {
+                // A tracker column named like one of csfkit's is told apart.
+                for x in &t.evidence_extras {
+                    let taken = t.evidence.iter().any(|(n, _)| n.eq_ignore_ascii_case(x));
+                    let name = if taken { format!("extra: {x}") } else { x.clone() };
+                    cols.push((name, Kind::Text(20.0)));
+                }
+            } else {
+                cols.push(((*h).to_string(), *kind));
+            }
+        }
         let evidence = Sheet {
-            index: 3,
-            cols: t.evidence.to_vec(),
+            index: EVIDENCE_SHEET,
+            cols,
+            extras_at,
+            extras: t.evidence_extras.clone(),
             next: 1,
             overflow: 0,
+            links: 0,
         };
         for (i, (h, kind)) in evidence.cols.iter().enumerate() {
             let c = u16::try_from(i).unwrap_or(u16::MAX);
             ws.set_column_width(c, width(h, *kind))?;
-            ws.write_string_with_format(0, c, *h, &f.header)?;
+            ws.write_string_with_format(0, c, h.as_str(), &f.header)?;
         }
-        ws.set_freeze_panes(1, 0)?;
+        ws.set_freeze_panes(1, 2)?;
+        print_setup(ws, paper)?;
         Ok(AuditWorkbook {
             wb,
             path,
@@ -514,9 +655,11 @@ impl AuditWorkbook {
         let (wb, f) = (&mut self.wb, &self.f);
         guarded(&self.tempdir, || {
             let ws = wb.worksheet_from_index(s.index)?;
-            for (i, ((_, kind), v)) in s.cols.iter().zip(cells).enumerate() {
+            let row = spread(s, cells);
+            for (i, ((_, kind), v)) in s.cols.iter().zip(&row).enumerate() {
                 put(ws, f, s.next, u16::try_from(i).unwrap_or(u16::MAX), *kind, v)?;
             }
+            link_evidence(ws, s, &row);
             // No row height: see the module documentation (memory flat in the evidence).
             Ok(())
         })?;
@@ -548,6 +691,72 @@ impl AuditWorkbook {
             wb.save(path)
         })?;
         Ok(note.map(|n| format!("audit-workbook.xlsx: {n}")))
+    }
+}
+
+/// An evidence index row (`export::csv::EVIDENCE_COLUMNS` order) in the sheet's columns: its
+/// `extras` cell (a JSON object) spread into one cell per extra attribute.
+fn spread(s: &Sheet, cells: &[String]) -> Vec<String> {
+    let Some(at) = s.extras_at else {
+        return cells.to_vec();
+    };
+    let values: serde_json::Map<String, serde_json::Value> = cells
+        .get(at)
+        .and_then(|j| serde_json::from_str(j).ok())
+        .unwrap_or_default();
+    let mut row = Vec::with_capacity(s.cols.len());
+    row.extend_from_slice(&cells[..at.min(cells.len())]);
+    for x in &s.extras {
+        row.push(match values.get(x) {
+            Some(serde_json::Value::String(v)) => v.clone(),
+            Some(other) => other.to_string(),
+            None => String::new(),
+        });
+    }
+    row.extend_from_slice(cells.get(at + 1..).unwrap_or_default());
+    row
+}
+
+/// Excel's limit on the hyperlinks of a sheet (each is also kept in memory until the file is
+/// saved, so the links stop there).
+const MAX_LINKS: u32 = 65_530;
+
+/// Makes the evidence row's location (a web address: `http://` or `https://` only, never
+/// another scheme a tracker cell could name) and its packaged file (`evidence/...`, relative
+/// to the workbook in the package) hyperlinks, keeping the cell's text. A link Excel cannot
+/// hold (too long) stays plain text.
+fn link_evidence(ws: &mut Worksheet, s: &mut Sheet, cells: &[String]) {
+    let col = |name: &str| s.cols.iter().position(|(n, _)| n == name);
+    let (Some(loc), Some(kind), Some(packaged)) =
+        (col("location"), col("location_kind"), col("packaged_file"))
+    else {
+        return;
+    };
+    let cell = |i: usize| cells.get(i).map(String::as_str).unwrap_or("");
+    let mut targets = Vec::new();
+    let location = cell(loc);
+    let web = ["http://", "https://"]
+        .iter()
+        .any(|p| location.get(..p.len()).is_some_and(|h| h.eq_ignore_ascii_case(p)));
+    if cell(kind) == "url" && web && !location.chars().any(char::is_whitespace) {
+        targets.push((loc, location.to_string()));
+    }
+    let file = cell(packaged);
+    if file.starts_with("evidence/") && !file.contains("..") {
+        targets.push((packaged, format!("file:///{file}")));
+    }
+    for (i, link) in targets {
+        if s.links >= MAX_LINKS {
+            return;
+        }
+        let c = u16::try_from(i).unwrap_or(u16::MAX);
+        let text = cell_text(cell(i)).into_owned();
+        if ws
+            .write_url_with_text(s.next, c, rust_xlsxwriter::Url::new(link), text)
+            .is_ok()
+        {
+            s.links += 1;
+        }
     }
 }
 

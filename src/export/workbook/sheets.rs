@@ -31,12 +31,23 @@ pub(crate) struct Tables<'a> {
     pub summary: (&'a [Col], Vec<Vec<String>>),
     /// Summary, below the table: the cover facts (label, value).
     pub facts: Vec<(String, String)>,
-    /// Matrix: the rows of control-matrix.csv.
+    /// Matrix: the rows of control-matrix.csv, without the columns of service models out of
+    /// scope and the tally columns empty in every row.
     pub matrix: (Vec<Col>, Vec<Vec<String>>),
+    /// Test results: one row per control with its text, ownership, the organisation's status
+    /// and evidence, and the assessor's columns (their result in force filled in).
+    pub test_results: (&'a [Col], Vec<Vec<String>>),
+    /// Closed POA&M Items: the rows of the plans closed whose gap is gone.
+    pub closed_poam: (&'a [Col], Vec<Vec<String>>),
+    /// The paper size of every sheet's print setup (Excel's number: 9 A4, 1 Letter).
+    pub paper: u8,
     /// Gaps: the rows of gaps.csv.
     pub gaps: (&'a [Col], Vec<Vec<String>>),
     /// Evidence: the columns of evidence-index.csv (rows come one at a time).
     pub evidence: &'a [Col],
+    /// The trackers' own columns kept as extra attributes (every import batch's, in name
+    /// order): the Evidence sheet spreads the `extras` cell into one column each.
+    pub evidence_extras: Vec<String>,
     /// POA&M: the rows of poam.csv.
     pub poam: (&'a [Col], Vec<Vec<String>>),
     /// The history sheets (name, columns, rows), after the POA&M: the rows of the history
@@ -112,9 +123,16 @@ pub(crate) fn tables<'a>(job: &Job<'a>) -> Tables<'a> {
     Tables {
         summary: (&SUMMARY_COLS, crate::view::summary::rows(cov, poam)),
         facts,
-        matrix: (matrix_cols(), crate::export::csv::matrix_rows(cov)),
+        matrix: matrix_sheet(cov, job.reviews),
+        test_results: (&TEST_RESULTS_COLS, test_result_rows(cov, job.reviews)),
+        closed_poam: (&POAM_COLS, job.closed_poam.iter().map(PoamRow::cells).collect()),
+        paper: match job.opts.paper {
+            crate::pdf::Paper::A4 => 9,
+            crate::pdf::Paper::Letter => 1,
+        },
         gaps: (&GAP_COLS, crate::export::csv::gap_rows(cov)),
         evidence: &EVIDENCE_COLS,
+        evidence_extras: extra_columns(job),
         poam: (&POAM_COLS, poam.iter().map(PoamRow::cells).collect()),
         history: job
             .history
@@ -207,7 +225,126 @@ pub(crate) fn matrix_cols() -> Vec<Col> {
     }
     cols.extend(crate::export::history::MATRIX_STATUS_COLS);
     cols.extend(MATRIX_CLAIM_COLS);
+    cols.extend(MATRIX_ASSESSOR_COLS);
     cols
+}
+
+/// The Matrix sheet's last columns: the assessor's result in force
+/// ([`crate::view::review::MATRIX_COLUMNS`]).
+pub(crate) const MATRIX_ASSESSOR_COLS: [Col; 5] = [
+    ("assessor_result", Kind::Fill(20.0)),
+    ("assessor_risk", Kind::Fill(10.0)),
+    ("assessor_finding", Kind::Text(40.0)),
+    ("assessor", Kind::Text(18.0)),
+    ("assessor_date", Kind::Date),
+];
+
+/// The Matrix sheet: the columns and rows of control-matrix.csv, leaving out the columns of
+/// the service models out of scope and the tally columns that are empty in every row (the
+/// CSV keeps every column, for scripts that read them by position).
+fn matrix_sheet(
+    cov: &crate::view::coverage::Coverage,
+    reviews: &[crate::model::review::Review],
+) -> (Vec<Col>, Vec<Vec<String>>) {
+    let cols = matrix_cols();
+    let rows = crate::export::csv::matrix_rows(cov, reviews);
+    let in_scope: Vec<&str> = cov.matrix.services.iter().map(|s| s.as_str()).collect();
+    let service_col = |name: &str| {
+        crate::model::ownership::Service::ALL
+            .iter()
+            .find(|s| s.as_str().replace('-', "_") == name)
+            .copied()
+    };
+    let tallies: Vec<&str> = crate::export::csv::MATRIX_TALLY_COLUMNS
+        .iter()
+        .flatten()
+        .copied()
+        .collect();
+    let keep: Vec<usize> = cols
+        .iter()
+        .enumerate()
+        .filter(|(i, (name, _))| {
+            if let Some(s) = service_col(name) {
+                return in_scope.contains(&s.as_str());
+            }
+            !tallies.contains(name) || rows.iter().any(|r| r.get(*i).is_some_and(|v| !v.is_empty()))
+        })
+        .map(|(i, _)| i)
+        .collect();
+    (
+        keep.iter().map(|i| cols[*i]).collect(),
+        rows.into_iter()
+            .map(|r| {
+                keep.iter()
+                    .map(|i| r.get(*i).cloned().unwrap_or_default())
+                    .collect()
+            })
+            .collect(),
+    )
+}
+
+/// The Test results sheet: the control, what the package says of it, then the assessor's
+/// columns ([`crate::model::review::ASSESSOR_COLUMNS`], with validation lists) that `review
+/// import` reads back.
+pub(crate) const TEST_RESULTS_COLS: [Col; 15] = [
+    ("Control ID", Kind::Text(12.0)),
+    ("Control", Kind::Text(50.0)),
+    ("Function", Kind::Text(9.0)),
+    ("Ownership", Kind::Fill(13.0)),
+    ("Organisation's status", Kind::Text(16.0)),
+    ("Status by", Kind::Text(16.0)),
+    ("Evidence", Kind::Text(24.0)),
+    ("Customer responsibility", Kind::Text(45.0)),
+    ("Method", Kind::Text(11.0)),
+    ("Sample", Kind::Text(24.0)),
+    ("Result", Kind::Fill(20.0)),
+    ("Finding", Kind::Text(40.0)),
+    ("Risk", Kind::Fill(10.0)),
+    ("Assessor", Kind::Text(18.0)),
+    ("Date", Kind::Date),
+];
+
+/// The index of the first assessor column of [`TEST_RESULTS_COLS`].
+#[cfg(test)]
+pub(crate) const FIRST_ASSESSOR_COL: usize = 8;
+
+/// The rows of the Test results sheet: every control of the matrix (customer, shared,
+/// inherited, undetermined), with the assessor's result in force filled in.
+fn test_result_rows(
+    cov: &crate::view::coverage::Coverage,
+    reviews: &[crate::model::review::Review],
+) -> Vec<Vec<String>> {
+    let in_force = crate::view::review::in_force(reviews);
+    cov.matrix
+        .rows
+        .iter()
+        .zip(&cov.controls)
+        .map(|(r, c)| {
+            let mut row = vec![
+                r.control_id.clone(),
+                r.title.clone(),
+                r.function.clone(),
+                r.effective.to_string(),
+                r.status(),
+                crate::export::history::status_fields(r)[0].clone(),
+                format!("{} current of {} ({})", c.current, c.evidence, c.state_text(r)),
+                r.joined(|x| &x.customer_responsibility),
+            ];
+            match in_force.get(r.control_id.as_str()) {
+                Some(v) => row.extend([
+                    v.method.as_str().to_string(),
+                    v.sample.clone(),
+                    v.outcome.as_str().to_string(),
+                    v.finding.clone(),
+                    v.risk.map(|k| k.as_str().to_string()).unwrap_or_default(),
+                    v.assessor.clone(),
+                    v.assessed_on.to_string(),
+                ]),
+                None => row.extend(std::iter::repeat_n(String::new(), 7)),
+            }
+            row
+        })
+        .collect()
 }
 
 /// The Matrix sheet's last columns: those of control-matrix.csv after the status columns.
@@ -262,6 +399,30 @@ pub(crate) const GAP_COLS: [Col; 7] = [
     ("reasons", Kind::Text(50.0)),
 ];
 
+/// The most extra columns the Evidence sheet spreads; a catalogue whose trackers kept more keeps
+/// them as one `extras` cell (JSON), as evidence-index.csv does.
+const MAX_EXTRA_COLUMNS: usize = 60;
+
+/// The tracker columns the import batches of the package kept as extra attributes (their
+/// recorded header maps name them `extra`), sorted; none when they are more than
+/// [`MAX_EXTRA_COLUMNS`] or the batches cannot be read.
+fn extra_columns(job: &Job<'_>) -> Vec<String> {
+    let mut names = std::collections::BTreeSet::new();
+    for b in job.cat.batches().unwrap_or_default() {
+        if let Ok(serde_json::Value::Object(m)) = serde_json::from_str(&b.columns) {
+            names.extend(
+                m.into_iter()
+                    .filter(|(_, v)| v.as_str() == Some("extra"))
+                    .map(|(k, _)| k),
+            );
+        }
+    }
+    if names.len() > MAX_EXTRA_COLUMNS {
+        return Vec::new();
+    }
+    names.into_iter().collect()
+}
+
 /// The Evidence sheet: the columns of evidence-index.csv.
 pub(crate) const EVIDENCE_COLS: [Col; 26] = [
     ("evidence_id", Kind::Number),
@@ -292,8 +453,8 @@ pub(crate) const EVIDENCE_COLS: [Col; 26] = [
     ("not_counted_reason", Kind::Text(35.0)),
 ];
 
-/// The POA&M sheet: the columns of poam.csv.
-pub(crate) const POAM_COLS: [Col; 12] = [
+/// The POA&M and Closed POA&M Items sheets: the columns of poam.csv.
+pub(crate) const POAM_COLS: [Col; 28] = [
     ("POAM ID", Kind::Text(16.0)),
     ("Controls", Kind::Text(12.0)),
     ("Weakness Name", Kind::Text(40.0)),
@@ -303,9 +464,25 @@ pub(crate) const POAM_COLS: [Col; 12] = [
     ("Original Detection Date", Kind::Date),
     ("Scheduled Completion Date", Kind::Date),
     ("Planned Milestones", Kind::Text(45.0)),
-    ("Status", Kind::Fill(22.0)),
+    ("Status", Kind::Fill(14.0)),
     ("Status Date", Kind::Date),
     ("Comments", Kind::Text(40.0)),
+    ("Weakness Detector Source", Kind::Text(20.0)),
+    ("Weakness Source Identifier", Kind::Text(20.0)),
+    ("Asset Identifier", Kind::Text(20.0)),
+    ("Resources Required", Kind::Text(20.0)),
+    ("Milestone Changes", Kind::Text(30.0)),
+    ("Vendor Dependency", Kind::Text(12.0)),
+    ("Last Vendor Check-in Date", Kind::Date),
+    ("Vendor Dependent Product Name", Kind::Text(20.0)),
+    ("Original Risk Rating", Kind::Text(12.0)),
+    ("Adjusted Risk Rating", Kind::Text(12.0)),
+    ("Risk Adjustment", Kind::Text(12.0)),
+    ("False Positive", Kind::Text(10.0)),
+    ("Operational Requirement", Kind::Text(12.0)),
+    ("Deviation Rationale", Kind::Text(30.0)),
+    ("Supporting Documents", Kind::Text(30.0)),
+    ("Auto-Approve", Kind::Text(10.0)),
 ];
 
 #[cfg(test)]
@@ -314,6 +491,14 @@ mod tests {
 
     fn names(cols: &[Col]) -> Vec<&str> {
         cols.iter().map(|(n, _)| *n).collect()
+    }
+
+    #[test]
+    fn the_test_results_sheet_has_the_assessor_columns_review_import_reads() {
+        assert_eq!(
+            names(&TEST_RESULTS_COLS[FIRST_ASSESSOR_COL..]),
+            crate::model::review::ASSESSOR_COLUMNS
+        );
     }
 
     #[test]

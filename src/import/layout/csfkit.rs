@@ -177,4 +177,113 @@ pub(crate) const PLAN: &[Field] = &[
         name: "by",
         headers: &["By", "Recorded By"],
     },
+    Field {
+        name: "original_risk",
+        headers: &["Original Risk Rating"],
+    },
+    Field {
+        name: "risk",
+        headers: &["Adjusted Risk Rating", "Risk", "Risk Rating"],
+    },
+    // The FedRAMP POA&M columns csfkit keeps as written (`view::poam::FEDRAMP_KEPT`): each
+    // field is named by its column.
+    Field {
+        name: "Weakness Detector Source",
+        headers: &["Weakness Detector Source"],
+    },
+    Field {
+        name: "Weakness Source Identifier",
+        headers: &["Weakness Source Identifier"],
+    },
+    Field {
+        name: "Asset Identifier",
+        headers: &["Asset Identifier"],
+    },
+    Field {
+        name: "Resources Required",
+        headers: &["Resources Required"],
+    },
+    Field {
+        name: "Milestone Changes",
+        headers: &["Milestone Changes"],
+    },
+    Field {
+        name: "Vendor Dependency",
+        headers: &["Vendor Dependency"],
+    },
+    Field {
+        name: "Last Vendor Check-in Date",
+        headers: &["Last Vendor Check-in Date"],
+    },
+    Field {
+        name: "Vendor Dependent Product Name",
+        headers: &["Vendor Dependent Product Name"],
+    },
+    Field {
+        name: "Risk Adjustment",
+        headers: &["Risk Adjustment"],
+    },
+    Field {
+        name: "False Positive",
+        headers: &["False Positive"],
+    },
+    Field {
+        name: "Operational Requirement",
+        headers: &["Operational Requirement"],
+    },
+    Field {
+        name: "Deviation Rationale",
+        headers: &["Deviation Rationale"],
+    },
+    Field {
+        name: "Supporting Documents",
+        headers: &["Supporting Documents"],
+    },
+    Field {
+        name: "Auto-Approve",
+        headers: &["Auto-Approve"],
+    },
+];
+
+/// The columns of the Test results sheet of a package's workbook, as `review import` reads
+/// them back (the sheet, or a CSV of it): csfkit's headers and the names assessors give them.
+pub(crate) const REVIEW: &[Field] = &[
+    Field {
+        name: "control_id",
+        headers: &["Control ID", "Control", "CSF ID", "Subcategory", "Requirement"],
+    },
+    Field {
+        name: "method",
+        headers: &["Method", "Assessment Method", "Test Method"],
+    },
+    Field {
+        name: "sample",
+        headers: &["Sample", "Sample Size", "Sampled", "Population Sampled"],
+    },
+    Field {
+        name: "result",
+        headers: &["Result", "Outcome", "Assessment Result", "Test Result"],
+    },
+    Field {
+        name: "finding",
+        headers: &["Finding", "Findings", "Observation", "Observations"],
+    },
+    Field {
+        name: "risk",
+        headers: &["Risk", "Risk Rating", "Risk Level"],
+    },
+    Field {
+        name: "assessor",
+        headers: &["Assessor", "Assessed By", "Reviewer", "Tester"],
+    },
+    Field {
+        name: "date",
+        headers: &[
+            "Date",
+            "Assessed On",
+            "Assessment Date",
+            "Date Assessed",
+            "Tested On",
+        ],
+    },
 ];
