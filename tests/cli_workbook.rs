@@ -255,7 +255,7 @@ fn the_workbook_holds_the_csv_rows_with_frozen_headers_filters_dates_and_no_form
     );
     assert_eq!(
         manifest["parameters"]["formats"],
-        serde_json::json!(["pdf", "csv", "xlsx"])
+        serde_json::json!(["pdf", "csv", "xlsx", "html"])
     );
     w.run(&["verify", "pkg"]).ok();
     let mut bytes = std::fs::read(&xlsx).unwrap();
