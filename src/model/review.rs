@@ -106,9 +106,7 @@ impl Risk {
     /// The rating named `s` (any case, surrounding spaces ignored), or None.
     pub(crate) fn parse(s: &str) -> Option<Risk> {
         let s = s.trim();
-        Risk::ALL
-            .into_iter()
-            .find(|r| r.as_str().eq_ignore_ascii_case(s))
+        Risk::ALL.into_iter().find(|r| r.as_str().eq_ignore_ascii_case(s))
     }
 }
 
