@@ -53,3 +53,5 @@ mod docs;
 mod provenance;
 // Issue 27: index.html, the package's front door, read in headless Chromium.
 mod index_html;
+// Issue 27: report.pdf's dossiers, Statement of Applicability, outline, links and typesetting, read back.
+mod dossier;

@@ -13,6 +13,7 @@
 pub(crate) mod anchor;
 pub(crate) mod claims;
 pub(crate) mod csv;
+pub(crate) mod dossier;
 pub(crate) mod evidence_files;
 pub(crate) mod files;
 pub(crate) mod format;
