@@ -677,7 +677,7 @@ fn the_pdf_gaps_table_shows_the_due_date_and_owner_of_a_plan() {
         .arg("-")
         .output()
         .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = crate::util::after_contents(&String::from_utf8_lossy(&out.stdout));
     let gaps = text.split("\nGaps\n").nth(1).expect("a Gaps section");
     let line = |id: &str| {
         gaps.lines()
