@@ -149,7 +149,7 @@ fn pdf_text(p: &Path) -> Option<String> {
         .output()
         .unwrap();
     assert!(out.status.success());
-    Some(String::from_utf8_lossy(&out.stdout).into_owned())
+    Some(crate::util::after_contents(&String::from_utf8_lossy(&out.stdout)))
 }
 
 /// Whitespace runs as one space.

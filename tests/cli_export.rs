@@ -361,10 +361,10 @@ fn the_report_reads_as_a_crm_and_its_appendix_follows_csf_order() {
     w.run(&["evidence", "import", "more.csv"]).ok();
     std::fs::remove_file(w.path().join("evidence/gone.txt")).unwrap();
     export(&w, "pkg", &["--include-files"]);
-    let text = tool(
+    let text = crate::util::after_contents(&tool(
         "pdftotext",
         &[w.path().join("pkg/report.pdf").to_str().unwrap(), "-"],
-    );
+    ));
     // The customer responsibility section: every customer and shared control with what the
     // customer must do, its basis and citation, as the matrix holds them.
     let at = text.find("Customer responsibilities").expect("a CRM section");

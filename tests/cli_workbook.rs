@@ -309,7 +309,7 @@ fn the_workbook_holds_the_csv_rows_with_frozen_headers_filters_dates_and_no_form
     );
     assert_eq!(
         manifest["parameters"]["formats"],
-        serde_json::json!(["pdf", "csv", "xlsx"])
+        serde_json::json!(["pdf", "csv", "xlsx", "html"])
     );
     w.run(&["verify", "pkg"]).ok();
     let mut bytes = std::fs::read(&xlsx).unwrap();
@@ -740,7 +740,7 @@ fn the_pdf_gaps_table_shows_the_due_date_and_owner_of_a_plan() {
         .arg("-")
         .output()
         .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = crate::util::after_contents(&String::from_utf8_lossy(&out.stdout));
     let gaps = text.split("\nGaps\n").nth(1).expect("a Gaps section");
     let line = |id: &str| {
         gaps.lines()

@@ -59,3 +59,7 @@ mod provenance;
 mod review;
 // Issue 26: the FedRAMP POA&M columns, status words, risk ratings, closed items, plan import round trip.
 mod poam_fedramp;
+// Issue 27: index.html, the package's front door, read in headless Chromium.
+mod index_html;
+// Issue 27: report.pdf's dossiers, Statement of Applicability, outline, links and typesetting, read back.
+mod dossier;

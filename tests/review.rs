@@ -10,7 +10,7 @@ use std::path::Path;
 
 use calamine::{Data, Reader};
 
-use crate::util::{Workdir, field, sha256_file};
+use crate::util::{Workdir, field, have_tool, sha256_file};
 
 const AS_OF: &str = "2026-11-24";
 
@@ -376,4 +376,53 @@ PR.AA-02,Odd link,Anna,2026-01-05,2027-01-05,javascript:alert(1),,SEC-2\r\n",
     assert!(!rels.contains("javascript"), "{rels}");
     let xml = part(&xlsx, &format!("xl/worksheets/sheet{n}.xml"));
     assert_eq!(xml.matches("<hyperlink ").count(), 1, "{xml}");
+}
+
+/// The assessor's result reaches the two documents people read, beside the organisation's own
+/// status: the PDF dossier and index.html (issue 26 with the dossiers of issue 27).
+#[test]
+fn the_assessors_result_is_in_the_pdf_dossier_and_index_html_beside_the_self_assessed_status() {
+    let w = setup();
+    w.write(
+        "results.csv",
+        "\u{feff}Control ID,Method,Sample,Result,Finding,Risk,Assessor,Date\r\n\
+PR.AA-05,test,5 of 40 leavers,other than satisfied,Two leavers kept access,high,R. Assessor,2026-11-18\r\n",
+    );
+    w.run(&["review", "import", "results.csv"]).ok();
+    export(&w, "pkg");
+    let pkg = w.path().join("pkg");
+    let html = std::fs::read_to_string(pkg.join("index.html")).unwrap();
+    assert!(
+        html.contains("<dt>Assessor&#39;s result</dt>") || html.contains("<dt>Assessor's result</dt>"),
+        "no assessor's result in index.html"
+    );
+    assert!(html.contains(
+        "other than satisfied (test, sample: 5 of 40 leavers); finding: Two leavers kept access; risk high"
+    ));
+    assert!(html.contains("Status (self-assessed)"));
+    if !have_tool("pdftotext") {
+        return;
+    }
+    let out = std::process::Command::new("pdftotext")
+        .arg(pkg.join("report.pdf"))
+        .arg("-")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(text.contains("Status (self-assessed)"), "{text}");
+    assert!(
+        text.contains("Assessor's result"),
+        "no assessor's result in the PDF"
+    );
+    assert!(
+        text.contains("Two leavers kept access; risk high"),
+        "no finding in the PDF"
+    );
+    assert!(
+        text.contains("by R. Assessor on 2026-11-18"),
+        "no assessor in the PDF"
+    );
 }

@@ -54,13 +54,13 @@ fn a_manifest_naming_a_format_this_build_does_not_know_is_verified_on_its_file_l
         "2026-11-24",
     ])
     .ok();
-    // A later csfkit's package: an `html` format with a file of its own, listed with its hash.
-    let html = w.write("pkg/index.html", "<h1>audit package</h1>\n");
+    // A later csfkit's package: a `docx` format with a file of its own, listed with its hash.
+    let html = w.write("pkg/report.docx", "<h1>audit package</h1>\n");
     let mut m = manifest(&w, "pkg");
-    m["parameters"]["formats"] = serde_json::json!(["csv", "html"]);
+    m["parameters"]["formats"] = serde_json::json!(["csv", "docx"]);
     let files = m["files"].as_array_mut().unwrap();
     files.push(serde_json::json!({
-        "path": "index.html",
+        "path": "report.docx",
         "size": std::fs::metadata(&html).unwrap().len(),
         "sha256": sha256_file(&html),
     }));
@@ -69,15 +69,15 @@ fn a_manifest_naming_a_format_this_build_does_not_know_is_verified_on_its_file_l
     w.run(&["verify", "pkg"])
         .ok()
         .stdout_has("OK pkg")
-        .stderr_has("names the format `html`")
+        .stderr_has("names the format `docx`")
         .stderr_has("checked against the manifest's list only");
     // Its file is held to the manifest like any other: changed, it fails.
-    w.write("pkg/index.html", "<h1>changed</h1>\n");
+    w.write("pkg/report.docx", "<h1>changed</h1>\n");
     w.run(&["verify", "pkg"])
         .code(1)
-        .stderr_has("altered: index.html");
+        .stderr_has("altered: report.docx");
     // The formats it knows still require their files, whatever else the manifest names.
-    w.write("pkg/index.html", "<h1>audit package</h1>\n");
+    w.write("pkg/report.docx", "<h1>audit package</h1>\n");
     std::fs::remove_file(w.path().join("pkg/gaps.csv")).unwrap();
     let files = m["files"].as_array_mut().unwrap();
     files.retain(|f| f["path"] != "gaps.csv");
@@ -125,8 +125,8 @@ fn formats_stale_days_and_manifest_hashes_are_refused_before_anything_is_opened(
     // The help offers the formats and the default, as the command line spells them.
     w.run(&["export", "--help"])
         .ok()
-        .stdout_has("[default: pdf,csv,xlsx]")
-        .stdout_has("[possible values: pdf, csv, xlsx, oscal]");
+        .stdout_has("[default: pdf,csv,xlsx,html]")
+        .stdout_has("[possible values: pdf, csv, xlsx, oscal, html]");
 }
 
 #[test]
@@ -143,7 +143,7 @@ fn formats_are_read_in_any_case_and_order_and_recorded_in_one_order() {
         "--out",
         "a",
         "--formats",
-        "XLSX,csv,Pdf,csv",
+        "XLSX,csv,Html,Pdf,csv",
         "--as-of",
         "2026-11-24",
     ]);
@@ -151,7 +151,7 @@ fn formats_are_read_in_any_case_and_order_and_recorded_in_one_order() {
     let (a, b) = (manifest(&w, "a"), manifest(&w, "b"));
     assert_eq!(
         a["parameters"]["formats"],
-        serde_json::json!(["pdf", "csv", "xlsx"])
+        serde_json::json!(["pdf", "csv", "xlsx", "html"])
     );
     // The same package as the default's, byte for byte.
     assert_eq!(a, b);

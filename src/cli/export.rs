@@ -26,7 +26,8 @@ gap with its remediation plan), audit-workbook.xlsx (Summary, Matrix, Gaps, Evid
 sheets), manifest.json (every file with its SHA-256), with --include-files the evidence files
 under evidence/ (each file once, named by its SHA-256), SHA256SUMS (every file but itself, for
 `sha256sum -c`), the history up to --as-of (assessment-history.csv, plan-history.csv,
-ownership-history.csv, evidence-batches.csv), with --sign manifest.json.sig, and with oscal in --formats oscal/catalog.json, oscal/component-definition.json
+ownership-history.csv, evidence-batches.csv), with --sign manifest.json.sig, index.html (with html in --formats: the controls, their dossiers
+and the package's files with their hashes, searchable in a browser, self-contained), and with oscal in --formats oscal/catalog.json, oscal/component-definition.json
 and oscal/assessment-results.json. --as-of D is the catalogue as it stood at the end of D (UTC):
 what was recorded after it is left out, evidence collected after it is not yet collected. The
 same catalogue, --as-of and SOURCE_DATE_EPOCH (the generation time, seconds since 1970) give
@@ -67,8 +68,8 @@ pub(crate) struct ExportArgs {
     /// Copy the evidence files into the package, re-hashed against the import.
     #[arg(long)]
     include_files: bool,
-    /// Which documents to write, comma-separated (oscal adds the OSCAL 1.2.1 catalog, component
-    /// definition and assessment results under oscal/).
+    /// Which documents to write, comma-separated (html is index.html; oscal adds the OSCAL 1.2.1
+    /// catalog, component definition and assessment results under oscal/).
     #[arg(
         long,
         value_name = "LIST",
@@ -112,7 +113,7 @@ pub(super) enum PaperArg {
 }
 
 /// `--formats` when it is not given: [`crate::export::format::DEFAULT`], as the help shows it.
-const DEFAULT_FORMATS: &str = "pdf,csv,xlsx";
+const DEFAULT_FORMATS: &str = "pdf,csv,xlsx,html";
 
 /// `--formats`: each name of the comma-separated list one of [`Format::ALL`] (any case); the
 /// possible values are shown in help and offered by shell completions.

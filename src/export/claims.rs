@@ -195,6 +195,7 @@ fn col(header: &str, width: f32) -> Column {
         header: header.to_string(),
         width,
         align: Align::Left,
+        link: crate::pdf::CellLink::None,
     }
 }
 

@@ -21,6 +21,8 @@ pub(crate) const ATTESTATIONS_CSV: &str = "attestations.csv";
 pub(crate) const INHERITANCE_GAPS_CSV: &str = "inheritance-gaps.csv";
 /// The folder of the attestations' files in a package.
 pub(crate) const ATTESTATIONS_DIR: &str = "attestations/";
+/// The package's front door (with `--formats html`, since csfkit 0.3).
+pub(crate) const INDEX_HTML: &str = "index.html";
 /// The assessor workbook.
 pub(crate) const WORKBOOK: &str = "audit-workbook.xlsx";
 /// The folder of the OSCAL documents in a package.
@@ -77,11 +79,14 @@ formats! {
     Xlsx = "xlsx",
     /// The three OSCAL 1.2.1 documents under `oscal/`.
     Oscal = "oscal",
+    /// `index.html`: the controls, their dossiers and the package's files, in a browser. Last:
+    /// it lists the files of every other format.
+    Html = "html",
 }
 
 #[cfg(test)]
 /// The formats `csfkit export` writes when `--formats` is not given.
-pub(crate) const DEFAULT: &[Format] = &[Format::Pdf, Format::Csv, Format::Xlsx];
+pub(crate) const DEFAULT: &[Format] = &[Format::Pdf, Format::Csv, Format::Xlsx, Format::Html];
 
 impl Format {
     /// The format named `s` (any case, surrounding spaces ignored), or None.
@@ -112,6 +117,7 @@ impl Format {
             }
             Format::Xlsx => vec![WORKBOOK.into()],
             Format::Oscal => oscal_files(OSCAL_DIR, version),
+            Format::Html => vec![INDEX_HTML.into()],
         }
     }
 
@@ -176,13 +182,13 @@ mod tests {
             assert_eq!(Format::from_name(&f.name().to_uppercase()), Some(*f));
             assert!(!f.files(env!("CARGO_PKG_VERSION")).is_empty(), "{f:?}");
         }
-        assert_eq!(Format::names(), "pdf, csv, xlsx, oscal");
+        assert_eq!(Format::names(), "pdf, csv, xlsx, oscal, html");
         assert_eq!(Format::from_name("docx"), None);
     }
 
     #[test]
     fn manifests_name_their_formats_exactly_and_unknown_ones_are_set_apart() {
-        let (files, unknown) = required_files(&["csv".into(), "html".into()], "0.1.0");
+        let (files, unknown) = required_files(&["csv".into(), "docx".into()], "0.1.0");
         assert_eq!(files, [MATRIX_CSV, EVIDENCE_CSV, GAPS_CSV]);
         // Packages of csfkit 0.2 have the POA&M, not the attestations and inheritance gaps.
         let (files, _) = required_files(&["csv".into()], "0.2.0");
@@ -190,7 +196,7 @@ mod tests {
         let (files, _) = required_files(&["csv".into()], "0.3.0");
         assert!(files.contains(&ATTESTATIONS_CSV.to_string()));
         assert!(files.contains(&INHERITANCE_GAPS_CSV.to_string()));
-        assert_eq!(unknown, ["html"]);
+        assert_eq!(unknown, ["docx"]);
         // A manifest spells its formats as csfkit writes them.
         let (files, unknown) = required_files(&["PDF".into(), OSCAL_EXPORT.into()], "0.2.0");
         assert_eq!(files, oscal_files("", "0.2.0"));

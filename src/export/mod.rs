@@ -13,10 +13,12 @@
 pub(crate) mod anchor;
 pub(crate) mod claims;
 pub(crate) mod csv;
+pub(crate) mod dossier;
 pub(crate) mod evidence_files;
 pub(crate) mod files;
 pub(crate) mod format;
 pub(crate) mod history;
+pub(crate) mod html;
 pub(crate) mod job;
 pub(crate) mod manifest;
 pub(crate) mod oscal;
@@ -77,6 +79,7 @@ fn start(format: Format, job: &Job<'_>, staging: &mut Staging) -> Result<Box<dyn
         Format::Csv => Box::new(csv::CsvOutput::start(job, staging)?),
         Format::Xlsx => Box::new(workbook::XlsxOutput::start(job, staging)?),
         Format::Oscal => Box::new(oscal::OscalOutput),
+        Format::Html => Box::new(html::HtmlOutput),
     })
 }
 

@@ -6,12 +6,13 @@
 use std::io::Write;
 
 use crate::error::{Error, Result};
+use crate::export::dossier::Dossiers;
 use crate::export::format::REPORT;
 use crate::export::job::{Cover, Job, Output, Pass, Written};
 use crate::export::package::Staging;
 use crate::model::evidence::{EvidenceItem, freshness};
 use crate::model::ownership::{Ownership, Service};
-use crate::pdf::{Align, BarChart, Block, Column, Finished, Meta, PdfError, Table, Writer};
+use crate::pdf::{Align, BarChart, Block, CellLink, Column, Finished, Meta, PdfError, Table, Writer};
 use crate::view::coverage::{Coverage, FunctionSummary, needs_customer_evidence};
 use crate::view::poam::{PlanState, PoamRow};
 
@@ -20,6 +21,7 @@ fn col(header: &str, width: f32) -> Column {
         header: header.to_string(),
         width,
         align: Align::Left,
+        link: CellLink::None,
     }
 }
 
@@ -28,6 +30,15 @@ fn num(header: &str, width: f32) -> Column {
         header: header.to_string(),
         width,
         align: Align::Right,
+        link: CellLink::None,
+    }
+}
+
+/// A column whose cells link to the dossier of the control they name.
+fn id_col(header: &str, width: f32) -> Column {
+    Column {
+        link: CellLink::Dest(crate::export::dossier::DOSSIER.into()),
+        ..col(header, width)
     }
 }
 
@@ -71,13 +82,23 @@ fn meta(cov: &Coverage, cover: &Cover) -> Meta {
 
 /// Everything before the evidence appendix: cover, summary, matrix, customer responsibilities
 /// and gaps.
-fn front(cov: &Coverage, cover: &Cover, poam: &[PoamRow]) -> Vec<Block> {
+fn front(
+    cov: &Coverage,
+    cover: &Cover,
+    poam: &[PoamRow],
+    reviews: &[crate::model::review::Review],
+    dossiers: &Dossiers,
+) -> Vec<Block> {
+    let mut body = summary(cov);
+    body.extend(control_matrix(cov));
+    body.extend(customer_responsibilities(cov));
+    body.extend(gaps(cov, poam));
+    body.extend(crate::export::claims::report_sections(cov));
+    body.extend(crate::export::dossier::statement_of_applicability(cov));
+    body.extend(crate::export::dossier::dossiers(cov, poam, reviews, dossiers));
     let mut blocks = cover_page(cov, cover);
-    blocks.extend(summary(cov));
-    blocks.extend(control_matrix(cov));
-    blocks.extend(customer_responsibilities(cov));
-    blocks.extend(gaps(cov, poam));
-    blocks.extend(crate::export::claims::report_sections(cov));
+    blocks.extend(crate::export::dossier::contents(&body));
+    blocks.extend(body);
     blocks
 }
 
@@ -108,8 +129,16 @@ fn cover_page(cov: &Coverage, cover: &Cover) -> Vec<Block> {
             ("Framework".into(), cover.frameworks.join("; ")),
             ("Responsibility matrix".into(), format!("{} ({})", m.provider.name, m.provider.source)),
             ("Catalogue digest".into(), format!("SHA-256 {}", cover.digest)),
-            ("Produced by".into(), format!("csfkit {}", cover.version)),
-        ]),
+        ]
+        .into_iter()
+        .chain(crate::export::dossier::cover_facts(cov, cover))
+        .collect(),
+        ),
+        Block::Paragraph(
+            "Statuses are the organisation's self-assessment unless an assessor's result is shown. \
+             Evidence mapped from another framework's ID is a claim for the assessor to judge."
+                .into(),
+        ),
         Block::Paragraph(
             "Ownership says who must carry out each NIST CSF 2.0 subcategory for the service models in scope: \
              inherited (the provider does it and attests to it), shared (both sides have a part) or customer \
@@ -284,7 +313,7 @@ fn control_matrix(cov: &Coverage) -> Vec<Block> {
     } else {
         (5.0, 1.3)
     };
-    let mut columns = vec![col("ID", 1.3), col("Subcategory", title_w)];
+    let mut columns = vec![id_col("ID", 1.3), col("Subcategory", title_w)];
     for s in &m.services {
         columns.push(col(service_label(*s), service_w));
     }
@@ -330,7 +359,7 @@ fn control_matrix(cov: &Coverage) -> Vec<Block> {
     blocks.push(Block::Table(Table {
         columns,
         rows,
-        font_size: 7.0,
+        font_size: 7.5,
     }));
 
     blocks
@@ -382,7 +411,7 @@ fn gaps(cov: &Coverage, poam: &[PoamRow]) -> Vec<Block> {
         )));
         blocks.push(Block::Table(Table {
             columns: vec![
-                col("ID", 1.2),
+                id_col("ID", 1.2),
                 col("Subcategory", 3.6),
                 col("Ownership", 1.4),
                 col("Why", 2.2),
@@ -491,25 +520,29 @@ fn customer_responsibilities(cov: &Coverage) -> Vec<Block> {
                 col("Citation", 3.6),
             ],
             rows,
-            font_size: 7.0,
+            font_size: 7.5,
         }));
     }
     blocks
 }
 
 fn appendix_columns() -> Vec<Column> {
+    // Widths in points of A4's 515-point text width at 7.5 pt: a six-digit ID, a control ID, an
+    // ISO date and `current` on one line; the dates one above the other; the source batch as
+    // its number (the legend above the table names each batch's file).
     vec![
-        num("ID", 0.8),
-        col("Control", 1.2),
-        col("Title", 2.8),
-        // Wide enough for a whole ISO date at 6.5 pt on A4.
-        col("Collected", 1.45),
-        col("Valid until", 1.45),
-        col("Fresh", 1.0),
-        col("Owner", 1.4),
-        col("Location", 2.5),
-        col("SHA-256", 1.5),
-        col("Source batch", 2.4),
+        num("ID", 36.0),
+        Column {
+            link: CellLink::Anchor(crate::export::dossier::APPENDIX.into()),
+            ..id_col("Control", 44.0)
+        },
+        col("Title", 96.0),
+        col("Collected, valid until", 52.0),
+        col("Fresh", 38.0),
+        col("Owner", 62.0),
+        col("Location", 90.0),
+        col("SHA-256 (first 12)", 64.0),
+        num("Batch", 30.0),
     ]
 }
 
@@ -614,12 +647,17 @@ fn appendix_row(e: &EvidenceItem, cov: &Coverage, packaged: Option<Result<&str, 
         crate::view::claims::Counted::NotOffered(_) => "not counted".to_string(),
         _ => freshness(e, cov.as_of, cov.stale_days).as_str().to_string(),
     };
+    let dates = match (e.collected_on, e.valid_until) {
+        (Some(c), Some(v)) => format!("{c}\n{v}"),
+        (Some(c), None) => c.to_string(),
+        (None, Some(v)) => format!("-\n{v}"),
+        (None, None) => String::new(),
+    };
     vec![
         e.id.to_string(),
         e.control_id.clone(),
         title,
-        e.collected_on.map(|d| d.to_string()).unwrap_or_default(),
-        e.valid_until.map(|d| d.to_string()).unwrap_or_default(),
+        dates,
         fresh,
         e.owner.clone(),
         location,
@@ -627,11 +665,7 @@ fn appendix_row(e: &EvidenceItem, cov: &Coverage, packaged: Option<Result<&str, 
             .as_deref()
             .map(|h| h.get(..12).unwrap_or(h).to_string())
             .unwrap_or_default(),
-        format!(
-            "{} #{} ({} row {})",
-            e.source_file, e.batch_id, e.source_sheet, e.source_row
-        )
-        .replace(" ( row", " (row"),
+        format!("#{}", e.batch_id),
     ]
 }
 
@@ -653,16 +687,32 @@ impl<'c, W: Write> Report<'c, W> {
         cov: &'c Coverage,
         cover: &Cover,
         poam: &[PoamRow],
+        reviews: &[crate::model::review::Review],
+        dossiers: &Dossiers,
+        batches: &[String],
     ) -> Result<Self, PdfError> {
         let mut w = Writer::new(out, &meta(cov, cover))?;
-        w.blocks(&front(cov, cover, poam))?;
+        w.blocks(&front(cov, cover, poam, reviews, dossiers))?;
         if cov.listed() == 0 {
             w.blocks(&[
                 Block::Heading("Evidence appendix".into()),
                 Block::Paragraph("No evidence has been imported.".into()),
             ])?;
         } else {
-            w.table_begin(Some("Evidence appendix"), &appendix_columns(), 6.5)?;
+            w.blocks(&[
+                Block::PageBreak,
+                Block::Heading("Evidence appendix".into()),
+                Block::Paragraph(
+                    "Every evidence item, in CSF order. Title: a mapped row names the ID it was mapped \
+                     from. Collected, valid until: one date above the other. SHA-256: its first 12 \
+                     hexadecimal digits (the dossier, evidence-index.csv and index.html give it whole). \
+                     Batch: the evidence import it came from, below; the source sheet and row of each \
+                     item are in evidence-index.csv."
+                        .into(),
+                ),
+                Block::Paragraph(batches.join("\n")),
+            ])?;
+            w.table_begin(None, &appendix_columns(), 7.5)?;
         }
         Ok(Report { w, cov })
     }
@@ -704,8 +754,29 @@ impl Output for PdfOutput {
             PdfError::Io(e) => Error::io("writing report.pdf", e),
             other => Error::Failed(format!("writing report.pdf: {other}")),
         };
+        let dossiers = Dossiers::collect(job.cat, job.cov, &pass.files)?;
         let file = staging.create(REPORT)?;
-        let mut report = Report::start(file, job.cov, job.cover, job.poam).map_err(failed)?;
+        let batches: Vec<String> = job
+            .cat
+            .batches()?
+            .iter()
+            .map(|b| {
+                format!(
+                    "#{}: {} (SHA-256 {}), imported {}",
+                    b.id, b.source_file, b.source_sha256, b.imported_at
+                )
+            })
+            .collect();
+        let mut report = Report::start(
+            file,
+            job.cov,
+            job.cover,
+            job.poam,
+            job.reviews,
+            &dossiers,
+            &batches,
+        )
+        .map_err(failed)?;
         job.cat.each_evidence(|e| {
             report
                 .evidence(

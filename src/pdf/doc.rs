@@ -66,6 +66,31 @@ pub(crate) enum Block {
     BarChart(BarChart),
     /// Continue on a new page (ignored at the top of an empty page).
     PageBreak,
+    /// A smaller heading under a section: an entry one level down in the PDF outline and,
+    /// with `dest`, a named destination that links elsewhere point to.
+    Subheading {
+        /// The heading's text (also the outline entry's).
+        text: String,
+        /// The name of the destination at it (e.g. `c-PR.AA-01`), if any.
+        dest: Option<String>,
+    },
+}
+
+/// What the cells of a table column link to (nothing by default).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) enum CellLink {
+    /// No link.
+    #[default]
+    None,
+    /// To the named destination `prefix` followed by the cell's first line (e.g. `c-` and
+    /// `PR.AA-01`); a destination never defined is a link that goes nowhere.
+    Dest(String),
+    /// The cell's first line, when it is a web address (`http:`, `https:`) or a path inside
+    /// the package (`evidence/...`, `attestations/...`): a URI link.
+    Uri,
+    /// Defines the named destination `prefix` followed by the cell's first line at the row,
+    /// the first time that text appears in the document.
+    Anchor(String),
 }
 
 /// Horizontal alignment of a table column.
@@ -87,6 +112,8 @@ pub(crate) struct Column {
     pub width: f32,
     /// Alignment of the cells (the header follows it too).
     pub align: Align,
+    /// What its cells link to.
+    pub link: CellLink,
 }
 
 /// A table. Cells wrap within their column; a row is as tall as its tallest cell and is only

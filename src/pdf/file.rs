@@ -154,6 +154,27 @@ pub(crate) fn text_string(s: &str) -> String {
     out
 }
 
+/// A name (of a named destination) as a PDF string: its UTF-8 bytes in hex. Name-tree keys
+/// sort by these bytes.
+pub(crate) fn name_string(s: &str) -> String {
+    format!("<{}>", hex(s.as_bytes()))
+}
+
+/// A URI as a PDF string: ASCII, every byte outside letters, digits and `-._~/:?#[]@!$&'*+,;=%`
+/// percent-encoded (spaces, parentheses, backslashes and anything not ASCII included).
+pub(crate) fn uri_string(s: &str) -> String {
+    let mut out = String::from("(");
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/:?#[]@!$&'*+,;=%".contains(&b) {
+            out.push(b as char);
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out.push(')');
+    out
+}
+
 /// A face cut down to the glyphs a document used.
 struct Subset {
     /// The subset font program.

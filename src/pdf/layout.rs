@@ -7,7 +7,7 @@
 use super::chart::{self, Bars, LEGEND_LEADING, ROW_GAP};
 use super::doc::{BarChart, Block, Column, PdfError, Table};
 use super::ops::{BLACK, GREY_TEXT, HEADER_FILL, PageOps, RULE};
-use super::table::{TablePlan, rows_height};
+use super::table::{LinkTarget, TablePlan, rows_height};
 use super::text::{Face, Fonts};
 
 /// Left, right and bottom margin; also the top margin of the cover page.
@@ -31,6 +31,15 @@ pub(crate) trait Sink {
     fn page(&mut self, index: usize, page: PageOps) -> Result<(), PdfError>;
     /// The footer of page `index`, drawn once the page count is known.
     fn footer(&mut self, index: usize, footer: PageOps) -> Result<(), PdfError>;
+    /// An entry of the document outline (`level` 0 a section, 1 below the last section) at
+    /// height `y` of page `page`.
+    fn outline(&mut self, level: u8, title: &str, page: usize, y: f32) {
+        let _ = (level, title, page, y);
+    }
+    /// A named destination at height `y` of page `page`.
+    fn dest(&mut self, name: &str, page: usize, y: f32) {
+        let _ = (name, page, y);
+    }
 }
 
 /// Lays out blocks into pages and hands each finished page to the sink, so nothing but the
@@ -52,6 +61,8 @@ pub(crate) struct Layout<S: Sink> {
     fresh: bool,
     /// The table whose rows are being added, if any.
     open_table: Option<TablePlan>,
+    /// The anchors of tables' rows defined so far (each name once).
+    anchors: std::collections::HashSet<String>,
 }
 
 impl<S: Sink> Layout<S> {
@@ -75,6 +86,7 @@ impl<S: Sink> Layout<S> {
             y: height - MARGIN,
             fresh: true,
             open_table: None,
+            anchors: std::collections::HashSet::new(),
         }
     }
 
@@ -183,6 +195,7 @@ impl<S: Sink> Layout<S> {
                         self.new_page();
                     }
                 }
+                Block::Subheading { text, dest } => self.subheading(text, dest.as_deref(), blocks.get(i + 1)),
             }
         }
     }
@@ -206,8 +219,27 @@ impl<S: Sink> Layout<S> {
         let own = lines.len() as f32 * leading + 4.0;
         let lead = next.map_or(0.0, |b| self.lead_height(b));
         self.ensure((own + lead).min(self.capacity()));
+        // Each section is an outline entry and a destination `s-TITLE` (the contents link there).
+        self.sink.outline(0, s, self.pages, self.y + 6.0);
+        self.sink.dest(&format!("s-{s}"), self.pages, self.y + 6.0);
         self.flow_lines(Face::Bold, size, leading, &lines, BLACK);
         self.y -= 4.0;
+    }
+
+    /// A heading under a section: an outline entry one level down, and the destination `dest`.
+    fn subheading(&mut self, s: &str, dest: Option<&str>, next: Option<&Block>) {
+        let (size, leading) = (10.5, 14.0);
+        let lines = self.wrap_block(Face::Bold, size, s);
+        self.gap(8.0);
+        let own = lines.len() as f32 * leading + 3.0;
+        let lead = next.map_or(0.0, |b| self.lead_height(b)).min(60.0);
+        self.ensure((own + lead).min(self.capacity()));
+        self.sink.outline(1, s, self.pages, self.y + 4.0);
+        if let Some(d) = dest {
+            self.sink.dest(d, self.pages, self.y + 4.0);
+        }
+        self.flow_lines(Face::Bold, size, leading, &lines, [0.15, 0.25, 0.45]);
+        self.y -= 3.0;
     }
 
     /// Height of the first unbreakable piece of `block` (what a heading must keep with it).
@@ -230,6 +262,7 @@ impl<S: Sink> Layout<S> {
             },
             Block::BarChart(_) => 60.0,
             Block::PageBreak => 0.0,
+            Block::Subheading { .. } => 20.0,
         }
     }
 
@@ -367,6 +400,7 @@ impl<S: Sink> Layout<S> {
         }
         // Otherwise the row is taller than a page: place as many lines as fit, continue
         // below a repeated header on the next page.
+        let links = plan.row_links(row);
         let mut from = 0;
         let mut broke_here = false;
         while from < n {
@@ -388,6 +422,7 @@ impl<S: Sink> Layout<S> {
                 fit = 1;
             }
             let to = n.min(from + fit);
+            let top = self.y;
             plan.draw_cells(
                 &mut self.page,
                 &mut self.fonts,
@@ -397,6 +432,7 @@ impl<S: Sink> Layout<S> {
                 from..to,
             );
             self.y -= (to - from) as f32 * plan.leading + 2.0 * plan.pad_y;
+            self.row_links(&links, top, from == 0);
             self.page.hline(x1, x2, self.y, 0.3, RULE);
             self.fresh = false;
             from = to;
@@ -404,6 +440,31 @@ impl<S: Sink> Layout<S> {
                 self.new_page();
                 self.draw_table_header(plan);
                 broke_here = true;
+            }
+        }
+    }
+
+    /// The link annotations of a row's piece from `top` down to `self.y`; with `first`, the
+    /// destinations it defines (each name once in the document).
+    fn row_links(&mut self, links: &super::table::RowLinks, top: f32, first: bool) {
+        for (x1, x2, target) in &links.links {
+            let rect = format!("/Rect [{x1:.2} {:.2} {x2:.2} {top:.2}] /Border [0 0 0]", self.y);
+            self.page.annots.push(match target {
+                LinkTarget::Dest(name) => format!(
+                    "<< /Type /Annot /Subtype /Link {rect} /Dest {} >>",
+                    super::file::name_string(name)
+                ),
+                LinkTarget::Uri(uri) => format!(
+                    "<< /Type /Annot /Subtype /Link {rect} /A << /S /URI /URI {} >> >>",
+                    super::file::uri_string(uri)
+                ),
+            });
+        }
+        if first {
+            for name in &links.anchors {
+                if self.anchors.insert(name.clone()) {
+                    self.sink.dest(name, self.pages, top);
+                }
             }
         }
     }
@@ -524,11 +585,13 @@ mod tests {
                     header: "Hdr".into(),
                     width: 1.0,
                     align: Align::Left,
+                    link: Default::default(),
                 },
                 Column {
                     header: "Other".into(),
                     width: 1.0,
                     align: Align::Right,
+                    link: Default::default(),
                 },
             ],
             rows,

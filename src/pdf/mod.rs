@@ -28,11 +28,12 @@ mod table;
 mod text;
 
 use std::collections::BTreeSet;
+use std::fmt::Write as _;
 use std::io::Write;
 
 #[cfg(test)]
 pub(crate) use self::doc::Document;
-pub(crate) use self::doc::{Align, BarChart, Block, Column, Meta, Paper, PdfError, Table};
+pub(crate) use self::doc::{Align, BarChart, Block, CellLink, Column, Meta, Paper, PdfError, Table};
 use self::file::FileWriter;
 use self::layout::{Layout, Sink};
 use self::ops::PageOps;
@@ -84,6 +85,10 @@ struct FileSink<W: Write> {
     media: String,
     /// Object numbers of each page and of its footer stream.
     pages: Vec<(u32, u32)>,
+    /// The outline's entries: level, title, page index, height.
+    outline: Vec<(u8, String, usize, f32)>,
+    /// The named destinations: name, page index, height.
+    dests: Vec<(String, usize, f32)>,
 }
 
 fn io_err(e: std::io::Error) -> PdfError {
@@ -93,11 +98,18 @@ fn io_err(e: std::io::Error) -> PdfError {
 impl<W: Write> Sink for FileSink<W> {
     fn page(&mut self, _index: usize, page: PageOps) -> Result<(), PdfError> {
         let (id, content, footer) = (self.file.alloc(), self.file.alloc(), self.file.alloc());
+        let annots: Vec<u32> = page.annots.iter().map(|_| self.file.alloc()).collect();
+        let annots_entry = if annots.is_empty() {
+            String::new()
+        } else {
+            let refs: Vec<String> = annots.iter().map(|a| format!("{a} 0 R")).collect();
+            format!(" /Annots [{}]", refs.join(" "))
+        };
         self.file
             .object(
                 id,
                 &format!(
-                    "<< /Type /Page /Parent {} 0 R /MediaBox {} /Resources {} 0 R /Contents [{content} 0 R {footer} 0 R] >>",
+                    "<< /Type /Page /Parent {} 0 R /MediaBox {} /Resources {} 0 R /Contents [{content} 0 R {footer} 0 R]{annots_entry} >>",
                     file::PAGES,
                     self.media,
                     file::RESOURCES
@@ -105,6 +117,9 @@ impl<W: Write> Sink for FileSink<W> {
             )
             .map_err(io_err)?;
         self.file.stream(content, "", &page.buf).map_err(io_err)?;
+        for (a, dict) in annots.iter().zip(&page.annots) {
+            self.file.object(*a, dict).map_err(io_err)?;
+        }
         self.pages.push((id, footer));
         Ok(())
     }
@@ -114,6 +129,111 @@ impl<W: Write> Sink for FileSink<W> {
             return Err(PdfError::Layout(format!("no page {index} for a footer")));
         };
         self.file.stream(id, "", &footer.buf).map_err(io_err)
+    }
+
+    fn outline(&mut self, level: u8, title: &str, page: usize, y: f32) {
+        self.outline.push((level, title.to_string(), page, y));
+    }
+
+    fn dest(&mut self, name: &str, page: usize, y: f32) {
+        self.dests.push((name.to_string(), page, y));
+    }
+}
+
+impl<W: Write> FileSink<W> {
+    /// `[page /XYZ null y null]`: page `index` at height `y` (the first page when unknown).
+    fn destination(&self, index: usize, y: f32) -> String {
+        let page = self.pages.get(index).or(self.pages.first()).map_or(0, |p| p.0);
+        format!("[{page} 0 R /XYZ null {y:.2} null]")
+    }
+
+    /// Writes the outline (sections, and the entries below each) and the name tree of the
+    /// destinations; returns the catalog's entries for them.
+    fn write_navigation(&mut self) -> Result<String, PdfError> {
+        let mut entries = String::new();
+        if !self.dests.is_empty() {
+            let mut dests = std::mem::take(&mut self.dests);
+            dests.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+            dests.dedup_by(|b, a| a.0 == b.0);
+            let id = self.file.alloc();
+            let mut names = String::from("<< /Names [");
+            for (name, page, y) in &dests {
+                let _ = write!(
+                    names,
+                    " {} {}",
+                    file::name_string(name),
+                    self.destination(*page, *y)
+                );
+            }
+            names.push_str(" ] >>");
+            self.file.object(id, &names).map_err(io_err)?;
+            let _ = write!(entries, " /Names << /Dests {id} 0 R >>");
+        }
+        if self.outline.is_empty() {
+            return Ok(entries);
+        }
+        let outline = std::mem::take(&mut self.outline);
+        // Tops: the sections (a level-1 entry before any section is a top of its own).
+        let mut tops: Vec<(usize, Vec<usize>)> = Vec::new();
+        for (i, e) in outline.iter().enumerate() {
+            match (e.0, tops.last_mut()) {
+                (1.., Some(top)) => top.1.push(i),
+                _ => tops.push((i, Vec::new())),
+            }
+        }
+        let root = self.file.alloc();
+        let ids: Vec<u32> = outline.iter().map(|_| self.file.alloc()).collect();
+        let item =
+            |this: &Self, i: usize, parent: u32, prev: Option<u32>, next: Option<u32>, kids: &[usize]| {
+                let (_, title, page, y) = &outline[i];
+                let mut d = format!(
+                    "<< /Title {} /Parent {parent} 0 R /Dest {}",
+                    file::text_string(title),
+                    this.destination(*page, *y)
+                );
+                if let Some(p) = prev {
+                    let _ = write!(d, " /Prev {p} 0 R");
+                }
+                if let Some(n) = next {
+                    let _ = write!(d, " /Next {n} 0 R");
+                }
+                if let (Some(f), Some(l)) = (kids.first(), kids.last()) {
+                    // Closed: a negative count of the entries below.
+                    let _ = write!(
+                        d,
+                        " /First {} 0 R /Last {} 0 R /Count -{}",
+                        ids[*f],
+                        ids[*l],
+                        kids.len()
+                    );
+                }
+                d.push_str(" >>");
+                d
+            };
+        for (t, (i, kids)) in tops.iter().enumerate() {
+            let prev = t.checked_sub(1).map(|p| ids[tops[p].0]);
+            let next = tops.get(t + 1).map(|n| ids[n.0]);
+            let body = item(self, *i, root, prev, next, kids);
+            self.file.object(ids[*i], &body).map_err(io_err)?;
+            for (k, kid) in kids.iter().enumerate() {
+                let prev = k.checked_sub(1).map(|p| ids[kids[p]]);
+                let next = kids.get(k + 1).map(|n| ids[*n]);
+                let body = item(self, *kid, ids[*i], prev, next, &[]);
+                self.file.object(ids[*kid], &body).map_err(io_err)?;
+            }
+        }
+        let (first, last) = (ids[tops[0].0], ids[tops[tops.len() - 1].0]);
+        self.file
+            .object(
+                root,
+                &format!(
+                    "<< /Type /Outlines /First {first} 0 R /Last {last} 0 R /Count {} >>",
+                    tops.len()
+                ),
+            )
+            .map_err(io_err)?;
+        let _ = write!(entries, " /Outlines {root} 0 R /PageMode /UseOutlines");
+        Ok(entries)
     }
 }
 
@@ -140,6 +260,8 @@ impl<W: Write> Writer<W> {
             file: FileWriter::new(out).map_err(io_err)?,
             media: format!("[0 0 {width} {height}]"),
             pages: Vec::new(),
+            outline: Vec::new(),
+            dests: Vec::new(),
         };
         Ok(Writer {
             layout: Layout::new(Fonts::new(faces), sink, width, height, &meta.title),
@@ -213,7 +335,8 @@ impl<W: Write> Writer<W> {
     /// If the output cannot be written or a font cannot be subset.
     pub(crate) fn finish(self) -> Result<Finished<W>, PdfError> {
         let meta = self.meta;
-        let (mut fonts, sink, pages) = self.layout.finish()?;
+        let (mut fonts, mut sink, pages) = self.layout.finish()?;
+        let navigation = sink.write_navigation()?;
         let FileSink {
             mut file, pages: ids, ..
         } = sink;
@@ -259,7 +382,7 @@ impl<W: Write> Writer<W> {
         .map_err(io_err)?;
         file.object(
             file::CATALOG,
-            &format!("<< /Type /Catalog /Pages {} 0 R >>", file::PAGES),
+            &format!("<< /Type /Catalog /Pages {} 0 R{navigation} >>", file::PAGES),
         )
         .map_err(io_err)?;
         let out = file.finish().map_err(io_err)?;
@@ -281,16 +404,19 @@ mod tests {
                 header: "ID".into(),
                 width: 1.0,
                 align: Align::Left,
+                link: Default::default(),
             },
             Column {
                 header: "Description".into(),
                 width: 4.0,
                 align: Align::Left,
+                link: Default::default(),
             },
             Column {
                 header: "Count".into(),
                 width: 1.0,
                 align: Align::Right,
+                link: Default::default(),
             },
         ];
         let rows = (0..300)
@@ -373,6 +499,60 @@ mod tests {
     }
 
     #[test]
+    fn sections_make_an_outline_and_linked_cells_make_annotations_and_destinations() {
+        let link = |header: &str, link: CellLink| Column {
+            header: header.into(),
+            width: 1.0,
+            align: Align::Left,
+            link,
+        };
+        let doc = Document {
+            blocks: vec![
+                Block::Heading("Matrix".into()),
+                Block::Table(Table {
+                    columns: vec![
+                        link("ID", CellLink::Dest("c-".into())),
+                        link("Where", CellLink::Uri),
+                        link("Anchor", CellLink::Anchor("a-".into())),
+                    ],
+                    rows: vec![
+                        vec![
+                            "PR.AA-01".into(),
+                            "https://x.example/a b".into(),
+                            "PR.AA-01".into(),
+                        ],
+                        vec!["PR.AA-02".into(), "javascript:alert(1)".into(), "PR.AA-01".into()],
+                    ],
+                    font_size: 8.0,
+                }),
+                Block::Heading("Dossiers".into()),
+                Block::Subheading {
+                    text: "PR.AA-01 — identities".into(),
+                    dest: Some("c-PR.AA-01".into()),
+                },
+            ],
+            ..Document::default()
+        };
+        let raw = String::from_utf8_lossy(&render(&doc).expect("renders").bytes).into_owned();
+        let name = |s: &str| file::name_string(s);
+        assert!(
+            raw.contains("/Type /Outlines") && raw.contains("/Count -1"),
+            "two sections, one with a child"
+        );
+        assert!(raw.contains(&format!("/Dest {}", name("c-PR.AA-01"))));
+        assert!(raw.contains(&format!("/Dest {}", name("c-PR.AA-02"))));
+        assert!(raw.contains("/URI (https://x.example/a%20b)"));
+        assert!(
+            !raw.contains("javascript"),
+            "only web addresses and package paths are links"
+        );
+        // Defined once each: the dossier, the anchor (its second row repeats it), the sections.
+        for d in ["c-PR.AA-01", "a-PR.AA-01", "s-Matrix", "s-Dossiers"] {
+            assert_eq!(raw.matches(&format!("{} [", name(d))).count(), 1, "{d}");
+        }
+    }
+
+    #[test]
     fn metadata_date_is_the_document_date() {
         let out = render(&sample()).expect("renders");
         let raw = String::from_utf8_lossy(&out.bytes);
@@ -409,16 +589,19 @@ mod tests {
                                 header: long_word.clone(),
                                 width: 0.0,
                                 align: Align::Right,
+                                link: Default::default(),
                             },
                             Column {
                                 header: "b".into(),
                                 width: -3.0,
                                 align: Align::Left,
+                                link: Default::default(),
                             },
                             Column {
                                 header: "c".into(),
                                 width: f32::INFINITY,
                                 align: Align::Left,
+                                link: Default::default(),
                             },
                         ],
                         rows: vec![vec![long_word.clone(), "\n\n\n".into(), String::new()]],
@@ -515,6 +698,7 @@ mod tests {
                 header: format!("Column {i}"),
                 width: if i == 2 { 2.0 } else { 1.0 },
                 align: if i >= 7 { Align::Right } else { Align::Left },
+                link: CellLink::None,
             })
             .collect();
         let rows = (0..100_000)

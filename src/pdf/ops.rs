@@ -27,6 +27,8 @@ pub(crate) struct PageOps {
     fill: Option<[f32; 3]>,
     stroke: Option<([f32; 3], f32)>,
     scratch: Vec<u8>,
+    /// The page's link annotations, as PDF dictionaries.
+    pub(crate) annots: Vec<String>,
     /// Every piece of text shown, for the layout tests.
     #[cfg(test)]
     pub(crate) texts: Vec<String>,
@@ -66,6 +68,7 @@ impl PageOps {
     pub(crate) fn new() -> Self {
         PageOps {
             buf: Vec::with_capacity(16 * 1024),
+            annots: Vec::new(),
             in_text: false,
             font: None,
             fill: None,

@@ -2,7 +2,7 @@
 //! column, and a row's lines drawn at a given height. Which page a row goes on, and the header
 //! repeated on the next, is `layout`'s business.
 
-use super::doc::{Align, Column};
+use super::doc::{Align, CellLink, Column};
 use super::ops::{BLACK, PageOps};
 use super::text::{Face, Fonts};
 
@@ -31,7 +31,35 @@ pub(crate) struct TablePlan {
     pub(crate) pad_y: f32,
     /// (x, width, align) per column.
     columns: Vec<(f32, f32, Align)>,
+    /// What each column's cells link to.
+    links: Vec<CellLink>,
     pub(crate) header: Vec<Cell>,
+}
+
+/// What the cells of one row link to: link annotations (rectangles in page space) and the
+/// named destinations the row defines.
+#[derive(Default)]
+pub(crate) struct RowLinks {
+    /// (x1, x2, target) of each linked cell.
+    pub(crate) links: Vec<(f32, f32, LinkTarget)>,
+    /// Destinations the row's anchor cells name.
+    pub(crate) anchors: Vec<String>,
+}
+
+/// Where a link goes.
+pub(crate) enum LinkTarget {
+    /// A named destination.
+    Dest(String),
+    /// A URI (a web address or a relative path).
+    Uri(String),
+}
+
+/// Whether `s` is something a URI link can open: a web address, or a path inside a package.
+fn linkable(s: &str) -> bool {
+    let lower = s.get(..8).unwrap_or(s).to_ascii_lowercase();
+    lower.starts_with("https://")
+        || lower.starts_with("http://")
+        || ((s.starts_with("evidence/") || s.starts_with("attestations/")) && !s.contains(".."))
 }
 
 /// The height of a row of `cells`: its tallest cell's lines and the padding.
@@ -106,6 +134,7 @@ impl TablePlan {
             pad_x,
             pad_y,
             columns,
+            links: spec.iter().map(|c| c.link.clone()).collect(),
             header,
         })
     }
@@ -118,6 +147,31 @@ impl TablePlan {
     /// The right edge of the last column.
     pub(crate) fn right(&self) -> f32 {
         self.columns.last().map_or(0.0, |&(x, w, _)| x + w)
+    }
+
+    /// The links and anchors of `row` (its raw cells).
+    pub(crate) fn row_links(&self, row: &[String]) -> RowLinks {
+        let mut out = RowLinks::default();
+        for (i, link) in self.links.iter().enumerate() {
+            let first = row.get(i).and_then(|c| c.lines().next()).unwrap_or("").trim();
+            if first.is_empty() {
+                continue;
+            }
+            let (x, w, _) = self.columns[i];
+            match link {
+                CellLink::None => {}
+                CellLink::Dest(prefix) => {
+                    out.links
+                        .push((x, x + w, LinkTarget::Dest(format!("{prefix}{first}"))))
+                }
+                CellLink::Uri if linkable(first) => {
+                    out.links.push((x, x + w, LinkTarget::Uri(first.to_string())))
+                }
+                CellLink::Uri => {}
+                CellLink::Anchor(prefix) => out.anchors.push(format!("{prefix}{first}")),
+            }
+        }
+        out
     }
 
     /// The cells of `row`, wrapped to their columns (a missing cell is empty).

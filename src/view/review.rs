@@ -37,3 +37,24 @@ pub(crate) fn matrix_fields(r: Option<&Review>) -> [String; 5] {
         ],
     }
 }
+
+/// One assessor result in a line, as the PDF dossier and index.html show it: the outcome, the
+/// method and sample, the finding and risk, who and when, and where it was read from.
+pub(crate) fn summary(r: &Review) -> String {
+    let mut s = format!("{} ({}", r.outcome.as_str(), r.method.as_str());
+    if !r.sample.is_empty() {
+        s.push_str(&format!(", sample: {}", r.sample));
+    }
+    s.push(')');
+    if !r.finding.is_empty() {
+        s.push_str(&format!("; finding: {}", r.finding));
+    }
+    if let Some(k) = r.risk {
+        s.push_str(&format!("; risk {}", k.as_str()));
+    }
+    s.push_str(&format!(
+        " — by {} on {} (review #{}, {}, {})",
+        r.assessor, r.assessed_on, r.seq, r.source_file, r.source_place
+    ));
+    s
+}

@@ -247,3 +247,16 @@ pub fn have_tool(cmd: &str) -> bool {
     }
     found
 }
+
+/// The text of a report after its table of contents (csfkit 0.3 lists every section's heading
+/// on page 2), so that a search for a section's heading finds the section; the whole text when
+/// the report has no contents.
+pub fn after_contents(pdf_text: &str) -> String {
+    match pdf_text.find("Contents\n") {
+        Some(at) if pdf_text[..at].matches('\x0c').count() <= 1 => {
+            let rest = &pdf_text[at..];
+            rest.find('\x0c').map_or(pdf_text, |end| &rest[end..]).to_string()
+        }
+        _ => pdf_text.to_string(),
+    }
+}
