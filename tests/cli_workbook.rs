@@ -127,7 +127,8 @@ fn the_workbook_holds_the_csv_rows_with_frozen_headers_filters_dates_and_no_form
             "Assessment history",
             "Plan history",
             "Ownership history",
-            "Evidence batches"
+            "Evidence batches",
+            "Profile"
         ]
     );
 

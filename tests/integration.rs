@@ -51,3 +51,5 @@ mod fuzz_readers;
 mod docs;
 // Issue 24: --as-of as a point in time, generation time, history files, SHA256SUMS, signatures, check --against, evidence stored once.
 mod provenance;
+// Issue 28: Organizational Profiles: many profiles sharing the evidence, outcomes, Tiers, an earlier catalogue upgraded into `default`.
+mod profiles;

@@ -16,7 +16,10 @@
 //!    [`PLAN`], [`RETARGET`] and [`ATTESTATION`] list them; for a batch, then the digest of its evidence rows as a field, and for
 //!    a batch that records the encoding of its rows' content hashes (`hash_encoding`, every
 //!    batch imported since schema 9), the line `content-hash` and that number as a field (a
-//!    batch without it encodes as it always did).
+//!    batch without it encodes as it always did); for an assessment record, a remediation plan
+//!    record or an ownership change of a profile other than the default (`profile_id`, schema
+//!    11), the line `profile` and the profile's number as a field (a record of the default
+//!    profile encodes as it always did).
 //!
 //! A field is its UTF-8 length in bytes in decimal, a colon, the bytes, and a newline
 //! (`5:hello\n`); a NULL is the single line `-\n`; an integer is written in decimal as text.
@@ -356,8 +359,13 @@ pub(crate) fn head(conn: &Connection, log: Log) -> Result<(String, i64)> {
 /// The link of record `key` of `log`, given the link before it and (for a batch) its rows
 /// digest, computed from the record as stored. None when there is no such record.
 fn compute(conn: &Connection, log: Log, key: i64, prev: &str, digest: &str) -> Result<Option<String>> {
-    // A batch's encoding of its rows' content hashes follows its columns (NULL before schema 9).
-    let extra = if log == Log::Batch { ", hash_encoding" } else { "" };
+    // A batch's encoding of its rows' content hashes follows its columns (NULL before schema 9);
+    // an assessment, plan or ownership record's profile (NULL: the default profile, schema 11).
+    let extra = match log {
+        Log::Batch => ", hash_encoding",
+        Log::Assessment | Log::Plan | Log::Ownership => ", profile_id",
+        _ => "",
+    };
     let sql = format!(
         "SELECT {}{extra} FROM {} WHERE {} = ?1",
         log.columns().join(", "),
@@ -378,6 +386,12 @@ fn compute(conn: &Connection, log: Log, key: i64, prev: &str, digest: &str) -> R
             if encoding != rusqlite::types::ValueRef::Null {
                 enc.raw(b"content-hash\n");
                 enc.value(encoding);
+            }
+        } else if !extra.is_empty() {
+            let profile = r.get_ref(n)?;
+            if profile != rusqlite::types::ValueRef::Null {
+                enc.raw(b"profile\n");
+                enc.value(profile);
             }
         }
         Ok(enc.finish())

@@ -45,6 +45,7 @@ fn plan_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PlanRow> {
 impl Catalogue {
     /// Appends plan records in one transaction (with their history-chain links).
     pub(crate) fn record_plans(&mut self, system: &str, source: &str, plans: &[NewPlan]) -> Result<()> {
+        let profile = self.profile_column();
         self.write("recording the remediation plan", |tx| {
             let at = now_utc();
             for p in plans {
@@ -52,8 +53,8 @@ impl Catalogue {
                     .map_err(|e| Error::Bug(format!("storing milestones: {e}")))?;
                 tx.execute(
                     "INSERT INTO plan(control_id, due, owner, action, milestones, status, note, system,
-                        recorded_by, recorded_at, source)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                        recorded_by, recorded_at, source, profile_id)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
                     params![
                         p.control_id,
                         p.due.to_string(),
@@ -65,7 +66,8 @@ impl Catalogue {
                         system,
                         p.by,
                         at,
-                        source
+                        source,
+                        profile
                     ],
                 )
                 .map_err(|e| Error::sqlite("recording the remediation plan", e))?;
@@ -78,14 +80,15 @@ impl Catalogue {
     /// Every plan record, oldest first, optionally for one control.
     pub(crate) fn plan_history(&self, control: Option<&str>) -> Result<Vec<PlanRow>> {
         let sql = format!(
-            "{PLAN_SQL} WHERE (?1 IS NULL OR control_id = ?1) AND (?2 IS NULL OR recorded_at < ?2) ORDER BY seq"
+            "{PLAN_SQL} WHERE (?1 IS NULL OR control_id = ?1) AND (?2 IS NULL OR recorded_at < ?2)
+             AND coalesce(profile_id, 1) = ?3 ORDER BY seq"
         );
         let mut st = self
             .conn()
             .prepare(&sql)
             .map_err(|e| self.err("reading remediation plans", e))?;
         let rows = st
-            .query_map(params![control, self.bound()], plan_row)
+            .query_map(params![control, self.bound(), self.profile_in_use()], plan_row)
             .map_err(|e| self.err("reading remediation plans", e))?;
         rows.collect::<rusqlite::Result<_>>()
             .map_err(|e| self.err("reading remediation plans", e))

@@ -9,6 +9,7 @@ pub(crate) mod framework;
 pub(crate) mod oscal;
 pub(crate) mod ownership;
 pub(crate) mod plan;
+pub(crate) mod profile;
 // Used by `review import` and the OSCAL chain (issue 26), which land next.
 #[allow(dead_code)]
 pub(crate) mod review;
