@@ -891,13 +891,25 @@ fn the_package_carries_the_profile_in_use() {
     .ok();
     w.run(&["assess", "PR.AA-01", "--status", "implemented"]).ok();
     w.run(&[
+        "--profile",
+        "payments",
+        "profile",
+        "tier",
+        "governance",
+        "--current",
+        "2",
+        "--target",
+        "3",
+    ])
+    .ok();
+    w.run(&[
         "export",
         "--profile",
         "payments",
         "--out",
         "pkg",
         "--formats",
-        "csv,xlsx",
+        "pdf,csv,xlsx",
     ])
     .ok();
     w.run(&["verify", "pkg"]).ok();
@@ -927,6 +939,28 @@ fn the_package_carries_the_profile_in_use() {
         assert_eq!(header, TEMPLATE_HEADERS.map(String::from).to_vec());
         let pr = sheet.rows().find(|r| r[0] == "PR.AA-01").unwrap();
         assert_eq!(pr[5].to_string(), "partial");
+    }
+    // The report's Current vs Target section: the profile, its Tiers, the outcome short of target.
+    if crate::util::have_tool("pdftotext") {
+        let out = std::process::Command::new("pdftotext")
+            .arg(w.path().join("pkg/report.pdf"))
+            .arg("-")
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let text = String::from_utf8_lossy(&out.stdout)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(text.contains("Current vs Target Profile"), "{text}");
+        assert!(text.contains("Organizational Profile `payments`"), "{text}");
+        assert!(text.contains("current 2, target 3"), "{text}");
+        assert!(
+            text.contains("PR.AA-01 high partial Every identity registered no plan"),
+            "{text}"
+        );
+    } else {
+        eprintln!("skipped: pdftotext is not installed");
     }
     // The default profile's package: its own status, no outcome.
     w.run(&["export", "--out", "pkg-default", "--formats", "csv"])

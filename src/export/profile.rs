@@ -5,7 +5,7 @@
 
 use rust_xlsxwriter::{Format, Workbook};
 
-use crate::catalogue::Catalogue;
+use crate::catalogue::{Catalogue, NewOutcome};
 use crate::error::{Error, Result};
 use crate::model::framework::DEFAULT_FRAMEWORK;
 use crate::model::profile::{SHEET, TEMPLATE, included_text};
@@ -118,4 +118,148 @@ fn xlsx(rows: &[Vec<String>], about: &[String]) -> std::result::Result<Vec<u8>, 
         }
     }
     wb.save_to_buffer()
+}
+
+/// True when the statuses in force meet an included outcome: some, and every one implemented
+/// or alternative.
+pub(crate) fn met(statuses: Option<&Vec<crate::catalogue::AssessmentRow>>) -> bool {
+    statuses.is_some_and(|s| {
+        !s.is_empty()
+            && s.iter()
+                .all(|r| r.status == "implemented" || r.status == "alternative")
+    })
+}
+
+/// The report's Current vs Target section for the profile in use, when it records outcomes or
+/// Tiers (else nothing): the profile and its Tiers, a chart per function of the included
+/// subcategories met and short of target, and the short ones highest priority first.
+pub(crate) fn report_section(cat: &Catalogue) -> Result<Vec<crate::pdf::Block>> {
+    use crate::pdf::{BarChart, Block, Column, Table};
+    let outcomes = cat.outcomes_in_force()?;
+    let tiers = cat.tiers_in_force()?;
+    if outcomes.is_empty() && tiers.is_empty() {
+        return Ok(Vec::new());
+    }
+    let profile = cat.current_profile()?;
+    let statuses = cat.current_assessments()?;
+    let plans = cat.plans_in_force()?;
+    let order = cat.element_order(DEFAULT_FRAMEWORK)?;
+    let tier = |t: Option<u8>| t.map_or_else(|| "not said".to_string(), |n| n.to_string());
+    let mut blocks = vec![
+        Block::PageBreak,
+        Block::Heading("Current vs Target Profile".into()),
+        Block::Paragraph(format!(
+            "Organizational Profile `{}` (NIST SP 1301){}. Its inclusions, target priorities (scale, highest first: {}), targets and Tiers are the organisation's own statements recorded in the catalogue (csfkit profile), not assessed facts; current statuses are the profile's assessment records. profile.csv and the workbook's Profile sheet hold every outcome in NIST's Organizational Profile template columns.",
+            profile.name,
+            if profile.description.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", profile.description)
+            },
+            if profile.priorities.is_empty() {
+                "none declared".into()
+            } else {
+                profile.priorities.join(", ")
+            }
+        )),
+    ];
+    let mut kv = Vec::new();
+    for (aspect, label) in [
+        ("governance", "risk governance"),
+        ("management", "risk management"),
+    ] {
+        let t = tiers.iter().find(|t| t.aspect == aspect);
+        kv.push((
+            format!("Tier, {label}"),
+            format!(
+                "current {}, target {}{}",
+                tier(t.and_then(|t| t.current)),
+                tier(t.and_then(|t| t.target)),
+                t.filter(|t| !t.note.is_empty())
+                    .map(|t| format!(" ({})", t.note))
+                    .unwrap_or_default()
+            ),
+        ));
+    }
+    blocks.push(Block::KeyValues(kv));
+    let included: Vec<&NewOutcome> = outcomes
+        .values()
+        .map(|r| &r.outcome)
+        .filter(|o| o.included == Some(true) && o.element_id.contains('-'))
+        .collect();
+    let mut by_fn: std::collections::BTreeMap<String, [u64; 2]> = std::collections::BTreeMap::new();
+    for o in &included {
+        let f = o.element_id.split('.').next().unwrap_or_default().to_string();
+        let e = by_fn.entry(f).or_default();
+        e[usize::from(!met(statuses.get(&o.element_id)))] += 1;
+    }
+    if !by_fn.is_empty() {
+        let mut bars: Vec<(String, Vec<u64>)> = by_fn.into_iter().map(|(f, v)| (f, v.to_vec())).collect();
+        bars.sort_by_key(|(f, _)| order.get(f).copied().unwrap_or(i64::MAX));
+        blocks.push(Block::BarChart(BarChart {
+            caption: "Included subcategories per function: target met or short of it".into(),
+            series: vec![
+                ("met (implemented or alternative)".into(), [46, 139, 87]),
+                ("short of target".into(), [200, 55, 55]),
+            ],
+            bars,
+        }));
+    }
+    let rank = |p: &str| {
+        profile
+            .priorities
+            .iter()
+            .position(|s| s == p)
+            .unwrap_or(usize::MAX)
+    };
+    let mut short: Vec<&&NewOutcome> = included
+        .iter()
+        .filter(|o| !met(statuses.get(&o.element_id)))
+        .collect();
+    short.sort_by_key(|o| {
+        (
+            rank(&o.target_priority),
+            order.get(&o.element_id).copied().unwrap_or(i64::MAX),
+        )
+    });
+    if short.is_empty() {
+        blocks.push(Block::Paragraph(
+            "No included subcategory falls short of its target.".into(),
+        ));
+    } else {
+        let col = |header: &str, width: f32| Column {
+            header: header.into(),
+            width,
+            align: crate::pdf::Align::Left,
+        };
+        blocks.push(Block::Table(Table {
+            columns: vec![
+                col("ID", 1.2),
+                col("Priority", 1.2),
+                col("Current status", 2.0),
+                col("Target", 4.0),
+                col("Plan due", 1.4),
+            ],
+            rows: short
+                .iter()
+                .map(|o| {
+                    vec![
+                        o.element_id.clone(),
+                        o.target_priority.clone(),
+                        statuses
+                            .get(&o.element_id)
+                            .map(|s| crate::catalogue::assessment_summary(s))
+                            .unwrap_or_else(|| "not assessed".into()),
+                        o.target_outcome.clone(),
+                        plans
+                            .get(&o.element_id)
+                            .map(|(p, _)| p.due.to_string())
+                            .unwrap_or_else(|| "no plan".into()),
+                    ]
+                })
+                .collect(),
+            font_size: 7.5,
+        }));
+    }
+    Ok(blocks)
 }

@@ -653,9 +653,12 @@ impl<'c, W: Write> Report<'c, W> {
         cov: &'c Coverage,
         cover: &Cover,
         poam: &[PoamRow],
+        profile: &[Block],
     ) -> Result<Self, PdfError> {
         let mut w = Writer::new(out, &meta(cov, cover))?;
         w.blocks(&front(cov, cover, poam))?;
+        // The Current vs Target section of the profile in use (`export::profile`), if any.
+        w.blocks(profile)?;
         if cov.listed() == 0 {
             w.blocks(&[
                 Block::Heading("Evidence appendix".into()),
@@ -705,7 +708,8 @@ impl Output for PdfOutput {
             other => Error::Failed(format!("writing report.pdf: {other}")),
         };
         let file = staging.create(REPORT)?;
-        let mut report = Report::start(file, job.cov, job.cover, job.poam).map_err(failed)?;
+        let profile = crate::export::profile::report_section(job.cat)?;
+        let mut report = Report::start(file, job.cov, job.cover, job.poam, &profile).map_err(failed)?;
         job.cat.each_evidence(|e| {
             report
                 .evidence(

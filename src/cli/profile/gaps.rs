@@ -29,16 +29,6 @@ pub(crate) struct DiffArgs {
     #[command(flatten)]
     out: OutputArgs,
 }
-/// True when the statuses in force meet an included outcome: some, and every one implemented
-/// or alternative.
-fn met(statuses: Option<&Vec<crate::catalogue::AssessmentRow>>) -> bool {
-    statuses.is_some_and(|s| {
-        !s.is_empty()
-            && s.iter()
-                .all(|r| r.status == "implemented" || r.status == "alternative")
-    })
-}
-
 /// The evidence state of each subcategory: as `status` judges it in the profile's scope, or,
 /// for a profile without one, how many evidence rows name it.
 fn evidence_states(cat: &Catalogue) -> Result<std::collections::HashMap<String, String>> {
@@ -87,7 +77,7 @@ pub(super) fn gaps(ctx: &Ctx, a: &GapsArgs) -> Result<u8> {
         .into_values()
         .map(|r| r.outcome)
         .filter(|o| o.included == Some(true) && o.element_id.contains('-'))
-        .filter(|o| !met(statuses.get(&o.element_id)))
+        .filter(|o| !crate::export::profile::met(statuses.get(&o.element_id)))
         .collect();
     rows.sort_by_key(|o| {
         (
