@@ -131,6 +131,7 @@ fn the_workbook_holds_the_csv_rows_with_frozen_headers_filters_dates_and_no_form
             "Ownership history",
             "Evidence batches",
             "Review history",
+            "Profile"
         ]
     );
 

@@ -63,3 +63,5 @@ mod poam_fedramp;
 mod index_html;
 // Issue 27: report.pdf's dossiers, Statement of Applicability, outline, links and typesetting, read back.
 mod dossier;
+// Issue 28: Organizational Profiles: many profiles sharing the evidence, outcomes, Tiers, an earlier catalogue upgraded into `default`.
+mod profiles;

@@ -554,6 +554,8 @@ fn packages_of_csfkit_0_1_and_0_2_still_verify_and_a_0_3_one_needs_its_sums() {
         // Nor the files of csfkit 0.3's claims (issue 25).
         "attestations.csv",
         "inheritance-gaps.csv",
+        // Issue 28: the Organizational Profile in use.
+        "profile.csv",
     ];
     // As csfkit 0.2 wrote it: no history files, attestations or inheritance gaps, no
     // SHA256SUMS, no generated_at.

@@ -56,11 +56,13 @@ impl Catalogue {
         source: &str,
         rows: &[NewAssessment],
     ) -> Result<()> {
+        let profile = self.profile_column();
         self.write("recording the assessment", |tx| {
             let mut st = tx
                 .prepare(
-                    "INSERT INTO assessment(control_id, service, status, note, system, assessed_by, assessed_at, source)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                    "INSERT INTO assessment(control_id, service, status, note, system, assessed_by, assessed_at, source,
+                        profile_id)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                 )
                 .map_err(|e| Error::sqlite("recording the assessment", e))?;
             let at = now_utc();
@@ -73,7 +75,8 @@ impl Catalogue {
                     system,
                     r.by,
                     at,
-                    source
+                    source,
+                    profile
                 ])
                 .map_err(|e| Error::sqlite("recording the assessment", e))?;
                 super::chain::append(tx, super::chain::Log::Assessment, tx.last_insert_rowid(), "")?;
@@ -89,11 +92,12 @@ impl Catalogue {
             .prepare(
                 "SELECT seq, control_id, service, status, note, system, assessed_by, assessed_at, source
                  FROM assessment WHERE (?1 IS NULL OR control_id = ?1) AND (?2 IS NULL OR assessed_at < ?2)
+                    AND coalesce(profile_id, 1) = ?3
                  ORDER BY seq",
             )
             .map_err(|e| self.err("reading assessments", e))?;
         let rows = st
-            .query_map(params![control, self.bound()], |r| {
+            .query_map(params![control, self.bound(), self.profile_in_use()], |r| {
                 Ok(AssessmentRow {
                     seq: r.get(0)?,
                     control_id: r.get(1)?,

@@ -14,12 +14,18 @@
 //!    `review`) as a field;
 //! 3. the previous record's link in the same log as a field (for the first record, 64 zeros);
 //! 4. the record's columns as fields, in the order [`OWNERSHIP`], [`ASSESSMENT`], [`BATCH`],
-//!    [`PLAN`], [`RETARGET`], [`ATTESTATION`] and [`REVIEW`] list them; for a plan record with a
-//!    risk, an original risk or FedRAMP columns (schema 11), then the line `fedramp` and the
-//!    fields [`PLAN_FEDRAMP`] lists (a plan record without them encodes as it always did); for a batch, then the digest of its evidence rows as a field, and for
-//!    a batch that records the encoding of its rows' content hashes (`hash_encoding`, every
-//!    batch imported since schema 9), the line `content-hash` and that number as a field (a
-//!    batch without it encodes as it always did).
+//!    [`PLAN`], [`RETARGET`], [`ATTESTATION`] and [`REVIEW`] list them; then
+//!    - for a batch, the digest of its evidence rows as a field, and for a batch that records
+//!      the encoding of its rows' content hashes (`hash_encoding`, every batch imported since
+//!      schema 9), the line `content-hash` and that number as a field;
+//!    - for an assessment record, a remediation plan record or an ownership change of a profile
+//!      other than the default (`profile_id`, schema 12), the line `profile` and the profile's
+//!      number as a field;
+//!    - for a plan record with a risk, an original risk or FedRAMP columns (schema 11), after
+//!      its profile, the line `fedramp` and the fields [`PLAN_FEDRAMP`] lists.
+//!
+//!    A record without what a later schema added (a batch without `hash_encoding`, a record of
+//!    the default profile, a plan without a risk or FedRAMP columns) encodes as it always did.
 //!
 //! A field is its UTF-8 length in bytes in decimal, a colon, the bytes, and a newline
 //! (`5:hello\n`); a NULL is the single line `-\n`; an integer is written in decimal as text.
@@ -369,10 +375,12 @@ pub(crate) fn head(conn: &Connection, log: Log) -> Result<(String, i64)> {
 /// digest, computed from the record as stored. None when there is no such record.
 fn compute(conn: &Connection, log: Log, key: i64, prev: &str, digest: &str) -> Result<Option<String>> {
     // A batch's encoding of its rows' content hashes follows its columns (NULL before schema 9);
-    // a plan record's risk and FedRAMP columns follow its columns (NULL before schema 11).
+    // an assessment, plan or ownership record's profile (NULL: the default profile, schema 12);
+    // a plan record's risk and FedRAMP columns (NULL before schema 11) after its profile.
     let extra = match log {
         Log::Batch => ", hash_encoding".to_string(),
-        Log::Plan => format!(", {}", PLAN_FEDRAMP.join(", ")),
+        Log::Assessment | Log::Ownership => ", profile_id".to_string(),
+        Log::Plan => format!(", profile_id, {}", PLAN_FEDRAMP.join(", ")),
         _ => String::new(),
     };
     let sql = format!(
@@ -396,9 +404,15 @@ fn compute(conn: &Connection, log: Log, key: i64, prev: &str, digest: &str) -> R
                 enc.raw(b"content-hash\n");
                 enc.value(encoding);
             }
+        } else if !extra.is_empty() {
+            let profile = r.get_ref(n)?;
+            if profile != rusqlite::types::ValueRef::Null {
+                enc.raw(b"profile\n");
+                enc.value(profile);
+            }
         }
         if log == Log::Plan {
-            let set = (n..n + PLAN_FEDRAMP.len())
+            let set = (n + 1..n + 1 + PLAN_FEDRAMP.len())
                 .map(|i| r.get_ref(i))
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             if set.iter().any(|v| *v != rusqlite::types::ValueRef::Null) {

@@ -500,6 +500,38 @@ impl Catalogue {
         Ok(compare(&a, &b))
     }
 
+    /// Every active element of a framework (function, category, subcategory) with its place in
+    /// document order.
+    pub(crate) fn element_order(&self, framework_id: &str) -> Result<HashMap<String, i64>> {
+        let mut st = self
+            .conn
+            .prepare("SELECT id, seq FROM element WHERE framework_id = ?1 AND withdrawn IS NULL")
+            .map_err(|e| self.err("reading control IDs", e))?;
+        let rows = st
+            .query_map([framework_id], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+            })
+            .map_err(|e| self.err("reading control IDs", e))?;
+        rows.collect::<rusqlite::Result<_>>()
+            .map_err(|e| self.err("reading control IDs", e))
+    }
+
+    /// Every active element of a framework in document order: (ID, title, text). A function's
+    /// and a category's text is its description; a subcategory's its outcome.
+    pub(crate) fn elements(&self, framework_id: &str) -> Result<Vec<(String, String, String)>> {
+        let mut st = self
+            .conn
+            .prepare(
+                "SELECT id, title, text FROM element WHERE framework_id = ?1 AND withdrawn IS NULL ORDER BY seq",
+            )
+            .map_err(|e| self.err("reading the framework", e))?;
+        let rows = st
+            .query_map([framework_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .map_err(|e| self.err("reading the framework", e))?;
+        rows.collect::<rusqlite::Result<_>>()
+            .map_err(|e| self.err("reading the framework", e))
+    }
+
     /// Active element IDs of a framework in document order, by level.
     pub(crate) fn element_ids(&self, framework_id: &str) -> Result<HashMap<&'static str, Vec<String>>> {
         let mut st = self

@@ -142,6 +142,7 @@ impl Catalogue {
                 busy_ms: self.busy_ms,
                 read_only: true,
                 as_of: None,
+                profile: super::DEFAULT_PROFILE,
             };
             let mut problems = copy.integrity_check()?;
             if problems.is_empty() {

@@ -442,4 +442,79 @@ BEGIN SELECT RAISE(ABORT, 'the history chain is append-only'); END;
 CREATE TRIGGER history_chain_no_delete BEFORE DELETE ON history_chain
 BEGIN SELECT RAISE(ABORT, 'the history chain is append-only'); END;
 ",
+    // 12 (issue 28): CSF 2.0
+    // Organizational Profiles (NIST SP 1301). A catalogue holds many profiles, each with its scope
+    // and its declared priority scale; profile 1, `default`, is the catalogue's recorded scope
+    // (it stays in `scope`, its digest unchanged). Assessment records, remediation plans and
+    // ownership changes belong to a profile: `profile_id` NULL is the default profile (every
+    // record written before, so their chain links encode as they always did); a record of
+    // another profile has its profile in its link (see `chain.rs`). Evidence stays
+    // organisation-wide. Per profile, its current and target outcomes (append-only, the newest
+    // per element in force) and its Tiers (append-only, the newest per aspect in force).
+    r"
+CREATE TABLE profile (
+    id          INTEGER PRIMARY KEY,
+    name        TEXT NOT NULL UNIQUE CHECK (length(trim(name)) > 0),
+    description TEXT NOT NULL,
+    -- The profile's own priority scale, highest first, comma-separated ('' none declared).
+    priorities  TEXT NOT NULL,
+    -- The scope of a profile other than the default (which reads `scope`).
+    system      TEXT,
+    provider_id TEXT,
+    services    TEXT,
+    set_by      TEXT,
+    set_at      TEXT,
+    created_by  TEXT NOT NULL,
+    created_at  TEXT NOT NULL,
+    CHECK (id = 1 OR (system IS NULL) = (provider_id IS NULL))
+) STRICT;
+INSERT INTO profile(id, name, description, priorities, created_by, created_at)
+VALUES (1, 'default', 'the scope recorded before profiles', '', 'csfkit',
+    strftime('%Y-%m-%dT%H:%M:%SZ', 'now'));
+
+ALTER TABLE assessment ADD COLUMN profile_id INTEGER REFERENCES profile(id) CHECK (profile_id IS NULL OR profile_id > 1);
+ALTER TABLE plan ADD COLUMN profile_id INTEGER REFERENCES profile(id) CHECK (profile_id IS NULL OR profile_id > 1);
+ALTER TABLE ownership_override ADD COLUMN profile_id INTEGER REFERENCES profile(id) CHECK (profile_id IS NULL OR profile_id > 1);
+
+-- Per profile and CSF 2.0 element (function, category or subcategory): the template's columns.
+-- `included` NULL: not said. Text columns are '' when empty; `fields` holds the template's
+-- other columns as a JSON object (current and target policies, practices, roles, references,
+-- current artifacts and evidence, current priority, current status as written, considerations).
+CREATE TABLE profile_outcome (
+    seq             INTEGER PRIMARY KEY AUTOINCREMENT,
+    profile_id      INTEGER NOT NULL REFERENCES profile(id),
+    element_id      TEXT NOT NULL,
+    included        INTEGER CHECK (included IN (0, 1)),
+    rationale       TEXT NOT NULL,
+    target_priority TEXT NOT NULL,
+    target_tier     TEXT NOT NULL,
+    target_outcome  TEXT NOT NULL,
+    notes           TEXT NOT NULL,
+    fields          TEXT NOT NULL,
+    recorded_by     TEXT NOT NULL,
+    recorded_at     TEXT NOT NULL,
+    source          TEXT NOT NULL
+) STRICT;
+CREATE INDEX profile_outcome_element ON profile_outcome(profile_id, element_id);
+CREATE TRIGGER profile_outcome_no_update BEFORE UPDATE ON profile_outcome
+BEGIN SELECT RAISE(ABORT, 'profile outcomes are append-only'); END;
+CREATE TRIGGER profile_outcome_no_delete BEFORE DELETE ON profile_outcome
+BEGIN SELECT RAISE(ABORT, 'profile outcomes are append-only'); END;
+
+-- Tiers (NIST SP 1302): per profile, for cybersecurity risk governance and for risk management.
+CREATE TABLE profile_tier (
+    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+    profile_id  INTEGER NOT NULL REFERENCES profile(id),
+    aspect      TEXT NOT NULL CHECK (aspect IN ('governance', 'management')),
+    current     INTEGER CHECK (current BETWEEN 1 AND 4),
+    target      INTEGER CHECK (target BETWEEN 1 AND 4),
+    note        TEXT NOT NULL,
+    recorded_by TEXT NOT NULL,
+    recorded_at TEXT NOT NULL
+) STRICT;
+CREATE TRIGGER profile_tier_no_update BEFORE UPDATE ON profile_tier
+BEGIN SELECT RAISE(ABORT, 'profile tiers are append-only'); END;
+CREATE TRIGGER profile_tier_no_delete BEFORE DELETE ON profile_tier
+BEGIN SELECT RAISE(ABORT, 'profile tiers are append-only'); END;
+",
 ];

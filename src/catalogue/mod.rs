@@ -18,6 +18,7 @@ mod integrity;
 mod migrations;
 mod open;
 mod plan;
+mod profile;
 mod responsibility;
 mod retarget;
 mod review;
@@ -30,6 +31,7 @@ pub(crate) use as_of::AsOf;
 pub(crate) use assessment::{AssessmentRow, NewAssessment, summary as assessment_summary};
 pub(crate) use frameworks::{ControlDetail, ControlFilter, FrameworkRow, Linked, ReplaceSummary};
 pub(crate) use migrations::MIGRATIONS;
+pub(crate) use profile::{DEFAULT_PROFILE, NewOutcome};
 pub(crate) use responsibility::{OverrideRow, ProviderMeta, ProviderRow};
 pub(crate) use retarget::{NewRetarget, RetargetRow, TrackerRow};
 
@@ -49,6 +51,9 @@ pub(crate) struct Catalogue {
     read_only: bool,
     /// The point in time reads of the history stand at ([`Catalogue::stand_at`]); None: now.
     as_of: Option<AsOf>,
+    /// The profile in use ([`Catalogue::use_profile`]): what assessments, plans, ownership
+    /// changes, outcomes and the scope are read from and written to; 1 is the default profile.
+    profile: i64,
 }
 
 impl std::fmt::Debug for Catalogue {
@@ -170,6 +175,16 @@ impl Catalogue {
     /// The point in time reads stand at, when one was set.
     pub(crate) fn as_of(&self) -> Option<AsOf> {
         self.as_of
+    }
+
+    /// The profile in use (its number; [`DEFAULT_PROFILE`] is the default profile).
+    pub(crate) fn profile_in_use(&self) -> i64 {
+        self.profile
+    }
+
+    /// The value of a record's `profile_id` for the profile in use: NULL for the default.
+    pub(crate) fn profile_column(&self) -> Option<i64> {
+        (self.profile != DEFAULT_PROFILE).then_some(self.profile)
     }
 
     /// The first recorded time reads leave out (see [`AsOf::bound`]); None: nothing.

@@ -112,6 +112,7 @@ impl Catalogue {
             busy_ms,
             read_only,
             as_of: None,
+            profile: super::DEFAULT_PROFILE,
         };
         let (version, app_id, tables) = cat.inspect()?;
         let known = MIGRATIONS.len() as i64;
@@ -425,6 +426,7 @@ fn create_whole(path: &Path, busy_ms: u64, defaults: &Defaults) -> Result<(bool,
             busy_ms,
             read_only: false,
             as_of: None,
+            profile: super::DEFAULT_PROFILE,
         };
         // The file is private until it is linked, and a half-made one is never linked: it is
         // built with its rollback journal in memory, so that making it needs the room of the

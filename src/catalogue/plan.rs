@@ -63,6 +63,7 @@ fn plan_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PlanRow> {
 impl Catalogue {
     /// Appends plan records in one transaction (with their history-chain links).
     pub(crate) fn record_plans(&mut self, system: &str, source: &str, plans: &[NewPlan]) -> Result<()> {
+        let profile = self.profile_column();
         self.write("recording the remediation plan", |tx| {
             let at = now_utc();
             for p in plans {
@@ -79,8 +80,8 @@ impl Catalogue {
                 };
                 tx.execute(
                     "INSERT INTO plan(control_id, due, owner, action, milestones, status, note, system,
-                        recorded_by, recorded_at, source, risk, original_risk, fedramp)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                        recorded_by, recorded_at, source, risk, original_risk, fedramp, profile_id)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
                     params![
                         p.control_id,
                         p.due.to_string(),
@@ -95,7 +96,8 @@ impl Catalogue {
                         source,
                         p.risk.map(Risk::as_str),
                         p.original_risk.map(Risk::as_str),
-                        fedramp
+                        fedramp,
+                        profile
                     ],
                 )
                 .map_err(|e| Error::sqlite("recording the remediation plan", e))?;
@@ -108,14 +110,15 @@ impl Catalogue {
     /// Every plan record, oldest first, optionally for one control.
     pub(crate) fn plan_history(&self, control: Option<&str>) -> Result<Vec<PlanRow>> {
         let sql = format!(
-            "{PLAN_SQL} WHERE (?1 IS NULL OR control_id = ?1) AND (?2 IS NULL OR recorded_at < ?2) ORDER BY seq"
+            "{PLAN_SQL} WHERE (?1 IS NULL OR control_id = ?1) AND (?2 IS NULL OR recorded_at < ?2)
+             AND coalesce(profile_id, 1) = ?3 ORDER BY seq"
         );
         let mut st = self
             .conn()
             .prepare(&sql)
             .map_err(|e| self.err("reading remediation plans", e))?;
         let rows = st
-            .query_map(params![control, self.bound()], plan_row)
+            .query_map(params![control, self.bound(), self.profile_in_use()], plan_row)
             .map_err(|e| self.err("reading remediation plans", e))?;
         rows.collect::<rusqlite::Result<_>>()
             .map_err(|e| self.err("reading remediation plans", e))

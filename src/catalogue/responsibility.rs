@@ -393,24 +393,27 @@ impl Catalogue {
                 "SELECT seq, provider_id, control_id, service, owner, previous, reason, changed_by, changed_at
                  FROM ownership_override
                  WHERE (?1 IS NULL OR provider_id = ?1) AND (?2 IS NULL OR control_id = ?2)
-                    AND (?3 IS NULL OR changed_at < ?3)
+                    AND (?3 IS NULL OR changed_at < ?3) AND coalesce(profile_id, 1) = ?4
                  ORDER BY seq",
             )
             .map_err(|e| self.err("reading the ownership history", e))?;
         let rows = st
-            .query_map(params![provider, control, self.bound()], |r| {
-                Ok(OverrideRow {
-                    seq: r.get(0)?,
-                    provider: r.get(1)?,
-                    control_id: r.get(2)?,
-                    service: r.get(3)?,
-                    owner: r.get(4)?,
-                    previous: r.get(5)?,
-                    reason: r.get(6)?,
-                    by: r.get(7)?,
-                    at: r.get(8)?,
-                })
-            })
+            .query_map(
+                params![provider, control, self.bound(), self.profile_in_use()],
+                |r| {
+                    Ok(OverrideRow {
+                        seq: r.get(0)?,
+                        provider: r.get(1)?,
+                        control_id: r.get(2)?,
+                        service: r.get(3)?,
+                        owner: r.get(4)?,
+                        previous: r.get(5)?,
+                        reason: r.get(6)?,
+                        by: r.get(7)?,
+                        at: r.get(8)?,
+                    })
+                },
+            )
             .map_err(|e| self.err("reading the ownership history", e))?;
         rows.collect::<Result<_, _>>()
             .map_err(|e| self.err("reading the ownership history", e))
@@ -429,6 +432,7 @@ impl Catalogue {
         reason: &str,
         by: &str,
     ) -> Result<(i64, Ownership)> {
+        let profile = self.profile_column();
         self.write("recording the ownership change", |tx| {
             let matrix: String = tx
                 .query_row(
@@ -446,8 +450,9 @@ impl Catalogue {
             let latest: Option<Option<String>> = tx
                 .query_row(
                     "SELECT owner FROM ownership_override WHERE provider_id = ?1 AND control_id = ?2 AND service = ?3
+                        AND coalesce(profile_id, 1) = coalesce(?4, 1)
                      ORDER BY seq DESC LIMIT 1",
-                    params![provider, control, service.as_str()],
+                    params![provider, control, service.as_str(), profile],
                     |r| r.get(0),
                 )
                 .optional()
@@ -465,8 +470,8 @@ impl Catalogue {
                 .map_err(|e: crate::error::ValueError| Error::Data(e.message))?;
             tx.execute(
                 "INSERT INTO ownership_override(provider_id, control_id, service, owner, previous, reason,
-                    changed_by, changed_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                    changed_by, changed_at, profile_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                 params![
                     provider,
                     control,
@@ -475,7 +480,8 @@ impl Catalogue {
                     previous.as_str(),
                     reason,
                     by,
-                    now_utc()
+                    now_utc(),
+                    profile
                 ],
             )
             .map_err(sq("recording the ownership change"))?;
@@ -485,23 +491,30 @@ impl Catalogue {
         })
     }
 
-    /// The scope, if one is set.
+    /// The scope of the profile in use, if one is set (the default profile's is `scope`).
     pub(crate) fn scope(&self) -> Result<Option<Scope>> {
+        self.scope_of(self.profile_in_use())
+    }
+
+    /// The scope of profile `profile`, if one is set.
+    pub(crate) fn scope_of(&self, profile: i64) -> Result<Option<Scope>> {
+        let sql = if profile == super::DEFAULT_PROFILE {
+            "SELECT system, provider_id, services, set_by, set_at FROM scope
+                 WHERE id = 1 AND (?1 IS NULL OR set_at < ?1) AND ?2 = 1"
+        } else {
+            "SELECT system, provider_id, services, set_by, set_at FROM profile
+                 WHERE id = ?2 AND system IS NOT NULL AND (?1 IS NULL OR set_at < ?1)"
+        };
         self.conn()
-            .query_row(
-                "SELECT system, provider_id, services, set_by, set_at FROM scope
-                 WHERE id = 1 AND (?1 IS NULL OR set_at < ?1)",
-                [self.bound()],
-                |r| {
-                    Ok(Scope {
-                        system: r.get(0)?,
-                        provider: r.get(1)?,
-                        services: services_from(&r.get::<_, String>(2)?),
-                        set_by: r.get(3)?,
-                        set_at: r.get(4)?,
-                    })
-                },
-            )
+            .query_row(sql, params![self.bound(), profile], |r| {
+                Ok(Scope {
+                    system: r.get(0)?,
+                    provider: r.get(1)?,
+                    services: services_from(&r.get::<_, String>(2)?),
+                    set_by: r.get(3)?,
+                    set_at: r.get(4)?,
+                })
+            })
             .optional()
             .map_err(|e| self.err("reading the scope", e))
     }
@@ -512,13 +525,18 @@ impl Catalogue {
         if self.bound().is_none() {
             return Ok(None);
         }
+        let sql = if self.profile_in_use() == super::DEFAULT_PROFILE {
+            "SELECT set_at FROM scope WHERE id = 1 AND ?1 = 1"
+        } else {
+            "SELECT set_at FROM profile WHERE id = ?1 AND set_at IS NOT NULL"
+        };
         self.conn()
-            .query_row("SELECT set_at FROM scope WHERE id = 1", [], |r| r.get(0))
+            .query_row(sql, [self.profile_in_use()], |r| r.get(0))
             .optional()
             .map_err(|e| self.err("reading the scope", e))
     }
 
-    /// Sets the scope.
+    /// Sets the scope of the profile in use.
     pub(crate) fn set_scope(
         &mut self,
         system: &str,
@@ -526,7 +544,11 @@ impl Catalogue {
         services: &[Service],
         by: &str,
     ) -> Result<()> {
+        let profile = self.profile_in_use();
         self.write("setting the scope", |tx| {
+            if profile != super::DEFAULT_PROFILE {
+                return super::profile::set_scope(tx, profile, system, provider, services, by);
+            }
             tx.execute(
                 "INSERT INTO scope(id, system, provider_id, services, set_by, set_at) VALUES (1, ?1, ?2, ?3, ?4, ?5)
                  ON CONFLICT(id) DO UPDATE SET system = excluded.system, provider_id = excluded.provider_id,

@@ -165,6 +165,62 @@ pub(super) const SCOPE: &[Column] = &[
     Column::text("set_at"),
 ];
 
+/// `csfkit profile list`.
+pub(super) const PROFILE_LIST: &[Column] = &[
+    Column::text("in_use").note("`*` on the profile commands use"),
+    Column::text("name"),
+    Column::text("description"),
+    Column::text("system"),
+    Column::text("provider"),
+    Column::text("services"),
+    Column::text("priorities").note("the profile's priority scale, highest first"),
+    Column::text("created_by").csv_only(),
+    Column::text("created_at").csv_only(),
+];
+
+/// `csfkit profile show`: the profile's scope, scale and Tiers, one value a row.
+pub(super) const PROFILE_SHOW: &[Column] = &[Column::text("field"), Column::text("value")];
+
+/// `csfkit profile outcomes`: the current and target outcomes in force.
+pub(super) const PROFILE_OUTCOMES: &[Column] = &[
+    Column::text("outcome").note("a CSF 2.0 function, category or subcategory"),
+    Column::text("included").note("yes, no, or empty when not said"),
+    Column::text("current_status").note("today's statuses of the profile's assessments"),
+    Column::text("target_priority"),
+    Column::text("target_tier").csv_only(),
+    Column::text("target_outcome"),
+    Column::text("rationale"),
+    Column::text("notes").csv_only(),
+    Column::text("adopted_priority")
+        .csv_only()
+        .note("the priority a community profile gave (`profile adopt`)"),
+    Column::text("deviation").note("a change to an adopted priority, with its rationale"),
+    Column::text("recorded_by").csv_only(),
+    Column::text("recorded_at").csv_only(),
+    Column::text("source").csv_only(),
+];
+
+/// `csfkit profile gaps`: included subcategories short of their target, highest priority first.
+pub(super) const PROFILE_GAPS: &[Column] = &[
+    Column::text("outcome"),
+    Column::text("target_priority"),
+    Column::text("current_status").note("the profile's statuses in force, or `not assessed`"),
+    Column::text("target_outcome"),
+    Column::text("evidence")
+        .note("the evidence state in the profile's scope (current, stale, expired, none, ...)"),
+    Column::text("plan_due"),
+    Column::text("plan_status"),
+    Column::text("plan_action").csv_only(),
+];
+
+/// `csfkit profile diff A B`: one row per outcome and field that differ.
+pub(super) const PROFILE_DIFF: &[Column] = &[
+    Column::text("outcome"),
+    Column::text("field").note("included, target_priority, target, current_status"),
+    Column::text("a"),
+    Column::text("b"),
+];
+
 /// `csfkit status`: per function, then a total.
 pub(super) const STATUS: &[Column] = &[
     Column::text("function"),

@@ -20,6 +20,7 @@ mod matrix;
 mod oscal;
 mod ownership;
 mod plan;
+mod profile;
 mod review;
 mod scope;
 mod status;
@@ -98,6 +99,10 @@ pub(crate) struct GlobalArgs {
         value_name = "PATH"
     )]
     pub db: PathBuf,
+    /// The profile to read and write (default: the one `csfkit profile use` chose, else
+    /// `default`).
+    #[arg(long, global = true, env = "CSFKIT_PROFILE", value_name = "NAME")]
+    pub profile: Option<String>,
     /// Print nothing on stderr but errors.
     #[arg(long, short = 'q', global = true)]
     pub quiet: bool,
@@ -139,6 +144,9 @@ pub(crate) enum Command {
     /// Record an assessor's results from a package's workbook (Test results); list them.
     #[command(subcommand)]
     Review(review::ReviewCommand),
+    /// Organizational Profiles (NIST SP 1301): create, list, show, use; outcomes and Tiers.
+    #[command(subcommand)]
+    Profile(profile::ProfileCommand),
     /// Record the provider attestations behind inherited controls (SOC 2, ISO 27001); list them.
     #[command(subcommand)]
     Attestation(attestation::AttestationCommand),
@@ -175,10 +183,33 @@ pub(crate) struct Ctx {
 }
 
 impl Ctx {
-    /// Opens the catalogue, creating it on first use, and says so on stderr.
+    /// Opens the catalogue, creating it on first use, and says so on stderr; reads and writes
+    /// the profile in use (`--profile`, else the one `profile use` chose, else `default`).
     pub(crate) fn open(&self) -> Result<Catalogue> {
+        let mut cat = self.open_any_profile()?;
+        self.use_profile(&mut cat)?;
+        Ok(cat)
+    }
+
+    /// Opens the catalogue like [`Ctx::open`] on the default profile, whatever `--profile`
+    /// says (the `profile` commands, which name the profile themselves).
+    pub(crate) fn open_any_profile(&self) -> Result<Catalogue> {
         let opened = Catalogue::open(&self.global.db, &crate::embedded::defaults())?;
         Ok(self.opened(opened))
+    }
+
+    /// Turns to the profile in use: `--profile` (or `CSFKIT_PROFILE`), else the one
+    /// `profile use` chose; an unknown name is refused, naming the profiles there are.
+    pub(crate) fn use_profile(&self, cat: &mut Catalogue) -> Result<()> {
+        let name = match &self.global.profile {
+            Some(n) => Some(n.clone()),
+            None => cat.profile_chosen()?,
+        };
+        if let Some(n) = name {
+            let p = cat.profile_named(&n)?;
+            cat.use_profile(p.id);
+        }
+        Ok(())
     }
 
     /// Opens an existing catalogue (migrating it if needed), never creating one: `check` and
@@ -322,6 +353,7 @@ pub(crate) fn dispatch(cli: Cli) -> Result<u8> {
         Command::Assess(a) => assess::run(&ctx, &a),
         Command::Plan(a) => plan::run(&ctx, &a),
         Command::Review(c) => review::run(&ctx, &c),
+        Command::Profile(c) => profile::run(&ctx, &c),
         Command::Attestation(c) => attestation::run(&ctx, &c),
         Command::Evidence(c) => evidence::run(&ctx, &c),
         Command::Template(c) => template::run(&ctx, &c),

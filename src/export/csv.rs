@@ -385,6 +385,10 @@ impl Output for CsvOutput {
         for t in &job.history.tables {
             staging.add_bytes(t.file, &csv_bytes(&t.header(), &t.rows, raw, bom)?)?;
         }
+        staging.add_bytes(
+            crate::export::profile::PROFILE_CSV,
+            &crate::export::profile::profile_csv(job.cat, raw, bom)?,
+        )?;
         crate::export::claims::write_csv(staging, job.cov, (raw, bom), job.attestation_files)
     }
 }

@@ -23,6 +23,7 @@ pub(crate) mod job;
 pub(crate) mod manifest;
 pub(crate) mod oscal;
 pub(crate) mod package;
+pub(crate) mod profile;
 pub(crate) mod reading;
 pub(crate) mod report;
 pub(crate) mod sign;

@@ -86,7 +86,7 @@ fn front(
     cov: &Coverage,
     cover: &Cover,
     poam: &[PoamRow],
-    reviews: &[crate::model::review::Review],
+    (reviews, profile): (&[crate::model::review::Review], &[Block]),
     dossiers: &Dossiers,
 ) -> Vec<Block> {
     let mut body = summary(cov);
@@ -94,6 +94,8 @@ fn front(
     body.extend(customer_responsibilities(cov));
     body.extend(gaps(cov, poam));
     body.extend(crate::export::claims::report_sections(cov));
+    // The profile's Current vs Target section (empty without outcomes or Tiers).
+    body.extend(profile.iter().cloned());
     body.extend(crate::export::dossier::statement_of_applicability(cov));
     body.extend(crate::export::dossier::dossiers(cov, poam, reviews, dossiers));
     let mut blocks = cover_page(cov, cover);
@@ -687,12 +689,13 @@ impl<'c, W: Write> Report<'c, W> {
         cov: &'c Coverage,
         cover: &Cover,
         poam: &[PoamRow],
-        reviews: &[crate::model::review::Review],
+        // The assessor's results and the profile's Current vs Target section.
+        (reviews, profile): (&[crate::model::review::Review], &[Block]),
         dossiers: &Dossiers,
         batches: &[String],
     ) -> Result<Self, PdfError> {
         let mut w = Writer::new(out, &meta(cov, cover))?;
-        w.blocks(&front(cov, cover, poam, reviews, dossiers))?;
+        w.blocks(&front(cov, cover, poam, (reviews, profile), dossiers))?;
         if cov.listed() == 0 {
             w.blocks(&[
                 Block::Heading("Evidence appendix".into()),
@@ -767,12 +770,14 @@ impl Output for PdfOutput {
                 )
             })
             .collect();
+        // The Current vs Target section of the profile in use (`export::profile`), if any.
+        let profile = crate::export::profile::report_section(job.cat)?;
         let mut report = Report::start(
             file,
             job.cov,
             job.cover,
             job.poam,
-            job.reviews,
+            (job.reviews, &profile),
             &dossiers,
             &batches,
         )

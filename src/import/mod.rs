@@ -13,6 +13,7 @@ pub(crate) mod layout;
 pub(crate) mod matrix;
 pub(crate) mod oscal;
 pub(crate) mod plan;
+pub(crate) mod profile;
 pub(crate) mod reader;
 pub(crate) mod resolve;
 pub(crate) mod review;

@@ -9,4 +9,5 @@ pub(crate) mod framework;
 pub(crate) mod oscal;
 pub(crate) mod ownership;
 pub(crate) mod plan;
+pub(crate) mod profile;
 pub(crate) mod review;

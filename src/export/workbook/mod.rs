@@ -769,13 +769,26 @@ pub(crate) struct XlsxOutput {
 impl XlsxOutput {
     /// Starts the workbook in the staging folder: every sheet but the evidence rows.
     pub(crate) fn start(job: &Job<'_>, staging: &mut Staging) -> Result<XlsxOutput> {
+        let mut tables = sheets::tables(job);
+        // The profile in use in the Organizational Profile template's columns, last.
+        let (profile_rows, _) = crate::export::profile::template_rows(job.cat)?;
+        tables.facts.push((
+            "Organizational Profile".into(),
+            format!(
+                "{} (Profile sheet and profile.csv, NIST's Organizational Profile template columns)",
+                job.cat.current_profile()?.name
+            ),
+        ));
+        tables
+            .history
+            .push(("Profile", &crate::export::profile::SHEET_COLS, profile_rows));
         let wb = AuditWorkbook::start(
             staging.path_for(WORKBOOK)?,
             staging.dir(),
             &job.cover.title,
             &job.cover.organization,
             job.opts.generated_at,
-            sheets::tables(job),
+            tables,
         )?;
         Ok(XlsxOutput { wb })
     }

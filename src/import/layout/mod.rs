@@ -16,6 +16,7 @@
 //! ([`csfkit::ASSESSMENT`], [`csfkit::PLAN`], the plan's with FedRAMP POA&M names).
 
 pub(crate) mod csfkit;
+pub(crate) mod profile;
 
 use crate::model::evidence::FIELDS;
 
