@@ -974,3 +974,69 @@ fn the_package_carries_the_profile_in_use() {
     assert_eq!(&pr[5], "implemented");
     assert_eq!(&pr[2], "");
 }
+
+/// An assessor's results (issue 26) belong to the profile in use, like the statuses they judge:
+/// a result recorded for one system's profile is not in another's package, and moving it to
+/// another profile behind csfkit's back fails `check`.
+#[test]
+fn an_assessors_results_belong_to_the_profile_they_were_imported_in() {
+    let w = Workdir::new();
+    w.payments_scope("iaas");
+    w.run(&[
+        "profile",
+        "create",
+        "portal",
+        "--system",
+        "Portal",
+        "--provider",
+        "datacrunch",
+        "--services",
+        "iaas",
+    ])
+    .ok();
+    w.write(
+        "results.csv",
+        "Control ID,Method,Result,Finding,Risk,Assessor,Date\nPR.AA-05,test,other than satisfied,Two leavers kept access,high,R. Assessor,2026-11-18\n",
+    );
+    w.run(&["--profile", "portal", "review", "import", "results.csv"])
+        .ok();
+    let listed = |profile: &str| -> usize {
+        w.run(&["--profile", profile, "review", "list", "--format", "csv"])
+            .ok()
+            .csv()
+            .len()
+    };
+    assert_eq!(listed("portal"), 1);
+    assert_eq!(listed("default"), 0);
+    let assessor_result = |profile: &str, out: &str| -> String {
+        w.run(&[
+            "--profile",
+            profile,
+            "export",
+            "--out",
+            out,
+            "--formats",
+            "csv",
+            "--as-of",
+            "2026-11-24",
+        ])
+        .ok();
+        let mut rdr = csv::Reader::from_path(w.path().join(out).join("control-matrix.csv")).unwrap();
+        let head = rdr.headers().unwrap().clone();
+        let col = |name: &str| head.iter().position(|h| h == name).unwrap();
+        let (id, result) = (col("control_id"), col("assessor_result"));
+        rdr.records()
+            .map(|r| r.unwrap())
+            .find(|r| &r[id] == "PR.AA-05")
+            .map(|r| r[result].to_string())
+            .unwrap()
+    };
+    assert_eq!(assessor_result("portal", "p1"), "other than satisfied");
+    assert_eq!(assessor_result("default", "p2"), "");
+    // Moved to the default profile without csfkit: the chain says so.
+    let c = rusqlite::Connection::open(w.db()).unwrap();
+    c.execute_batch("DROP TRIGGER review_no_update; UPDATE review SET profile_id = NULL;")
+        .unwrap();
+    drop(c);
+    w.run(&["check"]).code(1).stdout_has("review");
+}

@@ -18,8 +18,8 @@
 //!    - for a batch, the digest of its evidence rows as a field, and for a batch that records
 //!      the encoding of its rows' content hashes (`hash_encoding`, every batch imported since
 //!      schema 9), the line `content-hash` and that number as a field;
-//!    - for an assessment record, a remediation plan record or an ownership change of a profile
-//!      other than the default (`profile_id`, schema 12), the line `profile` and the profile's
+//!    - for an assessment record, a remediation plan record, an ownership change or an
+//!      assessor's result of a profile other than the default (`profile_id`, schema 12), the line `profile` and the profile's
 //!      number as a field;
 //!    - for a plan record with a risk, an original risk or FedRAMP columns (schema 11), after
 //!      its profile, the line `fedramp` and the fields [`PLAN_FEDRAMP`] lists.
@@ -375,11 +375,11 @@ pub(crate) fn head(conn: &Connection, log: Log) -> Result<(String, i64)> {
 /// digest, computed from the record as stored. None when there is no such record.
 fn compute(conn: &Connection, log: Log, key: i64, prev: &str, digest: &str) -> Result<Option<String>> {
     // A batch's encoding of its rows' content hashes follows its columns (NULL before schema 9);
-    // an assessment, plan or ownership record's profile (NULL: the default profile, schema 12);
+    // an assessment, plan, ownership or review record's profile (NULL: the default, schema 12);
     // a plan record's risk and FedRAMP columns (NULL before schema 11) after its profile.
     let extra = match log {
         Log::Batch => ", hash_encoding".to_string(),
-        Log::Assessment | Log::Ownership => ", profile_id".to_string(),
+        Log::Assessment | Log::Ownership | Log::Review => ", profile_id".to_string(),
         Log::Plan => format!(", profile_id, {}", PLAN_FEDRAMP.join(", ")),
         _ => String::new(),
     };

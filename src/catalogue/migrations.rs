@@ -446,7 +446,7 @@ BEGIN SELECT RAISE(ABORT, 'the history chain is append-only'); END;
     // Organizational Profiles (NIST SP 1301). A catalogue holds many profiles, each with its scope
     // and its declared priority scale; profile 1, `default`, is the catalogue's recorded scope
     // (it stays in `scope`, its digest unchanged). Assessment records, remediation plans and
-    // ownership changes belong to a profile: `profile_id` NULL is the default profile (every
+    // ownership changes (and an assessor's results) belong to a profile: `profile_id` NULL is the default profile (every
     // record written before, so their chain links encode as they always did); a record of
     // another profile has its profile in its link (see `chain.rs`). Evidence stays
     // organisation-wide. Per profile, its current and target outcomes (append-only, the newest
@@ -475,6 +475,7 @@ VALUES (1, 'default', 'the scope recorded before profiles', '', 'csfkit',
 ALTER TABLE assessment ADD COLUMN profile_id INTEGER REFERENCES profile(id) CHECK (profile_id IS NULL OR profile_id > 1);
 ALTER TABLE plan ADD COLUMN profile_id INTEGER REFERENCES profile(id) CHECK (profile_id IS NULL OR profile_id > 1);
 ALTER TABLE ownership_override ADD COLUMN profile_id INTEGER REFERENCES profile(id) CHECK (profile_id IS NULL OR profile_id > 1);
+ALTER TABLE review ADD COLUMN profile_id INTEGER REFERENCES profile(id) CHECK (profile_id IS NULL OR profile_id > 1);
 
 -- Per profile and CSF 2.0 element (function, category or subcategory): the template's columns.
 -- `included` NULL: not said. Text columns are '' when empty; `fields` holds the template's

@@ -68,14 +68,17 @@ impl Catalogue {
     /// `seq` and `recorded_at` are the catalogue's (what `reviews` is given there is ignored).
     /// Returns the numbers given to them.
     pub(crate) fn record_reviews(&mut self, reviews: &[Review]) -> Result<Vec<i64>> {
+        // An assessor's results belong to the profile in use, like the statuses they judge.
+        let profile = self.profile_column();
         self.write("recording the assessor's results", |tx| {
             let at = now_utc();
             let mut seqs = Vec::with_capacity(reviews.len());
             for v in reviews {
                 tx.execute(
                     "INSERT INTO review(control_id, method, sample, outcome, finding, risk, assessor,
-                        assessed_on, source_file, source_sha256, source_place, recorded_by, recorded_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                        assessed_on, source_file, source_sha256, source_place, recorded_by, recorded_at,
+                        profile_id)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
                     params![
                         v.control_id,
                         v.method.as_str(),
@@ -90,6 +93,7 @@ impl Catalogue {
                         v.source_place,
                         v.recorded_by,
                         at,
+                        profile,
                     ],
                 )
                 .map_err(|e| Error::sqlite("recording the assessor's results", e))?;
@@ -102,15 +106,18 @@ impl Catalogue {
     }
 
     /// Every assessor result, oldest first (at a point in time, those recorded after it are
-    /// not there yet). The newest per control is the assessor's result in force.
+    /// not there yet), of the profile in use. The newest per control is the assessor's result
+    /// in force.
     pub(crate) fn reviews(&self) -> Result<Vec<Review>> {
-        let sql = format!("{REVIEW_SQL} WHERE (?1 IS NULL OR recorded_at < ?1) ORDER BY seq");
+        let sql = format!(
+            "{REVIEW_SQL} WHERE (?1 IS NULL OR recorded_at < ?1) AND coalesce(profile_id, 1) = ?2 ORDER BY seq"
+        );
         let mut st = self
             .conn()
             .prepare(&sql)
             .map_err(|e| self.err("reading the assessor's results", e))?;
         let rows = st
-            .query_map(params![self.bound()], review_row)
+            .query_map(params![self.bound(), self.profile_in_use()], review_row)
             .map_err(|e| self.err("reading the assessor's results", e))?;
         rows.collect::<rusqlite::Result<_>>()
             .map_err(|e| self.err("reading the assessor's results", e))
