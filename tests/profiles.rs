@@ -1040,3 +1040,120 @@ fn an_assessors_results_belong_to_the_profile_they_were_imported_in() {
     drop(c);
     w.run(&["check"]).code(1).stdout_has("review");
 }
+
+/// `profile diff` compares one profile at two `--as-of` dates too (issue 28 item 5): what was
+/// recorded between them is listed, and a command naming neither two profiles nor two dates is
+/// refused.
+#[test]
+fn profile_diff_compares_one_profile_at_two_dates() {
+    let w = Workdir::new();
+    w.payments_scope("iaas");
+    let at = |when: &str, args: &[&str]| {
+        let mut c = w.cmd(args);
+        c.env("CSFKIT_TEST_NOW", when);
+        w.run_cmd(c).ok();
+    };
+    at(
+        "2026-01-10T09:00:00Z",
+        &[
+            "profile",
+            "create",
+            "payments",
+            "--system",
+            "Payments",
+            "--provider",
+            "datacrunch",
+            "--services",
+            "iaas",
+            "--priorities",
+            "high,low",
+        ],
+    );
+    at(
+        "2026-01-10T09:00:00Z",
+        &[
+            "--profile",
+            "payments",
+            "profile",
+            "outcome",
+            "PR.AA-01",
+            "--include",
+            "--priority",
+            "low",
+        ],
+    );
+    at(
+        "2026-03-10T09:00:00Z",
+        &[
+            "--profile",
+            "payments",
+            "profile",
+            "outcome",
+            "PR.AA-01",
+            "--include",
+            "--priority",
+            "high",
+            "--rationale",
+            "after the audit",
+        ],
+    );
+    at(
+        "2026-03-10T09:00:00Z",
+        &[
+            "--profile",
+            "payments",
+            "assess",
+            "PR.AA-01",
+            "--status",
+            "implemented",
+        ],
+    );
+    let rows = w
+        .run(&[
+            "profile",
+            "diff",
+            "payments",
+            "--as-of",
+            "2026-02-01",
+            "--as-of",
+            "2026-04-01",
+            "--format",
+            "csv",
+        ])
+        .ok()
+        .csv();
+    let changed: Vec<(String, String, String)> = rows
+        .iter()
+        .filter(|r| r.iter().any(|(k, v)| k == "outcome" && v == "PR.AA-01"))
+        .map(|r| {
+            let get = |c: &str| r.iter().find(|(k, _)| k == c).unwrap().1.clone();
+            (get("field"), get("a"), get("b"))
+        })
+        .collect();
+    assert!(
+        changed.contains(&("target_priority".into(), "low".into(), "high".into())),
+        "{changed:?}"
+    );
+    assert!(
+        changed
+            .iter()
+            .any(|(f, a, b)| f == "current_status" && a.is_empty() && b.contains("implemented")),
+        "{changed:?}"
+    );
+    // The same date twice: nothing changed.
+    w.run(&[
+        "profile",
+        "diff",
+        "payments",
+        "--as-of",
+        "2026-04-01",
+        "--as-of",
+        "2026-04-01",
+    ])
+    .ok()
+    .stderr_has("profile `payments` at 2026-04-01 and at 2026-04-01 record the same outcomes");
+    // One profile and one date compares nothing: refused.
+    w.run(&["profile", "diff", "payments", "--as-of", "2026-04-01"])
+        .code(2)
+        .stderr_has("or one profile at two dates");
+}

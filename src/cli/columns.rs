@@ -217,8 +217,8 @@ pub(super) const PROFILE_GAPS: &[Column] = &[
 pub(super) const PROFILE_DIFF: &[Column] = &[
     Column::text("outcome"),
     Column::text("field").note("included, target_priority, target, current_status"),
-    Column::text("a"),
-    Column::text("b"),
+    Column::text("a").note("the first profile (or the profile at the first date)"),
+    Column::text("b").note("the second profile (or the profile at the second date)"),
 ];
 
 /// `csfkit status`: per function, then a total.

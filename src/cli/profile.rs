@@ -104,9 +104,10 @@ deviation. All or nothing (exit 65).")]
         "An outcome included in the profile (`profile outcome ID --include`, an import or an\nadopted community profile) is met when every status in force for it is implemented or\nalternative; otherwise it is listed. Order: the profile's priority scale (highest first),\noutcomes without a priority last, then CSF order. Evidence is judged in the profile's scope\n(its provider and service models) as `csfkit status` judges it; make plans with `csfkit\nplan ID`."
     ))]
     Gaps(gaps::GapsArgs),
-    /// Compare two profiles outcome by outcome: inclusion, target priority, target, status.
+    /// Compare two profiles (or one profile at two dates) outcome by outcome: inclusion,
+    /// target priority, target, status.
     #[command(after_help = columns::help(
-        "Examples:\n  csfkit profile diff default payments\n  csfkit profile diff default payments --format csv",
+        "Examples:\n  csfkit profile diff default payments\n  csfkit profile diff default payments --as-of 2026-06-30 --format csv\n  csfkit profile diff payments --as-of 2026-01-15 --as-of 2026-06-30",
         columns::PROFILE_DIFF
     ))]
     Diff(gaps::DiffArgs),

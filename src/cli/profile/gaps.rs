@@ -1,9 +1,9 @@
 //! `csfkit profile gaps|diff`: the included outcomes short of their target by priority, with
-//! evidence and plans; two profiles compared.
+//! evidence and plans; two profiles compared, or one profile at two dates.
 
 use crate::catalogue::Catalogue;
 use crate::cli::{Ctx, columns};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::model::framework::DEFAULT_FRAMEWORK;
 use crate::model::profile::included_text;
 use crate::output::{Listing, OutputArgs};
@@ -24,8 +24,12 @@ pub(crate) struct GapsArgs {
 pub(crate) struct DiffArgs {
     /// The first profile.
     a: String,
-    /// The second profile.
-    b: String,
+    /// The second profile (leave it out to compare the first at two `--as-of` dates).
+    b: Option<String>,
+    /// The catalogue as it stood at the end of DATE: once for two profiles at that date, twice
+    /// (earlier date first) for one profile at two dates.
+    #[arg(long = "as-of", value_name = "DATE", value_parser = crate::cli::as_of_date, action = clap::ArgAction::Append)]
+    as_of: Vec<chrono::NaiveDate>,
     #[command(flatten)]
     out: OutputArgs,
 }
@@ -118,9 +122,31 @@ pub(super) fn gaps(ctx: &Ctx, a: &GapsArgs) -> Result<u8> {
 pub(super) fn diff(ctx: &Ctx, a: &DiffArgs) -> Result<u8> {
     let mut cat = ctx.open_any_profile()?;
     let pa = cat.profile_named(&a.a)?;
-    let pb = cat.profile_named(&a.b)?;
-    let mut read = |id: i64| -> Result<_> {
+    // Each side: a profile, and the point in time it is read at (None: now).
+    let (sa, sb) = match (&a.b, a.as_of.as_slice()) {
+        (Some(b), []) => {
+            let pb = cat.profile_named(b)?;
+            ((pa.id, None), (pb.id, None))
+        }
+        (Some(b), [d]) => {
+            let pb = cat.profile_named(b)?;
+            ((pa.id, Some(*d)), (pb.id, Some(*d)))
+        }
+        (None, [d1, d2]) => ((pa.id, Some(*d1)), (pa.id, Some(*d2))),
+        _ => {
+            return Err(Error::Usage(
+                "profile diff compares two profiles (`profile diff A B [--as-of DATE]`) or one profile at two dates (`profile diff A --as-of DATE --as-of DATE`)".into(),
+            ));
+        }
+    };
+    let what = match (&a.b, sa.1, sb.1) {
+        (Some(b), _, _) => format!("profiles `{}` and `{b}`", pa.name),
+        (None, Some(d1), Some(d2)) => format!("profile `{}` at {d1} and at {d2}", pa.name),
+        _ => format!("profile `{}`", pa.name),
+    };
+    let mut read = |(id, at): (i64, Option<chrono::NaiveDate>)| -> Result<_> {
         cat.use_profile(id);
+        cat.stand_at(crate::cli::point_in_time(at)?);
         let statuses = cat.current_assessments()?;
         let outcomes = cat.outcomes_in_force()?;
         let mut m: std::collections::BTreeMap<String, [String; 4]> = std::collections::BTreeMap::new();
@@ -141,8 +167,8 @@ pub(super) fn diff(ctx: &Ctx, a: &DiffArgs) -> Result<u8> {
         }
         Ok(m)
     };
-    let ma = read(pa.id)?;
-    let mb = read(pb.id)?;
+    let ma = read(sa)?;
+    let mb = read(sb)?;
     let order = cat.element_order(DEFAULT_FRAMEWORK)?;
     let mut ids: Vec<&String> = ma.keys().chain(mb.keys()).collect();
     ids.sort_by_key(|k| (order.get(*k).copied().unwrap_or(i64::MAX), (*k).clone()));
@@ -166,10 +192,7 @@ pub(super) fn diff(ctx: &Ctx, a: &DiffArgs) -> Result<u8> {
         }
     }
     if l.rows.is_empty() {
-        ctx.msg.note(format!(
-            "profiles `{}` and `{}` record the same outcomes",
-            pa.name, pb.name
-        ));
+        ctx.msg.note(format!("{what} record the same outcomes"));
     }
     l.print(&a.out)?;
     Ok(0)
