@@ -33,6 +33,23 @@ pub(crate) struct AssessmentRow {
     pub source: String,
 }
 
+impl AssessmentRow {
+    /// The cells of `assess history` (and the first columns of `assessment-history.csv`).
+    pub(crate) fn cells(self) -> Vec<String> {
+        vec![
+            self.seq.to_string(),
+            self.control_id,
+            self.service.unwrap_or_default(),
+            self.status,
+            self.note,
+            self.system,
+            self.by,
+            self.at,
+            self.source,
+        ]
+    }
+}
+
 /// A status to record.
 #[derive(Debug, Clone)]
 pub(crate) struct NewAssessment {

@@ -47,6 +47,29 @@ pub(crate) struct Batch {
     pub evidence_root: String,
 }
 
+impl Batch {
+    /// The cells of `evidence batches` (and the first columns of `evidence-batches.csv`).
+    pub(crate) fn cells(self) -> Vec<String> {
+        vec![
+            self.id.to_string(),
+            self.source_file,
+            self.source_sha256,
+            self.source_size.to_string(),
+            self.format,
+            self.sheet,
+            self.header_row.to_string(),
+            self.collector,
+            self.imported_at,
+            self.rows_read.to_string(),
+            self.rows_imported.to_string(),
+            self.rows_already.to_string(),
+            self.rows_rejected.to_string(),
+            self.source_path,
+            self.evidence_root,
+        ]
+    }
+}
+
 /// Which evidence to list.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct EvidenceFilter {

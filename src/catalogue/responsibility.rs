@@ -75,6 +75,23 @@ pub(crate) struct OverrideRow {
     pub at: String,
 }
 
+impl OverrideRow {
+    /// The cells of `ownership history` (and the first columns of `ownership-history.csv`).
+    pub(crate) fn cells(self) -> Vec<String> {
+        vec![
+            self.seq.to_string(),
+            self.provider,
+            self.control_id,
+            self.service,
+            self.owner.unwrap_or_default(),
+            self.previous,
+            self.reason,
+            self.by,
+            self.at,
+        ]
+    }
+}
+
 /// The assessment scope.
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct Scope {

@@ -167,17 +167,7 @@ fn history(ctx: &Ctx, args: &HistoryArgs) -> Result<u8> {
     };
     let mut l = Listing::of(columns::ASSESS_HISTORY);
     for r in cat.assessment_history(control.as_deref())? {
-        l.push(vec![
-            r.seq.to_string(),
-            r.control_id,
-            r.service.unwrap_or_default(),
-            r.status,
-            r.note,
-            r.system,
-            r.by,
-            r.at,
-            r.source,
-        ]);
+        l.push(r.cells());
     }
     if l.rows.is_empty() {
         ctx.msg.note("no assessment recorded");

@@ -166,17 +166,7 @@ fn history(ctx: &Ctx, args: &HistoryArgs) -> Result<u8> {
     let rows = cat.override_history(None, control.as_deref())?;
     let mut l = Listing::of(columns::OWNERSHIP_HISTORY);
     for r in rows {
-        l.push(vec![
-            r.seq.to_string(),
-            r.provider,
-            r.control_id,
-            r.service,
-            r.owner.unwrap_or_default(),
-            r.previous,
-            r.reason,
-            r.by,
-            r.at,
-        ]);
+        l.push(r.cells());
     }
     if l.rows.is_empty() {
         ctx.msg.note("no ownership changes recorded");

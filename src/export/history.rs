@@ -204,19 +204,10 @@ pub(crate) fn read(cat: &Catalogue, as_of: NaiveDate) -> Result<History> {
             let previous = before
                 .insert((a.control_id.clone(), a.service.clone()), a.status.clone())
                 .unwrap_or_default();
-            vec![
-                a.seq.to_string(),
-                a.control_id,
-                a.service.unwrap_or_default(),
-                a.status,
-                a.note,
-                a.system,
-                a.by,
-                a.at,
-                a.source,
-                previous,
-                link(&chain, a.seq),
-            ]
+            let seq = a.seq;
+            let mut cells = a.cells();
+            cells.extend([previous, link(&chain, seq)]);
+            cells
         })
         .collect();
 
@@ -255,18 +246,10 @@ pub(crate) fn read(cat: &Catalogue, as_of: NaiveDate) -> Result<History> {
         .override_history(None, None)?
         .into_iter()
         .map(|o| {
-            vec![
-                o.seq.to_string(),
-                o.provider,
-                o.control_id,
-                o.service,
-                o.owner.unwrap_or_default(),
-                o.previous,
-                o.reason,
-                o.by,
-                o.at,
-                link(&chain, o.seq),
-            ]
+            let seq = o.seq;
+            let mut cells = o.cells();
+            cells.push(link(&chain, seq));
+            cells
         })
         .collect();
 
@@ -276,25 +259,9 @@ pub(crate) fn read(cat: &Catalogue, as_of: NaiveDate) -> Result<History> {
         .into_iter()
         .map(|b| {
             let (rows, l) = chain.get(&b.id).cloned().unwrap_or_default();
-            vec![
-                b.id.to_string(),
-                b.source_file,
-                b.source_sha256,
-                b.source_size.to_string(),
-                b.format,
-                b.sheet,
-                b.header_row.to_string(),
-                b.collector,
-                b.imported_at,
-                b.rows_read.to_string(),
-                b.rows_imported.to_string(),
-                b.rows_already.to_string(),
-                b.rows_rejected.to_string(),
-                b.source_path,
-                b.evidence_root,
-                rows,
-                l,
-            ]
+            let mut cells = b.cells();
+            cells.extend([rows, l]);
+            cells
         })
         .collect();
 

@@ -26,6 +26,31 @@ pub(crate) fn read(file: &Path, sheet: Option<&str>) -> Result<FieldTable> {
     )
 }
 
+/// The outcome a filled row names, resolved (a note for an ID read through the crosswalk goes
+/// to `notes`) and seen once in its file; or why not (`missing` when the cell is empty).
+fn row_outcome(
+    resolver: &Resolver,
+    cell: &str,
+    row_no: usize,
+    seen: &mut HashMap<String, usize>,
+    notes: &mut Vec<String>,
+    missing: &str,
+) -> std::result::Result<String, String> {
+    if cell.is_empty() {
+        return Err(missing.to_string());
+    }
+    let (id, note) = element(resolver, cell)?;
+    if let Some(n) = note {
+        notes.push(format!("row {row_no}: {n}"));
+    }
+    if let Some(first) = seen.insert(id.clone(), row_no) {
+        return Err(format!(
+            "{id} is already on row {first}; give each outcome one row"
+        ));
+    }
+    Ok(id)
+}
+
 /// One element ID from an outcome cell, through the one resolver: an active function, category
 /// or subcategory; a CSF 1.1 ID with one CSF 2.0 successor (a note says so); else the resolver's
 /// message for the cell as written.
@@ -80,34 +105,20 @@ pub(crate) fn validate(
         if !filled {
             continue;
         }
-        if get("outcome").is_empty() {
-            bad(
-                "outcome",
-                "",
-                "a filled row needs its CSF outcome ID (e.g. GV.OC-01)".into(),
-            );
-            continue;
-        }
-        let id = match element(resolver, get("outcome")) {
-            Ok((id, note)) => {
-                if let Some(n) = note {
-                    notes.push(format!("row {row_no}: {n}"));
-                }
-                id
-            }
+        let id = match row_outcome(
+            resolver,
+            get("outcome"),
+            row_no,
+            &mut seen,
+            &mut notes,
+            "a filled row needs its CSF outcome ID (e.g. GV.OC-01)",
+        ) {
+            Ok(id) => id,
             Err(m) => {
                 bad("outcome", get("outcome"), m);
                 continue;
             }
         };
-        if let Some(first) = seen.insert(id.clone(), row_no) {
-            bad(
-                "outcome",
-                get("outcome"),
-                format!("{id} is already on row {first}; give each outcome one row"),
-            );
-            continue;
-        }
         let included = match parse_included(get("included")) {
             Ok(v) => v,
             Err(m) => {
@@ -206,34 +217,20 @@ pub(crate) fn validate_community(
         if !filled {
             continue;
         }
-        if get("outcome").is_empty() {
-            bad(
-                "outcome",
-                "",
-                "a filled row needs its CSF 2.0 outcome ID (e.g. RS.MA-01)".into(),
-            );
-            continue;
-        }
-        let id = match element(resolver, get("outcome")) {
-            Ok((id, note)) => {
-                if let Some(n) = note {
-                    notes.push(format!("row {row_no}: {n}"));
-                }
-                id
-            }
+        let id = match row_outcome(
+            resolver,
+            get("outcome"),
+            row_no,
+            &mut seen,
+            &mut notes,
+            "a filled row needs its CSF 2.0 outcome ID (e.g. RS.MA-01)",
+        ) {
+            Ok(id) => id,
             Err(m) => {
                 bad("outcome", get("outcome"), m);
                 continue;
             }
         };
-        if let Some(first) = seen.insert(id.clone(), row_no) {
-            bad(
-                "outcome",
-                get("outcome"),
-                format!("{id} is already on row {first}; give each outcome one row"),
-            );
-            continue;
-        }
         let priority = get("priority");
         let target_priority = if priority.is_empty() {
             String::new()

@@ -190,23 +190,7 @@ pub(super) fn batches(ctx: &Ctx, args: &BatchesArgs) -> Result<u8> {
     let cat = ctx.open()?;
     let mut l = Listing::of(columns::EVIDENCE_BATCHES);
     for b in cat.batches()? {
-        l.push(vec![
-            b.id.to_string(),
-            b.source_file,
-            b.source_sha256,
-            b.source_size.to_string(),
-            b.format,
-            b.sheet,
-            b.header_row.to_string(),
-            b.collector,
-            b.imported_at,
-            b.rows_read.to_string(),
-            b.rows_imported.to_string(),
-            b.rows_already.to_string(),
-            b.rows_rejected.to_string(),
-            b.source_path,
-            b.evidence_root,
-        ]);
+        l.push(b.cells());
     }
     if l.rows.is_empty() {
         ctx.msg

@@ -373,6 +373,18 @@ pub(crate) struct ChainInput<'a> {
     pub plan_risk: &'a dyn Fn(&str) -> Option<Risk>,
 }
 
+impl ChainInput<'_> {
+    /// The assessment's period: the as-of date, widened to the assessor's results.
+    pub(crate) fn period(&self) -> (chrono::NaiveDate, chrono::NaiveDate) {
+        let as_of = self.cov.as_of;
+        let dates = self.reviews.iter().map(|r| r.assessed_on);
+        (
+            dates.clone().min().map_or(as_of, |d| d.min(as_of)),
+            dates.max().map_or(as_of, |d| d.max(as_of)),
+        )
+    }
+}
+
 /// The OSCAL documents of `input`'s scope, under `prefix` in the package (`oscal/`, or nothing
 /// in the folder of `csfkit oscal export`). The assessment results stream the evidence from
 /// the catalogue once more. Every document links the others by their names beside it.

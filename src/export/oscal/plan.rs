@@ -208,18 +208,7 @@ fn activities(plan: &str, actors: &Actors) -> Vec<Activity> {
 pub(crate) fn assessment_plan(input: &ChainInput<'_>, actors: &Actors) -> Result<Vec<u8>> {
     let as_of = input.cov.as_of;
     let uuid = plan_uuid(input, actors);
-    let start = input
-        .reviews
-        .iter()
-        .map(|r| r.assessed_on)
-        .min()
-        .map_or(as_of, |d| d.min(as_of));
-    let end = input
-        .reviews
-        .iter()
-        .map(|r| r.assessed_on)
-        .max()
-        .map_or(as_of, |d| d.max(as_of));
+    let (start, end) = input.period();
     let mut metadata = Metadata::new(
         &format!(
             "Assessment plan: NIST CSF 2.0 for {}, as of {as_of}",

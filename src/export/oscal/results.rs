@@ -647,18 +647,7 @@ pub(crate) fn write_assessment_results(
     metadata.roles = Actors::roles();
     metadata.parties = actors.parties();
     // The period: the as-of date, widened to the assessor's results.
-    let start = input
-        .reviews
-        .iter()
-        .map(|r| r.assessed_on)
-        .min()
-        .map_or(as_of, |d| d.min(as_of));
-    let end = input
-        .reviews
-        .iter()
-        .map(|r| r.assessed_on)
-        .max()
-        .map_or(as_of, |d| d.max(as_of));
+    let (start, end) = input.period();
     let mut props: Vec<Prop> = [
         input.system.and_then(|s| Prop::csfkit("system", s)),
         Prop::csfkit("provider", &m.provider.id),
