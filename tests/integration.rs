@@ -65,3 +65,5 @@ mod index_html;
 mod dossier;
 // Issue 28: Organizational Profiles: many profiles sharing the evidence, outcomes, Tiers, an earlier catalogue upgraded into `default`.
 mod profiles;
+// Issue 27, item 3: landscape pages for the wide tables, unbroken words, one sentence per responsibility, whole digests.
+mod typesetting;

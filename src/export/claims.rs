@@ -196,6 +196,7 @@ fn col(header: &str, width: f32) -> Column {
         width,
         align: Align::Left,
         link: crate::pdf::CellLink::None,
+        mono: false,
     }
 }
 

@@ -116,6 +116,7 @@ fn col(header: &str, width: f32, link: CellLink) -> Column {
         width,
         align: Align::Left,
         link,
+        mono: false,
     }
 }
 
@@ -247,15 +248,15 @@ pub(crate) fn dossiers(
         ];
         let inherited = r.effective == Ownership::Inherited;
         if inherited {
-            kv.push(("Provider's part".into(), r.joined(|x| &x.provider_responsibility)));
+            kv.push(("Provider's part".into(), r.merged(|x| &x.provider_responsibility)));
         } else {
             kv.push((
                 "Basis".into(),
-                format!("{}; {}", r.joined(|x| &x.basis), r.joined(|x| &x.citation)),
+                format!("{}; {}", r.merged(|x| &x.basis), r.merged(|x| &x.citation)),
             ));
             kv.push((
                 "Customer's responsibility".into(),
-                r.joined(|x| &x.customer_responsibility),
+                r.merged(|x| &x.customer_responsibility),
             ));
         }
         let attestation = r.attestation_text();
@@ -311,14 +312,21 @@ pub(crate) fn dossiers(
     blocks
 }
 
-/// A plan in one value: state, action, milestones, due date, owner, note.
+/// A plan in one value: state, action, milestones, due date, owner, its risk rating (and the
+/// first one, when it changed), note.
 fn plan_text(p: &PoamRow, due: &str) -> String {
     let mut parts = vec![p.status.clone()];
+    let risk = match (p.risk, p.original_risk) {
+        (Some(r), Some(o)) if o != r => format!("{} (first rated {})", r.as_str(), o.as_str()),
+        (Some(r), _) => r.as_str().to_string(),
+        (None, _) => String::new(),
+    };
     for (k, v) in [
         ("action", &p.remediation_plan),
         ("milestones", &p.milestones),
         ("due", &due.to_string()),
         ("owner", &p.point_of_contact),
+        ("risk", &risk),
         ("note", &p.comments),
     ] {
         if !v.is_empty() {

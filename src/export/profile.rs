@@ -237,6 +237,7 @@ pub(crate) fn report_section(cat: &Catalogue) -> Result<Vec<crate::pdf::Block>> 
             } else {
                 crate::pdf::CellLink::None
             },
+            mono: false,
         };
         blocks.push(Block::Table(Table {
             columns: vec![

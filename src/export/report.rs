@@ -12,7 +12,9 @@ use crate::export::job::{Cover, Job, Output, Pass, Written};
 use crate::export::package::Staging;
 use crate::model::evidence::{EvidenceItem, freshness};
 use crate::model::ownership::{Ownership, Service};
-use crate::pdf::{Align, BarChart, Block, CellLink, Column, Finished, Meta, PdfError, Table, Writer};
+use crate::pdf::{
+    Align, BarChart, Block, CellLink, Column, Finished, Meta, Orientation, PdfError, Table, Writer,
+};
 use crate::view::coverage::{Coverage, FunctionSummary, needs_customer_evidence};
 use crate::view::poam::{PlanState, PoamRow};
 
@@ -22,6 +24,7 @@ fn col(header: &str, width: f32) -> Column {
         width,
         align: Align::Left,
         link: CellLink::None,
+        mono: false,
     }
 }
 
@@ -31,6 +34,7 @@ fn num(header: &str, width: f32) -> Column {
         width,
         align: Align::Right,
         link: CellLink::None,
+        mono: false,
     }
 }
 
@@ -288,7 +292,8 @@ fn summary(cov: &Coverage) -> Vec<Block> {
 fn control_matrix(cov: &Coverage) -> Vec<Block> {
     let m = &cov.matrix;
     let mut blocks = Vec::new();
-    blocks.push(Block::PageBreak);
+    // The wide tables (matrix, responsibilities, gaps) are set on landscape pages.
+    blocks.push(Block::Orientation(Orientation::Landscape));
     blocks.push(Block::Heading("Control matrix".into()));
     blocks.push(Block::Paragraph(
         "Ownership per service model and effective (the common value, else shared). * marks a cell \
@@ -425,7 +430,8 @@ fn gaps(cov: &Coverage, poam: &[PoamRow]) -> Vec<Block> {
         }));
     }
 
-    blocks.push(Block::PageBreak);
+    // The sections after the gaps are portrait again.
+    blocks.push(Block::Orientation(Orientation::Portrait));
     blocks
 }
 
@@ -492,9 +498,9 @@ fn customer_responsibilities(cov: &Coverage) -> Vec<Block> {
             vec![
                 r.control_id.clone(),
                 short(r.effective).into(),
-                r.joined(|x| &x.customer_responsibility),
-                r.joined(|x| &x.basis),
-                r.joined(|x| &x.citation),
+                r.merged(|x| &x.customer_responsibility),
+                r.merged(|x| &x.basis),
+                r.merged(|x| &x.citation),
             ]
         })
         .collect();
@@ -502,8 +508,10 @@ fn customer_responsibilities(cov: &Coverage) -> Vec<Block> {
         Block::PageBreak,
         Block::Heading("Customer responsibilities".into()),
         Block::Paragraph(format!(
-            "What the customer must do for each control it carries alone or shares with {}, \
-             per service model where the texts differ ([iaas] ..., [model] ...). Basis: stated \
+            "What the customer must do for each control it carries alone or shares with {}: one \
+             sentence per control, and where the service models' texts differ, what each says in \
+             brackets ([iaas: ... | paas, model: ...]; texts with little in common are given whole, \
+             [iaas] ... | [model] ...). control-matrix.csv has each model's text whole. Basis: stated \
              means the citation quotes the provider's published page; derived means the citation \
              names the clause of csfkit's decision rule (mappings/RULES.md) that gives the cell. \
              {} of {} controls.",
@@ -529,23 +537,51 @@ fn customer_responsibilities(cov: &Coverage) -> Vec<Block> {
 }
 
 fn appendix_columns() -> Vec<Column> {
-    // Widths in points of A4's 515-point text width at 7.5 pt: a six-digit ID, a control ID, an
-    // ISO date and `current` on one line; the dates one above the other; the source batch as
-    // its number (the legend above the table names each batch's file).
+    // Weights in points of A4 landscape's 762-point text width at 7.5 pt; the table is also
+    // fitted to the widest words its rows can hold ([`appendix_fit`]): a six-digit ID, every
+    // control ID, an ISO date and `current` on one line, the dates one above the other, the
+    // whole SHA-256 on one line in the monospaced face, the source batch as its number (the
+    // legend above the table names each batch's file).
     vec![
         num("ID", 36.0),
         Column {
             link: CellLink::Anchor(crate::export::dossier::APPENDIX.into()),
             ..id_col("Control", 44.0)
         },
-        col("Title", 96.0),
-        col("Collected, valid until", 52.0),
+        col("Title", 102.0),
+        col("Collected, valid until", 46.0),
         col("Fresh", 38.0),
         col("Owner", 62.0),
-        col("Location", 90.0),
-        col("SHA-256 (first 12)", 64.0),
-        num("Batch", 30.0),
+        col("Location", 108.0),
+        Column {
+            mono: true,
+            ..col("SHA-256", 297.0)
+        },
+        num("Batch", 29.0),
     ]
+}
+
+/// Rows the appendix's columns must fit without breaking a word (not drawn): every control ID
+/// of the matrix, and the widest ID, dates, freshness, digest and batch an item can have.
+fn appendix_fit(cov: &Coverage) -> Vec<Vec<String>> {
+    let mut rows: Vec<Vec<String>> = cov
+        .matrix
+        .rows
+        .iter()
+        .map(|r| vec![String::new(), r.control_id.clone()])
+        .collect();
+    rows.push(vec![
+        "999999".into(),
+        String::new(),
+        String::new(),
+        "2026-12-31".into(),
+        "current".into(),
+        String::new(),
+        String::new(),
+        "f".repeat(64),
+        "#9999".into(),
+    ]);
+    rows
 }
 
 /// A control's state as the report's matrix shows it (words that wrap).
@@ -663,10 +699,7 @@ fn appendix_row(e: &EvidenceItem, cov: &Coverage, packaged: Option<Result<&str, 
         fresh,
         e.owner.clone(),
         location,
-        e.file_sha256
-            .as_deref()
-            .map(|h| h.get(..12).unwrap_or(h).to_string())
-            .unwrap_or_default(),
+        e.file_sha256.clone().unwrap_or_default(),
         format!("#{}", e.batch_id),
     ]
 }
@@ -703,19 +736,19 @@ impl<'c, W: Write> Report<'c, W> {
             ])?;
         } else {
             w.blocks(&[
-                Block::PageBreak,
+                Block::Orientation(Orientation::Landscape),
                 Block::Heading("Evidence appendix".into()),
                 Block::Paragraph(
                     "Every evidence item, in CSF order. Title: a mapped row names the ID it was mapped \
-                     from. Collected, valid until: one date above the other. SHA-256: its first 12 \
-                     hexadecimal digits (the dossier, evidence-index.csv and index.html give it whole). \
-                     Batch: the evidence import it came from, below; the source sheet and row of each \
-                     item are in evidence-index.csv."
+                     from. Collected, valid until: one date above the other. SHA-256: the digest of the \
+                     file when it was imported (empty for a URL or a record without a file). Batch: the \
+                     evidence import it came from, below; the source sheet and row of each item are in \
+                     evidence-index.csv."
                         .into(),
                 ),
                 Block::Paragraph(batches.join("\n")),
             ])?;
-            w.table_begin(None, &appendix_columns(), 7.5)?;
+            w.table_begin(None, &appendix_columns(), 7.5, &appendix_fit(cov))?;
         }
         Ok(Report { w, cov })
     }

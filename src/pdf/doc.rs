@@ -22,6 +22,17 @@ impl Paper {
     }
 }
 
+/// Which way a page is turned: portrait (the paper's size) or landscape (width and height
+/// swapped), for the wide tables.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) enum Orientation {
+    /// Taller than wide.
+    #[default]
+    Portrait,
+    /// Wider than tall.
+    Landscape,
+}
+
 /// What a document says about itself, and its page size.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub(crate) struct Meta {
@@ -66,6 +77,9 @@ pub(crate) enum Block {
     BarChart(BarChart),
     /// Continue on a new page (ignored at the top of an empty page).
     PageBreak,
+    /// Continue on a new page turned this way (an empty page just turns); the pages after it
+    /// stay turned until the next `Orientation`.
+    Orientation(Orientation),
     /// A smaller heading under a section: an entry one level down in the PDF outline and,
     /// with `dest`, a named destination that links elsewhere point to.
     Subheading {
@@ -114,6 +128,8 @@ pub(crate) struct Column {
     pub align: Align,
     /// What its cells link to.
     pub link: CellLink,
+    /// Cells set in the monospaced face (digests), so every character has one width.
+    pub mono: bool,
 }
 
 /// A table. Cells wrap within their column; a row is as tall as its tallest cell and is only

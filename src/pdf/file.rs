@@ -32,13 +32,15 @@ pub(crate) const INFO: u32 = 4;
 const FONT_OBJECTS: u32 = 6;
 const REGULAR_FONT: u32 = 5;
 const BOLD_FONT: u32 = REGULAR_FONT + FONT_OBJECTS;
-pub(crate) const FIRST_FREE: u32 = BOLD_FONT + FONT_OBJECTS;
+const MONO_FONT: u32 = BOLD_FONT + FONT_OBJECTS;
+pub(crate) const FIRST_FREE: u32 = MONO_FONT + FONT_OBJECTS;
 
 /// First object number of a face's six objects.
 pub(crate) fn font_object(face: Face) -> u32 {
     match face {
         Face::Regular => REGULAR_FONT,
         Face::Bold => BOLD_FONT,
+        Face::Mono => MONO_FONT,
     }
 }
 

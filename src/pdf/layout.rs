@@ -5,7 +5,7 @@
 //! the current page and moves down as blocks are placed.
 
 use super::chart::{self, Bars, LEGEND_LEADING, ROW_GAP};
-use super::doc::{BarChart, Block, Column, PdfError, Table};
+use super::doc::{BarChart, Block, Column, Orientation, PdfError, Table};
 use super::ops::{BLACK, GREY_TEXT, HEADER_FILL, PageOps, RULE};
 use super::table::{LinkTarget, TablePlan, rows_height};
 use super::text::{Face, Fonts};
@@ -27,8 +27,9 @@ const BODY_LEADING: f32 = 13.5;
 
 /// Where finished pages go: the PDF file, or a list in the layout tests.
 pub(crate) trait Sink {
-    /// Page `index` (0-based) is complete except for its footer.
-    fn page(&mut self, index: usize, page: PageOps) -> Result<(), PdfError>;
+    /// Page `index` (0-based), `size` (width, height) points, is complete except for its
+    /// footer.
+    fn page(&mut self, index: usize, size: (f32, f32), page: PageOps) -> Result<(), PdfError>;
     /// The footer of page `index`, drawn once the page count is known.
     fn footer(&mut self, index: usize, footer: PageOps) -> Result<(), PdfError>;
     /// An entry of the document outline (`level` 0 a section, 1 below the last section) at
@@ -49,10 +50,15 @@ pub(crate) struct Layout<S: Sink> {
     sink: S,
     /// The first error of the sink; later pages are laid out but not written.
     error: Option<PdfError>,
+    /// The paper's size, portrait.
+    paper: (f32, f32),
+    /// The current page's size (the paper's, or turned).
     width: f32,
     height: f32,
-    /// Running header text, cleaned and shortened to the line.
+    /// Running header text, cleaned (shortened to each page's line when drawn).
     header: String,
+    /// The width of each page handed to the sink (for its footer).
+    widths: Vec<f32>,
     page: PageOps,
     /// Pages handed to the sink so far.
     pages: usize,
@@ -67,20 +73,16 @@ pub(crate) struct Layout<S: Sink> {
 
 impl<S: Sink> Layout<S> {
     pub(crate) fn new(mut fonts: Fonts, sink: S, width: f32, height: f32, title: &str) -> Self {
-        let clean = fonts.clean(Face::Regular, title).into_owned();
-        let header = fonts.ellipsize(
-            Face::Regular,
-            &clean,
-            HEADER_SIZE,
-            (width - 2.0 * MARGIN).max(1.0),
-        );
+        let header = fonts.clean(Face::Regular, title).into_owned();
         Layout {
             fonts,
             sink,
             error: None,
+            paper: (width, height),
             width,
             height,
             header,
+            widths: Vec::new(),
             page: PageOps::new(),
             pages: 0,
             y: height - MARGIN,
@@ -118,28 +120,50 @@ impl<S: Sink> Layout<S> {
         if self.pages > 0 {
             let (left, right) = (self.left(), self.left() + self.content_width());
             let y = self.height - HEADER_BASELINE;
+            let header = self
+                .fonts
+                .ellipsize(Face::Regular, &self.header, HEADER_SIZE, self.content_width());
             page.text(
                 &mut self.fonts,
                 Face::Regular,
                 HEADER_SIZE,
                 left,
                 y,
-                &self.header,
+                &header,
                 GREY_TEXT,
             );
             page.hline(left, right, self.height - HEADER_RULE, 0.5, RULE);
         }
         if self.error.is_none() {
-            if let Err(e) = self.sink.page(self.pages, page.finish()) {
+            if let Err(e) = self
+                .sink
+                .page(self.pages, (self.width, self.height), page.finish())
+            {
                 self.error = Some(e);
             }
         }
+        self.widths.push(self.width);
         self.pages += 1;
     }
 
     fn new_page(&mut self) {
         self.emit_page();
         self.y = self.height - CONTENT_TOP;
+        self.fresh = true;
+    }
+
+    /// Continues on a page turned `o`: a new one, unless the current page is still empty (it
+    /// just turns).
+    fn turn(&mut self, o: Orientation) {
+        self.table_end();
+        if !self.fresh {
+            self.emit_page();
+        }
+        (self.width, self.height) = match o {
+            Orientation::Portrait => self.paper,
+            Orientation::Landscape => (self.paper.1, self.paper.0),
+        };
+        self.y = self.height - if self.pages == 0 { MARGIN } else { CONTENT_TOP };
         self.fresh = true;
     }
 
@@ -195,6 +219,7 @@ impl<S: Sink> Layout<S> {
                         self.new_page();
                     }
                 }
+                Block::Orientation(o) => self.turn(*o),
                 Block::Subheading { text, dest } => self.subheading(text, dest.as_deref(), blocks.get(i + 1)),
             }
         }
@@ -250,7 +275,7 @@ impl<S: Sink> Layout<S> {
             Block::Paragraph(_) => 2.0 * BODY_LEADING,
             Block::KeyValues(kv) if kv.is_empty() => 0.0,
             Block::KeyValues(_) => 14.0,
-            Block::Table(t) => match self.plan_table(&t.columns, t.font_size) {
+            Block::Table(t) => match self.plan_table(&t.columns, t.font_size, &t.rows) {
                 None => 0.0,
                 Some(plan) => {
                     let first = t.rows.first().map_or(0.0, |row| {
@@ -261,7 +286,7 @@ impl<S: Sink> Layout<S> {
                 }
             },
             Block::BarChart(_) => 60.0,
-            Block::PageBreak => 0.0,
+            Block::PageBreak | Block::Orientation(_) => 0.0,
             Block::Subheading { .. } => 20.0,
         }
     }
@@ -320,10 +345,11 @@ impl<S: Sink> Layout<S> {
         self.y -= 6.0;
     }
 
-    /// Column geometry and the wrapped header; `None` for a table without columns.
-    fn plan_table(&mut self, spec: &[Column], font_size: f32) -> Option<TablePlan> {
-        let (left, total, capacity) = (self.left(), self.content_width(), self.capacity());
-        TablePlan::new(&mut self.fonts, spec, font_size, left, total, capacity)
+    /// Column geometry (fitted to the longest words of `rows`, when known) and the wrapped
+    /// header; `None` for a table without columns.
+    fn plan_table(&mut self, spec: &[Column], font_size: f32, rows: &[Vec<String>]) -> Option<TablePlan> {
+        let frame = (self.left(), self.content_width(), self.capacity());
+        TablePlan::new(&mut self.fonts, spec, font_size, frame, rows)
     }
 
     fn draw_table_header(&mut self, plan: &TablePlan) {
@@ -333,7 +359,6 @@ impl<S: Sink> Layout<S> {
         plan.draw_cells(
             &mut self.page,
             &mut self.fonts,
-            Face::Bold,
             &plan.header,
             self.y,
             0..usize::MAX,
@@ -344,8 +369,7 @@ impl<S: Sink> Layout<S> {
     }
 
     fn table(&mut self, t: &Table) {
-        let first = t.rows.first().map(Vec::as_slice);
-        self.table_begin(&t.columns, t.font_size, first);
+        self.table_begin(&t.columns, t.font_size, &t.rows);
         for row in &t.rows {
             self.table_row(row);
         }
@@ -353,14 +377,15 @@ impl<S: Sink> Layout<S> {
     }
 
     /// Starts a table whose rows follow with [`Layout::table_row`]: draws its header, on a new
-    /// page unless the header and the first row (`first`, when known; else one line) fit.
-    pub(crate) fn table_begin(&mut self, columns: &[Column], font_size: f32, first: Option<&[String]>) {
+    /// page unless the header and the first row (of `rows`, when known; else one line) fit.
+    /// Known rows also fit the columns to their words.
+    pub(crate) fn table_begin(&mut self, columns: &[Column], font_size: f32, rows: &[Vec<String>]) {
         self.table_end();
-        let Some(plan) = self.plan_table(columns, font_size) else {
+        let Some(plan) = self.plan_table(columns, font_size, rows) else {
             return;
         };
         self.gap(4.0);
-        let first = match first {
+        let first = match rows.first() {
             Some(row) => {
                 let cells = plan.row_cells(&mut self.fonts, row);
                 rows_height(&cells, plan.leading, plan.pad_y)
@@ -423,14 +448,7 @@ impl<S: Sink> Layout<S> {
             }
             let to = n.min(from + fit);
             let top = self.y;
-            plan.draw_cells(
-                &mut self.page,
-                &mut self.fonts,
-                Face::Regular,
-                &cells,
-                self.y,
-                from..to,
-            );
+            plan.draw_cells(&mut self.page, &mut self.fonts, &cells, self.y, from..to);
             self.y -= (to - from) as f32 * plan.leading + 2.0 * plan.pad_y;
             self.row_links(&links, top, from == 0);
             self.page.hline(x1, x2, self.y, 0.3, RULE);
@@ -521,7 +539,7 @@ impl<S: Sink> Layout<S> {
             }
             let footer = format!("Page {} of {}", i + 1, total);
             let w = self.fonts.width(Face::Regular, &footer, HEADER_SIZE);
-            let x = (self.width - w) / 2.0;
+            let x = (self.widths.get(i).copied().unwrap_or(self.width) - w) / 2.0;
             let mut ops = PageOps::new();
             ops.text(
                 &mut self.fonts,
@@ -554,7 +572,7 @@ mod tests {
     struct Texts(Vec<Vec<String>>);
 
     impl Sink for Texts {
-        fn page(&mut self, index: usize, page: PageOps) -> Result<(), PdfError> {
+        fn page(&mut self, index: usize, _size: (f32, f32), page: PageOps) -> Result<(), PdfError> {
             assert_eq!(index, self.0.len(), "pages arrive in order");
             self.0.push(page.texts);
             Ok(())
@@ -586,12 +604,14 @@ mod tests {
                     width: 1.0,
                     align: Align::Left,
                     link: Default::default(),
+                    mono: false,
                 },
                 Column {
                     header: "Other".into(),
                     width: 1.0,
                     align: Align::Right,
                     link: Default::default(),
+                    mono: false,
                 },
             ],
             rows,

@@ -33,7 +33,9 @@ use std::io::Write;
 
 #[cfg(test)]
 pub(crate) use self::doc::Document;
-pub(crate) use self::doc::{Align, BarChart, Block, CellLink, Column, Meta, Paper, PdfError, Table};
+pub(crate) use self::doc::{
+    Align, BarChart, Block, CellLink, Column, Meta, Orientation, Paper, PdfError, Table,
+};
 use self::file::FileWriter;
 use self::layout::{Layout, Sink};
 use self::ops::PageOps;
@@ -82,7 +84,6 @@ pub(crate) fn render(doc: &Document) -> Result<Rendered, PdfError> {
 /// stream (which needs the page count) at the end.
 struct FileSink<W: Write> {
     file: FileWriter<W>,
-    media: String,
     /// Object numbers of each page and of its footer stream.
     pages: Vec<(u32, u32)>,
     /// The outline's entries: level, title, page index, height.
@@ -96,7 +97,7 @@ fn io_err(e: std::io::Error) -> PdfError {
 }
 
 impl<W: Write> Sink for FileSink<W> {
-    fn page(&mut self, _index: usize, page: PageOps) -> Result<(), PdfError> {
+    fn page(&mut self, _index: usize, (width, height): (f32, f32), page: PageOps) -> Result<(), PdfError> {
         let (id, content, footer) = (self.file.alloc(), self.file.alloc(), self.file.alloc());
         let annots: Vec<u32> = page.annots.iter().map(|_| self.file.alloc()).collect();
         let annots_entry = if annots.is_empty() {
@@ -109,9 +110,8 @@ impl<W: Write> Sink for FileSink<W> {
             .object(
                 id,
                 &format!(
-                    "<< /Type /Page /Parent {} 0 R /MediaBox {} /Resources {} 0 R /Contents [{content} 0 R {footer} 0 R]{annots_entry} >>",
+                    "<< /Type /Page /Parent {} 0 R /MediaBox [0 0 {width} {height}] /Resources {} 0 R /Contents [{content} 0 R {footer} 0 R]{annots_entry} >>",
                     file::PAGES,
-                    self.media,
                     file::RESOURCES
                 ),
             )
@@ -258,7 +258,6 @@ impl<W: Write> Writer<W> {
         let (width, height) = meta.paper.size();
         let sink = FileSink {
             file: FileWriter::new(out).map_err(io_err)?,
-            media: format!("[0 0 {width} {height}]"),
             pages: Vec::new(),
             outline: Vec::new(),
             dests: Vec::new(),
@@ -286,7 +285,8 @@ impl<W: Write> Writer<W> {
     }
 
     /// Starts a table whose rows follow one by one, under an optional heading that is kept
-    /// with the table's header and first line. Ends any table still open.
+    /// with the table's header and first line. Its columns are fitted to the words of `fit`
+    /// (rows not drawn: the widest words the rows to come can hold). Ends any table still open.
     ///
     /// # Errors
     /// If the output cannot be written.
@@ -295,6 +295,7 @@ impl<W: Write> Writer<W> {
         heading: Option<&str>,
         columns: &[Column],
         font_size: f32,
+        fit: &[Vec<String>],
     ) -> Result<(), PdfError> {
         self.layout.table_end();
         if let Some(h) = heading {
@@ -306,7 +307,7 @@ impl<W: Write> Writer<W> {
             });
             self.layout.heading(h, Some(&lead));
         }
-        self.layout.table_begin(columns, font_size, None);
+        self.layout.table_begin(columns, font_size, fit);
         self.status()
     }
 
@@ -354,16 +355,19 @@ impl<W: Write> Writer<W> {
         file.object(
             file::RESOURCES,
             &format!(
-                "<< /ProcSet [/PDF /Text] /Font << /{} {} 0 R /{} {} 0 R >> >>",
+                "<< /ProcSet [/PDF /Text] /Font << /{} {} 0 R /{} {} 0 R /{} {} 0 R >> >>",
                 Face::Regular.id(),
                 file::font_object(Face::Regular),
                 Face::Bold.id(),
-                file::font_object(Face::Bold)
+                file::font_object(Face::Bold),
+                Face::Mono.id(),
+                file::font_object(Face::Mono)
             ),
         )
         .map_err(io_err)?;
         file::write_face(&mut file, &mut fonts, Face::Regular)?;
         file::write_face(&mut file, &mut fonts, Face::Bold)?;
+        file::write_face(&mut file, &mut fonts, Face::Mono)?;
         let date = format!("(D:{}Z)", meta.created.format("%Y%m%d%H%M%S"));
         file.object(
             file::INFO,
@@ -405,18 +409,21 @@ mod tests {
                 width: 1.0,
                 align: Align::Left,
                 link: Default::default(),
+                mono: false,
             },
             Column {
                 header: "Description".into(),
                 width: 4.0,
                 align: Align::Left,
                 link: Default::default(),
+                mono: false,
             },
             Column {
                 header: "Count".into(),
                 width: 1.0,
                 align: Align::Right,
                 link: Default::default(),
+                mono: false,
             },
         ];
         let rows = (0..300)
@@ -505,6 +512,7 @@ mod tests {
             width: 1.0,
             align: Align::Left,
             link,
+            mono: false,
         };
         let doc = Document {
             blocks: vec![
@@ -590,18 +598,21 @@ mod tests {
                                 width: 0.0,
                                 align: Align::Right,
                                 link: Default::default(),
+                                mono: false,
                             },
                             Column {
                                 header: "b".into(),
                                 width: -3.0,
                                 align: Align::Left,
                                 link: Default::default(),
+                                mono: false,
                             },
                             Column {
                                 header: "c".into(),
                                 width: f32::INFINITY,
                                 align: Align::Left,
                                 link: Default::default(),
+                                mono: false,
                             },
                         ],
                         rows: vec![vec![long_word.clone(), "\n\n\n".into(), String::new()]],
@@ -637,7 +648,7 @@ mod tests {
         let whole = render(&doc).expect("renders");
         let mut w = Writer::new(Vec::new(), &doc.meta).expect("starts");
         w.blocks(&doc.blocks[..doc.blocks.len() - 2]).expect("blocks");
-        w.table_begin(Some("Controls"), &table.columns, table.font_size)
+        w.table_begin(Some("Controls"), &table.columns, table.font_size, &[])
             .expect("table");
         for row in &table.rows {
             w.table_row(row).expect("row");
@@ -699,6 +710,7 @@ mod tests {
                 width: if i == 2 { 2.0 } else { 1.0 },
                 align: if i >= 7 { Align::Right } else { Align::Left },
                 link: CellLink::None,
+                mono: false,
             })
             .collect();
         let rows = (0..100_000)

@@ -1,5 +1,6 @@
-//! Table geometry: where each column sits (from its weight), each cell's text wrapped to its
-//! column, and a row's lines drawn at a given height. Which page a row goes on, and the header
+//! Table geometry: where each column sits (from its weight, widened to its longest word when
+//! the rows are known), each cell's text wrapped to its column, and a row's lines drawn at a
+//! given height. Which page a row goes on, and the header
 //! repeated on the next, is `layout`'s business.
 
 use super::doc::{Align, CellLink, Column};
@@ -20,8 +21,14 @@ pub(crate) struct Cell {
     x: f32,
     width: f32,
     align: Align,
+    face: Face,
     pub(crate) lines: Vec<String>,
 }
+
+/// A word up to this many characters is never broken when the rows are known: its column is
+/// made as wide as it (control IDs, statuses, `customer`, dates, owners). A longer one (a URL,
+/// a path) may break at its slashes, hyphens and dots, so only its longest piece counts.
+const WHOLE_WORD: usize = 24;
 
 /// The geometry of a table, fixed for all its rows.
 pub(crate) struct TablePlan {
@@ -29,8 +36,8 @@ pub(crate) struct TablePlan {
     pub(crate) leading: f32,
     pad_x: f32,
     pub(crate) pad_y: f32,
-    /// (x, width, align) per column.
-    columns: Vec<(f32, f32, Align)>,
+    /// (x, width, align, face) per column.
+    columns: Vec<(f32, f32, Align, Face)>,
     /// What each column's cells link to.
     links: Vec<CellLink>,
     pub(crate) header: Vec<Cell>,
@@ -68,17 +75,80 @@ pub(crate) fn rows_height(cells: &[Cell], leading: f32, pad_y: f32) -> f32 {
     n as f32 * leading + 2.0 * pad_y
 }
 
+/// The width a word of `face` needs so it is not broken: the whole word up to [`WHOLE_WORD`]
+/// characters, else its widest piece between break points ([`Fonts::wrap`] breaks there).
+fn word_need(fonts: &mut Fonts, face: Face, word: &str, size: f32) -> f32 {
+    if word.chars().count() <= WHOLE_WORD {
+        return fonts.width(face, word, size);
+    }
+    super::text::pieces(word)
+        .map(|p| fonts.width(face, p, size))
+        .fold(0.0, f32::max)
+}
+
+/// The width of each column: its share of `total` by weight, widened to fit the longest word
+/// of its header and of `rows` (each with `pad` on both sides), the room taken from the columns
+/// with room to spare in proportion to it. When the words cannot all fit, every column gets
+/// its need scaled down to the total.
+fn fit_widths(
+    fonts: &mut Fonts,
+    spec: &[Column],
+    weights: &[f32],
+    size: f32,
+    pad: f32,
+    total: f32,
+    rows: &[Vec<String>],
+) -> Vec<f32> {
+    let sum: f32 = weights.iter().sum();
+    let share: Vec<f32> = weights.iter().map(|w| total * w / sum).collect();
+    if rows.is_empty() {
+        return share;
+    }
+    let need: Vec<f32> = spec
+        .iter()
+        .enumerate()
+        .map(|(i, col)| {
+            let face = if col.mono { Face::Mono } else { Face::Regular };
+            let header = col
+                .header
+                .split_whitespace()
+                .map(|w| word_need(fonts, Face::Bold, w, size))
+                .fold(0.0, f32::max);
+            let cells = rows
+                .iter()
+                .filter_map(|r| r.get(i))
+                .flat_map(|c| c.split_whitespace())
+                .map(|w| word_need(fonts, face, w, size))
+                .fold(0.0, f32::max);
+            header.max(cells) + 2.0 * pad + 0.5
+        })
+        .collect();
+    let deficit: f32 = need.iter().zip(&share).map(|(n, s)| (n - s).max(0.0)).sum();
+    if deficit <= 0.0 {
+        return share;
+    }
+    let slack: f32 = need.iter().zip(&share).map(|(n, s)| (s - n).max(0.0)).sum();
+    if slack < deficit {
+        let needed: f32 = need.iter().sum();
+        return need.iter().map(|n| n * total / needed).collect();
+    }
+    need.iter()
+        .zip(&share)
+        .map(|(n, s)| if n >= s { *n } else { s - (s - n) * deficit / slack })
+        .collect()
+}
+
 impl TablePlan {
     /// Column geometry for a table from `left`, `total` wide, and the wrapped header (at most a
     /// third of `capacity`, a page's usable height, so a data row always fits below it); None
-    /// for a table without columns.
+    /// for a table without columns. With its `rows` known, a column is as wide as its longest
+    /// word (see [`fit_widths`]).
     pub(crate) fn new(
         fonts: &mut Fonts,
         spec: &[Column],
         font_size: f32,
-        left: f32,
-        total: f32,
-        capacity: f32,
+        (left, total, capacity): (f32, f32, f32),
+        rows: &[Vec<String>],
     ) -> Option<TablePlan> {
         if spec.is_empty() {
             return None;
@@ -104,19 +174,19 @@ impl TablePlan {
         } else {
             vec![1.0; weights.len()]
         };
-        let sum: f32 = weights.iter().sum();
+        let widths = fit_widths(fonts, spec, &weights, size, pad_x, total, rows);
         let mut x = left;
-        let mut columns: Vec<(f32, f32, Align)> = Vec::with_capacity(weights.len());
-        for (w, col) in weights.iter().zip(spec) {
-            let width = total * w / sum;
-            columns.push((x, width, col.align));
+        let mut columns: Vec<(f32, f32, Align, Face)> = Vec::with_capacity(weights.len());
+        for (width, col) in widths.into_iter().zip(spec) {
+            let face = if col.mono { Face::Mono } else { Face::Regular };
+            columns.push((x, width, col.align, face));
             x += width;
         }
         let max_header_lines = ((capacity / 3.0 - 2.0 * pad_y) / leading).max(1.0) as usize;
         let header = columns
             .iter()
             .zip(spec)
-            .map(|(&(x, width, align), col)| {
+            .map(|(&(x, width, align, _), col)| {
                 let clean = fonts.clean(Face::Bold, &col.header).into_owned();
                 let mut lines = fonts.wrap(Face::Bold, &clean, size, width - 2.0 * pad_x);
                 lines.truncate(max_header_lines);
@@ -124,6 +194,7 @@ impl TablePlan {
                     x,
                     width,
                     align,
+                    face: Face::Bold,
                     lines,
                 }
             })
@@ -146,7 +217,7 @@ impl TablePlan {
 
     /// The right edge of the last column.
     pub(crate) fn right(&self) -> f32 {
-        self.columns.last().map_or(0.0, |&(x, w, _)| x + w)
+        self.columns.last().map_or(0.0, |&(x, w, _, _)| x + w)
     }
 
     /// The links and anchors of `row` (its raw cells).
@@ -157,7 +228,7 @@ impl TablePlan {
             if first.is_empty() {
                 continue;
             }
-            let (x, w, _) = self.columns[i];
+            let (x, w, _, _) = self.columns[i];
             match link {
                 CellLink::None => {}
                 CellLink::Dest(prefix) => {
@@ -179,49 +250,55 @@ impl TablePlan {
         self.columns
             .iter()
             .enumerate()
-            .map(|(i, &(x, width, align))| {
+            .map(|(i, &(x, width, align, face))| {
                 let raw = row.get(i).map_or("", String::as_str);
-                let clean = fonts.clean(Face::Regular, raw);
-                let lines = fonts.wrap(Face::Regular, &clean, self.size, width - 2.0 * self.pad_x);
+                let clean = fonts.clean(face, raw);
+                let lines = fonts.wrap(face, &clean, self.size, width - 2.0 * self.pad_x);
                 Cell {
                     x,
                     width,
                     align,
+                    face,
                     lines,
                 }
             })
             .collect()
     }
 
-    /// Draws the lines `lines` (`from..to`) of each cell on `page`, the first at `top`.
+    /// Draws the lines `lines` (`from..to`) of each cell on `page`, the first at `top`: one
+    /// run of text per line and face.
     pub(crate) fn draw_cells(
         &self,
         page: &mut PageOps,
         fonts: &mut Fonts,
-        face: Face,
         cells: &[Cell],
         top: f32,
         lines: std::ops::Range<usize>,
     ) {
         let (from, to) = (lines.start, lines.end);
-        let base = fonts.baseline(face, self.size, self.leading);
         let last = cells.iter().map(|c| c.lines.len()).max().unwrap_or(0).min(to);
         let mut parts = Vec::with_capacity(cells.len());
-        for k in from..last {
-            let y = top - self.pad_y - (k - from) as f32 * self.leading - base;
-            parts.clear();
-            for cell in cells {
-                let Some(line) = cell.lines.get(k).filter(|l| !l.is_empty()) else {
-                    continue;
-                };
-                let w = fonts.width(face, line, self.size);
-                let x = match cell.align {
-                    Align::Left => cell.x + self.pad_x,
-                    Align::Right => cell.x + cell.width - self.pad_x - w,
-                };
-                parts.push((x, w, line.as_str()));
+        for face in [Face::Regular, Face::Bold, Face::Mono] {
+            if !cells.iter().any(|c| c.face == face) {
+                continue;
             }
-            page.text_run(fonts, face, self.size, y, &parts, BLACK);
+            let base = fonts.baseline(face, self.size, self.leading);
+            for k in from..last {
+                let y = top - self.pad_y - (k - from) as f32 * self.leading - base;
+                parts.clear();
+                for cell in cells.iter().filter(|c| c.face == face) {
+                    let Some(line) = cell.lines.get(k).filter(|l| !l.is_empty()) else {
+                        continue;
+                    };
+                    let w = fonts.width(face, line, self.size);
+                    let x = match cell.align {
+                        Align::Left => cell.x + self.pad_x,
+                        Align::Right => cell.x + cell.width - self.pad_x - w,
+                    };
+                    parts.push((x, w, line.as_str()));
+                }
+                page.text_run(fonts, face, self.size, y, &parts, BLACK);
+            }
         }
     }
 }

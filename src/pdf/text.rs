@@ -13,20 +13,35 @@ use printpdf::ParsedFont;
 
 const REGULAR_TTF: &[u8] = include_bytes!("../../templates/fonts/DejaVuSans.ttf");
 const BOLD_TTF: &[u8] = include_bytes!("../../templates/fonts/DejaVuSans-Bold.ttf");
+const MONO_TTF: &[u8] = include_bytes!("../../templates/fonts/DejaVuSansMono.ttf");
 
-/// PDF resource names of the two faces. The first six letters also become the subset tag (`DJVREG+DejaVuSans`), which ISO 32000-1
+/// PDF resource names of the three faces. The first six letters also become the subset tag (`DJVREG+DejaVuSans`), which ISO 32000-1
 /// 9.6.4 wants to be six upper-case letters.
 pub(crate) const REGULAR_ID: &str = "DJVREG";
 pub(crate) const BOLD_ID: &str = "DJVBLD";
+pub(crate) const MONO_ID: &str = "DJVMNO";
 
 /// Drawn instead of a character the font has no glyph for.
 pub(crate) const REPLACEMENT: char = '?';
+
+/// Characters a word wider than its line may break after (a path's slashes, a hyphen, a
+/// dot, an owner's `@`, a URL's query): the pieces [`pieces`] cuts.
+const BREAK_AFTER: &[char] = &[
+    '/', '\\', '-', '_', '.', '@', ':', '?', '&', '=', ',', ';', '#', '+',
+];
+
+/// The pieces of `word` a line may end after (see [`BREAK_AFTER`]); they join back to `word`.
+pub(crate) fn pieces(word: &str) -> impl Iterator<Item = &str> {
+    word.split_inclusive(BREAK_AFTER)
+}
 
 /// Which embedded face a piece of text uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Face {
     Regular,
     Bold,
+    /// DejaVu Sans Mono, for digests: every character one width.
+    Mono,
 }
 
 impl Face {
@@ -35,14 +50,18 @@ impl Face {
         match self {
             Face::Regular => REGULAR_ID,
             Face::Bold => BOLD_ID,
+            Face::Mono => MONO_ID,
         }
     }
 }
 
-/// The parsed faces, parsed once per process (parsing ~1.5 MB of TrueType is the slowest part of
-/// rendering a small document).
-pub(crate) fn parsed_faces() -> Result<&'static (ParsedFont, ParsedFont), super::doc::PdfError> {
-    static FACES: OnceLock<Result<(ParsedFont, ParsedFont), super::doc::PdfError>> = OnceLock::new();
+/// The parsed faces (regular, bold, mono), parsed once per process (parsing ~1.8 MB of TrueType
+/// is the slowest part of rendering a small document).
+pub(crate) type Faces = (ParsedFont, ParsedFont, ParsedFont);
+
+/// See [`Faces`].
+pub(crate) fn parsed_faces() -> Result<&'static Faces, super::doc::PdfError> {
+    static FACES: OnceLock<Result<Faces, super::doc::PdfError>> = OnceLock::new();
     FACES
         .get_or_init(|| {
             let parse = |bytes: &[u8], name: &str| {
@@ -54,6 +73,7 @@ pub(crate) fn parsed_faces() -> Result<&'static (ParsedFont, ParsedFont), super:
             Ok((
                 parse(REGULAR_TTF, "DejaVuSans.ttf")?,
                 parse(BOLD_TTF, "DejaVuSans-Bold.ttf")?,
+                parse(MONO_TTF, "DejaVuSansMono.ttf")?,
             ))
         })
         .as_ref()
@@ -143,19 +163,21 @@ impl Metrics {
     }
 }
 
-/// Both faces plus the set of characters that had to be replaced.
+/// The three faces plus the set of characters that had to be replaced.
 pub(crate) struct Fonts {
     regular: Metrics,
     bold: Metrics,
+    mono: Metrics,
     /// Characters without a glyph, reported back to the caller.
     pub(crate) missing: BTreeSet<char>,
 }
 
 impl Fonts {
-    pub(crate) fn new(faces: &'static (ParsedFont, ParsedFont)) -> Self {
+    pub(crate) fn new(faces: &'static Faces) -> Self {
         Fonts {
             regular: Metrics::new(&faces.0),
             bold: Metrics::new(&faces.1),
+            mono: Metrics::new(&faces.2),
             missing: BTreeSet::new(),
         }
     }
@@ -164,6 +186,7 @@ impl Fonts {
         match face {
             Face::Regular => &mut self.regular,
             Face::Bold => &mut self.bold,
+            Face::Mono => &mut self.mono,
         }
     }
 
@@ -228,8 +251,9 @@ impl Fonts {
 
     /// Greedy word wrap of cleaned text into lines no wider than `max_width` points.
     ///
-    /// Newlines are hard breaks; runs of spaces collapse; a word wider than the line is broken
-    /// between characters. Every line holds at least one character, so a zero or negative width
+    /// Newlines are hard breaks; runs of spaces collapse; a word wider than the line starts a
+    /// line and is broken after its slashes, hyphens, dots and the like ([`pieces`]), a piece
+    /// still wider than the line between characters. Every line holds at least one character, so a zero or negative width
     /// still terminates (one character per line). Always returns at least one (maybe empty) line.
     pub(crate) fn wrap(&mut self, face: Face, text: &str, size: f32, max_width: f32) -> Vec<String> {
         // A little slack so text measured at exactly the width is not pushed to the next line
@@ -262,14 +286,31 @@ impl Fonts {
                     line_w = word_w;
                     continue;
                 }
-                for c in word.chars() {
-                    let cw = self.char_width(face, c, size);
-                    if !line.is_empty() && line_w + cw > limit {
+                for piece in pieces(word) {
+                    let piece_w = self.width(face, piece, size);
+                    if line_w + piece_w <= limit {
+                        line.push_str(piece);
+                        line_w += piece_w;
+                        continue;
+                    }
+                    if !line.is_empty() {
                         lines.push(std::mem::take(&mut line));
                         line_w = 0.0;
                     }
-                    line.push(c);
-                    line_w += cw;
+                    if piece_w <= limit {
+                        line.push_str(piece);
+                        line_w = piece_w;
+                        continue;
+                    }
+                    for c in piece.chars() {
+                        let cw = self.char_width(face, c, size);
+                        if !line.is_empty() && line_w + cw > limit {
+                            lines.push(std::mem::take(&mut line));
+                            line_w = 0.0;
+                        }
+                        line.push(c);
+                        line_w += cw;
+                    }
                 }
             }
             lines.push(line);
@@ -341,6 +382,17 @@ mod tests {
         let lines = f.wrap(Face::Regular, &long, 10.0, 50.0);
         assert!(lines.len() > 3);
         assert_eq!(lines.concat(), long);
+
+        // A long path or address breaks after its slashes, an owner after its hyphen.
+        let path = "evidence/screenshots/identity-provider/mfa-configuration-2026.png";
+        let lines = f.wrap(Face::Regular, path, 10.0, 150.0);
+        assert!(lines.len() > 1, "{lines:?}");
+        assert_eq!(lines.concat(), path);
+        for l in &lines[..lines.len() - 1] {
+            assert!(l.ends_with(['/', '-']), "{lines:?}");
+        }
+        let owner = f.wrap(Face::Regular, "@security-operations-team", 10.0, 70.0);
+        assert_eq!(owner, ["@security-", "operations-", "team"]);
 
         // Degenerate widths still terminate with one character per line.
         assert_eq!(f.wrap(Face::Regular, "abc", 10.0, 0.0), ["a", "b", "c"]);

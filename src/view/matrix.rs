@@ -148,6 +148,13 @@ impl MatrixRow {
             .join(" | ")
     }
 
+    /// A per-cell text as one sentence for a reader (the PDF, `index.html`): see
+    /// [`merge_texts`]. The CSV files keep [`MatrixRow::joined`], one whole text per model.
+    pub(crate) fn merged(&self, f: impl Fn(&ServiceCell) -> &str) -> String {
+        let texts: Vec<(String, &str)> = self.cells.iter().map(|c| (c.service.to_string(), f(c))).collect();
+        merge_texts(&texts)
+    }
+
     /// Joins a per-cell text: one text when all cells agree, else `[iaas] ... | [model] ...`.
     pub(crate) fn joined(&self, f: impl Fn(&ServiceCell) -> &str) -> String {
         let texts: Vec<&str> = self.cells.iter().map(&f).collect();
@@ -241,4 +248,160 @@ pub(crate) fn build(cat: &Catalogue, provider: &ProviderRow, services: &[Service
         services: services.to_vec(),
         rows,
     })
+}
+
+/// One sentence from the texts of several service models (label, text), for a reader:
+/// - all the same: the text;
+/// - sharing their first and last words: those words once, and between them, in brackets, what
+///   each model's text says there, models with the same words together:
+///   `Define what risk the [iaas: virtual machines | paas, model: endpoints] may carry`;
+/// - else each distinct text once, after the models that have it:
+///   `[iaas, paas] Harden the OS | [model] Rotate the keys`.
+///
+/// The shared words must be at least half of the shortest text, so a sentence never reads as
+/// a riddle; an empty text is listed as `(none)`.
+pub(crate) fn merge_texts(texts: &[(String, &str)]) -> String {
+    // The distinct texts, in order of first appearance, with the models that have them.
+    let mut groups: Vec<(Vec<&str>, &str)> = Vec::new();
+    for (label, text) in texts {
+        match groups.iter_mut().find(|g| g.1 == *text) {
+            Some(g) => g.0.push(label),
+            None => groups.push((vec![label], text)),
+        }
+    }
+    match groups.as_slice() {
+        [] => return String::new(),
+        [(_, only)] => return (*only).to_string(),
+        _ => {}
+    }
+    let words: Vec<Vec<&str>> = groups.iter().map(|g| g.1.split(' ').collect()).collect();
+    let shortest = words.iter().map(Vec::len).min().unwrap_or(0);
+    let prefix = (0..shortest)
+        .take_while(|&i| words.iter().all(|w| w[i] == words[0][i]))
+        .count();
+    let suffix = (0..shortest - prefix)
+        .take_while(|&i| {
+            let at = words[0].len() - 1 - i;
+            words.iter().all(|w| w[w.len() - 1 - i] == words[0][at])
+        })
+        .count();
+    let middles: Vec<String> = words
+        .iter()
+        .map(|w| w[prefix..w.len() - suffix].join(" "))
+        .collect();
+    let shared = prefix + suffix;
+    if shared == 0 || shared * 2 < shortest || middles.iter().any(String::is_empty) {
+        return groups
+            .iter()
+            .map(|(labels, text)| {
+                let text = if text.is_empty() { "(none)" } else { text };
+                format!("[{}] {text}", labels.join(", "))
+            })
+            .collect::<Vec<_>>()
+            .join(" | ");
+    }
+    let alternatives = groups
+        .iter()
+        .zip(&middles)
+        .map(|((labels, _), middle)| format!("{}: {middle}", labels.join(", ")))
+        .collect::<Vec<_>>()
+        .join(" | ");
+    let first = &words[0];
+    let mut out = first[..prefix].join(" ");
+    if !out.is_empty() {
+        out.push(' ');
+    }
+    out.push('[');
+    out.push_str(&alternatives);
+    out.push(']');
+    if suffix > 0 {
+        let tail = first[first.len() - suffix..].join(" ");
+        // Punctuation right after the brackets keeps to them.
+        if !tail.starts_with([',', '.', ';', ':']) {
+            out.push(' ');
+        }
+        out.push_str(&tail);
+    }
+    out
+}
+
+#[cfg(test)]
+mod merge_tests {
+    use super::merge_texts;
+
+    fn t(pairs: &[(&str, &str)]) -> String {
+        let texts: Vec<(String, &str)> = pairs.iter().map(|(l, t)| (l.to_string(), *t)).collect();
+        merge_texts(&texts)
+    }
+
+    #[test]
+    fn the_same_text_once() {
+        assert_eq!(
+            t(&[("iaas", "Patch the OS"), ("model", "Patch the OS")]),
+            "Patch the OS"
+        );
+        assert_eq!(t(&[]), "");
+    }
+
+    #[test]
+    fn only_the_words_that_differ_per_model() {
+        let merged = t(&[
+            (
+                "bare-metal",
+                "Decide what cyber risk the bare-metal servers and clusters may carry",
+            ),
+            (
+                "iaas",
+                "Decide what cyber risk the virtual machine instances and storage may carry",
+            ),
+            (
+                "paas",
+                "Decide what cyber risk the serverless containers may carry",
+            ),
+            (
+                "saas",
+                "Decide what cyber risk the cloud dashboard, billing and IAM may carry",
+            ),
+            (
+                "model",
+                "Decide what cyber risk the serverless containers may carry",
+            ),
+        ]);
+        assert_eq!(
+            merged,
+            "Decide what cyber risk the [bare-metal: bare-metal servers and clusters | iaas: virtual \
+             machine instances and storage | paas, model: serverless containers | saas: cloud \
+             dashboard, billing and IAM] may carry"
+        );
+        // A difference at the very end.
+        assert_eq!(
+            t(&[
+                ("iaas", "Encrypt the volumes."),
+                ("model", "Encrypt the prompts.")
+            ]),
+            "Encrypt the [iaas: volumes. | model: prompts.]"
+        );
+    }
+
+    #[test]
+    fn texts_with_little_in_common_are_listed_whole() {
+        assert_eq!(
+            t(&[
+                ("iaas", "Harden the guest OS"),
+                ("paas", "Harden the guest OS"),
+                ("model", "Rotate the API keys")
+            ]),
+            "[iaas, paas] Harden the guest OS | [model] Rotate the API keys"
+        );
+        assert_eq!(
+            t(&[("iaas", "stated"), ("model", "derived")]),
+            "[iaas] stated | [model] derived"
+        );
+        // One text a prefix of the other: nothing between the shared words for one of them.
+        assert_eq!(
+            t(&[("iaas", "Back up data"), ("model", "Back up data daily")]),
+            "[iaas] Back up data | [model] Back up data daily"
+        );
+        assert_eq!(t(&[("iaas", ""), ("model", "x")]), "[iaas] (none) | [model] x");
+    }
 }

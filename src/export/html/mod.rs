@@ -329,19 +329,19 @@ fn dossier_start(
         "Ownership",
         &format!("{} ({})", r.effective, cells.join(", ")),
     )?;
-    dd(out, "Basis", &r.joined(|x| &x.basis))?;
-    dd(out, "Citation", &r.joined(|x| &x.citation))?;
+    dd(out, "Basis", &r.merged(|x| &x.basis))?;
+    dd(out, "Citation", &r.merged(|x| &x.citation))?;
     if r.effective != crate::model::ownership::Ownership::Inherited {
         dd(
             out,
             "Customer's responsibility",
-            &r.joined(|x| &x.customer_responsibility),
+            &r.merged(|x| &x.customer_responsibility),
         )?;
     }
     dd(
         out,
         "Provider's responsibility",
-        &r.joined(|x| &x.provider_responsibility),
+        &r.merged(|x| &x.provider_responsibility),
     )?;
     dd(out, "Provider attestation", &r.attestation_text())?;
     if let Some(why) = &c.inheritance_gap {
