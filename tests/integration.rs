@@ -67,3 +67,5 @@ mod dossier;
 mod profiles;
 // Issue 27, item 3: landscape pages for the wide tables, unbroken words, one sentence per responsibility, whole digests.
 mod typesetting;
+// The workbook's hyperlinks bounded so the export's memory stays flat; every location keeps its text.
+mod export_memory;
