@@ -419,11 +419,11 @@ fn gaps(cov: &Coverage, poam: &[PoamRow]) -> Vec<Block> {
         blocks.push(Block::Table(Table {
             columns: vec![
                 id_col("ID", 1.2),
-                col("Subcategory", 3.6),
-                col("Ownership", 1.4),
-                col("Why", 2.2),
-                col("Due", 2.2),
-                col("Owner", 1.5),
+                col("Subcategory", 5.6),
+                col("Ownership", 1.3),
+                col("Why", 2.8),
+                col("Due", 1.8),
+                col("Owner", 1.8),
             ],
             rows: gap_rows,
             font_size: 7.5,
@@ -523,11 +523,11 @@ fn customer_responsibilities(cov: &Coverage) -> Vec<Block> {
     if !rows.is_empty() {
         blocks.push(Block::Table(Table {
             columns: vec![
-                col("ID", 1.2),
-                col("Ownership", 1.3),
-                col("What the customer must do", 5.6),
-                col("Basis", 1.1),
-                col("Citation", 3.6),
+                col("ID", 1.0),
+                col("Ownership", 1.1),
+                col("What the customer must do", 7.6),
+                col("Basis", 0.9),
+                col("Citation", 4.0),
             ],
             rows,
             font_size: 7.5,
