@@ -192,8 +192,8 @@ fn controls(out: &mut impl Write, cov: &Coverage, reviews: &Reviews<'_>) -> std:
         writeln!(
             out,
             "<tr data-id=\"{id}\" data-own=\"{}\" data-state=\"{}\" data-gap=\"{}\">\
-             <td class=\"id\"><a href=\"#c-{id}\">{id}</a></td><td>{}</td><td>{}</td><td>{}</td>\
-             <td>{}</td><td>{}</td><td class=\"gap\">{}</td><td>{}</td><td>{}</td></tr>",
+             <td class=\"id\"><a href=\"#c-{id}\">{id}</a></td><td>{}</td><td class=\"w\">{}</td>\
+             <td class=\"w\">{}</td><td>{}</td><td>{}</td><td class=\"gap\">{}</td><td>{}</td><td>{}</td></tr>",
             r.effective,
             esc(state),
             u8::from(!c.gaps.is_empty()),
@@ -468,8 +468,8 @@ fn evidence_row(e: &EvidenceItem, cov: &Coverage, pass: &Pass, with_control: boo
         .map(|h| format!("<br><code class=\"sha\">{}</code>", esc(h)))
         .unwrap_or_default();
     format!(
-        "<tr>{control}<td>{}</td><td>{}{description}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
-         <td>{}</td><td>{}</td><td>{location}{sha}</td></tr>\n",
+        "<tr>{control}<td>{}</td><td>{}{description}</td><td>{}</td><td class=\"w\">{}</td>\
+         <td class=\"w\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{location}{sha}</td></tr>\n",
         e.id,
         esc(&e.title),
         esc(&e.evidence_type),
