@@ -3,9 +3,7 @@
 //! negatives intact, every field round-trips), the manifest by `verify` (a flipped byte fails),
 //! determinism (two exports, same bytes), status --fail-on-gaps, and the assessments carried.
 
-use std::process::Command;
-
-use crate::util::{Workdir, field, have_tool};
+use crate::util::{Workdir, field, have_tool, tool};
 
 const TITLE: &str = "Zugriffsprüfung – Ελληνικά – Кириллица";
 
@@ -59,19 +57,6 @@ fn export(w: &Workdir, out: &str, extra: &[&str]) {
     let mut c = w.cmd(&args);
     c.env("SOURCE_DATE_EPOCH", crate::util::SOURCE_DATE_EPOCH);
     w.run_cmd(c).ok();
-}
-
-fn tool(cmd: &str, args: &[&str]) -> String {
-    let out = Command::new(cmd)
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("{cmd} is needed (scripts/install-test-tools.sh): {e}"));
-    assert!(
-        out.status.success(),
-        "{cmd} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 #[test]

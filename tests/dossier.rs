@@ -5,9 +5,8 @@
 //! the catalogue is broken across lines; no text is set below 7.5 pt.
 
 use std::path::Path;
-use std::process::Command;
 
-use crate::util::{Workdir, have_tool};
+use crate::util::{Workdir, have_tool, tool};
 
 /// A scope (iaas, model) with evidence under PR.AA-01 (a packaged file and a URL), a plan with
 /// a milestone on DE.CM-01, a not-applicable GV.OC-01; exported with its files.
@@ -60,16 +59,6 @@ fn package() -> Workdir {
     w
 }
 
-fn run(cmd: &str, args: &[&str]) -> String {
-    let out = Command::new(cmd).args(args).output().expect(cmd);
-    assert!(
-        out.status.success(),
-        "{cmd}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 /// A string of qpdf's JSON (`u:text`) as text.
 fn text(v: &serde_json::Value) -> Option<&str> {
     v.as_str().map(|s| s.strip_prefix("u:").unwrap_or(s))
@@ -91,7 +80,7 @@ fn the_dossiers_say_why_not_applicable_the_plan_and_who_assessed() {
     }
     let w = package();
     let pdf = w.path().join("pkg/report.pdf");
-    let text = run("pdftotext", &[pdf.to_str().unwrap(), "-"]);
+    let text = tool("pdftotext", &[pdf.to_str().unwrap(), "-"]);
     // Lines joined: a value may wrap in its column.
     let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
     for want in [
@@ -131,7 +120,7 @@ fn the_outline_has_every_section_and_a_dossier_per_control_and_links_go_somewher
     }
     let w = package();
     let pkg = w.path().join("pkg");
-    let json: serde_json::Value = serde_json::from_str(&run(
+    let json: serde_json::Value = serde_json::from_str(&tool(
         "qpdf",
         &["--json", pkg.join("report.pdf").to_str().unwrap()],
     ))
@@ -218,7 +207,7 @@ fn no_control_id_is_broken_and_no_text_is_below_7_5_points() {
     let w = package();
     let pkg = w.path().join("pkg");
     let pdf = pkg.join("report.pdf");
-    let layout = run("pdftotext", &["-layout", pdf.to_str().unwrap(), "-"]);
+    let layout = tool("pdftotext", &["-layout", pdf.to_str().unwrap(), "-"]);
     let ids = control_ids(&pkg);
     let categories: Vec<&str> = ids.iter().map(|i| i.split('-').next().unwrap()).collect();
     // A piece of a control ID at the end of a cell's line: `GV.RM-0` (then `1` below).
@@ -238,7 +227,7 @@ fn no_control_id_is_broken_and_no_text_is_below_7_5_points() {
     assert!(broken.is_empty(), "control IDs broken across lines: {broken:?}");
 
     // Every font size set in the content streams (`/F 7.5 Tf`) is at least 7.5 pt.
-    let raw = run(
+    let raw = tool(
         "qpdf",
         &["--qdf", "--object-streams=disable", pdf.to_str().unwrap(), "-"],
     );

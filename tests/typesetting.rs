@@ -7,9 +7,8 @@
 //! its risk rating.
 
 use std::path::Path;
-use std::process::Command;
 
-use crate::util::{Workdir, have_tool};
+use crate::util::{Workdir, have_tool, tool};
 
 const OWNER: &str = "@security-operations-team";
 const PATH: &str = "files/screenshots/identity-provider-mfa-configuration-2026.png";
@@ -64,19 +63,9 @@ fn package() -> Workdir {
     w
 }
 
-fn run(cmd: &str, args: &[&str]) -> String {
-    let out = Command::new(cmd).args(args).output().expect(cmd);
-    assert!(
-        out.status.success(),
-        "{cmd}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 /// The text of each page, laid out (`pdftotext -layout`).
 fn pages(pdf: &Path) -> Vec<String> {
-    run("pdftotext", &["-layout", pdf.to_str().unwrap(), "-"])
+    tool("pdftotext", &["-layout", pdf.to_str().unwrap(), "-"])
         .split('\x0c')
         .map(str::to_string)
         .collect()
@@ -84,7 +73,7 @@ fn pages(pdf: &Path) -> Vec<String> {
 
 /// Width and height of each page in points (`pdfinfo -f 1 -l N`).
 fn sizes(pdf: &Path, n: usize) -> Vec<(f32, f32)> {
-    let info = run(
+    let info = tool(
         "pdfinfo",
         &["-f", "1", "-l", &n.to_string(), pdf.to_str().unwrap()],
     );
@@ -242,7 +231,7 @@ fn the_appendix_gives_the_whole_sha256_on_one_line_in_a_monospaced_face() {
             "{h} not whole on one line of the appendix"
         );
     }
-    let fonts = run("pdffonts", &[pdf.to_str().unwrap()]);
+    let fonts = tool("pdffonts", &[pdf.to_str().unwrap()]);
     assert!(
         fonts
             .lines()

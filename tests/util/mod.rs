@@ -248,6 +248,21 @@ pub fn have_tool(cmd: &str) -> bool {
     found
 }
 
+/// Runs an outside checker (`pdftotext`, `qpdf`, `pdfinfo`, ...) and returns what it printed;
+/// fails the test when it cannot run or fails.
+pub fn tool(cmd: &str, args: &[&str]) -> String {
+    let out = std::process::Command::new(cmd)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("{cmd} is needed (scripts/install-test-tools.sh): {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// The text of a report after its table of contents (csfkit 0.3 lists every section's heading
 /// on page 2), so that a search for a section's heading finds the section; the whole text when
 /// the report has no contents.
