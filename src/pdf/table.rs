@@ -25,6 +25,9 @@ pub(crate) struct Cell {
     pub(crate) lines: Vec<String>,
 }
 
+/// The most of a table's width one column's longest word can claim.
+const MAX_WORD_SHARE: f32 = 1.0 / 3.0;
+
 /// A word up to this many characters is never broken when the rows are known: its column is
 /// made as wide as it (control IDs, statuses, `customer`, dates, owners). A longer one (a URL,
 /// a path) may break at its slashes, hyphens and dots, so only its longest piece counts.
@@ -120,7 +123,9 @@ fn fit_widths(
                 .flat_map(|c| c.split_whitespace())
                 .map(|w| word_need(fonts, face, w, size))
                 .fold(0.0, f32::max);
-            header.max(cells) + 2.0 * pad + 0.5
+            // One long word (a URL in a note) never takes more than a third of the table: it
+            // breaks after its slashes instead.
+            (header.max(cells) + 2.0 * pad + 0.5).min(total * MAX_WORD_SHARE)
         })
         .collect();
     let deficit: f32 = need.iter().zip(&share).map(|(n, s)| (n - s).max(0.0)).sum();
@@ -300,5 +305,41 @@ impl TablePlan {
                 page.text_run(fonts, face, self.size, y, &parts, BLACK);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pdf::text::parsed_faces;
+
+    fn column(header: &str, width: f32) -> Column {
+        Column {
+            header: header.into(),
+            width,
+            ..Column::default()
+        }
+    }
+
+    #[test]
+    fn columns_fit_their_longest_word_and_one_long_word_takes_at_most_a_third() {
+        let mut fonts = Fonts::new(parsed_faces().expect("fonts"));
+        let spec = [column("ID", 1.0), column("Text", 8.0), column("Status", 1.0)];
+        let weights = [1.0, 8.0, 1.0];
+        // `not-applicable` needs more than a tenth of 300 points: taken from the text column.
+        let rows = vec![vec![
+            "GV.OC-01".to_string(),
+            "words".into(),
+            "not-applicable".into(),
+        ]];
+        let w = fit_widths(&mut fonts, &spec, &weights, 8.0, 3.0, 300.0, &rows);
+        let need = fonts.width(Face::Regular, "not-applicable", 8.0) + 6.0;
+        assert!(w[2] >= need, "{w:?}");
+        assert!((w.iter().sum::<f32>() - 300.0).abs() < 0.01, "{w:?}");
+        // A 2,000-character word in the status column: a third of the width, not all of it.
+        let rows = vec![vec!["GV.OC-01".to_string(), "words".into(), "x".repeat(2000)]];
+        let w = fit_widths(&mut fonts, &spec, &weights, 8.0, 3.0, 300.0, &rows);
+        assert!(w[2] <= 100.01 && w[1] > 100.0, "{w:?}");
+        assert!((w.iter().sum::<f32>() - 300.0).abs() < 0.01, "{w:?}");
     }
 }
