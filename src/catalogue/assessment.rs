@@ -48,6 +48,25 @@ impl AssessmentRow {
             self.source,
         ]
     }
+
+    /// The record in one line for a reader (the PDF dossier, index.html): status, the service
+    /// model it is for, the note, who, when and from where.
+    pub(crate) fn describe(&self) -> String {
+        let on = self
+            .service
+            .as_deref()
+            .map(|s| format!(" [{s}]"))
+            .unwrap_or_default();
+        let note = if self.note.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", self.note)
+        };
+        format!(
+            "{}{on}{note} — by {} at {} ({})",
+            self.status, self.by, self.at, self.source
+        )
+    }
 }
 
 /// A status to record.

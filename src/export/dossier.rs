@@ -278,20 +278,7 @@ pub(crate) fn dossiers(
             kv.push(("Assessor's result".into(), crate::view::review::summary(rv)));
         }
         for a in &r.assessments {
-            let on = a
-                .service
-                .as_deref()
-                .map(|s| format!(" [{s}]"))
-                .unwrap_or_default();
-            let note = if a.note.is_empty() {
-                String::new()
-            } else {
-                format!(": {}", a.note)
-            };
-            kv.push((
-                "Assessed".into(),
-                format!("{}{on}{note} (by {}, at {})", a.status, a.by, a.at),
-            ));
+            kv.push(("Assessed".into(), a.describe()));
         }
         kv.push((
             "Evidence".into(),

@@ -12,10 +12,8 @@ use crate::model::plan::{PlanRow, PlanStatus};
 use crate::model::review::Risk;
 use crate::view::coverage::Coverage;
 
-/// The columns of `poam.csv` and the POA&M sheet: FedRAMP POA&M template names, csfkit's
-/// first twelve (csfkit 0.2) in their order, then the rest of the template's
-/// ([`FEDRAMP_COLUMNS`]).
-pub(crate) const POAM_COLUMNS: [&str; 28] = [
+/// csfkit's first twelve POA&M columns (csfkit 0.2), FedRAMP POA&M template names.
+const CSFKIT_COLUMNS: [&str; 12] = [
     "POAM ID",
     "Controls",
     "Weakness Name",
@@ -28,23 +26,24 @@ pub(crate) const POAM_COLUMNS: [&str; 28] = [
     "Status",
     "Status Date",
     "Comments",
-    "Weakness Detector Source",
-    "Weakness Source Identifier",
-    "Asset Identifier",
-    "Resources Required",
-    "Milestone Changes",
-    "Vendor Dependency",
-    "Last Vendor Check-in Date",
-    "Vendor Dependent Product Name",
-    "Original Risk Rating",
-    "Adjusted Risk Rating",
-    "Risk Adjustment",
-    "False Positive",
-    "Operational Requirement",
-    "Deviation Rationale",
-    "Supporting Documents",
-    "Auto-Approve",
 ];
+
+/// The columns of `poam.csv` and the POA&M sheet: csfkit's first twelve in their order, then
+/// the rest of the FedRAMP template's ([`FEDRAMP_COLUMNS`]).
+pub(crate) const POAM_COLUMNS: [&str; 28] = {
+    let fedramp = crate::model::plan::FEDRAMP_POAM_COLUMNS;
+    let mut all = [""; 28];
+    let mut i = 0;
+    while i < all.len() {
+        all[i] = if i < CSFKIT_COLUMNS.len() {
+            CSFKIT_COLUMNS[i]
+        } else {
+            fedramp[i - CSFKIT_COLUMNS.len()]
+        };
+        i += 1;
+    }
+    all
+};
 
 /// The FedRAMP POA&M columns after csfkit's first twelve, in [`POAM_COLUMNS`] order.
 pub(crate) const FEDRAMP_COLUMNS: &[&str] = &crate::model::plan::FEDRAMP_POAM_COLUMNS;

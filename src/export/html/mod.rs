@@ -361,21 +361,7 @@ fn dossier_start(
         dd(out, "Assessor's result", &crate::view::review::summary(rv))?;
     }
     for a in &r.assessments {
-        let on = a
-            .service
-            .as_deref()
-            .map(|s| format!(" [{s}]"))
-            .unwrap_or_default();
-        let note = if a.note.is_empty() {
-            String::new()
-        } else {
-            format!(": {}", a.note)
-        };
-        dd(
-            out,
-            "Assessed",
-            &format!("{}{on}{note} — by {} at {} ({})", a.status, a.by, a.at, a.source),
-        )?;
+        dd(out, "Assessed", &a.describe())?;
     }
     dd(out, "Evidence state", c.state_text(r))?;
     dd(out, "Gap", &gap_text(c))?;

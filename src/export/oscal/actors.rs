@@ -199,6 +199,24 @@ impl Actors {
     }
 
     /// The roles a document of the chain defines.
+    /// The metadata a document of the chain starts from: `title`, dated and versioned by the
+    /// as-of date, the catalogue digest, the roles, every party, and the organisation as the
+    /// one that prepared it.
+    pub(crate) fn metadata(&self, title: &str, input: &ChainInput<'_>) -> crate::export::oscal::Metadata {
+        let as_of = input.cov.as_of;
+        let mut metadata = crate::export::oscal::Metadata::new(title, &as_of.to_string(), as_of);
+        metadata
+            .props
+            .extend(Prop::csfkit("catalogue-digest", input.digest));
+        metadata.roles = Actors::roles();
+        metadata.parties = self.parties();
+        metadata.responsible_parties = vec![crate::export::oscal::ResponsibleParty {
+            role_id: PREPARED_BY_ROLE.into(),
+            party_uuids: vec![self.organisation.uuid.clone()],
+        }];
+        metadata
+    }
+
     pub(crate) fn roles() -> Vec<Role> {
         [
             (CUSTOMER_ROLE, "Cloud service customer (the organisation)"),

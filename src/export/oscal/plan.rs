@@ -9,7 +9,7 @@
 use serde::Serialize;
 
 use crate::error::Result;
-use crate::export::oscal::actors::{ASSESSOR_ROLE, Actors, DeterminedBy, PREPARED_BY_ROLE};
+use crate::export::oscal::actors::{ASSESSOR_ROLE, Actors, DeterminedBy};
 use crate::export::oscal::{
     ChainInput, Metadata, Prop, ResponsibleParty, ResponsibleRole, ReviewedControls, SSP, SystemComponent,
     to_bytes, uuid_for,
@@ -209,23 +209,13 @@ pub(crate) fn assessment_plan(input: &ChainInput<'_>, actors: &Actors) -> Result
     let as_of = input.cov.as_of;
     let uuid = plan_uuid(input, actors);
     let (start, end) = input.period();
-    let mut metadata = Metadata::new(
+    let mut metadata = actors.metadata(
         &format!(
             "Assessment plan: NIST CSF 2.0 for {}, as of {as_of}",
             actors.organisation.name
         ),
-        &as_of.to_string(),
-        as_of,
+        input,
     );
-    metadata
-        .props
-        .extend(Prop::csfkit("catalogue-digest", input.digest));
-    metadata.roles = Actors::roles();
-    metadata.parties = actors.parties();
-    metadata.responsible_parties = vec![ResponsibleParty {
-        role_id: PREPARED_BY_ROLE.into(),
-        party_uuids: vec![actors.organisation.uuid.clone()],
-    }];
     if !actors.assessors.is_empty() {
         metadata.responsible_parties.push(ResponsibleParty {
             role_id: ASSESSOR_ROLE.into(),

@@ -9,7 +9,7 @@
 use serde::Serialize;
 
 use crate::error::Result;
-use crate::export::oscal::actors::{Actors, DeterminedBy, Origin, PREPARED_BY_ROLE};
+use crate::export::oscal::actors::{Actors, DeterminedBy, Origin};
 use crate::export::oscal::assessor::{
     review_finding, review_finding_uuid, review_observation, review_observation_uuid,
 };
@@ -17,9 +17,7 @@ use crate::export::oscal::results::{
     Finding, Observation, ar_uuid, finding, finding_uuid, reviews_in_scope, risks,
 };
 use crate::export::oscal::risk::{RiskOut, gap_risk_uuid, review_risk_uuid};
-use crate::export::oscal::{
-    ChainInput, Metadata, Prop, ResponsibleParty, SSP, SystemComponent, to_bytes, uuid_for,
-};
+use crate::export::oscal::{ChainInput, Metadata, Prop, SSP, SystemComponent, to_bytes, uuid_for};
 use crate::model::review::Outcome;
 
 #[derive(Serialize)]
@@ -193,23 +191,13 @@ pub(crate) fn poam(input: &ChainInput<'_>, actors: &Actors) -> Result<Vec<u8>> {
             related_risks: Vec::new(),
         });
     }
-    let mut metadata = Metadata::new(
+    let mut metadata = actors.metadata(
         &format!(
             "Plan of action and milestones: {}, as of {as_of}",
             actors.organisation.name
         ),
-        &as_of.to_string(),
-        as_of,
+        input,
     );
-    metadata
-        .props
-        .extend(Prop::csfkit("catalogue-digest", input.digest));
-    metadata.roles = Actors::roles();
-    metadata.parties = actors.parties();
-    metadata.responsible_parties = vec![ResponsibleParty {
-        role_id: PREPARED_BY_ROLE.into(),
-        party_uuids: vec![actors.organisation.uuid.clone()],
-    }];
     metadata.remarks = Some(
         "Written by csfkit: the same gaps, plans and POA&M IDs as poam.csv. The findings and risks are those of assessment-results.json (the same UUIDs).".into(),
     );

@@ -13,10 +13,10 @@
 use serde::Serialize;
 
 use crate::error::Result;
-use crate::export::oscal::actors::{Actors, DeterminedBy, PREPARED_BY_ROLE};
+use crate::export::oscal::actors::{Actors, DeterminedBy};
 use crate::export::oscal::{
-    COMPONENT_DEFINITION, ChainInput, ComponentStatus, Link, Metadata, PROFILE, Prop, ResponsibleParty,
-    ResponsibleRole, SystemComponent, one_line, to_bytes, uuid_for,
+    COMPONENT_DEFINITION, ChainInput, ComponentStatus, Link, Metadata, PROFILE, Prop, ResponsibleRole,
+    SystemComponent, one_line, to_bytes, uuid_for,
 };
 use crate::model::oscal::{
     CONTROL_ORIGINATION, CUSTOMER_ROLE, FEDRAMP_NS, PROVIDER_ROLE, origination, title_label, token,
@@ -385,20 +385,9 @@ pub(crate) fn system_security_plan(input: &ChainInput<'_>, actors: &Actors) -> R
             actors.organisation.name, m.provider.name
         )
     });
-    let mut metadata = Metadata::new(
-        &format!("System security plan: {name}, as of {as_of}"),
-        &as_of.to_string(),
-        as_of,
-    );
-    metadata
-        .props
-        .extend(Prop::csfkit("catalogue-digest", input.digest));
-    metadata.roles = Actors::roles();
+    let mut metadata = actors.metadata(&format!("System security plan: {name}, as of {as_of}"), input);
+    // The plan names no assessor.
     metadata.parties = vec![actors.organisation.clone(), actors.provider.clone()];
-    metadata.responsible_parties = vec![ResponsibleParty {
-        role_id: PREPARED_BY_ROLE.into(),
-        party_uuids: vec![actors.organisation.uuid.clone()],
-    }];
     metadata.remarks = Some(
         "Written by csfkit from the organisation's catalogue: the scope, the provider's responsibility matrix (overrides in force applied) and the organisation's implementation statuses. csfkit records no information types, impact levels or authorisation: they are not claimed here.".into(),
     );
