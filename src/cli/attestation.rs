@@ -230,24 +230,7 @@ fn list(ctx: &Ctx, args: &ListArgs) -> Result<u8> {
     let as_of = point.date();
     let mut l = Listing::of(columns::ATTESTATION_LIST);
     for a in cat.attestations(args.provider.as_deref())? {
-        l.push(vec![
-            a.seq.to_string(),
-            a.provider.clone(),
-            a.kind.clone(),
-            a.issuer.clone(),
-            a.period_start.to_string(),
-            a.period_end.to_string(),
-            a.bridge_until.map(|d| d.to_string()).unwrap_or_default(),
-            a.services_text(),
-            a.standing(as_of).as_str().to_string(),
-            a.location.clone(),
-            a.location_kind.clone(),
-            a.file_sha256.clone().unwrap_or_default(),
-            a.file_size.map(|s| s.to_string()).unwrap_or_default(),
-            a.note.clone(),
-            a.by.clone(),
-            a.at.clone(),
-        ]);
+        l.push(a.cells(as_of, None));
     }
     if l.rows.is_empty() {
         ctx.msg.note(

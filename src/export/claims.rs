@@ -86,27 +86,7 @@ pub(crate) fn of_provider(cov: &Coverage) -> Vec<&Attestation> {
 pub(crate) fn attestation_rows(cov: &Coverage, packaged: &HashMap<i64, String>) -> Vec<Vec<String>> {
     of_provider(cov)
         .into_iter()
-        .map(|a| {
-            vec![
-                a.seq.to_string(),
-                a.provider.clone(),
-                a.kind.clone(),
-                a.issuer.clone(),
-                a.period_start.to_string(),
-                a.period_end.to_string(),
-                a.bridge_until.map(|d| d.to_string()).unwrap_or_default(),
-                a.services_text(),
-                a.standing(cov.as_of).as_str().to_string(),
-                a.location.clone(),
-                a.location_kind.clone(),
-                a.file_sha256.clone().unwrap_or_default(),
-                a.file_size.map(|s| s.to_string()).unwrap_or_default(),
-                packaged.get(&a.seq).cloned().unwrap_or_default(),
-                a.note.clone(),
-                a.by.clone(),
-                a.at.clone(),
-            ]
-        })
+        .map(|a| a.cells(cov.as_of, Some(packaged.get(&a.seq).map_or("", String::as_str))))
         .collect()
 }
 

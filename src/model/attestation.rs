@@ -113,6 +113,30 @@ impl Attestation {
         )
     }
 
+    /// Its cells as `attestation list` shows them at `as_of`, and as attestations.csv gives
+    /// them with `packaged`, where its file is in the package (a column of its own, before
+    /// the note).
+    pub(crate) fn cells(&self, as_of: NaiveDate, packaged: Option<&str>) -> Vec<String> {
+        let mut cells = vec![
+            self.seq.to_string(),
+            self.provider.clone(),
+            self.kind.clone(),
+            self.issuer.clone(),
+            self.period_start.to_string(),
+            self.period_end.to_string(),
+            self.bridge_until.map(|d| d.to_string()).unwrap_or_default(),
+            self.services_text(),
+            self.standing(as_of).as_str().to_string(),
+            self.location.clone(),
+            self.location_kind.clone(),
+            self.file_sha256.clone().unwrap_or_default(),
+            self.file_size.map(|s| s.to_string()).unwrap_or_default(),
+        ];
+        cells.extend(packaged.map(str::to_string));
+        cells.extend([self.note.clone(), self.by.clone(), self.at.clone()]);
+        cells
+    }
+
     /// The service models it covers, `iaas,model`.
     pub(crate) fn services_text(&self) -> String {
         join_services(&self.services)
