@@ -81,9 +81,25 @@ pub(crate) struct EvidenceFilter {
 
 impl super::Tx<'_> {
     /// Hands `f` the content hash key of every evidence row not of batch `batch` (the rows an
-    /// import must not store again), one at a time.
-    pub(crate) fn each_other_key(&self, batch: i64, f: impl FnMut(HashKey) -> Result<()>) -> Result<()> {
-        each_other_key(&self.tx, batch, f)
+    /// import must not store again), one at a time. `before` is [`Self::last_evidence_id`] as
+    /// the import began: only rows up to it are read, so the rows the import has stored since
+    /// are not scanned only to be skipped.
+    pub(crate) fn each_other_key(
+        &self,
+        batch: i64,
+        before: i64,
+        f: impl FnMut(HashKey) -> Result<()>,
+    ) -> Result<()> {
+        each_other_key(&self.tx, batch, before, f)
+    }
+
+    /// The highest evidence row id (0 without rows). Rows stored later get higher ids, unless
+    /// the ids ran out (SQLite then picks unused ones at random), which is why
+    /// [`Self::each_other_key`] still leaves the import's own batch out.
+    pub(crate) fn last_evidence_id(&self) -> Result<i64> {
+        self.tx
+            .query_row("SELECT coalesce(max(id), 0) FROM evidence", [], |r| r.get(0))
+            .map_err(|e| Error::sqlite("reading the evidence rows", e))
     }
 
     /// The number the next batch gets.
@@ -116,6 +132,7 @@ impl super::Tx<'_> {
 fn each_other_key(
     tx: &rusqlite::Connection,
     batch: i64,
+    before: i64,
     mut f: impl FnMut(HashKey) -> Result<()>,
 ) -> Result<()> {
     let err = |e| Error::sqlite("reading evidence hashes", e);
@@ -126,9 +143,9 @@ fn each_other_key(
         .collect();
     if older.is_empty() {
         let mut stmt = tx
-            .prepare("SELECT content_hash FROM evidence WHERE batch_id <> ?1")
+            .prepare("SELECT content_hash FROM evidence WHERE id <= ?2 AND batch_id <> ?1")
             .map_err(err)?;
-        let mut rows = stmt.query([batch]).map_err(err)?;
+        let mut rows = stmt.query([batch, before]).map_err(err)?;
         while let Some(r) = rows.next().map_err(err)? {
             let v = r.get_ref(0).map_err(err)?.as_blob().unwrap_or_default();
             if let Ok(h) = <[u8; 32]>::try_from(v) {
@@ -141,10 +158,10 @@ fn each_other_key(
         .prepare(
             "SELECT batch_id, content_hash, control_id, title, description, evidence_type, owner,
                 collected_on, valid_until, location, source_system, file_sha256, extras, mapped_from,
-                mapped_framework, offered_for FROM evidence WHERE batch_id <> ?1",
+                mapped_framework, offered_for FROM evidence WHERE id <= ?2 AND batch_id <> ?1",
         )
         .map_err(err)?;
-    let mut rows = stmt.query([batch]).map_err(err)?;
+    let mut rows = stmt.query([batch, before]).map_err(err)?;
     while let Some(r) = rows.next().map_err(err)? {
         let row_batch: i64 = r.get(0).map_err(err)?;
         let h = if older.contains(&row_batch) {

@@ -58,13 +58,13 @@ impl Known {
 }
 
 /// The sorted key check: merges this import's keys (sorted by key, then row) with the keys of
-/// every other evidence row (sorted the same way). A key already stored marks its first row as
+/// every other evidence row, the rows up to id `before` (sorted the same way). A key already stored marks its first row as
 /// already there; a key seen twice in the file marks the later rows as duplicates of the first.
 /// Memory stays at a few sorted runs whatever the number of rows.
-pub(super) fn find_known(tx: &Tx<'_>, batch: i64, keys: Sorter) -> Result<Known> {
+pub(super) fn find_known(tx: &Tx<'_>, (batch, before): (i64, i64), keys: Sorter) -> Result<Known> {
     let sort_err = |e| Error::io("sorting the import's content keys", e);
     let mut old = Sorter::new(SORT_RUN);
-    tx.each_other_key(batch, |key| {
+    tx.each_other_key(batch, before, |key| {
         old.push(Rec { key, row: 0, succ: 0 }).map_err(sort_err)
     })?;
     let mut old = old.finish().map_err(sort_err)?;

@@ -225,6 +225,7 @@ pub(crate) fn import(cat: &mut Catalogue, prepared: Prepared<'_>, progress: &dyn
         };
         let outcome = cat.transaction("importing evidence", |tx| {
             let batch_id = tx.next_batch_id()?;
+            let before = tx.last_evidence_id()?;
             let mut keys = Sorter::new(SORT_RUN);
             let check = match &known {
                 Some(k) => KeyCheck::Skip(k),
@@ -241,7 +242,7 @@ pub(crate) fn import(cat: &mut Catalogue, prepared: Prepared<'_>, progress: &dyn
             );
             let mut out = finish_reader(&file, reader, out, &args.file, stamp)?;
             if known.is_none() {
-                let k = find_known(tx, batch_id, keys)?;
+                let k = find_known(tx, (batch_id, before), keys)?;
                 if !k.is_empty() {
                     // Rows already in the catalogue or repeated in the file were stored on this
                     // optimistic pass: roll back and read again without them.
