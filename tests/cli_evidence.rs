@@ -554,6 +554,62 @@ fn hostile_and_broken_files_are_refused_and_the_catalogue_is_untouched() {
     assert_eq!(sha256_file(&w.db()), db_before);
 }
 
+/// The tracker of [`tracker_xlsx`] with every zip entry stored rather than deflated, and one
+/// date of its sheet changed in place: the XML is still whole and parses, and only the entry's
+/// CRC-32 tells that its bytes are not the ones written.
+fn altered_xlsx(good: &Path, path: &Path) {
+    use std::io::Read;
+    let mut archive = zip::ZipArchive::new(std::fs::File::open(good).unwrap()).unwrap();
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let stored = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    for i in 0..archive.len() {
+        let mut entry = archive.by_index(i).unwrap();
+        let name = entry.name().unwrap().into_owned();
+        let mut bytes = Vec::new();
+        entry.read_to_end(&mut bytes).unwrap();
+        out.start_file(name, stored).unwrap();
+        out.write_all(&bytes).unwrap();
+    }
+    let mut bytes = out.finish().unwrap().into_inner();
+    // 2026-01-05, the first row's collection date, as Excel's serial number.
+    let (from, to) = (b"<v>46027</v>", b"<v>46028</v>");
+    let at = bytes
+        .windows(from.len())
+        .position(|w| w == from)
+        .expect("the first row's date in the stored sheet");
+    bytes[at..at + to.len()].copy_from_slice(to);
+    std::fs::write(path, bytes).unwrap();
+}
+
+/// The reader checks what the zip entries declare and parses at once; every entry is inflated
+/// whole and its CRC-32 checked beside it. A sheet whose bytes changed but still parse (a
+/// date one day off) must be refused all the same, with nothing stored.
+#[test]
+fn a_workbook_whose_sheet_fails_its_checksum_is_refused_though_it_parses() {
+    let w = Workdir::new();
+    w.write("ok.csv", "control_id,title\nGV.OC-01,Existing\n");
+    w.run(&["evidence", "import", "ok.csv"]).ok();
+    let before = snapshot(&w);
+    let db_before = sha256_file(&w.db());
+    tracker_xlsx(&w.path().join("good.xlsx"));
+    altered_xlsx(&w.path().join("good.xlsx"), &w.path().join("altered.xlsx"));
+    for args in [
+        vec!["evidence", "import", "altered.xlsx"],
+        vec!["evidence", "import", "altered.xlsx", "--dry-run"],
+    ] {
+        let r = w
+            .run(&args)
+            .code(66)
+            .stderr_has("altered.xlsx: the file is truncated or damaged")
+            .stderr_has("sheet1.xml");
+        assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+    }
+    assert_eq!(snapshot(&w), before);
+    assert_eq!(sha256_file(&w.db()), db_before);
+    // The same workbook before the change imports: the refusal is the checksum's alone.
+    w.run(&["evidence", "import", "good.xlsx"]).ok();
+}
+
 #[test]
 fn listings_filter_by_control_batch_and_freshness() {
     let w = Workdir::new();

@@ -28,7 +28,7 @@ use crate::catalogue::{Catalogue, Outcome};
 use crate::error::{Error, Location, Result};
 use crate::import::keysort::Sorter;
 use crate::import::layout::EvidenceLayout;
-use crate::import::reader::{self as workbook, Format, Limits};
+use crate::import::reader::{self as workbook, Depth, Format, Limits};
 use crate::import::resolve::Resolver;
 use crate::model::evidence::FIELDS;
 use crate::model::framework::DEFAULT_FRAMEWORK;
@@ -86,7 +86,7 @@ pub(crate) struct Prepared<'a> {
     file: String,
     source: std::fs::File,
     stamp: (u64, std::time::SystemTime),
-    hashing: std::thread::JoinHandle<std::io::Result<(String, u64)>>,
+    checking: std::thread::JoinHandle<Checked>,
     format: Format,
     root: PathBuf,
     errors_out: Option<ErrorsOut>,
@@ -101,18 +101,18 @@ pub(crate) fn prepare(args: &Options) -> Result<Prepared<'_>> {
         source: e,
     };
     // The file is streamed, never held whole: parsed from one handle while a thread of its own
-    // hashes it from another. Size and modification time are compared before the rows are
-    // committed, so the recorded hash is the hash of the rows read.
+    // hashes it and checks its container whole from others. Size and modification time are
+    // compared before the rows are committed, so the recorded hash is the hash of the rows read.
     let mut source = crate::util::fs::open_regular(&args.file, true).map_err(missing)?;
     let stamp = source
         .metadata()
         .and_then(|m| Ok((m.len(), m.modified()?)))
         .map_err(missing)?;
-    let hash_path = args.file.clone();
-    let hashing = std::thread::Builder::new()
-        .name("csfkit-hasher".into())
-        .spawn(move || crate::util::hash_file(&hash_path))
-        .map_err(|e| Error::Failed(format!("cannot start the hashing thread: {e}")))?;
+    let (check_path, check_file) = (args.file.clone(), file.clone());
+    let checking = std::thread::Builder::new()
+        .name("csfkit-checker".into())
+        .spawn(move || check_whole(&check_path, &check_file, stamp.0))
+        .map_err(|e| Error::Failed(format!("cannot start the checking thread: {e}")))?;
     let format = workbook::sniff(&file, &args.file, &mut source)?;
     if args.delimiter.is_some() && format != Format::Csv {
         return Err(workbook::delimiter_for_text_only(&file, format));
@@ -141,11 +141,31 @@ pub(crate) fn prepare(args: &Options) -> Result<Prepared<'_>> {
         file,
         source,
         stamp,
-        hashing,
+        checking,
         format,
         root,
         errors_out,
     })
+}
+
+/// What the checking thread found: the file's SHA-256 and the bytes it read, and its container
+/// checked whole ([`Depth::Inflated`]: every zip entry inflated, its true size and CRC-32).
+/// The reader checks only what the entries declare before parsing, which bounds what the
+/// parser can inflate; the whole check runs beside it, off the reader's core, and is waited
+/// for before the rows are kept.
+struct Checked {
+    hash: std::io::Result<(String, u64)>,
+    container: std::result::Result<(), workbook::ReadError>,
+}
+
+fn check_whole(path: &Path, file: &str, size: u64) -> Checked {
+    let hash = crate::util::hash_file(path);
+    let container = crate::util::fs::open_regular(path, true)
+        .map_err(|e| workbook::ReadError::unreadable(format!("{file}: cannot read the file: {e}")))
+        .and_then(|mut f| {
+            workbook::check_container(file, &mut f, size, &Limits::for_size(size), Depth::Inflated)
+        });
+    Checked { hash, container }
 }
 
 /// Imports evidence rows from a spreadsheet or CSV into the catalogue, validated row by row,
@@ -164,7 +184,7 @@ pub(crate) fn import(cat: &mut Catalogue, prepared: Prepared<'_>, progress: &dyn
         file,
         source,
         stamp,
-        hashing,
+        checking,
         format,
         root,
         mut errors_out,
@@ -190,7 +210,9 @@ pub(crate) fn import(cat: &mut Catalogue, prepared: Prepared<'_>, progress: &dyn
     let limits = Limits::for_size(size).with_delimiter(args.delimiter);
     install_quiet_panic_hook();
     let collector = args.collector.clone();
-    let mut hashing = Some(hashing);
+    let mut checking = Some(checking);
+    // The file's hash, once the checking thread is joined (after the first pass).
+    let mut hash = None;
     let mut source = Some(source);
     // What the sorted key check of the first pass found; the second pass (only run when it
     // found something) leaves those rows out.
@@ -240,7 +262,18 @@ pub(crate) fn import(cat: &mut Catalogue, prepared: Prepared<'_>, progress: &dyn
                 progress,
                 spill.as_mut(),
             );
-            let mut out = finish_reader(&file, reader, out, &args.file, stamp)?;
+            let container = match checking.take() {
+                Some(h) => {
+                    let checked = h
+                        .join()
+                        .map_err(|_| Error::Bug("the checking thread failed".into()))?;
+                    hash = Some(checked.hash);
+                    checked.container
+                }
+                // Checked on the first pass; the file has not changed since (its stamp).
+                None => Ok(()),
+            };
+            let mut out = finish_reader(&file, reader, out, &args.file, stamp, container)?;
             if known.is_none() {
                 let k = find_known(tx, (batch_id, before), keys)?;
                 if !k.is_empty() {
@@ -259,10 +292,10 @@ pub(crate) fn import(cat: &mut Catalogue, prepared: Prepared<'_>, progress: &dyn
                 // All or nothing (or a dry run): nothing is kept.
                 return Ok(Outcome::Rollback(out));
             }
-            let Some(hashing) = hashing.take() else {
+            let Some(hashed) = hash.take() else {
                 return Err(Error::Bug("the file hash was taken twice".into()));
             };
-            let sha256 = join_hash(&file, hashing, size)?;
+            let sha256 = file_hash(&file, hashed, size)?;
             let header = out.header.as_ref();
             let batch = Batch {
                 id: batch_id,
@@ -304,24 +337,19 @@ pub(crate) fn import(cat: &mut Catalogue, prepared: Prepared<'_>, progress: &dyn
     Ok(result)
 }
 
-/// Waits for the file hash; a hash over a different number of bytes than the file had when the
-/// import began means the file changed meanwhile.
-fn join_hash(
-    file: &str,
-    hashing: std::thread::JoinHandle<std::io::Result<(String, u64)>>,
-    size: u64,
-) -> Result<String> {
-    match hashing.join() {
-        Ok(Ok((sha, n))) if n == size => Ok(sha),
-        Ok(Ok(_)) => Err(Error::FileChanged {
+/// The file hash the checking thread took; a hash over a different number of bytes than the
+/// file had when the import began means the file changed meanwhile.
+fn file_hash(file: &str, hashed: std::io::Result<(String, u64)>, size: u64) -> Result<String> {
+    match hashed {
+        Ok((sha, n)) if n == size => Ok(sha),
+        Ok(_) => Err(Error::FileChanged {
             file: file.to_string(),
             what: "its size changed",
         }),
-        Ok(Err(e)) => Err(Error::BadInput {
+        Err(e) => Err(Error::BadInput {
             at: Location::in_file(file),
             message: format!("cannot read the file to hash it: {e}"),
         }),
-        Err(_) => Err(Error::Bug("the hashing thread failed".into())),
     }
 }
 

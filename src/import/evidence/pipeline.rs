@@ -17,7 +17,7 @@ use crate::error::{Error, Location, Result};
 use crate::import::header::HEADER_SEARCH_ROWS;
 use crate::import::keysort::Rec;
 use crate::import::layout::{DEFAULT_EVIDENCE_LAYOUT, EvidenceLayout};
-use crate::import::reader::{self as workbook, Cell, Format, Limits};
+use crate::import::reader::{self as workbook, Cell, Depth, Format, Limits};
 use crate::model::evidence::{NewEvidence, hash_key};
 
 /// How the header row is found: by `--header-row`, or by the layout's names among the first
@@ -60,7 +60,10 @@ pub(super) fn spawn_reader(
         .spawn(move || -> std::result::Result<(), workbook::ReadError> {
             let mut chunk = Vec::with_capacity(CHUNK_ROWS);
             let mut sent_sheet = false;
-            workbook::check_container(&file, &mut source, size, &limits)?;
+            // What the entries declare bounds what the parser can inflate; the entries are
+            // inflated whole (true sizes, CRC-32) on the checking thread meanwhile, which
+            // [`finish_reader`] waits for.
+            workbook::check_container(&file, &mut source, size, &limits, Depth::Declared)?;
             let info = workbook::read(
                 &file,
                 source,
@@ -108,17 +111,21 @@ pub(super) fn install_quiet_panic_hook() {
     }));
 }
 
-/// Waits for the reader; its failure (a damaged or hostile file) wins over what the import
-/// loop concluded from the rows it got.
+/// Waits for the reader. What the whole container check found (`container`: a damaged or
+/// hostile zip) wins, then the reader's failure, over what the import loop concluded from the
+/// rows it got.
 pub(super) fn finish_reader(
     file: &str,
     reader: ReaderThread,
     out: Result<Report>,
     path: &Path,
     stamp: (u64, std::time::SystemTime),
+    container: std::result::Result<(), workbook::ReadError>,
 ) -> Result<Report> {
     // `consume` has dropped the receiver, so a reader blocked on a full channel has stopped.
-    match reader.join() {
+    let joined = reader.join();
+    container?;
+    match joined {
         Ok(Ok(())) => {
             // The hash was taken before parsing: a file saved again meanwhile would make the
             // recorded hash lie about the rows.

@@ -29,11 +29,11 @@ use std::path::Path;
 use crate::error::{Error, Location, Result};
 
 pub(crate) use cell::{Cell, Limits, ReadError, column_letters};
-pub(crate) use sniff::{Format, check_container, sniff};
+pub(crate) use sniff::{Depth, Format, check_container, sniff};
 pub(crate) use workbook::{SheetInfo, sheet_names};
 
 /// Streams the rows of one sheet to `on_row` (call [`check_container`] first for a zip-based
-/// format: this function trusts the container) as (row number as the user sees it, cells, with
+/// format, to [`Depth::Declared`] at least: this function trusts the container) as (row number as the user sees it, cells, with
 /// column 0 = column A). Empty rows are skipped. `on_row` returns false to stop early.
 /// `on_sheet` hears the sheet chosen (`sheet`, or the first) before any row.
 pub(crate) fn read<R: Read + Seek>(
@@ -116,7 +116,7 @@ fn tables_from<R: Read + Seek>(
         return Err(delimiter_for_text_only(file, format));
     }
     let limits = Limits::for_size(size).with_delimiter(delimiter);
-    check_container(file, f, size, &limits)?;
+    check_container(file, f, size, &limits, Depth::Inflated)?;
     if format == Format::Csv {
         return Ok(vec![table(file, &mut *f, format, None, &limits)?]);
     }
