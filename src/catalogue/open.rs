@@ -392,6 +392,9 @@ fn writable(path: &Path) -> bool {
     ok(&dir)
 }
 
+/// The page size of a new catalogue (see [`create_whole`]).
+pub(crate) const PAGE_SIZE: u32 = 32 * 1024;
+
 /// Makes a whole new catalogue at `path`: schema and embedded data are written into a private
 /// temporary file beside it, which is then hard-linked to `path` (a link never replaces an
 /// existing file). Returns false when another process linked its catalogue first; this one's
@@ -428,6 +431,15 @@ fn create_whole(path: &Path, busy_ms: u64, defaults: &Defaults) -> Result<(bool,
             as_of: None,
             profile: super::DEFAULT_PROFILE,
         };
+        // Pages of 32 KiB rather than SQLite's 4 KiB: an import writes every page twice (to
+        // the write-ahead log, then into the file) one system call a page, and a 200,000-row
+        // tracker fills 47 MB. Measured on bench_gen's 200,000-row xlsx, medians of 10 runs in
+        // shuffled order: 1.24 s with 4 KiB pages, 1.22 s with 16, 1.15 s with 32, 1.16 s with
+        // 64; a 100,000-row export was no slower. Set before the first table; a catalogue
+        // keeps the page size it was made with.
+        cat.conn
+            .execute_batch(&format!("PRAGMA page_size = {PAGE_SIZE};"))
+            .map_err(|e| Error::sqlite("creating the catalogue", e))?;
         // The file is private until it is linked, and a half-made one is never linked: it is
         // built with its rollback journal in memory, so that making it needs the room of the
         // catalogue alone (a write-ahead log would need as much again), and switched to WAL,
