@@ -225,20 +225,26 @@ fn next_batch_id(tx: &Transaction<'_>) -> Result<i64> {
 }
 
 /// Rows per multi-row INSERT: one statement step stores this many rows, which spares most of
-/// SQLite's per-statement work (20 parameters a row, far below the parameter limit).
+/// SQLite's per-statement work (18 parameters a row, far below the parameter limit).
 const ROWS_PER_INSERT: usize = 32;
 
-/// Parameters of one row.
-const PARAMS: usize = 20;
+/// Parameters of one row; the batch and the sheet, the same for every row of a statement, are
+/// parameters 1 and 2, bound once.
+const PARAMS: usize = 18;
 
 fn insert_sql(rows: usize) -> String {
-    let one = format!("({})", vec!["?"; PARAMS].join(","));
+    let values: Vec<String> = (0..rows)
+        .map(|i| {
+            let own: Vec<String> = (1..=PARAMS).map(|p| format!("?{}", 2 + i * PARAMS + p)).collect();
+            format!("(?1,?2,{})", own.join(","))
+        })
+        .collect();
     format!(
         "INSERT INTO evidence (batch_id, source_sheet, source_row, control_id, title, description,
             evidence_type, owner, collected_on, valid_until, location, location_kind, file_sha256,
             file_size, source_system, extras, content_hash, mapped_from, mapped_framework, offered_for)
             VALUES {}",
-        vec![one; rows].join(",")
+        values.join(",")
     )
 }
 
@@ -246,36 +252,29 @@ fn non_empty(s: &str) -> Option<&str> {
     Some(s).filter(|s| !s.is_empty())
 }
 
-/// Binds one row's [`PARAMS`] values from parameter `base` + 1 on.
-fn bind_row(
-    stmt: &mut rusqlite::CachedStatement<'_>,
-    base: usize,
-    batch: i64,
-    sheet: &str,
-    r: &NewEvidence,
-) -> rusqlite::Result<()> {
-    stmt.raw_bind_parameter(base + 1, batch)?;
-    stmt.raw_bind_parameter(base + 2, sheet)?;
-    stmt.raw_bind_parameter(base + 3, r.row as i64)?;
+/// Binds one row's [`PARAMS`] values from parameter `base` + 3 on.
+fn bind_row(stmt: &mut rusqlite::CachedStatement<'_>, base: usize, r: &NewEvidence) -> rusqlite::Result<()> {
+    let base = base + 2;
+    stmt.raw_bind_parameter(base + 1, r.row as i64)?;
     let f = &r.fields;
-    stmt.raw_bind_parameter(base + 4, f.control_id.as_str())?;
-    stmt.raw_bind_parameter(base + 5, f.title.as_str())?;
-    stmt.raw_bind_parameter(base + 6, f.description.as_str())?;
-    stmt.raw_bind_parameter(base + 7, f.evidence_type.as_str())?;
-    stmt.raw_bind_parameter(base + 8, f.owner.as_str())?;
+    stmt.raw_bind_parameter(base + 2, f.control_id.as_str())?;
+    stmt.raw_bind_parameter(base + 3, f.title.as_str())?;
+    stmt.raw_bind_parameter(base + 4, f.description.as_str())?;
+    stmt.raw_bind_parameter(base + 5, f.evidence_type.as_str())?;
+    stmt.raw_bind_parameter(base + 6, f.owner.as_str())?;
     // The dates as validated, already written YYYY-MM-DD.
-    stmt.raw_bind_parameter(base + 9, non_empty(&f.collected_on))?;
-    stmt.raw_bind_parameter(base + 10, non_empty(&f.valid_until))?;
-    stmt.raw_bind_parameter(base + 11, f.location.as_str())?;
-    stmt.raw_bind_parameter(base + 12, r.location_kind.as_str())?;
-    stmt.raw_bind_parameter(base + 13, r.file.as_ref().map(|f| f.0.as_str()))?;
-    stmt.raw_bind_parameter(base + 14, r.file.as_ref().map(|f| f.1 as i64))?;
-    stmt.raw_bind_parameter(base + 15, f.source_system.as_str())?;
-    stmt.raw_bind_parameter(base + 16, r.extras.as_str())?;
-    stmt.raw_bind_parameter(base + 17, &r.content_hash[..])?;
-    stmt.raw_bind_parameter(base + 18, r.mapped.as_ref().map(|m| m.id.as_str()))?;
-    stmt.raw_bind_parameter(base + 19, r.mapped.as_ref().map(|m| m.framework.as_str()))?;
-    stmt.raw_bind_parameter(base + 20, r.mapped.as_ref().and_then(MappedFrom::offered_text))
+    stmt.raw_bind_parameter(base + 7, non_empty(&f.collected_on))?;
+    stmt.raw_bind_parameter(base + 8, non_empty(&f.valid_until))?;
+    stmt.raw_bind_parameter(base + 9, f.location.as_str())?;
+    stmt.raw_bind_parameter(base + 10, r.location_kind.as_str())?;
+    stmt.raw_bind_parameter(base + 11, r.file.as_ref().map(|f| f.0.as_str()))?;
+    stmt.raw_bind_parameter(base + 12, r.file.as_ref().map(|f| f.1 as i64))?;
+    stmt.raw_bind_parameter(base + 13, f.source_system.as_str())?;
+    stmt.raw_bind_parameter(base + 14, r.extras.as_str())?;
+    stmt.raw_bind_parameter(base + 15, &r.content_hash[..])?;
+    stmt.raw_bind_parameter(base + 16, r.mapped.as_ref().map(|m| m.id.as_str()))?;
+    stmt.raw_bind_parameter(base + 17, r.mapped.as_ref().map(|m| m.framework.as_str()))?;
+    stmt.raw_bind_parameter(base + 18, r.mapped.as_ref().and_then(MappedFrom::offered_text))
 }
 
 /// Rows get their ids in the order they are inserted, the order of the digest.
@@ -297,21 +296,28 @@ fn insert_evidence(
         );
     }
     let err = |e| Error::sqlite("storing evidence", e);
+    // A statement's bindings last until they are bound again: the batch and the sheet once.
+    let statement = |rows: usize| -> rusqlite::Result<rusqlite::CachedStatement<'_>> {
+        let mut stmt = tx.prepare_cached(&insert_sql(rows))?;
+        stmt.raw_bind_parameter(1, batch)?;
+        stmt.raw_bind_parameter(2, sheet)?;
+        Ok(stmt)
+    };
     let mut chunks = rows.chunks_exact(ROWS_PER_INSERT);
     if chunks.len() > 0 {
-        let mut stmt = tx.prepare_cached(&insert_sql(ROWS_PER_INSERT)).map_err(err)?;
+        let mut stmt = statement(ROWS_PER_INSERT).map_err(err)?;
         for chunk in chunks.by_ref() {
             for (i, r) in chunk.iter().enumerate() {
-                bind_row(&mut stmt, i * PARAMS, batch, sheet, r).map_err(err)?;
+                bind_row(&mut stmt, i * PARAMS, r).map_err(err)?;
             }
             stmt.raw_execute().map_err(err)?;
         }
     }
     let rest = chunks.remainder();
     if !rest.is_empty() {
-        let mut stmt = tx.prepare_cached(&insert_sql(1)).map_err(err)?;
+        let mut stmt = statement(1).map_err(err)?;
         for r in rest {
-            bind_row(&mut stmt, 0, batch, sheet, r).map_err(err)?;
+            bind_row(&mut stmt, 0, r).map_err(err)?;
             stmt.raw_execute().map_err(err)?;
         }
     }
