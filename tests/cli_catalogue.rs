@@ -179,3 +179,59 @@ fn a_catalogue_of_csfkit_0_1_upgrades_in_place_and_keeps_its_history() {
         .unwrap();
     assert_eq!(crate::util::field(plan, "records"), "1");
 }
+
+/// Schema 13 writes the evidence table's two IN-list checks as chains of `=` (SQLite built a
+/// temporary index of an IN list for every row inserted): in a new catalogue and in one csfkit
+/// 0.1.0 wrote, the definition has the chains, and the checks still refuse what they refused.
+#[test]
+fn evidence_checks_are_chains_of_equalities_and_still_refuse_unknown_values() {
+    use std::io::Read;
+    let fresh = Workdir::new();
+    fresh.run(&["init"]).ok();
+    let old = Workdir::new();
+    let gz = std::fs::read(crate::util::repo().join("tests/data/catalogue-0.1.0/csfkit.db.gz")).unwrap();
+    let mut db = Vec::new();
+    flate2::read::GzDecoder::new(&gz[..])
+        .read_to_end(&mut db)
+        .unwrap();
+    std::fs::write(old.db(), db).unwrap();
+    old.run(&["check"]).ok();
+    for w in [&fresh, &old] {
+        let c = rusqlite::Connection::open(w.db()).unwrap();
+        let sql: String = c
+            .query_row(
+                "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'evidence'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert!(
+            sql.contains("CHECK (location_kind = 'none' OR location_kind = 'url' OR location_kind = 'file' OR location_kind = 'missing')")
+                && sql.contains("CHECK (mapped_framework = 'csf1.1' OR mapped_framework = 'sp800-53' OR mapped_framework = 'iso27001' OR mapped_framework = 'ccm')")
+                && !sql.contains(" IN ("),
+            "{sql}"
+        );
+        let ok: String = c.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+        assert_eq!(ok, "ok");
+        let insert = |kind: &str, framework: Option<&str>| {
+            c.execute(
+                "INSERT INTO evidence (batch_id, source_sheet, source_row, control_id, title, description,
+                    evidence_type, owner, location, location_kind, source_system, extras, content_hash,
+                    mapped_framework)
+                 VALUES (1, 'Sheet1', 2, 'GV.OC-01', 't', '', '', '', '', ?1, '', '', x'00', ?2)",
+                rusqlite::params![kind, framework],
+            )
+            .map_err(|e| e.to_string())
+        };
+        for (kind, framework, column) in [
+            ("web", None, "location_kind"),
+            ("url", Some("nist"), "mapped_framework"),
+        ] {
+            let e = insert(kind, framework).unwrap_err();
+            assert!(
+                e.contains("CHECK constraint failed") && e.contains(column),
+                "{kind} {framework:?}: {e}"
+            );
+        }
+    }
+}

@@ -210,6 +210,9 @@ impl Catalogue {
                 tx.execute_batch(sql)
                     .map_err(|e| Error::sqlite(format!("applying migration {}", i + 1), e))?;
             }
+            if start < super::migrations::CHECKS_MIGRATION {
+                super::migrations::rewrite_evidence_checks(tx)?;
+            }
             if start < chain::MIGRATION {
                 // Records written before the chains existed are linked now, oldest first (after
                 // every migration, so that each chained table exists).

@@ -205,24 +205,26 @@ pub(crate) fn import(cat: &mut Catalogue, prepared: Prepared<'_>, progress: &dyn
         .date_format
         .clone()
         .or_else(|| args.layout.date_format.map(str::to_string));
-    let resolver = Resolver::load(cat, DEFAULT_FRAMEWORK)?;
-
     let limits = Limits::for_size(size).with_delimiter(args.delimiter);
     install_quiet_panic_hook();
+    // The first pass's reader starts parsing while the control IDs are loaded.
+    let mut first = Some(spawn_reader(&file, source, size, format, args.sheet.clone(), limits)?);
+    let resolver = Resolver::load(cat, DEFAULT_FRAMEWORK)?;
     let collector = args.collector.clone();
     let mut checking = Some(checking);
     // The file's hash, once the checking thread is joined (after the first pass).
     let mut hash = None;
-    let mut source = Some(source);
     // What the sorted key check of the first pass found; the second pass (only run when it
     // found something) leaves those rows out.
     let mut known: Option<Known> = None;
     let result = loop {
-        let src = match source.take() {
-            Some(s) => s,
-            None => crate::util::fs::open_regular(&args.file, true).map_err(missing)?,
+        let (reader, rx_rows) = match first.take() {
+            Some(started) => started,
+            None => {
+                let src = crate::util::fs::open_regular(&args.file, true).map_err(missing)?;
+                spawn_reader(&file, src, size, format, args.sheet.clone(), limits)?
+            }
         };
-        let (reader, rx_rows) = spawn_reader(&file, src, size, format, args.sheet.clone(), limits)?;
         let no_dups = HashMap::new();
         let dups = known.as_ref().map_or(&no_dups, |k| &k.dups);
         let make = |header: HeaderMap, sheet: Option<String>| Validator {

@@ -109,7 +109,12 @@ impl Cell {
     pub(crate) fn is_blank(&self) -> bool {
         match self {
             Cell::Empty => true,
-            Cell::Text(s) => s.trim().is_empty(),
+            // Asked of every cell read: a text starting with a visible ASCII character (nearly
+            // all) is answered from its first byte; only the rest are scanned.
+            Cell::Text(s) => match s.as_bytes().first() {
+                Some(b) if b.is_ascii_graphic() => false,
+                _ => s.trim_start().is_empty(),
+            },
             _ => false,
         }
     }

@@ -210,10 +210,15 @@ impl<'a> RowAssembler<'a> {
                 self.limits.max_cols
             )));
         }
-        if self.cells.len() <= c {
-            self.cells.resize(c + 1, Cell::Empty);
+        // Cells come in column order: most are the next one.
+        if self.cells.len() == c {
+            self.cells.push(v);
+        } else if self.cells.len() < c {
+            self.cells.resize(c, Cell::Empty);
+            self.cells.push(v);
+        } else {
+            self.cells[c] = v;
         }
-        self.cells[c] = v;
         Ok(true)
     }
 
