@@ -555,7 +555,10 @@ pub(crate) fn rewrite_evidence_checks(tx: &rusqlite::Connection) -> crate::error
     let err = |e| crate::error::Error::sqlite("applying migration 13", e);
     let table = "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'evidence'";
     let old: String = tx.query_row(table, [], |r| r.get(0)).map_err(err)?;
-    if EVIDENCE_CHECKS.iter().any(|(from, _)| old.matches(from).count() != 1) {
+    if EVIDENCE_CHECKS
+        .iter()
+        .any(|(from, _)| old.matches(from).count() != 1)
+    {
         return Ok(());
     }
     let new = EVIDENCE_CHECKS

@@ -208,7 +208,14 @@ pub(crate) fn import(cat: &mut Catalogue, prepared: Prepared<'_>, progress: &dyn
     let limits = Limits::for_size(size).with_delimiter(args.delimiter);
     install_quiet_panic_hook();
     // The first pass's reader starts parsing while the control IDs are loaded.
-    let mut first = Some(spawn_reader(&file, source, size, format, args.sheet.clone(), limits)?);
+    let mut first = Some(spawn_reader(
+        &file,
+        source,
+        size,
+        format,
+        args.sheet.clone(),
+        limits,
+    )?);
     let resolver = Resolver::load(cat, DEFAULT_FRAMEWORK)?;
     let collector = args.collector.clone();
     let mut checking = Some(checking);
