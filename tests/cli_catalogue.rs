@@ -96,14 +96,8 @@ fn db_in_a_missing_directory_cannot_be_created() {
 /// the features added since work on it.
 #[test]
 fn a_catalogue_of_csfkit_0_1_upgrades_in_place_and_keeps_its_history() {
-    use std::io::Read;
     let w = Workdir::new();
-    let gz = std::fs::read(crate::util::repo().join("tests/data/catalogue-0.1.0/csfkit.db.gz")).unwrap();
-    let mut db = Vec::new();
-    flate2::read::GzDecoder::new(&gz[..])
-        .read_to_end(&mut db)
-        .unwrap();
-    std::fs::write(w.db(), db).unwrap();
+    w.old_catalogue();
     let old_version = |w: &Workdir| -> i64 {
         rusqlite::Connection::open(w.db())
             .unwrap()
@@ -185,16 +179,10 @@ fn a_catalogue_of_csfkit_0_1_upgrades_in_place_and_keeps_its_history() {
 /// 0.1.0 wrote, the definition has the chains, and the checks still refuse what they refused.
 #[test]
 fn evidence_checks_are_chains_of_equalities_and_still_refuse_unknown_values() {
-    use std::io::Read;
     let fresh = Workdir::new();
     fresh.run(&["init"]).ok();
     let old = Workdir::new();
-    let gz = std::fs::read(crate::util::repo().join("tests/data/catalogue-0.1.0/csfkit.db.gz")).unwrap();
-    let mut db = Vec::new();
-    flate2::read::GzDecoder::new(&gz[..])
-        .read_to_end(&mut db)
-        .unwrap();
-    std::fs::write(old.db(), db).unwrap();
+    old.old_catalogue();
     old.run(&["check"]).ok();
     for w in [&fresh, &old] {
         let c = rusqlite::Connection::open(w.db()).unwrap();

@@ -402,17 +402,6 @@ fn check_finds_matrix_scope_and_framework_texts_changed_behind_csfkits_back() {
     }
 }
 
-/// The catalogue csfkit 0.1.0 wrote (tests/data/catalogue-0.1.0), at the Workdir's path.
-fn old_catalogue(w: &Workdir) {
-    use std::io::Read;
-    let gz = std::fs::read(crate::util::repo().join("tests/data/catalogue-0.1.0/csfkit.db.gz")).unwrap();
-    let mut db = Vec::new();
-    flate2::read::GzDecoder::new(&gz[..])
-        .read_to_end(&mut db)
-        .unwrap();
-    std::fs::write(w.db(), db).unwrap();
-}
-
 /// A value may hold 0x1F (the importer keeps it): moving it from the title to the description
 /// behind csfkit's back changes the row's content hash, so `check` finds it. Rows stored with
 /// the old encoding still verify, and importing their tracker again still adds nothing.
@@ -442,7 +431,7 @@ fn the_evidence_content_hash_cannot_be_resplit_and_old_rows_still_verify() {
     // tracker imported again (the file as tests/data/catalogue-0.1.0/README.md made it) adds
     // nothing, while a new row is added and chained with the new encoding.
     let w = Workdir::new();
-    old_catalogue(&w);
+    w.old_catalogue();
     w.write("evidence/policy.pdf", "%PDF-1.4 policy\n");
     w.write(
         "tracker.csv",

@@ -351,14 +351,8 @@ fn two_profiles_share_one_evidence_import_with_their_own_statuses_and_targets() 
 /// profile made on it starts empty and the chains still hold.
 #[test]
 fn a_catalogue_of_an_earlier_release_upgrades_into_one_default_profile() {
-    use std::io::Read;
     let w = Workdir::new();
-    let gz = std::fs::read(crate::util::repo().join("tests/data/catalogue-0.1.0/csfkit.db.gz")).unwrap();
-    let mut db = Vec::new();
-    flate2::read::GzDecoder::new(&gz[..])
-        .read_to_end(&mut db)
-        .unwrap();
-    std::fs::write(w.db(), db).unwrap();
+    w.old_catalogue();
     let before: (String, String) = {
         let c = rusqlite::Connection::open(w.db()).unwrap();
         c.query_row("SELECT system, provider_id FROM scope", [], |r| {

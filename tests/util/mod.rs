@@ -149,6 +149,18 @@ impl Workdir {
         self.dir.path().join("csfkit.db")
     }
 
+    /// Puts the catalogue csfkit 0.1.0 wrote (schema 5; tests/data/catalogue-0.1.0 says how it
+    /// was made) at [`Self::db`].
+    pub fn old_catalogue(&self) {
+        use std::io::Read;
+        let gz = std::fs::read(repo().join("tests/data/catalogue-0.1.0/csfkit.db.gz")).unwrap();
+        let mut db = Vec::new();
+        flate2::read::GzDecoder::new(&gz[..])
+            .read_to_end(&mut db)
+            .unwrap();
+        std::fs::write(self.db(), db).unwrap();
+    }
+
     /// Writes a file into the work directory and returns its path.
     pub fn write(&self, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
         let p = self.dir.path().join(name);
