@@ -158,14 +158,24 @@ struct Checked {
     container: std::result::Result<(), workbook::ReadError>,
 }
 
+/// One handle for both, so that the hash and the check are of the same file.
 fn check_whole(path: &Path, file: &str, size: u64) -> Checked {
-    let hash = crate::util::hash_file(path);
-    let container = crate::util::fs::open_regular(path, true)
-        .map_err(|e| workbook::ReadError::unreadable(format!("{file}: cannot read the file: {e}")))
-        .and_then(|mut f| {
-            workbook::check_container(file, &mut f, size, &Limits::for_size(size), Depth::Inflated)
-        });
-    Checked { hash, container }
+    let mut f = match crate::util::fs::open_regular(path, true) {
+        Ok(f) => f,
+        Err(e) => {
+            let container = workbook::ReadError::unreadable(format!("{file}: cannot read the file: {e}"));
+            return Checked {
+                hash: Err(e),
+                container: Err(container),
+            };
+        }
+    };
+    // The check leaves the handle at the start of the file.
+    let container = workbook::check_container(file, &mut f, size, &Limits::for_size(size), Depth::Inflated);
+    Checked {
+        hash: crate::util::hash_reader(f),
+        container,
+    }
 }
 
 /// Imports evidence rows from a spreadsheet or CSV into the catalogue, validated row by row,

@@ -6,6 +6,9 @@ use std::path::Path;
 
 use super::cell::{Limits, ReadError};
 
+/// What to do with a damaged container: the copy on disk is not the one its program wrote.
+const RESAVE: &str = "get the file again or open it in its spreadsheet program and save a new copy";
+
 /// The container formats csfkit reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Format {
@@ -98,7 +101,7 @@ fn sniff_head<R: Read + Seek>(
         Format::Xls
     } else if bytes.starts_with(b"PK") || bytes.starts_with(&[0xD0, 0xCF]) {
         return Err(ReadError::unreadable(format!(
-            "{file}: the file is truncated or damaged (its container header is incomplete)"
+            "{file}: the file is truncated or damaged (its container header is incomplete); {RESAVE}"
         )));
     } else if let Some(what) = markup(bytes) {
         return Err(ReadError::data(format!(
@@ -195,7 +198,7 @@ fn stream_contains<R: Read + Seek>(src: &mut R, needles: &[Vec<u8>]) -> std::io:
 fn zip_format<R: Read + Seek>(file: &str, src: &mut R) -> Result<Format, ReadError> {
     let archive = zip::ZipArchive::new(src).map_err(|e| {
         ReadError::unreadable(format!(
-            "{file}: the file is truncated or damaged (not a readable zip container: {e})"
+            "{file}: the file is truncated or damaged (not a readable zip container: {e}); {RESAVE}"
         ))
     })?;
     let names: Vec<String> = archive
@@ -261,7 +264,7 @@ fn check_zip<R: Read + Seek>(
 ) -> Result<(), ReadError> {
     let mut archive = zip::ZipArchive::new(src).map_err(|e| {
         ReadError::unreadable(format!(
-            "{file}: the file is truncated or damaged (not a readable zip container: {e})"
+            "{file}: the file is truncated or damaged (not a readable zip container: {e}); {RESAVE}"
         ))
     })?;
     let cap = limits.max_inflated;
@@ -269,7 +272,7 @@ fn check_zip<R: Read + Seek>(
     for i in 0..archive.len() {
         let entry = archive
             .by_index_raw(i)
-            .map_err(|e| ReadError::unreadable(format!("{file}: damaged zip entry {i}: {e}")))?;
+            .map_err(|e| ReadError::unreadable(format!("{file}: damaged zip entry {i}: {e}; {RESAVE}")))?;
         if entry.encrypted() {
             return Err(ReadError::unreadable(format!(
                 "{file}: the workbook is encrypted (password protected); save an unprotected copy"
@@ -288,7 +291,7 @@ fn check_zip<R: Read + Seek>(
     for i in 0..archive.len() {
         let mut entry = archive.by_index(i).map_err(|e| {
             ReadError::unreadable(format!(
-                "{file}: the file is truncated or damaged (zip entry {i}: {e})"
+                "{file}: the file is truncated or damaged (zip entry {i}: {e}); {RESAVE}"
             ))
         })?;
         let name = entry.name().map(|n| n.into_owned()).unwrap_or_default();
@@ -304,7 +307,7 @@ fn check_zip<R: Read + Seek>(
                 }
                 Err(e) => {
                     return Err(ReadError::unreadable(format!(
-                        "{file}: the file is truncated or damaged (zip entry `{name}`: {e})"
+                        "{file}: the file is truncated or damaged (zip entry `{name}`: {e}); {RESAVE}"
                     )));
                 }
             };
