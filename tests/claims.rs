@@ -12,7 +12,7 @@ use std::path::Path;
 
 use calamine::{Data, Reader};
 
-use crate::util::{Workdir, have_tool, repo, sha256_file};
+use crate::util::{Workdir, have_tool, repo, sha256_file, squeeze};
 
 const AS_OF: &str = "2026-11-24";
 
@@ -143,18 +143,10 @@ fn pdf_text(p: &Path) -> Option<String> {
     if !have_tool("pdftotext") {
         return None;
     }
-    let out = std::process::Command::new("pdftotext")
-        .arg(p)
-        .arg("-")
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    Some(crate::util::after_contents(&String::from_utf8_lossy(&out.stdout)))
-}
-
-/// Whitespace runs as one space.
-fn squeeze(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
+    Some(crate::util::after_contents(&crate::util::tool(
+        "pdftotext",
+        &[p.to_str().unwrap(), "-"],
+    )))
 }
 
 /// The text of control `id`'s row in the report's control matrix: from its ID to the next ID.

@@ -379,7 +379,7 @@ fn the_report_reads_as_a_crm_and_its_appendix_follows_csf_order() {
     assert!(pos("PR.AA-05") < pos("DE.CM-01"));
     assert!(pos("DE.CM-01") < pos("RS.MA-01"));
     // Files missing at import or at export are marked (the cell may wrap).
-    let flat = appendix.split_whitespace().collect::<Vec<_>>().join(" ");
+    let flat = crate::util::squeeze(appendix);
     assert!(flat.contains("[file missing at import]"), "{flat}");
     assert!(flat.contains("[not in the package: missing at export]"), "{flat}");
     let index = std::fs::read_to_string(w.path().join("pkg/evidence-index.csv")).unwrap();

@@ -427,14 +427,7 @@ fn the_id_as_written_is_kept_in_the_package_and_coverage_can_leave_mapped_eviden
     if !have_tool("pdftotext") {
         return;
     }
-    let text = |p: &str| {
-        let out = std::process::Command::new("pdftotext")
-            .arg(w.path().join(p))
-            .arg("-")
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&out.stdout).replace('\n', " ")
-    };
+    let text = |p: &str| crate::util::pdf_words(&w.path().join(p));
     let pdf = text("pkg/report.pdf");
     assert!(
         pdf.contains("[mapped from SP 800-53 AC-2]"),

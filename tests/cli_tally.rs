@@ -805,12 +805,7 @@ fn ccm_cells_carry_the_tally_per_service_model() {
         assert_eq!(&rec[col("bare_metal_answers_yes")], "");
     }
     if have_tool("pdftotext") {
-        let out = std::process::Command::new("pdftotext")
-            .args([w.path().join("pkg/report.pdf").to_str().unwrap(), "-"])
-            .output()
-            .unwrap();
-        let text = String::from_utf8_lossy(&out.stdout);
-        let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        let flat = crate::util::pdf_words(&w.path().join("pkg/report.pdf"));
         assert!(flat.contains("p-led provider-led"), "no legend");
         assert!(flat.contains("Shared cells by leaning"), "no summary of leanings");
         let (_, t) = pick(&want_iaas, "shared", "customer-led");

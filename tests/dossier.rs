@@ -82,7 +82,7 @@ fn the_dossiers_say_why_not_applicable_the_plan_and_who_assessed() {
     let pdf = w.path().join("pkg/report.pdf");
     let text = tool("pdftotext", &[pdf.to_str().unwrap(), "-"]);
     // Lines joined: a value may wrap in its column.
-    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let flat = crate::util::squeeze(&text);
     for want in [
         "Statement of Applicability",
         "No mission-critical dependency: batch analytics only",

@@ -646,7 +646,7 @@ fn the_mappings_readme_says_what_the_matrices_rest_on_and_what_to_prefer() {
     let all: Vec<Cell> = providers().iter().flat_map(|p| cells(p)).collect();
     let stated = all.iter().filter(|c| c.basis == "stated").count();
     let claim = format!("{stated} of the {} cells", all.len());
-    let flat = readme.split_whitespace().collect::<Vec<_>>().join(" ");
+    let flat = crate::util::squeeze(&readme);
     assert!(flat.contains(&claim), "mappings/README.md does not say {claim:?}");
     // The layouts it names are the ones `mapping import` reads.
     let w = Workdir::new();

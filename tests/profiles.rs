@@ -936,16 +936,7 @@ fn the_package_carries_the_profile_in_use() {
     }
     // The report's Current vs Target section: the profile, its Tiers, the outcome short of target.
     if crate::util::have_tool("pdftotext") {
-        let out = std::process::Command::new("pdftotext")
-            .arg(w.path().join("pkg/report.pdf"))
-            .arg("-")
-            .output()
-            .unwrap();
-        assert!(out.status.success());
-        let text = String::from_utf8_lossy(&out.stdout)
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ");
+        let text = crate::util::pdf_words(&w.path().join("pkg/report.pdf"));
         assert!(text.contains("Current vs Target Profile"), "{text}");
         assert!(text.contains("Organizational Profile `payments`"), "{text}");
         assert!(text.contains("current 2, target 3"), "{text}");

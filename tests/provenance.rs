@@ -279,11 +279,7 @@ fn generation_time_follows_source_date_epoch_and_a_bad_one_is_refused() {
         "{generated}"
     );
     if have_tool("pdftotext") {
-        let out = std::process::Command::new("pdftotext")
-            .args([w.path().join("c/report.pdf").to_str().unwrap(), "-"])
-            .output()
-            .unwrap();
-        let text = String::from_utf8_lossy(&out.stdout);
+        let text = crate::util::pdf_words(&w.path().join("c/report.pdf"));
         assert!(
             text.contains("Generated at") && text.contains(generated),
             "{text}"

@@ -403,15 +403,7 @@ PR.AA-05,test,5 of 40 leavers,other than satisfied,Two leavers kept access,high,
     if !have_tool("pdftotext") {
         return;
     }
-    let out = std::process::Command::new("pdftotext")
-        .arg(pkg.join("report.pdf"))
-        .arg("-")
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout)
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
+    let text = crate::util::pdf_words(&pkg.join("report.pdf"));
     assert!(text.contains("Status (self-assessed)"), "{text}");
     assert!(
         text.contains("Assessor's result"),

@@ -190,7 +190,7 @@ fn each_responsibility_is_one_sentence_with_what_differs_per_model() {
     let from = page_of(&pages, "Customer responsibilities");
     let to = page_of(&pages, "Gaps");
     let section = pages[from..to].join("\n");
-    let flat = section.split_whitespace().collect::<Vec<_>>().join(" ");
+    let flat = crate::util::squeeze(&section);
     // GV.OC-01's texts differ per model only in what the workloads run on: said once.
     let csv = std::fs::read_to_string(w.path().join("pkg/control-matrix.csv")).unwrap();
     let row = csv.lines().find(|l| l.starts_with("GV.OC-01,")).unwrap();
@@ -280,11 +280,7 @@ fn the_dossier_plan_says_its_risk_rating() {
     }
     let w = package();
     let pages = pages(&w.path().join("pkg/report.pdf"));
-    let flat = pages[page_of(&pages, "Control dossiers")..]
-        .join("\n")
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
+    let flat = crate::util::squeeze(&pages[page_of(&pages, "Control dossiers")..].join("\n"));
     assert!(flat.contains("action: Forward SIEM rules monthly"), "{flat}");
     assert!(
         flat.contains("risk: high"),

@@ -275,6 +275,16 @@ pub fn tool(cmd: &str, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// Whitespace runs (line breaks too) as one space: text a PDF wraps reads as one line.
+pub fn squeeze(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The text of a PDF as `pdftotext` reads it, [`squeeze`]d. Call [`have_tool`] first.
+pub fn pdf_words(pdf: &Path) -> String {
+    squeeze(&tool("pdftotext", &[pdf.to_str().unwrap(), "-"]))
+}
+
 /// The text of a report after its table of contents (csfkit 0.3 lists every section's heading
 /// on page 2), so that a search for a section's heading finds the section; the whole text when
 /// the report has no contents.
